@@ -1,0 +1,3 @@
+from ccehub.cli import main
+
+main()

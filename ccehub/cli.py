@@ -1,0 +1,51 @@
+"""The ``ccehub`` command. Thin: it parses arguments and calls services.
+
+Each sub-command lives in a module of :mod:`ccehub.commands` that defines ``register(app)``; this
+module discovers them so that capabilities can be added without touching a shared file.
+Commands that touch the database call :func:`ccehub.commands.setup_django` first; pure commands
+(``triage``, ``clocks``) start without Django so they answer in milliseconds.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import sys
+
+import typer
+
+import ccehub.commands
+
+app = typer.Typer(
+    name="ccehub",
+    help="ccehub: the multi-agency response to child criminal exploitation in county lines.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _register_commands() -> None:
+    for info in sorted(pkgutil.iter_modules(ccehub.commands.__path__), key=lambda m: m.name):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"ccehub.commands.{info.name}")
+        register = getattr(module, "register", None)
+        if register is not None:
+            register(app)
+
+
+_register_commands()
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        raise SystemExit(130) from None
+
+
+if __name__ == "__main__":
+    main()
