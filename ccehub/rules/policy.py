@@ -60,9 +60,11 @@ class PolicyProfile:
     recovery_period_days: int
 
     # --- Local panel route (devolved decision-making pilot / CCE panel) ---------------------
-    #: Current pilot guidance: RG no later than 45 calendar days from referral. ``None`` when the
-    #: profile sets no limit from referral.
-    panel_rg_limit_days_from_referral: int | None
+    #: Local panel: RG no later than this many calendar days from referral (``rg_due`` on that
+    #: route). Current pilot guidance: 45. The report gives panels no RG target of its own; its only
+    #: cap on panel delay is "delays never extend beyond a 45-day maximum" (R-19), which for a
+    #: deferral *before* any RG can only run from referral [I] (docs/rules-clocks.md).
+    panel_rg_limit_days_from_referral: int
     #: R-19: a deferral never runs past this many days (report: 45-day maximum reflection period,
     #: clock from the RG date, Q-07).
     panel_deferral_limit_days: int
@@ -89,7 +91,7 @@ REPORT_2022: Final = PolicyProfile(
     national_rg_target_hours=48,
     national_rg_target_working_days=None,
     recovery_period_days=45,
-    panel_rg_limit_days_from_referral=None,
+    panel_rg_limit_days_from_referral=45,
     panel_deferral_limit_days=45,
     panel_may_decide_negative_cg=False,
     panel_may_decide_negative_rg=True,
