@@ -1,0 +1,123 @@
+"""``ccehub triage [FILE|-]``: first-responder triage of identifying incidents (issue #3).
+
+Reads one JSON object (or a list of them) from FILE, or from standard input when FILE is ``-`` or
+omitted, and prints the matching decision object (or list) as JSON. Invalid input exits with status 2
+and a message on standard error naming the field (and the list index); nothing is printed on
+standard output then. Pure: it never imports Django, so it answers in milliseconds.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Final
+
+import typer
+
+from ccehub.commands import fail
+from ccehub.rules.triage import JSONValue, TriageInputError, parse_triage_input, triage
+
+MSG_EMPTY: Final = "input: empty (expected a JSON object or a list of objects)"
+MSG_BAD_JSON: Final = "input: invalid JSON: {problem} (line {line}, column {column})"
+MSG_TOO_DEEP: Final = "input: JSON nested too deeply"
+MSG_TOP_LEVEL: Final = "input: must be a JSON object or a list of objects"
+MSG_UNREADABLE: Final = "cannot read {source}: {problem}"
+MSG_NOT_UTF8: Final = "cannot read {source}: not UTF-8 text"
+MSG_DUPLICATE_FIELD: Final = "appears more than once"
+MSG_BAD_CONSTANT: Final = "input: invalid JSON: {constant} is not a number JSON allows"
+
+
+class _Object(dict[str, object]):
+    """A decoded JSON object that remembers keys given more than once."""
+
+    duplicates: tuple[str, ...] = ()
+
+
+def _object_pairs(pairs: list[tuple[str, object]]) -> _Object:
+    obj = _Object()
+    seen: list[str] = []
+    for key, value in pairs:
+        if key in obj and key not in seen:
+            seen.append(key)
+        obj[key] = value
+    obj.duplicates = tuple(seen)
+    return obj
+
+
+def _reject_constant(constant: str) -> float:
+    fail(MSG_BAD_CONSTANT.format(constant=constant))
+
+
+def _read(source: str) -> str:
+    try:
+        data = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
+    except OSError as exc:
+        fail(MSG_UNREADABLE.format(source=source, problem=exc.strerror or exc))
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        fail(MSG_NOT_UTF8.format(source="standard input" if source == "-" else source))
+
+
+def _decode(text: str) -> object:
+    if not text.strip():
+        fail(MSG_EMPTY)
+    try:
+        return json.loads(text, object_pairs_hook=_object_pairs, parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        fail(MSG_BAD_JSON.format(problem=exc.msg, line=exc.lineno, column=exc.colno))
+    except RecursionError:
+        fail(MSG_TOO_DEEP)
+
+
+def _decide(item: object) -> dict[str, JSONValue]:
+    if isinstance(item, _Object) and item.duplicates:
+        raise TriageInputError(item.duplicates[0], MSG_DUPLICATE_FIELD)
+    return triage(parse_triage_input(item)).to_json()
+
+
+def run(text: str) -> tuple[JSONValue, list[str]]:
+    """Triage the JSON ``text``: the output value and the error lines (empty when all is valid)."""
+    document = _decode(text)
+    if isinstance(document, dict):
+        try:
+            return _decide(document), []
+        except TriageInputError as exc:
+            return None, [str(exc)]
+    if isinstance(document, list):
+        results: list[JSONValue] = []
+        errors: list[str] = []
+        for index, item in enumerate(document):
+            try:
+                results.append(_decide(item))
+            except TriageInputError as exc:
+                errors.append(str(exc.at(f"[{index}]")))
+        return results, errors
+    return None, [MSG_TOP_LEVEL]
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``triage`` to the ``ccehub`` command."""
+
+    @app.command("triage")
+    def triage_command(
+        source: Annotated[
+            str,
+            typer.Argument(
+                metavar="[FILE|-]",
+                help="JSON file with one incident object or a list of them; '-' (the default) reads stdin.",
+            ),
+        ] = "-",
+    ) -> None:
+        """Triage identifying incidents: the 100-day presumption, section 45, actions and deadlines.
+
+        Prints one decision per incident as JSON; exit status 2 on invalid input (message on stderr).
+        See docs/rules-triage.md for the fields and the rules.
+        """
+        output, errors = run(_read(source))
+        if errors:
+            for line in errors[:-1]:
+                sys.stderr.write(f"error: {line}\n")
+            fail(errors[-1])
+        sys.stdout.write(json.dumps(output, indent=2, ensure_ascii=False) + "\n")

@@ -1,0 +1,1 @@
+"""Reference data for the pure rules (CSV files read with importlib.resources)."""

@@ -1,0 +1,491 @@
+"""First-responder triage: one identifying incident in, one decision out (issue #3, W-1, F-01).
+
+Public API (pure, no Django, no clock):
+
+* :func:`parse_triage_input` turns a JSON-like mapping into a :class:`TriageInput` or raises
+  :class:`TriageInputError` naming the field;
+* :func:`triage` applies the rules (age, presumption, panel eligibility, s45, priority, actions);
+* :meth:`TriageDecision.to_json` gives the CLI/API contract object;
+* :data:`LABELS` holds plain-English labels for every output code.
+
+Input contract (``docs/rules-triage.md``): only ``incident_date`` is required. Booleans default to
+false, lists to empty, ``policy`` to ``current``; ``null`` means "not given" for every optional
+field. Unknown fields are rejected, so a misspelt ``county_line_linked`` cannot silently weaken a
+child's protection.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Final, TypeAlias
+
+from ccehub.rules.actions import ACTION_LABELS, Action, ActionCode, ActionFacts, actions_for
+from ccehub.rules.age import ADULT_AGE, AgeAssessment, AgeBand, assess_age
+from ccehub.rules.indicators import INDICATOR_LABELS, Indicator
+from ccehub.rules.offences import Offence, any_drug_offence, catalogue, offence_codes, offence_labels
+from ccehub.rules.policy import CURRENT, PROFILES, PolicyProfile
+from ccehub.rules.presumption import (
+    PRESUMPTION_LABELS,
+    PresumptionCategory,
+    assess_panel_eligibility,
+    assess_presumption,
+    assess_rebuttal,
+)
+from ccehub.rules.section45 import SECTION45_LABELS, Section45Status, assess_section45
+
+JSONValue: TypeAlias = "str | int | float | bool | list[JSONValue] | dict[str, JSONValue] | None"
+
+# --- User-visible error messages (tests assert on these) ---------------------------------------
+
+MSG_NOT_OBJECT: Final = "must be a JSON object"
+MSG_REQUIRED: Final = "is required"
+MSG_UNKNOWN_FIELD: Final = "is not a recognised field (expected: {expected})"
+MSG_DATE: Final = "must be an ISO date (YYYY-MM-DD)"
+MSG_DATE_OR_DATETIME: Final = "must be an ISO date (YYYY-MM-DD) or date-time (YYYY-MM-DDTHH:MM[:SS][+HH:MM])"
+MSG_BOOL: Final = "must be true or false"
+MSG_INT: Final = "must be a whole number"
+MSG_NEGATIVE: Final = "must not be negative"
+MSG_AGE_RANGE: Final = "must be between 0 and {maximum}"
+MSG_STRING: Final = "must be a string"
+MSG_LIST: Final = "must be a list of codes"
+MSG_UNKNOWN_OFFENCE: Final = "unknown offence code {code!r} (expected one of: {expected})"
+MSG_UNKNOWN_INDICATOR: Final = "unknown indicator code {code!r} (expected one of: {expected})"
+MSG_UNKNOWN_POLICY: Final = "unknown policy {code!r} (expected one of: {expected})"
+MSG_DOB_AFTER_INCIDENT: Final = "must not be after incident_date"
+MSG_EVIDENCE_NOTE_REQUIRED: Final = (
+    "is required (and must not be blank) when clear_evidence_not_exploited is true"
+)
+
+#: Upper bound for an estimated age: anything above is a typing error.
+MAX_ESTIMATED_AGE: Final = 120
+
+_DATE_RE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATETIME_RE: Final = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}.*")
+
+
+class TriageInputError(ValueError):
+    """Invalid triage input. ``field`` names the offending field (``offences[2]`` for a list item)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}" if field else message)
+        self.field = field
+        self.message = message
+
+    def at(self, prefix: str) -> TriageInputError:
+        """The same error with ``prefix`` (e.g. ``[3]`` for an item of a list) before the field."""
+        return TriageInputError(f"{prefix}.{self.field}" if self.field else prefix, self.message)
+
+
+@dataclass(frozen=True, slots=True)
+class TriageInput:
+    """One identifying incident, validated. Construct with :func:`parse_triage_input` or directly."""
+
+    incident_date: date
+    date_of_birth: date | None = None
+    estimated_age: int | None = None
+    county_lines_linked: bool = False
+    arrested: bool = False
+    out_of_area: bool = False
+    offences: tuple[str, ...] = ()
+    indicators: tuple[Indicator, ...] = ()
+    missing_days: int | None = None
+    clear_evidence_not_exploited: bool = False
+    evidence_note: str | None = None
+    policy: PolicyProfile = CURRENT
+
+    def __post_init__(self) -> None:
+        """Cross-field checks, so that a directly built input is as valid as a parsed one."""
+        if self.date_of_birth is not None and self.date_of_birth > self.incident_date:
+            raise TriageInputError("date_of_birth", MSG_DOB_AFTER_INCIDENT)
+        if self.estimated_age is not None and not 0 <= self.estimated_age <= MAX_ESTIMATED_AGE:
+            raise TriageInputError("estimated_age", MSG_AGE_RANGE.format(maximum=MAX_ESTIMATED_AGE))
+        if self.missing_days is not None and self.missing_days < 0:
+            raise TriageInputError("missing_days", MSG_NEGATIVE)
+        known = catalogue()
+        for index, code in enumerate(self.offences):
+            if code not in known:
+                raise TriageInputError(f"offences[{index}]", _unknown_offence(code))
+        if self.clear_evidence_not_exploited and not (self.evidence_note or "").strip():
+            raise TriageInputError("evidence_note", MSG_EVIDENCE_NOTE_REQUIRED)
+
+    @property
+    def offence_entries(self) -> tuple[Offence, ...]:
+        """The catalogue entries for :attr:`offences`."""
+        known = catalogue()
+        return tuple(known[code] for code in self.offences)
+
+
+# --- Parsing ------------------------------------------------------------------------------------
+
+INPUT_FIELDS: Final[tuple[str, ...]] = (
+    "incident_date",
+    "date_of_birth",
+    "estimated_age",
+    "county_lines_linked",
+    "arrested",
+    "out_of_area",
+    "offences",
+    "indicators",
+    "missing_days",
+    "clear_evidence_not_exploited",
+    "evidence_note",
+    "policy",
+)
+
+
+def _unknown_offence(code: object) -> str:
+    return MSG_UNKNOWN_OFFENCE.format(code=code, expected=", ".join(offence_codes()))
+
+
+def _parse_date(name: str, value: object) -> date:
+    if not isinstance(value, str) or not _DATE_RE.fullmatch(value):
+        raise TriageInputError(name, MSG_DATE)
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise TriageInputError(name, MSG_DATE) from None
+
+
+def _parse_incident_date(value: object) -> date:
+    """A date, or a date-time whose calendar date (as written, in its own offset) is used."""
+    name = "incident_date"
+    if isinstance(value, str) and _DATETIME_RE.fullmatch(value):
+        try:
+            return datetime.fromisoformat(value).date()
+        except ValueError:
+            raise TriageInputError(name, MSG_DATE_OR_DATETIME) from None
+    if isinstance(value, str) and _DATE_RE.fullmatch(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise TriageInputError(name, MSG_DATE_OR_DATETIME)
+
+
+def _parse_bool(name: str, value: object) -> bool:
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise TriageInputError(name, MSG_BOOL)
+    return value
+
+
+def _parse_int(name: str, value: object) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TriageInputError(name, MSG_INT)
+    return value
+
+
+def _parse_codes(name: str, value: object) -> list[tuple[int, str]]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise TriageInputError(name, MSG_LIST)
+    items: list[tuple[int, str]] = []
+    for index, item in enumerate(value):
+        if not isinstance(item, str):
+            raise TriageInputError(f"{name}[{index}]", MSG_STRING)
+        items.append((index, item))
+    return items
+
+
+def _dedupe(items: list[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(items))
+
+
+def parse_triage_input(obj: Mapping[str, object] | object) -> TriageInput:
+    """Validate one JSON-like object against the triage input contract.
+
+    Raises:
+        TriageInputError: the first problem found, naming the field.
+    """
+    if not isinstance(obj, Mapping):
+        raise TriageInputError("", MSG_NOT_OBJECT)
+    for key in obj:
+        if key not in INPUT_FIELDS:
+            raise TriageInputError(str(key), MSG_UNKNOWN_FIELD.format(expected=", ".join(INPUT_FIELDS)))
+    if obj.get("incident_date") is None:
+        raise TriageInputError("incident_date", MSG_REQUIRED)
+    incident_date = _parse_incident_date(obj["incident_date"])
+
+    raw_dob = obj.get("date_of_birth")
+    date_of_birth = None if raw_dob is None else _parse_date("date_of_birth", raw_dob)
+
+    estimated_age = _parse_int("estimated_age", obj.get("estimated_age"))
+    missing_days = _parse_int("missing_days", obj.get("missing_days"))
+
+    offences: list[str] = []
+    known_offences = catalogue()
+    for index, code in _parse_codes("offences", obj.get("offences")):
+        if code not in known_offences:
+            raise TriageInputError(f"offences[{index}]", _unknown_offence(code))
+        offences.append(code)
+
+    indicators: list[Indicator] = []
+    valid_indicators = {indicator.value: indicator for indicator in Indicator}
+    for index, code in _parse_codes("indicators", obj.get("indicators")):
+        if code not in valid_indicators:
+            raise TriageInputError(
+                f"indicators[{index}]",
+                MSG_UNKNOWN_INDICATOR.format(code=code, expected=", ".join(valid_indicators)),
+            )
+        indicators.append(valid_indicators[code])
+
+    raw_note = obj.get("evidence_note")
+    if raw_note is not None and not isinstance(raw_note, str):
+        raise TriageInputError("evidence_note", MSG_STRING)
+
+    raw_policy = obj.get("policy")
+    if raw_policy is None:
+        profile = CURRENT
+    elif isinstance(raw_policy, str) and raw_policy in PROFILES:
+        profile = PROFILES[raw_policy]
+    else:
+        raise TriageInputError(
+            "policy", MSG_UNKNOWN_POLICY.format(code=raw_policy, expected=", ".join(sorted(PROFILES)))
+        )
+
+    return TriageInput(
+        incident_date=incident_date,
+        date_of_birth=date_of_birth,
+        estimated_age=estimated_age,
+        county_lines_linked=_parse_bool("county_lines_linked", obj.get("county_lines_linked")),
+        arrested=_parse_bool("arrested", obj.get("arrested")),
+        out_of_area=_parse_bool("out_of_area", obj.get("out_of_area")),
+        offences=_dedupe(offences),
+        indicators=tuple(Indicator(code) for code in _dedupe([i.value for i in indicators])),
+        missing_days=missing_days,
+        clear_evidence_not_exploited=_parse_bool(
+            "clear_evidence_not_exploited", obj.get("clear_evidence_not_exploited")
+        ),
+        evidence_note=raw_note,
+        policy=profile,
+    )
+
+
+# --- Priority -----------------------------------------------------------------------------------
+
+
+class Priority(StrEnum):
+    """The ``priority`` output code (issue #3 contract)."""
+
+    CRISIS = "crisis"
+    HIGH = "high"
+    STANDARD = "standard"
+
+
+PRIORITY_LABELS: Final[dict[Priority, str]] = {
+    Priority.CRISIS: "Crisis: high-risk safeguarding priority with an urgent crisis response",
+    Priority.HIGH: "High: exploitation concern, act before release",
+    Priority.STANDARD: "Standard",
+}
+
+PRIORITY_RANK: Final[dict[Priority, int]] = {Priority.CRISIS: 2, Priority.HIGH: 1, Priority.STANDARD: 0}
+
+
+def assess_priority(*, presumed: bool, facts: ActionFacts) -> tuple[Priority, str]:
+    """Safeguarding priority, with the reason.
+
+    Sources: R-24(1) and F-01 (presumed: high-risk safeguarding priority, urgent crisis response →
+    ``crisis``, and only then); R-10, R-30, R-31, R-34, R-37 (a child, or someone treated as one, with
+    a county-lines link, any exploitation indicator or a missing episode → ``high``); F-24 and N-11
+    (a young adult in county lines → ``high``); R-40 (plugging at any age → ``high``). Otherwise
+    ``standard``. Policy field: ``missing_crisis_threshold_days`` (via ``facts.missing_crisis``).
+    """
+    if presumed:
+        return Priority.CRISIS, "R-24(1), F-01: priority crisis because the presumption applies."
+    if facts.treat_as_child and facts.exploitation_concern:
+        if facts.missing_crisis:
+            why = (
+                f"missing for {facts.missing_days} days, at or over the "
+                f"{facts.profile.missing_crisis_threshold_days}-day threshold (R-30)"
+            )
+        elif facts.county_lines_linked:
+            why = "linked to county lines (R-10)"
+        elif facts.indicators:
+            why = "exploitation indicators are recorded (R-10, F-11)"
+        else:
+            why = "a missing episode is recorded (R-31, R-34, R-37)"
+        return Priority.HIGH, f"Priority high: a child (or treated as one) and {why}; not presumed."
+    if facts.band is AgeBand.YOUNG_ADULT and facts.county_lines_linked:
+        return Priority.HIGH, "F-24, N-11: priority high: a young adult linked to county lines."
+    if Indicator.PLUGGING in facts.indicators:
+        return (
+            Priority.HIGH,
+            "R-40: priority high: plugging is a medical emergency and a sign of exploitation.",
+        )
+    return Priority.STANDARD, "Priority standard: no presumption and no exploitation concern recorded."
+
+
+# --- The decision -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TriageDecision:
+    """The triage result; :meth:`to_json` gives the contract's output object."""
+
+    age_years: int | None
+    days_until_18: int | None
+    presumption: PresumptionCategory
+    priority: Priority
+    panel_eligible: bool
+    section45: Section45Status
+    actions: tuple[Action, ...]
+    policy: str
+    rule_version: str
+    reasons: tuple[str, ...]
+    age: AgeAssessment = field(repr=False, compare=False)
+
+    def to_json(self) -> dict[str, JSONValue]:
+        """The CLI/API output object, with the contract's field names and order."""
+        return {
+            "age_years": self.age_years,
+            "days_until_18": self.days_until_18,
+            "presumption": self.presumption.value,
+            "priority": self.priority.value,
+            "panel_eligible": self.panel_eligible,
+            "section45": self.section45.value,
+            "actions": [
+                {"code": a.code.value, "due_within_hours": a.due_within_hours, "reason": a.reason}
+                for a in self.actions
+            ],
+            "policy": self.policy,
+            "rule_version": self.rule_version,
+            "reasons": list(self.reasons),
+        }
+
+    @property
+    def action_codes(self) -> tuple[ActionCode, ...]:
+        """The action codes, in output order."""
+        return tuple(action.code for action in self.actions)
+
+
+OUTPUT_FIELDS: Final[tuple[str, ...]] = (
+    "age_years",
+    "days_until_18",
+    "presumption",
+    "priority",
+    "panel_eligible",
+    "section45",
+    "actions",
+    "policy",
+    "rule_version",
+    "reasons",
+)
+
+
+def _age_reason(inp: TriageInput, age: AgeAssessment) -> str:
+    if age.age_years is not None:
+        assert age.eighteenth_birthday is not None
+        text = f"Age {age.age_years} on the incident date {inp.incident_date.isoformat()}"
+        if age.days_until_18 is not None:
+            text += f"; 18th birthday {age.eighteenth_birthday.isoformat()}, {age.days_until_18} days away"
+        if inp.date_of_birth is not None and (inp.date_of_birth.month, inp.date_of_birth.day) == (2, 29):
+            text += " (born 29 February: 18 on 1 March in a common year, Family Law Reform Act 1969 s9)"
+        if inp.estimated_age is not None:
+            text += "; the estimated age is ignored because a date of birth is recorded"
+        return text + "."
+    if inp.estimated_age is None:
+        return "Age not established: no date of birth or estimate, so treated as a child (R-01)."
+    if inp.estimated_age < ADULT_AGE:
+        return f"Age not established: estimated {inp.estimated_age}, so treated as a child (R-01)."
+    return (
+        f"Age not established: estimated {inp.estimated_age}, so the adult age bands apply; "
+        "confirm the date of birth (an under-18 must not be treated as an adult)."
+    )
+
+
+def triage(inp: TriageInput) -> TriageDecision:
+    """Triage one identifying incident under ``inp.policy``.
+
+    Sources: R-24, R-25, R-38 (presumption), the devolved pilot (panel eligibility), R-02, R-03
+    (s45), R-30, R-35 to R-40, F-01, F-24 (actions and priority). The decision names its profile and
+    rule version.
+    """
+    profile = inp.policy
+    age = assess_age(
+        date_of_birth=inp.date_of_birth,
+        estimated_age=inp.estimated_age,
+        on=inp.incident_date,
+        profile=profile,
+    )
+    offences = inp.offence_entries
+    rebuttal = assess_rebuttal(claimed=inp.clear_evidence_not_exploited, evidence_note=inp.evidence_note)
+    presumption = assess_presumption(
+        age=age,
+        county_lines_linked=inp.county_lines_linked,
+        drugs_offence=any_drug_offence(offences),
+        arrested=inp.arrested,
+        rebuttal=rebuttal,
+        profile=profile,
+    )
+    panel = assess_panel_eligibility(age=age, profile=profile)
+    s45 = assess_section45(offences=offences, treat_as_child=age.treat_as_child)
+    facts = ActionFacts(
+        band=age.band,
+        presumed=presumption.presumed,
+        county_lines_linked=inp.county_lines_linked,
+        arrested=inp.arrested,
+        out_of_area=inp.out_of_area,
+        has_offences=bool(offences),
+        indicators=frozenset(inp.indicators),
+        missing_days=inp.missing_days,
+        profile=profile,
+    )
+    priority, priority_reason = assess_priority(presumed=presumption.presumed, facts=facts)
+    reasons = (
+        _age_reason(inp, age),
+        *presumption.reasons,
+        panel.reason,
+        *s45.reasons,
+        priority_reason,
+        f"Policy profile {profile.code} (rule version {profile.rule_version}, in force from "
+        f"{profile.effective_from.isoformat()}).",
+    )
+    return TriageDecision(
+        age_years=age.age_years,
+        days_until_18=age.days_until_18,
+        presumption=presumption.category,
+        priority=priority,
+        panel_eligible=panel.eligible,
+        section45=s45.status,
+        actions=actions_for(facts),
+        policy=profile.code,
+        rule_version=profile.rule_version,
+        reasons=reasons,
+        age=age,
+    )
+
+
+#: Plain-English labels for every code the triage produces or accepts (for pages and records).
+LABELS: Final[dict[str, dict[str, str]]] = {
+    "presumption": {code.value: label for code, label in PRESUMPTION_LABELS.items()},
+    "priority": {code.value: label for code, label in PRIORITY_LABELS.items()},
+    "section45": {code.value: label for code, label in SECTION45_LABELS.items()},
+    "action": {code.value: label for code, label in ACTION_LABELS.items()},
+    "indicator": {code.value: label for code, label in INDICATOR_LABELS.items()},
+    "offence": offence_labels(),
+}
+
+__all__ = [
+    "INPUT_FIELDS",
+    "LABELS",
+    "OUTPUT_FIELDS",
+    "Action",
+    "ActionCode",
+    "Indicator",
+    "PresumptionCategory",
+    "Priority",
+    "Section45Status",
+    "TriageDecision",
+    "TriageInput",
+    "TriageInputError",
+    "parse_triage_input",
+    "triage",
+]
