@@ -1,0 +1,201 @@
+"""``ccehub clocks [FILE|-]``: NRM clocks for referrals described in JSON.
+
+Input (a file, or ``-`` / nothing for standard input) is one JSON object or a list of them::
+
+    {"route": "national" | "local_panel",
+     "policy": "current" | "report-2022",          (optional, default "current")
+     "referral_date": "YYYY-MM-DD",
+     "rg_decision": {"date": "YYYY-MM-DD", "outcome": "positive" | "negative"},   (optional)
+     "cg_decision": {"date": "YYYY-MM-DD", "outcome": "positive" | "negative"},   (optional)
+     "as_of": "YYYY-MM-DD"}
+
+Output, in the same shape (object for an object, list for a list)::
+
+    {"rg_due": date, "earliest_cg": date | null, "decision_deadline": date | null,
+     "stage": ..., "overdue": ["rg" | "cg" | "deferral", ...], "policy": code}
+
+Invalid input exits with status 2 and prints on stderr one ``error:`` line per problem, naming the
+list index (``index N``, counted from 0, only for list input) and the field. Nothing is printed on
+stdout unless every item is valid. Pure: does not start Django. Rules: :mod:`ccehub.rules.clocks`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, Final
+
+import typer
+
+from ccehub.commands import fail
+from ccehub.rules.clocks import (
+    MSG_UNKNOWN_ROUTE,
+    OUTCOMES,
+    ClockInputError,
+    ClockState,
+    Decision,
+    Outcome,
+    nrm_clock,
+)
+from ccehub.rules.policy import DEFAULT_PROFILE
+
+# --- Messages a user can see (tests assert on them) ---------------------------------------------
+MSG_CANNOT_READ: Final = "cannot read the input file"
+MSG_EMPTY_INPUT: Final = "the input is empty (expected a JSON object or a list of objects)"
+MSG_INVALID_JSON: Final = "the input is not valid JSON"
+MSG_NOT_OBJECT: Final = "expected a JSON object or a list of objects"
+MSG_ITEM_NOT_OBJECT: Final = "each item must be a JSON object"
+MSG_REQUIRED: Final = "is required"
+MSG_UNKNOWN_FIELD: Final = "unknown field"
+MSG_BAD_DATE: Final = "expected a date written YYYY-MM-DD"
+MSG_BAD_DECISION: Final = 'expected an object {"date": "YYYY-MM-DD", "outcome": "positive" or "negative"}'
+MSG_UNKNOWN_OUTCOME: Final = "unknown outcome (expected positive or negative)"
+MSG_POLICY_NOT_TEXT: Final = "policy must be a string such as current or report-2022"
+
+FIELDS: Final = frozenset({"route", "policy", "referral_date", "rg_decision", "cg_decision", "as_of"})
+DECISION_FIELDS: Final = frozenset({"date", "outcome"})
+_ISO_DATE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _date(value: Any, field: str) -> date:
+    if value is None:
+        raise ClockInputError(field, MSG_REQUIRED)
+    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
+        raise ClockInputError(field, MSG_BAD_DATE, json.dumps(value))
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ClockInputError(field, MSG_BAD_DATE, json.dumps(value)) from None
+
+
+def _outcome(value: Any, field: str) -> Outcome:
+    if value is None:
+        raise ClockInputError(field, MSG_REQUIRED)
+    for known in OUTCOMES:
+        if value == known:
+            return known
+    raise ClockInputError(field, MSG_UNKNOWN_OUTCOME, json.dumps(value))
+
+
+def _decision(item: dict[str, Any], name: str) -> Decision | None:
+    value = item.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise ClockInputError(name, MSG_BAD_DECISION, json.dumps(value))
+    unknown = sorted(set(value) - DECISION_FIELDS)
+    if unknown:
+        raise ClockInputError(f"{name}.{unknown[0]}", MSG_UNKNOWN_FIELD)
+    return Decision(
+        decided_on=_date(value.get("date"), f"{name}.date"),
+        outcome=_outcome(value.get("outcome"), f"{name}.outcome"),
+    )
+
+
+def clock_for(item: Any) -> ClockState:
+    """Validate one input object and compute its clocks.
+
+    Raises:
+        ClockInputError: naming the first offending field.
+    """
+    if not isinstance(item, dict):
+        raise ClockInputError("item", MSG_ITEM_NOT_OBJECT, type(item).__name__)
+    unknown = sorted(set(item) - FIELDS)
+    if unknown:
+        raise ClockInputError(unknown[0], MSG_UNKNOWN_FIELD)
+    route = item.get("route")
+    if route is None:
+        raise ClockInputError("route", MSG_REQUIRED)
+    if not isinstance(route, str):
+        raise ClockInputError("route", MSG_UNKNOWN_ROUTE, json.dumps(route))
+    policy = item.get("policy")
+    if policy is None:
+        policy = DEFAULT_PROFILE
+    elif not isinstance(policy, str):
+        raise ClockInputError("policy", MSG_POLICY_NOT_TEXT, json.dumps(policy))
+    referral_date = _date(item.get("referral_date"), "referral_date")
+    rg = _decision(item, "rg_decision")
+    cg = _decision(item, "cg_decision")
+    as_of = _date(item.get("as_of"), "as_of")
+    return nrm_clock(route, policy, referral_date, rg, cg, as_of)
+
+
+def _iso(day: date | None) -> str | None:
+    return None if day is None else day.isoformat()
+
+
+def clock_to_json(state: ClockState) -> dict[str, Any]:
+    """The contract's output object for one clock (exactly these keys, in this order)."""
+    return {
+        "rg_due": state.rg_due.isoformat(),
+        "earliest_cg": _iso(state.earliest_cg),
+        "decision_deadline": _iso(state.decision_deadline),
+        "stage": state.stage,
+        "overdue": list(state.overdue),
+        "policy": state.policy,
+    }
+
+
+def _describe(error: ClockInputError, index: int | None) -> str:
+    where = "" if index is None else f"index {index}: "
+    detail = f" ({error.detail})" if error.detail else ""
+    return f"{where}{error.field}: {error.message}{detail}"
+
+
+def _read(file: str) -> str:
+    if file == "-":
+        return sys.stdin.read()
+    try:
+        return Path(file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"{MSG_CANNOT_READ}: {file} ({exc.__class__.__name__})")
+
+
+def run(text: str) -> Any:
+    """Parse ``text`` and return the JSON-ready output, or exit 2 listing every problem."""
+    if not text.strip():
+        fail(MSG_EMPTY_INPUT)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        fail(f"{MSG_INVALID_JSON} (line {exc.lineno}, column {exc.colno}: {exc.msg})")
+
+    if isinstance(data, dict):
+        try:
+            return clock_to_json(clock_for(data))
+        except ClockInputError as exc:
+            fail(_describe(exc, None))
+    if not isinstance(data, list):
+        fail(f"{MSG_NOT_OBJECT} (got {type(data).__name__})")
+
+    results: list[dict[str, Any]] = []
+    problems: list[str] = []
+    for index, item in enumerate(data):
+        try:
+            results.append(clock_to_json(clock_for(item)))
+        except ClockInputError as exc:
+            problems.append(_describe(exc, index))
+    if problems:
+        fail("\nerror: ".join(problems))
+    return results
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``clocks`` to the ``ccehub`` command."""
+
+    @app.command("clocks")
+    def clocks(
+        file: Annotated[
+            str,
+            typer.Argument(
+                metavar="[FILE|-]",
+                help="JSON file with one referral object or a list; '-' or nothing reads standard input.",
+            ),
+        ] = "-",
+    ) -> None:
+        """NRM clocks (RG due, earliest CG, deadline, stage, overdue) for referrals given as JSON."""
+        output = run(_read(file))
+        sys.stdout.write(json.dumps(output, indent=2) + "\n")
