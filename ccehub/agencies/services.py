@@ -1,0 +1,208 @@
+"""Writes about agencies, memberships and data-sharing agreements (validate, change, audit)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.text import slugify
+
+from ccehub.agencies import reference
+from ccehub.agencies.models import Agency, AgencyKind, DataSharingAgreement, Membership
+from ccehub.agencies.permissions import role_allowed_in
+from ccehub.audit.models import Action
+from ccehub.audit.services import audit_record
+from ccehub.common.access import Actor
+
+MSG_SELF_CHANGE = "You cannot change your own role, agency or groups; ask another administrator"
+MSG_NOT_ADMIN = "Only an administrator can change memberships"
+MSG_ROLE_NOT_IN_AGENCY = "That role does not exist in this kind of agency"
+MSG_AGENCY_CODE = "Agency code must be 2 to 64 lower-case letters, digits or hyphens"
+MSG_AGENCY_KIND = "Unknown agency kind"
+MSG_AGENCY_EXISTS = "An agency with this code already exists"
+MSG_DSA_DATES = "The agreement must expire on or after the day it starts"
+MSG_DSA_SAME = "An agreement needs two different agencies"
+MSG_DSA_PURPOSE = "Enter the purpose of the agreement"
+
+#: Friendly spellings accepted on the command line.
+KIND_ALIASES: dict[str, str] = {
+    "police": AgencyKind.POLICE_FORCE,
+    "force": AgencyKind.POLICE_FORCE,
+    "la": AgencyKind.LA_CHILDRENS_SERVICES,
+    "local_authority": AgencyKind.LA_CHILDRENS_SERVICES,
+    "childrens_services": AgencyKind.LA_CHILDRENS_SERVICES,
+    "yot": AgencyKind.YOUTH_OFFENDING_TEAM,
+    "youth_justice": AgencyKind.YOUTH_OFFENDING_TEAM,
+    "sca": AgencyKind.HOME_OFFICE_SCA,
+    "panel": AgencyKind.CCE_PANEL,
+}
+
+_CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
+
+
+def la_code(name: str) -> str:
+    """Our agency code for a local authority's children's services, e.g. ``la-islington``."""
+    return "la-" + slugify(name.replace(",", ""))
+
+
+def normalise_kind(kind: str) -> str:
+    value = kind.strip().lower().replace("-", "_").replace(" ", "_")
+    value = KIND_ALIASES.get(value, value)
+    if value not in AgencyKind.values:
+        raise ValidationError({"kind": [f"{MSG_AGENCY_KIND} {kind!r}; use one of: {', '.join(AgencyKind.values)}"]})
+    return value
+
+
+@transaction.atomic
+def agency_create(*, actor: Actor, code: str, name: str, kind: str, **extra: Any) -> Agency:
+    code = code.strip().lower()
+    errors: dict[str, list[str]] = {}
+    if not _CODE_RE.match(code):
+        errors["code"] = [MSG_AGENCY_CODE]
+    if not name.strip():
+        errors["name"] = ["Enter the agency's name"]
+    try:
+        kind = normalise_kind(kind)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    if Agency.objects.filter(code=code).exists():
+        raise ValidationError({"code": [MSG_AGENCY_EXISTS]})
+    agency = Agency.objects.create(code=code, name=name.strip(), kind=kind, **extra)
+    audit_record(actor=actor, action=Action.CREATE, object_type="agency", object_id=agency.code, fields=["code", "name", "kind"])
+    return agency
+
+
+@transaction.atomic
+def agency_reference_load() -> tuple[int, int]:
+    """Create or refresh every police force and local authority from the reference data.
+
+    Returns ``(forces, local_authorities)`` counts. Idempotent.
+    """
+    forces: dict[str, Agency] = {}
+    for force in reference.police_forces():
+        agency, _ = Agency.objects.update_or_create(
+            code=force.code,
+            defaults={"name": force.name, "kind": AgencyKind.POLICE_FORCE, "ons_code": force.ons_code or ""},
+        )
+        forces[force.code] = agency
+    count = 0
+    for la in reference.local_authorities():
+        Agency.objects.update_or_create(
+            code=la_code(la.name),
+            defaults={
+                "name": la.name,
+                "kind": AgencyKind.LA_CHILDRENS_SERVICES,
+                "ons_code": la.ons_code,
+                "police_force": forces.get(la.police_force),
+            },
+        )
+        count += 1
+    return len(forces), count
+
+
+def _check_admin_may_change(actor: Actor, target_user: Any) -> None:
+    if actor.system:
+        return
+    if actor.user is not None and getattr(actor.user, "pk", None) == getattr(target_user, "pk", object()):
+        raise PermissionDenied(MSG_SELF_CHANGE)
+    if not actor.can_read_audit:  # administrators only
+        raise PermissionDenied(MSG_NOT_ADMIN)
+
+
+@transaction.atomic
+def membership_grant(*, actor: Actor, user: Any, agency: Agency, role: str) -> Membership:
+    """Give ``user`` a role in ``agency``. Nobody may grant themselves anything."""
+    _check_admin_may_change(actor, user)
+    if not role_allowed_in(role, agency.kind):
+        raise ValidationError({"role": [MSG_ROLE_NOT_IN_AGENCY]})
+    granted_by = actor.user if getattr(actor.user, "is_authenticated", False) else None
+    membership, created = Membership.objects.get_or_create(
+        user=user, agency=agency, role=role, defaults={"granted_by": granted_by}
+    )
+    if not created and not membership.active:
+        membership.active = True
+        membership.save(update_fields=["active", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=Action.CREATE if created else Action.UPDATE,
+        object_type="membership",
+        object_id=membership.pk,
+        fields=["user", "agency", "role"],
+        detail=f"{user} → {role} at {agency.code}",
+    )
+    return membership
+
+
+@transaction.atomic
+def membership_change(*, actor: Actor, membership: Membership, agency: Agency | None = None, role: str | None = None, active: bool | None = None) -> Membership:
+    """Change a membership. Refused for one's own membership (no self-escalation)."""
+    _check_admin_may_change(actor, membership.user)
+    changed: list[str] = []
+    if agency is not None and agency != membership.agency:
+        membership.agency = agency
+        changed.append("agency")
+    if role is not None and role != membership.role:
+        membership.role = role
+        changed.append("role")
+    if active is not None and active != membership.active:
+        membership.active = active
+        changed.append("active")
+    if not role_allowed_in(membership.role, membership.agency.kind):
+        raise ValidationError({"role": [MSG_ROLE_NOT_IN_AGENCY]})
+    if changed:
+        membership.save()
+        audit_record(actor=actor, action=Action.UPDATE, object_type="membership", object_id=membership.pk, fields=changed)
+    return membership
+
+
+@transaction.atomic
+def agreement_create(
+    *,
+    actor: Actor,
+    title: str,
+    provider: Agency,
+    recipient: Agency,
+    purpose: str,
+    starts_on: date,
+    expires_on: date,
+    child: Any = None,
+    includes_identity: bool = False,
+    legal_basis: str = "",
+    dpia_reference: str = "",
+) -> DataSharingAgreement:
+    errors: dict[str, list[str]] = {}
+    if provider == recipient:
+        errors["recipient"] = [MSG_DSA_SAME]
+    if expires_on < starts_on:
+        errors["expires_on"] = [MSG_DSA_DATES]
+    if not purpose.strip():
+        errors["purpose"] = [MSG_DSA_PURPOSE]
+    if errors:
+        raise ValidationError(errors)
+    agreement = DataSharingAgreement.objects.create(
+        title=title,
+        provider=provider,
+        recipient=recipient,
+        purpose=purpose.strip(),
+        starts_on=starts_on,
+        expires_on=expires_on,
+        child=child,
+        includes_identity=includes_identity,
+        legal_basis=legal_basis,
+        dpia_reference=dpia_reference,
+        recorded_by=actor.user if getattr(actor.user, "is_authenticated", False) else None,
+    )
+    audit_record(
+        actor=actor,
+        action=Action.CREATE,
+        object_type="data_sharing_agreement",
+        object_id=agreement.pk,
+        child_pid=child.pseudonymous_id if child is not None else "",
+        fields=["provider", "recipient", "purpose", "starts_on", "expires_on", "includes_identity"],
+    )
+    return agreement

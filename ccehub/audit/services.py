@@ -1,0 +1,41 @@
+"""Writing audit rows. Call inside the transaction that reads or changes the data."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from ccehub.audit.models import AuditEvent
+from ccehub.common.access import Actor
+
+
+def audit_record(
+    *,
+    actor: Actor,
+    action: str,
+    object_type: str,
+    object_id: Any = "",
+    child_pid: str = "",
+    fields: Iterable[str] = (),
+    purpose: str | None = None,
+    basis: str = "",
+    detail: str = "",
+) -> AuditEvent:
+    user = actor.user
+    user_id = getattr(user, "pk", None) if getattr(user, "is_authenticated", False) else None
+    membership = actor.membership
+    return AuditEvent.objects.create(
+        user_id=user_id,
+        username=actor.username[:150],
+        agency_code=membership.agency.code if membership else "",
+        role=membership.role if membership else ("system" if actor.system else ""),
+        action=action,
+        channel=actor.channel,
+        object_type=object_type,
+        object_id=str(object_id)[:64],
+        child_pid=child_pid,
+        fields=sorted(set(fields)),
+        purpose=(purpose if purpose is not None else actor.purpose)[:300],
+        basis=basis[:64],
+        detail=detail[:500],
+    )

@@ -1,0 +1,311 @@
+"""A child (pseudonymous), their restricted identity, and the facts held about them.
+
+The :class:`Child` row carries no identifying data: most screens need only the pseudonymous id and
+age. Names, date of birth, addresses and identifiers live in :class:`Identity` and are read only
+through :mod:`ccehub.children.selectors`, which checks the role and writes the audit row.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from ccehub.common.models import BaseModel, SourceType, TriState
+from ccehub.common.validators import validate_dob, validate_nhs_number, validate_postcode
+
+# Crockford base32 without I, L, O, U: readable over a radio, no accidental words.
+_CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def new_pseudonymous_id() -> str:
+    """A random code (DOMAIN §6.3.2: never derived from identity), e.g. ``CH-7F3K-9Q2M``."""
+    body = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(8))
+    return f"CH-{body[:4]}-{body[4:]}"
+
+
+class Sex(models.TextChoices):
+    MALE = "male", "Male"
+    FEMALE = "female", "Female"
+    UNKNOWN = "unknown", "Not known"
+
+
+class RiskLevel(models.TextChoices):
+    NOT_ASSESSED = "not_assessed", "Not assessed"
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+
+
+class Child(BaseModel):
+    """A child or young person (E-01), known by a pseudonymous id."""
+
+    pseudonymous_id = models.CharField(max_length=16, unique=True, default=new_pseudonymous_id, editable=False)
+    display_pseudonym = models.CharField(
+        max_length=60, blank=True, help_text="Case-study name (e.g. the report's 'Ben'); not the code"
+    )
+    cohort = models.CharField(max_length=40, blank=True, db_index=True)
+    cohort_position = models.PositiveSmallIntegerField(null=True, blank=True)
+    sex = models.CharField(max_length=10, choices=Sex.choices, default=Sex.UNKNOWN)
+    home_local_authority = models.ForeignKey(
+        "agencies.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="home_children"
+    )
+    home_police_force = models.ForeignKey(
+        "agencies.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="home_force_children"
+    )
+    originating_agency = models.ForeignKey(
+        "agencies.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="originated_children"
+    )
+    risk_level = models.CharField(max_length=16, choices=RiskLevel.choices, default=RiskLevel.NOT_ASSESSED)
+    looked_after = models.CharField(max_length=20, choices=TriState.choices, default=TriState.NOT_RECORDED)
+    provenance_note = models.TextField(blank=True, help_text="Where these facts come from and what is unknown")
+
+    class Meta:
+        ordering = ["cohort", "cohort_position", "pseudonymous_id"]
+        verbose_name_plural = "children"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cohort", "cohort_position"],
+                condition=Q(cohort_position__isnull=False),
+                name="child_unique_cohort_position",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return f"{self.display_pseudonym} ({self.pseudonymous_id})" if self.display_pseudonym else self.pseudonymous_id
+
+
+class CaseHolding(BaseModel):
+    """An agency that holds records about a child in its own right (its own records).
+
+    Every other agency needs a recorded basis (panel case, data-sharing agreement) to see the child.
+    """
+
+    class Basis(models.TextChoices):
+        HOME_LOCAL_AUTHORITY = "home_local_authority", "Home local authority"
+        HOME_POLICE_FORCE = "home_police_force", "Home police force"
+        ARRESTING_FORCE = "arresting_force", "Arresting or recording police force"
+        RECORDING_AGENCY = "recording_agency", "Agency that recorded facts"
+        YOUTH_JUSTICE = "youth_justice", "Youth justice supervision"
+        HEALTH = "health", "Health care"
+        PLACING_AUTHORITY = "placing_authority", "Placing authority"
+
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="holdings")
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="holdings")
+    basis = models.CharField(max_length=32, choices=Basis.choices)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["child", "agency", "basis"], name="holding_unique")]
+
+
+class EthnicityIC(models.TextChoices):
+    """Police-assigned *apparent* ethnicity (IC codes), not self-identification (G-134)."""
+
+    IC1 = "IC1", "IC1 White – North European"
+    IC2 = "IC2", "IC2 White – South European"
+    IC3 = "IC3", "IC3 Black"
+    IC4 = "IC4", "IC4 Asian"
+    IC5 = "IC5", "IC5 Chinese, Japanese or South East Asian"
+    IC6 = "IC6", "IC6 Middle Eastern"
+    IC0 = "IC0", "IC0 Not known"
+
+
+class Identity(BaseModel):
+    """Restricted identity (E-35). Read only through selectors that check role and audit the read."""
+
+    child = models.OneToOneField(Child, on_delete=models.CASCADE, related_name="identity")
+    given_name = models.CharField(max_length=100)
+    family_name = models.CharField(max_length=100, blank=True)
+    date_of_birth = models.DateField(null=True, blank=True, validators=[validate_dob])
+    date_of_birth_estimated = models.BooleanField(default=False)
+    ethnicity_ic_code = models.CharField(max_length=3, choices=EthnicityIC.choices, blank=True)
+    ethnicity_self_defined = models.CharField(max_length=100, blank=True)
+    nhs_number = models.CharField(max_length=10, blank=True, validators=[validate_nhs_number])
+
+    class Meta:
+        verbose_name_plural = "identities"
+
+    def __str__(self) -> str:
+        return f"Identity of {self.child.pseudonymous_id}"
+
+
+class Alias(BaseModel):
+    class Kind(models.TextChoices):
+        ALIAS = "alias", "Alias"
+        NICKNAME = "nickname", "Nickname or street name"
+        PREVIOUS = "previous", "Previous name"
+
+    identity = models.ForeignKey(Identity, on_delete=models.CASCADE, related_name="aliases")
+    given_name = models.CharField(max_length=100, blank=True)
+    family_name = models.CharField(max_length=100, blank=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.ALIAS)
+
+
+class Address(BaseModel):
+    identity = models.ForeignKey(Identity, on_delete=models.CASCADE, related_name="addresses")
+    line1 = models.CharField(max_length=200, blank=True)
+    town = models.CharField(max_length=100, blank=True)
+    postcode = models.CharField(max_length=8, validators=[validate_postcode])
+    from_date = models.DateField(null=True, blank=True)
+    to_date = models.DateField(null=True, blank=True)
+    is_current = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name_plural = "addresses"
+
+
+class VulnerabilityFactor(models.TextChoices):
+    """The ten Fig 3 factors, in the report's order, with the report's labels (E-09)."""
+
+    DOMESTIC_ABUSE = "domestic_abuse", "Domestic Abuse"
+    SEXUAL_ABUSE = "sexual_abuse_assault_concerns", "Sexual abuse / assault concerns"
+    SUBSTANCE_MISUSE = "substance_misuse", "Substance Misuse"
+    MENTAL_HEALTH = "mental_health_concerns", "Mental health concerns"
+    SCHOOL_EXCLUSIONS = "school_exclusions", "School exclusions"
+    CARE_EXPERIENCED = "care_experienced", "Care experienced"
+    REPORTED_MISSING = "reported_missing", "Reported missing"
+    GANG_INVOLVEMENT = "gang_involvement", "Gang involvement"
+    OFFENDING_BEHAVIOUR = "offending_behaviour", "Offending behaviour"
+    VICTIM_OF_CRIME = "victim_of_crime", "Victim of crime"
+
+
+FIG3_ORDER: tuple[str, ...] = tuple(VulnerabilityFactor.values)
+
+
+class RelativeToIncident(models.TextChoices):
+    BEFORE = "before", "Before the identifying incident"
+    DURING = "during", "During the identifying incident"
+    AFTER = "after", "After the identifying incident"
+
+
+class VulnerabilityFlag(BaseModel):
+    """One source's statement about one factor for one child (tri-state, with provenance)."""
+
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="vulnerabilities")
+    factor = models.CharField(max_length=40, choices=VulnerabilityFactor.choices)
+    value = models.CharField(max_length=20, choices=TriState.choices)
+    relative_to_incident = models.CharField(
+        max_length=10, choices=RelativeToIncident.choices, default=RelativeToIncident.BEFORE
+    )
+    source_agency = models.ForeignKey("agencies.Agency", null=True, blank=True, on_delete=models.PROTECT)
+    source_type = models.CharField(max_length=32, choices=SourceType.choices, blank=True)
+    recorded_on = models.DateField(null=True, blank=True)
+    detail = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["child", "factor", "-recorded_on"]
+        indexes = [models.Index(fields=["child", "factor"])]
+
+
+class MissingEpisode(BaseModel):
+    """E-08. Duration feeds the 'weeks rather than days' crisis trigger (R-30)."""
+
+    class ReportedBy(models.TextChoices):
+        PARENT = "parent", "Parent"
+        CARER = "carer", "Carer"
+        PLACEMENT_STAFF = "placement_staff", "Placement staff"
+        SCHOOL = "school", "School"
+        OTHER = "other", "Other"
+        NONE = "none", "Not reported"
+        UNKNOWN = "unknown", "Not known"
+
+    class MissingFrom(models.TextChoices):
+        FAMILY_HOME = "family_home", "Family home"
+        PLACEMENT = "placement", "Placement"
+        OTHER = "other", "Other"
+        UNKNOWN = "unknown", "Not known"
+
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="missing_episodes")
+    started_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    end_uncertain = models.BooleanField(default=False)
+    approximate_duration_days = models.PositiveIntegerField(
+        null=True, blank=True, help_text="When only a duration is known (e.g. 'almost two months')"
+    )
+    missing_from = models.CharField(max_length=16, choices=MissingFrom.choices, default=MissingFrom.UNKNOWN)
+    reported_by = models.CharField(max_length=16, choices=ReportedBy.choices, default=ReportedBy.UNKNOWN)
+    reported_to_police_at = models.DateTimeField(null=True, blank=True)
+    social_care_notified_at = models.DateTimeField(null=True, blank=True)
+    found_location = models.CharField(max_length=200, blank=True)
+    found_in_home_area = models.CharField(max_length=20, choices=TriState.choices, default=TriState.NOT_RECORDED)
+    relative_to_incident = models.CharField(
+        max_length=10, choices=RelativeToIncident.choices, default=RelativeToIncident.BEFORE
+    )
+    source_agency = models.ForeignKey("agencies.Agency", null=True, blank=True, on_delete=models.PROTECT)
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["child", "started_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True) | Q(started_at__isnull=True) | Q(ended_at__gte=models.F("started_at")),
+                name="missing_end_after_start",
+            )
+        ]
+
+
+class SettingType(models.TextChoices):
+    FAMILY = "family", "Family home"
+    RELATIVE = "relative", "Relative or extended family"
+    FOSTER = "foster", "Foster care"
+    REMAND_FOSTER_LOCAL = "remand_foster_local", "Local remand fostering"
+    REGISTERED_RESIDENTIAL = "registered_residential", "Registered residential (children's home)"
+    SUPPORTED = "supported", "Supported accommodation"
+    SEMI_INDEPENDENT = "semi_independent", "Semi-independent"
+    UNREGISTERED = "unregistered", "Unregistered setting"
+    HOLIDAY_LET = "holiday_let", "Short-term holiday let"
+    SECURE = "secure", "Secure accommodation"
+    CUSTODY = "custody", "Custody"
+
+
+class Placement(BaseModel):
+    """E-21. Suitability rules (20 miles, unsuitable settings) arrive with the placement checker."""
+
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="placements")
+    setting_type = models.CharField(max_length=32, choices=SettingType.choices)
+    started_on = models.DateField(null=True, blank=True)
+    ended_on = models.DateField(null=True, blank=True)
+    postcode = models.CharField(max_length=8, blank=True, validators=[validate_postcode])
+    distance_from_home_miles = models.DecimalField(max_digits=6, decimal_places=1, null=True, blank=True)
+    commissioning_authority = models.ForeignKey(
+        "agencies.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    relative_to_incident = models.CharField(
+        max_length=10, choices=RelativeToIncident.choices, default=RelativeToIncident.BEFORE
+    )
+    young_person_express_wish = models.BooleanField(default=False)
+    end_reason = models.CharField(max_length=200, blank=True)
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["child", "started_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(started_on__isnull=True) | Q(ended_on__gte=models.F("started_on")),
+                name="placement_end_after_start",
+            )
+        ]
+
+
+class RecordConflict(BaseModel):
+    """Two sources disagree about a fact. Both values are kept; neither overwrites the other (Q-04)."""
+
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="conflicts")
+    subject = models.CharField(max_length=200)
+    value_a = models.TextField()
+    source_a = models.CharField(max_length=200)
+    value_b = models.TextField()
+    source_b = models.CharField(max_length=200)
+    resolution = models.TextField(blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )

@@ -1,0 +1,198 @@
+"""Reads about children. Always scoped to the actor; every read of a child is audited.
+
+Views, API endpoints, exports and CLI commands all read children through these functions, so the
+access rules and the audit row cannot be forgotten by any one of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.db.models import QuerySet
+
+from ccehub.audit.models import Action
+from ccehub.audit.services import audit_record
+from ccehub.children.models import FIG3_ORDER, Child, Identity, VulnerabilityFactor, VulnerabilityFlag
+from ccehub.common.access import Actor, access_basis, identity_allowed, visible_children_q
+from ccehub.common.models import TriState
+
+MSG_CHILD_NOT_FOUND = "No child with that reference is available to you"
+
+#: Sections of a child's record, and the audit field names each reveals.
+SECTION_FIELDS: dict[str, tuple[str, ...]] = {
+    "profile": ("pseudonymous_id", "sex", "home_local_authority", "home_police_force", "risk_level", "looked_after"),
+    "identity": ("given_name", "family_name", "aliases", "date_of_birth", "addresses", "ethnicity", "nhs_number"),
+    "vulnerabilities": ("vulnerabilities",),
+    "incidents": ("incidents",),
+    "justice": ("arrests", "charges", "court_outcomes"),
+    "nrm": ("nrm_referrals",),
+    "safeguarding": ("plans", "strategy_meetings", "care_orders", "secure_orders"),
+    "missing": ("missing_episodes",),
+    "placements": ("placements",),
+    "triage": ("triage_decisions",),
+}
+ALL_SECTIONS: tuple[str, ...] = tuple(SECTION_FIELDS)
+
+
+class ChildNotFound(Exception):
+    """The child does not exist or the actor has no basis to see it (deliberately indistinguishable)."""
+
+    def __init__(self, message: str = MSG_CHILD_NOT_FOUND) -> None:
+        super().__init__(message)
+
+
+def merged_flag(values: list[str]) -> str:
+    """DOMAIN §6.3.4 merge rule: present if any source says present; else unknown if any says
+    unknown; else not recorded (an explicit 'absent' prints like 'not recorded' in Fig 3)."""
+    if TriState.RECORDED_PRESENT in values:
+        return TriState.RECORDED_PRESENT
+    if TriState.UNKNOWN in values:
+        return TriState.UNKNOWN
+    if TriState.RECORDED_ABSENT in values:
+        return TriState.RECORDED_ABSENT
+    return TriState.NOT_RECORDED
+
+
+def vulnerability_summary(flags: list[VulnerabilityFlag], *, before_incident_only: bool = False) -> dict[str, str]:
+    """Merged tri-state value per Fig 3 factor, in the report's order."""
+    by_factor: dict[str, list[str]] = {f: [] for f in FIG3_ORDER}
+    for flag in flags:
+        if before_incident_only and flag.relative_to_incident != "before":
+            continue
+        by_factor.setdefault(flag.factor, []).append(flag.value)
+    return {factor: merged_flag(values) for factor, values in by_factor.items() if factor in FIG3_ORDER}
+
+
+@dataclass
+class ChildRecord:
+    """What one actor may see of one child, assembled in one place."""
+
+    child: Child
+    basis: str
+    identity: Identity | None
+    pseudonymised: bool
+    sections: tuple[str, ...]
+    vulnerabilities: dict[str, str] = field(default_factory=dict)
+    vulnerability_flags: list[VulnerabilityFlag] = field(default_factory=list)
+    related: dict[str, list[Any]] = field(default_factory=dict)
+
+    @property
+    def date_of_birth(self) -> date | None:
+        return self.identity.date_of_birth if self.identity else None
+
+
+def child_list(*, actor: Actor, search: str = "") -> QuerySet[Child]:
+    """Children the actor may see (never an unscoped queryset)."""
+    qs = Child.objects.select_related("home_local_authority", "home_police_force")
+    if actor.system:
+        scoped = qs.all()
+    elif actor.agency is None or not actor.can_read_cases:
+        scoped = qs.none()
+    else:
+        scoped = qs.filter(visible_children_q(actor.agency)).distinct()
+    if search:
+        term = search.strip()
+        scoped = scoped.filter(pseudonymous_id__icontains=term) | scoped.filter(display_pseudonym__icontains=term)
+    return scoped.order_by("cohort", "cohort_position", "pseudonymous_id")
+
+
+def child_list_audited(*, actor: Actor, search: str = "") -> list[Child]:
+    children = list(child_list(actor=actor, search=search))
+    audit_record(
+        actor=actor,
+        action=Action.VIEW,
+        object_type="child_list",
+        fields=["pseudonymous_id", "sex", "home_local_authority"],
+        detail=f"{len(children)} children listed" + (f" matching {search!r}" if search else ""),
+    )
+    return children
+
+
+def _resolve(*, actor: Actor, pid: str, action: str) -> tuple[Child, str]:
+    child = Child.objects.select_related("home_local_authority", "home_police_force").filter(
+        pseudonymous_id=pid.strip().upper()
+    ).first()
+    basis = access_basis(actor, child) if child is not None else None
+    if child is None or basis is None:
+        audit_record(
+            actor=actor,
+            action=Action.DENIED,
+            object_type="child",
+            child_pid=pid.strip().upper()[:16],
+            detail=f"refused {action}: " + ("no such child" if child is None else "no recorded basis"),
+        )
+        raise ChildNotFound()
+    return child, basis
+
+
+def child_get(
+    *,
+    actor: Actor,
+    pid: str,
+    sections: tuple[str, ...] = ALL_SECTIONS,
+    action: str = Action.VIEW,
+) -> ChildRecord:
+    """A child's record as ``actor`` may see it. Raises :class:`ChildNotFound`; audits either way."""
+    child, basis = _resolve(actor=actor, pid=pid, action=action)
+    show_identity = "identity" in sections and identity_allowed(actor, basis) and not actor.is_analyst
+    identity = Identity.objects.filter(child=child).prefetch_related("aliases", "addresses").first() if show_identity else None
+    visible_sections = tuple(s for s in sections if s != "identity" or identity is not None)
+    record = ChildRecord(
+        child=child,
+        basis=basis,
+        identity=identity,
+        pseudonymised=identity is None,
+        sections=visible_sections,
+    )
+    if "vulnerabilities" in sections:
+        flags = list(child.vulnerabilities.select_related("source_agency").order_by("factor", "recorded_on"))
+        record.vulnerability_flags = flags
+        record.vulnerabilities = vulnerability_summary(flags)
+    record.related = _related(child, sections)
+    revealed: list[str] = []
+    for section in visible_sections:
+        revealed.extend(SECTION_FIELDS.get(section, ()))
+    audit_record(
+        actor=actor,
+        action=action,
+        object_type="child",
+        object_id=child.pk,
+        child_pid=child.pseudonymous_id,
+        fields=revealed,
+        basis=basis,
+    )
+    return record
+
+
+def _related(child: Child, sections: tuple[str, ...]) -> dict[str, list[Any]]:
+    related: dict[str, list[Any]] = {}
+    if "incidents" in sections:
+        related["incidents"] = list(
+            child.incidents.select_related("recording_agency", "arresting_force").order_by("occurred_at")
+        )
+    if "justice" in sections:
+        related["arrests"] = list(child.arrests.select_related("arresting_force").order_by("arrested_at"))
+        related["charges"] = list(child.charges.order_by("charged_on"))
+        related["court_outcomes"] = list(child.court_outcomes.order_by("decided_on"))
+    if "nrm" in sections:
+        related["nrm_referrals"] = list(
+            child.nrm_referrals.select_related("referring_agency").prefetch_related("decisions").order_by("referred_on")
+        )
+    if "safeguarding" in sections:
+        related["plans"] = list(child.plans.select_related("lead_agency").order_by("started_on"))
+        related["strategy_meetings"] = list(child.strategy_meetings.order_by("held_on"))
+        related["care_orders"] = list(child.care_orders.order_by("started_on"))
+        related["secure_orders"] = list(child.secure_orders.order_by("made_on"))
+    if "missing" in sections:
+        related["missing_episodes"] = list(child.missing_episodes.order_by("started_at"))
+    if "placements" in sections:
+        related["placements"] = list(child.placements.order_by("started_on"))
+    if "triage" in sections and hasattr(child, "triage_decisions"):
+        related["triage_decisions"] = list(child.triage_decisions.order_by("-decided_at"))
+    return related
+
+
+def factor_label(code: str) -> str:
+    return str(VulnerabilityFactor(code).label)

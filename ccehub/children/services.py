@@ -1,0 +1,233 @@
+"""Writes about children: validate, change and audit in one transaction."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.utils import timezone
+
+from ccehub.agencies.models import Agency, AgencyKind
+from ccehub.audit.models import Action
+from ccehub.audit.services import audit_record
+from ccehub.children.models import (
+    Address,
+    CaseHolding,
+    Child,
+    Identity,
+    RelativeToIncident,
+    Sex,
+    VulnerabilityFactor,
+    VulnerabilityFlag,
+)
+from ccehub.common.access import Actor, access_basis
+from ccehub.common.models import TriState
+from ccehub.common.validators import (
+    MSG_DATE_FUTURE,
+    MSG_DOB_FUTURE,
+    MSG_INCIDENT_BEFORE_BIRTH,
+    normalise_postcode,
+    validate_nhs_number,
+)
+
+MSG_NO_WRITE = "Your role cannot record information about children"
+MSG_HOME_LA_KIND = "Home local authority must be a local authority children's services"
+MSG_HOME_FORCE_KIND = "Home police force must be a police force"
+MSG_UNKNOWN_CHOICE = "Unknown value {value!r}; use one of: {choices}"
+MSG_GIVEN_NAME = "Enter the child's given name, or 'Unknown'"
+
+M = TypeVar("M", bound=models.Model)
+
+
+def check_can_write(actor: Actor, child: Child | None = None) -> str:
+    """Raise unless ``actor`` may record facts (about ``child``, when given). Returns the basis."""
+    if not actor.can_write_cases:
+        raise PermissionDenied(MSG_NO_WRITE)
+    if child is None:
+        return "new"
+    basis = access_basis(actor, child)
+    if basis is None:
+        raise PermissionDenied("No child with that reference is available to you")
+    return basis
+
+
+def _choice(field: str, value: str, choices: type[models.TextChoices]) -> str:
+    if value not in choices.values:
+        raise ValidationError({field: [MSG_UNKNOWN_CHOICE.format(value=value, choices=", ".join(choices.values))]})
+    return value
+
+
+def _hold(child: Child, agency: Agency | None, basis: str) -> None:
+    if agency is not None:
+        CaseHolding.objects.get_or_create(child=child, agency=agency, basis=basis)
+
+
+@transaction.atomic
+def child_create(
+    *,
+    actor: Actor,
+    given_name: str,
+    family_name: str = "",
+    sex: str = Sex.UNKNOWN,
+    date_of_birth: date | None = None,
+    date_of_birth_estimated: bool = False,
+    postcode: str = "",
+    home_local_authority: Agency | None = None,
+    home_police_force: Agency | None = None,
+    ethnicity_ic_code: str = "",
+    nhs_number: str = "",
+    display_pseudonym: str = "",
+    cohort: str = "",
+    cohort_position: int | None = None,
+    provenance_note: str = "",
+    risk_level: str = "not_assessed",
+    looked_after: str = TriState.NOT_RECORDED,
+    today: date | None = None,
+) -> Child:
+    """Create a child and their restricted identity. The recording agency holds the record."""
+    check_can_write(actor)
+    today = today or timezone.localdate()
+    errors: dict[str, list[str]] = {}
+    if not given_name.strip():
+        errors["given_name"] = [MSG_GIVEN_NAME]
+    if sex not in Sex.values:
+        errors["sex"] = [MSG_UNKNOWN_CHOICE.format(value=sex, choices=", ".join(Sex.values))]
+    if date_of_birth is not None and date_of_birth >= today:
+        errors["date_of_birth"] = [MSG_DOB_FUTURE]
+    if postcode:
+        try:
+            postcode = normalise_postcode(postcode)
+        except ValidationError as exc:
+            errors["postcode"] = list(exc.messages)
+    if nhs_number:
+        try:
+            validate_nhs_number(nhs_number)
+        except ValidationError as exc:
+            errors["nhs_number"] = list(exc.messages)
+    if home_local_authority is not None and home_local_authority.kind != AgencyKind.LA_CHILDRENS_SERVICES:
+        errors["home_local_authority"] = [MSG_HOME_LA_KIND]
+    if home_police_force is not None and home_police_force.kind != AgencyKind.POLICE_FORCE:
+        errors["home_police_force"] = [MSG_HOME_FORCE_KIND]
+    if errors:
+        raise ValidationError(errors)
+    child = Child.objects.create(
+        sex=sex,
+        home_local_authority=home_local_authority,
+        home_police_force=home_police_force,
+        originating_agency=actor.agency,
+        display_pseudonym=display_pseudonym,
+        cohort=cohort,
+        cohort_position=cohort_position,
+        provenance_note=provenance_note,
+        risk_level=risk_level,
+        looked_after=looked_after,
+    )
+    identity = Identity.objects.create(
+        child=child,
+        given_name=given_name.strip(),
+        family_name=family_name.strip(),
+        date_of_birth=date_of_birth,
+        date_of_birth_estimated=date_of_birth_estimated,
+        ethnicity_ic_code=ethnicity_ic_code,
+        nhs_number=nhs_number.replace(" ", ""),
+    )
+    if postcode:
+        Address.objects.create(identity=identity, postcode=postcode, is_current=True)
+    _hold(child, home_local_authority, CaseHolding.Basis.HOME_LOCAL_AUTHORITY)
+    _hold(child, home_police_force, CaseHolding.Basis.HOME_POLICE_FORCE)
+    _hold(child, actor.agency, CaseHolding.Basis.RECORDING_AGENCY)
+    audit_record(
+        actor=actor,
+        action=Action.CREATE,
+        object_type="child",
+        object_id=child.pk,
+        child_pid=child.pseudonymous_id,
+        fields=["sex", "home_local_authority", "home_police_force", "given_name", "family_name", "date_of_birth"]
+        + (["postcode"] if postcode else []),
+    )
+    return child
+
+
+@transaction.atomic
+def vulnerability_flag_set(
+    *,
+    actor: Actor,
+    child: Child,
+    factor: str,
+    value: str,
+    relative_to_incident: str = RelativeToIncident.BEFORE,
+    source_agency: Agency | None = None,
+    source_type: str = "",
+    recorded_on: date | None = None,
+    detail: str = "",
+) -> VulnerabilityFlag:
+    """Record one source's tri-state value for one factor; the same source's earlier value is replaced."""
+    basis = check_can_write(actor, child)
+    _choice("factor", factor, VulnerabilityFactor)
+    _choice("value", value, TriState)
+    _choice("relative_to_incident", relative_to_incident, RelativeToIncident)
+    flag, created = VulnerabilityFlag.objects.update_or_create(
+        child=child,
+        factor=factor,
+        relative_to_incident=relative_to_incident,
+        source_agency=source_agency,
+        source_type=source_type,
+        defaults={
+            "value": value,
+            "recorded_on": recorded_on,
+            "detail": detail,
+            "recorded_by": actor.user if getattr(actor.user, "is_authenticated", False) else None,
+        },
+    )
+    audit_record(
+        actor=actor,
+        action=Action.CREATE if created else Action.UPDATE,
+        object_type="vulnerability_flag",
+        object_id=flag.pk,
+        child_pid=child.pseudonymous_id,
+        fields=[f"vulnerabilities.{factor}"],
+        basis=basis,
+        detail=f"{factor} = {value}",
+    )
+    return flag
+
+
+@transaction.atomic
+def fact_record(*, actor: Actor, child: Child, model: type[M], holder_basis: str | None = None, **values: Any) -> M:
+    """Record a dated fact about a child (missing episode, plan, arrest, referral, ...).
+
+    Runs the model's own validation (choices, constraints) before saving and audits the write.
+    """
+    basis = check_can_write(actor, child)
+    instance = model(child=child, **values)
+    instance.full_clean()
+    for name, value in values.items():
+        if isinstance(value, datetime | date) and name not in {"decided_on", "review_on", "expires_on", "ended_on"}:
+            current = timezone.now() if isinstance(value, datetime) else timezone.localdate()
+            if value > current:
+                raise ValidationError({name: [MSG_DATE_FUTURE]})
+    instance.save()
+    if holder_basis is not None:
+        _hold(child, actor.agency, holder_basis)
+    audit_record(
+        actor=actor,
+        action=Action.CREATE,
+        object_type=model._meta.model_name or model.__name__,
+        object_id=instance.pk,
+        child_pid=child.pseudonymous_id,
+        fields=sorted(values),
+        basis=basis,
+    )
+    return instance
+
+
+def check_incident_date(child: Child, occurred_at: datetime) -> None:
+    """An incident cannot precede the child's birth or lie in the future."""
+    identity = Identity.objects.filter(child=child).only("date_of_birth").first()
+    local = timezone.localtime(occurred_at) if timezone.is_aware(occurred_at) else occurred_at
+    if identity and identity.date_of_birth and local.date() < identity.date_of_birth:
+        raise ValidationError({"occurred_at": [MSG_INCIDENT_BEFORE_BIRTH]})
+    if occurred_at > timezone.now():
+        raise ValidationError({"occurred_at": [MSG_DATE_FUTURE]})

@@ -1,0 +1,36 @@
+"""Who a CLI command acts as, for access control and the audit log."""
+
+from __future__ import annotations
+
+import getpass
+import os
+
+from ccehub.commands import fail
+
+
+def cli_actor(user: str | None, purpose: str) -> object:
+    """``--user NAME`` acts as that user's current membership; otherwise the server operator.
+
+    Either way the audit log records who ran the command and why.
+    """
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+
+    from ccehub.agencies.selectors import active_memberships
+    from ccehub.audit.models import Channel
+    from ccehub.common.access import Actor
+
+    name = user or settings.CCEHUB_CLI_USER
+    if not name:
+        try:
+            os_user = getpass.getuser()
+        except (KeyError, OSError):  # pragma: no cover - containers without a passwd entry
+            os_user = str(os.getuid())
+        return Actor.for_system(name=f"cli:{os_user}", channel=Channel.CLI, purpose=purpose)
+    account = get_user_model().objects.filter(username=name, is_active=True).first()
+    if account is None:
+        fail(f"--user: no active user called {name!r}")
+    memberships = active_memberships(user=account)
+    if not memberships:
+        fail(f"--user: {name!r} has no active membership of an agency")
+    return Actor(user=account, membership=memberships[0], channel=Channel.CLI, purpose=purpose)

@@ -1,0 +1,69 @@
+"""``ccehub report ...``: reports computed from the stored records."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+
+from ccehub.commands import fail, setup_django
+
+FORMATS = ("csv", "json", "table")
+
+
+def register(app: typer.Typer) -> None:
+    report_app = typer.Typer(help="Reports computed from the stored records.", no_args_is_help=True)
+    app.add_typer(report_app, name="report")
+
+    @report_app.command("vulnerabilities")
+    def vulnerabilities(
+        fmt: Annotated[str, typer.Option("--format", help="csv, json or table")] = "table",
+        cohort: Annotated[str, typer.Option(help="Cohort of children (default: the report's 13)")] = "crest-2022",
+        user: Annotated[str | None, typer.Option(help="Act as this user (default: the operator)")] = None,
+        purpose: Annotated[str, typer.Option(help="Why the report is run (audited)")] = "Fig 3 vulnerability report",
+    ) -> None:
+        """Fig 3: vulnerabilities prior to the identifying incident (x present, * unknown)."""
+        if fmt not in FORMATS:
+            fail(f"--format: unknown format {fmt!r}; use one of: {', '.join(FORMATS)}")
+        setup_django()
+        from django.db import transaction
+
+        from ccehub.commands._actor import cli_actor
+        from ccehub.reports.vulnerability import vulnerability_matrix
+
+        actor = cli_actor(user, purpose)
+        with transaction.atomic():
+            matrix = vulnerability_matrix(actor=actor, cohort=cohort)  # type: ignore[arg-type]
+        if not matrix.columns:
+            fail(f"no children in cohort {cohort!r} are available (load the demo with `ccehub demo --no-server`)", 1)
+        if fmt == "csv":
+            typer.echo(matrix.to_csv(), nl=False)
+        elif fmt == "json":
+            typer.echo(
+                json.dumps(
+                    {
+                        "columns": list(matrix.columns),
+                        "rows": [{"factor": label, "cells": list(cells)} for label, cells in matrix.rows],
+                        "row_totals": matrix.row_totals(),
+                    },
+                    indent=2,
+                )
+            )
+        else:
+            from rich.console import Console
+            from rich.table import Table
+
+            table = Table(title="Vulnerabilities prior to the identifying incident (Fig 3)")
+            table.add_column("Factor", no_wrap=True)
+            for name in matrix.columns:
+                table.add_column(name, justify="center", no_wrap=True)
+            table.add_column("Total", justify="right")
+            totals = matrix.row_totals()
+            for label, cells in matrix.rows:
+                table.add_row(label, *cells, str(totals[label]))
+            console = Console()
+            if not console.is_terminal:
+                console = Console(width=160)
+            console.print(table)
+            typer.echo("x = recorded; blank = not recorded (not necessarily absent); * = unknown")

@@ -1,0 +1,125 @@
+"""Who is acting, and on what basis they may see a child.
+
+An agency sees the children it holds records about (:class:`~ccehub.children.models.CaseHolding`).
+Any other agency sees a child only through a recorded basis: an open case shared with its CCE panel,
+or an active data-sharing agreement with an agency that holds the child. Every check that refuses
+access is itself audited by the caller.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from ccehub.agencies.models import Agency, DataSharingAgreement, Membership, Role
+from ccehub.agencies.permissions import AUDIT_ROLES, CASE_READ_ROLES, CASE_WRITE_ROLES, IDENTITY_ROLES
+
+if TYPE_CHECKING:
+    from ccehub.children.models import Child
+
+BASIS_OWN = "own_records"
+BASIS_PANEL = "panel_case"
+BASIS_AGREEMENT = "data_sharing_agreement"
+BASIS_SYSTEM = "system"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A person (or the system) acting through one channel for one purpose."""
+
+    user: Any
+    membership: Membership | None
+    channel: str
+    purpose: str = ""
+    system: bool = field(default=False)
+
+    @property
+    def agency(self) -> Agency | None:
+        return self.membership.agency if self.membership else None
+
+    @property
+    def role(self) -> str:
+        return self.membership.role if self.membership else ""
+
+    @property
+    def username(self) -> str:
+        if self.user is not None and getattr(self.user, "is_authenticated", False):
+            return str(self.user.get_username())
+        return str(self.user) if isinstance(self.user, str) else ""
+
+    @classmethod
+    def for_system(cls, *, name: str, channel: str, purpose: str) -> Actor:
+        """An operator acting through the CLI on the server, or the system itself."""
+        return cls(user=name, membership=None, channel=channel, purpose=purpose, system=True)
+
+    @property
+    def can_read_cases(self) -> bool:
+        return self.system or self.role in CASE_READ_ROLES
+
+    @property
+    def can_write_cases(self) -> bool:
+        return self.system or self.role in CASE_WRITE_ROLES
+
+    @property
+    def is_analyst(self) -> bool:
+        return self.role == Role.ANALYST
+
+    @property
+    def can_read_audit(self) -> bool:
+        return self.system or self.role in AUDIT_ROLES or bool(getattr(self.user, "is_superuser", False))
+
+
+def active_agreements(*, recipient: Agency, on: date | None = None) -> QuerySet[DataSharingAgreement]:
+    today = on or timezone.localdate()
+    return DataSharingAgreement.objects.filter(
+        recipient=recipient, starts_on__lte=today, expires_on__gte=today, revoked_at__isnull=True
+    )
+
+
+def visible_children_q(agency: Agency, *, on: date | None = None) -> Q:
+    """Children ``agency`` may see: its own, its panel's open cases, and those under an agreement."""
+    agreements = active_agreements(recipient=agency, on=on)
+    return (
+        Q(holdings__agency=agency)
+        | Q(panel_cases__panel=agency, panel_cases__closed_on__isnull=True)
+        | Q(holdings__agency__in=agreements.filter(child__isnull=True).values("provider"))
+        | Q(id__in=agreements.filter(child__isnull=False).values("child"))
+    )
+
+
+def access_basis(actor: Actor, child: Child, *, on: date | None = None) -> str | None:
+    """The basis on which ``actor`` may read ``child``, or ``None`` when there is none."""
+    if actor.system:
+        return BASIS_SYSTEM
+    agency = actor.agency
+    if agency is None or not actor.can_read_cases:
+        return None
+    if child.holdings.filter(agency=agency).exists():
+        return BASIS_OWN
+    if child.panel_cases.filter(panel=agency, closed_on__isnull=True).exists():
+        return BASIS_PANEL
+    agreements = active_agreements(recipient=agency, on=on)
+    holders = child.holdings.values("agency")
+    match = agreements.filter(Q(child=child) | Q(child__isnull=True, provider__in=holders)).order_by("-starts_on")
+    agreement = match.first()
+    if agreement is not None:
+        return f"{BASIS_AGREEMENT}:{agreement.id}"
+    return None
+
+
+def identity_allowed(actor: Actor, basis: str | None) -> bool:
+    """Identity only for roles that need it, on a basis that includes it."""
+    if basis is None or actor.system:
+        return basis is not None
+    if actor.role not in IDENTITY_ROLES:
+        return False
+    if basis in (BASIS_OWN, BASIS_PANEL):
+        return True
+    if basis.startswith(BASIS_AGREEMENT + ":"):
+        agreement_id = basis.split(":", 1)[1]
+        return DataSharingAgreement.objects.filter(id=agreement_id, includes_identity=True).exists()
+    return False

@@ -1,0 +1,85 @@
+"""Child protection process (W-3): strategy meetings, plans, care and secure orders."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from ccehub.common.models import BaseModel, DateBasis
+
+
+class StrategyMeeting(BaseModel):
+    class Trigger(models.TextChoices):
+        MISSING = "missing", "Missing episode"
+        ARREST = "arrest", "Arrest"
+        DISCLOSURE = "disclosure", "Disclosure"
+        PLACEMENT_CONCERN = "placement_concern", "Placement concern"
+        OTHER = "other", "Other"
+
+    child = models.ForeignKey("children.Child", on_delete=models.CASCADE, related_name="strategy_meetings")
+    held_on = models.DateField(null=True, blank=True)
+    held_on_basis = models.CharField(max_length=16, choices=DateBasis.choices, default=DateBasis.RECORDED)
+    trigger = models.CharField(max_length=20, choices=Trigger.choices, default=Trigger.OTHER)
+    convening_agency = models.ForeignKey("agencies.Agency", null=True, blank=True, on_delete=models.PROTECT)
+    actions = models.TextField(blank=True)
+    source_note = models.TextField(blank=True)
+
+
+class PlanType(models.TextChoices):
+    EARLY_HELP = "early_help", "Early help"
+    CHILD_IN_NEED = "child_in_need", "Child in need plan"
+    CHILD_PROTECTION = "child_protection", "Child protection plan"
+    CARE_PLAN = "care_plan", "Care plan"
+    YOT_INTERVENTION = "yot_intervention", "Youth justice intervention"
+    CCE_JOINT_PLAN = "cce_joint_plan", "CCE joint plan"
+    SAFETY_PLAN = "safety_plan", "Safety plan"
+
+
+class CPCategory(models.TextChoices):
+    NEGLECT = "neglect", "Neglect"
+    PHYSICAL_ABUSE = "physical_abuse", "Physical abuse"
+    SEXUAL_ABUSE = "sexual_abuse", "Sexual abuse"
+    EMOTIONAL_ABUSE = "emotional_abuse", "Emotional abuse"
+    GANG_CONCERNS = "gang_concerns", "Gang concerns"
+    EXPLOITATION = "exploitation", "Exploitation"
+    OTHER = "other", "Other"
+
+
+class ChildPlan(BaseModel):
+    """CIN / CP / care plans (E-15), with step-up and step-down links."""
+
+    child = models.ForeignKey("children.Child", on_delete=models.CASCADE, related_name="plans")
+    plan_type = models.CharField(max_length=24, choices=PlanType.choices)
+    category = models.CharField(max_length=20, choices=CPCategory.choices, blank=True)
+    reason = models.CharField(max_length=200, blank=True)
+    lead_agency = models.ForeignKey("agencies.Agency", null=True, blank=True, on_delete=models.PROTECT)
+    started_on = models.DateField(null=True, blank=True)
+    ended_on = models.DateField(null=True, blank=True)
+    dates_basis = models.CharField(max_length=16, choices=DateBasis.choices, default=DateBasis.RECORDED)
+    stepped_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="stepped_to"
+    )
+    step_reason = models.CharField(max_length=200, blank=True)
+    relative_to_incident = models.CharField(max_length=10, blank=True)
+    source_note = models.TextField(blank=True)
+
+
+class CareOrder(BaseModel):
+    child = models.ForeignKey("children.Child", on_delete=models.CASCADE, related_name="care_orders")
+    legal_basis = models.CharField(max_length=200, default="Children Act 1989")
+    started_on = models.DateField(null=True, blank=True)
+    ended_on = models.DateField(null=True, blank=True)
+    reason = models.CharField(max_length=200, blank=True)
+    source_note = models.TextField(blank=True)
+
+
+class SecureAccommodationOrder(BaseModel):
+    """E-23. Keeps the source's own label ("DoLS", Q-15) apart from the legal basis."""
+
+    child = models.ForeignKey("children.Child", on_delete=models.CASCADE, related_name="secure_orders")
+    court = models.CharField(max_length=200, blank=True)
+    made_on = models.DateField(null=True, blank=True)
+    review_on = models.DateField(null=True, blank=True)
+    label_in_source = models.CharField(max_length=200, blank=True)
+    legal_basis = models.CharField(max_length=200, blank=True)
+    reason = models.TextField(blank=True)
+    source_note = models.TextField(blank=True)

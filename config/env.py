@@ -1,0 +1,36 @@
+"""The only module that reads ``os.environ``. Settings import their values from here."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def default_sqlite_path() -> Path:
+    return BASE_DIR / "var" / "ccehub.sqlite3"
+
+
+#: ``DATABASE_URL`` selects the database everywhere (web app, CLI, tests). Embedded SQLite otherwise.
+DATABASE_URL: str = os.environ.get("DATABASE_URL") or f"sqlite:///{default_sqlite_path()}"
+SECRET_KEY: str | None = os.environ.get("CCEHUB_SECRET_KEY")
+DEBUG: bool = _bool("CCEHUB_DEBUG", False)
+ALLOWED_HOSTS: list[str] = [
+    h.strip() for h in os.environ.get("CCEHUB_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h.strip()
+]
+#: Directory for the person index and other generated artefacts.
+DATA_DIR: Path = Path(os.environ.get("CCEHUB_DATA_DIR") or (BASE_DIR / "var"))
+#: Who a CLI action is attributed to in the audit log when ``--user`` is not given.
+CLI_USER: str | None = os.environ.get("CCEHUB_USER")
+#: Minimum match probability for a look-up candidate to cross the agency boundary.
+LOOKUP_THRESHOLD: float = float(os.environ.get("CCEHUB_LOOKUP_THRESHOLD", "0.5"))
+#: Linkage backend: ``duckdb`` (default) or ``spark``.
+LINKAGE_BACKEND: str = os.environ.get("CCEHUB_LINKAGE_BACKEND", "duckdb")
