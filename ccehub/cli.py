@@ -25,6 +25,11 @@ app = typer.Typer(
 )
 
 
+@app.callback()
+def _root() -> None:
+    """ccehub: the multi-agency response to child criminal exploitation in county lines."""
+
+
 def _register_commands() -> None:
     for info in sorted(pkgutil.iter_modules(ccehub.commands.__path__), key=lambda m: m.name):
         if info.name.startswith("_"):

@@ -6,11 +6,11 @@ from datetime import date
 
 import pytest
 
-from ccehub.agencies.models import Agency, AgencyKind, Membership, Role
-
 
 @pytest.fixture
 def agencies(db):
+    from ccehub.agencies.models import Agency, AgencyKind
+
     def make(code: str, name: str, kind: str, **extra) -> Agency:
         return Agency.objects.create(code=code, name=name, kind=kind, **extra)
 
@@ -25,7 +25,9 @@ def agencies(db):
 
 @pytest.fixture
 def make_user(db, django_user_model):
-    def make(username: str, agency: Agency, role: str, **extra) -> object:
+    from ccehub.agencies.models import Membership
+
+    def make(username: str, agency, role: str, **extra) -> object:
         user = django_user_model.objects.create_user(username=username, password="a-long-test-password", **extra)
         Membership.objects.create(user=user, agency=agency, role=role)
         return user
@@ -69,4 +71,6 @@ def islington_child(agencies, system_actor):
 
 @pytest.fixture
 def roles():
+    from ccehub.agencies.models import Role
+
     return Role
