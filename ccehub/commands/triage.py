@@ -16,7 +16,7 @@ from typing import Annotated, Final
 import typer
 
 from ccehub.commands import fail
-from ccehub.rules.triage import JSONValue, TriageInputError, parse_triage_input, triage
+from ccehub.rules.triage import TriageInputError, TriageJSON, parse_triage_input, triage
 
 MSG_EMPTY: Final = "input: empty (expected a JSON object or a list of objects)"
 MSG_BAD_JSON: Final = "input: invalid JSON: {problem} (line {line}, column {column})"
@@ -71,13 +71,13 @@ def _decode(text: str) -> object:
         fail(MSG_TOO_DEEP)
 
 
-def _decide(item: object) -> dict[str, JSONValue]:
+def _decide(item: object) -> TriageJSON:
     if isinstance(item, _Object) and item.duplicates:
         raise TriageInputError(item.duplicates[0], MSG_DUPLICATE_FIELD)
     return triage(parse_triage_input(item)).to_json()
 
 
-def run(text: str) -> tuple[JSONValue, list[str]]:
+def run(text: str) -> tuple[TriageJSON | list[TriageJSON] | None, list[str]]:
     """Triage the JSON ``text``: the output value and the error lines (empty when all is valid)."""
     document = _decode(text)
     if isinstance(document, dict):
@@ -86,7 +86,7 @@ def run(text: str) -> tuple[JSONValue, list[str]]:
         except TriageInputError as exc:
             return None, [str(exc)]
     if isinstance(document, list):
-        results: list[JSONValue] = []
+        results: list[TriageJSON] = []
         errors: list[str] = []
         for index, item in enumerate(document):
             try:

@@ -162,7 +162,7 @@ _FILLER_TEXT: Final = """
     threatened coercion coercive contact contacts whatsapp snapchat app apps content contents data
     deny denies denied denying denial chose chosen choose chooses choosing choice voluntarily voluntary
     willing willingly willingness consent consented consenting free freely want wanted wants money agreed
-    agree happy
+    agree happy work works worked working
 """
 _FILLER_WORDS: Final = frozenset(_FILLER_TEXT.split())
 

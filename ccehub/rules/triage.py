@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Final, TypeAlias
+from typing import Final, TypedDict
 
 from ccehub.rules.actions import ACTION_LABELS, Action, ActionCode, ActionFacts, actions_for
 from ccehub.rules.age import ADULT_AGE, AgeAssessment, AgeBand, assess_age
@@ -37,7 +37,29 @@ from ccehub.rules.presumption import (
 )
 from ccehub.rules.section45 import SECTION45_LABELS, Section45Status, assess_section45
 
-JSONValue: TypeAlias = "str | int | float | bool | list[JSONValue] | dict[str, JSONValue] | None"
+
+class ActionJSON(TypedDict):
+    """One action in the output contract."""
+
+    code: str
+    due_within_hours: int | None
+    reason: str
+
+
+class TriageJSON(TypedDict):
+    """The output contract of ``ccehub triage`` (and of the API), field for field."""
+
+    age_years: int | None
+    days_until_18: int | None
+    presumption: str
+    priority: str
+    panel_eligible: bool
+    section45: str
+    actions: list[ActionJSON]
+    policy: str
+    rule_version: str
+    reasons: list[str]
+
 
 # --- User-visible error messages (tests assert on these) ---------------------------------------
 
@@ -342,23 +364,23 @@ class TriageDecision:
     reasons: tuple[str, ...]
     age: AgeAssessment = field(repr=False, compare=False)
 
-    def to_json(self) -> dict[str, JSONValue]:
+    def to_json(self) -> TriageJSON:
         """The CLI/API output object, with the contract's field names and order."""
-        return {
-            "age_years": self.age_years,
-            "days_until_18": self.days_until_18,
-            "presumption": self.presumption.value,
-            "priority": self.priority.value,
-            "panel_eligible": self.panel_eligible,
-            "section45": self.section45.value,
-            "actions": [
-                {"code": a.code.value, "due_within_hours": a.due_within_hours, "reason": a.reason}
+        return TriageJSON(
+            age_years=self.age_years,
+            days_until_18=self.days_until_18,
+            presumption=self.presumption.value,
+            priority=self.priority.value,
+            panel_eligible=self.panel_eligible,
+            section45=self.section45.value,
+            actions=[
+                ActionJSON(code=a.code.value, due_within_hours=a.due_within_hours, reason=a.reason)
                 for a in self.actions
             ],
-            "policy": self.policy,
-            "rule_version": self.rule_version,
-            "reasons": list(self.reasons),
-        }
+            policy=self.policy,
+            rule_version=self.rule_version,
+            reasons=list(self.reasons),
+        )
 
     @property
     def action_codes(self) -> tuple[ActionCode, ...]:
@@ -479,6 +501,7 @@ __all__ = [
     "OUTPUT_FIELDS",
     "Action",
     "ActionCode",
+    "ActionJSON",
     "Indicator",
     "PresumptionCategory",
     "Priority",
@@ -486,6 +509,7 @@ __all__ = [
     "TriageDecision",
     "TriageInput",
     "TriageInputError",
+    "TriageJSON",
     "parse_triage_input",
     "triage",
 ]
