@@ -16,6 +16,7 @@ from ccehub.commands.triage import (
     MSG_EMPTY,
     MSG_TOP_LEVEL,
 )
+from ccehub.rules.policy import REPORT_2022
 from ccehub.rules.triage import MSG_DATE, MSG_EVIDENCE_NOTE_REQUIRED, MSG_NEGATIVE, MSG_REQUIRED
 
 CCEHUB = str(Path(sys.executable).with_name("ccehub"))
@@ -128,7 +129,11 @@ def test_report_profile_and_datetime_incident() -> None:
             stdin=json.dumps({**PRESUMED, "incident_date": "2022-09-23T02:10:00", "policy": "report-2022"}),
         )
     )
-    assert (out["policy"], out["rule_version"], out["days_until_18"]) == ("report-2022", "2022.1", 100)
+    assert (out["policy"], out["rule_version"], out["days_until_18"]) == (
+        "report-2022",
+        REPORT_2022.rule_version,
+        100,
+    )
 
 
 @pytest.mark.parametrize(
