@@ -325,16 +325,19 @@ def assess_priority(*, presumed: bool, facts: ActionFacts) -> tuple[Priority, st
     if facts.treat_as_child and facts.exploitation_concern:
         if facts.missing_crisis:
             why = (
-                f"missing for {facts.missing_days} days, at or over the "
+                f"a missing episode of {facts.missing_days} days, at or over the "
                 f"{facts.profile.missing_crisis_threshold_days}-day threshold (R-30)"
             )
         elif facts.county_lines_linked:
-            why = "linked to county lines (R-10)"
+            why = "a county-lines link (R-10)"
         elif facts.indicators:
-            why = "exploitation indicators are recorded (R-10, F-11)"
+            why = "exploitation indicators recorded (R-10, F-11)"
         else:
-            why = "a missing episode is recorded (R-31, R-34, R-37)"
-        return Priority.HIGH, f"Priority high: a child (or treated as one) and {why}; not presumed."
+            why = "a missing episode recorded (R-31, R-34, R-37)"
+        return (
+            Priority.HIGH,
+            f"Priority high: a child (or treated as one) with {why}; the presumption does not apply.",
+        )
     if facts.band is AgeBand.YOUNG_ADULT and facts.county_lines_linked:
         return Priority.HIGH, "F-24, N-11: priority high: a young adult linked to county lines."
     if Indicator.PLUGGING in facts.indicators:
