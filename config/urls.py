@@ -1,6 +1,18 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
+
+from ccehub.api import api
+from ccehub.common import views as common_views
+
+handler404 = "ccehub.common.views.not_found"
 
 urlpatterns = [
+    path("", common_views.dashboard, name="dashboard"),
+    path("accounts/login/", common_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", common_views.LogoutView.as_view(), name="logout"),
+    path("accounts/membership/", common_views.switch_membership, name="switch-membership"),
+    path("children/", include("ccehub.children.urls")),
+    path("reports/", include("ccehub.reports.urls")),
+    path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -130,3 +130,16 @@ class DataSharingAgreement(BaseModel):
 
     def __str__(self) -> str:
         return self.title
+
+
+class ApiToken(BaseModel):
+    """A personal API token. Only its hash is stored; it is shown once when created."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    token_hash = models.CharField(max_length=64, unique=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.user})"

@@ -26,7 +26,7 @@ SECTION_FIELDS: dict[str, tuple[str, ...]] = {
     "identity": ("given_name", "family_name", "aliases", "date_of_birth", "addresses", "ethnicity", "nhs_number"),
     "vulnerabilities": ("vulnerabilities",),
     "incidents": ("incidents",),
-    "justice": ("arrests", "charges", "court_outcomes"),
+    "justice": ("arrests", "charges", "court_outcomes", "record_conflicts"),
     "nrm": ("nrm_referrals",),
     "safeguarding": ("plans", "strategy_meetings", "care_orders", "secure_orders"),
     "missing": ("missing_episodes",),
@@ -176,6 +176,7 @@ def _related(child: Child, sections: tuple[str, ...]) -> dict[str, list[Any]]:
         related["arrests"] = list(child.arrests.select_related("arresting_force").order_by("arrested_at"))
         related["charges"] = list(child.charges.order_by("charged_on"))
         related["court_outcomes"] = list(child.court_outcomes.order_by("decided_on"))
+        related["conflicts"] = list(child.conflicts.order_by("created_at"))
     if "nrm" in sections:
         related["nrm_referrals"] = list(
             child.nrm_referrals.select_related("referring_agency").prefetch_related("decisions").order_by("referred_on")

@@ -4,3 +4,4 @@ from config.settings.base import *  # noqa: F403
 from config.settings.base import DEBUG as _DEBUG
 
 DEBUG = _DEBUG
+CCEHUB_SHOW_DEMO_SIGNINS = True

@@ -3,3 +3,4 @@
 from config.settings.base import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed; tests only
+CCEHUB_SHOW_DEMO_SIGNINS = True

@@ -1,0 +1,91 @@
+"""Admin for agencies and memberships. Nobody may change their own role, agency or groups."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+
+from ccehub.agencies.models import Agency, ApiToken, DataSharingAgreement, Membership
+from ccehub.agencies.services import MSG_SELF_CHANGE
+
+
+@admin.register(Agency)
+class AgencyAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "kind", "ons_code", "is_importing_area", "runs_local_panel", "active")
+    list_filter = ("kind", "is_importing_area", "runs_local_panel", "active")
+    search_fields = ("name", "code", "ons_code")
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ("user", "agency", "role", "active")
+    list_filter = ("role", "active", "agency__kind")
+    search_fields = ("user__username", "agency__name")
+    autocomplete_fields = ("agency",)
+
+    def has_change_permission(self, request: HttpRequest, obj: Membership | None = None) -> bool:
+        if obj is not None and obj.user_id == request.user.pk:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Membership | None = None) -> bool:
+        if obj is not None and obj.user_id == request.user.pk:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def save_model(self, request: HttpRequest, obj: Membership, form: Any, change: bool) -> None:
+        if obj.user_id == request.user.pk:
+            raise PermissionDenied(MSG_SELF_CHANGE)
+        if not change:
+            obj.granted_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(DataSharingAgreement)
+class DataSharingAgreementAdmin(admin.ModelAdmin):
+    list_display = ("title", "provider", "recipient", "starts_on", "expires_on", "includes_identity", "revoked_at")
+    list_filter = ("includes_identity",)
+    autocomplete_fields = ("provider", "recipient")
+    raw_id_fields = ("child",)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ("name", "user", "last_used_at", "revoked_at")
+    readonly_fields = ("token_hash", "last_used_at")
+
+
+User = get_user_model()
+admin.site.unregister(User)
+
+#: Fields a user may never change on their own account.
+SELF_PROTECTED_FIELDS = ("is_staff", "is_superuser", "groups", "user_permissions", "is_active")
+
+
+@admin.register(User)
+class CcehubUserAdmin(UserAdmin):
+    """Users cannot raise their own privileges: those fields are read-only on their own account."""
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        fields = tuple(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.pk == request.user.pk:
+            return fields + SELF_PROTECTED_FIELDS
+        return fields
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if change and obj.pk == request.user.pk:
+            protected = [f for f in SELF_PROTECTED_FIELDS if f in form.changed_data]
+            if protected:
+                messages.error(request, MSG_SELF_CHANGE)
+                raise PermissionDenied(MSG_SELF_CHANGE)
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        if change and form.instance.pk == request.user.pk and {"groups", "user_permissions"} & set(form.changed_data):
+            raise PermissionDenied(MSG_SELF_CHANGE)
+        super().save_related(request, form, formsets, change)

@@ -1,0 +1,87 @@
+"""The JSON API (django-ninja, OpenAPI schema at /api/openapi.json, docs at /api/docs).
+
+Authentication: the browser session, or a personal API token sent as ``Authorization: Bearer``.
+Every endpoint goes through the same selectors and services as the web pages, so access control and
+audit are identical whichever door a request comes through.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest
+from ninja import NinjaAPI, Router
+from ninja.errors import HttpError
+from ninja.security import APIKeyCookie, HttpBearer
+
+from ccehub.audit.models import Channel
+from ccehub.common.web import actor_from_request
+
+
+class SessionAuth(APIKeyCookie):
+    """The Django session cookie, with CSRF checked on unsafe methods."""
+
+    param_name = "sessionid"
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            return user
+        return None
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        from ccehub.agencies.tokens import user_for_token
+
+        user = user_for_token(token)
+        if user is None:
+            return None
+        from ccehub.agencies.selectors import current_membership
+
+        request.user = user
+        request.membership = current_membership(user=user, session=None)  # type: ignore[attr-defined]
+        return user
+
+
+api = NinjaAPI(
+    title="ccehub API",
+    version="1",
+    description="Multi-agency response to child criminal exploitation in county lines. Synthetic data only.",
+    auth=[TokenAuth(), SessionAuth()],
+    urls_namespace="api",
+)
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request: HttpRequest, exc: ValidationError) -> Any:
+    detail = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+    return api.create_response(request, {"detail": "invalid input", "errors": detail}, status=422)
+
+
+@api.exception_handler(PermissionDenied)
+def permission_denied(request: HttpRequest, exc: PermissionDenied) -> Any:
+    return api.create_response(request, {"detail": str(exc) or "forbidden"}, status=403)
+
+
+def api_actor(request: HttpRequest, purpose: str | None = None) -> Any:
+    if getattr(request, "membership", None) is None:
+        raise HttpError(403, "Your account is not a member of an agency")
+    return actor_from_request(request, channel=Channel.API, purpose=purpose)
+
+
+def _register_routers() -> None:
+    from ccehub.children.api import router as children_router
+
+    api.add_router("/children", children_router)
+    try:
+        from ccehub.incidents.api import router as triage_router
+    except ImportError:  # pragma: no cover
+        return
+    api.add_router("/", triage_router)
+
+
+_register_routers()
+
+__all__ = ["Router", "api", "api_actor"]

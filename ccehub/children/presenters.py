@@ -1,0 +1,211 @@
+"""Labels and formatting for a child's record. No queries, no access decisions."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.utils import timezone
+from django.utils.html import format_html
+
+from ccehub.children.models import FIG3_ORDER, VulnerabilityFactor
+from ccehub.children.selectors import ChildRecord
+from ccehub.common.access import BASIS_AGREEMENT, BASIS_OWN, BASIS_PANEL, BASIS_SYSTEM
+from ccehub.common.models import TriState
+
+TRI_TAG = {
+    TriState.RECORDED_PRESENT: ("Recorded", "red"),
+    TriState.RECORDED_ABSENT: ("Recorded absent", "green"),
+    TriState.NOT_RECORDED: ("Not recorded", "grey"),
+    TriState.UNKNOWN: ("Unknown", "yellow"),
+}
+
+
+def basis_label(basis: str) -> str:
+    if basis == BASIS_OWN:
+        return "Your agency holds records on this child"
+    if basis == BASIS_PANEL:
+        return "Case shared with your CCE panel"
+    if basis.startswith(BASIS_AGREEMENT):
+        return "Data-sharing agreement"
+    if basis == BASIS_SYSTEM:
+        return "System operator"
+    return basis
+
+
+def age_text(dob: date | None, on: date | None = None) -> str:
+    from ccehub.rules.age import age_on, days_until_18
+
+    if dob is None:
+        return "Not known"
+    on = on or timezone.localdate()
+    years = age_on(dob, on)
+    remaining = days_until_18(dob, on)
+    if remaining is None:
+        return f"{years} (an adult)"
+    return f"{years} ({remaining} days until 18)"
+
+
+def profile_rows(record: ChildRecord) -> list[dict[str, Any]]:
+    child = record.child
+    rows = [
+        {"key": "Pseudonymous ID", "value": child.pseudonymous_id},
+        {"key": "Case-study name", "value": child.display_pseudonym},
+        {"key": "Sex", "value": child.get_sex_display()},
+        {"key": "Home local authority", "value": child.home_local_authority},
+        {"key": "Home police force", "value": child.home_police_force},
+        {"key": "Exploitation risk", "value": child.get_risk_level_display()},
+        {"key": "Looked after", "value": child.get_looked_after_display()},
+        {"key": "Why you can see this child", "value": basis_label(record.basis)},
+    ]
+    return rows
+
+
+def identity_rows(record: ChildRecord) -> list[dict[str, Any]]:
+    identity = record.identity
+    if identity is None:
+        return []
+    addresses = ", ".join(a.postcode for a in identity.addresses.all() if a.is_current)
+    aliases = ", ".join(f"{a.given_name} {a.family_name}".strip() for a in identity.aliases.all())
+    dob = identity.date_of_birth
+    return [
+        {"key": "Name", "value": f"{identity.given_name} {identity.family_name}".strip()},
+        {"key": "Aliases", "value": aliases},
+        {"key": "Date of birth", "value": dob.strftime("%-d %B %Y") if dob else "Not known"},
+        {"key": "Age today", "value": age_text(dob)},
+        {"key": "Current postcode", "value": addresses},
+        {"key": "Ethnicity (police IC code, apparent)", "value": identity.get_ethnicity_ic_code_display()},
+        {"key": "NHS number", "value": identity.nhs_number},
+    ]
+
+
+def vulnerability_rows(record: ChildRecord) -> list[list[Any]]:
+    rows = []
+    sources: dict[str, list[str]] = {}
+    for flag in record.vulnerability_flags:
+        if flag.value in (TriState.RECORDED_PRESENT, TriState.UNKNOWN, TriState.RECORDED_ABSENT):
+            who = flag.source_agency.name if flag.source_agency else flag.get_source_type_display() or "Unattributed"
+            sources.setdefault(flag.factor, []).append(f"{who} ({flag.get_relative_to_incident_display().lower()})")
+    for factor in FIG3_ORDER:
+        value = record.vulnerabilities.get(factor, TriState.NOT_RECORDED)
+        text, colour = TRI_TAG[TriState(value)]
+        rows.append(
+            [
+                str(VulnerabilityFactor(factor).label),
+                format_html('<strong class="govuk-tag govuk-tag--{}">{}</strong>', colour, text),
+                "; ".join(sources.get(factor, [])) or "—",
+            ]
+        )
+    return rows
+
+
+def date_text(value: Any, basis: str = "recorded") -> str:
+    if value is None:
+        return "Date not known"
+    text = value.strftime("%-d %B %Y") if hasattr(value, "strftime") else str(value)
+    if basis == "synthetic":
+        return f"{text} (synthetic: the source gives no date)"
+    if basis == "approximate":
+        return f"about {text}"
+    return text
+
+
+PROCESS_LABELS = {
+    "incident": "Identifying incident",
+    "criminal": "Criminal",
+    "nrm": "NRM",
+    "safeguarding": "Child protection",
+    "missing": "Missing",
+    "placement": "Placement",
+}
+
+
+def _day(value: Any) -> date | None:
+    if value is None:
+        return None
+    if hasattr(value, "date") and callable(value.date):
+        return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    return value  # type: ignore[no-any-return]
+
+
+def chronology(record: ChildRecord, *, pseudonymised: bool = False) -> list[dict[str, Any]]:
+    """One timeline of the three processes (criminal, NRM, child protection) and what surrounds them.
+
+    Undated facts (the report withholds most dates) are listed after the dated ones, in the order
+    they were recorded, marked 'Date not known'.
+    """
+    items: list[dict[str, Any]] = []
+
+    def add(when: Any, basis: str, process: str, text: str, note: str = "") -> None:
+        items.append(
+            {
+                "sort": _day(when),
+                "when": date_text(_day(when), basis),
+                "process": PROCESS_LABELS[process],
+                "process_code": process,
+                "text": text,
+                "note": "" if pseudonymised else note,
+            }
+        )
+
+    r = record.related
+    for inc in r.get("incidents", []):
+        add(inc.occurred_at, inc.occurred_at_basis, "incident", inc.get_incident_type_display(), inc.summary)
+    for arrest in r.get("arrests", []):
+        what = arrest.offence_description or ", ".join(arrest.offences) or "offence not stated"
+        add(arrest.arrested_at, arrest.arrested_at_basis, "criminal",
+            f"Arrest by {arrest.arresting_force} ({what}): {arrest.get_outcome_display().lower()}"
+            + (f", {arrest.get_outcome_reason_display().lower()}" if arrest.outcome_reason != "not_stated" else ""),
+            arrest.source_note)
+    for charge in r.get("charges", []):
+        add(charge.charged_on, "recorded", "criminal",
+            f"Charge {charge.offence_description or charge.offence}: {charge.get_status_display().lower()}",
+            charge.status_reason)
+    for outcome in r.get("court_outcomes", []):
+        text = "Court outcome"
+        if outcome.sentence_type:
+            text += f": {outcome.get_sentence_type_display().lower()}"
+            if outcome.length_months:
+                text += f", {outcome.length_months} months"
+            if outcome.ended_early_after_months:
+                text += f" (ended after {outcome.ended_early_after_months} months)"
+        if outcome.remanded_in_custody:
+            text += "; remanded in custody"
+        add(outcome.decided_on, "recorded", "criminal", text, outcome.source_note)
+    for referral in r.get("nrm_referrals", []):
+        by = f" by {referral.referrer_role}" if referral.referrer_role else ""
+        add(referral.referred_on, referral.referred_on_basis, "nrm", f"NRM referral{by}", referral.source_note)
+        decisions = list(referral.decisions.all())
+        for decision in decisions:
+            label = f"{decision.get_stage_display()} decision: {decision.get_outcome_display().lower()}"
+            if decision.stage == "cg":
+                label += " (not expert evidence; not binding on a court, R v Breani)"
+            add(decision.decided_on, decision.decided_on_basis, "nrm", label, decision.source_note)
+        if not decisions:
+            add(None, "recorded", "nrm", "NRM outcome not recorded" if referral.outcome_known_to_case_owner
+                else "NRM outcome unknown to the case owner")
+    for plan in r.get("plans", []):
+        text = plan.get_plan_type_display() + (f" ({plan.get_category_display().lower()})" if plan.category else "")
+        if plan.stepped_from_id:
+            text += " — stepped down"
+        add(plan.started_on, plan.dates_basis, "safeguarding", text, plan.reason)
+    for meeting in r.get("strategy_meetings", []):
+        add(meeting.held_on, meeting.held_on_basis, "safeguarding",
+            f"Strategy meeting ({meeting.get_trigger_display().lower()})", meeting.actions)
+    for order in r.get("care_orders", []):
+        add(order.started_on, "recorded", "safeguarding", "Care order / looked after", order.reason)
+    for order in r.get("secure_orders", []):
+        add(order.made_on, "recorded", "safeguarding",
+            f"Secure accommodation order{' (' + order.label_in_source + ')' if order.label_in_source else ''}",
+            order.reason)
+    for episode in r.get("missing_episodes", []):
+        text = "Missing episode"
+        if episode.approximate_duration_days:
+            text += f" (about {episode.approximate_duration_days} days)"
+        add(episode.started_at, "synthetic" if "[dates: synthetic" in episode.notes else "recorded", "missing", text,
+            episode.notes.split(" [dates:")[0])
+    for placement in r.get("placements", []):
+        add(placement.started_on, "recorded", "placement", placement.get_setting_type_display(), placement.notes)
+    dated = sorted((i for i in items if i["sort"] is not None), key=lambda i: i["sort"])
+    undated = [i for i in items if i["sort"] is None]
+    return dated + undated

@@ -1,0 +1,57 @@
+"""What a signed-in user sees first: their agency's children and what is open on them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from datetime import timedelta
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from ccehub.audit.models import Action
+from ccehub.audit.services import audit_record
+from ccehub.children.selectors import child_list
+from ccehub.common.access import Actor
+
+
+#: A missing episode with no end counts as "missing now" only if it started this recently; older
+#: open-ended records are historical entries whose end was never recorded.
+MISSING_NOW_WINDOW = timedelta(days=30)
+
+
+def dashboard_for(*, actor: Actor) -> dict[str, Any]:
+    recent = timezone.now() - MISSING_NOW_WINDOW
+    children = list(
+        child_list(actor=actor).annotate(
+            open_referrals=Count("nrm_referrals", filter=Q(nrm_referrals__decisions__isnull=True), distinct=True),
+            open_missing=Count(
+                "missing_episodes",
+                filter=Q(missing_episodes__ended_at__isnull=True, missing_episodes__started_at__gte=recent),
+                distinct=True,
+            ),
+        )
+    )
+    open_actions: list[dict[str, Any]] = []
+    for child in children:
+        if child.open_referrals:
+            open_actions.append(
+                {"child": child, "text": f"{child.open_referrals} NRM referral(s) with no recorded decision", "kind": "NRM"}
+            )
+        if child.open_missing:
+            open_actions.append({"child": child, "text": "Missing now (no recorded end)", "kind": "Missing"})
+    if hasattr(actor, "membership") and actor.membership is not None:
+        try:
+            from ccehub.incidents.selectors import open_triage_actions
+
+            open_actions = open_triage_actions(actor=actor, children=children) + open_actions
+        except ImportError:
+            pass
+    audit_record(
+        actor=actor,
+        action=Action.VIEW,
+        object_type="dashboard",
+        fields=["pseudonymous_id", "open_actions"],
+        detail=f"{len(children)} children",
+    )
+    return {"children": children, "open_actions": open_actions, "membership": actor.membership}

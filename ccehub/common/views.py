@@ -1,0 +1,85 @@
+"""Sign in and out, the dashboard, and choosing which membership to act under."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import AuthenticationForm
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from ccehub.agencies.selectors import SESSION_KEY, active_memberships
+from ccehub.audit.models import Action, Channel
+from ccehub.audit.services import audit_record
+from ccehub.common.access import Actor
+from ccehub.common.web import actor_from_request, membership_required
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        if getattr(settings, "CCEHUB_SHOW_DEMO_SIGNINS", False):
+            from ccehub.demo.load import DEMO_PASSWORD, DEMO_USERS
+
+            context["demo_users"] = [(u, a, r.label) for u, a, r, _ in DEMO_USERS]
+            context["demo_password"] = DEMO_PASSWORD
+        return context
+
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
+        response = super().form_valid(form)
+        user = form.get_user()
+        memberships = active_memberships(user=user)
+        actor = Actor(user=user, membership=memberships[0] if memberships else None, channel=Channel.WEB, purpose="Sign in")
+        audit_record(actor=actor, action=Action.LOGIN, object_type="session")
+        return response
+
+    def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
+        attempted = str(form.data.get("username", ""))[:150]
+        audit_record(
+            actor=Actor.for_system(name=attempted, channel=Channel.WEB, purpose="Sign in"),
+            action=Action.LOGIN_FAILED,
+            object_type="session",
+            detail="wrong username or password",
+        )
+        return super().form_invalid(form)
+
+
+class LogoutView(auth_views.LogoutView):
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.is_authenticated:
+            audit_record(actor=actor_from_request(request, purpose="Sign out"), action=Action.LOGOUT, object_type="session")
+        return super().post(request, *args, **kwargs)
+
+
+@membership_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    from ccehub.common.dashboard import dashboard_for
+
+    actor = actor_from_request(request)
+    return render(request, "common/dashboard.html", dashboard_for(actor=actor))
+
+
+@require_POST
+@membership_required
+def switch_membership(request: HttpRequest) -> HttpResponse:
+    """Act under another of one's own memberships (never grants anything new)."""
+    wanted = request.POST.get("membership", "")
+    for membership in active_memberships(user=request.user):
+        if str(membership.id) == wanted:
+            request.session[SESSION_KEY] = str(membership.id)
+            messages.success(request, f"You are now acting as {membership.get_role_display()}, {membership.agency}.")
+            return redirect("dashboard")
+    messages.error(request, "Choose one of your own memberships")
+    return HttpResponseRedirect(reverse("dashboard"))
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "common/not_found.html", status=404)

@@ -1,0 +1,38 @@
+"""Helpers for views: who is acting, and the guard every case page uses."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from ccehub.audit.models import Channel
+from ccehub.common.access import Actor
+
+DEFAULT_PURPOSE = "Case work"
+PURPOSE_SESSION_KEY = "ccehub_purpose"
+
+
+def actor_from_request(request: HttpRequest, *, channel: str = Channel.WEB, purpose: str | None = None) -> Actor:
+    membership = getattr(request, "membership", None)
+    chosen = purpose or request.session.get(PURPOSE_SESSION_KEY) or DEFAULT_PURPOSE
+    if membership is not None and purpose is None and chosen == DEFAULT_PURPOSE:
+        chosen = f"{DEFAULT_PURPOSE} ({membership.get_role_display().lower()})"
+    return Actor(user=request.user, membership=membership, channel=channel, purpose=chosen)
+
+
+def membership_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Signed in, with an active membership of an agency (no membership: no case data at all)."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if getattr(request, "membership", None) is None:
+            return render(request, "common/no_membership.html", status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapped

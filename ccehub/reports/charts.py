@@ -1,0 +1,50 @@
+"""Charts rendered on the server as SVG with matplotlib (no client-side JavaScript needed).
+
+Every chart sits next to a table holding the same numbers, so nobody depends on the picture.
+"""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")  # headless: no display on servers
+
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.colors import ListedColormap  # noqa: E402
+
+from ccehub.reports.vulnerability import Matrix  # noqa: E402
+
+# Colour-blind-safe, and each state also has its own symbol in the cell.
+_PRESENT = "#d4351c"
+_UNKNOWN = "#ffdd00"
+_ABSENT = "#f3f2f1"
+
+
+def vulnerability_heatmap_svg(matrix: Matrix) -> bytes:
+    """Fig 3 as a heat map: rows are factors, columns children; ✕ recorded, ? unknown."""
+    codes = {"x": 2, "*": 1, "": 0}
+    grid = [[codes[c] for c in cells] for _, cells in matrix.rows]
+    n_rows, n_cols = len(grid), max(1, len(matrix.columns))
+    fig, ax = plt.subplots(figsize=(1.0 + 0.62 * n_cols + 2.8, 0.5 * n_rows + 1.6), dpi=100)
+    ax.imshow(grid, cmap=ListedColormap([_ABSENT, _UNKNOWN, _PRESENT]), vmin=0, vmax=2, aspect="auto")
+    ax.set_xticks(range(n_cols), labels=list(matrix.columns) or [""], rotation=45, ha="right", fontsize=10)
+    ax.set_yticks(range(n_rows), labels=[label for label, _ in matrix.rows], fontsize=10)
+    for r, row in enumerate(grid):
+        for c, value in enumerate(row):
+            symbol = {2: "✕", 1: "?", 0: ""}[value]
+            if symbol:
+                ax.text(c, r, symbol, ha="center", va="center", color="white" if value == 2 else "black", fontsize=11)
+    ax.set_xticks([x - 0.5 for x in range(1, n_cols)], minor=True)
+    ax.set_yticks([y - 0.5 for y in range(1, n_rows)], minor=True)
+    ax.grid(which="minor", color="white", linewidth=1.5)
+    ax.tick_params(which="minor", length=0)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    ax.set_title("Vulnerabilities prior to the identifying incident", fontsize=12, loc="left")
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="svg", metadata={"Date": None})
+    plt.close(fig)
+    return buffer.getvalue()

@@ -1,0 +1,90 @@
+"""Sign in and the foundation pages in a real browser, each checked with axe-core (WCAG 2.1 AA)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import assert_accessible, sign_in
+
+pytestmark = pytest.mark.browser
+
+
+def test_sign_in_page_is_accessible(page, live_app):
+    """The sign-in page itself passes axe."""
+    page.goto(live_app["url"] + "/accounts/login/")
+    assert_accessible(page)
+
+
+def test_wrong_password_shows_an_error(page, live_app):
+    """A wrong password gives a GOV.UK error summary, not a crash."""
+    page.goto(live_app["url"] + "/accounts/login/")
+    page.get_by_label("Username").fill("socialworker")
+    page.get_by_label("Password").fill("not-the-password")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+    assert page.title().startswith("Error:")
+    assert_accessible(page)
+
+
+def test_social_worker_dashboard_child_page_and_matrix(page, live_app):
+    """Dashboard → child page (identity, vulnerabilities, events) → vulnerability matrix with chart."""
+    base = live_app["url"]
+    sign_in(page, base, "socialworker")
+    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("link", name=re.compile(r"^Tom \(CH-")).first.click()
+    expect(page.get_by_role("heading", name="Tom Ingram")).to_be_visible()
+    expect(page.get_by_text("Restricted")).to_be_visible()
+    expect(page.get_by_role("heading", name="Vulnerabilities")).to_be_visible()
+    expect(page.get_by_text("Youth rehabilitation order").first).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("link", name="Vulnerability matrix").click()
+    expect(page.locator("img.app-chart")).to_be_visible()
+    page.wait_for_load_state("load")
+    assert page.locator("img.app-chart").evaluate("img => img.complete && img.naturalWidth") > 0
+    rows = page.locator("table.app-heatmap tbody tr")
+    assert rows.count() == 10
+    assert_accessible(page)
+
+
+def test_analyst_sees_no_identity(page, live_app):
+    """An analyst's view of a child is pseudonymised."""
+    base = live_app["url"]
+    sign_in(page, base, "analyst")
+    page.get_by_role("link", name=re.compile(r"^Tom \(CH-")).first.click()
+    expect(page.get_by_text("You see this record pseudonymised")).to_be_visible()
+    assert page.get_by_text("Ingram").count() == 0
+    assert_accessible(page)
+
+
+def test_other_agency_child_by_url_is_not_found(page, live_app):
+    """Camden cannot open an Islington child by typing its URL: 404, and the refusal is audited."""
+    base = live_app["url"]
+    sign_in(page, base, "socialworker")
+    page.get_by_role("link", name=re.compile(r"^Tom \(CH-")).first.click()
+    tom_url = page.url
+    page.context.clear_cookies()
+    sign_in(page, base, "camden.sw")
+    response = page.goto(tom_url)
+    assert response.status == 404
+    assert "Ingram" not in page.content()
+    export = page.goto(tom_url + "export.json")
+    assert export.status == 404
+    assert_accessible(page)
+
+
+def test_admin_sees_access_history(page, live_app):
+    """An administrator sees a child's access history, including refused attempts."""
+    base = live_app["url"]
+    sign_in(page, base, "socialworker")
+    page.get_by_role("link", name=re.compile(r"^Michael \(CH-")).first.click()
+    pid = page.url.rstrip("/").split("/")[-1]
+    page.context.clear_cookies()
+    sign_in(page, base, "admin")
+    page.goto(f"{base}/children/{pid}/history/")
+    expect(page.get_by_role("heading", name="Access history")).to_be_visible()
+    expect(page.get_by_role("cell", name="socialworker").first).to_be_visible()
+    assert_accessible(page)
