@@ -13,6 +13,7 @@ urlpatterns = [
     path("accounts/membership/", common_views.switch_membership, name="switch-membership"),
     path("children/", include("ccehub.children.urls")),
     path("reports/", include("ccehub.reports.urls")),
+    path("incidents/", include("ccehub.incidents.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]
