@@ -58,3 +58,60 @@ def export_child(request: HttpRequest, pid: str) -> dict[str, Any]:
         return record_to_dict(child_get(actor=api_actor(request), pid=pid, action=Action.EXPORT))
     except ChildNotFound as exc:
         raise HttpError(404, str(exc)) from None
+
+
+class ChildIn(Schema):
+    given_name: str
+    family_name: str = ""
+    sex: str = "unknown"
+    date_of_birth: str | None = None
+    postcode: str = ""
+    home_local_authority: str | None = None
+    home_police_force: str | None = None
+    ethnicity_ic_code: str = ""
+    nhs_number: str = ""
+
+
+class ChildCreated(Schema):
+    pseudonymous_id: str
+
+
+def parse_child_input(payload: dict[str, Any]) -> dict[str, Any]:
+    """Turn API/CLI input into service arguments, naming the field on every error."""
+    from datetime import date
+
+    from django.core.exceptions import ValidationError
+
+    from ccehub.agencies.models import Agency
+
+    errors: dict[str, list[str]] = {}
+    values = dict(payload)
+    dob = values.get("date_of_birth")
+    if dob:
+        try:
+            values["date_of_birth"] = date.fromisoformat(str(dob))
+        except ValueError:
+            errors["date_of_birth"] = ["Date of birth must be a real date written YYYY-MM-DD"]
+    else:
+        values["date_of_birth"] = None
+    for field in ("home_local_authority", "home_police_force"):
+        code = values.get(field)
+        if code:
+            agency = Agency.objects.filter(code=str(code).strip().lower()).first()
+            if agency is None:
+                errors[field] = [f"Unknown agency code {code!r}"]
+            values[field] = agency
+        else:
+            values[field] = None
+    if errors:
+        raise ValidationError(errors)
+    return values
+
+
+@router.post("/", response={201: ChildCreated}, summary="Record a new child (your agency holds the record)")
+def create_child(request: HttpRequest, payload: ChildIn) -> tuple[int, dict[str, str]]:
+    from ccehub.api import api_actor
+    from ccehub.children.services import child_create
+
+    child = child_create(actor=api_actor(request), **parse_child_input(payload.dict()))
+    return 201, {"pseudonymous_id": child.pseudonymous_id}

@@ -5,6 +5,7 @@ from ccehub.children import views
 app_name = "children"
 urlpatterns = [
     path("", views.child_list_view, name="list"),
+    path("new/", views.child_new, name="new"),
     path("<str:pid>/", views.child_detail, name="detail"),
     path("<str:pid>/export.json", views.child_export_view, name="export"),
     path("<str:pid>/history/", views.child_history, name="history"),

@@ -6,16 +6,26 @@ import json
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 
 from ccehub.audit.models import Action, Channel
 from ccehub.audit.selectors import child_access_history
 from ccehub.audit.services import audit_record
 from ccehub.children import presenters
 from ccehub.children.export import child_export
+from ccehub.children.forms import ChildCreateForm, apply_service_errors
+from ccehub.children.services import child_create
 from ccehub.children.selectors import ChildNotFound, child_get, child_list_audited
 from ccehub.common.web import actor_from_request, membership_required
+
+
+def refused(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """A 404 *returned*, not raised: raising would roll back the request's transaction and with
+    it the audit row that records the refused attempt."""
+    return render(request, "common/not_found.html", {"message": str(exc)}, status=404)
 
 
 @membership_required
@@ -32,7 +42,7 @@ def child_detail(request: HttpRequest, pid: str) -> HttpResponse:
     try:
         record = child_get(actor=actor, pid=pid)
     except ChildNotFound as exc:
-        raise Http404(str(exc)) from None
+        return refused(request, exc)
     context: dict[str, Any] = {
         "record": record,
         "child": record.child,
@@ -60,7 +70,7 @@ def child_export_view(request: HttpRequest, pid: str) -> HttpResponse:
     try:
         data = child_export(actor=actor, pid=pid)
     except ChildNotFound as exc:
-        raise Http404(str(exc)) from None
+        return refused(request, exc)
     response = HttpResponse(json.dumps(data, cls=DjangoJSONEncoder, indent=2), content_type="application/json")
     response["Content-Disposition"] = f'attachment; filename="{data["child"]["pseudonymous_id"]}.json"'
     response["Cache-Control"] = "no-store"
@@ -74,7 +84,25 @@ def child_history(request: HttpRequest, pid: str) -> HttpResponse:
     pid = pid.strip().upper()
     if not actor.can_read_audit:
         audit_record(actor=actor, action=Action.DENIED, object_type="audit_history", child_pid=pid[:16])
-        raise Http404("Not available")
+        return refused(request, ChildNotFound())
     events = list(child_access_history(child_pid=pid)[:500])
     audit_record(actor=actor, action=Action.VIEW, object_type="audit_history", child_pid=pid[:16], fields=["audit"])
     return render(request, "children/history.html", {"pid": pid, "events": events})
+
+
+@membership_required
+def child_new(request: HttpRequest) -> HttpResponse:
+    """Record a new child. Nothing is saved unless every field is valid."""
+    actor = actor_from_request(request)
+    if not actor.can_write_cases:
+        raise PermissionDenied("Your role cannot record children")
+    form = ChildCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            child = child_create(actor=actor, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, f"Child recorded as {child.pseudonymous_id}")
+            return redirect("children:detail", pid=child.pseudonymous_id)
+    return render(request, "children/new.html", {"form": form}, status=400 if form.errors else 200)

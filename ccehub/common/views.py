@@ -83,3 +83,10 @@ def switch_membership(request: HttpRequest) -> HttpResponse:
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return render(request, "common/not_found.html", status=404)
+
+
+def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    message = str(exception) if exception and str(exception) else "You do not have permission to do that."
+    return render(
+        request, "common/not_found.html", {"heading": "You cannot do that", "message": message}, status=403
+    )

@@ -1,0 +1,78 @@
+"""Forms for recording a child. Services re-validate everything: forms only collect and explain."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from ccehub.agencies.models import Agency, AgencyKind
+from ccehub.children.models import EthnicityIC, Sex
+from ccehub.common.validators import MSG_DOB_FUTURE, normalise_postcode, validate_nhs_number
+
+
+class AgencyChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Agency) -> str:
+        return obj.name
+
+
+class ChildCreateForm(forms.Form):
+    given_name = forms.CharField(
+        max_length=100, label="Given name", help_text="Write 'Unknown' if the child will not give a name"
+    )
+    family_name = forms.CharField(max_length=100, label="Family name", required=False)
+    sex = forms.ChoiceField(choices=Sex.choices, label="Sex", widget=forms.RadioSelect, initial=Sex.UNKNOWN)
+    date_of_birth = forms.DateField(
+        label="Date of birth",
+        required=False,
+        widget=forms.SelectDateWidget,
+        help_text="For example, 27 3 2008. Leave blank if not known.",
+        error_messages={"invalid": "Date of birth must be a real date"},
+    )
+    postcode = forms.CharField(max_length=10, label="Home postcode", required=False)
+    home_local_authority = AgencyChoiceField(
+        queryset=Agency.objects.filter(kind=AgencyKind.LA_CHILDRENS_SERVICES, active=True).order_by("name"),
+        label="Home local authority",
+        required=False,
+        empty_label="Not known",
+    )
+    home_police_force = AgencyChoiceField(
+        queryset=Agency.objects.filter(kind=AgencyKind.POLICE_FORCE, active=True).order_by("name"),
+        label="Home police force",
+        required=False,
+        empty_label="Not known",
+    )
+    ethnicity_ic_code = forms.ChoiceField(
+        choices=[("", "Not recorded"), *EthnicityIC.choices],
+        label="Ethnicity (police IC code, apparent)",
+        required=False,
+    )
+    nhs_number = forms.CharField(max_length=12, label="NHS number", required=False)
+
+    def clean_postcode(self) -> str:
+        value = self.cleaned_data.get("postcode", "").strip()
+        return normalise_postcode(value) if value else ""
+
+    def clean_nhs_number(self) -> str:
+        value = self.cleaned_data.get("nhs_number", "").replace(" ", "")
+        if value:
+            validate_nhs_number(value)
+        return value
+
+    def clean_date_of_birth(self) -> Any:
+        from django.utils import timezone
+
+        value = self.cleaned_data.get("date_of_birth")
+        if value is not None and value >= timezone.localdate():
+            raise ValidationError(MSG_DOB_FUTURE)
+        return value
+
+
+def apply_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Show a service's validation errors on the form, against the right fields."""
+    if hasattr(error, "error_dict"):
+        for field, messages in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages)
+    else:
+        form.add_error(None, error.messages)
