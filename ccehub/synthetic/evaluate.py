@@ -1,0 +1,155 @@
+"""Measure a person index against the synthetic truth: look-up accuracy, false matches, clusters.
+
+Only evaluation reads ``true_person_id``; linkage never does.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ccehub.linkage.index import PersonIndex
+from ccehub.synthetic.holdout import Holdout
+from ccehub.synthetic.population import Population
+from ccehub.synthetic.records import AgencyRecord, custody_queries
+
+
+def query_fields(record: AgencyRecord) -> dict[str, str]:
+    """The look-up fields of a record (what an officer would type)."""
+    return {
+        "given_name": record.given_name,
+        "family_name": record.family_name,
+        "date_of_birth": record.date_of_birth,
+        "sex": record.sex,
+        "postcode": record.postcode,
+    }
+
+
+@dataclass
+class LookupEvaluation:
+    """Accuracy and speed of look-ups against an index built from synthetic records."""
+
+    known_queries: int = 0
+    top1_correct: int = 0
+    known_not_found: int = 0
+    absent_queries: dict[str, int] = field(default_factory=dict)
+    false_matches: dict[str, int] = field(default_factory=dict)
+    latencies_ms: list[float] = field(default_factory=list, repr=False)
+    threshold: float = 0.5
+
+    @property
+    def top1_accuracy(self) -> float:
+        return self.top1_correct / self.known_queries if self.known_queries else float("nan")
+
+    @property
+    def false_match_rate(self) -> float:
+        total = sum(self.absent_queries.values())
+        return sum(self.false_matches.values()) / total if total else float("nan")
+
+    def latency(self, q: float) -> float:
+        return float(np.percentile(self.latencies_ms, q)) if self.latencies_ms else float("nan")
+
+    def as_dict(self) -> dict[str, Any]:
+        out = {k: v for k, v in asdict(self).items() if k != "latencies_ms"}
+        out.update(
+            top1_accuracy=self.top1_accuracy,
+            false_match_rate=self.false_match_rate,
+            false_match_rate_by_kind={
+                k: (self.false_matches.get(k, 0) / n if n else None) for k, n in self.absent_queries.items()
+            },
+            latency_ms={"p50": self.latency(50), "p95": self.latency(95), "p99": self.latency(99),
+                        "mean": float(np.mean(self.latencies_ms)) if self.latencies_ms else None},
+        )
+        return out
+
+
+def true_person_of_clusters(index: PersonIndex, truth: pd.DataFrame) -> dict[str, str]:
+    """Majority true person of each indexed person (``truth``: agency, record_id, true_person_id)."""
+    merged = index.records[["agency", "record_id", "person_id"]].merge(truth, on=["agency", "record_id"])
+    majority = merged.groupby("person_id")["true_person_id"].agg(lambda s: Counter(s).most_common(1)[0][0])
+    return {str(k): str(v) for k, v in majority.items()}
+
+
+def evaluate_lookup(
+    index: PersonIndex,
+    population: Population,
+    split: Holdout,
+    truth: pd.DataFrame,
+    *,
+    n_known: int,
+    seed: int,
+    threshold: float = 0.5,
+) -> LookupEvaluation:
+    """Look up fresh custody-style records of ``n_known`` indexed people and of every absent person.
+
+    A known look-up is correct when the top candidate is the person whose records are mostly the
+    queried child's; an absent look-up is a false match when any candidate reaches ``threshold``.
+    """
+    owner = true_person_of_clusters(index, truth)
+    rng = np.random.default_rng(seed)
+    indexed = list(split.indexed)
+    pick = rng.choice(len(indexed), size=min(n_known, len(indexed)), replace=False)
+    known = [indexed[i] for i in sorted(pick.tolist())]
+    result = LookupEvaluation(threshold=threshold)
+    for record in custody_queries(population, known, seed=seed):
+        started = time.perf_counter()
+        found = index.lookup(query_fields(record), threshold=threshold)
+        result.latencies_ms.append((time.perf_counter() - started) * 1000.0)
+        result.known_queries += 1
+        if not found.candidates:
+            result.known_not_found += 1
+        elif owner.get(found.candidates[0].person_id) == record.true_person_id:
+            result.top1_correct += 1
+    for kind, persons in split.absent.items():
+        result.absent_queries[kind] = len(persons)
+        result.false_matches[kind] = 0
+        for record in custody_queries(population, persons, seed=seed + 1):
+            started = time.perf_counter()
+            found = index.lookup(query_fields(record), threshold=threshold)
+            result.latencies_ms.append((time.perf_counter() - started) * 1000.0)
+            if found.candidates:
+                result.false_matches[kind] += 1
+    return result
+
+
+@dataclass(frozen=True)
+class ClusterEvaluation:
+    """Pairwise precision/recall of the clustering against the truth."""
+
+    records: int
+    clusters: int
+    true_persons: int
+    pair_precision: float
+    pair_recall: float
+    impure_clusters: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def evaluate_clusters(assignments: Sequence[str] | pd.Series, truth: Sequence[str] | pd.Series) -> ClusterEvaluation:
+    """Compare predicted person ids with true person ids, record by record."""
+    frame = pd.DataFrame({"p": list(assignments), "t": list(truth)})
+
+    def pairs(counts: Mapping[Any, int] | pd.Series) -> int:
+        values = np.asarray(list(counts.values()) if isinstance(counts, Mapping) else counts.to_numpy())
+        return int((values * (values - 1) // 2).sum())
+
+    both = pairs(frame.groupby(["p", "t"]).size())
+    predicted = pairs(frame.groupby("p").size())
+    actual = pairs(frame.groupby("t").size())
+    impure = int((frame.groupby("p")["t"].nunique() > 1).sum())
+    return ClusterEvaluation(
+        records=len(frame),
+        clusters=int(frame["p"].nunique()),
+        true_persons=int(frame["t"].nunique()),
+        pair_precision=both / predicted if predicted else 1.0,
+        pair_recall=both / actual if actual else 1.0,
+        impure_clusters=impure,
+    )

@@ -1,0 +1,162 @@
+"""Name and place tables for synthetic people: frequency lists, spelling variants, areas.
+
+The frequency lists in ``data/`` are written for this package: plausible relative frequencies of given
+names (by sex and broad naming tradition) and family names in England and Wales, not copies of any
+register. Together with the variant tables below they are what makes synthetic agency records
+disagree with one another the way real ones do. Nothing here describes a real person.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Final
+
+ORIGINS: Final[tuple[str, ...]] = ("white", "south_asian", "black", "eastern_european")
+#: Share of households by naming tradition (children in England and Wales, rounded).
+ORIGIN_WEIGHTS: Final[tuple[float, ...]] = (0.74, 0.12, 0.08, 0.06)
+
+#: Diminutives and alternative forms agencies record instead of the registered given name.
+NICKNAMES: Final[dict[str, tuple[str, ...]]] = {
+    "Thomas": ("Tom", "Tommy"), "Joshua": ("Josh",), "William": ("Will", "Billy"),
+    "Alexander": ("Alex",), "Daniel": ("Dan", "Danny"), "Jacob": ("Jake",),
+    "James": ("Jamie", "Jim"), "Samuel": ("Sam", "Sammy"), "Benjamin": ("Ben",),
+    "Matthew": ("Matt",), "Joseph": ("Joe", "Joey"), "Michael": ("Mike", "Mikey"),
+    "Oliver": ("Ollie",), "Edward": ("Eddie", "Ed"), "Zachary": ("Zach", "Zak"),
+    "Frankie": ("Frank",), "Theo": ("Theodore",), "Freddie": ("Fred", "Frederick"),
+    "Alfie": ("Alf",), "Charlie": ("Charles",), "Nathaniel": ("Nathan", "Nate"),
+    "Jonathan": ("Jon", "Jonny"), "Christopher": ("Chris",), "Callum": ("Cal",),
+    "Muhammad": ("Mo",), "Mohammed": ("Mo",), "Mohammad": ("Mo",), "Mohamed": ("Mo",),
+    "Abdullah": ("Abdul",), "Ibrahim": ("Ibby",), "Emmanuel": ("Manny",),
+    "Oluwaseun": ("Seun",), "Tobi": ("Toby",), "Emeka": ("Chukwuemeka",),
+    "Jakub": ("Kuba",), "Oleksandr": ("Sasha",), "Maksym": ("Max",), "Dominik": ("Dom",),
+    "Elizabeth": ("Liz", "Beth"), "Jessica": ("Jess",), "Rebecca": ("Becky",),
+    "Abigail": ("Abbie", "Abi"), "Olivia": ("Liv",), "Victoria": ("Vicky",),
+    "Katie": ("Kate",), "Natalie": ("Nat",), "Danielle": ("Dani",), "Eleanor": ("Ellie",),
+    "Isabella": ("Izzy", "Bella"), "Sophie": ("Soph",), "Charlotte": ("Lottie", "Charlie"),
+    "Amelia": ("Millie",), "Georgia": ("George",), "Jasmine": ("Jas",), "Gabriela": ("Gabi",),
+    "Alexandra": ("Alex",), "Wiktoria": ("Vicky",), "Anastasia": ("Ana",),
+}
+
+#: Transliterations and alternative spellings of the same given name.
+GIVEN_SPELLINGS: Final[dict[str, tuple[str, ...]]] = {
+    "Muhammad": ("Mohammed", "Mohammad", "Mohamed", "Muhammed"),
+    "Mohammed": ("Muhammad", "Mohammad", "Mohamed", "Mohamad"),
+    "Mohammad": ("Mohammed", "Muhammad", "Mohamed"),
+    "Mohamed": ("Mohammed", "Mohamud", "Muhammad"),
+    "Ahmed": ("Ahmad",), "Yusuf": ("Yousef", "Yusef", "Yousuf"), "Hamza": ("Hamzah",),
+    "Omar": ("Umar",), "Usman": ("Osman",), "Ibrahim": ("Ebrahim", "Ibraheem"),
+    "Mustafa": ("Mostafa", "Mustapha"), "Abdullah": ("Abdulla",), "Hussain": ("Hussein",),
+    "Hassan": ("Hasan",), "Zain": ("Zayn",), "Rayyan": ("Rayan",), "Idris": ("Idrees",),
+    "Yasin": ("Yaseen",), "Ayaan": ("Ayan",), "Zakariya": ("Zakaria", "Zakariyya"),
+    "Aisha": ("Ayesha", "Aysha"), "Fatima": ("Fatimah",), "Khadija": ("Khadijah",),
+    "Zainab": ("Zaynab",), "Maryam": ("Mariam",), "Amina": ("Aminah",), "Safiya": ("Safiyah",),
+    "Hafsa": ("Hafsah",), "Ruqayyah": ("Ruqaya",), "Abdirahman": ("Abdurahman",),
+    "Mikołaj": ("Mikolaj",), "Michał": ("Michal",), "Ionuț": ("Ionut",), "Oleksandr": ("Aleksandr",),
+    "Dmytro": ("Dmitri", "Dmitry"), "Zoë": ("Zoe",), "Renée": ("Renee",), "Chloë": ("Chloe",),
+    "Kateryna": ("Katerina",), "Ugne": ("Ugnė",), "Jayden": ("Jaden",), "Tyrese": ("Tyreece",),
+    "Kayleigh": ("Kayley",), "Jade": ("Jayde",), "Kieran": ("Kieron",),
+}
+
+#: Transliterations and alternative spellings of the same family name.
+FAMILY_SPELLINGS: Final[dict[str, tuple[str, ...]]] = {
+    "Hussain": ("Hussein", "Husain"), "Chowdhury": ("Choudhury", "Chaudhry"),
+    "Choudhury": ("Chowdhury",), "Rahman": ("Rehman",), "Rehman": ("Rahman",), "Ahmed": ("Ahmad",),
+    "Ahmad": ("Ahmed",), "Mohammed": ("Muhammad", "Mohamed"), "Mahmood": ("Mahmud",),
+    "Hussein": ("Hussain",), "Mohamud": ("Mohamed",), "Yusuf": ("Yousuf",), "Hassan": ("Hasan",),
+    "Wiśniewski": ("Wisniewski",), "Wójcik": ("Wojcik",), "Kamiński": ("Kaminski",),
+    "Zieliński": ("Zielinski",), "Szymański": ("Szymanski",), "Lewandowski": ("Lewandowsky",),
+    "Horváth": ("Horvath",), "Novák": ("Novak",), "Dvořák": ("Dvorak",),
+    "Shevchenko": ("Shevchenco",), "O'Brien": ("OBrien", "O Brien"), "O'Connor": ("OConnor",),
+    "O'Neill": ("ONeill", "O'Neil"), "McDonald": ("MacDonald",), "MacDonald": ("McDonald",),
+    "McKenzie": ("MacKenzie",), "Thompson": ("Thomson",), "Clarke": ("Clark",), "Reid": ("Reed",),
+    "Davies": ("Davis",), "Stevens": ("Stephens",), "Gray": ("Grey",),
+}
+
+# Elements of English place-name surnames ("Ash"+"worth"): the long tail of family names that no
+# short list covers, so that most children do not share a surname with thousands of others.
+_TAIL_PREFIXES: Final[tuple[str, ...]] = (
+    "Ash", "Black", "Brad", "Bram", "Brook", "Cal", "Chat", "Church", "Clay", "Cold", "Crank", "Dal",
+    "Ding", "Dun", "East", "Ever", "Fair", "Farn", "Gold", "Green", "Hal", "Ham", "Hart", "Hay",
+    "Hol", "Horn", "Kings", "Lang", "Lid", "Mar", "Mid", "Mill", "New", "North", "Oak", "Pen",
+    "Red", "Rock", "Rush", "Salt", "Shel", "South", "Stan", "Stock", "Thorn", "Tre", "Wad", "Went",
+    "West", "Whit", "Wil", "Win", "Wood", "Wor",
+)
+_TAIL_SUFFIXES: Final[tuple[str, ...]] = (
+    "worth", "ley", "ton", "ford", "field", "ham", "by", "combe", "more", "wood", "shaw", "well",
+    "bridge", "stead", "burn", "dale", "hurst", "cliffe", "thorpe", "wick", "den", "low", "land",
+    "cott", "head", "brook", "gate", "holme", "ridge", "sley",
+)
+#: Share of white-British households whose surname comes from the long tail.
+TAIL_SHARE: Final[float] = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class Weighted:
+    """Names with cumulative weights, ready for :meth:`random.Random.choices`."""
+
+    names: tuple[str, ...]
+    cum_weights: tuple[float, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Area:
+    """A local authority area: its agencies, synthetic contact prefix and real postcode districts."""
+
+    code: str
+    local_authority: str
+    police_force: str
+    weight: float
+    phone_prefix: str
+    outcodes: tuple[str, ...]
+
+
+def _read_csv(name: str) -> list[dict[str, str]]:
+    text = resources.files("ccehub.synthetic").joinpath("data", name).read_text(encoding="utf-8")
+    return list(csv.DictReader(text.splitlines()))
+
+
+def _cumulate(pairs: list[tuple[str, float]]) -> Weighted:
+    total = 0.0
+    cum: list[float] = []
+    for _, weight in pairs:
+        total += weight
+        cum.append(total)
+    return Weighted(tuple(n for n, _ in pairs), tuple(cum))
+
+
+@cache
+def given_names(sex: str, origin: str) -> Weighted:
+    """Given names for ``sex`` (``"M"``/``"F"``) in a naming tradition, with frequency weights."""
+    rows = [r for r in _read_csv("given_names.csv") if r["sex"] == sex and r["origin"] == origin]
+    return _cumulate([(r["name"], float(r["weight"])) for r in rows])
+
+
+@cache
+def family_names(origin: str) -> Weighted:
+    """Family names in a naming tradition, with frequency weights (white-British adds a long tail)."""
+    rows = [(r["name"], float(r["weight"])) for r in _read_csv("family_names.csv") if r["origin"] == origin]
+    if origin == "white":
+        listed = sum(w for _, w in rows)
+        tail = [p + s for p in _TAIL_PREFIXES for s in _TAIL_SUFFIXES]
+        tail_weight = listed * TAIL_SHARE / (1 - TAIL_SHARE) / len(tail)
+        rows = rows + [(name, tail_weight) for name in tail if name not in {n for n, _ in rows}]
+    return _cumulate(rows)
+
+
+@cache
+def areas() -> tuple[Area, ...]:
+    """The synthetic areas (real postcode districts; agencies named after the area)."""
+    return tuple(
+        Area(
+            code=r["area"],
+            local_authority=r["local_authority"],
+            police_force=r["police_force"],
+            weight=float(r["weight"]),
+            phone_prefix=r["phone_prefix"],
+            outcodes=tuple(r["outcodes"].split()),
+        )
+        for r in _read_csv("areas.csv")
+    )
