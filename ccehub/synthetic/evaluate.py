@@ -63,8 +63,12 @@ class LookupEvaluation:
             false_match_rate_by_kind={
                 k: (self.false_matches.get(k, 0) / n if n else None) for k, n in self.absent_queries.items()
             },
-            latency_ms={"p50": self.latency(50), "p95": self.latency(95), "p99": self.latency(99),
-                        "mean": float(np.mean(self.latencies_ms)) if self.latencies_ms else None},
+            latency_ms={
+                "p50": self.latency(50),
+                "p95": self.latency(95),
+                "p99": self.latency(99),
+                "mean": float(np.mean(self.latencies_ms)) if self.latencies_ms else None,
+            },
         )
         return out
 
@@ -133,7 +137,9 @@ class ClusterEvaluation:
         return asdict(self)
 
 
-def evaluate_clusters(assignments: Sequence[str] | pd.Series, truth: Sequence[str] | pd.Series) -> ClusterEvaluation:
+def evaluate_clusters(
+    assignments: Sequence[str] | pd.Series, truth: Sequence[str] | pd.Series
+) -> ClusterEvaluation:
     """Compare predicted person ids with true person ids, record by record."""
     frame = pd.DataFrame({"p": list(assignments), "t": list(truth)})
 

@@ -20,8 +20,21 @@ from ccehub.synthetic import names as nm
 #: Relative weight of each age (at the reference date); most children known to agencies for criminal
 #: exploitation are 13 to 17, the tail runs from 10 to 24 (care leavers, transitional safeguarding).
 AGE_WEIGHTS: Final[dict[int, float]] = {
-    10: 2, 11: 3, 12: 5, 13: 9, 14: 12, 15: 14, 16: 14, 17: 12,
-    18: 8, 19: 6, 20: 5, 21: 4, 22: 3, 23: 2, 24: 1,
+    10: 2,
+    11: 3,
+    12: 5,
+    13: 9,
+    14: 12,
+    15: 14,
+    16: 14,
+    17: 12,
+    18: 8,
+    19: 6,
+    20: 5,
+    21: 4,
+    22: 3,
+    23: 2,
+    24: 1,
 }
 #: Children per household (within the age range).
 HOUSEHOLD_SIZE_WEIGHTS: Final[dict[int, float]] = {1: 50, 2: 32, 3: 13, 4: 5}
@@ -165,12 +178,8 @@ def generate_population(
             first_sex = "M" if rng.random() < MALE_SHARE else "F"
             first_id: str | None = None
             for k in range(twins):
-                if k == 0:
-                    sex = first_sex
-                elif rng.random() < 2 / 3:
-                    sex = first_sex
-                else:
-                    sex = "F" if first_sex == "M" else "M"
+                other_sex = "F" if first_sex == "M" else "M"
+                sex = first_sex if k == 0 or rng.random() < 2 / 3 else other_sex
                 given = _distinct_given(rng, sex, origin, taken)
                 taken.append(given)
                 person_id = f"T{len(persons) + 1:07d}"

@@ -27,22 +27,65 @@ from ccehub.synthetic.population import Person, Population, random_postcode
 AGENCY_KINDS: Final[tuple[str, ...]] = ("police", "local_authority", "yot", "health")
 #: Probability that a person in the population is known to each kind of agency.
 DEFAULT_COVERAGE: Final[dict[str, float]] = {
-    "police": 0.6, "local_authority": 0.75, "yot": 0.3, "health": 0.55,
+    "police": 0.6,
+    "local_authority": 0.75,
+    "yot": 0.3,
+    "health": 0.55,
 }
 _RECORD_PREFIX: Final[dict[str, str]] = {
-    "police": "PN", "local_authority": "CS", "yot": "YJ", "health": "NH", "custody": "CU",
+    "police": "PN",
+    "local_authority": "CS",
+    "yot": "YJ",
+    "health": "NH",
+    "custody": "CU",
 }
 _KEYBOARD_NEIGHBOURS: Final[dict[str, str]] = {
-    "a": "sqz", "b": "vn", "c": "xv", "d": "sf", "e": "wr", "f": "dg", "g": "fh", "h": "gj",
-    "i": "uo", "j": "hk", "k": "jl", "l": "k", "m": "n", "n": "bm", "o": "ip", "p": "o",
-    "q": "w", "r": "et", "s": "ad", "t": "ry", "u": "yi", "v": "cb", "w": "qe", "x": "zc",
-    "y": "tu", "z": "x",
+    "a": "sqz",
+    "b": "vn",
+    "c": "xv",
+    "d": "sf",
+    "e": "wr",
+    "f": "dg",
+    "g": "fh",
+    "h": "gj",
+    "i": "uo",
+    "j": "hk",
+    "k": "jl",
+    "l": "k",
+    "m": "n",
+    "n": "bm",
+    "o": "ip",
+    "p": "o",
+    "q": "w",
+    "r": "et",
+    "s": "ad",
+    "t": "ry",
+    "u": "yi",
+    "v": "cb",
+    "w": "qe",
+    "x": "zc",
+    "y": "tu",
+    "z": "x",
 }
 #: Columns of :func:`records_frame`, in order. The first seven are what ``ccehub import`` reads.
 RECORD_COLUMNS: Final[tuple[str, ...]] = (
-    "record_id", "agency", "given_name", "family_name", "date_of_birth", "sex", "postcode",
-    "agency_kind", "true_person_id", "home_local_authority", "open_nrm", "nrm_decision", "cp_plan",
-    "cin_plan", "looked_after", "missing_now", "allocated_worker_contact",
+    "record_id",
+    "agency",
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "sex",
+    "postcode",
+    "agency_kind",
+    "true_person_id",
+    "home_local_authority",
+    "open_nrm",
+    "nrm_decision",
+    "cp_plan",
+    "cin_plan",
+    "looked_after",
+    "missing_now",
+    "allocated_worker_contact",
 )
 
 
@@ -295,7 +338,9 @@ def _safeguarding_extra(rng: random.Random, area: nm.Area) -> dict[str, str]:
         "cin_plan": "true" if not cp and rng.random() < 0.25 else "false",
         "looked_after": "true" if rng.random() < 0.15 else "false",
         "missing_now": "true" if rng.random() < 0.04 else "false",
-        "allocated_worker_contact": f"Children's services duty desk {area.phone_prefix}{rng.randrange(1000):03d}",
+        "allocated_worker_contact": (
+            f"Children's services duty desk {area.phone_prefix}{rng.randrange(1000):03d}"
+        ),
     }
 
 
@@ -348,7 +393,11 @@ def agency_records(
                     counters[agency] = counters.get(agency, 0) + 1
                     record_id = f"{_RECORD_PREFIX[kind]}{counters[agency]:07d}"
                     rec = corrupt(
-                        rng, person, agency=agency, agency_kind=kind, record_id=record_id,
+                        rng,
+                        person,
+                        agency=agency,
+                        agency_kind=kind,
+                        record_id=record_id,
                         corruption=corruption,
                     )
                     if extra:
@@ -378,8 +427,14 @@ def custody_queries(
     out = []
     for n, person in enumerate(persons, start=1):
         out.append(
-            corrupt(rng, person, agency="CUSTODY", agency_kind="custody", record_id=f"Q{n:07d}",
-                    corruption=corruption)
+            corrupt(
+                rng,
+                person,
+                agency="CUSTODY",
+                agency_kind="custody",
+                record_id=f"Q{n:07d}",
+                corruption=corruption,
+            )
         )
     return out
 

@@ -1,0 +1,79 @@
+"""Spark: Splink on a cluster, or in local mode on one machine (tests, demonstrations).
+
+Splink's fuzzy string functions for Spark live in a Scala jar shipped with Splink; it must be on
+``spark.jars`` before the session starts (``similarity_jar_location()``). Frames are handed to Splink
+with ``db_api.register(...)`` like any backend. pyspark needs Java 17 and pandas < 3.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ccehub.linkage.backends import BackendName
+from ccehub.linkage.settings import Dialect
+
+
+class SparkBackend:
+    """A Spark session (created on first use) and Splink ``SparkAPI`` over it.
+
+    Args:
+        spark_session: Use this session (a cluster's) instead of creating a local one.
+        master: Spark master for a created session (default ``local[2]``).
+        shuffle_partitions: ``spark.sql.shuffle.partitions`` for a created session; small data wants
+            few partitions.
+        driver_memory: ``spark.driver.memory`` for a created session.
+        checkpoint_dir: Spark checkpoint directory (Splink breaks long lineages with checkpoints).
+    """
+
+    name: BackendName = "spark"
+    dialect: Dialect = "spark"
+
+    def __init__(
+        self,
+        *,
+        spark_session: Any = None,
+        master: str = "local[2]",
+        shuffle_partitions: int = 8,
+        driver_memory: str = "4g",
+        checkpoint_dir: str | None = None,
+        app_name: str = "ccehub-linkage",
+    ) -> None:
+        self._spark = spark_session
+        self._owns_session = spark_session is None
+        self._master = master
+        self._shuffle_partitions = shuffle_partitions
+        self._driver_memory = driver_memory
+        self._checkpoint_dir = checkpoint_dir
+        self._app_name = app_name
+
+    @property
+    def spark(self) -> Any:
+        if self._spark is None:
+            from pyspark.sql import SparkSession
+            from splink.backends.spark import similarity_jar_location
+
+            builder = (
+                SparkSession.builder.master(self._master)
+                .appName(self._app_name)
+                .config("spark.jars", similarity_jar_location())
+                .config("spark.sql.shuffle.partitions", str(self._shuffle_partitions))
+                .config("spark.default.parallelism", str(self._shuffle_partitions))
+                .config("spark.driver.memory", self._driver_memory)
+                .config("spark.ui.enabled", "false")
+                .config("spark.sql.ansi.enabled", "false")
+            )
+            self._spark = builder.getOrCreate()
+            self._spark.sparkContext.setLogLevel("ERROR")
+            if self._checkpoint_dir:
+                self._spark.sparkContext.setCheckpointDir(self._checkpoint_dir)
+        return self._spark
+
+    def db_api(self) -> Any:
+        from splink.backends.spark import SparkAPI
+
+        return SparkAPI(spark_session=self.spark, break_lineage_method="persist")  # type: ignore[no-untyped-call]
+
+    def close(self) -> None:
+        if self._spark is not None and self._owns_session:
+            self._spark.stop()
+            self._spark = None

@@ -1,0 +1,261 @@
+"""Link every agency's records into persons with Splink, and keep a look-up index on disk.
+
+``build_index`` standardises the records, trains the model (or reuses one), has Splink score all
+blocked pairs and cluster them (connected components at ``cluster_threshold``), and writes a
+directory:
+
+``model.json``      the trained model with its version (:class:`LinkageModel`)
+``records.parquet`` standardised records with their ``person_id``
+``manifest.json``   counts, timings, thresholds, versions
+
+:class:`PersonIndex` loads that directory into memory for the fast path (:mod:`ccehub.linkage.lookup`).
+A person id is derived from the smallest record id in the cluster, so rebuilding with the same
+records gives the same ids.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+import pandas as pd
+
+from ccehub.linkage.backends import Backend, BackendName, get_backend
+from ccehub.linkage.lookup import DEFAULT_THRESHOLD, LookupEngine, LookupResult
+from ccehub.linkage.model import LinkageModel, train_model
+from ccehub.linkage.progress import ProgressArg, reporter
+from ccehub.linkage.settings import PERSON_MODEL, ModelSpec
+from ccehub.linkage.standardise import STANDARD_COLUMNS, standardise_frame
+
+INDEX_FORMAT: Final[int] = 1
+#: Pairs at or above this probability are joined into one person when the index is built. Higher than
+#: the look-up threshold: merging two children's records is worse than showing a possible match.
+DEFAULT_CLUSTER_THRESHOLD: Final[float] = 0.95
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class BuildSummary:
+    """What ``build_index`` did."""
+
+    directory: Path
+    records: int
+    persons: int
+    seconds: float
+    model_version: str
+    backend: str
+    cluster_threshold: float
+    timings: dict[str, float] = field(default_factory=dict)
+    pairs_scored: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "directory": str(self.directory),
+            "records": self.records,
+            "persons": self.persons,
+            "seconds": round(self.seconds, 3),
+            "model_version": self.model_version,
+            "backend": self.backend,
+            "cluster_threshold": self.cluster_threshold,
+            "pairs_scored": self.pairs_scored,
+            "timings": {k: round(v, 3) for k, v in self.timings.items()},
+        }
+
+
+def person_id_for(unique_ids: Iterable[str]) -> str:
+    """Stable person id of a cluster: a hash of its smallest record id."""
+    smallest = min(unique_ids)
+    return "P-" + hashlib.sha256(smallest.encode()).hexdigest()[:12].upper()
+
+
+def link_records(
+    records: pd.DataFrame,
+    model: LinkageModel,
+    *,
+    backend: Backend | BackendName | str = "duckdb",
+    cluster_threshold: float = DEFAULT_CLUSTER_THRESHOLD,
+    progress: ProgressArg = False,
+) -> tuple[pd.DataFrame, int]:
+    """Cluster standardised records into persons with Splink.
+
+    Returns ``(frame, pairs)``: a frame with ``unique_id`` and ``person_id`` (one row per record), and
+    how many pairs scored at or above ``cluster_threshold``.
+    """
+    from splink import Linker
+
+    be = get_backend(backend)
+    with reporter(progress) as rep:
+        task = rep.task("Linking records into persons", total=3)
+        db_api = be.db_api()
+        frame = db_api.register(records[list(STANDARD_COLUMNS)], table_name="__ccehub_index_records")
+        linker = Linker(frame, model.splink_settings, log_level=logging.WARNING)
+        task.advance()
+        predictions = linker.inference.predict(
+            threshold_match_probability=cluster_threshold, warning_mode="never"
+        )
+        task.advance()
+        clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
+            predictions, threshold_match_probability=cluster_threshold
+        )
+        clustered = clusters.as_pandas_dataframe()[["unique_id", "cluster_id"]]  # type: ignore[no-untyped-call]
+        counted = linker.misc.query_sql(  # type: ignore[no-untyped-call]
+            f"select count(*) as n from {predictions.physical_name}",  # noqa: S608 (Splink's own table name)
+            output_type="pandas",
+        )
+        pairs = int(counted["n"].iloc[0])
+        task.advance()
+    members = clustered.groupby("cluster_id")["unique_id"].min()
+    ids = {cid: person_id_for([uid]) for cid, uid in members.items()}
+    clustered["person_id"] = clustered["cluster_id"].map(ids)
+    return clustered[["unique_id", "person_id"]].reset_index(drop=True), pairs
+
+
+def build_index(
+    records: pd.DataFrame,
+    directory: str | Path,
+    *,
+    model: LinkageModel | None = None,
+    backend: Backend | BackendName | str = "duckdb",
+    cluster_threshold: float = DEFAULT_CLUSTER_THRESHOLD,
+    seed: int = 0,
+    spec: ModelSpec = PERSON_MODEL,
+    progress: ProgressArg = False,
+) -> BuildSummary:
+    """Standardise, train (unless ``model`` is given), link and write a person index to ``directory``.
+
+    Args:
+        records: Raw agency records with ``record_id, agency, given_name, family_name,
+            date_of_birth, sex, postcode`` (any but the first two may be blank).
+        directory: Created if missing; an existing index there is replaced.
+        model: A trained model to reuse (its version is kept); ``None`` trains a new one.
+        backend: ``"duckdb"`` (default) or ``"spark"`` for training and linking.
+        cluster_threshold: Pairwise probability at which records are joined into one person.
+        seed: Seed for training's random sampling.
+        progress: ``True`` for progress bars on stderr, a callable for updates, ``False`` for silence.
+    """
+    started = time.perf_counter()
+    timings: dict[str, float] = {}
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    be = get_backend(backend)
+    try:
+        t = time.perf_counter()
+        std = standardise_frame(records)
+        timings["standardise"] = time.perf_counter() - t
+        if model is None:
+            t = time.perf_counter()
+            model = train_model(std, backend=be, spec=spec, seed=seed, progress=progress)
+            timings["train"] = time.perf_counter() - t
+        t = time.perf_counter()
+        clusters, pairs = link_records(
+            std, model, backend=be, cluster_threshold=cluster_threshold, progress=progress
+        )
+        timings["link"] = time.perf_counter() - t
+    finally:
+        be.close()
+    t = time.perf_counter()
+    std = std.merge(clusters, on="unique_id", how="left", validate="one_to_one")
+    missing = std["person_id"].isna()
+    std.loc[missing, "person_id"] = std.loc[missing, "unique_id"].map(lambda u: person_id_for([u]))
+    model.save(out / "model.json")
+    std.to_parquet(out / "records.parquet", index=False)
+    n_persons = int(std["person_id"].nunique())
+    timings["write"] = time.perf_counter() - t
+    seconds = time.perf_counter() - started
+    summary = BuildSummary(
+        directory=out,
+        records=len(std),
+        persons=n_persons,
+        seconds=seconds,
+        model_version=model.version,
+        backend=be.name,
+        cluster_threshold=cluster_threshold,
+        timings=timings,
+        pairs_scored=pairs,
+    )
+    manifest = {"format": INDEX_FORMAT, "spec_version": spec.version, **summary.as_dict()}
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True), encoding="utf-8")
+    return summary
+
+
+class PersonIndex:
+    """A loaded person index: look up one child in milliseconds.
+
+    Load with :meth:`load`; query with :meth:`lookup`. Thread-safe for concurrent look-ups (nothing
+    is mutated after loading).
+    """
+
+    def __init__(
+        self,
+        records: pd.DataFrame,
+        model: LinkageModel,
+        *,
+        spec: ModelSpec = PERSON_MODEL,
+        manifest: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.model = model
+        self.spec = spec
+        self.manifest = dict(manifest or {})
+        self.records = records
+        self.engine = LookupEngine(records, model.weights(spec), spec)
+
+    @classmethod
+    def load(cls, directory: str | Path, *, spec: ModelSpec = PERSON_MODEL) -> PersonIndex:
+        """Load an index written by :func:`build_index`."""
+        path = Path(directory)
+        manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+        if manifest.get("format") != INDEX_FORMAT:
+            raise ValueError(f"{path}: not a ccehub person index")
+        model = LinkageModel.load(path / "model.json")
+        records = pd.read_parquet(path / "records.parquet")
+        return cls(records, model, spec=spec, manifest=manifest)
+
+    @property
+    def model_version(self) -> str:
+        return self.model.version
+
+    def __len__(self) -> int:
+        return len(self.engine)
+
+    @property
+    def n_persons(self) -> int:
+        return self.engine.n_persons
+
+    def lookup(
+        self,
+        query: Mapping[str, object],
+        *,
+        threshold: float = DEFAULT_THRESHOLD,
+        limit: int | None = None,
+    ) -> LookupResult:
+        """Persons a query may be (see :meth:`LookupEngine.lookup`).
+
+        ``query`` has any of ``given_name, family_name, date_of_birth, sex, postcode``; blank or
+        missing fields are simply not compared.
+        """
+        return self.engine.lookup(query, threshold=threshold, limit=limit)
+
+    def lookup_many(
+        self,
+        queries: Iterable[Mapping[str, object]],
+        *,
+        threshold: float = DEFAULT_THRESHOLD,
+        limit: int | None = None,
+    ) -> list[LookupResult]:
+        """:meth:`lookup` for each query, in order."""
+        return [self.engine.lookup(q, threshold=threshold, limit=limit) for q in queries]
+
+    def candidate_pairs(self, query: Mapping[str, object]) -> pd.DataFrame:
+        """Every blocked candidate record for ``query`` with its score (no threshold)."""
+        return self.engine.candidate_pairs(query)
+
+    def clusters(self) -> pd.DataFrame:
+        """``agency, record_id, person_id`` for every record (for storing the person index)."""
+        return self.records[["agency", "record_id", "person_id"]].copy()
