@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "ccehub.panels",
     "ccehub.audit",
     "ccehub.reports",
+    "ccehub.records",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,264 @@
+"""Importing agency extracts (CSV) into the person index's record store.
+
+All-or-nothing by default: every row is validated first, and one invalid row means nothing is written.
+With ``skip_invalid`` the valid rows are imported and the rejects returned with their reasons.
+Re-importing a ``record_id`` for the same agency updates that record.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from ccehub.agencies.models import Agency, AgencyKind
+from ccehub.audit.models import Action
+from ccehub.audit.services import audit_record
+from ccehub.common.access import Actor
+from ccehub.common.validators import normalise_postcode
+from ccehub.records.models import AgencyRecord, NRMDecisionCode
+
+REQUIRED_COLUMNS: tuple[str, ...] = ("record_id", "given_name", "family_name", "date_of_birth", "sex", "postcode")
+OPTIONAL_COLUMNS: tuple[str, ...] = (
+    "home_local_authority",
+    "open_nrm",
+    "nrm_decision",
+    "cp_plan",
+    "cin_plan",
+    "looked_after",
+    "missing_now",
+    "allocated_worker_contact",
+)
+BOOLEAN_COLUMNS = ("open_nrm", "cp_plan", "cin_plan", "looked_after", "missing_now")
+TRUE = {"true", "t", "yes", "y", "1"}
+FALSE = {"false", "f", "no", "n", "0"}
+SEXES = {"m": "male", "male": "male", "f": "female", "female": "female", "u": "unknown", "unknown": "unknown",
+         "x": "unknown", "not known": "unknown", "": ""}
+DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
+
+MSG_MISSING_COLUMNS = "missing column(s): {columns}"
+MSG_EMPTY_FILE = "the file is empty (expected a header row: {columns})"
+MSG_NOT_UTF8 = "the file is not UTF-8 text"
+MSG_REQUIRED = "{column}: required"
+MSG_DATE = "{column}: {value!r} is not a date (use YYYY-MM-DD or DD/MM/YYYY)"
+MSG_FUTURE = "{column}: {value!r} is in the future"
+MSG_SEX = "sex: {value!r} is not one of M, F, U (or male, female, unknown)"
+MSG_BOOL = "{column}: {value!r} is not true or false"
+MSG_POSTCODE = "postcode: {value!r} is not a UK postcode"
+MSG_NRM = "nrm_decision: {value!r} is not one of " + ", ".join(c for c in NRMDecisionCode.values if c)
+MSG_LA = "home_local_authority: {value!r} is not a known local authority (use our agency code or the ONS code)"
+MSG_DUPLICATE = "record_id: {value!r} appears more than once in the file (also on line {first})"
+MSG_TOO_LONG = "{column}: longer than {limit} characters"
+
+
+class ImportFileError(ValueError):
+    """The file as a whole cannot be read (no rows are looked at)."""
+
+
+@dataclass
+class Reject:
+    line: int
+    record_id: str
+    reasons: list[str]
+
+
+@dataclass
+class ImportResult:
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    rejects: list[Reject] = field(default_factory=list)
+    written: bool = False
+
+    @property
+    def imported(self) -> int:
+        return self.created + self.updated
+
+
+def _parse_date(value: str) -> date | None:
+    for fmt in DATE_FORMATS:
+        try:
+            return datetime.strptime(value, fmt).date()  # noqa: DTZ007 - a date, no time zone
+        except ValueError:
+            continue
+    return None
+
+
+def _la_lookup() -> dict[str, Agency]:
+    out: dict[str, Agency] = {}
+    for agency in Agency.objects.filter(kind=AgencyKind.LA_CHILDRENS_SERVICES):
+        out[agency.code.lower()] = agency
+        if agency.ons_code:
+            out[agency.ons_code.lower()] = agency
+        out[agency.name.lower()] = agency
+    return out
+
+
+def read_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, str]]]]:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ImportFileError(MSG_NOT_UTF8) from exc
+    reader = csv.DictReader(io.StringIO(text))
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    if not header:
+        raise ImportFileError(MSG_EMPTY_FILE.format(columns=", ".join(REQUIRED_COLUMNS)))
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing:
+        raise ImportFileError(MSG_MISSING_COLUMNS.format(columns=", ".join(missing)))
+    reader.fieldnames = header
+
+    def rows() -> Iterator[tuple[int, dict[str, str]]]:
+        for row in reader:
+            yield reader.line_num, {k: (v or "").strip() for k, v in row.items() if k is not None}
+
+    return header, rows()
+
+
+def validate_row(row: dict[str, str], las: dict[str, Agency], today: date) -> tuple[dict[str, Any], list[str]]:
+    errors: list[str] = []
+    values: dict[str, Any] = {}
+    record_id = row.get("record_id", "")
+    if not record_id:
+        errors.append(MSG_REQUIRED.format(column="record_id"))
+    elif len(record_id) > 64:
+        errors.append(MSG_TOO_LONG.format(column="record_id", limit=64))
+    values["record_id"] = record_id
+    for column in ("given_name", "family_name"):
+        value = row.get(column, "")
+        if len(value) > 100:
+            errors.append(MSG_TOO_LONG.format(column=column, limit=100))
+        values[column] = value
+    dob_text = row.get("date_of_birth", "")
+    values["date_of_birth"] = None
+    if dob_text:
+        dob = _parse_date(dob_text)
+        if dob is None:
+            errors.append(MSG_DATE.format(column="date_of_birth", value=dob_text))
+        elif dob > today:
+            errors.append(MSG_FUTURE.format(column="date_of_birth", value=dob_text))
+        else:
+            values["date_of_birth"] = dob
+    sex = row.get("sex", "").lower()
+    if sex not in SEXES:
+        errors.append(MSG_SEX.format(value=row.get("sex", "")))
+    values["sex"] = SEXES.get(sex, "")
+    postcode = row.get("postcode", "")
+    values["postcode"] = ""
+    if postcode:
+        try:
+            values["postcode"] = normalise_postcode(postcode)
+        except Exception:  # noqa: BLE001 - ValidationError; reported as a row error
+            errors.append(MSG_POSTCODE.format(value=postcode))
+    la_text = row.get("home_local_authority", "")
+    values["home_local_authority"] = None
+    if la_text:
+        la = las.get(la_text.lower())
+        if la is None:
+            errors.append(MSG_LA.format(value=la_text))
+        values["home_local_authority"] = la
+    for column in BOOLEAN_COLUMNS:
+        text = row.get(column, "").lower()
+        if text in TRUE:
+            values[column] = True
+        elif text in FALSE:
+            values[column] = False
+        elif text == "":
+            values[column] = None
+        else:
+            errors.append(MSG_BOOL.format(column=column, value=row.get(column, "")))
+    decision = row.get("nrm_decision", "").upper()
+    if decision not in NRMDecisionCode.values:
+        errors.append(MSG_NRM.format(value=row.get("nrm_decision", "")))
+    values["nrm_decision"] = decision if decision in NRMDecisionCode.values else ""
+    contact = row.get("allocated_worker_contact", "")
+    if len(contact) > 200:
+        errors.append(MSG_TOO_LONG.format(column="allocated_worker_contact", limit=200))
+    values["allocated_worker_contact"] = contact
+    return values, errors
+
+
+def import_records(
+    *,
+    actor: Actor,
+    agency: Agency,
+    path: Path,
+    skip_invalid: bool = False,
+    dry_run: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> ImportResult:
+    """Validate every row, then (unless a row is invalid and ``skip_invalid`` is off) write them."""
+    header, rows = read_rows(path)
+    las = _la_lookup()
+    today = timezone.localdate()
+    result = ImportResult()
+    valid: list[dict[str, Any]] = []
+    first_seen: dict[str, int] = {}
+    for line, row in rows:
+        result.rows += 1
+        values, errors = validate_row(row, las, today)
+        record_id = values["record_id"]
+        if record_id:
+            if record_id in first_seen:
+                errors.append(MSG_DUPLICATE.format(value=record_id, first=first_seen[record_id]))
+            else:
+                first_seen[record_id] = line
+        if errors:
+            result.rejects.append(Reject(line=line, record_id=record_id, reasons=errors))
+        else:
+            valid.append(values)
+        if progress is not None and result.rows % 1000 == 0:
+            progress(1000)
+    if progress is not None:
+        progress(result.rows % 1000)
+    if (result.rejects and not skip_invalid) or dry_run:
+        return result
+    present = set(
+        AgencyRecord.objects.filter(agency=agency, record_id__in=[v["record_id"] for v in valid]).values_list(
+            "record_id", flat=True
+        )
+    ) if len(valid) <= 50_000 else set(AgencyRecord.objects.filter(agency=agency).values_list("record_id", flat=True))
+    columns = [c for c in REQUIRED_COLUMNS + OPTIONAL_COLUMNS if c != "record_id"]
+    with transaction.atomic():
+        new = [AgencyRecord(agency=agency, **v) for v in valid if v["record_id"] not in present]
+        AgencyRecord.objects.bulk_create(new, batch_size=2000)
+        changed = [v for v in valid if v["record_id"] in present]
+        if changed:
+            existing = {
+                r.record_id: r
+                for r in AgencyRecord.objects.filter(agency=agency, record_id__in=[v["record_id"] for v in changed])
+            }
+            updates = []
+            for v in changed:
+                record = existing[v["record_id"]]
+                for column in columns:
+                    setattr(record, column, v[column])
+                record.updated_at = timezone.now()
+                updates.append(record)
+            AgencyRecord.objects.bulk_update(updates, [*columns, "updated_at"], batch_size=2000)
+        result.created, result.updated = len(new), len(changed)
+        audit_record(
+            actor=actor,
+            action=Action.CREATE,
+            object_type="agency_record_import",
+            object_id=agency.code,
+            fields=[c for c in header if c in REQUIRED_COLUMNS + OPTIONAL_COLUMNS],
+            detail=f"{path.name}: {result.created} created, {result.updated} updated, {len(result.rejects)} rejected",
+        )
+        result.written = True
+    return result
+
+
+def write_rejects(rejects: list[Reject], path: Path) -> None:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["line", "record_id", "reasons"])
+        for reject in rejects:
+            writer.writerow([reject.line, reject.record_id, "; ".join(reject.reasons)])
