@@ -11,6 +11,7 @@ _ITEMS: list[tuple[str, str, frozenset[str] | None]] = [
     ("dashboard", "Dashboard", None),
     ("children:list", "Children", None),
     ("reports:vulnerabilities", "Vulnerability matrix", None),
+    ("incidents:new", "Record an incident", frozenset({"police_officer", "police_specialist"})),
 ]
 
 

@@ -32,7 +32,7 @@ from ccehub.children.services import _hold, child_create, fact_record, vulnerabi
 from ccehub.common.access import Actor
 from ccehub.common.models import DateBasis, SourceType, TriState
 from ccehub.demo.cases import ARRESTING_FORCES, CASES, COHORT, COHORT_ORDER, HOME_FORCE, REPORT, Case
-from ccehub.incidents.services import incident_record
+from ccehub.incidents.services import incident_record, triage_from_incident
 from ccehub.justice.models import Arrest, Charge, CourtOutcome
 from ccehub.nrm.models import NRMDecision, NRMReferral
 from ccehub.panels.models import PanelArea, PanelCase
@@ -256,6 +256,7 @@ def _case(actor: Actor, case: Case, position: int) -> Child:
             raise ValueError(f"unknown demo event kind {kind!r}")
     if case.name == "Tom":
         _hold(child, _agency("islington-yjs"), CaseHolding.Basis.YOUTH_JUSTICE)
+    triage_from_incident(actor=actor, incident=incident)  # from the facts recorded above (issue #3)
     return child
 
 

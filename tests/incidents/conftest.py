@@ -1,0 +1,67 @@
+"""Fixtures for the triage journey: Kent Police officers, an Islington social worker, a panel chair,
+and a 15-year-old arrested in county lines out of area (presumed a potential victim)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+LONDON = ZoneInfo("Europe/London")
+#: A 15-year-old (DOB 2008-05-01) arrested on 1 March 2024 at 21:00: well over 100 days before 18.
+INCIDENT_AT = datetime(2024, 3, 1, 21, 0, tzinfo=LONDON)
+DOB = date(2008, 5, 1)
+
+
+@pytest.fixture
+def people(agencies, make_user, actor_for, roles):
+    users = {
+        "officer": make_user("t.officer", agencies["kent"], roles.POLICE_OFFICER),
+        "officer2": make_user("t.officer2", agencies["kent"], roles.POLICE_OFFICER),
+        "specialist": make_user("t.specialist", agencies["kent"], roles.POLICE_SPECIALIST),
+        "specialist2": make_user("t.specialist2", agencies["kent"], roles.POLICE_SPECIALIST),
+        "sw": make_user("t.sw", agencies["islington"], roles.SOCIAL_WORKER),
+        "camden": make_user("t.camden", agencies["camden"], roles.SOCIAL_WORKER),
+        "analyst": make_user("t.analyst", agencies["islington"], roles.ANALYST),
+        "chair": make_user("t.chair", agencies["panel"], roles.PANEL_CHAIR),
+    }
+    return {"users": users, **{name: actor_for(user) for name, user in users.items()}}
+
+
+def incident_values(**overrides):
+    values = {
+        "occurred_at": INCIDENT_AT,
+        "incident_type": "arrest_pwits",
+        "is_arrest": True,
+        "county_lines_linked": "recorded_present",
+        "in_home_area": "recorded_absent",
+        "place": "Margate",
+        "offences": ["pwits_class_a"],
+        "indicators": ["cash", "multiple_phones"],
+    }
+    values.update(overrides)
+    return values
+
+
+def new_child(**overrides):
+    values = {
+        "given_name": "Unknown",
+        "date_of_birth": DOB,
+        "home_local_authority": None,
+        "home_police_force": None,
+    }
+    values.update(overrides)
+    return values
+
+
+@pytest.fixture
+def presumed(people, agencies):
+    """The officer records an unknown child (DOB known, home Islington) and triages the arrest."""
+    from ccehub.incidents.services import incident_record_and_triage
+
+    return incident_record_and_triage(
+        actor=people["officer"],
+        new_child=new_child(home_local_authority=agencies["islington"], home_police_force=agencies["met"]),
+        **incident_values(),
+    )
