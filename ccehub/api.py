@@ -75,6 +75,9 @@ def _register_routers() -> None:
     from ccehub.children.api import router as children_router
 
     api.add_router("/children", children_router)
+    from ccehub.records.api import router as lookup_router
+
+    api.add_router("/", lookup_router)
     try:
         from ccehub.incidents.api import router as triage_router
     except ImportError:  # pragma: no cover

@@ -15,6 +15,7 @@ urlpatterns = [
     path("children/", include("ccehub.children.urls")),
     path("reports/", include("ccehub.reports.urls")),
     path("incidents/", include("ccehub.incidents.urls")),
+    path("lookup/", include("ccehub.records.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -53,7 +53,6 @@ MSG_SEX = "sex: {value!r} is not one of M, F, U (or male, female, unknown)"
 MSG_BOOL = "{column}: {value!r} is not true or false"
 MSG_POSTCODE = "postcode: {value!r} is not a UK postcode"
 MSG_NRM = "nrm_decision: {value!r} is not one of " + ", ".join(c for c in NRMDecisionCode.values if c)
-MSG_LA = "home_local_authority: {value!r} is not a known local authority (use our agency code or the ONS code)"
 MSG_DUPLICATE = "record_id: {value!r} appears more than once in the file (also on line {first})"
 MSG_TOO_LONG = "{column}: longer than {limit} characters"
 
@@ -99,6 +98,14 @@ def _la_lookup() -> dict[str, Agency]:
             out[agency.ons_code.lower()] = agency
         out[agency.name.lower()] = agency
     return out
+
+
+def resolve_la(text: str, las: dict[str, Agency]) -> Agency | None:
+    key = text.strip().lower()
+    found = las.get(key) or las.get("la-" + key.replace(" ", "-"))
+    if found is None:
+        found = next((a for name, a in las.items() if name.startswith(key + ",")), None)
+    return found
 
 
 def read_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, str]]]]:
@@ -158,12 +165,13 @@ def validate_row(row: dict[str, str], las: dict[str, Agency], today: date) -> tu
         except Exception:  # noqa: BLE001 - ValidationError; reported as a row error
             errors.append(MSG_POSTCODE.format(value=postcode))
     la_text = row.get("home_local_authority", "")
-    values["home_local_authority"] = None
-    if la_text:
-        la = las.get(la_text.lower())
-        if la is None:
-            errors.append(MSG_LA.format(value=la_text))
-        values["home_local_authority"] = la
+    if len(la_text) > 100:
+        errors.append(MSG_TOO_LONG.format(column="home_local_authority", limit=100))
+    # Kept as given; resolved to an agency where it names one (code, ONS code or name), so a
+    # look-up can say "known to Islington children's services". An unresolved value is not an error:
+    # extracts name authorities in many ways, and the value still reaches the look-up as written.
+    values["home_local_authority_text"] = la_text[:100]
+    values["home_local_authority"] = resolve_la(la_text, las) if la_text else None
     for column in BOOLEAN_COLUMNS:
         text = row.get(column, "").lower()
         if text in TRUE:
@@ -225,7 +233,7 @@ def import_records(
             "record_id", flat=True
         )
     ) if len(valid) <= 50_000 else set(AgencyRecord.objects.filter(agency=agency).values_list("record_id", flat=True))
-    columns = [c for c in REQUIRED_COLUMNS + OPTIONAL_COLUMNS if c != "record_id"]
+    columns = [c for c in REQUIRED_COLUMNS + OPTIONAL_COLUMNS if c != "record_id"] + ["home_local_authority_text"]
     with transaction.atomic():
         new = [AgencyRecord(agency=agency, **v) for v in valid if v["record_id"] not in present]
         AgencyRecord.objects.bulk_create(new, batch_size=2000)

@@ -28,8 +28,12 @@ class AgencyRecord(BaseModel):
     date_of_birth = models.DateField(null=True, blank=True)
     sex = models.CharField(max_length=10, blank=True)
     postcode = models.CharField(max_length=8, blank=True)
+    home_local_authority_text = models.CharField(
+        max_length=100, blank=True, help_text="As the extract gave it (agency code, ONS code or name)"
+    )
     home_local_authority = models.ForeignKey(
-        "agencies.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "agencies.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text="The agency it resolves to, when it does",
     )
     open_nrm = models.BooleanField(null=True, blank=True)
     nrm_decision = models.CharField(max_length=16, choices=NRMDecisionCode.choices, blank=True)

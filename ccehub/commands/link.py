@@ -1,0 +1,113 @@
+"""``ccehub link build`` and ``ccehub lookup``: the person index and "is this child already known?"."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ccehub.commands import fail, setup_django
+
+BATCH_COLUMNS = ("query_id", "given_name", "family_name", "date_of_birth", "sex", "postcode")
+
+
+def register(app: typer.Typer) -> None:
+    link_app = typer.Typer(help="The person index (probabilistic record linkage with Splink).", no_args_is_help=True)
+    app.add_typer(link_app, name="link")
+
+    @link_app.command("build")
+    def build(
+        backend: Annotated[str | None, typer.Option(help="duckdb (default) or spark")] = None,
+    ) -> None:
+        """Train the linkage model on every agency record, cluster into persons, activate the index."""
+        if backend is not None and backend not in ("duckdb", "spark"):
+            fail("--backend: use duckdb or spark")
+        setup_django()
+        from django.core.exceptions import ValidationError
+        from django.core.management import call_command
+
+        from ccehub.audit.models import Channel
+        from ccehub.common.access import Actor
+        from ccehub.records.services import link_build
+
+        call_command("migrate", interactive=False, verbosity=0)
+        actor = Actor.for_system(name="cli", channel=Channel.CLI, purpose="Build the person index")
+        try:
+            version = link_build(actor=actor, backend=backend, progress=True)
+        except ValidationError as exc:
+            fail(" ".join(exc.messages), 1)
+        typer.echo(
+            f"records: {version.records}\npersons: {version.persons}\ntime: {version.build_seconds:.1f}s\n"
+            f"model version: {version.version}\nbackend: {version.backend}"
+        )
+
+    @app.command()
+    def lookup(
+        purpose: Annotated[str, typer.Option(help="Why you are looking this child up (audited)")],
+        given_name: Annotated[str, typer.Option("--given-name")] = "",
+        family_name: Annotated[str, typer.Option("--family-name")] = "",
+        dob: Annotated[str, typer.Option("--dob", help="Date of birth YYYY-MM-DD")] = "",
+        postcode: Annotated[str, typer.Option()] = "",
+        sex: Annotated[str, typer.Option()] = "",
+        user: Annotated[str | None, typer.Option(help="Who is asking (audited)")] = None,
+        batch: Annotated[Path | None, typer.Option(help="CSV of queries: query_id, given_name, family_name, "
+                                                        "date_of_birth, sex, postcode")] = None,
+        threshold: Annotated[float | None, typer.Option(help="Minimum match probability (default 0.5)")] = None,
+    ) -> None:
+        """Is this child already known? Prints candidates as JSON (one line per query with --batch)."""
+        if threshold is not None and not 0 <= threshold <= 1:
+            fail("--threshold: must be between 0 and 1")
+        if batch is None and not (given_name or family_name or dob):
+            fail("give --given-name, --family-name and --dob (or --batch FILE)")
+        if batch is not None and not batch.is_file():
+            fail(f"--batch: {batch}: no such file")
+        if dob:
+            from datetime import date
+
+            try:
+                date.fromisoformat(dob)
+            except ValueError:
+                fail(f"--dob: {dob!r} is not a date written YYYY-MM-DD")
+        setup_django()
+        from django.core.exceptions import PermissionDenied, ValidationError
+        from django.db import transaction
+
+        from ccehub.commands._actor import cli_actor
+        from ccehub.commands.children import _errors_text
+        from ccehub.records.services import active_index, person_lookup, public_result
+
+        actor = cli_actor(user, purpose)
+        try:
+            index = active_index()
+        except LookupError as exc:
+            fail(str(exc), 1)
+        try:
+            if batch is None:
+                query = {"given_name": given_name, "family_name": family_name, "date_of_birth": dob,
+                         "sex": sex, "postcode": postcode}
+                with transaction.atomic():
+                    result = person_lookup(actor=actor, query=query, purpose=purpose, threshold=threshold, index=index)  # type: ignore[arg-type]
+                typer.echo(json.dumps(public_result(result)))
+                return
+            with batch.open(newline="", encoding="utf-8-sig") as handle:
+                reader = csv.DictReader(handle)
+                if "query_id" not in (reader.fieldnames or []):
+                    fail(f"--batch: {batch}: missing column query_id")
+                rows = list(reader)
+            for n, row in enumerate(rows, start=2):
+                if not (row.get("query_id") or "").strip():
+                    fail(f"--batch: line {n}: query_id is required")
+            for row in rows:
+                query = {k: (row.get(k) or "").strip() for k in BATCH_COLUMNS[1:]}
+                if not (query["given_name"] or query["family_name"] or query["date_of_birth"]):
+                    out = {"candidates": [], "query_ms": 0.0}
+                else:
+                    with transaction.atomic():
+                        out = public_result(person_lookup(actor=actor, query=query, purpose=purpose,  # type: ignore[arg-type]
+                                                          threshold=threshold, index=index))
+                typer.echo(json.dumps({"query_id": row["query_id"].strip(), **out}))
+        except (ValidationError, PermissionDenied) as exc:
+            fail(_errors_text(exc))

@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from django import forms
+
+from ccehub.common.validators import normalise_postcode
+
+
+class LookupForm(forms.Form):
+    given_name = forms.CharField(max_length=100, required=False, label="Given name")
+    family_name = forms.CharField(max_length=100, required=False, label="Family name")
+    date_of_birth = forms.DateField(
+        required=False,
+        label="Date of birth",
+        widget=forms.SelectDateWidget,
+        help_text="As given, even if you doubt it. For example, 27 3 2008",
+        error_messages={"invalid": "Date of birth must be a real date"},
+    )
+    sex = forms.ChoiceField(
+        required=False, label="Sex", choices=[("", "Not known"), ("male", "Male"), ("female", "Female")]
+    )
+    postcode = forms.CharField(max_length=10, required=False, label="Postcode", help_text="Home postcode, if given")
+    purpose = forms.CharField(
+        max_length=300,
+        label="Why are you looking this child up?",
+        help_text="For example: custody, arrested for PWITS, out of area. This is recorded.",
+    )
+
+    def clean_postcode(self) -> str:
+        value = self.cleaned_data.get("postcode", "").strip()
+        return normalise_postcode(value) if value else ""
+
+    def clean(self) -> dict:
+        data = super().clean() or {}
+        if not (data.get("given_name") or data.get("family_name") or data.get("date_of_birth")):
+            self.add_error("given_name", "Enter a name or a date of birth")
+        return data

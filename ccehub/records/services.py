@@ -1,0 +1,230 @@
+"""Building the person index from agency records, and answering "is this child already known?".
+
+The pure linkage code (:mod:`ccehub.linkage`) does the matching. This module feeds it the stored
+agency records, keeps each build as a :class:`LinkModelVersion` with its clusters, and turns a
+look-up result into the few facts that may cross an agency boundary: which agencies hold a record,
+the home authority, the safeguarding flags and a contact. Every look-up is audited with who asked
+and why, in the same transaction.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import threading
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from ccehub.agencies.models import AgencyKind
+from ccehub.agencies.permissions import IDENTITY_ROLES
+from ccehub.audit.models import Action
+from ccehub.audit.services import audit_record
+from ccehub.common.access import Actor
+from ccehub.records.models import AgencyRecord, LinkModelVersion, RecordCluster
+
+MSG_NO_INDEX = "There is no person index yet: import agency records and run `ccehub link build`"
+MSG_NO_RECORDS = "There are no agency records to link: import some with `ccehub import children`"
+MSG_PURPOSE = "Say why you are looking this child up (the purpose is audited)"
+MSG_LOOKUP_ROLE = "Your role cannot look children up"
+MSG_EMPTY_QUERY = "Give at least a name or a date of birth"
+QUERY_FIELDS = ("given_name", "family_name", "date_of_birth", "sex", "postcode")
+DECISION_RANK = {"CG_POSITIVE": 4, "CG_NEGATIVE": 3, "RG_POSITIVE": 2, "RG_NEGATIVE": 1, "": 0}
+
+_cache_lock = threading.Lock()
+_cache: dict[str, Any] = {}
+
+
+def index_root() -> Path:
+    return Path(settings.CCEHUB_DATA_DIR) / "person-index"
+
+
+def records_frame() -> pd.DataFrame:
+    rows = AgencyRecord.objects.values_list(
+        "record_id", "agency__code", "given_name", "family_name", "date_of_birth", "sex", "postcode"
+    ).iterator(chunk_size=20_000)
+    frame = pd.DataFrame.from_records(
+        rows, columns=["record_id", "agency", "given_name", "family_name", "date_of_birth", "sex", "postcode"]
+    )
+    frame["date_of_birth"] = frame["date_of_birth"].map(lambda d: d.isoformat() if d else "")
+    return frame
+
+
+def link_build(*, actor: Actor, backend: str | None = None, progress: Any = False) -> LinkModelVersion:
+    """Train the model on all agency records, cluster them into persons, and activate the new index."""
+    from ccehub.linkage import build_index
+
+    frame = records_frame()
+    if frame.empty:
+        raise ValidationError(MSG_NO_RECORDS)
+    backend = backend or settings.CCEHUB_LINKAGE_BACKEND
+    root = index_root()
+    root.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix="build-", dir=root))
+    try:
+        summary = build_index(frame, staging, backend=backend, progress=progress)
+        final = root / summary.model_version
+        if final.exists():
+            shutil.rmtree(final)
+        staging.rename(final)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    from ccehub.linkage import PersonIndex
+
+    clusters = PersonIndex.load(final).clusters()
+    with transaction.atomic():
+        LinkModelVersion.objects.filter(version=summary.model_version).delete()
+        version = LinkModelVersion.objects.create(
+            version=summary.model_version,
+            backend=summary.backend,
+            records=summary.records,
+            persons=summary.persons,
+            build_seconds=summary.seconds,
+            model_json=summary.as_dict(),
+            index_path=str(final),
+            active=True,
+        )
+        LinkModelVersion.objects.exclude(pk=version.pk).update(active=False)
+        ids = {
+            (code, rid): pk for pk, code, rid in AgencyRecord.objects.values_list("pk", "agency__code", "record_id")
+        }
+        RecordCluster.objects.bulk_create(
+            [
+                RecordCluster(model=version, record_id=ids[(a, r)], person_id=p)
+                for a, r, p in clusters.itertuples(index=False)
+                if (a, r) in ids
+            ],
+            batch_size=5000,
+        )
+        audit_record(
+            actor=actor,
+            action=Action.CREATE,
+            object_type="person_index",
+            object_id=version.version,
+            detail=f"{summary.records} records → {summary.persons} persons in {summary.seconds:.1f}s ({summary.backend})",
+        )
+    return version
+
+
+def active_index() -> Any:
+    """The active person index, loaded once per process and reloaded when a new build is activated."""
+    from ccehub.linkage import PersonIndex
+
+    version = LinkModelVersion.objects.filter(active=True).order_by("-created_at").first()
+    if version is None or not Path(version.index_path).exists():
+        raise LookupError(MSG_NO_INDEX)
+    with _cache_lock:
+        if _cache.get("version") != version.version:
+            _cache["index"] = PersonIndex.load(version.index_path)
+            _cache["version"] = version.version
+        return _cache["index"]
+
+
+def check_can_lookup(actor: Actor, purpose: str) -> None:
+    if not actor.system and actor.role not in IDENTITY_ROLES:
+        raise PermissionDenied(MSG_LOOKUP_ROLE)
+    if not purpose.strip():
+        raise ValidationError({"purpose": [MSG_PURPOSE]})
+
+
+def _tri_any(values: list[bool | None]) -> bool | None:
+    if any(v is True for v in values):
+        return True
+    if any(v is False for v in values):
+        return False
+    return None
+
+
+def _summarise(records: list[AgencyRecord]) -> dict[str, Any]:
+    """What may cross the boundary about one person, drawn from every record of them."""
+    la_held = [r for r in records if r.agency.kind == AgencyKind.LA_CHILDRENS_SERVICES]
+    ordered = la_held + [r for r in records if r not in la_held]
+    home_texts = [r.home_local_authority_text for r in ordered if r.home_local_authority_text]
+    home = Counter(home_texts).most_common(1)[0][0] if home_texts else (la_held[0].agency.code if la_held else None)
+    home_agency = next((r.home_local_authority for r in ordered if r.home_local_authority), None)
+    if home_agency is None and la_held:
+        home_agency = la_held[0].agency
+    decisions = sorted((r.nrm_decision for r in records if r.nrm_decision), key=lambda d: DECISION_RANK.get(d, 0))
+    contact = next((r.allocated_worker_contact for r in ordered if r.allocated_worker_contact), "")
+    if not contact and home_agency is not None:
+        contact = home_agency.out_of_hours_contact
+    return {
+        "home_local_authority": home,
+        "home_local_authority_name": home_agency.name if home_agency else None,
+        "flags": {
+            "open_nrm": _tri_any([r.open_nrm for r in records]),
+            "nrm_decision": decisions[-1] if decisions else None,
+            "cp_plan": _tri_any([r.cp_plan for r in records]),
+            "cin_plan": _tri_any([r.cin_plan for r in records]),
+            "looked_after": _tri_any([r.looked_after for r in records]),
+            "missing_now": _tri_any([r.missing_now for r in records]),
+        },
+        "contact": contact or None,
+    }
+
+
+def clean_query(raw: dict[str, Any]) -> dict[str, str]:
+    query = {k: str(raw.get(k) or "").strip() for k in QUERY_FIELDS}
+    if not (query["given_name"] or query["family_name"] or query["date_of_birth"]):
+        raise ValidationError({"given_name": [MSG_EMPTY_QUERY]})
+    return query
+
+
+def person_lookup(
+    *, actor: Actor, query: dict[str, Any], purpose: str, threshold: float | None = None, index: Any = None
+) -> dict[str, Any]:
+    """Candidates for ``query`` at or above the threshold, best first, and the look-up time.
+
+    Each candidate carries only ``person_id``, ``match_probability``, ``records`` (agency and record
+    id), ``home_local_authority``, ``flags`` and ``contact``. The look-up is audited.
+    """
+    check_can_lookup(actor, purpose)
+    q = clean_query(query)
+    index = index if index is not None else active_index()
+    result = index.lookup(q, threshold=settings.CCEHUB_LOOKUP_THRESHOLD if threshold is None else threshold)
+    refs = [(r.agency, r.record_id) for c in result.candidates for r in c.records]
+    stored: dict[tuple[str, str], AgencyRecord] = {}
+    if refs:
+        for record in AgencyRecord.objects.select_related("agency", "home_local_authority").filter(
+            agency__code__in={a for a, _ in refs}, record_id__in={r for _, r in refs}
+        ):
+            stored[(record.agency.code, record.record_id)] = record
+    candidates = []
+    for candidate in result.candidates:
+        records = [stored[(r.agency, r.record_id)] for r in candidate.records if (r.agency, r.record_id) in stored]
+        summary = _summarise(records) if records else {"home_local_authority": None, "flags": {}, "contact": None}
+        candidates.append(
+            {
+                "person_id": candidate.person_id,
+                "match_probability": round(candidate.match_probability, 6),
+                "records": [r.as_dict() for r in candidate.records],
+                "home_local_authority": summary["home_local_authority"],
+                "flags": summary["flags"],
+                "contact": summary["contact"],
+                "_home_local_authority_name": summary.get("home_local_authority_name"),
+            }
+        )
+    audit_record(
+        actor=actor,
+        action=Action.LOOKUP,
+        object_type="person_lookup",
+        object_id=getattr(index, "model_version", ""),
+        fields=[k for k, v in q.items() if v],
+        purpose=purpose,
+        detail=f"{len(candidates)} candidate(s)" + (": " + ", ".join(c["person_id"] for c in candidates[:10]) if candidates else ""),
+    )
+    return {"candidates": candidates, "query_ms": round(result.query_ms, 3)}
+
+
+def public_result(result: dict[str, Any]) -> dict[str, Any]:
+    """The result as it may leave the service: drop presentation-only keys."""
+    return {
+        "candidates": [{k: v for k, v in c.items() if not k.startswith("_")} for c in result["candidates"]],
+        "query_ms": result["query_ms"],
+    }

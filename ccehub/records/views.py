@@ -1,0 +1,49 @@
+"""The look-up page: is this child already known, to whom, and who to call."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from ccehub.agencies.models import Agency
+from ccehub.children.forms import apply_service_errors
+from ccehub.common.web import actor_from_request, membership_required
+from ccehub.records.forms import LookupForm
+from ccehub.records.presenters import present
+from ccehub.records.services import MSG_LOOKUP_ROLE, check_can_lookup, person_lookup
+
+
+@membership_required
+def lookup_view(request: HttpRequest) -> HttpResponse:
+    actor = actor_from_request(request)
+    try:
+        check_can_lookup(actor, "page")
+    except PermissionDenied:
+        raise PermissionDenied(MSG_LOOKUP_ROLE) from None
+    form = LookupForm(request.POST or None)
+    context: dict = {"form": form}
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            query = {**{k: data.get(k) or "" for k in ("given_name", "family_name", "sex", "postcode")},
+                     "date_of_birth": data["date_of_birth"].isoformat() if data.get("date_of_birth") else ""}
+            actor = actor_from_request(request, purpose=data["purpose"])
+            try:
+                result = person_lookup(actor=actor, query=query, purpose=data["purpose"])
+            except ValidationError as exc:
+                apply_service_errors(form, exc)
+                status = 400
+            except LookupError as exc:
+                context["unavailable"] = str(exc)
+                status = 503
+            else:
+                codes = {r["agency"] for c in result["candidates"] for r in c["records"]}
+                names = dict(Agency.objects.filter(code__in=codes).values_list("code", "name"))
+                context["results"] = [present(c, names) for c in result["candidates"]]
+                context["query_ms"] = result["query_ms"]
+                context["searched"] = True
+        else:
+            status = 400
+    return render(request, "records/lookup.html", context, status=status)

@@ -1,0 +1,68 @@
+"""Importing agency extracts: all-or-nothing, --skip-invalid, updates by record_id."""
+
+from pathlib import Path
+
+import pytest
+
+from ccehub.records.importer import ImportFileError, import_records
+from ccehub.records.models import AgencyRecord
+
+HEADER = "record_id,given_name,family_name,date_of_birth,sex,postcode,home_local_authority,open_nrm,nrm_decision\n"
+
+
+@pytest.fixture
+def write(tmp_path):
+    def make(body: str, header: str = HEADER) -> Path:
+        path = tmp_path / "extract.csv"
+        path.write_text(header + body, encoding="utf-8")
+        return path
+
+    return make
+
+
+def test_valid_file_imports_and_resolves_la(agencies, system_actor, write):
+    """Rows are stored; the home authority is kept as given and resolved where it names an agency."""
+    path = write("A1,Tom,Ingram,2006-04-01,M,n1 1aa,E09000019,true,RG_POSITIVE\nA2,Josh,Lee,12/05/2007,F,,Somewhere,,\n")
+    result = import_records(actor=system_actor, agency=agencies["islington"], path=path)
+    assert (result.created, result.updated, result.rejects) == (2, 0, [])
+    a1 = AgencyRecord.objects.get(record_id="A1")
+    assert (a1.postcode, a1.sex, a1.open_nrm, a1.nrm_decision) == ("N1 1AA", "male", True, "RG_POSITIVE")
+    assert a1.home_local_authority == agencies["islington"] and a1.home_local_authority_text == "E09000019"
+    a2 = AgencyRecord.objects.get(record_id="A2")
+    assert str(a2.date_of_birth) == "2007-05-12" and a2.home_local_authority is None and a2.open_nrm is None
+
+
+def test_one_invalid_row_imports_nothing(agencies, system_actor, write):
+    """All-or-nothing: errors carry line numbers and nothing is written."""
+    path = write("A1,Tom,Ingram,2006-04-01,M,,,,\nA2,Jo,Lee,2006-02-30,Q,ZZZ,,maybe,RG_MAYBE\n")
+    result = import_records(actor=system_actor, agency=agencies["islington"], path=path)
+    assert not result.written and AgencyRecord.objects.count() == 0
+    (reject,) = result.rejects
+    assert reject.line == 3
+    text = " ".join(reject.reasons)
+    for field in ("date_of_birth", "sex", "postcode", "open_nrm", "nrm_decision"):
+        assert field in text
+
+
+def test_skip_invalid_imports_the_rest(agencies, system_actor, write):
+    """--skip-invalid imports the valid rows and returns the rejects."""
+    path = write("A1,Tom,Ingram,2006-04-01,M,,,,\n,No,Id,2006-01-01,M,,,,\nA1,Dup,Licate,2006-01-01,M,,,,\n")
+    result = import_records(actor=system_actor, agency=agencies["islington"], path=path, skip_invalid=True)
+    assert result.created == 1 and len(result.rejects) == 2
+    assert "record_id: required" in result.rejects[0].reasons
+    assert "appears more than once" in result.rejects[1].reasons[0]
+
+
+def test_reimport_updates(agencies, system_actor, write):
+    """The same record_id for the same agency is updated, not duplicated."""
+    import_records(actor=system_actor, agency=agencies["islington"], path=write("A1,Tom,Ingram,2006-04-01,M,,,,\n"))
+    result = import_records(actor=system_actor, agency=agencies["islington"], path=write("A1,Thomas,Ingram,2006-04-01,M,,,true,\n"))
+    assert (result.created, result.updated) == (0, 1)
+    record = AgencyRecord.objects.get()
+    assert (record.given_name, record.open_nrm) == ("Thomas", True)
+
+
+def test_missing_columns_is_a_file_error(agencies, system_actor, write):
+    """A file without the required columns is refused before any row is read."""
+    with pytest.raises(ImportFileError, match="missing column"):
+        import_records(actor=system_actor, agency=agencies["islington"], path=write("x\n", header="record_id,name\n"))
