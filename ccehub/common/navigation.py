@@ -7,9 +7,12 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
+from ccehub.agencies.permissions import IDENTITY_ROLES
+
 _ITEMS: list[tuple[str, str, frozenset[str] | None]] = [
     ("dashboard", "Dashboard", None),
     ("children:list", "Children", None),
+    ("records:lookup", "Is this child known?", IDENTITY_ROLES),
     ("reports:vulnerabilities", "Vulnerability matrix", None),
     ("incidents:new", "Record an incident", frozenset({"police_officer", "police_specialist"})),
 ]
