@@ -9,6 +9,7 @@ Commands that touch the database call :func:`ccehub.commands.setup_django` first
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
 import sys
 
@@ -50,6 +51,15 @@ def main() -> None:
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         raise SystemExit(130) from None
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: never show a user a traceback
+        if os.environ.get("CCEHUB_DEBUG"):
+            raise
+        sys.stderr.write(
+            f"error: ccehub failed unexpectedly ({type(exc).__name__}: {exc}).\n"
+            "Nothing was left half-done by this command's own transaction. "
+            "Run again with CCEHUB_DEBUG=1 to see the details, and report it.\n"
+        )
+        raise SystemExit(1) from None
 
 
 if __name__ == "__main__":

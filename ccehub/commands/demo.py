@@ -19,6 +19,7 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def demo(
         no_server: Annotated[bool, typer.Option("--no-server", help="Load the data and exit")] = False,
+        index: Annotated[bool, typer.Option("--index/--no-index", help="Build the demo person index")] = True,
         host: Annotated[str, typer.Option(help="Address to serve on")] = "127.0.0.1",
         port: Annotated[int, typer.Option(help="Port to serve on")] = 8000,
     ) -> None:
@@ -38,6 +39,13 @@ def register(app: typer.Typer) -> None:
             console.print(f"Loaded the report's {summary.children_created} cases and {summary.agencies} agencies.")
         else:
             console.print(f"Demo data already loaded ({summary.children_existing} cases); nothing duplicated.")
+        if index:
+            from ccehub.demo.index import demo_index_build
+
+            with console.status("Building the demo person index (record linkage)…"):
+                built = demo_index_build()
+            if built is not None:
+                console.print(f"Person index {built.version}: {built.records} records, {built.persons} persons.")
         table = Table(title=f"Demo sign-ins (password for all: {DEMO_PASSWORD})")
         for column in ("Username", "Agency", "Role"):
             table.add_column(column)
