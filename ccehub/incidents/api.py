@@ -15,6 +15,7 @@ from typing import Any, Literal
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
+from ninja.responses import Status
 
 from ccehub.audit.models import Action
 from ccehub.audit.services import audit_record
@@ -322,7 +323,7 @@ def child_incident_create(request: HttpRequest, pid: str, payload: IncidentIn) -
         missing_days=payload.missing_days,
         summary=payload.summary,
     )
-    return 201, _decision_out(decision, current=True, pseudonymised=record.pseudonymised)
+    return Status(201, _decision_out(decision, current=True, pseudonymised=record.pseudonymised))
 
 
 @router.get(

@@ -155,7 +155,7 @@ class IncidentForm(forms.Form):
         error_messages={"required": MSG_TIME},
     )
     incident_type = forms.ChoiceField(
-        label="What happened",
+        label="Type of incident",
         choices=IncidentType.choices,
         initial=IncidentType.ARREST_PWITS,
         error_messages={"required": MSG_INCIDENT_TYPE, "invalid_choice": MSG_INCIDENT_TYPE},
@@ -210,7 +210,7 @@ class IncidentForm(forms.Form):
         ),
     )
     summary = forms.CharField(
-        label="What happened, briefly", widget=forms.Textarea, required=False, max_length=4000
+        label="Notes on what happened", widget=forms.Textarea, required=False, max_length=4000
     )
     policy = forms.ChoiceField(
         label="Policy profile",

@@ -28,26 +28,13 @@ from ccehub.rules.triage import LABELS
 WITHHELD = "withheld"
 _ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 
-#: GOV.UK tag colour for each presumption and priority (the text always carries the meaning).
-PRESUMPTION_COLOURS = {
-    "presumed_victim": "red",
-    "age_unknown_treat_as_child": "orange",
-    "child_consider_exploitation": "orange",
-    "young_adult_transitional": "yellow",
-    "adult": "grey",
-}
+#: GOV.UK tag colours (the text always carries the meaning).
 PRIORITY_COLOURS = {"crisis": "red", "high": "orange", "standard": "grey"}
 STATUS_COLOURS = {
     ActionStatus.OPEN: "yellow",
     ActionStatus.ACCEPTED: "blue",
     ActionStatus.OVERRIDDEN: "purple",
     ActionStatus.DONE: "green",
-}
-REBUTTAL_COLOURS = {
-    RebuttalStatus.NONE: "grey",
-    RebuttalStatus.PENDING_APPROVAL: "yellow",
-    RebuttalStatus.APPROVED: "green",
-    RebuttalStatus.REFUSED: "red",
 }
 
 SECTION45_TEXT = {
@@ -102,6 +89,14 @@ def tag(text: str, colour: str) -> str:
     return format_html('<strong class="govuk-tag govuk-tag--{}">{}</strong>', colour, text)
 
 
+def priority_html(code: str) -> str:
+    """A short tag ("Crisis") and the rest of the label in plain text (tags are for short words)."""
+    head, _, rest = label("priority", code).partition(": ")
+    if rest:
+        return format_html("{} {}", tag(head, PRIORITY_COLOURS.get(code, "grey")), rest)
+    return tag(head, PRIORITY_COLOURS.get(code, "grey"))
+
+
 def result_rows(decision: TriageDecision, *, pseudonymised: bool) -> list[dict[str, Any]]:
     out = decision.outputs
     age = out.get("age_years")
@@ -109,17 +104,9 @@ def result_rows(decision: TriageDecision, *, pseudonymised: bool) -> list[dict[s
     rows: list[dict[str, Any]] = [
         {
             "key": "Presumption",
-            "value": tag(
-                label("presumption", decision.presumption),
-                PRESUMPTION_COLOURS.get(decision.presumption, "grey"),
-            ),
+            "value": format_html("<strong>{}</strong>", label("presumption", decision.presumption)),
         },
-        {
-            "key": "Priority",
-            "value": tag(
-                label("priority", decision.priority), PRIORITY_COLOURS.get(decision.priority, "grey")
-            ),
-        },
+        {"key": "Priority", "value": priority_html(decision.priority)},
         {
             "key": "Local CCE panel can decide the NRM referral",
             "value": "Yes" if decision.panel_eligible else "No: use the national route",
@@ -143,13 +130,6 @@ def record_rows(decision: TriageDecision) -> list[dict[str, Any]]:
         {"key": "Decided by", "value": decided_by_text(decision)},
         {"key": "Why this decision", "value": DecisionBasis(decision.basis).label},
         {"key": "Policy profile", "value": f"{decision.policy} (rule version {decision.rule_version})"},
-        {
-            "key": "Rebuttal of the presumption",
-            "value": tag(
-                RebuttalStatus(decision.rebuttal_status).label,
-                REBUTTAL_COLOURS.get(decision.rebuttal_status, "grey"),
-            ),
-        },
     ]
 
 
