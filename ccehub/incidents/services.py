@@ -15,7 +15,7 @@ from ccehub.agencies.permissions import REBUTTAL_APPROVER_ROLES
 from ccehub.audit.models import Action
 from ccehub.audit.services import audit_record
 from ccehub.children.models import CaseHolding, Child, MissingEpisode, RelativeToIncident
-from ccehub.children.services import _hold, check_can_write, check_incident_date, child_create, may_take_holding
+from ccehub.children.services import _hold, check_can_write, check_incident_date, child_create
 from ccehub.common.access import Actor
 from ccehub.common.models import TriState
 from ccehub.common.validators import MSG_INCIDENT_BEFORE_BIRTH
@@ -104,9 +104,8 @@ def incident_record(
     )
     incident.full_clean()
     incident.save()
-    if may_take_holding(basis):
-        _hold(child, recorder, CaseHolding.Basis.RECORDING_AGENCY)
-        _hold(child, arresting_force, CaseHolding.Basis.ARRESTING_FORCE)
+    _hold(child, recorder, CaseHolding.Basis.RECORDING_AGENCY)
+    _hold(child, arresting_force, CaseHolding.Basis.ARRESTING_FORCE)
     audit_record(
         actor=actor,
         action=Action.CREATE,
