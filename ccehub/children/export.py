@@ -10,17 +10,37 @@ from ccehub.audit.models import Action
 from ccehub.children.selectors import ChildRecord, child_get
 from ccehub.common.access import Actor
 
-#: Free-text fields that may identify a child; analysts never receive them.
-FREE_TEXT = {"summary", "notes", "source_note", "place", "postcode", "actions", "reason", "status_reason",
-             "restraint_justification", "detail", "rationale", "found_location", "end_reason"}
 INTERNAL = {"id", "child", "created_at", "updated_at", "recorded_by"}
+#: JSON fields that hold only reference codes or numbers, and so may reach a pseudonymised viewer.
+SAFE_JSON = {"offences", "indicators", "co_present_ages"}
+#: Derived fields that would reveal a date of birth when combined with an incident date.
+DOB_REVEALING = {"days_until_18"}
+
+
+def _pseudonymised_field_ok(field: Any) -> bool:
+    """An allow-list, not a deny-list: a new free-text field stays hidden until someone decides."""
+    from django.db import models
+
+    if isinstance(field, models.JSONField):
+        return field.name in SAFE_JSON
+    if isinstance(field, models.TextField):
+        return False
+    if isinstance(field, models.CharField):
+        return bool(field.choices)  # codes only; free text may name people and places
+    if isinstance(field, models.ForeignKey):
+        return field.related_model._meta.label in {"agencies.Agency"}  # not people (users)
+    return isinstance(
+        field,
+        models.BooleanField | models.IntegerField | models.DecimalField | models.FloatField | models.DateField,
+    )
 
 
 def _row(obj: Any, pseudonymised: bool) -> dict[str, Any]:
     data = model_to_dict(obj)
-    data = {k: v for k, v in data.items() if k not in INTERNAL}
     if pseudonymised:
-        data = {k: v for k, v in data.items() if k not in FREE_TEXT}
+        allowed = {f.name for f in obj._meta.concrete_fields if _pseudonymised_field_ok(f)}
+        data = {k: v for k, v in data.items() if k in allowed}
+    data = {k: v for k, v in data.items() if k not in INTERNAL}
     for key, value in list(data.items()):
         if hasattr(value, "pk"):
             data[key] = str(value.pk)
@@ -56,6 +76,17 @@ def record_to_dict(record: ChildRecord) -> dict[str, Any]:
         }
     for key, items in record.related.items():
         out[key] = [_row(item, record.pseudonymised) for item in items]
+    if record.pseudonymised and "triage_decisions" in record.related:
+        # Categories only: the rules' input holds the date of birth, and days-until-18 or the reasons
+        # (which quote dates) would let anyone work it back out.
+        for row, decision in zip(out["triage_decisions"], record.related["triage_decisions"], strict=True):
+            outputs = getattr(decision, "outputs", None) or {}
+            row["outcome"] = {
+                key: outputs.get(key)
+                for key in ("presumption", "priority", "panel_eligible", "section45", "policy", "rule_version")
+            }
+            row["outcome"]["age_years"] = outputs.get("age_years")
+            row["outcome"]["actions"] = [a.get("code") for a in outputs.get("actions", [])]
     return out
 
 

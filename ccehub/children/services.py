@@ -22,7 +22,7 @@ from ccehub.children.models import (
     VulnerabilityFactor,
     VulnerabilityFlag,
 )
-from ccehub.common.access import Actor, access_basis
+from ccehub.common.access import BASIS_OWN, BASIS_PANEL, BASIS_SYSTEM, Actor, access_basis
 from ccehub.common.models import TriState
 from ccehub.common.validators import (
     MSG_DATE_FUTURE,
@@ -41,6 +41,13 @@ MSG_GIVEN_NAME = "Enter the child's given name, or 'Unknown'"
 M = TypeVar("M", bound=models.Model)
 
 
+MSG_READ_ONLY_BASIS = (
+    "You can see this child under a data-sharing agreement, which does not let you record on their file"
+)
+#: Bases on which an agency may record facts about a child. A data-sharing agreement is read-only.
+WRITE_BASES = (BASIS_OWN, BASIS_PANEL, BASIS_SYSTEM, "new")
+
+
 def check_can_write(actor: Actor, child: Child | None = None) -> str:
     """Raise unless ``actor`` may record facts (about ``child``, when given). Returns the basis."""
     if not actor.can_write_cases:
@@ -50,7 +57,17 @@ def check_can_write(actor: Actor, child: Child | None = None) -> str:
     basis = access_basis(actor, child)
     if basis is None:
         raise PermissionDenied("No child with that reference is available to you")
+    if basis not in WRITE_BASES:
+        raise PermissionDenied(MSG_READ_ONLY_BASIS)
     return basis
+
+
+def may_take_holding(basis: str) -> bool:
+    """Only an agency already holding the child (or creating it) becomes a holder by writing.
+
+    Recording on a panel case must not turn temporary, purpose-bound sight into a permanent holding.
+    """
+    return basis in (BASIS_OWN, BASIS_SYSTEM, "new")
 
 
 def _choice(field: str, value: str, choices: type[models.TextChoices]) -> str:
@@ -209,7 +226,7 @@ def fact_record(*, actor: Actor, child: Child, model: type[M], holder_basis: str
             if value > current:
                 raise ValidationError({name: [MSG_DATE_FUTURE]})
     instance.save()
-    if holder_basis is not None:
+    if holder_basis is not None and may_take_holding(basis):
         _hold(child, actor.agency, holder_basis)
     audit_record(
         actor=actor,

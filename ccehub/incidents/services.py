@@ -15,7 +15,7 @@ from ccehub.agencies.permissions import REBUTTAL_APPROVER_ROLES
 from ccehub.audit.models import Action
 from ccehub.audit.services import audit_record
 from ccehub.children.models import CaseHolding, Child, MissingEpisode, RelativeToIncident
-from ccehub.children.services import _hold, check_can_write, check_incident_date, child_create
+from ccehub.children.services import _hold, check_can_write, check_incident_date, child_create, may_take_holding
 from ccehub.common.access import Actor
 from ccehub.common.models import TriState
 from ccehub.common.validators import MSG_INCIDENT_BEFORE_BIRTH
@@ -33,6 +33,7 @@ from ccehub.rules.policy import CURRENT, PROFILES
 from ccehub.rules.presumption import PresumptionCategory, assess_rebuttal, rebuttal_reason
 from ccehub.rules.triage import TriageInputError, TriageJSON, parse_triage_input, triage
 
+MSG_RECORD_AS_OWN_AGENCY = "You can record an incident only for your own agency"
 MSG_ARRESTING_FORCE_KIND = "Arresting force must be a police force"
 MSG_UNKNOWN_CODE = "Unknown {what} code {code!r}"
 
@@ -73,6 +74,8 @@ def incident_record(
         ]
     if arresting_force is not None and arresting_force.kind != AgencyKind.POLICE_FORCE:
         errors["arresting_force"] = [MSG_ARRESTING_FORCE_KIND]
+    if not actor.system and recording_agency is not None and recording_agency != actor.agency:
+        errors["recording_agency"] = [MSG_RECORD_AS_OWN_AGENCY]
     for what, codes, field in (
         ("offence", offences or [], "offences"),
         ("indicator", indicators or [], "indicators"),
@@ -104,8 +107,12 @@ def incident_record(
     )
     incident.full_clean()
     incident.save()
-    _hold(child, recorder, CaseHolding.Basis.RECORDING_AGENCY)
-    _hold(child, arresting_force, CaseHolding.Basis.ARRESTING_FORCE)
+    if may_take_holding(basis):
+        # Only the agency doing the writing becomes a holder (the system may record for others, e.g.
+        # when loading data); naming another force as the arresting force gives it nothing.
+        _hold(child, recorder, CaseHolding.Basis.RECORDING_AGENCY)
+        if arresting_force is not None and (actor.system or arresting_force == actor.agency):
+            _hold(child, arresting_force, CaseHolding.Basis.ARRESTING_FORCE)
     audit_record(
         actor=actor,
         action=Action.CREATE,

@@ -149,3 +149,71 @@ def test_audit_row_rolls_back_with_the_read(users, islington_child, actor_for):
         child_get(actor=actor_for(users["islington_sw"]), pid=islington_child.pseudonymous_id)
         raise RuntimeError("request failed after the read")
     assert AuditEvent.objects.count() == before
+
+
+def test_pseudonymised_export_has_no_free_text_or_date_of_birth(users, islington_child, actor_for, system_actor):
+    """Analysts' exports carry codes and dates, never free text, names or the date of birth."""
+    from datetime import timedelta
+
+    from ccehub.children.export import child_export
+    from ccehub.children.models import RecordConflict
+    from ccehub.children.services import fact_record
+    from ccehub.incidents.services import incident_record
+
+    incident_record(actor=system_actor, child=islington_child, occurred_at=timezone.now() - timedelta(days=3),
+                    incident_type="arrest_pwits", recording_agency=islington_child.home_local_authority,
+                    summary="Found with Jamie's cousin at 4 Acacia Avenue", place="Acacia Avenue", offences=["pwits_class_a"])
+    fact_record(actor=system_actor, child=islington_child, model=RecordConflict, subject="Outcome",
+                value_a="NFA per DC Smith", source_a="case study", value_b="charged", source_b="summary")
+    data = child_export(actor=actor_for(users["analyst"]), pid=islington_child.pseudonymous_id)
+    text = str(data)
+    for secret in ("Jamie", "Testcase", "Acacia", "Smith", "2008-05-01", "N1 1AA"):
+        assert secret not in text, secret
+    assert data["incidents"][0]["offences"] == ["pwits_class_a"]
+    assert data["incidents"][0]["incident_type"] == "arrest_pwits"
+
+
+def test_agreement_is_read_only_and_never_becomes_a_holding(users, islington_child, agencies, actor_for, system_actor):
+    """Sight under an agreement does not allow recording, so it cannot turn into permanent access."""
+    from django.core.exceptions import PermissionDenied
+
+    from ccehub.children.services import MSG_READ_ONLY_BASIS, vulnerability_flag_set
+    from ccehub.incidents.services import incident_record
+
+    today = timezone.localdate()
+    agreement_create(actor=system_actor, title="t", provider=agencies["islington"], recipient=agencies["health"],
+                     purpose="health", starts_on=today, expires_on=today)
+    actor = actor_for(users["health"])
+    with pytest.raises(PermissionDenied, match=MSG_READ_ONLY_BASIS):
+        incident_record(actor=actor, child=islington_child, occurred_at=timezone.now() - timedelta(days=1),
+                        incident_type="disclosure")
+    with pytest.raises(PermissionDenied):
+        vulnerability_flag_set(actor=actor, child=islington_child, factor="domestic_abuse", value="recorded_present")
+    assert not islington_child.holdings.filter(agency=agencies["health"]).exists()
+
+
+def test_panel_member_records_without_taking_a_holding(users, islington_child, agencies, actor_for):
+    """A panel member may record on a shared case, but the panel gains no permanent holding."""
+    from ccehub.children.services import vulnerability_flag_set
+
+    PanelCase.objects.create(panel=agencies["panel"], child=islington_child, shared_by=agencies["islington"],
+                             shared_on=timezone.localdate(), reason="listed")
+    vulnerability_flag_set(actor=actor_for(users["panel"]), child=islington_child, factor="gang_involvement",
+                           value="recorded_present")
+    assert not islington_child.holdings.filter(agency=agencies["panel"]).exists()
+
+
+def test_cannot_record_an_incident_as_another_agency(users, islington_child, agencies, actor_for):
+    """An officer cannot record for another agency, and naming another arresting force gives it nothing."""
+    from django.core.exceptions import ValidationError
+
+    from ccehub.incidents.services import incident_record
+
+    actor = actor_for(users["islington_sw"])
+    with pytest.raises(ValidationError) as refused:
+        incident_record(actor=actor, child=islington_child, occurred_at=timezone.now() - timedelta(days=1),
+                        incident_type="disclosure", recording_agency=agencies["kent"])
+    assert "recording_agency" in refused.value.message_dict
+    incident_record(actor=actor, child=islington_child, occurred_at=timezone.now() - timedelta(days=1),
+                    incident_type="arrest_pwits", arresting_force=agencies["kent"])
+    assert not islington_child.holdings.filter(agency=agencies["kent"]).exists()
