@@ -4,25 +4,46 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
 from ccehub.agencies.models import Agency, ApiToken, DataSharingAgreement, Membership
-from ccehub.agencies.services import MSG_SELF_CHANGE
+from ccehub.agencies.permissions import role_allowed_in
+from ccehub.agencies.services import MSG_OTHER_AGENCY, MSG_ROLE_NOT_IN_AGENCY, MSG_SELF_CHANGE
+from ccehub.common.admin_audit import AuditedAdmin
+
+# Sign in to the admin through the service's own (audited) sign-in page.
+admin.site.login = login_required(admin.site.login)  # type: ignore[method-assign]
 
 
 @admin.register(Agency)
-class AgencyAdmin(admin.ModelAdmin):
+class AgencyAdmin(AuditedAdmin):
     list_display = ("name", "code", "kind", "ons_code", "is_importing_area", "runs_local_panel", "active")
     list_filter = ("kind", "is_importing_area", "runs_local_panel", "active")
     search_fields = ("name", "code", "ons_code")
 
 
+class MembershipForm(forms.ModelForm):
+    class Meta:
+        model = Membership
+        fields = ("user", "agency", "role", "active")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        agency, role = data.get("agency"), data.get("role")
+        if agency is not None and role and not role_allowed_in(role, agency.kind):
+            self.add_error("role", MSG_ROLE_NOT_IN_AGENCY)
+        return data
+
+
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(AuditedAdmin):
+    form = MembershipForm
     list_display = ("user", "agency", "role", "active")
     list_filter = ("role", "active", "agency__kind")
     search_fields = ("user__username", "agency__name")
@@ -38,16 +59,26 @@ class MembershipAdmin(admin.ModelAdmin):
             return False
         return super().has_delete_permission(request, obj)
 
+    def get_queryset(self, request: HttpRequest) -> Any:
+        qs = super().get_queryset(request)
+        membership = getattr(request, "membership", None)
+        if request.user.is_superuser or membership is None:
+            return qs if request.user.is_superuser else qs.none()
+        return qs.filter(agency=membership.agency)
+
     def save_model(self, request: HttpRequest, obj: Membership, form: Any, change: bool) -> None:
         if obj.user_id == request.user.pk:
             raise PermissionDenied(MSG_SELF_CHANGE)
+        membership = getattr(request, "membership", None)
+        if not request.user.is_superuser and (membership is None or obj.agency_id != membership.agency_id):
+            raise PermissionDenied(MSG_OTHER_AGENCY)
         if not change:
             obj.granted_by = request.user
         super().save_model(request, obj, form, change)
 
 
 @admin.register(DataSharingAgreement)
-class DataSharingAgreementAdmin(admin.ModelAdmin):
+class DataSharingAgreementAdmin(AuditedAdmin):
     list_display = ("title", "provider", "recipient", "starts_on", "expires_on", "includes_identity", "revoked_at")
     list_filter = ("includes_identity",)
     autocomplete_fields = ("provider", "recipient")
@@ -55,9 +86,14 @@ class DataSharingAgreementAdmin(admin.ModelAdmin):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(AuditedAdmin):
+    """Tokens are created with `ccehub tokens create` (shown once); here they can only be revoked."""
+
     list_display = ("name", "user", "last_used_at", "revoked_at")
-    readonly_fields = ("token_hash", "last_used_at")
+    readonly_fields = ("user", "name", "token_hash", "last_used_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
 
 
 User = get_user_model()
@@ -68,7 +104,7 @@ SELF_PROTECTED_FIELDS = ("is_staff", "is_superuser", "groups", "user_permissions
 
 
 @admin.register(User)
-class CcehubUserAdmin(UserAdmin):
+class CcehubUserAdmin(AuditedAdmin, UserAdmin):
     """Users cannot raise their own privileges: those fields are read-only on their own account."""
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:

@@ -19,6 +19,7 @@ from ccehub.common.access import Actor
 
 MSG_SELF_CHANGE = "You cannot change your own role, agency or groups; ask another administrator"
 MSG_NOT_ADMIN = "Only an administrator can change memberships"
+MSG_OTHER_AGENCY = "An agency's administrator can manage memberships of their own agency only"
 MSG_ROLE_NOT_IN_AGENCY = "That role does not exist in this kind of agency"
 MSG_AGENCY_CODE = "Agency code must be 2 to 64 lower-case letters, digits or hyphens"
 MSG_AGENCY_KIND = "Unknown agency kind"
@@ -105,19 +106,21 @@ def agency_reference_load() -> tuple[int, int]:
     return len(forces), count
 
 
-def _check_admin_may_change(actor: Actor, target_user: Any) -> None:
+def _check_admin_may_change(actor: Actor, target_user: Any, *agencies: Agency | None) -> None:
     if actor.system:
         return
     if actor.user is not None and getattr(actor.user, "pk", None) == getattr(target_user, "pk", object()):
         raise PermissionDenied(MSG_SELF_CHANGE)
     if not actor.can_read_audit:  # administrators only
         raise PermissionDenied(MSG_NOT_ADMIN)
+    if not getattr(actor.user, "is_superuser", False) and any(a is not None and a != actor.agency for a in agencies):
+        raise PermissionDenied(MSG_OTHER_AGENCY)
 
 
 @transaction.atomic
 def membership_grant(*, actor: Actor, user: Any, agency: Agency, role: str) -> Membership:
     """Give ``user`` a role in ``agency``. Nobody may grant themselves anything."""
-    _check_admin_may_change(actor, user)
+    _check_admin_may_change(actor, user, agency)
     if not role_allowed_in(role, agency.kind):
         raise ValidationError({"role": [MSG_ROLE_NOT_IN_AGENCY]})
     granted_by = actor.user if getattr(actor.user, "is_authenticated", False) else None
@@ -141,7 +144,7 @@ def membership_grant(*, actor: Actor, user: Any, agency: Agency, role: str) -> M
 @transaction.atomic
 def membership_change(*, actor: Actor, membership: Membership, agency: Agency | None = None, role: str | None = None, active: bool | None = None) -> Membership:
     """Change a membership. Refused for one's own membership (no self-escalation)."""
-    _check_admin_may_change(actor, membership.user)
+    _check_admin_may_change(actor, membership.user, membership.agency, agency)
     changed: list[str] = []
     if agency is not None and agency != membership.agency:
         membership.agency = agency

@@ -28,4 +28,6 @@ class AuditEventAdmin(admin.ModelAdmin):
         return False
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return bool(request.user.is_active and request.user.is_staff)
+        # The whole log, across agencies, is for the service's data protection function only;
+        # an agency administrator reads a child's history from the child's access-history page.
+        return bool(request.user.is_active and request.user.is_superuser)

@@ -16,10 +16,22 @@ from ccehub.audit.selectors import child_access_history
 from ccehub.audit.services import audit_record
 from ccehub.children import presenters
 from ccehub.children.export import child_export
+from ccehub.children.models import CaseHolding
+from ccehub.common.access import Actor
 from ccehub.children.forms import ChildCreateForm, apply_service_errors
 from ccehub.children.services import child_create
 from ccehub.children.selectors import ChildNotFound, child_get, child_list_audited
 from ccehub.common.web import actor_from_request, membership_required
+
+
+def audit_history_allowed(actor: Actor, pid: str) -> bool:
+    """Superusers (the service's data protection function) see any child's history; an agency's
+    administrator only that of children their agency holds."""
+    if actor.system or getattr(actor.user, "is_superuser", False):
+        return True
+    if not actor.can_read_audit or actor.agency is None:
+        return False
+    return CaseHolding.objects.filter(child__pseudonymous_id=pid, agency=actor.agency).exists()
 
 
 def refused(request: HttpRequest, exc: Exception) -> HttpResponse:
@@ -82,7 +94,7 @@ def child_history(request: HttpRequest, pid: str) -> HttpResponse:
     """A child's access history. Administrators only; the viewing itself is audited."""
     actor = actor_from_request(request, purpose="Access history review")
     pid = pid.strip().upper()
-    if not actor.can_read_audit:
+    if not audit_history_allowed(actor, pid):
         audit_record(actor=actor, action=Action.DENIED, object_type="audit_history", child_pid=pid[:16])
         return refused(request, ChildNotFound())
     events = list(child_access_history(child_pid=pid)[:500])

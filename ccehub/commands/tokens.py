@@ -1,0 +1,37 @@
+"""``ccehub tokens create``: a personal API token, shown once."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from ccehub.commands import fail, setup_django
+
+
+def register(app: typer.Typer) -> None:
+    tokens_app = typer.Typer(help="Personal API tokens.", no_args_is_help=True)
+    app.add_typer(tokens_app, name="tokens")
+
+    @tokens_app.command("create")
+    def create(
+        user: Annotated[str, typer.Option(help="The user the token acts as")],
+        name: Annotated[str, typer.Option(help="What the token is for, e.g. 'custody system'")],
+    ) -> None:
+        """Create a token for USER and print it once (only its hash is stored)."""
+        setup_django()
+        from django.contrib.auth import get_user_model
+
+        from ccehub.agencies.tokens import token_create
+        from ccehub.audit.models import Action
+        from ccehub.audit.services import audit_record
+        from ccehub.commands._actor import cli_actor
+
+        account = get_user_model().objects.filter(username=user, is_active=True).first()
+        if account is None:
+            fail(f"--user: no active user called {user!r}")
+        token = token_create(user=account, name=name)
+        actor = cli_actor(None, f"Create an API token for {user}")
+        audit_record(actor=actor, action=Action.CREATE, object_type="api_token", detail=f"{name} for {user}")  # type: ignore[arg-type]
+        typer.echo(token)
+        typer.echo("Store this token now: it cannot be shown again.", err=True)

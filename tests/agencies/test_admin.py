@@ -1,0 +1,73 @@
+"""The Django admin: no self-escalation, scoped to one's agency, and audited."""
+
+import pytest
+
+from ccehub.agencies.models import Membership
+from ccehub.audit.models import AuditEvent
+
+
+@pytest.fixture
+def boss(agencies, make_user, roles):
+    return make_user("boss", agencies["islington"], roles.ADMIN, is_staff=True, is_superuser=True)
+
+
+def test_admin_cannot_open_own_membership_for_editing(client, boss):
+    """Changing one's own role or agency in the admin is refused."""
+    client.force_login(boss)
+    membership = boss.memberships.get()
+    response = client.post(
+        f"/admin/agencies/membership/{membership.pk}/change/",
+        {"user": boss.pk, "agency": membership.agency.pk, "role": "social_worker", "active": "on"},
+    )
+    assert response.status_code == 403
+    assert Membership.objects.get(pk=membership.pk).role == "admin"
+
+
+def test_admin_cannot_raise_own_privileges(client, agencies, make_user, roles):
+    """A staff user cannot make themselves a superuser or add themselves to groups."""
+    staff = make_user("staffer", agencies["islington"], roles.ADMIN, is_staff=True, is_superuser=False)
+    from django.contrib.auth.models import Permission
+
+    staff.user_permissions.add(*Permission.objects.filter(codename__in=["change_user", "view_user"]))
+    client.force_login(staff)
+    client.post(f"/admin/auth/user/{staff.pk}/change/", {
+        "username": "staffer", "is_superuser": "on", "is_staff": "on", "is_active": "on",
+        "last_login_0": "", "last_login_1": "", "date_joined_0": "2026-01-01", "date_joined_1": "00:00:00",
+    })
+    staff.refresh_from_db()
+    assert not staff.is_superuser
+
+
+def test_admin_changes_are_audited(client, boss, agencies, make_user, roles):
+    """A membership changed in the admin leaves an audit row."""
+    sw = make_user("sw", agencies["islington"], roles.SOCIAL_WORKER)
+    client.force_login(boss)
+    membership = sw.memberships.get()
+    response = client.post(
+        f"/admin/agencies/membership/{membership.pk}/change/",
+        {"user": sw.pk, "agency": membership.agency.pk, "role": "exploitation_worker", "active": "on"},
+    )
+    assert response.status_code == 302
+    assert AuditEvent.objects.filter(channel="admin", object_type="membership", action="update", username="boss").exists()
+
+
+def test_role_must_fit_the_agency(client, boss, agencies, make_user, roles):
+    """A police role in a local authority is refused by the admin form."""
+    sw = make_user("sw", agencies["islington"], roles.SOCIAL_WORKER)
+    client.force_login(boss)
+    membership = sw.memberships.get()
+    response = client.post(
+        f"/admin/agencies/membership/{membership.pk}/change/",
+        {"user": sw.pk, "agency": membership.agency.pk, "role": "police_officer", "active": "on"},
+    )
+    assert response.status_code == 200 and "That role does not exist" in response.content.decode()
+
+
+def test_agency_admin_sees_history_only_of_children_their_agency_holds(client, agencies, make_user, roles, islington_child):
+    """A Camden administrator cannot read an Islington child's access history."""
+    camden_admin = make_user("cadmin", agencies["camden"], roles.ADMIN)
+    islington_admin = make_user("iadmin", agencies["islington"], roles.ADMIN)
+    client.force_login(camden_admin)
+    assert client.get(f"/children/{islington_child.pseudonymous_id}/history/").status_code == 404
+    client.force_login(islington_admin)
+    assert client.get(f"/children/{islington_child.pseudonymous_id}/history/").status_code == 200
