@@ -52,7 +52,7 @@ def main() -> None:
         sys.stderr.write("interrupted\n")
         raise SystemExit(130) from None
     except Exception as exc:
-        if os.environ.get("CCEHUB_DEBUG"):
+        if os.environ.get("CCEHUB_DEBUG", "").strip().lower() in {"1", "true", "yes", "on"}:
             raise
         sys.stderr.write(
             f"error: ccehub failed unexpectedly ({type(exc).__name__}: {exc}).\n"

@@ -27,6 +27,8 @@ MSG_AGENCY_EXISTS = "An agency with this code already exists"
 MSG_DSA_DATES = "The agreement must expire on or after the day it starts"
 MSG_DSA_SAME = "An agreement needs two different agencies"
 MSG_DSA_PURPOSE = "Enter the purpose of the agreement"
+MSG_DSA_LEGAL_BASIS = "Enter the lawful basis for sharing"
+MSG_DSA_CHILD_NOT_HELD = "The providing agency holds no records on this child"
 
 #: Friendly spellings accepted on the command line.
 KIND_ALIASES: dict[str, str] = {
@@ -185,6 +187,10 @@ def agreement_create(
         errors["expires_on"] = [MSG_DSA_DATES]
     if not purpose.strip():
         errors["purpose"] = [MSG_DSA_PURPOSE]
+    if not legal_basis.strip():
+        errors["legal_basis"] = [MSG_DSA_LEGAL_BASIS]
+    if child is not None and not child.holdings.filter(agency=provider).exists():
+        errors["child"] = [MSG_DSA_CHILD_NOT_HELD]
     if errors:
         raise ValidationError(errors)
     agreement = DataSharingAgreement.objects.create(

@@ -50,6 +50,9 @@ class AuditEvent(models.Model):
     purpose = models.CharField(max_length=300, blank=True)
     basis = models.CharField(max_length=64, blank=True, help_text="Why access was allowed (own, panel, agreement)")
     detail = models.CharField(max_length=500, blank=True)
+    origin = models.CharField(
+        max_length=200, blank=True, help_text="Where the request came from: IP address, or the CLI's OS account"
+    )
 
     class Meta:
         ordering = ["-at", "-id"]

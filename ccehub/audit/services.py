@@ -38,4 +38,5 @@ def audit_record(
         purpose=(purpose if purpose is not None else actor.purpose)[:300],
         basis=basis[:64],
         detail=detail[:500],
+        origin=actor.origin[:200],
     )

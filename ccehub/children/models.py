@@ -21,9 +21,13 @@ _CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
 def new_pseudonymous_id() -> str:
-    """A random code (DOMAIN §6.3.2: never derived from identity), e.g. ``CH-7F3K-9Q2M``."""
-    body = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(8))
-    return f"CH-{body[:4]}-{body[4:]}"
+    """A random code (DOMAIN §6.3.2: never derived from identity), e.g. ``CH-7F3KQ-9Q2MD``.
+
+    50 random bits: a collision among two million children has odds of about one in a thousand, and
+    the unique constraint turns even that into a refused write rather than a merged record.
+    """
+    body = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(10))
+    return f"CH-{body[:5]}-{body[5:]}"
 
 
 class Sex(models.TextChoices):

@@ -21,16 +21,24 @@ def cli_actor(user: str | None, purpose: str) -> object:
     from ccehub.common.access import Actor
 
     name = user or settings.CCEHUB_CLI_USER
+    origin = cli_origin()
     if not name:
-        try:
-            os_user = getpass.getuser()
-        except (KeyError, OSError):  # pragma: no cover - containers without a passwd entry
-            os_user = str(os.getuid())
-        return Actor.for_system(name=f"cli:{os_user}", channel=Channel.CLI, purpose=purpose)
+        return Actor.for_system(name=origin, channel=Channel.CLI, purpose=purpose, origin=origin)
     account = get_user_model().objects.filter(username=name, is_active=True).first()
     if account is None:
         fail(f"--user: no active user called {name!r}")
     memberships = active_memberships(user=account)
     if not memberships:
         fail(f"--user: {name!r} has no active membership of an agency")
-    return Actor(user=account, membership=memberships[0], channel=Channel.CLI, purpose=purpose)
+    return Actor(user=account, membership=memberships[0], channel=Channel.CLI, purpose=purpose, origin=origin)
+
+
+def cli_origin() -> str:
+    """``cli:<os account>@<host>``: who really ran the command, whoever ``--user`` names."""
+    import socket
+
+    try:
+        os_user = getpass.getuser()
+    except (KeyError, OSError):  # pragma: no cover - containers without a passwd entry
+        os_user = str(os.getuid())
+    return f"cli:{os_user}@{socket.gethostname()}"

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from ccehub.commands import setup_django
+from ccehub.commands import fail, setup_django
 
 
 def _migrate(verbosity: int = 0) -> None:
@@ -25,8 +25,13 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Migrate the database named by DATABASE_URL, load the report's 13 cases and serve the app."""
         setup_django()
+        from django.conf import settings
         from rich.console import Console
         from rich.table import Table
+
+        if not getattr(settings, "CCEHUB_SHOW_DEMO_SIGNINS", False):
+            # Demo accounts have a published password (one is a superuser): never in production.
+            fail("the demo cannot be loaded with production settings (DJANGO_SETTINGS_MODULE)")
 
         from ccehub.demo.load import DEMO_PASSWORD, demo_load
 

@@ -29,10 +29,12 @@ def register(app: typer.Typer) -> None:
 
         from ccehub.audit.models import Channel
         from ccehub.children.generate import generate_children
+        from ccehub.commands._actor import cli_origin
         from ccehub.common.access import Actor
 
         call_command("migrate", interactive=False, verbosity=0)
-        actor = Actor.for_system(name="generate", channel=Channel.CLI, purpose="Generate a synthetic population")
+        actor = Actor.for_system(name=cli_origin(), channel=Channel.CLI, purpose="Generate a synthetic population",
+                                 origin=cli_origin())
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       transient=False) as bar:
             task = bar.add_task("Creating synthetic children", total=children)

@@ -30,11 +30,12 @@ def register(app: typer.Typer) -> None:
         from django.core.management import call_command
 
         from ccehub.audit.models import Channel
+        from ccehub.commands._actor import cli_origin
         from ccehub.common.access import Actor
         from ccehub.records.services import link_build
 
         call_command("migrate", interactive=False, verbosity=0)
-        actor = Actor.for_system(name="cli", channel=Channel.CLI, purpose="Build the person index")
+        actor = Actor.for_system(name=cli_origin(), channel=Channel.CLI, purpose="Build the person index", origin=cli_origin())
         try:
             version = link_build(actor=actor, backend=backend, progress=True)
         except ValidationError as exc:

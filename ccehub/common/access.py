@@ -36,6 +36,7 @@ class Actor:
     channel: str
     purpose: str = ""
     system: bool = field(default=False)
+    origin: str = ""
 
     @property
     def agency(self) -> Agency | None:
@@ -52,9 +53,9 @@ class Actor:
         return str(self.user) if isinstance(self.user, str) else ""
 
     @classmethod
-    def for_system(cls, *, name: str, channel: str, purpose: str) -> Actor:
+    def for_system(cls, *, name: str, channel: str, purpose: str, origin: str = "") -> Actor:
         """An operator acting through the CLI on the server, or the system itself."""
-        return cls(user=name, membership=None, channel=channel, purpose=purpose, system=True)
+        return cls(user=name, membership=None, channel=channel, purpose=purpose, system=True, origin=origin)
 
     @property
     def can_read_cases(self) -> bool:

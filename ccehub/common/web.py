@@ -22,7 +22,13 @@ def actor_from_request(request: HttpRequest, *, channel: str = Channel.WEB, purp
     chosen = purpose or request.session.get(PURPOSE_SESSION_KEY) or DEFAULT_PURPOSE
     if membership is not None and purpose is None and chosen == DEFAULT_PURPOSE:
         chosen = f"{DEFAULT_PURPOSE} ({membership.get_role_display().lower()})"
-    return Actor(user=request.user, membership=membership, channel=channel, purpose=chosen)
+    return Actor(
+        user=request.user,
+        membership=membership,
+        channel=channel,
+        purpose=chosen,
+        origin=str(request.META.get("REMOTE_ADDR", ""))[:200],
+    )
 
 
 def membership_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -265,7 +265,11 @@ def import_records(
 
 
 def write_rejects(rejects: list[Reject], path: Path) -> None:
-    with path.open("w", newline="", encoding="utf-8") as handle:
+    """Rejects quote the extract's own values (dates of birth, postcodes): owner-only permissions."""
+    import os
+
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["line", "record_id", "reasons"])
         for reject in rejects:

@@ -33,6 +33,9 @@ MSG_NO_RECORDS = "There are no agency records to link: import some with `ccehub 
 MSG_PURPOSE = "Say why you are looking this child up (the purpose is audited)"
 MSG_LOOKUP_ROLE = "Your role cannot look children up"
 MSG_EMPTY_QUERY = "Give at least a name or a date of birth"
+MSG_THRESHOLD = "The threshold cannot be lower than the configured minimum ({minimum})"
+#: At most this many candidates leave the service for one query.
+MAX_CANDIDATES = 10
 QUERY_FIELDS = ("given_name", "family_name", "date_of_birth", "sex", "postcode")
 DECISION_RANK = {"CG_POSITIVE": 4, "CG_NEGATIVE": 3, "RG_POSITIVE": 2, "RG_NEGATIVE": 1, "": 0}
 
@@ -186,12 +189,16 @@ def person_lookup(
     """
     check_can_lookup(actor, purpose)
     q = clean_query(query)
+    minimum = settings.CCEHUB_LOOKUP_THRESHOLD
+    if threshold is not None and threshold < minimum and not actor.system:
+        # A lower threshold widens what crosses the agency boundary; only operators may (e.g. to evaluate).
+        raise ValidationError({"threshold": [MSG_THRESHOLD.format(minimum=minimum)]})
     index = index if index is not None else active_index()
-    result = index.lookup(q, threshold=settings.CCEHUB_LOOKUP_THRESHOLD if threshold is None else threshold)
+    result = index.lookup(q, threshold=minimum if threshold is None else threshold, limit=MAX_CANDIDATES)
     refs = [(r.agency, r.record_id) for c in result.candidates for r in c.records]
     stored: dict[tuple[str, str], AgencyRecord] = {}
     if refs:
-        for record in AgencyRecord.objects.select_related("agency", "home_local_authority").filter(
+        for record in AgencyRecord.objects.select_related("agency", "home_local_authority", "child").filter(
             agency__code__in={a for a, _ in refs}, record_id__in={r for _, r in refs}
         ):
             stored[(record.agency.code, record.record_id)] = record
@@ -210,6 +217,10 @@ def person_lookup(
                 "_home_local_authority_name": summary.get("home_local_authority_name"),
             }
         )
+    # A look-up that finds a child with a record here belongs in that child's access history too.
+    for pid in sorted({r.child.pseudonymous_id for r in stored.values() if r.child_id is not None}):
+        audit_record(actor=actor, action=Action.LOOKUP, object_type="person_lookup", child_pid=pid,
+                     fields=["agency_records", "flags"], purpose=purpose, detail="found by a look-up")
     audit_record(
         actor=actor,
         action=Action.LOOKUP,

@@ -41,4 +41,5 @@ def vulnerabilities_csv(request: HttpRequest) -> HttpResponse:
     matrix = vulnerability_matrix(actor=actor, cohort=request.GET.get("cohort", COHORT))
     response = HttpResponse(matrix.to_csv(), content_type="text/csv")
     response["Content-Disposition"] = 'attachment; filename="vulnerabilities.csv"'
+    response["Cache-Control"] = "no-store"
     return response

@@ -77,7 +77,7 @@ def test_agreement_gives_sight_only_while_active(users, islington_child, agencie
     today = timezone.localdate()
     agreement = agreement_create(
         actor=system_actor, title="t", provider=agencies["islington"], recipient=agencies["health"],
-        purpose="health assessment", starts_on=today - timedelta(days=10), expires_on=today,
+        purpose="health assessment", starts_on=today - timedelta(days=10), expires_on=today, legal_basis="UK GDPR 6(1)(e)",
     )
     actor = actor_for(users["health"])
     record = child_get(actor=actor, pid=islington_child.pseudonymous_id)
@@ -93,7 +93,7 @@ def test_agreement_including_identity_shows_identity(users, islington_child, age
     today = timezone.localdate()
     agreement_create(
         actor=system_actor, title="t", provider=agencies["islington"], recipient=agencies["health"],
-        purpose="health assessment", starts_on=today, expires_on=today, includes_identity=True, child=islington_child,
+        purpose="health assessment", starts_on=today, expires_on=today, includes_identity=True, child=islington_child, legal_basis="UK GDPR 6(1)(e)",
     )
     record = child_get(actor=actor_for(users["health"]), pid=islington_child.pseudonymous_id)
     assert record.identity is not None
@@ -104,7 +104,7 @@ def test_revoked_agreement_gives_no_sight(users, islington_child, agencies, acto
     today = timezone.localdate()
     agreement = agreement_create(
         actor=system_actor, title="t", provider=agencies["islington"], recipient=agencies["health"],
-        purpose="p", starts_on=today, expires_on=today,
+        purpose="p", starts_on=today, expires_on=today, legal_basis="UK GDPR 6(1)(e)",
     )
     agreement.revoked_at = timezone.now()
     agreement.save()
@@ -182,7 +182,7 @@ def test_agreement_is_read_only_and_never_becomes_a_holding(users, islington_chi
 
     today = timezone.localdate()
     agreement_create(actor=system_actor, title="t", provider=agencies["islington"], recipient=agencies["health"],
-                     purpose="health", starts_on=today, expires_on=today)
+                     purpose="health", starts_on=today, expires_on=today, legal_basis="UK GDPR 6(1)(e)")
     actor = actor_for(users["health"])
     with pytest.raises(PermissionDenied, match=MSG_READ_ONLY_BASIS):
         incident_record(actor=actor, child=islington_child, occurred_at=timezone.now() - timedelta(days=1),

@@ -23,15 +23,23 @@ DROP TRIGGER IF EXISTS audit_event_no_update ON audit_auditevent;
 DROP FUNCTION IF EXISTS audit_event_append_only();
 """
 SQLITE_FORWARD = [
-    """CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_auditevent
+    """CREATE TRIGGER IF NOT EXISTS audit_event_no_update BEFORE UPDATE ON audit_auditevent
        BEGIN SELECT RAISE(ABORT, 'audit_event is append-only'); END;""",
-    """CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_auditevent
+    """CREATE TRIGGER IF NOT EXISTS audit_event_no_delete BEFORE DELETE ON audit_auditevent
        BEGIN SELECT RAISE(ABORT, 'audit_event is append-only'); END;""",
 ]
 SQLITE_REVERSE = [
     "DROP TRIGGER IF EXISTS audit_event_no_update;",
     "DROP TRIGGER IF EXISTS audit_event_no_delete;",
 ]
+
+
+def ensure_sqlite_triggers(apps, schema_editor):
+    """SQLite rebuilds a table to alter it, and the rebuild drops its triggers: every later
+    migration that alters the audit table must run this afterwards."""
+    if schema_editor.connection.vendor == "sqlite":
+        for sql in SQLITE_FORWARD:
+            schema_editor.execute(sql)
 
 
 def forward(apps, schema_editor):
