@@ -134,8 +134,8 @@ def open_triage_actions(*, actor: Actor, children: Sequence[Child]) -> list[dict
     )
     now = timezone.now()
     grouped: dict[Any, list[TriageAction]] = {}
-    for item in actions:
-        grouped.setdefault(item.decision_id, []).append(item)
+    for action in actions:
+        grouped.setdefault(action.decision_id, []).append(action)
     items: list[dict[str, Any]] = []
     for group in grouped.values():
         first = group[0]
@@ -156,6 +156,6 @@ def open_triage_actions(*, actor: Actor, children: Sequence[Child]) -> list[dict
             }
         )
     items.sort(key=lambda i: (i["_sort"] is None, i["_sort"] or now))
-    for item in items:
-        del item["_sort"]
+    for entry in items:
+        del entry["_sort"]
     return items
