@@ -15,7 +15,13 @@ from ccehub.agencies.permissions import REBUTTAL_APPROVER_ROLES
 from ccehub.audit.models import Action
 from ccehub.audit.services import audit_record
 from ccehub.children.models import CaseHolding, Child, MissingEpisode, RelativeToIncident
-from ccehub.children.services import _hold, check_can_write, check_incident_date, child_create, may_take_holding
+from ccehub.children.services import (
+    _hold,
+    check_can_write,
+    check_incident_date,
+    child_create,
+    may_take_holding,
+)
 from ccehub.common.access import Actor
 from ccehub.common.models import TriState
 from ccehub.common.validators import MSG_INCIDENT_BEFORE_BIRTH

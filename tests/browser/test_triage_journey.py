@@ -73,7 +73,9 @@ def test_officer_triages_an_unknown_child_and_a_specialist_approves_a_rebuttal(p
     # Accept one action, override another with a reason.
     page.get_by_role("button", name="Accept (Safeguard the child immediately)").click()
     expect(page.locator(".govuk-notification-banner")).to_contain_text("Action accepted")
-    page.get_by_role("link", name=re.compile(r"^Override \(Use bail, not release under investigation")).click()
+    page.get_by_role(
+        "link", name=re.compile(r"^Override \(Use bail, not release under investigation")
+    ).click()
     expect(page.get_by_role("heading", name=re.compile(r"^Override: Use bail"))).to_be_visible()
     assert_accessible(page)
     page.get_by_role("button", name="Override this action").click()
