@@ -342,6 +342,15 @@ def rebuttal_request(request: HttpRequest, decision_id: str) -> HttpResponse:
     )
 
 
+def _decide_refusal(request: HttpRequest, actor: Actor, decision: TriageDecision) -> str:
+    """Why this person cannot decide on the rebuttal (the service checks again), or ''."""
+    if actor.role not in REBUTTAL_APPROVER_ROLES:
+        return services.MSG_APPROVER_ROLE
+    if decision.rebuttal_requested_by_id == getattr(request.user, "pk", None):
+        return services.MSG_SELF_APPROVAL
+    return ""
+
+
 @membership_required
 def rebuttal_decide(request: HttpRequest, decision_id: str) -> HttpResponse:
     actor = actor_from_request(request, purpose="Decide on a rebuttal of the presumption")
@@ -379,6 +388,7 @@ def rebuttal_decide(request: HttpRequest, decision_id: str) -> HttpResponse:
             "child": view.record.child,
             "presumption": presenters.label("presumption", decision.presumption),
             "pending": decision.rebuttal_status == RebuttalStatus.PENDING_APPROVAL,
+            "refusal": _decide_refusal(request, actor, decision),
         },
         status=status,
     )

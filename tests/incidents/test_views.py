@@ -88,7 +88,11 @@ def test_officer_records_an_unknown_child_and_sees_the_triage(client, people):
     ("overrides", "field", "message", "anchor"),
     [
         (
-            {"occurred_on_year": str(timezone.localdate().year + 1)},
+            {
+                "occurred_on_day": "1",
+                "occurred_on_month": "3",
+                "occurred_on_year": str(timezone.localdate().year + 1),
+            },
             "occurred_on",
             F.MSG_INCIDENT_FUTURE,
             "id_occurred_on-day",
@@ -101,7 +105,11 @@ def test_officer_records_an_unknown_child_and_sees_the_triage(client, people):
         ),
         (
             {
+                "date_of_birth_day": "1",
+                "date_of_birth_month": "3",
                 "date_of_birth_year": str(timezone.localdate().year - 1),
+                "occurred_on_day": "1",
+                "occurred_on_month": "3",
                 "occurred_on_year": str(timezone.localdate().year - 2),
             },
             "occurred_on",
@@ -212,6 +220,8 @@ def test_rebuttal_journey_through_the_pages(client, people, presumed):
     assert response.status_code == 400 and "R-38" in error_summary(response)
     assert client.post(url, {"evidence_note": STRONG_NOTE}).status_code == 302
     decide = reverse("incidents:rebuttal-decide", args=[presumed.pk])
+    page = client.get(decide).content.decode()
+    assert services.MSG_APPROVER_ROLE in page and "Record my decision" not in page
     response = client.post(decide, {"outcome": "approve", "reason": "I say so"})
     assert response.status_code == 403 and services.MSG_APPROVER_ROLE in error_summary(response)
     presumed.refresh_from_db()
