@@ -135,7 +135,8 @@ def build_index(
             date_of_birth, sex, postcode`` (any but the first two may be blank).
         directory: Created if missing; an existing index there is replaced.
         model: A trained model to reuse (its version is kept); ``None`` trains a new one.
-        backend: ``"duckdb"`` (default) or ``"spark"`` for training and linking.
+        backend: ``"duckdb"`` (default) or ``"spark"`` for training and linking, or a :class:`Backend`
+            (left open for the caller, e.g. to reuse a Spark session).
         cluster_threshold: Pairwise probability at which records are joined into one person.
         seed: Seed for training's random sampling.
         progress: ``True`` for progress bars on stderr, a callable for updates, ``False`` for silence.
@@ -159,7 +160,8 @@ def build_index(
         )
         timings["link"] = time.perf_counter() - t
     finally:
-        be.close()
+        if isinstance(backend, str):  # we created it, so we close it; a caller's backend stays open
+            be.close()
     t = time.perf_counter()
     std = std.merge(clusters, on="unique_id", how="left", validate="one_to_one")
     missing = std["person_id"].isna()
@@ -255,6 +257,10 @@ class PersonIndex:
     def candidate_pairs(self, query: Mapping[str, object]) -> pd.DataFrame:
         """Every blocked candidate record for ``query`` with its score (no threshold)."""
         return self.engine.candidate_pairs(query)
+
+    def explain(self, query: Mapping[str, object], unique_id: str) -> list[dict[str, Any]]:
+        """Waterfall of the query's score against record ``unique_id`` (``"AGENCY:record_id"``)."""
+        return self.engine.explain(query, unique_id)
 
     def clusters(self) -> pd.DataFrame:
         """``agency, record_id, person_id`` for every record (for storing the person index)."""

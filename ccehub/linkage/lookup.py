@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final
 
 import numpy as np
@@ -243,6 +243,7 @@ class LookupEngine:
 
     def __init__(self, records: pd.DataFrame, weights: ModelWeights, spec: ModelSpec) -> None:
         self.spec = spec
+        self.weights = weights
         string_cols = [c for c in spec.string_columns if c in records.columns]
         values: list[str] = []
         for col in string_cols:
@@ -324,44 +325,85 @@ class LookupEngine:
         *,
         threshold: float = DEFAULT_THRESHOLD,
         limit: int | None = None,
+        guards: bool = True,
     ) -> LookupResult:
-        """Persons the query may be, at or above ``threshold``, best first."""
+        """Persons the query may be, at or above ``threshold``, best first.
+
+        A person's probability is that of their best-matching record, with one exception
+        (``guards``, see :data:`ccehub.linkage.settings.GUARDS`): a record that lacks the given name
+        (or date of birth) cannot stand in for a person whose other records give one unlike the
+        query's. Without it, a twin is "found" through their co-twin's record that omits the name
+        (same family name, birth date and address), and a namesake through a record without a date.
+        """
         started = time.perf_counter()
-        rows, weight, prob, _ = self.score_query(query)
+        encoded = self.encode_query(query)
+        rows = self.blocking.candidates(encoded.codes)
+        scored = len(rows)
         candidates: list[Candidate] = []
-        if len(rows):
+        if scored:
+            weight, prob, _ = self.scorer.score(self._pair_data(encoded, rows))
             keep = prob >= threshold
+            if guards and keep.any():
+                keep &= ~self._unsupported(encoded, rows, keep)
             rows, weight, prob = rows[keep], weight[keep], prob[keep]
             if len(rows):
-                persons = self.person_codes[rows]
-                # best record per person: sort by (person, -weight) and take firsts
-                order = np.lexsort((-weight, persons))
-                first = np.ones(len(order), dtype=bool)
-                first[1:] = persons[order][1:] != persons[order][:-1]
-                best = order[first]
-                best = best[np.argsort(-weight[best], kind="stable")]
-                if limit is not None:
-                    best = best[:limit]
-                for i in best.tolist():
-                    p = int(persons[i])
-                    members = self._person_order[self._person_bounds[p] : self._person_bounds[p + 1]]
-                    row = int(rows[i])
-                    candidates.append(
-                        Candidate(
-                            person_id=str(self.person_ids[p]),
-                            match_probability=float(prob[i]),
-                            match_weight=float(weight[i]),
-                            records=tuple(
-                                RecordRef(str(self.agencies[m]), str(self.record_ids[m]))
-                                for m in sorted(
-                                    members.tolist(), key=lambda m: (self.agencies[m], self.record_ids[m])
-                                )
-                            ),
-                            best_record=RecordRef(str(self.agencies[row]), str(self.record_ids[row])),
-                        )
-                    )
+                candidates = self._persons(rows, weight, prob, limit)
         elapsed = (time.perf_counter() - started) * 1000.0
-        return LookupResult(tuple(candidates), query_ms=elapsed, candidates_scored=len(rows))
+        return LookupResult(tuple(candidates), query_ms=elapsed, candidates_scored=scored)
+
+    def _unsupported(
+        self, encoded: EncodedQuery, rows: IntArray, keep: npt.NDArray[np.bool_]
+    ) -> npt.NDArray[np.bool_]:
+        """Kept rows lacking a guarded field whose person's other records contradict the query on it."""
+        out = np.zeros(len(rows), dtype=bool)
+        persons = self.person_codes[rows]
+        for guard in self.spec.guards:
+            values = self.columns[guard.column]
+            null = INT_NULL if guard.column in INT_COLUMNS else STR_NULL
+            if encoded.codes[guard.column] == null:
+                continue
+            suspects = keep & ~out & (values[rows] == null)
+            if not suspects.any():
+                continue
+            conflict = len(guard.comparison.levels) - 1
+            for p in np.unique(persons[suspects]).tolist():
+                members = self._person_order[self._person_bounds[p] : self._person_bounds[p + 1]]
+                holding = members[values[members] != null]
+                if len(holding) == 0:
+                    continue
+                levels = evaluate_comparison(guard.comparison, self._pair_data(encoded, holding))
+                if (levels == conflict).all():
+                    out |= suspects & (persons == p)
+        return out
+
+    def _persons(
+        self, rows: IntArray, weight: FloatArray, prob: FloatArray, limit: int | None
+    ) -> list[Candidate]:
+        persons = self.person_codes[rows]
+        # best record per person: sort by (person, -weight) and take the first of each person
+        order = np.lexsort((-weight, persons))
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = persons[order][1:] != persons[order][:-1]
+        best = order[first]
+        best = best[np.argsort(-weight[best], kind="stable")]
+        if limit is not None:
+            best = best[:limit]
+        out: list[Candidate] = []
+        for i in best.tolist():
+            p = int(persons[i])
+            members = self._person_order[self._person_bounds[p] : self._person_bounds[p + 1]].tolist()
+            members.sort(key=lambda m: (self.agencies[m], self.record_ids[m]))
+            row = int(rows[i])
+            out.append(
+                Candidate(
+                    person_id=str(self.person_ids[p]),
+                    match_probability=float(prob[i]),
+                    match_weight=float(weight[i]),
+                    records=tuple(RecordRef(str(self.agencies[m]), str(self.record_ids[m])) for m in members),
+                    best_record=RecordRef(str(self.agencies[row]), str(self.record_ids[row])),
+                )
+            )
+        return out
 
     def candidate_pairs(self, query: Mapping[str, object]) -> pd.DataFrame:
         """Every blocked candidate record with its score (for audits, tests and comparisons)."""
@@ -378,6 +420,32 @@ class LookupEngine:
             frame[f"level_{comparison.name}"] = gamma[:, j] if len(rows) else []
         return frame
 
+    def explain(self, query: Mapping[str, object], unique_id: str) -> list[dict[str, Any]]:
+        """How the query scores against one record: the prior, then each comparison's level and
+        weight (with any term-frequency adjustment), as in Splink's waterfall chart."""
+        encoded = self.encode_query(query)
+        row = np.flatnonzero(self.unique_ids == unique_id).astype(np.int64)
+        if len(row) != 1:
+            raise KeyError(unique_id)
+        data = self._pair_data(encoded, row)
+        prior = self.weights.prior_match_weight
+        steps: list[dict[str, Any]] = [{"comparison": "prior", "level": "", "match_weight": prior}]
+        total = prior
+        for comparison, cw in zip(self.spec.comparisons, self.weights.comparisons, strict=True):
+            level = int(evaluate_comparison(comparison, data)[0])
+            single = Scorer(ModelWeights(0.0, (cw,)), _only(self.spec, comparison.name), self.vocabulary)
+            single.tf = self.scorer.tf
+            weight = float(single.score(data)[0][0])
+            total += weight
+            steps.append(
+                {"comparison": comparison.name, "level": cw.levels[level].label, "match_weight": weight}
+            )
+        probability = float(match_probability(np.array([total]))[0])
+        steps.append(
+            {"comparison": "total", "level": "", "match_weight": total, "match_probability": probability}
+        )
+        return steps
+
     def score_rows(
         self, left_rows: IntArray, right_rows: IntArray
     ) -> tuple[FloatArray, FloatArray, IntArray]:
@@ -393,6 +461,10 @@ class EncodedQuery:
 
     codes: dict[str, int]
     extra_strings: dict[int, str]
+
+
+def _only(spec: ModelSpec, name: str) -> ModelSpec:
+    return replace(spec, comparisons=tuple(c for c in spec.comparisons if c.name == name))
 
 
 class _QueryVocabulary(Sequence[str]):

@@ -18,6 +18,7 @@ with a version id, the spec version, the SQL dialect and training facts.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import logging
 import math
@@ -32,7 +33,10 @@ from ccehub.linkage.backends import Backend, BackendName, get_backend
 from ccehub.linkage.progress import ProgressArg, reporter
 from ccehub.linkage.settings import (
     PERSON_MODEL,
+    Comparison,
     Dialect,
+    JointComparison,
+    Level,
     ModelSpec,
     check_model_matches_spec,
     splink_settings,
@@ -201,6 +205,17 @@ def model_weights(settings: Mapping[str, Any]) -> ModelWeights:
     return ModelWeights(prior_match_weight=_prob_to_match_weight(prior), comparisons=tuple(comparisons))
 
 
+def tf_columns(settings: Mapping[str, Any]) -> list[str]:
+    """Columns with term-frequency adjustments (Splink needs their tables registered to predict)."""
+    out: list[str] = []
+    for comparison in settings["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            col = level.get("tf_adjustment_column")
+            if col and col not in out:
+                out.append(str(col))
+    return out
+
+
 def _probability(value: object) -> float | None:
     if value is None:
         return None
@@ -209,14 +224,134 @@ def _probability(value: object) -> float | None:
     return float(value)  # type: ignore[arg-type]
 
 
+#: What Splink uses for a level that training never observed ("level not observed" → 1e-6).
+UNOBSERVED_PROBABILITY: Final[float] = 1e-6
+
+
+def _fill_unobserved(settings: dict[str, Any]) -> list[str]:
+    """Write Splink's value for never-observed levels into the model, so every reader of the file
+    (Splink, the fast path, a person auditing it) sees the same number instead of a gap."""
+    filled = []
+    for comparison in settings["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            if level.get("is_null_level"):
+                continue
+            for key in ("m_probability", "u_probability"):
+                if not isinstance(level.get(key), float):
+                    level[key] = UNOBSERVED_PROBABILITY
+                    filled.append(
+                        f"{comparison['output_column_name']}: {level['label_for_charts']} ({key[0]})"
+                    )
+    return filled
+
+
+def _joint_m(
+    joint: JointComparison,
+    records: pd.DataFrame,
+    frame: Any,
+    spec: ModelSpec,
+    dialect: Dialect,
+    *,
+    prior: float,
+    u_pairs: float,
+    em_pairs: float | None,
+    seed: int,
+    u_chunks: int,
+    advance: Any,
+) -> dict[str, float]:
+    """m for each level of a joint comparison: per-field m by EM in a helper model, multiplied
+    (errors in different fields of the same child's records are independent) and summed over the
+    cells each level covers. See :class:`JointComparison`."""
+    from splink import Linker
+
+    comparison = next(c for c in spec.comparisons if c.name == joint.name)
+    helper_comparisons = (*joint.components, *(c for c in spec.comparisons if c.name == "sex"))
+    helper = splink_settings(dialect, comparisons=helper_comparisons, blocking_rules=spec.blocking_rules)
+    helper["probability_two_random_records_match"] = prior
+    linker = Linker(frame, helper, log_level=logging.WARNING)
+    linker.training.estimate_u_using_random_sampling(max_pairs=u_pairs, seed=seed + 1, num_chunks=u_chunks)
+    advance()
+    for rule in joint.em_blocking_rules:
+        linker.training.estimate_parameters_using_expectation_maximisation(rule, max_pairs=em_pairs)
+        advance()
+    trained = linker.misc.save_model_to_json()
+    per_state: list[dict[str, float]] = []
+    for component, null_column in zip(joint.components, joint.null_columns, strict=True):
+        levels = next(c for c in trained["comparisons"] if c["output_column_name"] == component.name)
+        rate = float(records[null_column].isna().mean())
+        missing = 1.0 - (1.0 - rate) ** 2  # either record of a pair lacks the field
+        states = {"n": missing}
+        for level in levels["comparison_levels"]:
+            if level.get("is_null_level"):
+                continue
+            state = str(level["label_for_charts"]).split("=", 1)[1][0]
+            m = level.get("m_probability")
+            states[state] = (1.0 - missing) * (float(m) if isinstance(m, float) else UNOBSERVED_PROBABILITY)
+        per_state.append(states)
+    advance()
+    totals: dict[str, float] = {lvl.label: 0.0 for lvl in comparison.levels if not lvl.is_null}
+    null_mass = 0.0
+    for cell in itertools.product(*(list(states) for states in per_state)):
+        mass = math.prod(states[s] for states, s in zip(per_state, cell, strict=True))
+        level = _level_of_cell(comparison, cell)
+        if level.is_null:
+            null_mass += mass
+        else:
+            totals[level.label] += mass
+    # Splink's m (like its u) is a distribution over the non-null levels.
+    return {label: max(mass / (1.0 - null_mass), UNOBSERVED_PROBABILITY) for label, mass in totals.items()}
+
+
+def _level_of_cell(comparison: Comparison, cell: tuple[str, ...]) -> Level:
+    for level in comparison.levels:
+        if level.pred is None:
+            return level
+        if level.cells is None:
+            raise ValueError(f"level {level.label!r} of a joint comparison has no cells")
+        if all(state in allowed for state, allowed in zip(cell, level.cells, strict=True)):
+            return level
+    raise ValueError(f"comparison {comparison.name!r} has no level for {cell}")
+
+
+def _set_fixed_m(settings: dict[str, Any], comparison_name: str, m: Mapping[str, float]) -> None:
+    for comparison in settings["comparisons"]:
+        if comparison["output_column_name"] != comparison_name:
+            continue
+        for level in comparison["comparison_levels"]:
+            if level["label_for_charts"] in m:
+                level["m_probability"] = m[level["label_for_charts"]]
+                level["fix_m_probability"] = True
+
+
+def _neutral_levels(spec: ModelSpec) -> set[tuple[str, str]]:
+    return {(c.name, lvl.label) for c in spec.comparisons for lvl in c.levels if lvl.neutral}
+
+
+def _set_m_equal_u(settings: dict[str, Any], levels: set[tuple[str, str]]) -> None:
+    for comparison in settings["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            if (comparison["output_column_name"], level["label_for_charts"]) in levels:
+                level["m_probability"] = level["u_probability"]
+                level["fix_m_probability"] = True
+
+
+def _cap_rare_tf(settings: dict[str, Any], spec: ModelSpec) -> None:
+    """Set ``tf_minimum_u_value`` to the level's own u for capped levels (adjustment <= 0)."""
+    capped = {(c.name, lvl.label) for c in spec.comparisons for lvl in c.levels if lvl.tf_rare_cap}
+    for comparison in settings["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            if (comparison["output_column_name"], level["label_for_charts"]) in capped:
+                level["tf_minimum_u_value"] = level["u_probability"]
+
+
 def default_u_max_pairs(n_records: int) -> float:
     """Random pairs for u: enough to see the rare joint levels, bounded for big inputs."""
-    return float(min(max(n_records * 200, 2e6), 5e7))
+    return float(min(max(n_records * 100, 2e6), 3e7))
 
 
 def default_em_max_pairs(n_records: int) -> float | None:
     """EM pairs per session: all blocked pairs for small inputs, a sample for big ones."""
-    return None if n_records <= 200_000 else 2e7
+    return None if n_records <= 30_000 else 5e6
 
 
 def train_model(
@@ -227,6 +362,7 @@ def train_model(
     seed: int = 0,
     u_max_pairs: float | None = None,
     em_max_pairs: float | None = None,
+    u_num_chunks: int | None = None,
     progress: ProgressArg = False,
 ) -> LinkageModel:
     """Train the model on standardised records (from :func:`standardise_frame`).
@@ -238,6 +374,8 @@ def train_model(
         seed: Seed for u sampling (same data and seed, same model version on DuckDB).
         u_max_pairs: Random pairs for u (default :func:`default_u_max_pairs`).
         em_max_pairs: Pairs per EM session (default :func:`default_em_max_pairs`).
+        u_num_chunks: Chunks for u sampling (Splink stops early once every level is seen often
+            enough); default 10 on DuckDB, 1 on Spark.
         progress: ``True`` for a progress bar, a callable for updates, ``False`` for silence.
     """
     import time
@@ -248,8 +386,11 @@ def train_model(
     n = len(records)
     u_pairs = u_max_pairs if u_max_pairs is not None else default_u_max_pairs(n)
     em_pairs = em_max_pairs if em_max_pairs is not None else default_em_max_pairs(n)
+    # Each chunk of u sampling is a separate job: cheap on DuckDB, seconds of scheduling on Spark.
+    u_chunks = u_num_chunks if u_num_chunks is not None else (10 if be.name == "duckdb" else 1)
     started = time.perf_counter()
-    steps = 3 + len(spec.em_blocking_rules)
+    steps = 3 + len(spec.em_blocking_rules) + sum(2 + len(j.em_blocking_rules) for j in spec.joint)
+    joint_m: dict[str, dict[str, float]] = {}
     with reporter(progress) as rep:
         task = rep.task("Training linkage model", total=steps)
         db_api = be.db_api()
@@ -266,13 +407,34 @@ def train_model(
             list(spec.deterministic_rules), recall=spec.deterministic_recall
         )
         task.advance()
-        linker.training.estimate_u_using_random_sampling(max_pairs=u_pairs, seed=seed)
+        linker.training.estimate_u_using_random_sampling(max_pairs=u_pairs, seed=seed, num_chunks=u_chunks)
         task.advance()
+        staged = linker.misc.save_model_to_json()
+        # Levels that only carry a term-frequency adjustment weigh nothing themselves: m = u.
+        _set_m_equal_u(staged, _neutral_levels(spec))
+        _cap_rare_tf(staged, spec)
+        for joint in spec.joint:
+            joint_m[joint.name] = _joint_m(
+                joint,
+                records,
+                frame,
+                spec,
+                be.dialect,
+                prior=float(staged["probability_two_random_records_match"]),
+                u_pairs=u_pairs,
+                em_pairs=em_pairs,
+                seed=seed,
+                u_chunks=u_chunks,
+                advance=task.advance,
+            )
+            _set_fixed_m(staged, joint.name, joint_m[joint.name])
+        linker = Linker(frame, staged, log_level=logging.WARNING)
         for rule in spec.em_blocking_rules:
             linker.training.estimate_parameters_using_expectation_maximisation(rule, max_pairs=em_pairs)
             task.advance()
         trained = linker.misc.save_model_to_json()
     trained.pop("linker_uid", None)
+    unobserved = _fill_unobserved(trained)
     version = model_version(trained, spec.version)
     return LinkageModel(
         splink_settings=trained,
@@ -287,5 +449,8 @@ def train_model(
             "u_max_pairs": u_pairs,
             "em_max_pairs": em_pairs,
             "em_blocking_rules": list(spec.em_blocking_rules),
+            "joint_m": {name: {k: float(v) for k, v in m.items()} for name, m in joint_m.items()},
+            "u_num_chunks": u_chunks,
+            "unobserved_levels": unobserved,
         },
     )

@@ -40,7 +40,7 @@ BoolArray = npt.NDArray[np.bool_]
 IntArray = npt.NDArray[np.int64]
 
 #: Bumped whenever a comparison, level or blocking rule changes meaning; part of the model version.
-SPEC_VERSION: Final[str] = "cce-person-3"
+SPEC_VERSION: Final[str] = "cce-person-7"
 
 STRING_COLUMNS: Final[tuple[str, ...]] = (
     "given_std",
@@ -297,6 +297,15 @@ class Level:
     tf_column: str | None = None
     fixed_m: float | None = None
     """An m-probability fixed from domain knowledge because EM cannot identify it (see the level)."""
+    cells: tuple[str, str, str] | None = None
+    """For a joint comparison's level: the component states it covers (see :class:`JointComparison`)."""
+    tf_rare_cap: bool = False
+    """Cap the term-frequency adjustment at zero (``tf_minimum_u_value`` = the level's u): a common
+    value lowers the weight, a rare one does not raise it. A rare family name is evidence of the same
+    *family*, and families hold siblings and twins."""
+    neutral: bool = False
+    """m is set equal to u after u is estimated, so the level weighs nothing by itself: it exists to
+    carry a term-frequency adjustment (see :data:`FAMILY_FREQUENCY`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -406,11 +415,13 @@ _P_EXACT = Eq("postcode")
 _P_DISTRICT = Eq("pc_district")
 _D_NULL = IsNull("dob_days")
 _D_EXACT = Eq("dob_days")
+# "Near" is the few dates a keying slip makes of the true one: day and month swapped, a day out, a
+# year out on the same day and month (about four dates). Any-one-digit-different is deliberately not
+# near: twenty-odd dates are one digit away, so namesakes born months apart would look near.
 _D_NEAR = any_of(
     Eq("dob_swapkey"),
     AbsDiffAtMost("dob_days", 1),
     all_of(Eq("dob_md"), AbsDiffAtMost("dob_year", 1)),
-    LevenshteinAtMost("dob", 1),
 )
 
 _STATES: Final[dict[str, tuple[tuple[str, Pred | None], ...]]] = {
@@ -445,6 +456,11 @@ def _rect(f: str, p: str, d: str) -> Pred:
     return all_of(*parts)
 
 
+def _hh(label: str, f: str, p: str, d: str, **kwargs: Any) -> Level:
+    """A household level: the cells (family, postcode, birth-date states) it covers, as a predicate."""
+    return Level(label, _rect(f, p, d), cells=(f, p, d), **kwargs)
+
+
 HOUSEHOLD: Final[Comparison] = Comparison(
     name="household_birth",
     description=(
@@ -452,42 +468,105 @@ HOUSEHOLD: Final[Comparison] = Comparison(
         "address, twins also date of birth)"
     ),
     levels=(
-        Level("Family name, postcode and date of birth all missing", _rect("n", "n", "n"), is_null=True),
-        Level("Family name, postcode and date of birth agree", _rect("e", "e", "e")),
-        Level("Family name and postcode agree, date of birth near", _rect("e", "e", "a")),
-        Level("Family name and postcode agree, date of birth differs", _rect("e", "e", "x")),
-        Level("Family name and postcode agree, date of birth missing", _rect("e", "e", "n")),
-        Level("Family name similar, postcode agrees, date of birth agrees or near", _rect("s", "e", "ea")),
-        Level(
-            "Family name differs or missing, postcode agrees, date of birth agrees or near",
-            _rect("xn", "e", "ea"),
-        ),
-        Level("Family name and date of birth agree, same postcode district", _rect("e", "d", "e")),
-        Level("Family name and date of birth agree, postcode differs", _rect("e", "x", "e")),
-        Level("Family name and date of birth agree, postcode missing", _rect("e", "n", "e")),
-        Level("Family name similar, date of birth agrees", _rect("s", "dxn", "e")),
-        Level("Family name agrees or similar, date of birth near", _rect("es", "dxn", "a")),
-        Level("Family name differs, date of birth agrees", _rect("x", "dxn", "e")),
-        Level("Family name missing, date of birth agrees or near", _rect("n", "dxn", "ea")),
-        Level("Family name agrees or similar, date of birth missing, same district", _rect("es", "d", "n")),
-        Level(
-            "Family name agrees or similar, date of birth missing, postcode differs", _rect("es", "x", "n")
-        ),
-        Level("Family name agrees or similar, date of birth and postcode missing", _rect("es", "n", "n")),
-        Level("Family name similar, postcode agrees, date of birth missing", _rect("s", "e", "n")),
-        # EM on given-name blocks finds many namesakes (same given and family name, different birth
-        # date: "Mohammed Khan") and mistakes them for matches; a child's records disagree on birth
-        # date beyond the "near" cases in well under one in a hundred, so m is fixed there.
-        Level(
-            "Family name agrees or similar, date of birth differs", _rect("es", "nedx", "x"), fixed_m=0.005
-        ),
-        Level("Only the address agrees", _rect("xn", "ed", "nexa")),
-        Level("Only the date of birth is near", _rect("x", "nx", "a")),
+        _hh("Family name, postcode and date of birth all missing", "n", "n", "n", is_null=True),
+        _hh("Family name, postcode and date of birth agree", "e", "e", "e"),
+        _hh("Family name and postcode agree, date of birth near", "e", "e", "a"),
+        _hh("Family name and postcode agree, date of birth differs", "e", "e", "x"),
+        _hh("Family name and postcode agree, date of birth missing", "e", "e", "n"),
+        _hh("Family name similar, postcode agrees, date of birth agrees or near", "s", "e", "ea"),
+        _hh("Family name differs or missing, postcode agrees, date of birth agrees or near", "xn", "e", "ea"),
+        _hh("Family name and date of birth agree, same postcode district", "e", "d", "e"),
+        _hh("Family name and date of birth agree, postcode differs", "e", "x", "e"),
+        _hh("Family name and date of birth agree, postcode missing", "e", "n", "e"),
+        _hh("Family name similar, date of birth agrees", "s", "dxn", "e"),
+        _hh("Family name agrees or similar, date of birth near", "es", "dxn", "a"),
+        _hh("Family name differs, date of birth agrees, same district", "x", "d", "e"),
+        _hh("Family name differs, date of birth agrees, postcode differs", "x", "x", "e"),
+        _hh("Family name differs, date of birth agrees, postcode missing", "x", "n", "e"),
+        _hh("Family name missing, date of birth agrees or near", "n", "dxn", "ea"),
+        _hh("Family name agrees or similar, date of birth missing, same district", "es", "d", "n"),
+        _hh("Family name agrees or similar, date of birth missing, postcode differs", "es", "x", "n"),
+        _hh("Family name agrees or similar, date of birth and postcode missing", "es", "n", "n"),
+        _hh("Family name similar, postcode agrees, date of birth missing", "s", "e", "n"),
+        _hh("Family name agrees or similar, date of birth differs", "es", "nedx", "x"),
+        _hh("Only the address agrees", "xn", "ed", "nexa"),
+        _hh("Only the date of birth is near", "x", "nx", "a"),
         Level("All other", None),
     ),
 )
 
-COMPARISONS: Final[tuple[Comparison, ...]] = (GIVEN_NAME, HOUSEHOLD, SEX)
+
+def _component(key: str, name: str, column: str, labels: Mapping[str, str]) -> Comparison:
+    """One field of the household comparison on its own (its states as levels), for estimating m."""
+    levels = []
+    for state, _ in _STATES[key]:
+        label = f"{key}={state}: {labels[state]}"
+        if state == "n":
+            levels.append(Level(label, _state_pred(key, state), is_null=True))
+        elif state == _STATES[key][-1][0]:
+            levels.append(Level(label, None))
+        else:
+            levels.append(Level(label, _state_pred(key, state)))
+    return Comparison(name=name, description=f"{labels['e']} ({column}), alone", levels=tuple(levels))
+
+
+@dataclass(frozen=True, slots=True)
+class JointComparison:
+    """How the m-probabilities of a joint comparison are estimated.
+
+    Between records of the *same* child, mistakes in different fields happen independently (a
+    mistyped surname says nothing about a moved address); between *different* children they do not
+    (siblings share surname and address). So u is estimated for the joint levels directly (random
+    sampling), while m is the product of per-field m's, each estimated by EM in a helper model that
+    compares the fields separately (:attr:`components`), summed over the cells a level covers.
+    Estimating the joint m by EM directly fails: in any blocked sample, namesakes (same name,
+    different child) fill the levels where the surname agrees but the birth date does not.
+    """
+
+    name: str
+    components: tuple[Comparison, ...]
+    null_columns: tuple[str, ...]
+    em_blocking_rules: tuple[str, ...]
+
+
+FAMILY_ALONE: Final[Comparison] = _component(
+    "F", "family_alone", "family_std", {"n": "missing", "e": "agrees", "s": "similar", "x": "differs"}
+)
+POSTCODE_ALONE: Final[Comparison] = _component(
+    "P", "postcode_alone", "postcode", {"n": "missing", "e": "agrees", "d": "same district", "x": "differs"}
+)
+DOB_ALONE: Final[Comparison] = _component(
+    "D", "dob_alone", "dob_days", {"n": "missing", "e": "agrees", "a": "near", "x": "differs"}
+)
+
+HOUSEHOLD_M: Final[JointComparison] = JointComparison(
+    name=HOUSEHOLD.name,
+    components=(FAMILY_ALONE, POSTCODE_ALONE, DOB_ALONE),
+    null_columns=("family_std", "postcode", "dob_days"),
+    em_blocking_rules=(
+        # each block leaves two of the three fields (and sex) free to estimate
+        "l.given_canon = r.given_canon AND l.dob_days = r.dob_days",
+        "l.given_canon = r.given_canon AND l.family_std = r.family_std",
+    ),
+)
+
+
+# Family-name agreement is weighed inside the joint household comparison at its *average* rate among
+# different children. "Smith" or "Khan" agree by chance far more often than "Hartcliffe". This
+# comparison adds only Splink's term-frequency adjustment for an exact family name: its own levels have
+# m = u (weight 0), and the adjustment log2(u_exact) - log2(tf(name)) moves the family-name evidence
+# from the average name towards this name, downwards only (see ``Level.tf_rare_cap``).
+FAMILY_FREQUENCY: Final[Comparison] = Comparison(
+    name="family_frequency",
+    description="Term-frequency adjustment for an exact family name (the level weights are zero)",
+    levels=(
+        Level("Family name missing", IsNull("family_std"), is_null=True),
+        Level("Exact", Eq("family_std"), tf_column="family_std", neutral=True, tf_rare_cap=True),
+        Level("All other", None, neutral=True),
+    ),
+)
+
+COMPARISONS: Final[tuple[Comparison, ...]] = (GIVEN_NAME, HOUSEHOLD, SEX, FAMILY_FREQUENCY)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -530,6 +609,7 @@ BLOCKING_RULES: Final[tuple[BlockingRule, ...]] = (
     _same("birth_postcode", "dob_days", "postcode"),
     _same("names_sound", "given_phon", "family_phon"),
     _same("postcode_given", "postcode", "given_canon"),
+    _same("postcode_family", "postcode", "family_canon"),
     # a pair of rules, one per direction, so that together they are symmetric
     BlockingRule("names_swapped", (("family_gcanon", "given_canon"), ("given_fcanon", "family_canon"))),
     BlockingRule("names_swapped_r", (("given_canon", "family_gcanon"), ("family_canon", "given_fcanon"))),
@@ -543,15 +623,10 @@ DETERMINISTIC_RULES: Final[tuple[str, ...]] = (
 #: Share of true matching pairs the deterministic rules are assumed to find.
 DETERMINISTIC_RECALL: Final[float] = 0.8
 
-#: EM sessions: each estimates m for the comparisons that do not read its blocking columns.
-#: Blocking on the given name (and sex) estimates the household comparison; blocking on family name
-#: and date of birth estimates given name and sex.
-EM_BLOCKING_RULES: Final[tuple[str, ...]] = (
-    # sex is in the rule because names are gendered: blocking on the given name alone makes almost
-    # every pair agree on sex, which EM would read as evidence of a match.
-    "l.given_canon = r.given_canon AND l.sex = r.sex",
-    "l.family_std = r.family_std AND l.dob_days = r.dob_days",
-)
+#: EM sessions of the main model: each estimates m for the comparisons that do not read its blocking
+#: columns. Blocking on family name and date of birth estimates given name and sex; the household
+#: comparison's m comes from :data:`HOUSEHOLD_M`.
+EM_BLOCKING_RULES: Final[tuple[str, ...]] = ("l.family_std = r.family_std AND l.dob_days = r.dob_days",)
 
 
 def splink_settings(
@@ -576,6 +651,19 @@ def splink_settings(
 
 
 @dataclass(frozen=True, slots=True)
+class Guard:
+    """A record lacking ``column`` cannot vouch for a person whose other records hold ``column`` and
+    all fall in the last ("All other") level of ``comparison`` against the query."""
+
+    column: str
+    comparison: Comparison
+
+
+#: The look-up's person-level guards: the given name (the twin discriminator) and the date of birth.
+GUARDS: Final[tuple[Guard, ...]] = (Guard("given_std", GIVEN_NAME), Guard("dob_days", DOB_ALONE))
+
+
+@dataclass(frozen=True, slots=True)
 class ModelSpec:
     """A set of comparisons and blocking rules: the person model, or a variant (e.g. for FEBRL)."""
 
@@ -584,15 +672,18 @@ class ModelSpec:
     deterministic_rules: tuple[str, ...] = DETERMINISTIC_RULES
     deterministic_recall: float = DETERMINISTIC_RECALL
     em_blocking_rules: tuple[str, ...] = EM_BLOCKING_RULES
+    joint: tuple[JointComparison, ...] = (HOUSEHOLD_M,)
     version: str = SPEC_VERSION
     extra_string_columns: tuple[str, ...] = field(default=())
+    guards: tuple[Guard, ...] = ()
+    """Person-level consistency checks of the look-up (see ``LookupEngine.lookup``)."""
 
     @property
     def string_columns(self) -> tuple[str, ...]:
         return STRING_COLUMNS + self.extra_string_columns
 
 
-PERSON_MODEL: Final[ModelSpec] = ModelSpec()
+PERSON_MODEL: Final[ModelSpec] = ModelSpec(guards=GUARDS)
 
 
 def check_model_matches_spec(model_settings: Mapping[str, Any], spec: ModelSpec, dialect: Dialect) -> None:

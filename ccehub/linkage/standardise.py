@@ -34,7 +34,7 @@ GIVEN_NAME_GROUPS: Final[Mapping[str, tuple[str, ...]]] = {
     "thomas": ("thomas", "tom", "tommy", "tommie", "thom"),
     "joshua": ("joshua", "josh", "joshy"),
     "william": ("william", "will", "willy", "willie", "bill", "billy", "wills"),
-    "alex": ("alexander", "alexandra", "alex", "alec", "alexa", "lexi", "lexie", "xander", "sandy"),
+    "alex": ("alexander", "alexandra", "alex", "alec", "alexa", "lexi", "lexie", "xander", "sandy", "sasha"),
     "daniel": ("daniel", "dan", "danny", "dani"),
     "jacob": ("jacob", "jake", "jakob"),
     "james": ("james", "jim", "jimmy", "jamie", "jimmie"),
@@ -51,6 +51,10 @@ GIVEN_NAME_GROUPS: Final[Mapping[str, tuple[str, ...]]] = {
     "henry": ("henry", "harry", "hal", "hank"),
     "edward": ("edward", "ed", "eddie", "eddy", "ted", "teddy", "ned"),
     "frederick": ("frederick", "freddie", "freddy", "fred", "frederic"),
+    "alfie": ("alfie", "alf", "alfred", "alfy"),
+    "frankie": ("frankie", "frank", "francis", "franky"),
+    "emmanuel": ("emmanuel", "manny", "emanuel"),
+    "dominic": ("dominic", "dominik", "dom"),
     "robert": ("robert", "rob", "robbie", "bob", "bobby", "bert"),
     "richard": ("richard", "rich", "richie", "rick", "ricky", "dick"),
     "andrew": ("andrew", "andy", "drew"),
@@ -104,7 +108,7 @@ GIVEN_NAME_GROUPS: Final[Mapping[str, tuple[str, ...]]] = {
     "jennifer": ("jennifer", "jen", "jenny", "jenni"),
     "margaret": ("margaret", "maggie", "peggy"),
     "megan": ("megan", "meghan", "meg"),
-    "amelia": ("amelia", "amelie", "amalia"),
+    "amelia": ("amelia", "amelie", "amalia", "millie", "milly"),
     "emily": ("emily", "emmie", "em", "emilie"),
     "isabella": ("isabella", "isabel", "isabelle", "izzy", "bella", "izabella", "isobel"),
     "gabriella": ("gabriella", "gabrielle", "gabby", "gabi"),
@@ -144,10 +148,10 @@ GIVEN_NAME_GROUPS: Final[Mapping[str, tuple[str, ...]]] = {
     ),
     "ahmed": ("ahmed", "ahmad", "ahmet", "ahmid"),
     "yusuf": ("yusuf", "yousef", "yusef", "yousuf", "yousif", "youssef", "joseff"),
-    "ibrahim": ("ibrahim", "ebrahim", "ibraheem", "ibrahima"),
+    "ibrahim": ("ibrahim", "ebrahim", "ibraheem", "ibrahima", "ibby"),
     "mustafa": ("mustafa", "mostafa", "moustafa", "mustapha"),
     "hamza": ("hamza", "hamzah", "hamzeh"),
-    "abdullah": ("abdullah", "abdulla", "abdallah"),
+    "abdullah": ("abdullah", "abdulla", "abdallah", "abdul"),
     "omar": ("omar", "umar", "omer", "umer"),
     "usman": ("usman", "osman", "othman", "uthman"),
     "hassan": ("hassan", "hasan", "hassen"),
@@ -167,7 +171,7 @@ GIVEN_NAME_GROUPS: Final[Mapping[str, tuple[str, ...]]] = {
     "amina": ("amina", "aminah", "ameena"),
     "safiya": ("safiya", "safiyah", "safia", "saffiyah"),
     "hafsa": ("hafsa", "hafsah"),
-    "oleksandr": ("oleksandr", "olexandr", "aleksandr", "aleksander", "oleksander"),
+    "oleksandr": ("oleksandr", "olexandr", "aleksandr", "aleksander", "oleksander", "sasha"),
     "dmytro": ("dmytro", "dmitri", "dmitry", "dimitri"),
     "jakub": ("jakub", "kuba"),
     "mikolaj": ("mikolaj", "nikolai", "nikolaj"),
@@ -455,7 +459,7 @@ def dob_is_near(a: date, b: date) -> bool:
     """True when two different dates look like one date of birth mis-keyed.
 
     The cases are the ones agency data shows: day and month swapped, one day out, one year out on the
-    same day and month, or one digit mistyped. This is the Python statement of the "near" rule in
+    same day and month. This is the Python statement of the "near" rule in
     :mod:`ccehub.linkage.settings`; both use the same derived columns.
     """
     if a == b:
@@ -464,9 +468,7 @@ def dob_is_near(a: date, b: date) -> bool:
         return True
     if abs(dob_days(a) - dob_days(b)) <= 1:
         return True
-    if (a.month, a.day) == (b.month, b.day) and abs(a.year - b.year) == 1:
-        return True
-    return sum(x != y for x, y in zip(a.isoformat(), b.isoformat(), strict=True)) <= 1
+    return (a.month, a.day) == (b.month, b.day) and abs(a.year - b.year) == 1
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -11,6 +11,8 @@ from ccehub.synthetic.holdout import Holdout, holdout
 from ccehub.synthetic.population import Person, Population, generate_population
 from ccehub.synthetic.records import (
     AGENCY_KINDS,
+    CUSTODY_CORRUPTION,
+    DEFAULT_CORRUPTION,
     RECORD_COLUMNS,
     AgencyRecord,
     Corruption,
@@ -21,6 +23,8 @@ from ccehub.synthetic.records import (
 
 __all__ = [
     "AGENCY_KINDS",
+    "CUSTODY_CORRUPTION",
+    "DEFAULT_CORRUPTION",
     "RECORD_COLUMNS",
     "AgencyRecord",
     "Corruption",

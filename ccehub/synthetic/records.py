@@ -120,6 +120,11 @@ class Corruption:
 
 
 DEFAULT_CORRUPTION: Final[Corruption] = Corruption()
+#: What an arresting officer types: name and date of birth are always asked for (and may be given
+#: wrongly), an address is often unknown or withheld.
+CUSTODY_CORRUPTION: Final[Corruption] = Corruption(
+    given_missing=0.0, family_missing=0.0, dob_missing=0.0, postcode_missing=0.3, sex_missing=0.02
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -416,7 +421,7 @@ def custody_queries(
     persons: Sequence[Person],
     seed: int,
     *,
-    corruption: Corruption = DEFAULT_CORRUPTION,
+    corruption: Corruption = CUSTODY_CORRUPTION,
 ) -> list[AgencyRecord]:
     """What an arresting force might type about each person: a fresh, independently corrupted record.
 

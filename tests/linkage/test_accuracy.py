@@ -1,0 +1,28 @@
+"""Accuracy on a small synthetic population: known children are found, absent ones are not."""
+
+from __future__ import annotations
+
+from ccehub.synthetic.evaluate import evaluate_clusters, evaluate_lookup
+
+from .conftest import WORLD_SEED, World
+
+
+def test_known_found_absent_not(world: World) -> None:
+    """Top-1 accuracy ≥ 0.98 for children in the index; ≤ 0.5% false matches for children who are
+    not (a twin or sibling of an indexed child, or unrelated)."""
+    result = evaluate_lookup(
+        world.index, world.population, world.split, world.truth, n_known=1_500, seed=WORLD_SEED + 1
+    )
+    assert result.known_queries == 1_500
+    assert sum(result.absent_queries.values()) == 600
+    assert result.absent_queries["twin"] > 0 and result.absent_queries["sibling"] > 100
+    assert result.top1_accuracy >= 0.98, result.as_dict()
+    assert result.false_match_rate <= 0.005, result.as_dict()
+
+
+def test_clusters_are_pure(world: World) -> None:
+    """Clustering rarely joins two children and links most of each child's records."""
+    merged = world.index.records.merge(world.truth, on=["agency", "record_id"])
+    quality = evaluate_clusters(merged["person_id"], merged["true_person_id"])
+    assert quality.pair_precision >= 0.99, quality
+    assert quality.pair_recall >= 0.9, quality

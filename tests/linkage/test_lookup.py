@@ -1,0 +1,99 @@
+"""Look-up behaviour: blanks allowed, threshold honoured, best first, only the agreed fields out."""
+
+from __future__ import annotations
+
+import time
+
+from ccehub.linkage import DEFAULT_THRESHOLD
+from ccehub.synthetic import custody_queries
+from ccehub.synthetic.evaluate import query_fields
+
+from .conftest import World
+
+
+def _known_query(world: World, n: int = 0) -> tuple[dict[str, str], str]:
+    person = world.split.indexed[n]
+    q = custody_queries(world.population, [person], seed=3)[0]
+    return query_fields(q), person.person_id
+
+
+def _owner(world: World, person_id: str) -> set[str]:
+    rows = world.index.records.merge(world.truth, on=["agency", "record_id"])
+    return set(rows.loc[rows["true_person_id"] == person_id, "person_id"])
+
+
+def test_exact_record_is_found_first(world: World) -> None:
+    """A record typed exactly as an agency holds it finds that child first, with high probability."""
+    row = world.raw.iloc[10]
+    result = world.index.lookup(row.to_dict())
+    assert result.candidates
+    top = result.candidates[0]
+    assert top.match_probability > 0.99
+    assert any(r.agency == row["agency"] and r.record_id == row["record_id"] for r in top.records)
+    assert [c.match_probability for c in result.candidates] == sorted(
+        (c.match_probability for c in result.candidates), reverse=True
+    )
+    assert all(c.match_probability >= DEFAULT_THRESHOLD for c in result.candidates)
+
+
+def test_blank_fields_are_allowed(world: World) -> None:
+    """Any field may be blank or absent; an empty query finds nobody rather than failing."""
+    q, _ = _known_query(world)
+    assert world.index.lookup({}).candidates == ()
+    assert world.index.lookup({"given_name": "", "family_name": "  ", "date_of_birth": ""}).candidates == ()
+    no_postcode = world.index.lookup({**q, "postcode": "", "sex": ""})
+    assert no_postcode.query_ms >= 0
+    only_dob_and_postcode = world.index.lookup(
+        {"date_of_birth": q["date_of_birth"], "postcode": q["postcode"]}
+    )
+    assert only_dob_and_postcode.candidates_scored >= 0
+
+
+def test_threshold_and_limit(world: World) -> None:
+    """Lowering the threshold can only add candidates; ``limit`` keeps the best."""
+    q, _ = _known_query(world, 5)
+    strict = world.index.lookup(q, threshold=0.99)
+    loose = world.index.lookup(q, threshold=0.0)
+    assert len(loose.candidates) >= len(strict.candidates)
+    assert [c.person_id for c in world.index.lookup(q, threshold=0.0, limit=1).candidates] == [
+        loose.candidates[0].person_id
+    ]
+
+
+def test_unseen_names_and_swapped_names(world: World) -> None:
+    """Names the index has never seen are compared fuzzily; given and family names typed the wrong
+    way round still find the child."""
+    row = world.raw[(world.raw["given_name"] != "") & (world.raw["family_name"] != "")].iloc[3]
+    q = {
+        "given_name": row["given_name"],
+        "family_name": row["family_name"],
+        "date_of_birth": row["date_of_birth"],
+        "postcode": row["postcode"],
+    }
+    swapped = {**q, "given_name": q["family_name"], "family_name": q["given_name"]}
+    assert world.index.lookup(swapped).candidates
+    typo = {**q, "given_name": q["given_name"] + "zq"}
+    result = world.index.lookup(typo, threshold=0.0)
+    assert result.candidates_scored > 0
+
+
+def test_output_fields(world: World) -> None:
+    """Only person id, probability and agency record references leave the index."""
+    q, person_id = _known_query(world, 7)
+    payload = world.index.lookup(q).as_dict()
+    assert set(payload) == {"candidates", "query_ms"}
+    for candidate in payload["candidates"]:
+        assert set(candidate) == {"person_id", "match_probability", "records"}
+        for record in candidate["records"]:
+            assert set(record) == {"agency", "record_id"}
+    assert payload["candidates"][0]["person_id"] in _owner(world, person_id)
+
+
+def test_lookup_is_fast(world: World) -> None:
+    """Single look-ups take milliseconds (generous bound for a shared test machine)."""
+    queries = [query_fields(q) for q in custody_queries(world.population, world.split.indexed[:200], seed=8)]
+    started = time.perf_counter()
+    for q in queries:
+        world.index.lookup(q)
+    per_query_ms = (time.perf_counter() - started) * 1000 / len(queries)
+    assert per_query_ms < 20
