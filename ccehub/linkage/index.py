@@ -127,6 +127,7 @@ def build_index(
     seed: int = 0,
     spec: ModelSpec = PERSON_MODEL,
     progress: ProgressArg = False,
+    **train_options: Any,
 ) -> BuildSummary:
     """Standardise, train (unless ``model`` is given), link and write a person index to ``directory``.
 
@@ -140,6 +141,7 @@ def build_index(
         cluster_threshold: Pairwise probability at which records are joined into one person.
         seed: Seed for training's random sampling.
         progress: ``True`` for progress bars on stderr, a callable for updates, ``False`` for silence.
+        train_options: Passed to :func:`train_model` (e.g. ``u_max_pairs``, ``em_max_iterations``).
     """
     started = time.perf_counter()
     timings: dict[str, float] = {}
@@ -152,7 +154,7 @@ def build_index(
         timings["standardise"] = time.perf_counter() - t
         if model is None:
             t = time.perf_counter()
-            model = train_model(std, backend=be, spec=spec, seed=seed, progress=progress)
+            model = train_model(std, backend=be, spec=spec, seed=seed, progress=progress, **train_options)
             timings["train"] = time.perf_counter() - t
         t = time.perf_counter()
         clusters, pairs = link_records(

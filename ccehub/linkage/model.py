@@ -257,6 +257,7 @@ def _joint_m(
     em_pairs: float | None,
     seed: int,
     u_chunks: int,
+    max_iterations: int,
     advance: Any,
 ) -> dict[str, float]:
     """m for each level of a joint comparison: per-field m by EM in a helper model, multiplied
@@ -268,6 +269,7 @@ def _joint_m(
     helper_comparisons = (*joint.components, *(c for c in spec.comparisons if c.name == "sex"))
     helper = splink_settings(dialect, comparisons=helper_comparisons, blocking_rules=spec.blocking_rules)
     helper["probability_two_random_records_match"] = prior
+    helper["max_iterations"] = max_iterations
     linker = Linker(frame, helper, log_level=logging.WARNING)
     linker.training.estimate_u_using_random_sampling(max_pairs=u_pairs, seed=seed + 1, num_chunks=u_chunks)
     advance()
@@ -363,6 +365,7 @@ def train_model(
     u_max_pairs: float | None = None,
     em_max_pairs: float | None = None,
     u_num_chunks: int | None = None,
+    em_max_iterations: int = 25,
     progress: ProgressArg = False,
 ) -> LinkageModel:
     """Train the model on standardised records (from :func:`standardise_frame`).
@@ -376,6 +379,7 @@ def train_model(
         em_max_pairs: Pairs per EM session (default :func:`default_em_max_pairs`).
         u_num_chunks: Chunks for u sampling (Splink stops early once every level is seen often
             enough); default 10 on DuckDB, 1 on Spark.
+        em_max_iterations: Cap on EM iterations per session (each is a job on Spark).
         progress: ``True`` for a progress bar, a callable for updates, ``False`` for silence.
     """
     import time
@@ -401,6 +405,7 @@ def train_model(
         settings = splink_settings(
             be.dialect, comparisons=spec.comparisons, blocking_rules=spec.blocking_rules
         )
+        settings["max_iterations"] = em_max_iterations
         linker = Linker(frame, settings, log_level=logging.WARNING)
         task.advance()
         linker.training.estimate_probability_two_random_records_match(
@@ -425,6 +430,7 @@ def train_model(
                 em_pairs=em_pairs,
                 seed=seed,
                 u_chunks=u_chunks,
+                max_iterations=em_max_iterations,
                 advance=task.advance,
             )
             _set_fixed_m(staged, joint.name, joint_m[joint.name])
@@ -451,6 +457,7 @@ def train_model(
             "em_blocking_rules": list(spec.em_blocking_rules),
             "joint_m": {name: {k: float(v) for k, v in m.items()} for name, m in joint_m.items()},
             "u_num_chunks": u_chunks,
+            "em_max_iterations": em_max_iterations,
             "unobserved_levels": unobserved,
         },
     )

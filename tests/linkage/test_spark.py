@@ -31,7 +31,8 @@ def test_build_on_spark_and_look_up(tmp_path: Path) -> None:
     raw = records_frame(agency_records(population, seed=5))
     backend = get_backend("spark", master="local[2]", shuffle_partitions=2)
     try:
-        summary = build_index(raw, tmp_path, backend=backend, seed=5)
+        # few EM iterations and u pairs: each is a Spark job, and the point here is the path, not the fit
+        summary = build_index(raw, tmp_path, backend=backend, seed=5, em_max_iterations=6, u_max_pairs=2e5)
         # build_index leaves a backend it was given open: reuse the session to check its predictions
         index = PersonIndex.load(tmp_path)
         assert summary.backend == "spark"
