@@ -136,11 +136,11 @@ class Scorer:
     def set_term_frequencies(self, column: str, codes: IntArray) -> None:
         """Term frequency per vocabulary code, computed as Splink does (count / non-null count)."""
         valid = codes[codes != STR_NULL]
-        freq = np.full(len(self._vocabulary), np.nan)
+        freq = np.full(len(self._vocabulary) + 1, np.nan)
         if len(valid):
             uniq, counts = np.unique(valid, return_counts=True)
             freq[uniq] = counts.astype(np.float64) / float(len(valid))
-        self.tf[column] = freq
+        self.tf[column] = freq[: len(self._vocabulary)]
 
     def _tf_values(self, column: str, codes: IntArray) -> FloatArray:
         table = self.tf[column]
@@ -241,7 +241,16 @@ class LookupEngine:
     Built from standardised records with a ``person_id`` column (see :func:`build_index`).
     """
 
-    def __init__(self, records: pd.DataFrame, weights: ModelWeights, spec: ModelSpec) -> None:
+    def __init__(
+        self,
+        records: pd.DataFrame,
+        weights: ModelWeights,
+        spec: ModelSpec,
+        *,
+        tf_source: pd.DataFrame | None = None,
+    ) -> None:
+        """``tf_source``: records to take term frequencies from, when they should not be the index's
+        own (e.g. to reproduce a Splink run over a larger table)."""
         self.spec = spec
         self.weights = weights
         string_cols = [c for c in spec.string_columns if c in records.columns]
@@ -268,7 +277,12 @@ class LookupEngine:
         for comparison in spec.comparisons:
             for level in comparison.levels:
                 if level.tf_column and level.tf_column not in self.scorer.tf:
-                    self.scorer.set_term_frequencies(level.tf_column, self.columns[level.tf_column])
+                    source = self.columns[level.tf_column]
+                    if tf_source is not None:
+                        source = self.vocabulary.encode_column(tf_source[level.tf_column])
+                        unseen = tf_source[level.tf_column].notna().to_numpy() & (source == -1)
+                        source[unseen] = len(self.vocabulary)  # counted in the total, not in the index
+                    self.scorer.set_term_frequencies(level.tf_column, source)
 
     def __len__(self) -> int:
         return len(self.unique_ids)
@@ -277,21 +291,25 @@ class LookupEngine:
     def n_persons(self) -> int:
         return len(self.person_ids)
 
-    def encode_query(self, query: Mapping[str, object]) -> EncodedQuery:
-        """Standardise a raw query and encode it against the index vocabulary.
+    def encode_query(self, query: Mapping[str, object], *, standardised: bool = False) -> EncodedQuery:
+        """Standardise a raw query (unless ``standardised``) and encode it against the vocabulary.
 
         A string the index has never seen gets its own negative code (below :data:`UNSEEN`): equal
         to nothing in the index, equal to itself in another column (a swapped name), and readable by
         the fuzzy comparisons.
         """
-        std = standardise_record({"agency": "QUERY", "record_id": "query", **query})
+        std = (
+            query if standardised else standardise_record({"agency": "QUERY", "record_id": "query", **query})
+        )
         codes: dict[str, int] = {}
         extra: dict[int, str] = {}
         unseen: dict[str, int] = {}
         for col in self.columns:
             value = std.get(col)
+            if value is not None and pd.isna(value):  # NaN / pd.NA from a frame row
+                value = None
             if col in INT_COLUMNS:
-                codes[col] = INT_NULL if value is None else int(value)
+                codes[col] = INT_NULL if value is None else int(str(value))
                 continue
             code = self.vocabulary.encode(value)
             if code == UNSEEN:
@@ -326,8 +344,12 @@ class LookupEngine:
         threshold: float = DEFAULT_THRESHOLD,
         limit: int | None = None,
         guards: bool = True,
+        standardised: bool = False,
     ) -> LookupResult:
         """Persons the query may be, at or above ``threshold``, best first.
+
+        ``query`` holds raw fields (``given_name`` ...), or standardised columns when
+        ``standardised`` (as :func:`standardise_record` makes them, plus a spec's extra columns).
 
         A person's probability is that of their best-matching record, with one exception
         (``guards``, see :data:`ccehub.linkage.settings.GUARDS`): a record that lacks the given name
@@ -336,7 +358,7 @@ class LookupEngine:
         (same family name, birth date and address), and a namesake through a record without a date.
         """
         started = time.perf_counter()
-        encoded = self.encode_query(query)
+        encoded = self.encode_query(query, standardised=standardised)
         rows = self.blocking.candidates(encoded.codes)
         scored = len(rows)
         candidates: list[Candidate] = []
@@ -420,10 +442,12 @@ class LookupEngine:
             frame[f"level_{comparison.name}"] = gamma[:, j] if len(rows) else []
         return frame
 
-    def explain(self, query: Mapping[str, object], unique_id: str) -> list[dict[str, Any]]:
+    def explain(
+        self, query: Mapping[str, object], unique_id: str, *, standardised: bool = False
+    ) -> list[dict[str, Any]]:
         """How the query scores against one record: the prior, then each comparison's level and
         weight (with any term-frequency adjustment), as in Splink's waterfall chart."""
-        encoded = self.encode_query(query)
+        encoded = self.encode_query(query, standardised=standardised)
         row = np.flatnonzero(self.unique_ids == unique_id).astype(np.int64)
         if len(row) != 1:
             raise KeyError(unique_id)
