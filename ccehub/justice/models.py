@@ -30,18 +30,26 @@ class Arrest(BaseModel):
 
     child = models.ForeignKey("children.Child", on_delete=models.CASCADE, related_name="arrests")
     incident = models.ForeignKey(
-        "incidents.IdentifyingIncident", null=True, blank=True, on_delete=models.SET_NULL, related_name="arrests"
+        "incidents.IdentifyingIncident",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="arrests",
     )
     arresting_force = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
     arrested_at = models.DateTimeField(null=True, blank=True)
     arrested_at_basis = models.CharField(max_length=16, choices=DateBasis.choices, default=DateBasis.RECORDED)
     offences = models.JSONField(default=list, blank=True)
     offence_description = models.CharField(max_length=200, blank=True)
-    interview_no_comment = models.CharField(max_length=20, choices=TriState.choices, default=TriState.NOT_RECORDED)
+    interview_no_comment = models.CharField(
+        max_length=20, choices=TriState.choices, default=TriState.NOT_RECORDED
+    )
     restraint_used = models.BooleanField(default=False)
     restraint_justification = models.TextField(blank=True)
     outcome = models.CharField(max_length=16, choices=ArrestOutcome.choices, default=ArrestOutcome.UNKNOWN)
-    outcome_reason = models.CharField(max_length=32, choices=OutcomeReason.choices, default=OutcomeReason.NOT_STATED)
+    outcome_reason = models.CharField(
+        max_length=32, choices=OutcomeReason.choices, default=OutcomeReason.NOT_STATED
+    )
     bail_yj_consulted = models.BooleanField(null=True, blank=True)
     source_note = models.TextField(blank=True)
 
@@ -64,9 +72,15 @@ class Charge(BaseModel):
     """E-07. A charge and where it went."""
 
     child = models.ForeignKey("children.Child", on_delete=models.CASCADE, related_name="charges")
-    arrest = models.ForeignKey(Arrest, null=True, blank=True, on_delete=models.SET_NULL, related_name="charges")
+    arrest = models.ForeignKey(
+        Arrest, null=True, blank=True, on_delete=models.SET_NULL, related_name="charges"
+    )
     incident = models.ForeignKey(
-        "incidents.IdentifyingIncident", null=True, blank=True, on_delete=models.SET_NULL, related_name="charges"
+        "incidents.IdentifyingIncident",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="charges",
     )
     offence = models.CharField(max_length=40)
     offence_description = models.CharField(max_length=200, blank=True)
@@ -74,9 +88,25 @@ class Charge(BaseModel):
     status = models.CharField(max_length=24, choices=ChargeStatus.choices, default=ChargeStatus.CHARGED)
     status_reason = models.TextField(blank=True)
     prosecution_justification = models.TextField(
-        blank=True, help_text="Required to continue a prosecution after a positive conclusive grounds decision"
+        blank=True,
+        help_text="Required to continue a prosecution after a positive conclusive grounds decision",
     )
     source_note = models.TextField(blank=True)
+    # --- Stay guard (R-09, J-02, J-03): set only by ccehub.justice.services ----------------------
+    stayed_for_referral = models.ForeignKey(
+        "nrm.NRMReferral",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="stayed_charges",
+        help_text="The NRM referral whose positive reasonable-grounds decision stayed this charge",
+    )
+    stayed_on = models.DateField(null=True, blank=True)
+    status_before_stay = models.CharField(max_length=24, choices=ChargeStatus.choices, blank=True)
+    prosecution_decided_on = models.DateField(
+        null=True, blank=True, help_text="When the prosecution was continued or discontinued after the stay"
+    )
+    prosecution_decided_by_name = models.CharField(max_length=150, blank=True)
 
 
 class SentenceType(models.TextChoices):
@@ -88,7 +118,9 @@ class SentenceType(models.TextChoices):
 
 class CourtOutcome(BaseModel):
     child = models.ForeignKey("children.Child", on_delete=models.CASCADE, related_name="court_outcomes")
-    charge = models.ForeignKey(Charge, null=True, blank=True, on_delete=models.SET_NULL, related_name="outcomes")
+    charge = models.ForeignKey(
+        Charge, null=True, blank=True, on_delete=models.SET_NULL, related_name="outcomes"
+    )
     decided_on = models.DateField(null=True, blank=True)
     remanded_in_custody = models.BooleanField(default=False)
     sentence_type = models.CharField(max_length=16, choices=SentenceType.choices, blank=True)

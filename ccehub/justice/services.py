@@ -1,0 +1,194 @@
+"""The criminal stay guard (R-09, J-02, J-03, F-08).
+
+* A positive reasonable-grounds decision on a referral linked to an incident stays every live charge
+  for that incident (``stayed_pending_cg``): the prosecution should not proceed until the CG decision.
+* A negative CG lifts the stay (the charge returns to where it was).
+* A positive CG does **not** lift the stay by itself: the prosecution may continue only on a recorded
+  justification (the *VCL and AN* high bar), or it is discontinued.
+
+The stay and its lifting are side effects of an NRM decision and run inside that decision's
+transaction (called from :func:`ccehub.nrm.services.nrm_decision_store`), audited as the decider.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Final
+
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from ccehub.agencies.models import AgencyKind, Role
+from ccehub.audit.models import Action
+from ccehub.audit.services import audit_record
+from ccehub.children.services import check_can_write
+from ccehub.common.access import Actor
+from ccehub.justice.models import Charge, ChargeStatus
+
+MSG_NOT_STAYED: Final = "This charge is not stayed pending a conclusive-grounds decision"
+MSG_STAY_AWAITS_CG: Final = (
+    "The prosecution cannot continue until the conclusive-grounds decision is made (R-09): the charge is "
+    "stayed after a positive reasonable-grounds decision"
+)
+MSG_JUSTIFICATION_REQUIRED: Final = (
+    "Record why the prosecution should continue despite a positive conclusive-grounds decision (VCL and AN: "
+    "a high bar)"
+)
+MSG_DISCONTINUE_REASON: Final = "Enter the reason for discontinuing the prosecution"
+MSG_PROSECUTION_ROLE: Final = "Only the police can record a prosecution decision on a stayed charge"
+
+#: Charges a stay applies to: live ones (not yet concluded or already stayed).
+STAYABLE: Final[frozenset[str]] = frozenset({ChargeStatus.CHARGED, ChargeStatus.COURT_PROCEEDINGS})
+PROSECUTION_ROLES: Final[frozenset[str]] = frozenset({Role.POLICE_OFFICER, Role.POLICE_SPECIALIST})
+
+STAY_REASON: Final = (
+    "R-09: stayed pending the conclusive-grounds decision after a positive reasonable-grounds decision on "
+    "{on} (NRM referral {referral})"
+)
+
+
+def charges_stay_for_rg(*, actor: Actor, referral: object, on: date) -> list[Charge]:
+    """J-02: stay every live charge for the referral's linked incident. Returns the charges stayed."""
+    incident_id = getattr(referral, "linked_incident_id", None)
+    if incident_id is None:
+        return []
+    stayed = []
+    for charge in Charge.objects.select_for_update().filter(incident_id=incident_id, status__in=STAYABLE):
+        charge.status_before_stay = charge.status
+        charge.status = ChargeStatus.STAYED_PENDING_CG
+        charge.stayed_for_referral = referral  # type: ignore[assignment]
+        charge.stayed_on = on
+        charge.status_reason = STAY_REASON.format(on=on, referral=getattr(referral, "pk", ""))
+        charge.save(
+            update_fields=[
+                "status",
+                "status_before_stay",
+                "stayed_for_referral",
+                "stayed_on",
+                "status_reason",
+                "updated_at",
+            ]
+        )
+        _audit(actor, charge, "stayed pending CG (J-02)", ["charges.status"])
+        stayed.append(charge)
+    return stayed
+
+
+def charges_after_cg(*, actor: Actor, referral: object, outcome: str, on: date) -> list[Charge]:
+    """J-03: a negative CG lifts the stay; a positive one leaves it until a justified decision."""
+    changed = []
+    for charge in Charge.objects.select_for_update().filter(
+        stayed_for_referral=referral, status=ChargeStatus.STAYED_PENDING_CG
+    ):
+        if outcome == "negative":
+            charge.status = charge.status_before_stay or ChargeStatus.CHARGED
+            charge.status_reason = f"Stay lifted: negative conclusive-grounds decision on {on}"
+            detail = "stay lifted after a negative CG (J-03)"
+        else:
+            charge.status_reason = (
+                f"Positive conclusive-grounds decision on {on}: the prosecution continues only on a recorded "
+                "justification (VCL and AN), or is discontinued"
+            )
+            detail = "positive CG: prosecution needs a justification (J-03)"
+        charge.save(update_fields=["status", "status_reason", "updated_at"])
+        _audit(actor, charge, detail, ["charges.status"])
+        changed.append(charge)
+    return changed
+
+
+def _cg_outcome(charge: Charge) -> str | None:
+    referral = charge.stayed_for_referral
+    if referral is None:
+        return None
+    for decision in referral.decisions.all():
+        if decision.stage == "cg":
+            return str(decision.outcome)
+    return None
+
+
+def check_prosecution_decision(actor: Actor, charge: Charge) -> str:
+    """Police (or the system), with a write basis, on a stayed charge whose CG has been made."""
+    if not actor.system:
+        agency = actor.agency
+        if actor.role not in PROSECUTION_ROLES or agency is None or agency.kind != AgencyKind.POLICE_FORCE:
+            raise PermissionDenied(MSG_PROSECUTION_ROLE)
+    basis = check_can_write(actor, charge.child)
+    if charge.status != ChargeStatus.STAYED_PENDING_CG:
+        raise ValidationError({NON_FIELD_ERRORS: [MSG_NOT_STAYED]})
+    if _cg_outcome(charge) is None:
+        raise ValidationError({NON_FIELD_ERRORS: [MSG_STAY_AWAITS_CG]})
+    return basis
+
+
+@transaction.atomic
+def charge_prosecution_continue(
+    *, actor: Actor, charge: Charge, justification: str, on: date | None = None
+) -> Charge:
+    """Continue a prosecution after a positive CG: refused without a recorded justification (F-08)."""
+    charge = (
+        Charge.objects.select_for_update().select_related("child", "stayed_for_referral").get(pk=charge.pk)
+    )
+    basis = check_prosecution_decision(actor, charge)
+    text = (justification or "").strip()
+    if not text:
+        raise ValidationError({"justification": [MSG_JUSTIFICATION_REQUIRED]})
+    charge.status = ChargeStatus.COURT_PROCEEDINGS
+    charge.prosecution_justification = text
+    charge.prosecution_decided_on = on or timezone.localdate()
+    charge.prosecution_decided_by_name = actor.username[:150]
+    charge.status_reason = (
+        "Prosecution continued after a positive conclusive-grounds decision, with a justification"
+    )
+    charge.save(
+        update_fields=[
+            "status",
+            "prosecution_justification",
+            "prosecution_decided_on",
+            "prosecution_decided_by_name",
+            "status_reason",
+            "updated_at",
+        ]
+    )
+    _audit(actor, charge, "prosecution continued with a justification (J-03)", ["charges.status"], basis)
+    return charge
+
+
+@transaction.atomic
+def charge_discontinue(*, actor: Actor, charge: Charge, reason: str, on: date | None = None) -> Charge:
+    """Discontinue a stayed prosecution after the CG (e.g. the child is a victim: R-09)."""
+    charge = (
+        Charge.objects.select_for_update().select_related("child", "stayed_for_referral").get(pk=charge.pk)
+    )
+    basis = check_prosecution_decision(actor, charge)
+    text = (reason or "").strip()
+    if not text:
+        raise ValidationError({"reason": [MSG_DISCONTINUE_REASON]})
+    charge.status = ChargeStatus.DISCONTINUED
+    charge.status_reason = text
+    charge.prosecution_decided_on = on or timezone.localdate()
+    charge.prosecution_decided_by_name = actor.username[:150]
+    charge.save(
+        update_fields=[
+            "status",
+            "status_reason",
+            "prosecution_decided_on",
+            "prosecution_decided_by_name",
+            "updated_at",
+        ]
+    )
+    _audit(actor, charge, "prosecution discontinued", ["charges.status"], basis)
+    return charge
+
+
+def _audit(actor: Actor, charge: Charge, detail: str, fields: list[str], basis: str = "") -> None:
+    audit_record(
+        actor=actor,
+        action=Action.UPDATE,
+        object_type="charge",
+        object_id=charge.pk,
+        child_pid=charge.child.pseudonymous_id,
+        fields=fields,
+        basis=basis,
+        detail=detail,
+    )

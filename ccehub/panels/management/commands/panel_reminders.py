@@ -1,0 +1,60 @@
+"""Reminders for information requests due soon or overdue (R-15). Run daily by an operator.
+
+The app does not send e-mail: the command lists who to chase and records that a reminder went out
+(``--dry-run`` lists without recording). Prints counts of what succeeded and failed.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandParser
+from django.utils import timezone
+
+from ccehub.audit.models import Channel
+from ccehub.common.access import Actor
+from ccehub.panels.selectors import reminders_due
+from ccehub.panels.services import information_request_remind
+
+
+class Command(BaseCommand):
+    help = "List information requests due soon or overdue and record the reminders sent."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--as-of", type=date.fromisoformat, default=None, help="YYYY-MM-DD (default today)"
+        )
+        parser.add_argument(
+            "--lead-days", type=int, default=2, help="Remind this many days before the due date"
+        )
+        parser.add_argument("--dry-run", action="store_true", help="List only; record nothing")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        as_of = options["as_of"] or timezone.localdate()
+        actor = Actor.for_system(
+            name="panel-reminders", channel=Channel.CLI, purpose="Information request reminders"
+        )
+        listed = sent = failed = 0
+        for reminder in reminders_due(as_of=as_of, lead_days=options["lead_days"]):
+            request = reminder.request
+            listed += 1
+            when = (
+                f"{reminder.days} days overdue"
+                if reminder.kind == "overdue"
+                else f"due in {reminder.days} days"
+            )
+            self.stdout.write(
+                f"{request.referral.child.pseudonymous_id}\t{request.get_recipient_role_display()}\t"
+                f"{request.recipient_name} ({request.recipient_agency.name})\t{when}"
+            )
+            if options["dry_run"]:
+                continue
+            try:
+                information_request_remind(actor=actor, request=request, on=as_of)
+                sent += 1
+            except ValidationError as exc:
+                failed += 1
+                self.stderr.write(f"not recorded: {request.pk}: {'; '.join(exc.messages)}")
+        self.stdout.write(f"listed: {listed}; reminders recorded: {sent}; failed: {failed}")

@@ -1,0 +1,683 @@
+"""Reads for the panel: agenda candidates, quorum, papers, QA queue and export, reminders, monitoring.
+
+Every function that returns cases to a person takes the actor and is scoped to the panels the actor
+may read (:func:`ccehub.panels.permissions.reader_panels`); what reveals a child's record goes through
+:func:`ccehub.children.selectors.child_get` (scoped and audited). Functions named for the system
+(``reminders_due``, ``escalations_due``) serve management commands run by an operator.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import hashlib
+import hmac
+import io
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Prefetch, Q, QuerySet
+
+from ccehub.agencies.models import Agency
+from ccehub.audit.models import Action
+from ccehub.audit.services import audit_record
+from ccehub.children.models import Child, Identity, MissingEpisode
+from ccehub.children.selectors import ChildNotFound, ChildRecord, child_get
+from ccehub.common.access import Actor
+from ccehub.incidents.models import TriageDecision
+from ccehub.nrm.models import NRMReferral, Route
+from ccehub.nrm.selectors import referral_clock
+from ccehub.panels.models import (
+    DEFAULT_QUORUM_SECTORS,
+    AgendaItem,
+    Attendance,
+    InformationRequest,
+    JointPlan,
+    MeetingStatus,
+    PanelCase,
+    PanelConfig,
+    PanelDecision,
+    PanelDecisionType,
+    PanelMeeting,
+    PanelMember,
+    PlanActionStatus,
+    QAEventKind,
+    QAStatus,
+    RequestStatus,
+    SafeguardingOrder,
+)
+from ccehub.panels.permissions import check_ho_qa, check_panel_reader, is_ho_qa, reader_panels
+from ccehub.panels.rules import (
+    ORDER_IN_FORCE,
+    PresentMember,
+    Quorum,
+    Urgency,
+    person_keys,
+    quorum_for_case,
+)
+from ccehub.rules.clocks import ClockState
+
+#: What the panel's papers reveal about a child (chronology, vulnerabilities, triage).
+PAPER_SECTIONS: tuple[str, ...] = (
+    "profile",
+    "vulnerabilities",
+    "incidents",
+    "justice",
+    "nrm",
+    "safeguarding",
+    "missing",
+    "placements",
+    "triage",
+)
+
+#: Stages in which a local-panel referral needs the panel (an RG or a CG to make).
+OPEN_STAGES = frozenset({"awaiting_rg", "awaiting_cg"})
+
+
+# --- Configuration ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PanelSettings:
+    require_county_lines_flag: bool
+    quorum_enforced: bool
+    quorum_sectors: tuple[str, ...]
+    policy_profile: str
+
+
+def panel_settings(panel: Agency) -> PanelSettings:
+    config = PanelConfig.objects.filter(panel=panel).first()
+    if config is None:
+        return PanelSettings(True, True, DEFAULT_QUORUM_SECTORS, "")
+    return PanelSettings(
+        config.require_county_lines_flag,
+        config.quorum_enforced,
+        tuple(config.quorum_sectors or DEFAULT_QUORUM_SECTORS),
+        config.policy_profile,
+    )
+
+
+# --- Referral status and urgency ----------------------------------------------------------------
+
+
+def latest_priority(referral: NRMReferral) -> str:
+    """Crisis priority from the latest triage decision on the linked incident (else the child's latest)."""
+    qs = TriageDecision.objects.filter(superseded_by__isnull=True)
+    if referral.linked_incident_id is not None:
+        decision = qs.filter(incident_id=referral.linked_incident_id).order_by("-decided_at").first()
+        if decision is not None:
+            return decision.priority
+    decision = qs.filter(child_id=referral.child_id).order_by("-decided_at").first()
+    return decision.priority if decision is not None else "standard"
+
+
+def returned_decisions(referral: NRMReferral) -> list[PanelDecision]:
+    return [d for d in referral.panel_decisions.all() if d.ho_qa_status == QAStatus.RETURNED]
+
+
+def referral_urgency(referral: NRMReferral, *, on: date) -> tuple[Urgency, ClockState | None]:
+    clock = referral_clock(referral, as_of=max(on, referral.referred_on or on))
+    deadline = clock.decision_deadline if clock is not None else None
+    urgency = Urgency(
+        deadline=deadline,
+        priority=latest_priority(referral),
+        referred_on=referral.referred_on or on,
+        overdue=bool(clock and clock.overdue),
+        returned_by_qa=bool(returned_decisions(referral)),
+    )
+    return urgency, clock
+
+
+def referral_panel_status(referral: NRMReferral, *, on: date) -> str:
+    """Where a local-panel referral stands (DOMAIN §4.2.2), as a code for presenters."""
+    if referral.escalated_on is not None:
+        return "escalated_to_sca"
+    clock = referral_clock(referral, as_of=max(on, referral.referred_on or on))
+    if clock is not None and clock.stage.startswith("concluded"):
+        return clock.stage
+    if returned_decisions(referral):
+        return "returned_by_qa"
+    decisions = [d for d in referral.panel_decisions.all() if d.meeting_id is not None]
+    if decisions and decisions[-1].decision_type == PanelDecisionType.DEFER:
+        return "deferred"
+    upcoming = referral.agenda_items.filter(meeting__status=MeetingStatus.SCHEDULED).exists()
+    if upcoming:
+        return "listed"
+    if clock is not None and clock.stage == "awaiting_cg":
+        return "rg_positive_awaiting_cg"
+    return "info_gathering"
+
+
+def panel_referrals(*, panel: Agency) -> QuerySet[NRMReferral]:
+    """The panel's local-route referrals (caller has checked the actor may read the panel)."""
+    return (
+        NRMReferral.objects.filter(panel=panel, route=Route.LOCAL_PANEL)
+        .select_related("child", "linked_incident")
+        .prefetch_related("decisions", "panel_decisions", "information_requests")
+        .order_by("referred_on", "created_at")
+    )
+
+
+@dataclass
+class Candidate:
+    referral: NRMReferral
+    urgency: Urgency
+    clock: ClockState | None
+    reasons: list[str]
+    outstanding_requests: int
+
+
+def agenda_candidates(*, meeting: PanelMeeting) -> list[Candidate]:
+    """Referrals the panel should hear at ``meeting``, most urgent first (R-16).
+
+    A referral is a candidate when it is the panel's, not escalated, and awaits an RG or a CG, or has
+    a decision returned by Home Office QA; it is not a candidate when already listed at this meeting or
+    at another scheduled meeting on or before this one.
+    """
+    on = meeting.held_on
+    listed = set(
+        AgendaItem.objects.filter(
+            Q(meeting=meeting)
+            | Q(
+                meeting__panel=meeting.panel,
+                meeting__status=MeetingStatus.SCHEDULED,
+                meeting__held_on__lte=on,
+            )
+        ).values_list("referral_id", flat=True)
+    )
+    out: list[Candidate] = []
+    for referral in panel_referrals(panel=meeting.panel).filter(escalated_on__isnull=True):
+        if referral.pk in listed or (referral.referred_on and referral.referred_on > on):
+            continue
+        urgency, clock = referral_urgency(referral, on=on)
+        if not (urgency.returned_by_qa or (clock is not None and clock.stage in OPEN_STAGES)):
+            continue
+        outstanding = sum(1 for r in referral.information_requests.all() if r.status == RequestStatus.OPEN)
+        reasons = urgency.reasons(on)
+        if outstanding:
+            reasons.append(f"{outstanding} information request{'s' if outstanding != 1 else ''} outstanding")
+        out.append(Candidate(referral, urgency, clock, reasons, outstanding))
+    out.sort(key=lambda c: c.urgency.sort_key(on))
+    return out
+
+
+# --- Quorum -------------------------------------------------------------------------------------
+
+
+def _member_present(member: PanelMember) -> PresentMember:
+    return PresentMember(
+        keys=person_keys(user_id=member.user_id, name=member.name), name=member.name, sector=member.sector
+    )
+
+
+def case_chair(meeting: PanelMeeting, item: AgendaItem | None) -> PanelMember | None:
+    if item is not None and item.acting_chair is not None:
+        return item.acting_chair
+    return meeting.chair
+
+
+def case_quorum(*, meeting: PanelMeeting, referral: NRMReferral, item: AgendaItem | None = None) -> Quorum:
+    """The quorum for one case at one meeting (R-21, Q-27, the chair rule)."""
+    config = panel_settings(meeting.panel)
+    present = [
+        PresentMember(
+            keys=person_keys(user_id=a.member.user_id, name=a.member.name), name=a.name, sector=a.sector
+        )
+        for a in Attendance.objects.filter(meeting=meeting, present=True).select_related("member")
+    ]
+    chair = case_chair(meeting, item)
+    return quorum_for_case(
+        present=present,
+        chair=_member_present(chair) if chair is not None else None,
+        lead_social_worker_keys=person_keys(
+            user_id=referral.lead_social_worker_id, name=referral.lead_social_worker_name
+        ),
+        required_sectors=config.quorum_sectors,
+        enforced=config.quorum_enforced,
+    )
+
+
+# --- Papers -------------------------------------------------------------------------------------
+
+
+@dataclass
+class CasePaper:
+    """What the panel reads about one case before a meeting."""
+
+    item: AgendaItem
+    referral: NRMReferral
+    available: bool
+    record: ChildRecord | None = None
+    chronology: list[dict[str, Any]] = field(default_factory=list)
+    vulnerabilities: dict[str, str] = field(default_factory=dict)
+    triage: TriageDecision | None = None
+    requests: list[InformationRequest] = field(default_factory=list)
+    clock: ClockState | None = None
+    quorum: Quorum | None = None
+    previous_decisions: list[PanelDecision] = field(default_factory=list)
+
+
+def meeting_papers(*, actor: Actor, meeting: PanelMeeting) -> list[CasePaper]:
+    """Papers for every case on the agenda, compiled from each child's record as ``actor`` may see it.
+
+    Each child is read through ``child_get`` (scoped, audited); a child the actor has no basis to see
+    gives an unavailable paper rather than an error. The chronology stops at the meeting date.
+    """
+    from ccehub.children.presenters import chronology
+
+    check_panel_reader(actor, meeting.panel)
+    papers = []
+    items = AgendaItem.objects.filter(meeting=meeting).select_related(
+        "referral__child", "referral__linked_incident", "acting_chair"
+    )
+    for item in items:
+        referral = item.referral
+        paper = CasePaper(item=item, referral=referral, available=False)
+        paper.clock = referral_clock(
+            referral, as_of=max(meeting.held_on, referral.referred_on or meeting.held_on)
+        )
+        paper.quorum = case_quorum(meeting=meeting, referral=referral, item=item)
+        paper.requests = list(referral.information_requests.order_by("due_on"))
+        paper.previous_decisions = list(referral.panel_decisions.order_by("decided_on", "created_at"))
+        try:
+            record = child_get(actor=actor, pid=referral.child.pseudonymous_id, sections=PAPER_SECTIONS)
+        except ChildNotFound:
+            papers.append(paper)
+            continue
+        paper.available = True
+        paper.record = record
+        paper.vulnerabilities = record.vulnerabilities
+        paper.chronology = [
+            row
+            for row in chronology(record, pseudonymised=record.pseudonymised)
+            if row["sort"] is None or row["sort"] <= meeting.held_on
+        ]
+        decisions = [d for d in record.related.get("triage_decisions", []) if d.is_current]
+        if referral.linked_incident_id is not None:
+            linked = [d for d in decisions if d.incident_id == referral.linked_incident_id]
+            decisions = linked or decisions
+        paper.triage = decisions[0] if decisions else None
+        papers.append(paper)
+    return papers
+
+
+# --- Information requests -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reminder:
+    request: InformationRequest
+    kind: str  # "due_soon" or "overdue"
+    days: int  # days until due (due_soon) or days overdue
+
+
+def reminders_due(*, as_of: date, lead_days: int = 2, panel: Agency | None = None) -> list[Reminder]:
+    """Open requests due within ``lead_days`` or overdue, not already reminded on ``as_of`` (R-15).
+
+    For the reminders command (an operator): the list carries no child data beyond the referral.
+    """
+    qs = InformationRequest.objects.filter(
+        status=RequestStatus.OPEN, due_on__lte=as_of + timedelta(days=lead_days)
+    )
+    qs = qs.filter(Q(last_reminded_on__isnull=True) | Q(last_reminded_on__lt=as_of))
+    if panel is not None:
+        qs = qs.filter(referral__panel=panel)
+    out = []
+    for request in qs.select_related("referral__child", "referral__panel", "recipient_agency").order_by(
+        "due_on"
+    ):
+        if request.due_on < as_of:
+            out.append(Reminder(request, "overdue", (as_of - request.due_on).days))
+        else:
+            out.append(Reminder(request, "due_soon", (request.due_on - as_of).days))
+    return out
+
+
+def requests_overdue(*, actor: Actor, as_of: date) -> list[InformationRequest]:
+    """Overdue requests on the panels ``actor`` leads or sits on (what the panel lead chases)."""
+    panels = reader_panels(actor)
+    rows = list(
+        InformationRequest.objects.filter(
+            status=RequestStatus.OPEN, due_on__lt=as_of, referral__panel__in=panels
+        )
+        .select_related("referral__child", "recipient_agency")
+        .order_by("due_on")
+    )
+    audit_record(
+        actor=actor,
+        action=Action.VIEW,
+        object_type="information_request_list",
+        fields=["information_requests"],
+        detail=f"{len(rows)} overdue requests as of {as_of}",
+    )
+    return rows
+
+
+#: Which roles in which kind of agency answer a request to each recipient role (no named account).
+RECIPIENT_ROLES: dict[str, tuple[str, frozenset[str]]] = {
+    "social_worker": ("la_childrens_services", frozenset({"social_worker", "exploitation_worker"})),
+    "social_work_manager": ("la_childrens_services", frozenset({"social_worker", "exploitation_worker"})),
+    "gangs_team": ("la_childrens_services", frozenset({"social_worker", "exploitation_worker"})),
+    "yot": ("youth_offending_team", frozenset({"yot_worker"})),
+    "police": ("police_force", frozenset({"police_officer", "police_specialist"})),
+    "health": ("health", frozenset({"health_practitioner"})),
+}
+
+
+def may_answer(actor: Actor, request: InformationRequest) -> bool:
+    """The named recipient; or, when no account is named, someone in the recipient agency whose role
+    fits the request (a request to "police" is answered by a police officer of that force)."""
+    if actor.system:
+        return True
+    user = actor.user
+    if request.recipient_user_id is not None:
+        return getattr(user, "pk", None) == request.recipient_user_id
+    _kind, roles = RECIPIENT_ROLES[request.recipient_role]
+    return actor.agency == request.recipient_agency and actor.role in roles
+
+
+def requests_for_recipient(*, actor: Actor) -> list[InformationRequest]:
+    """Open requests ``actor`` may answer (their in-app inbox)."""
+    if actor.agency is None:
+        return []
+    qs = (
+        InformationRequest.objects.filter(status=RequestStatus.OPEN)
+        .filter(Q(recipient_user_id=getattr(actor.user, "pk", None)) | Q(recipient_agency=actor.agency))
+        .select_related("referral__child", "recipient_agency")
+        .order_by("due_on")
+    )
+    return [r for r in qs if may_answer(actor, r)]
+
+
+# --- Home Office quality assurance (R-20) -------------------------------------------------------
+
+
+def qa_queue(*, actor: Actor, status: str | None = None) -> list[PanelDecision]:
+    """Panel decisions under QA. Home Office QA sees every panel's; a panel's people see their own."""
+    qs = PanelDecision.objects.exclude(ho_qa_status=QAStatus.NOT_APPLICABLE).select_related(
+        "referral__child", "referral__panel", "meeting"
+    )
+    if not is_ho_qa(actor):
+        qs = qs.filter(referral__panel__in=reader_panels(actor))
+    if status:
+        qs = qs.filter(ho_qa_status=status)
+    rows = list(qs.prefetch_related("qa_events").order_by("decided_on", "created_at"))
+    audit_record(
+        actor=actor,
+        action=Action.VIEW,
+        object_type="qa_queue",
+        fields=["panel_decisions"],
+        detail=f"{len(rows)} decisions" + (f" with status {status}" if status else ""),
+    )
+    return rows
+
+
+def qa_reference(child: Child) -> str:
+    """A reference for Home Office QA that joins to nothing else: a keyed HMAC of the child's code.
+
+    The panel can recompute it (same key) to find the child a return is about; Home Office cannot
+    link it to any other export, which carries the pseudonymous id or a force's own code instead.
+    """
+    digest = hmac.new(
+        settings.SECRET_KEY.encode(), f"ho-qa:{child.pseudonymous_id}".encode(), hashlib.sha256
+    ).digest()
+    body = base64.b32encode(digest).decode()[:10]
+    return f"QA-{body[:5]}-{body[5:]}"
+
+
+def _scrubber(child: Child) -> Any:
+    """Replace the child's own names in free text with "[child]" before it leaves for QA."""
+    identity = Identity.objects.filter(child=child).prefetch_related("aliases").first()
+    names: set[str] = set()
+    if identity is not None:
+        for text in [identity.given_name, identity.family_name] + [
+            part for a in identity.aliases.all() for part in (a.given_name, a.family_name)
+        ]:
+            if text and text.strip().casefold() not in ("", "unknown"):
+                names.add(text.strip())
+    if not names:
+        return lambda text: text
+    pattern = re.compile(
+        r"\b(" + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)) + r")\b", re.I
+    )
+    return lambda text: pattern.sub("[child]", text or "")
+
+
+EXPORT_FIELDS: tuple[str, ...] = (
+    "qa_reference",
+    "decision_id",
+    "panel",
+    "decision_type",
+    "decided_on",
+    "referred_on",
+    "days_from_referral",
+    "policy_profile",
+    "rule_version",
+    "sectors_present",
+    "members_present_count",
+    "unanimous",
+    "dissent",
+    "rationale",
+    "evidence_considered",
+    "caveat",
+    "ho_qa_status",
+    "last_return_reason",
+    "panel_response",
+)
+
+
+def qa_export_rows(decisions: Iterable[PanelDecision]) -> list[dict[str, Any]]:
+    """Pseudonymised rows: no names, dates of birth or addresses; the child only by QA reference,
+    panel members only by sector; the child's names scrubbed from the free text."""
+    rows = []
+    for decision in decisions:
+        referral = decision.referral
+        scrub = _scrubber(referral.child)
+        events = list(decision.qa_events.all())
+        returns = [e for e in events if e.kind == QAEventKind.RETURNED]
+        responses = [e for e in events if e.kind == QAEventKind.PANEL_RESPONSE]
+        sectors = sorted({m.get("sector", "") for m in decision.members_present})
+        rows.append(
+            {
+                "qa_reference": qa_reference(referral.child),
+                "decision_id": str(decision.pk),
+                "panel": referral.panel.code if referral.panel else "",
+                "decision_type": decision.decision_type,
+                "decided_on": decision.decided_on.isoformat(),
+                "referred_on": referral.referred_on.isoformat() if referral.referred_on else None,
+                "days_from_referral": (decision.decided_on - referral.referred_on).days
+                if referral.referred_on
+                else None,
+                "policy_profile": decision.policy_profile,
+                "rule_version": decision.rule_version,
+                "sectors_present": sectors,
+                "members_present_count": len(decision.members_present),
+                "unanimous": decision.unanimous,
+                "dissent": scrub(decision.dissent),
+                "rationale": scrub(decision.rationale),
+                "evidence_considered": [scrub(str(e)) for e in decision.evidence_considered],
+                "caveat": decision.caveat,
+                "ho_qa_status": decision.ho_qa_status,
+                "last_return_reason": scrub(returns[-1].note) if returns else "",
+                "panel_response": scrub(responses[-1].note) if responses else "",
+            }
+        )
+    return rows
+
+
+def qa_export(*, actor: Actor, fmt: str = "csv", status: str | None = None) -> str:
+    """The QA queue as CSV or JSON for Home Office quality assurance. Audited as an export."""
+    check_ho_qa(actor)
+    if fmt not in ("csv", "json"):
+        raise ValueError("format must be csv or json")
+    qs = PanelDecision.objects.exclude(ho_qa_status=QAStatus.NOT_APPLICABLE).select_related(
+        "referral__child", "referral__panel"
+    )
+    if status:
+        qs = qs.filter(ho_qa_status=status)
+    rows = qa_export_rows(qs.prefetch_related("qa_events").order_by("decided_on", "created_at"))
+    audit_record(
+        actor=actor,
+        action=Action.EXPORT,
+        object_type="qa_export",
+        fields=list(EXPORT_FIELDS),
+        detail=f"{len(rows)} panel decisions as {fmt} (pseudonymised)",
+    )
+    if fmt == "json":
+        return json.dumps(rows, indent=2)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(EXPORT_FIELDS))
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: ("; ".join(v) if isinstance(v, list) else v) for k, v in row.items()})
+    return out.getvalue()
+
+
+# --- Escalations (R-19: never past day 45) ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EscalationDue:
+    referral: NRMReferral
+    clock: ClockState
+    reason: str
+
+
+def escalations_due(*, as_of: date, panel: Agency | None = None) -> list[EscalationDue]:
+    """Local-panel referrals whose panel deadline has passed with no decision: the RG limit (45 days
+    from referral) or the deferral limit (45 days from a positive RG). For the escalation command."""
+    qs = NRMReferral.objects.filter(route=Route.LOCAL_PANEL, escalated_on__isnull=True).select_related(
+        "child"
+    )
+    if panel is not None:
+        qs = qs.filter(panel=panel)
+    out = []
+    for referral in qs.prefetch_related("decisions"):
+        clock = referral_clock(referral, as_of=as_of)
+        if clock is None or not clock.overdue:
+            continue
+        if "deferral" in clock.overdue:
+            assert clock.deferral_deadline is not None
+            reason = (
+                "Deferral limit (R-19): no conclusive-grounds decision by "
+                f"{clock.deferral_deadline:%-d %B %Y}, the limit after the positive reasonable-grounds one"
+            )
+        else:
+            reason = (
+                f"Panel time limit: no reasonable-grounds decision by {clock.rg_due:%-d %B %Y}, "
+                f"{(clock.rg_due - clock.referral_date).days} days after referral"
+            )
+        out.append(EscalationDue(referral, clock, reason))
+    return out
+
+
+# --- Monitoring (F-13) --------------------------------------------------------------------------
+
+
+@dataclass
+class MonitoredChild:
+    child: Child
+    panel_case: PanelCase
+    stage: str
+    plan: JointPlan | None
+    actions_total: int
+    actions_done: int
+    actions_overdue: int
+    review_overdue: bool
+    missing_since_oversight: int
+    missing_ongoing: bool
+    last_missing: date | None
+    orders_in_force: int
+    breaches: int
+    breaches_unanswered: int
+
+    @property
+    def compliance(self) -> int | None:
+        """Per cent of actions due by now that are done; None when nothing is due yet."""
+        due = self.actions_done + self.actions_overdue
+        return None if due == 0 else round(100 * self.actions_done / due)
+
+
+def monitoring_list(*, actor: Actor, panel: Agency, as_of: date) -> list[MonitoredChild]:
+    """Children under the panel's oversight (open panel cases): plan compliance, missing, breaches."""
+    check_panel_reader(actor, panel)
+    cases = (
+        PanelCase.objects.filter(panel=panel, closed_on__isnull=True)
+        .select_related("child")
+        .prefetch_related(
+            Prefetch(
+                "child__joint_plans", queryset=JointPlan.objects.filter(panel=panel, closed_on__isnull=True)
+            ),
+            "child__joint_plans__actions",
+            Prefetch("child__safeguarding_orders", queryset=SafeguardingOrder.objects.filter(panel=panel)),
+            "child__safeguarding_orders__breaches",
+            "child__nrm_referrals__decisions",
+        )
+        .order_by("shared_on")
+    )
+    out = []
+    for case in cases:
+        child = case.child
+        plans = list(child.joint_plans.all())
+        plan = plans[-1] if plans else None
+        actions = [a for p in plans for a in p.actions.all()]
+        done = sum(
+            1 for a in actions if a.status == PlanActionStatus.DONE and (a.completed_on or as_of) <= as_of
+        )
+        overdue = sum(1 for a in actions if a.status == PlanActionStatus.OPEN and a.due_on < as_of)
+        episodes = list(
+            MissingEpisode.objects.filter(child=child)
+            .filter(
+                Q(started_at__date__gte=case.shared_on) | Q(ended_at__isnull=True, started_at__isnull=False)
+            )
+            .order_by("started_at")
+        )
+        starts = [e.started_at.date() for e in episodes if e.started_at is not None]
+        orders = list(child.safeguarding_orders.all())
+        breaches = [b for o in orders for b in o.breaches.all()]
+        referrals = [r for r in child.nrm_referrals.all() if r.panel_id == panel.pk]
+        stage = referral_panel_status(referrals[-1], on=as_of) if referrals else "monitoring"
+        out.append(
+            MonitoredChild(
+                child=child,
+                panel_case=case,
+                stage=stage,
+                plan=plan,
+                actions_total=len(actions),
+                actions_done=done,
+                actions_overdue=overdue,
+                review_overdue=bool(plan and plan.review_on < as_of),
+                missing_since_oversight=len(episodes),
+                missing_ongoing=any(e.ended_at is None and e.started_at is not None for e in episodes),
+                last_missing=max(starts) if starts else None,
+                orders_in_force=sum(1 for o in orders if o.status in ORDER_IN_FORCE),
+                breaches=len(breaches),
+                breaches_unanswered=sum(1 for b in breaches if not b.court_response),
+            )
+        )
+    audit_record(
+        actor=actor,
+        action=Action.VIEW,
+        object_type="panel_monitoring",
+        fields=["panel_cases", "joint_plans", "missing_episodes", "safeguarding_orders"],
+        detail=f"{len(out)} children under {panel.code} oversight as of {as_of}",
+    )
+    return out
+
+
+def meetings_for(*, actor: Actor, panel: Agency) -> QuerySet[PanelMeeting]:
+    check_panel_reader(actor, panel)
+    return PanelMeeting.objects.filter(panel=panel).order_by("held_on")
+
+
+def next_meeting_after(panel: Agency, day: date) -> PanelMeeting | None:
+    return (
+        PanelMeeting.objects.filter(panel=panel, status=MeetingStatus.SCHEDULED, held_on__gt=day)
+        .order_by("held_on")
+        .first()
+    )

@@ -1,0 +1,1577 @@
+"""Writes for the CCE panel: members, meetings, agenda, information requests, decisions, Home Office
+quality assurance, joint plans and Safeguarding Orders.
+
+Each service authorises and validates first (``check_*``), then changes and audits in one
+transaction. The rules that decide are pure: quorum, urgency and the order machine in
+:mod:`ccehub.panels.rules`; clocks in :mod:`ccehub.rules.clocks`. User-visible refusals are the
+``MSG_*`` constants here, in :mod:`ccehub.panels.rules` and :mod:`ccehub.rules.clocks`.
+
+Two refusals also *escalate* (DOMAIN §4.2.2, Q-07, Q-08): a negative conclusive-grounds decision
+where the profile forbids it to a panel (``report-2022``, R-18), and a deferral past the profile's
+limit (R-19). The service then records the referral to the Home Office SCA, commits it, and raises
+:class:`RefusedAndEscalated` (a :class:`ValidationError` carrying the escalation), so the refusal
+reaches the user and the escalation is on the record.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Final
+
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from ccehub.agencies.models import Agency, AgencyKind, Membership
+from ccehub.audit.models import Action
+from ccehub.audit.services import audit_record
+from ccehub.children.models import Child
+from ccehub.common.access import Actor, access_basis
+from ccehub.nrm.models import NOT_EXPERT_EVIDENCE, DecisionMaker, NRMReferral, Route
+from ccehub.nrm.selectors import referral_clock, referral_concluded, referral_profile
+from ccehub.nrm.services import (
+    MSG_ALREADY_ESCALATED,
+    DecisionCheck,
+    check_decision_facts,
+    nrm_decision_store,
+    referral_escalate,
+    rule_refusal,
+)
+from ccehub.panels.models import (
+    NRM_DECISION_TYPES,
+    AgendaItem,
+    Attendance,
+    ConditionType,
+    CourtResponse,
+    InformationRequest,
+    JointPlan,
+    LegalBasis,
+    MeetingStatus,
+    OrderBreach,
+    OrderCondition,
+    OrderEvent,
+    OrderStatus,
+    PanelCase,
+    PanelConfig,
+    PanelDecision,
+    PanelDecisionType,
+    PanelMeeting,
+    PanelMember,
+    PlanAction,
+    PlanActionStatus,
+    ProtectedAgainst,
+    QAEvent,
+    QAEventKind,
+    QAStatus,
+    RecipientRole,
+    RequestStatus,
+    SafeguardingOrder,
+    Sector,
+)
+from ccehub.panels.permissions import (
+    check_ho_qa,
+    check_panel_chair,
+    check_panel_lead,
+    is_panel_chair,
+    is_panel_lead,
+)
+from ccehub.panels.rules import (
+    MSG_ORDER_TRANSITION,
+    ORDER_IN_FORCE,
+    agenda_warning,
+    monthly_dates,
+    order_transition_allowed,
+    status_after_court_response,
+)
+from ccehub.panels.selectors import (
+    RECIPIENT_ROLES,
+    Candidate,
+    agenda_candidates,
+    case_chair,
+    case_quorum,
+    escalations_due,
+    may_answer,
+    next_meeting_after,
+    referral_urgency,
+)
+from ccehub.rules.clocks import MSG_PANEL_NEGATIVE_CG
+from ccehub.rules.policy import PROFILES, profile_in_force
+
+# --- Messages a user can see (tests assert on them) ---------------------------------------------
+
+MSG_REQUIRED: Final = "Enter {what}"
+MSG_TEXT_TOO_LONG: Final = "{what} must be {limit} characters or fewer"
+MSG_UNKNOWN_CHOICE: Final = "Unknown value {value!r}; use one of: {choices}"
+MSG_MEMBER_OTHER_PANEL: Final = "{name} is not a member of this panel"
+MSG_ONE_MEETING_A_MONTH: Final = (
+    "The panel already meets on {held_on} this month (R-16: monthly). Mark this one extraordinary and say why"
+)
+MSG_EXTRA_REASON: Final = "Say why the panel needs an extraordinary sitting"
+MSG_MEETING_NOT_SCHEDULED: Final = "This meeting is {status}: its agenda and attendance can no longer change"
+MSG_MEETING_IN_FUTURE: Final = "A meeting cannot be recorded as held before its date"
+MSG_CHAIR_NOT_PRESENT: Final = "The chair must be one of the members present"
+MSG_MAY_NOT_CHAIR: Final = "{name} is not one of the panel's chairs"
+MSG_ATTENDANCE_LOCKED: Final = "Decisions have been recorded at this meeting, so its attendance cannot change"
+MSG_NOBODY_PRESENT: Final = "Record at least one member present"
+MSG_NOT_THIS_PANEL: Final = "This referral is not on this panel's local route"
+MSG_ALREADY_LISTED: Final = "This referral is already on the agenda"
+MSG_NOT_LISTABLE: Final = "This referral has nothing for the panel to decide"
+MSG_NOT_ON_AGENDA: Final = "This referral is not on the agenda of this meeting"
+MSG_MEETING_NOT_HELD: Final = "Record who attended the meeting before recording its decisions"
+MSG_NOT_CASE_CHAIR: Final = "Only the person chairing this case at the meeting can record its decision"
+MSG_UNKNOWN_DECISION_TYPE: Final = "Choose a decision: {choices}"
+MSG_RATIONALE_REQUIRED: Final = "Enter the panel's rationale for the decision"
+MSG_EVIDENCE_REQUIRED: Final = "List the evidence the panel considered"
+MSG_DISAGREEMENT_DEFER: Final = (
+    "The panel is not in agreement, so the case must be deferred for more information (R-19)"
+)
+MSG_DEFERRAL_REASON: Final = "Enter why the case is deferred and what information is needed"
+MSG_DEFER_UNTIL_REQUIRED: Final = (
+    "No later meeting is scheduled: enter the date the panel will consider the case again"
+)
+MSG_DEFER_UNTIL_AFTER: Final = "The case must be deferred to a date after this meeting"
+MSG_DEFERRAL_PAST_LIMIT: Final = (
+    "The case cannot be deferred beyond {deadline}, the {profile} limit (R-19: delays never go beyond the "
+    "maximum). The panel has not decided, so the case has been referred to the Home Office Single Competent "
+    "Authority"
+)
+MSG_NEGATIVE_CG_ESCALATED: Final = (
+    MSG_PANEL_NEGATIVE_CG + ". The case has been referred to the Home Office Single Competent Authority with "
+    "the panel's rationale"
+)
+MSG_REFERRAL_CONCLUDED: Final = "This referral has been concluded: there is nothing left to defer"
+MSG_QA_NOT_PENDING: Final = "This decision is not awaiting quality assurance (it is {status})"
+MSG_QA_NOT_RETURNED: Final = "Only a decision returned by the Home Office needs the panel's response"
+MSG_QA_RETURN_REASON: Final = "Enter why the decision is returned to the panel"
+MSG_QA_RESPONSE: Final = "Enter the panel's response to the return"
+MSG_DUE_BEFORE_REQUEST: Final = "The due date cannot be before the request date"
+MSG_RECIPIENT_AGENCY_KIND: Final = "A request to {role} must go to a {kind}"
+MSG_RECIPIENT_NOT_MEMBER: Final = "That person does not work for {agency}"
+MSG_REQUEST_NOT_OPEN: Final = "This request is already {status}"
+MSG_NOT_RECIPIENT: Final = "This request is not addressed to you"
+MSG_NOT_UNDER_PANEL: Final = "This child is not under the panel's oversight (no open panel case)"
+MSG_REVIEW_BEFORE_AGREED: Final = "The review date cannot be before the date the plan was agreed"
+MSG_PLAN_NEEDS_ACTION: Final = "A joint plan needs at least one action with an owner and a due date"
+MSG_ACTION_DUE_BEFORE_PLAN: Final = "An action cannot be due before the plan was agreed"
+MSG_ACTION_NOT_OPEN: Final = "This action is already {status}"
+MSG_ACTION_OWNER_ONLY: Final = "Only the owning agency or the panel lead can close this action"
+MSG_ORDER_NEEDS_CONDITION: Final = "An order needs at least one condition"
+MSG_REFERENCE_NOT_CODE: Final = (
+    "Use the pseudonymous reference of the record about that person (capitals, digits and hyphens, e.g. "
+    "INT-2024-0117), never a name"
+)
+MSG_GRANT_DATES: Final = "Enter the date the order was made and when it starts and expires"
+MSG_ORDER_DATES: Final = "The order cannot expire before it starts"
+MSG_ORDER_NOT_IN_FORCE: Final = "The order was not in force on that date"
+MSG_BREACH_DATES: Final = "A breach cannot be reported before it happened, or in the future"
+MSG_BREACH_ANSWERED: Final = "The court's response to this breach is already recorded"
+MSG_NOT_ACTIVE_YET: Final = "The order cannot be active before its start date"
+MSG_USE_BREACH_SERVICE: Final = "Report a breach with the breach form, which records what happened"
+
+MAX_TEXT: Final = 10_000
+
+
+class RefusedAndEscalated(ValidationError):
+    """The decision asked for is refused, and the referral has gone to the Home Office SCA instead.
+
+    Raised *after* the escalation commits, so callers show the refusal and the escalation stands.
+    """
+
+    def __init__(self, message: str, *, escalation: PanelDecision) -> None:
+        super().__init__({NON_FIELD_ERRORS: [message]})
+        self.escalation = escalation
+        self.text = message
+
+
+def _user_of(actor: Actor) -> Any:
+    return actor.user if getattr(actor.user, "is_authenticated", False) else None
+
+
+def _text(field: str, value: str, *, what: str, required: bool = True, limit: int = MAX_TEXT) -> str:
+    text = (value or "").strip()
+    if required and not text:
+        raise ValidationError({field: [MSG_REQUIRED.format(what=what)]})
+    if len(text) > limit:
+        raise ValidationError({field: [MSG_TEXT_TOO_LONG.format(what=what.capitalize(), limit=limit)]})
+    return text
+
+
+def _choice(field: str, value: str, choices: Any) -> str:
+    if value not in choices.values:
+        raise ValidationError(
+            {field: [MSG_UNKNOWN_CHOICE.format(value=value, choices=", ".join(choices.values))]}
+        )
+    return value
+
+
+def _basis(actor: Actor, child: Child, panel: Agency) -> str:
+    """The recorded basis for acting on this child for this panel (audit rows carry it)."""
+    basis = access_basis(actor, child)
+    return basis or f"panel_lead:{panel.code}"
+
+
+def _check_lead_or_chair(actor: Actor, panel: Agency) -> None:
+    if not (is_panel_lead(actor, panel) or is_panel_chair(actor, panel)):
+        check_panel_lead(actor, panel)
+
+
+# --- Members and configuration ------------------------------------------------------------------
+
+
+@transaction.atomic
+def panel_member_add(
+    *,
+    actor: Actor,
+    panel: Agency,
+    name: str,
+    sector: str,
+    user: Any = None,
+    home_agency: Agency | None = None,
+    seniority: str = "",
+    may_chair: bool = False,
+) -> PanelMember:
+    """Add a standing member with the sector they speak for (E-12)."""
+    check_panel_lead(actor, panel)
+    _choice("sector", sector, Sector)
+    member = PanelMember.objects.create(
+        panel=panel,
+        user=user,
+        name=_text("name", name, what="the member's name", limit=150),
+        sector=sector,
+        home_agency=home_agency,
+        seniority=seniority.strip()[:100],
+        may_chair=may_chair,
+    )
+    audit_record(
+        actor=actor,
+        action=Action.CREATE,
+        object_type="panel_member",
+        object_id=member.pk,
+        fields=["panel_members"],
+        detail=f"{panel.code}: {member.sector}" + (" (may chair)" if may_chair else ""),
+    )
+    return member
+
+
+@transaction.atomic
+def panel_config_set(*, actor: Actor, panel: Agency, **values: Any) -> PanelConfig:
+    """Change the panel's switches (F-05 county-lines routing, Q-27 quorum, policy profile). Chair only."""
+    check_panel_chair(actor, panel)
+    allowed = {"require_county_lines_flag", "quorum_enforced", "quorum_sectors", "policy_profile"}
+    unknown = set(values) - allowed
+    if unknown:
+        raise TypeError(f"unknown settings: {', '.join(sorted(unknown))}")
+    if values.get("policy_profile") and values["policy_profile"] not in PROFILES:
+        raise ValidationError(
+            {
+                "policy_profile": [
+                    MSG_UNKNOWN_CHOICE.format(
+                        value=values["policy_profile"], choices=", ".join(sorted(PROFILES))
+                    )
+                ]
+            }
+        )
+    for sector in values.get("quorum_sectors", []):
+        _choice("quorum_sectors", sector, Sector)
+    config, _ = PanelConfig.objects.get_or_create(panel=panel)
+    for key, value in values.items():
+        setattr(config, key, value)
+    config.save()
+    audit_record(
+        actor=actor,
+        action=Action.UPDATE,
+        object_type="panel_config",
+        object_id=config.pk,
+        fields=sorted(values),
+        detail=f"{panel.code}: " + ", ".join(f"{k}={v}" for k, v in sorted(values.items())),
+    )
+    return config
+
+
+# --- Meetings (R-16) ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def panel_meeting_schedule(
+    *, actor: Actor, panel: Agency, held_on: date, extraordinary: bool = False, reason: str = ""
+) -> PanelMeeting:
+    """Schedule a sitting. One ordinary sitting a month (R-16); an extraordinary one needs a reason."""
+    _check_lead_or_chair(actor, panel)
+    same_month = (
+        PanelMeeting.objects.filter(
+            panel=panel, held_on__year=held_on.year, held_on__month=held_on.month, extraordinary=False
+        )
+        .exclude(status=MeetingStatus.CANCELLED)
+        .first()
+    )
+    text = ""
+    if extraordinary:
+        text = _text("reason", reason, what="why the panel needs an extraordinary sitting")
+    elif same_month is not None:
+        raise ValidationError(
+            {"held_on": [MSG_ONE_MEETING_A_MONTH.format(held_on=f"{same_month.held_on:%-d %B %Y}")]}
+        )
+    meeting = PanelMeeting.objects.create(
+        panel=panel,
+        held_on=held_on,
+        extraordinary=extraordinary,
+        extraordinary_reason=text,
+        scheduled_by_name=actor.username[:150],
+    )
+    audit_record(
+        actor=actor,
+        action=Action.CREATE,
+        object_type="panel_meeting",
+        object_id=meeting.pk,
+        fields=["panel_meetings"],
+        detail=f"{panel.code} on {held_on}" + (" (extraordinary)" if extraordinary else ""),
+    )
+    return meeting
+
+
+@transaction.atomic
+def panel_meetings_schedule_monthly(
+    *, actor: Actor, panel: Agency, first: date, count: int
+) -> list[PanelMeeting]:
+    """Schedule ``count`` monthly sittings on the same weekday of the month as ``first``, skipping
+    months that already have an ordinary sitting. Returns the sittings created."""
+    _check_lead_or_chair(actor, panel)
+    created = []
+    for day in monthly_dates(first, count):
+        exists = (
+            PanelMeeting.objects.filter(
+                panel=panel, held_on__year=day.year, held_on__month=day.month, extraordinary=False
+            )
+            .exclude(status=MeetingStatus.CANCELLED)
+            .exists()
+        )
+        if not exists:
+            created.append(panel_meeting_schedule(actor=actor, panel=panel, held_on=day))
+    return created
+
+
+@transaction.atomic
+def meeting_attendance_record(
+    *,
+    actor: Actor,
+    meeting: PanelMeeting,
+    present: list[PanelMember],
+    chair: PanelMember,
+    absent: list[PanelMember] | None = None,
+    today: date | None = None,
+) -> PanelMeeting:
+    """Record who sat (with each member's sector then) and who chaired; the meeting is then held."""
+    today = today or timezone.localdate()
+    meeting = PanelMeeting.objects.select_for_update().get(pk=meeting.pk)
+    _check_lead_or_chair(actor, meeting.panel)
+    if meeting.status == MeetingStatus.CANCELLED:
+        raise ValidationError({NON_FIELD_ERRORS: [MSG_MEETING_NOT_SCHEDULED.format(status="cancelled")]})
+    if meeting.held_on > today:
+        raise ValidationError({"held_on": [MSG_MEETING_IN_FUTURE]})
+    if PanelDecision.objects.filter(meeting=meeting).exists():
+        raise ValidationError({NON_FIELD_ERRORS: [MSG_ATTENDANCE_LOCKED]})
+    if not present:
+        raise ValidationError({"present": [MSG_NOBODY_PRESENT]})
+    for member in list(present) + list(absent or []) + [chair]:
+        if member.panel_id != meeting.panel_id or not member.active:
+            raise ValidationError({"present": [MSG_MEMBER_OTHER_PANEL.format(name=member.name)]})
+    if chair.pk not in {m.pk for m in present}:
+        raise ValidationError({"chair": [MSG_CHAIR_NOT_PRESENT]})
+    if not chair.may_chair:
+        raise ValidationError({"chair": [MSG_MAY_NOT_CHAIR.format(name=chair.name)]})
+    Attendance.objects.filter(meeting=meeting).delete()
+    for member in present:
+        Attendance.objects.create(
+            meeting=meeting, member=member, name=member.name, sector=member.sector, present=True
+        )
+    for member in absent or []:
+        if member.pk not in {m.pk for m in present}:
+            Attendance.objects.create(
+                meeting=meeting, member=member, name=member.name, sector=member.sector, present=False
+            )
+    meeting.status = MeetingStatus.HELD
+    meeting.chair = chair
+    meeting.save(update_fields=["status", "chair", "updated_at"])
+    sectors = sorted({m.sector for m in present})
+    audit_record(
+        actor=actor,
+        action=Action.UPDATE,
+        object_type="panel_meeting",
+        object_id=meeting.pk,
+        fields=["attendance", "chair"],
+        detail=f"held: {len(present)} present ({', '.join(sectors)}); chair {chair.name}",
+    )
+    return meeting
+
+
+@transaction.atomic
+def meeting_cancel(*, actor: Actor, meeting: PanelMeeting, reason: str) -> PanelMeeting:
+    _check_lead_or_chair(actor, meeting.panel)
+    if meeting.status != MeetingStatus.SCHEDULED:
+        raise ValidationError(
+            {
+                NON_FIELD_ERRORS: [
+                    MSG_MEETING_NOT_SCHEDULED.format(status=meeting.get_status_display().lower())
+                ]
+            }
+        )
+    text = _text("reason", reason, what="why the meeting is cancelled")
+    meeting.status = MeetingStatus.CANCELLED
+    meeting.minutes = f"Cancelled: {text}"
+    meeting.save(update_fields=["status", "minutes", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=Action.UPDATE,
+        object_type="panel_meeting",
+        object_id=meeting.pk,
+        fields=["status"],
+        detail=f"cancelled: {text}"[:500],
+    )
+    return meeting
+
+
+# --- Agenda (R-16: about five cases, most urgent first) -----------------------------------------
+
+
+@dataclass
+class AgendaResult:
+    items: list[AgendaItem]
+    warning: str | None
+    waiting: list[Candidate]
+
+
+def _urgency_json(candidate: Candidate, on: date) -> dict[str, Any]:
+    u = candidate.urgency
+    return {
+        "deadline": u.deadline.isoformat() if u.deadline else None,
+        "priority": u.priority,
+        "overdue": u.overdue,
+        "returned_by_qa": u.returned_by_qa,
+        "reasons": candidate.reasons,
+        "outstanding_requests": candidate.outstanding_requests,
+    }
+
+
+def _renumber(meeting: PanelMeeting) -> list[AgendaItem]:
+    items = list(AgendaItem.objects.filter(meeting=meeting).select_related("referral__child"))
+    on = meeting.held_on
+    keyed = []
+    for item in items:
+        urgency, _clock = referral_urgency(item.referral, on=on)
+        keyed.append((urgency.sort_key(on), item.created_at, item))
+    keyed.sort(key=lambda t: (t[0], t[1]))
+    # Two passes so the positions never collide mid-update.
+    for index, (_k, _c, item) in enumerate(keyed, start=1):
+        item.position = index
+        item.save(update_fields=["position", "updated_at"])
+    return [item for _k, _c, item in keyed]
+
+
+def _cases_per_meeting(meeting: PanelMeeting) -> int:
+    return profile_in_force(meeting.held_on).panel_cases_per_meeting
+
+
+@transaction.atomic
+def agenda_build(*, actor: Actor, meeting: PanelMeeting, limit: int | None = None) -> AgendaResult:
+    """Fill the agenda with the most urgent cases, up to about five (the profile's figure, R-16).
+
+    Cases already listed stay; the rest wait for the next sitting and are returned in ``waiting``
+    so the lead can see what did not fit (and add a case with :func:`agenda_item_add`).
+    """
+    meeting = PanelMeeting.objects.select_for_update().get(pk=meeting.pk)
+    _check_lead_or_chair(actor, meeting.panel)
+    if meeting.status != MeetingStatus.SCHEDULED:
+        raise ValidationError(
+            {
+                NON_FIELD_ERRORS: [
+                    MSG_MEETING_NOT_SCHEDULED.format(status=meeting.get_status_display().lower())
+                ]
+            }
+        )
+    cap = limit if limit is not None else _cases_per_meeting(meeting)
+    current = AgendaItem.objects.filter(meeting=meeting).count()
+    candidates = agenda_candidates(meeting=meeting)
+    room = max(cap - current, 0)
+    chosen, waiting = candidates[:room], candidates[room:]
+    for candidate in chosen:
+        AgendaItem.objects.create(
+            meeting=meeting,
+            referral=candidate.referral,
+            position=1000 + current,
+            urgency=_urgency_json(candidate, meeting.held_on),
+        )
+        current += 1
+    items = _renumber(meeting)
+    audit_record(
+        actor=actor,
+        action=Action.UPDATE,
+        object_type="panel_agenda",
+        object_id=meeting.pk,
+        fields=["agenda"],
+        detail=f"{len(chosen)} listed, {len(items)} on the agenda, {len(waiting)} waiting",
+    )
+    return AgendaResult(
+        items=items, warning=agenda_warning(len(items), _cases_per_meeting(meeting)), waiting=waiting
+    )
+
+
+@transaction.atomic
+def agenda_item_add(*, actor: Actor, meeting: PanelMeeting, referral: NRMReferral) -> AgendaResult:
+    """List one more case (beyond the usual number if need be: a soft warning, not a refusal)."""
+    meeting = PanelMeeting.objects.select_for_update().get(pk=meeting.pk)
+    _check_lead_or_chair(actor, meeting.panel)
+    if meeting.status != MeetingStatus.SCHEDULED:
+        raise ValidationError(
+            {
+                NON_FIELD_ERRORS: [
+                    MSG_MEETING_NOT_SCHEDULED.format(status=meeting.get_status_display().lower())
+                ]
+            }
+        )
+    if referral.panel_id != meeting.panel_id or referral.route != Route.LOCAL_PANEL:
+        raise ValidationError({"referral": [MSG_NOT_THIS_PANEL]})
+    if referral.escalated_on is not None:
+        raise ValidationError({"referral": [MSG_ALREADY_ESCALATED]})
+    if AgendaItem.objects.filter(meeting=meeting, referral=referral).exists():
+        raise ValidationError({"referral": [MSG_ALREADY_LISTED]})
+    candidate = next((c for c in agenda_candidates(meeting=meeting) if c.referral.pk == referral.pk), None)
+    if candidate is None:
+        raise ValidationError({"referral": [MSG_NOT_LISTABLE]})
+    AgendaItem.objects.create(
+        meeting=meeting, referral=referral, position=1000, urgency=_urgency_json(candidate, meeting.held_on)
+    )
+    items = _renumber(meeting)
+    audit_record(
+        actor=actor,
+        action=Action.UPDATE,
+        object_type="panel_agenda",
+        object_id=meeting.pk,
+        child_pid=referral.child.pseudonymous_id,
+        fields=["agenda"],
+        basis=_basis(actor, referral.child, meeting.panel),
+        detail=f"listed referral {referral.pk}",
+    )
+    return AgendaResult(
+        items=items, warning=agenda_warning(len(items), _cases_per_meeting(meeting)), waiting=[]
+    )
+
+
+@transaction.atomic
+def agenda_item_acting_chair_set(*, actor: Actor, item: AgendaItem, member: PanelMember) -> AgendaItem:
+    """Another member chairs this case (e.g. the meeting's chair is the child's lead social worker)."""
+    meeting = item.meeting
+    _check_lead_or_chair(actor, meeting.panel)
+    if member.panel_id != meeting.panel_id:
+        raise ValidationError({"member": [MSG_MEMBER_OTHER_PANEL.format(name=member.name)]})
+    if not member.may_chair:
+        raise ValidationError({"member": [MSG_MAY_NOT_CHAIR.format(name=member.name)]})
+    if (
+        meeting.status == MeetingStatus.HELD
+        and not Attendance.objects.filter(meeting=meeting, member=member, present=True).exists()
+    ):
+        raise ValidationError({"member": [MSG_CHAIR_NOT_PRESENT]})
+    item.acting_chair = member
+    item.save(update_fields=["acting_chair", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=Action.UPDATE,
+        object_type="panel_agenda_item",
+        object_id=item.pk,
+        child_pid=item.referral.child.pseudonymous_id,
+        fields=["acting_chair"],
+        basis=_basis(actor, item.referral.child, meeting.panel),
+    )
+    return item
+
+
+# --- Information requests (R-15) ----------------------------------------------------------------
+
+
+@transaction.atomic
+def information_request_create(
+    *,
+    actor: Actor,
+    referral: NRMReferral,
+    recipient_role: str,
+    recipient_agency: Agency,
+    recipient_name: str,
+    question: str,
+    due_on: date,
+    recipient_user: Any = None,
+    today: date | None = None,
+) -> InformationRequest:
+    """Ask a named professional for information about a referred child, by a due date (R-15)."""
+    today = today or timezone.localdate()
+    if referral.panel is None or referral.route != Route.LOCAL_PANEL:
+        raise ValidationError({NON_FIELD_ERRORS: [MSG_NOT_THIS_PANEL]})
+    check_panel_lead(actor, referral.panel)
+    _choice("recipient_role", recipient_role, RecipientRole)
+    kind, _roles = RECIPIENT_ROLES[recipient_role]
+    if recipient_agency.kind != kind:
+        raise ValidationError(
+            {
+                "recipient_agency": [
+                    MSG_RECIPIENT_AGENCY_KIND.format(
+                        role=RecipientRole(recipient_role).label.lower(), kind=AgencyKind(kind).label.lower()
+                    )
+                ]
+            }
+        )
+    if (
+        recipient_user is not None
+        and not Membership.objects.filter(user=recipient_user, agency=recipient_agency, active=True).exists()
+    ):
+        raise ValidationError(
+            {"recipient_user": [MSG_RECIPIENT_NOT_MEMBER.format(agency=recipient_agency.name)]}
+        )
+    if due_on < today:
+        raise ValidationError({"due_on": [MSG_DUE_BEFORE_REQUEST]})
+    name = _text("recipient_name", recipient_name, what="the name of the person asked", limit=150)
+    request = InformationRequest.objects.create(
+        referral=referral,
+        recipient_role=recipient_role,
+        recipient_agency=recipient_agency,
+        recipient_user=recipient_user,
+        recipient_name=name,
+        question=_text("question", question, what="the question"),
+        requested_on=today,
+        due_on=due_on,
+        requested_by_name=actor.username[:150],
+    )
+    audit_record(
+        actor=actor,
+        action=Action.CREATE,
+        object_type="information_request",
+        object_id=request.pk,
+        child_pid=referral.child.pseudonymous_id,
+        fields=["information_requests"],
+        basis=_basis(actor, referral.child, referral.panel),
+        detail=f"to {recipient_role} at {recipient_agency.code}, due {due_on}",
+    )
+    return request
+
+
+def _lock_request(request: InformationRequest) -> InformationRequest:
+    return (
+        InformationRequest.objects.select_for_update()
+        .select_related("referral__child", "referral__panel")
+        .get(pk=request.pk)
+    )
+
+
+@transaction.atomic
+def information_request_respond(
+    *, actor: Actor, request: InformationRequest, response: str, today: date | None = None
+) -> InformationRequest:
+    """Answer a request in the app: the person asked (or their team), or the panel lead recording a
+    reply received another way (marked as such)."""
+    today = today or timezone.localdate()
+    request = _lock_request(request)
+    panel = request.referral.panel
+    assert panel is not None
+    on_behalf = False
+    if not may_answer(actor, request):
+        if not is_panel_lead(actor, panel):
+            raise PermissionDenied(MSG_NOT_RECIPIENT)
+        on_behalf = True
+    if request.status != RequestStatus.OPEN:
+        raise ValidationError(
+            {NON_FIELD_ERRORS: [MSG_REQUEST_NOT_OPEN.format(status=request.get_status_display().lower())]}
+        )
+    request.response = _text("response", response, what="the information")
+    request.status = RequestStatus.RESPONDED
+    request.responded_on = today
+    request.responded_by_name = actor.username[:150]
+    request.response_recorded_on_behalf = on_behalf
+    request.save()
+    audit_record(
+        actor=actor,
+        action=Action.UPDATE,
+        object_type="information_request",
+        object_id=request.pk,
+        child_pid=request.referral.child.pseudonymous_id,
+        fields=["information_requests.response"],
+        basis=access_basis(actor, request.referral.child) or f"information_request:{request.pk}",
+        detail="responded" + (" (recorded by the panel lead)" if on_behalf else ""),
+    )
+    return request
+
+
+@transaction.atomic
+def information_request_withdraw(
+    *, actor: Actor, request: InformationRequest, reason: str
+) -> InformationRequest:
+    request = _lock_request(request)
+    assert request.referral.panel is not None
+    check_panel_lead(actor, request.referral.panel)
+    if request.status != RequestStatus.OPEN:
+        raise ValidationError(
+            {NON_FIELD_ERRORS: [MSG_REQUEST_NOT_OPEN.format(status=request.get_status_display().lower())]}
+        )
+    request.status = RequestStatus.WITHDRAWN
+    request.response = ""
+    request.save(update_fields=["status", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=Action.UPDATE,
+        object_type="information_request",
+        object_id=request.pk,
+        child_pid=request.referral.child.pseudonymous_id,
+        fields=["information_requests.status"],
+        detail=f"withdrawn: {_text('reason', reason, what='why the request is withdrawn')}"[:500],
+    )
+    return request
+
+
+@transaction.atomic
+def information_request_remind(*, actor: Actor, request: InformationRequest, on: date) -> InformationRequest:
+    """Record that a reminder went out (the reminders command calls this; sending is outside the app)."""
+    request = _lock_request(request)
+    if request.status != RequestStatus.OPEN:
+        raise ValidationError(
+            {NON_FIELD_ERRORS: [MSG_REQUEST_NOT_OPEN.format(status=request.get_status_display().lower())]}
+        )
+    request.last_reminded_on = on
+    request.reminder_count += 1
+    request.save(update_fields=["last_reminded_on", "reminder_count", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=Action.UPDATE,
+        object_type="information_request",
+        object_id=request.pk,
+        child_pid=request.referral.child.pseudonymous_id,
+        fields=["information_requests.reminder"],
+        detail=f"reminder {request.reminder_count} on {on}",
+    )
+    return request
+
+
+# --- Decisions (RG and CG by profile; deferral; escalation) -------------------------------------
+
+
+@dataclass
+class DecisionPlan:
+    """Everything a checked decision needs to be stored (or escalated)."""
+
+    meeting: PanelMeeting
+    referral: NRMReferral
+    item: AgendaItem
+    decision_type: str
+    basis: str
+    rationale: str
+    evidence: list[str]
+    dissent: str
+    quorum_note: str
+    members_present: list[dict[str, str]]
+    chair_name: str
+    check: DecisionCheck | None = None
+    deadline: date | None = None
+    deferral_reason: str = ""
+    defer_until: date | None = None
+    escalate_message: str | None = None
+
+
+def _evidence(items: list[str] | tuple[str, ...] | str) -> list[str]:
+    if isinstance(items, str):
+        items = items.splitlines()
+    return [str(i).strip()[:500] for i in items if str(i).strip()]
+
+
+def check_panel_decision(
+    *,
+    actor: Actor,
+    meeting: PanelMeeting,
+    referral: NRMReferral,
+    decision_type: str,
+    rationale: str,
+    evidence_considered: list[str] | tuple[str, ...] | str,
+    dissent: str = "",
+    deferral_reason: str = "",
+    defer_until: date | None = None,
+) -> DecisionPlan:
+    """Authorise and validate a panel decision. Raises on a plain refusal; returns a plan whose
+    ``escalate_message`` is set when the refusal must also send the case to the SCA."""
+    check_panel_chair(actor, meeting.panel)
+    allowed = [t for t in PanelDecisionType.values if t != PanelDecisionType.REFERRED_TO_SCA]
+    if decision_type not in allowed:
+        raise ValidationError(
+            {"decision_type": [MSG_UNKNOWN_DECISION_TYPE.format(choices=", ".join(allowed))]}
+        )
+    if meeting.status != MeetingStatus.HELD:
+        raise ValidationError({NON_FIELD_ERRORS: [MSG_MEETING_NOT_HELD]})
+    if referral.panel_id != meeting.panel_id or referral.route != Route.LOCAL_PANEL:
+        raise ValidationError({NON_FIELD_ERRORS: [MSG_NOT_THIS_PANEL]})
+    if referral.escalated_on is not None:
+        raise ValidationError({NON_FIELD_ERRORS: [MSG_ALREADY_ESCALATED]})
+    item = (
+        AgendaItem.objects.filter(meeting=meeting, referral=referral).select_related("acting_chair").first()
+    )
+    if item is None:
+        raise ValidationError({NON_FIELD_ERRORS: [MSG_NOT_ON_AGENDA]})
+    chair = case_chair(meeting, item)
+    user = _user_of(actor)
+    if (
+        chair is not None
+        and chair.user_id is not None
+        and not actor.system
+        and getattr(user, "pk", None) != chair.user_id
+    ):
+        raise PermissionDenied(MSG_NOT_CASE_CHAIR)
+    quorum = case_quorum(meeting=meeting, referral=referral, item=item)
+    if not quorum.may_decide:
+        raise ValidationError({NON_FIELD_ERRORS: list(quorum.problems)})
+    text = _text("rationale", rationale, what="the panel's rationale for the decision")
+    evidence = _evidence(evidence_considered)
+    if not evidence:
+        raise ValidationError({"evidence_considered": [MSG_EVIDENCE_REQUIRED]})
+    dissent_text = _text("dissent", dissent, what="the dissent", required=False)
+    if dissent_text and decision_type != PanelDecisionType.DEFER:
+        raise ValidationError({"dissent": [MSG_DISAGREEMENT_DEFER]})
+    present = list(Attendance.objects.filter(meeting=meeting, present=True).order_by("sector", "name"))
+    plan = DecisionPlan(
+        meeting=meeting,
+        referral=referral,
+        item=item,
+        decision_type=decision_type,
+        basis=_basis(actor, referral.child, meeting.panel),
+        rationale=text,
+        evidence=evidence,
+        dissent=dissent_text,
+        quorum_note=(
+            "Quorate: " + ", ".join(sorted({a.sector for a in present}))
+            if quorum.quorate
+            else "Quorum enforcement switched off for this panel (Q-27): " + "; ".join(quorum.problems)
+        ),
+        members_present=[{"name": a.name, "sector": a.sector} for a in present],
+        chair_name=chair.name if chair is not None else "",
+    )
+    on = meeting.held_on
+    clock = referral_clock(referral, as_of=max(on, referral.referred_on or on))
+    plan.deadline = clock.decision_deadline if clock is not None else None
+    if decision_type in NRM_DECISION_TYPES:
+        stage, outcome = NRM_DECISION_TYPES[decision_type]
+        plan.check = check_decision_facts(referral=referral, stage=stage, outcome=outcome, decided_on=on)
+        error = plan.check.rule_error
+        if error is not None:
+            if error.message == MSG_PANEL_NEGATIVE_CG:
+                plan.escalate_message = MSG_NEGATIVE_CG_ESCALATED
+            else:
+                raise rule_refusal(error)
+        return plan
+    # Deferral (R-19)
+    plan.deferral_reason = _text(
+        "deferral_reason", deferral_reason, what="why the case is deferred and what information is needed"
+    )
+    if clock is None or clock.stage.startswith("concluded"):
+        raise ValidationError({NON_FIELD_ERRORS: [MSG_REFERRAL_CONCLUDED]})
+    if defer_until is None:
+        following = next_meeting_after(meeting.panel, on)
+        if following is None:
+            raise ValidationError({"defer_until": [MSG_DEFER_UNTIL_REQUIRED]})
+        defer_until = following.held_on
+    if defer_until <= on:
+        raise ValidationError({"defer_until": [MSG_DEFER_UNTIL_AFTER]})
+    plan.defer_until = defer_until
+    if plan.deadline is not None and defer_until > plan.deadline:
+        profile = referral_profile(referral)
+        plan.escalate_message = MSG_DEFERRAL_PAST_LIMIT.format(
+            deadline=f"{plan.deadline:%-d %B %Y}", profile=f"{profile.panel_deferral_limit_days}-day"
+        )
+    return plan
+
+
+def _decision_store(*, actor: Actor, plan: DecisionPlan) -> PanelDecision:
+    referral = plan.referral
+    profile = plan.check.profile if plan.check is not None else referral_profile(referral)
+    nrm = plan.decision_type in NRM_DECISION_TYPES
+    decision = PanelDecision.objects.create(
+        meeting=plan.meeting,
+        referral=referral,
+        decision_type=plan.decision_type,
+        decided_on=plan.meeting.held_on,
+        rationale=plan.rationale,
+        evidence_considered=plan.evidence,
+        members_present=plan.members_present,
+        chaired_by_name=plan.chair_name,
+        unanimous=not plan.dissent,
+        dissent=plan.dissent,
+        quorum_note=plan.quorum_note,
+        deferral_reason=plan.deferral_reason,
+        defer_until=plan.defer_until,
+        deadline=plan.deadline,
+        policy_profile=profile.code,
+        rule_version=profile.rule_version,
+        caveat=NOT_EXPERT_EVIDENCE,
+        ho_qa_status=QAStatus.PENDING if nrm else QAStatus.NOT_APPLICABLE,
+        recorded_by=_user_of(actor),
+        recorded_by_name=actor.username[:150],
+    )
+    audit_record(
+        actor=actor,
+        action=Action.CREATE,
+        object_type="panel_decision",
+        object_id=decision.pk,
+        child_pid=referral.child.pseudonymous_id,
+        fields=["panel_decisions"],
+        basis=plan.basis,
+        detail=(
+            f"{plan.decision_type} at {plan.meeting.panel.code} on {plan.meeting.held_on}; "
+            f"policy {profile.code} {profile.rule_version}"
+            + (f"; deferred to {plan.defer_until}" if plan.defer_until else "")
+            + ("; dissent recorded" if plan.dissent else "")
+        ),
+    )
+    if nrm:
+        assert plan.check is not None
+        stage, outcome = NRM_DECISION_TYPES[plan.decision_type]
+        decision.nrm_decision = nrm_decision_store(
+            actor=actor,
+            referral=referral,
+            check=plan.check,
+            stage=stage,
+            outcome=outcome,
+            decided_on=plan.meeting.held_on,
+            maker=DecisionMaker.LOCAL_PANEL,
+            maker_agency=plan.meeting.panel,
+            rationale=plan.rationale,
+            basis=plan.basis,
+        )
+        decision.save(update_fields=["nrm_decision", "updated_at"])
+        QAEvent.objects.create(
+            decision=decision,
+            kind=QAEventKind.SUBMITTED,
+            by_name=actor.username[:150],
+            by_agency=plan.meeting.panel,
+            at=timezone.now(),
+        )
+    return decision
+
+
+def _escalation_store(
+    *,
+    actor: Actor,
+    referral: NRMReferral,
+    on: date,
+    reason: str,
+    basis: str,
+    meeting: PanelMeeting | None = None,
+    plan: DecisionPlan | None = None,
+) -> PanelDecision:
+    """Record the referral to the SCA as a panel decision (with the panel's view when there is one)."""
+    profile = referral_profile(referral)
+    rationale = reason
+    if plan is not None:
+        rationale = f"{reason}\n\nThe panel's view: {plan.rationale}"
+    decision = PanelDecision.objects.create(
+        meeting=meeting,
+        referral=referral,
+        decision_type=PanelDecisionType.REFERRED_TO_SCA,
+        decided_on=on,
+        rationale=rationale,
+        evidence_considered=plan.evidence if plan is not None else [],
+        members_present=plan.members_present if plan is not None else [],
+        chaired_by_name=plan.chair_name if plan is not None else "",
+        unanimous=not (plan and plan.dissent),
+        dissent=plan.dissent if plan is not None else "",
+        quorum_note=plan.quorum_note if plan is not None else "",
+        deadline=plan.deadline if plan is not None else None,
+        policy_profile=profile.code,
+        rule_version=profile.rule_version,
+        caveat=NOT_EXPERT_EVIDENCE,
+        recorded_by=_user_of(actor),
+        recorded_by_name=actor.username[:150],
+    )
+    referral_escalate(actor=actor, referral=referral, on=on, reason=reason, basis=basis)
+    audit_record(
+        actor=actor,
+        action=Action.CREATE,
+        object_type="panel_decision",
+        object_id=decision.pk,
+        child_pid=referral.child.pseudonymous_id,
+        fields=["panel_decisions"],
+        basis=basis,
+        detail=f"referred_to_sca on {on}: {reason}"[:500],
+    )
+    return decision
+
+
+def panel_decision_record(
+    *,
+    actor: Actor,
+    meeting: PanelMeeting,
+    referral: NRMReferral,
+    decision_type: str,
+    rationale: str,
+    evidence_considered: list[str] | tuple[str, ...] | str,
+    dissent: str = "",
+    deferral_reason: str = "",
+    defer_until: date | None = None,
+) -> PanelDecision:
+    """Record the panel's decision on one case at a held meeting (chair only).
+
+    Enforced here, whatever the form does: the chair for the case records it; the case is on the
+    agenda; the quorum holds (R-21, Q-27, chair not the lead social worker); a rationale and the
+    evidence considered are given (F-07); disagreement means deferral (R-19); RG and CG follow the
+    referral's profile (a negative CG is refused under ``report-2022`` and escalated, R-18); a
+    deferral never runs past the profile's limit (refused and escalated, R-19). An RG or CG decision
+    goes to Home Office QA (R-20) and triggers the stay guard (J-02, J-03).
+
+    Raises:
+        PermissionDenied: not the chair.
+        ValidationError: a plain refusal (nothing is recorded).
+        RefusedAndEscalated: the decision is refused and the referral has gone to the SCA.
+    """
+    with transaction.atomic():
+        meeting = PanelMeeting.objects.select_related("panel", "chair").get(pk=meeting.pk)
+        referral = (
+            NRMReferral.objects.select_for_update().select_related("child", "panel").get(pk=referral.pk)
+        )
+        plan = check_panel_decision(
+            actor=actor,
+            meeting=meeting,
+            referral=referral,
+            decision_type=decision_type,
+            rationale=rationale,
+            evidence_considered=evidence_considered,
+            dissent=dissent,
+            deferral_reason=deferral_reason,
+            defer_until=defer_until,
+        )
+        if plan.escalate_message is None:
+            return _decision_store(actor=actor, plan=plan)
+        escalation = _escalation_store(
+            actor=actor,
+            referral=referral,
+            on=meeting.held_on,
+            reason=plan.escalate_message,
+            basis=plan.basis,
+            meeting=meeting,
+            plan=plan,
+        )
+    raise RefusedAndEscalated(plan.escalate_message, escalation=escalation)
+
+
+@transaction.atomic
+def referral_refer_to_sca(
+    *,
+    actor: Actor,
+    referral: NRMReferral,
+    reason: str,
+    on: date | None = None,
+    meeting: PanelMeeting | None = None,
+) -> PanelDecision:
+    """Send a case to the Home Office SCA on purpose (e.g. a contested CG, Q-08). Lead or chair."""
+    referral = NRMReferral.objects.select_for_update().select_related("child", "panel").get(pk=referral.pk)
+    if referral.panel is None or referral.route != Route.LOCAL_PANEL:
+        raise ValidationError({NON_FIELD_ERRORS: [MSG_NOT_THIS_PANEL]})
+    _check_lead_or_chair(actor, referral.panel)
+    if meeting is not None and meeting.panel_id != referral.panel_id:
+        raise ValidationError({NON_FIELD_ERRORS: [MSG_NOT_THIS_PANEL]})
+    text = _text("reason", reason, what="why the case is going to the Home Office")
+    return _escalation_store(
+        actor=actor,
+        referral=referral,
+        on=on or (meeting.held_on if meeting else timezone.localdate()),
+        reason=text,
+        basis=_basis(actor, referral.child, referral.panel),
+        meeting=meeting,
+    )
+
+
+def referrals_escalate_overdue(
+    *, actor: Actor, as_of: date, dry_run: bool = False
+) -> list[tuple[NRMReferral, str]]:
+    """Escalate every local-panel referral past its panel limit (R-19 "escalates on day 45").
+
+    Run daily by an operator (``manage.py panel_escalations``). Each escalation commits on its own,
+    so one failure does not hold back the rest. Returns (referral, reason) for each one escalated.
+    """
+    done = []
+    for due in escalations_due(as_of=as_of):
+        panel = due.referral.panel
+        if panel is None:  # pragma: no cover - local referrals always have a panel
+            continue
+        if not actor.system:
+            _check_lead_or_chair(actor, panel)
+        if not dry_run:
+            with transaction.atomic():
+                referral = (
+                    NRMReferral.objects.select_for_update().select_related("child").get(pk=due.referral.pk)
+                )
+                if referral.escalated_on is not None or referral_concluded(referral):
+                    continue
+                _escalation_store(
+                    actor=actor, referral=referral, on=as_of, reason=due.reason, basis=f"panel:{panel.code}"
+                )
+        done.append((due.referral, due.reason))
+    return done
+
+
+# --- Home Office quality assurance (R-20) -------------------------------------------------------
+
+
+def _lock_decision(decision: PanelDecision) -> PanelDecision:
+    return (
+        PanelDecision.objects.select_for_update()
+        .select_related("referral__child", "referral__panel")
+        .get(pk=decision.pk)
+    )
+
+
+def _qa_event(*, actor: Actor, decision: PanelDecision, kind: str, note: str, status: str) -> PanelDecision:
+    panel = decision.referral.panel
+    assert panel is not None
+    by_home_office = kind in (QAEventKind.CONFIRMED, QAEventKind.RETURNED)
+    basis = "home_office_qa" if by_home_office else _basis(actor, decision.referral.child, panel)
+    decision.ho_qa_status = status
+    decision.save(update_fields=["ho_qa_status", "updated_at"])
+    QAEvent.objects.create(
+        decision=decision,
+        kind=kind,
+        note=note,
+        by_name=actor.username[:150],
+        by_agency=actor.agency,
+        at=timezone.now(),
+    )
+    audit_record(
+        actor=actor,
+        action=Action.UPDATE,
+        object_type="panel_decision_qa",
+        object_id=decision.pk,
+        child_pid=decision.referral.child.pseudonymous_id,
+        fields=["panel_decisions.ho_qa_status"],
+        basis=basis,
+        detail=f"{kind}: status {status}",
+    )
+    return decision
+
+
+@transaction.atomic
+def qa_confirm(*, actor: Actor, decision: PanelDecision, note: str = "") -> PanelDecision:
+    """Home Office QA confirms a panel decision."""
+    check_ho_qa(actor)
+    decision = _lock_decision(decision)
+    if decision.ho_qa_status != QAStatus.PENDING:
+        raise ValidationError(
+            {
+                NON_FIELD_ERRORS: [
+                    MSG_QA_NOT_PENDING.format(status=decision.get_ho_qa_status_display().lower())
+                ]
+            }
+        )
+    return _qa_event(
+        actor=actor,
+        decision=decision,
+        kind=QAEventKind.CONFIRMED,
+        note=(note or "").strip(),
+        status=QAStatus.CONFIRMED,
+    )
+
+
+@transaction.atomic
+def qa_return(*, actor: Actor, decision: PanelDecision, reason: str) -> PanelDecision:
+    """Home Office QA returns a decision to the panel; the case goes back on the panel's agenda."""
+    check_ho_qa(actor)
+    decision = _lock_decision(decision)
+    if decision.ho_qa_status != QAStatus.PENDING:
+        raise ValidationError(
+            {
+                NON_FIELD_ERRORS: [
+                    MSG_QA_NOT_PENDING.format(status=decision.get_ho_qa_status_display().lower())
+                ]
+            }
+        )
+    text = _text("reason", reason, what="why the decision is returned to the panel")
+    return _qa_event(
+        actor=actor, decision=decision, kind=QAEventKind.RETURNED, note=text, status=QAStatus.RETURNED
+    )
+
+
+@transaction.atomic
+def qa_respond(*, actor: Actor, decision: PanelDecision, response: str) -> PanelDecision:
+    """The panel's response to a return (chair or lead); the decision goes back to QA as pending."""
+    decision = _lock_decision(decision)
+    panel = decision.referral.panel
+    assert panel is not None
+    _check_lead_or_chair(actor, panel)
+    if decision.ho_qa_status != QAStatus.RETURNED:
+        raise ValidationError({NON_FIELD_ERRORS: [MSG_QA_NOT_RETURNED]})
+    text = _text("response", response, what="the panel's response to the return")
+    return _qa_event(
+        actor=actor, decision=decision, kind=QAEventKind.PANEL_RESPONSE, note=text, status=QAStatus.PENDING
+    )
+
+
+# --- Joint plan (E-15, F-06) ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    description: str
+    owner_agency: Agency
+    due_on: date
+    owner_name: str = ""
+
+
+def _check_under_panel(child: Child, panel: Agency) -> PanelCase:
+    case = PanelCase.objects.filter(panel=panel, child=child, closed_on__isnull=True).first()
+    if case is None:
+        raise ValidationError({NON_FIELD_ERRORS: [MSG_NOT_UNDER_PANEL]})
+    return case
+
+
+@transaction.atomic
+def joint_plan_create(
+    *,
+    actor: Actor,
+    panel: Agency,
+    child: Child,
+    agreed_on: date,
+    review_on: date,
+    summary: str,
+    actions: list[ActionSpec],
+    referral: NRMReferral | None = None,
+    decision: PanelDecision | None = None,
+) -> JointPlan:
+    """Agree a joint plan: actions with owners and due dates, and a review date (W-5 phase 2).
+
+    Also recorded as a "CCE joint plan" on the child's safeguarding record, so it shows in the
+    chronology next to the CIN and CP plans.
+    """
+    from ccehub.safeguarding.models import ChildPlan, PlanType
+
+    _check_lead_or_chair(actor, panel)
+    _check_under_panel(child, panel)
+    text = _text("summary", summary, what="what the plan is for")
+    if review_on < agreed_on:
+        raise ValidationError({"review_on": [MSG_REVIEW_BEFORE_AGREED]})
+    if not actions:
+        raise ValidationError({"actions": [MSG_PLAN_NEEDS_ACTION]})
+    for spec in actions:
+        _text("actions", spec.description, what="what each action is")
+        if spec.due_on < agreed_on:
+            raise ValidationError({"actions": [MSG_ACTION_DUE_BEFORE_PLAN]})
+    child_plan = ChildPlan.objects.create(
+        child=child,
+        plan_type=PlanType.CCE_JOINT_PLAN,
+        reason=text[:200],
+        lead_agency=child.home_local_authority,
+        started_on=agreed_on,
+        source_note=f"Joint plan agreed by {panel.name}",
+    )
+    plan = JointPlan.objects.create(
+        panel=panel,
+        child=child,
+        referral=referral,
+        decision=decision,
+        child_plan=child_plan,
+        agreed_on=agreed_on,
+        review_on=review_on,
+        summary=text,
+    )
+    for spec in actions:
+        PlanAction.objects.create(
+            plan=plan,
+            description=spec.description.strip(),
+            owner_agency=spec.owner_agency,
+            owner_name=spec.owner_name.strip()[:150],
+            due_on=spec.due_on,
+        )
+    audit_record(
+        actor=actor,
+        action=Action.CREATE,
+        object_type="joint_plan",
+        object_id=plan.pk,
+        child_pid=child.pseudonymous_id,
+        fields=["joint_plans", "plans"],
+        basis=_basis(actor, child, panel),
+        detail=f"{len(actions)} actions; review {review_on}",
+    )
+    return plan
+
+
+@transaction.atomic
+def plan_action_complete(*, actor: Actor, action: PlanAction, on: date, note: str = "") -> PlanAction:
+    action = (
+        PlanAction.objects.select_for_update().select_related("plan__child", "plan__panel").get(pk=action.pk)
+    )
+    if action.status != PlanActionStatus.OPEN:
+        raise ValidationError(
+            {NON_FIELD_ERRORS: [MSG_ACTION_NOT_OPEN.format(status=action.get_status_display().lower())]}
+        )
+    plan = action.plan
+    if not (
+        actor.system
+        or actor.agency == action.owner_agency
+        or is_panel_lead(actor, plan.panel)
+        or is_panel_chair(actor, plan.panel)
+    ):
+        raise PermissionDenied(MSG_ACTION_OWNER_ONLY)
+    action.status = PlanActionStatus.DONE
+    action.completed_on = on
+    action.note = (note or "").strip()
+    action.save(update_fields=["status", "completed_on", "note", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=Action.UPDATE,
+        object_type="plan_action",
+        object_id=action.pk,
+        child_pid=plan.child.pseudonymous_id,
+        fields=["joint_plans.actions"],
+        basis=_basis(actor, plan.child, plan.panel),
+        detail=f"done on {on}",
+    )
+    return action
+
+
+# --- Safeguarding Orders (E-19, E-20, F-12, §4.5) ------------------------------------------------
+
+#: A pseudonymous reference: capitals, digits and hyphens, with at least one digit (no names).
+_REFERENCE = re.compile(r"^(?=.*\d)[A-Z0-9][A-Z0-9-]{3,39}$")
+
+
+@dataclass(frozen=True)
+class ProtectedSpec:
+    reference: str
+    held_by: Agency
+    relationship: str = ""
+
+
+def check_reference(reference: str) -> str:
+    text = (reference or "").strip().upper()
+    if not _REFERENCE.match(text):
+        raise ValidationError({"protected_against": [MSG_REFERENCE_NOT_CODE]})
+    return text
+
+
+@transaction.atomic
+def safeguarding_order_draft(
+    *,
+    actor: Actor,
+    panel: Agency,
+    child: Child,
+    legal_basis: str,
+    legal_basis_detail: str,
+    conditions: list[tuple[str, str]],
+    protected_against: list[ProtectedSpec],
+    court: str = "",
+    referral: NRMReferral | None = None,
+) -> SafeguardingOrder:
+    """Draft a Safeguarding Order for the panel to apply for (E-19). Exploiters are named only by the
+    pseudonymous reference of the record that holds them, never by name (DOMAIN §6.3)."""
+    _check_lead_or_chair(actor, panel)
+    _check_under_panel(child, panel)
+    _choice("legal_basis", legal_basis, LegalBasis)
+    detail = _text("legal_basis_detail", legal_basis_detail, what="the legal basis", limit=300)
+    if not conditions:
+        raise ValidationError({"conditions": [MSG_ORDER_NEEDS_CONDITION]})
+    cleaned = []
+    for kind, text in conditions:
+        _choice("conditions", kind, ConditionType)
+        cleaned.append((kind, _text("conditions", text, what="each condition's detail")))
+    refs = [(check_reference(p.reference), p) for p in protected_against]
+    order = SafeguardingOrder.objects.create(
+        panel=panel,
+        child=child,
+        referral=referral,
+        legal_basis=legal_basis,
+        legal_basis_detail=detail,
+        court=court.strip()[:200],
+    )
+    for kind, text in cleaned:
+        OrderCondition.objects.create(order=order, condition_type=kind, detail=text)
+    for reference, spec in refs:
+        ProtectedAgainst.objects.get_or_create(
+            order=order,
+            reference=reference,
+            held_by=spec.held_by,
+            defaults={"relationship": spec.relationship[:100]},
+        )
+    audit_record(
+        actor=actor,
+        action=Action.CREATE,
+        object_type="safeguarding_order",
+        object_id=order.pk,
+        child_pid=child.pseudonymous_id,
+        fields=["safeguarding_orders"],
+        basis=_basis(actor, child, panel),
+        detail=f"draft: {legal_basis}; {len(cleaned)} conditions; {len(refs)} protected-against references",
+    )
+    return order
+
+
+def _order_event(*, actor: Actor, order: SafeguardingOrder, to_status: str, on: date, note: str) -> None:
+    OrderEvent.objects.create(
+        order=order,
+        from_status=order.status,
+        to_status=to_status,
+        on=on,
+        note=note,
+        by_name=actor.username[:150],
+    )
+    previous = order.status
+    order.status = to_status
+    audit_record(
+        actor=actor,
+        action=Action.UPDATE,
+        object_type="safeguarding_order",
+        object_id=order.pk,
+        child_pid=order.child.pseudonymous_id,
+        fields=["safeguarding_orders.status"],
+        basis=_basis(actor, order.child, order.panel),
+        detail=f"{previous} -> {to_status} on {on}",
+    )
+
+
+@transaction.atomic
+def safeguarding_order_transition(
+    *,
+    actor: Actor,
+    order: SafeguardingOrder,
+    to_status: str,
+    on: date,
+    note: str = "",
+    made_on: date | None = None,
+    starts_on: date | None = None,
+    expires_on: date | None = None,
+) -> SafeguardingOrder:
+    """Move an order through DOMAIN §4.5: draft → applied → granted | refused; granted → active;
+    active → varied | discharged | expired. Breaches go through :func:`order_breach_record`."""
+    order = SafeguardingOrder.objects.select_for_update().select_related("child", "panel").get(pk=order.pk)
+    _check_lead_or_chair(actor, order.panel)
+    _choice("to_status", to_status, OrderStatus)
+    if to_status == OrderStatus.BREACH_REPORTED:
+        raise ValidationError({"to_status": [MSG_USE_BREACH_SERVICE]})
+    if not order_transition_allowed(order.status, to_status):
+        raise ValidationError(
+            {
+                "to_status": [
+                    MSG_ORDER_TRANSITION.format(
+                        from_label=OrderStatus(order.status).label.lower(),
+                        to_label=OrderStatus(to_status).label.lower(),
+                    )
+                ]
+            }
+        )
+    if to_status == OrderStatus.APPLIED:
+        order.applied_on = on
+    elif to_status == OrderStatus.GRANTED:
+        if made_on is None or starts_on is None or expires_on is None:
+            raise ValidationError({"made_on": [MSG_GRANT_DATES]})
+        if expires_on < starts_on:
+            raise ValidationError({"expires_on": [MSG_ORDER_DATES]})
+        order.made_on, order.starts_on, order.expires_on = made_on, starts_on, expires_on
+    elif to_status == OrderStatus.ACTIVE:
+        if order.starts_on is not None and on < order.starts_on:
+            raise ValidationError({"on": [MSG_NOT_ACTIVE_YET]})
+    elif to_status == OrderStatus.VARIED:
+        if expires_on is not None:
+            order.expires_on = expires_on
+    elif to_status in (OrderStatus.DISCHARGED, OrderStatus.EXPIRED):
+        order.ended_on = on
+    _order_event(actor=actor, order=order, to_status=to_status, on=on, note=(note or "").strip())
+    order.save()
+    return order
+
+
+@transaction.atomic
+def order_breach_record(
+    *,
+    actor: Actor,
+    order: SafeguardingOrder,
+    occurred_on: date,
+    reported_on: date,
+    nature: str,
+    today: date | None = None,
+) -> OrderBreach:
+    """Record a breach (E-20); the order awaits the court's response (§4.5 BREACH_REPORTED)."""
+    today = today or timezone.localdate()
+    order = SafeguardingOrder.objects.select_for_update().select_related("child", "panel").get(pk=order.pk)
+    basis = access_basis(actor, order.child)
+    if basis is None and not (is_panel_lead(actor, order.panel) or is_panel_chair(actor, order.panel)):
+        raise PermissionDenied(MSG_ACTION_OWNER_ONLY)
+    if reported_on < occurred_on or reported_on > today:
+        raise ValidationError({"reported_on": [MSG_BREACH_DATES]})
+    in_force = (
+        order.status in ORDER_IN_FORCE
+        and (order.starts_on is None or occurred_on >= order.starts_on)
+        and (order.expires_on is None or occurred_on <= order.expires_on)
+    )
+    if not in_force:
+        raise ValidationError({"occurred_on": [MSG_ORDER_NOT_IN_FORCE]})
+    breach = OrderBreach.objects.create(
+        order=order,
+        occurred_on=occurred_on,
+        reported_on=reported_on,
+        reported_by_name=actor.username[:150],
+        reported_by_agency=actor.agency,
+        nature=_text("nature", nature, what="what happened"),
+    )
+    if order.status != OrderStatus.BREACH_REPORTED:
+        _order_event(
+            actor=actor,
+            order=order,
+            to_status=OrderStatus.BREACH_REPORTED,
+            on=reported_on,
+            note=f"Breach on {occurred_on}",
+        )
+        order.save(update_fields=["status", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=Action.CREATE,
+        object_type="order_breach",
+        object_id=breach.pk,
+        child_pid=order.child.pseudonymous_id,
+        fields=["safeguarding_orders.breaches"],
+        basis=basis or _basis(actor, order.child, order.panel),
+    )
+    return breach
+
+
+@transaction.atomic
+def order_breach_response_record(
+    *, actor: Actor, breach: OrderBreach, court_response: str, response_on: date, detail: str = ""
+) -> OrderBreach:
+    """Record the court's response to a breach; the order returns to active, or varied (§4.5)."""
+    breach = (
+        OrderBreach.objects.select_for_update()
+        .select_related("order__child", "order__panel")
+        .get(pk=breach.pk)
+    )
+    order = (
+        SafeguardingOrder.objects.select_for_update().select_related("child", "panel").get(pk=breach.order_id)
+    )
+    _check_lead_or_chair(actor, order.panel)
+    _choice("court_response", court_response, CourtResponse)
+    if breach.court_response:
+        raise ValidationError({NON_FIELD_ERRORS: [MSG_BREACH_ANSWERED]})
+    if response_on < breach.reported_on:
+        raise ValidationError({"response_on": [MSG_BREACH_DATES]})
+    breach.court_response = court_response
+    breach.response_on = response_on
+    breach.response_detail = (detail or "").strip()
+    breach.save(update_fields=["court_response", "response_on", "response_detail", "updated_at"])
+    unanswered = order.breaches.filter(court_response="").exclude(pk=breach.pk).exists()
+    if order.status == OrderStatus.BREACH_REPORTED and not unanswered:
+        target = status_after_court_response(court_response)
+        _order_event(
+            actor=actor,
+            order=order,
+            to_status=target,
+            on=response_on,
+            note=f"Court response: {court_response}",
+        )
+        order.save(update_fields=["status", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=Action.UPDATE,
+        object_type="order_breach",
+        object_id=breach.pk,
+        child_pid=order.child.pseudonymous_id,
+        fields=["safeguarding_orders.breaches.court_response"],
+        basis=_basis(actor, order.child, order.panel),
+        detail=court_response,
+    )
+    return breach
