@@ -33,6 +33,7 @@ from ccehub.linkage.settings import (
     INT_NULL,
     STR_NULL,
     BlockingRule,
+    Guard,
     ModelSpec,
     PairData,
     evaluate_comparison,
@@ -366,7 +367,7 @@ class LookupEngine:
             weight, prob, _ = self.scorer.score(self._pair_data(encoded, rows))
             keep = prob >= threshold
             if guards and keep.any():
-                keep &= ~self._unsupported(encoded, rows, keep)
+                keep &= ~self._unsupported(encoded, rows, keep, weight)
             rows, weight, prob = rows[keep], weight[keep], prob[keep]
             if len(rows):
                 candidates = self._persons(rows, weight, prob, limit)
@@ -374,9 +375,20 @@ class LookupEngine:
         return LookupResult(tuple(candidates), query_ms=elapsed, candidates_scored=scored)
 
     def _unsupported(
-        self, encoded: EncodedQuery, rows: IntArray, keep: npt.NDArray[np.bool_]
+        self,
+        encoded: EncodedQuery,
+        rows: IntArray,
+        keep: npt.NDArray[np.bool_],
+        weight: FloatArray,
     ) -> npt.NDArray[np.bool_]:
-        """Kept rows lacking a guarded field whose person's other records contradict the query on it."""
+        """Kept rows that lack a guarded field and cannot vouch for the query child on it.
+
+        A row lacking the field is dropped when (1) the other records of its own person hold the
+        field and all contradict the query, or (2) it is *claimed* by another person: some other
+        person's record matches the row at least as strongly as the query does, and that person's
+        records hold the field and all contradict the query. Case (2) is a twin's record without a
+        given name, sitting alone, that fits the indexed co-twin as well as it fits the query.
+        """
         out = np.zeros(len(rows), dtype=bool)
         persons = self.person_codes[rows]
         for guard in self.spec.guards:
@@ -384,19 +396,41 @@ class LookupEngine:
             null = INT_NULL if guard.column in INT_COLUMNS else STR_NULL
             if encoded.codes[guard.column] == null:
                 continue
-            suspects = keep & ~out & (values[rows] == null)
-            if not suspects.any():
-                continue
-            conflict = len(guard.comparison.levels) - 1
-            for p in np.unique(persons[suspects]).tolist():
-                members = self._person_order[self._person_bounds[p] : self._person_bounds[p + 1]]
-                holding = members[values[members] != null]
-                if len(holding) == 0:
+            suspects = np.flatnonzero(keep & ~out & (values[rows] == null))
+            for i in suspects.tolist():
+                p = int(persons[i])
+                if self._contradicts(encoded, guard, p, values, null):
+                    out[i] = True
                     continue
-                levels = evaluate_comparison(guard.comparison, self._pair_data(encoded, holding))
-                if (levels == conflict).all():
-                    out |= suspects & (persons == p)
+                for other in self._claimants(int(rows[i]), float(weight[i])):
+                    if other != p and self._contradicts(encoded, guard, other, values, null):
+                        out[i] = True
+                        break
         return out
+
+    def _contradicts(
+        self, encoded: EncodedQuery, guard: Guard, person: int, values: IntArray, null: int
+    ) -> bool:
+        """The person's records hold the guarded field and all fall in its last level against the query."""
+        members = self._person_order[self._person_bounds[person] : self._person_bounds[person + 1]]
+        holding = members[values[members] != null]
+        if len(holding) == 0:
+            return False
+        levels = evaluate_comparison(guard.comparison, self._pair_data(encoded, holding))
+        return bool((levels == len(guard.comparison.levels) - 1).all())
+
+    def _claimants(self, row: int, query_weight: float) -> list[int]:
+        """Persons (other than the row's) with a record matching ``row`` at least as well as the query."""
+        codes = {c: int(arr[row]) for c, arr in self.columns.items()}
+        others = self.blocking.candidates(codes)
+        others = others[self.person_codes[others] != self.person_codes[row]]
+        if len(others) == 0:
+            return []
+        left = {c: np.full(len(others), v, dtype=np.int64) for c, v in codes.items()}
+        right = {c: arr[others] for c, arr in self.columns.items()}
+        weights, _, _ = self.scorer.score(PairData(left, right, self.vocabulary.strings))
+        claimants: list[int] = np.unique(self.person_codes[others[weights >= query_weight]]).tolist()
+        return claimants
 
     def _persons(
         self, rows: IntArray, weight: FloatArray, prob: FloatArray, limit: int | None

@@ -97,3 +97,30 @@ def test_lookup_is_fast(world: World) -> None:
         world.index.lookup(q)
     per_query_ms = (time.perf_counter() - started) * 1000 / len(queries)
     assert per_query_ms < 20
+
+
+def test_guards_stop_a_twin_being_found_through_a_nameless_record(world: World) -> None:
+    """A record with no given name that fits a family's indexed twin as well as the query cannot make
+    the other (unindexed) twin 'known'; the indexed twin is still found by name."""
+    import pandas as pd
+
+    from ccehub.linkage.lookup import LookupEngine
+    from ccehub.linkage.standardise import standardise_frame
+
+    family = {"family_name": "Quixleyworth", "date_of_birth": "2010-04-17", "postcode": "B12 9QX", "sex": "M"}
+    extra = pd.DataFrame(
+        [
+            {**family, "agency": "LA-TEST", "record_id": "1", "given_name": "Jordan"},
+            {**family, "agency": "WMP", "record_id": "2", "given_name": "Jordan"},
+            {**family, "agency": "NHS-TEST", "record_id": "3", "given_name": ""},
+        ]
+    )
+    std = standardise_frame(extra)
+    std["person_id"] = ["P-JORDAN", "P-JORDAN", "P-NAMELESS"]
+    records = pd.concat([world.index.records, std], ignore_index=True)
+    engine = LookupEngine(records, world.index.model.weights(), world.index.spec)
+    twin = {**family, "given_name": "Tyler"}
+    unguarded = engine.lookup(twin, guards=False)
+    assert [c.person_id for c in unguarded.candidates] == ["P-NAMELESS"]
+    assert engine.lookup(twin).candidates == ()
+    assert engine.lookup({**family, "given_name": "Jordan"}).candidates[0].person_id == "P-JORDAN"

@@ -1,0 +1,125 @@
+"""Run every linkage benchmark and write ``bench/results/*.json`` and ``bench/results/summary.md``.
+
+.venv/bin/python bench/run.py --quick          # smoke test: small sizes, about a minute
+.venv/bin/python bench/run.py                  # FEBRL4 + 10k, 100k and 1M records
+.venv/bin/python bench/run.py --sizes 10000,100000
+.venv/bin/python bench/run.py --summary-only   # rebuild summary.md from existing JSON
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import febrl, lookup_scale  # noqa: E402
+from bench._common import RESULTS  # noqa: E402
+
+
+def _pct(x: float | None) -> str:
+    return "–" if x is None else f"{100 * x:.2f}%"
+
+
+def _ms(x: float | None) -> str:
+    return "–" if x is None else (f"{x:.2f}" if x < 100 else f"{x:,.0f}")
+
+
+def febrl_table(data: dict[str, Any]) -> list[str]:
+    lines = [
+        "### FEBRL4 (5,000 + 5,000 records, 5,000 true pairs)",
+        "",
+        "| variant | ours P | ours R | ours F1 | fast path = Splink | ECM P | ECM R | ECM F1 | F1 ours/ECM |",
+        "|---|---:|---:|---:|:---:|---:|---:|---:|---:|",
+    ]
+    for name, v in data["variants"].items():
+        o, e = v["ours_splink_predict"], v["ecm"]
+        lines.append(
+            f"| {name.replace('_', ' ')} | {o['precision']:.4f} | {o['recall']:.4f} | {o['f1']:.4f} | "
+            f"{'yes' if v['fast_path_equals_splink'] else 'NO'} | {e['precision']:.4f} | {e['recall']:.4f} | "
+            f"{e['f1']:.4f} | {v['f1_ratio_ours_to_ecm']} |"
+        )
+    return lines
+
+
+def scale_table(data: dict[str, Any]) -> list[str]:
+    lines = [
+        f"### Look-up at scale ({data['known_queries']:,} known-child look-ups, {data['absent_children']:,} "
+        f"absent children, {data['splink_queries']} queries through Splink's paths; "
+        f"{data['environment']['cpus']} cores)",
+        "",
+        "| records | build s | build peak MiB | index RAM MiB | fast p50 ms | fast p95 ms "
+        "| predict_between p50 / p95 ms | ratio p50 / p95 | compare_records p50 / p95 ms | ratio p50 / p95 "
+        "| same pairs & probabilities | top-1 known | false matches (twin / sibling / unrelated) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|---:|---:|",
+    ]
+    for r in data["sizes"]:
+        q, b = r["query"], r["build"]
+        acc = q["accuracy"]
+        by_kind = acc["false_match_rate_by_kind"]
+        agree = q["agreement_with_splink"]
+        pb, cr = q["splink_predict_between_ms"], q["splink_compare_records_ms"]
+        pbr, crr = q["splink_predict_between_ratio"], q["splink_compare_records_ratio"]
+        lines.append(
+            f"| {r['prepare']['records']:,} | {b['seconds']:,.0f} | {b['peak_rss_mb']:,.0f} | "
+            f"{q['index_rss_mb']:,.0f} | {_ms(q['fast_path_ms']['p50'])} | {_ms(q['fast_path_ms']['p95'])} | "
+            f"{_ms(pb['p50'])} / {_ms(pb['p95'])} | {pbr.get('p50')}× / {pbr.get('p95')}× | "
+            f"{_ms(cr['p50'])} / {_ms(cr['p95'])} | {crr.get('p50')}× / {crr.get('p95')}× | "
+            f"{agree['same_pairs']}/{agree['queries']} (Δp ≤ {agree['max_abs_probability_diff']:.0e}) | "
+            f"{acc['top1_accuracy']:.4f} | {_pct(acc['false_match_rate'])} "
+            f"({_pct(by_kind.get('twin'))} / {_pct(by_kind.get('sibling'))} / {_pct(by_kind.get('unrelated'))}) |"
+        )
+    return lines
+
+
+def write_summary() -> Path:
+    parts = [
+        "# Linkage benchmark results",
+        "",
+        "Written by `bench/run.py` from the JSON files beside it. See `bench/README.md`.",
+        "",
+    ]
+    for name, table in (
+        ("febrl.json", febrl_table),
+        ("lookup_scale.json", scale_table),
+        ("lookup_scale_quick.json", scale_table),
+    ):
+        path = RESULTS / name
+        if path.exists():
+            data = json.loads(path.read_text())
+            if name == "lookup_scale_quick.json":
+                parts += ["_Quick (smoke-test) sizes:_", ""]
+            parts += [*table(data), ""]
+            env = data["environment"]
+            parts += [
+                f"_{name}: Python {env['python']}, splink {env['packages']['splink']}, duckdb "
+                f"{env['packages']['duckdb']}, {env['cpus']} cores, {env['platform']}._",
+                "",
+            ]
+    out = RESULTS / "summary.md"
+    out.write_text("\n".join(parts), encoding="utf-8")
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes (smoke test)")
+    parser.add_argument("--sizes", help="comma-separated index sizes in records")
+    parser.add_argument("--skip-febrl", action="store_true")
+    parser.add_argument("--summary-only", action="store_true")
+    args = parser.parse_args()
+    if not args.summary_only:
+        if not args.skip_febrl:
+            febrl.main([])
+        scale_args = ["--quick"] if args.quick else []
+        if args.sizes:
+            scale_args += ["--sizes", args.sizes]
+        lookup_scale.main(scale_args)
+    print(f"wrote {write_summary()}")
+
+
+if __name__ == "__main__":
+    main()
