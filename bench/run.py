@@ -16,8 +16,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import febrl, lookup_scale  # noqa: E402
-from bench._common import RESULTS  # noqa: E402
+from bench import febrl, lookup_scale
+from bench._common import RESULTS
 
 
 def _pct(x: float | None) -> str:
@@ -69,8 +69,8 @@ def scale_table(data: dict[str, Any]) -> list[str]:
             f"{_ms(pb['p50'])} / {_ms(pb['p95'])} | {pbr.get('p50')}× / {pbr.get('p95')}× | "
             f"{_ms(cr['p50'])} / {_ms(cr['p95'])} | {crr.get('p50')}× / {crr.get('p95')}× | "
             f"{agree['same_pairs']}/{agree['queries']} (Δp ≤ {agree['max_abs_probability_diff']:.0e}) | "
-            f"{acc['top1_accuracy']:.4f} | {_pct(acc['false_match_rate'])} "
-            f"({_pct(by_kind.get('twin'))} / {_pct(by_kind.get('sibling'))} / {_pct(by_kind.get('unrelated'))}) |"
+            f"{acc['top1_accuracy']:.4f} | {_pct(acc['false_match_rate'])} ({_pct(by_kind.get('twin'))} / "
+            f"{_pct(by_kind.get('sibling'))} / {_pct(by_kind.get('unrelated'))}) |"
         )
     return lines
 
