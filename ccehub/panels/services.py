@@ -710,8 +710,8 @@ def information_request_withdraw(
         raise ValidationError(
             {NON_FIELD_ERRORS: [MSG_REQUEST_NOT_OPEN.format(status=request.get_status_display().lower())]}
         )
+    text = _text("reason", reason, what="why the request is withdrawn")
     request.status = RequestStatus.WITHDRAWN
-    request.response = ""
     request.save(update_fields=["status", "updated_at"])
     audit_record(
         actor=actor,
@@ -720,7 +720,7 @@ def information_request_withdraw(
         object_id=request.pk,
         child_pid=request.referral.child.pseudonymous_id,
         fields=["information_requests.status"],
-        detail=f"withdrawn: {_text('reason', reason, what='why the request is withdrawn')}"[:500],
+        detail=f"withdrawn: {text}"[:500],
     )
     return request
 
