@@ -630,17 +630,17 @@ def monitoring_list(*, actor: Actor, panel: Agency, as_of: date) -> list[Monitor
             1 for a in actions if a.status == PlanActionStatus.DONE and (a.completed_on or as_of) <= as_of
         )
         overdue = sum(1 for a in actions if a.status == PlanActionStatus.OPEN and a.due_on < as_of)
+        referrals = [r for r in child.nrm_referrals.all() if r.panel_id == panel.pk]
+        # Oversight runs from the panel referral (the case may have been shared later, on recording).
+        since = min([case.shared_on] + [r.referred_on for r in referrals if r.referred_on is not None])
         episodes = list(
             MissingEpisode.objects.filter(child=child)
-            .filter(
-                Q(started_at__date__gte=case.shared_on) | Q(ended_at__isnull=True, started_at__isnull=False)
-            )
+            .filter(Q(started_at__date__gte=since) | Q(ended_at__isnull=True, started_at__isnull=False))
             .order_by("started_at")
         )
         starts = [e.started_at.date() for e in episodes if e.started_at is not None]
         orders = list(child.safeguarding_orders.all())
         breaches = [b for o in orders for b in o.breaches.all()]
-        referrals = [r for r in child.nrm_referrals.all() if r.panel_id == panel.pk]
         stage = referral_panel_status(referrals[-1], on=as_of) if referrals else "monitoring"
         out.append(
             MonitoredChild(

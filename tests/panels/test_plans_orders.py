@@ -1,0 +1,304 @@
+"""After the decision: joint plans, Safeguarding Orders (§4.5) with breaches, and panel monitoring (F-13)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from ccehub.audit.models import AuditEvent
+from ccehub.panels import services as panels
+from ccehub.panels.models import OrderEvent
+from ccehub.panels.rules import MSG_ORDER_TRANSITION
+from ccehub.panels.selectors import monitoring_list
+from ccehub.panels.services import ActionSpec, ProtectedSpec
+
+pytestmark = pytest.mark.django_db
+AGREED = date(2024, 3, 20)
+
+
+def _plan(world, child, **extra):
+    values = {
+        "actor": world["as_lead"],
+        "panel": world["panel"],
+        "child": child,
+        "agreed_on": AGREED,
+        "review_on": date(2024, 6, 20),
+        "summary": "Exit the line safely; education place; health follow-up",
+        "actions": [
+            ActionSpec("Debt threat assessment", world["met"], date(2024, 3, 27), "DI Pat Police"),
+            ActionSpec("School place", world["islington"], date(2024, 4, 15)),
+            ActionSpec("CAMHS appointment", world["health"], date(2024, 4, 30)),
+        ],
+    }
+    values.update(extra)
+    return panels.joint_plan_create(**values)
+
+
+def test_joint_plan_recorded_and_mirrored(world, child, referral):
+    """A joint plan with owners and due dates; it shows as a CCE joint plan on the safeguarding record."""
+    plan = _plan(world, child, referral=referral)
+    assert plan.actions.count() == 3
+    assert plan.child_plan.plan_type == "cce_joint_plan" and plan.child_plan.started_on == AGREED
+    assert child.plans.filter(plan_type="cce_joint_plan").exists()
+    assert AuditEvent.objects.filter(object_type="joint_plan", object_id=str(plan.pk)).exists()
+
+
+@pytest.mark.parametrize(
+    ("values", "field", "message"),
+    [
+        ({"review_on": AGREED - timedelta(days=1)}, "review_on", panels.MSG_REVIEW_BEFORE_AGREED),
+        ({"actions": []}, "actions", panels.MSG_PLAN_NEEDS_ACTION),
+        ({"summary": ""}, "summary", None),
+    ],
+)
+def test_joint_plan_refusals(world, child, referral, values, field, message):
+    with pytest.raises(ValidationError) as info:
+        _plan(world, child, **values)
+    if message:
+        assert info.value.message_dict[field] == [message]
+    else:
+        assert field in info.value.message_dict
+
+
+def test_action_due_before_the_plan_refused(world, child, referral):
+    with pytest.raises(ValidationError) as info:
+        _plan(world, child, actions=[ActionSpec("x", world["met"], AGREED - timedelta(days=1))])
+    assert info.value.message_dict["actions"] == [panels.MSG_ACTION_DUE_BEFORE_PLAN]
+
+
+def test_plan_needs_the_child_under_the_panel(world, child):
+    """No open panel case (no local referral), no panel plan."""
+    with pytest.raises(ValidationError) as info:
+        _plan(world, child)
+    assert info.value.message_dict["__all__"] == [panels.MSG_NOT_UNDER_PANEL]
+
+
+def test_action_closed_by_its_owner(world, child, referral):
+    plan = _plan(world, child)
+    police_action = plan.actions.get(owner_agency=world["met"])
+    with pytest.raises(PermissionDenied):
+        panels.plan_action_complete(actor=world["as_health"], action=police_action, on=date(2024, 3, 25))
+    done = panels.plan_action_complete(actor=world["as_officer"], action=police_action, on=date(2024, 3, 25))
+    assert done.status == "done"
+    with pytest.raises(ValidationError):
+        panels.plan_action_complete(actor=world["as_officer"], action=police_action, on=date(2024, 3, 26))
+
+
+def _order(world, child, **extra):
+    values = {
+        "actor": world["as_chair"],
+        "panel": world["panel"],
+        "child": child,
+        "legal_basis": "existing_order_adapted",
+        "legal_basis_detail": "CCE prevention order (adapted); legal basis under review",
+        "conditions": [
+            ("no_contact_named_persons", "No contact with the persons referenced"),
+            ("curfew", "Home 21:00 to 07:00"),
+        ],
+        "protected_against": [
+            ProtectedSpec("INT-2024-0117", world["met"], "line holder"),
+            ProtectedSpec("int-2024-0342", world["met"]),
+        ],
+    }
+    values.update(extra)
+    return panels.safeguarding_order_draft(**values)
+
+
+def test_order_drafted_with_pseudonymous_references(world, child, referral):
+    order = _order(world, child)
+    assert order.status == "draft"
+    assert sorted(p.reference for p in order.protected_against.all()) == ["INT-2024-0117", "INT-2024-0342"]
+    assert order.conditions.count() == 2
+
+
+@pytest.mark.parametrize("reference", ["John Smith", "JOHN-SMITH", "Tyrone", "A1", ""])
+def test_protected_against_never_a_name(world, child, referral, reference):
+    """Exploiters are referenced by a record code, never by name (DOMAIN §6.3)."""
+    with pytest.raises(ValidationError) as info:
+        _order(world, child, protected_against=[ProtectedSpec(reference, world["met"])])
+    assert info.value.message_dict["protected_against"] == [panels.MSG_REFERENCE_NOT_CODE]
+
+
+def test_order_needs_a_condition_and_a_known_basis(world, child, referral):
+    with pytest.raises(ValidationError) as info:
+        _order(world, child, conditions=[])
+    assert info.value.message_dict["conditions"] == [panels.MSG_ORDER_NEEDS_CONDITION]
+    with pytest.raises(ValidationError):
+        _order(world, child, legal_basis="common_law")
+
+
+def _move(world, order, to_status, on, **extra):
+    return panels.safeguarding_order_transition(
+        actor=world["as_chair"], order=order, to_status=to_status, on=on, **extra
+    )
+
+
+def _active_order(world, child):
+    order = _order(world, child)
+    _move(world, order, "applied", date(2024, 3, 25))
+    with pytest.raises(ValidationError) as info:
+        _move(world, order, "granted", date(2024, 4, 2))
+    assert info.value.message_dict["made_on"] == [panels.MSG_GRANT_DATES]
+    _move(
+        world,
+        order,
+        "granted",
+        date(2024, 4, 2),
+        made_on=date(2024, 4, 2),
+        starts_on=date(2024, 4, 3),
+        expires_on=date(2024, 10, 2),
+    )
+    with pytest.raises(ValidationError) as info:
+        _move(world, order, "active", date(2024, 4, 2))
+    assert info.value.message_dict["on"] == [panels.MSG_NOT_ACTIVE_YET]
+    return _move(world, order, "active", date(2024, 4, 3))
+
+
+def test_order_lifecycle_and_breach(world, child, referral):
+    """§4.5: draft → applied → granted → active → breach reported → court response → active | varied."""
+    order = _active_order(world, child)
+    with pytest.raises(ValidationError) as info:
+        _move(world, order, "applied", date(2024, 4, 5))
+    assert info.value.message_dict["to_status"] == [
+        MSG_ORDER_TRANSITION.format(from_label="active", to_label="applied for")
+    ]
+    with pytest.raises(ValidationError) as info:
+        _move(world, order, "breach_reported", date(2024, 4, 5))
+    assert info.value.message_dict["to_status"] == [panels.MSG_USE_BREACH_SERVICE]
+    with pytest.raises(ValidationError) as info:
+        panels.order_breach_record(
+            actor=world["as_officer"],
+            order=order,
+            occurred_on=date(2024, 4, 1),
+            reported_on=date(2024, 4, 2),
+            nature="Seen with referenced person",
+            today=date(2024, 6, 1),
+        )
+    assert info.value.message_dict["occurred_on"] == [panels.MSG_ORDER_NOT_IN_FORCE]
+    breach = panels.order_breach_record(
+        actor=world["as_officer"],
+        order=order,
+        occurred_on=date(2024, 5, 1),
+        reported_on=date(2024, 5, 2),
+        nature="Out after curfew with INT-2024-0117",
+        today=date(2024, 6, 1),
+    )
+    order.refresh_from_db()
+    assert order.status == "breach_reported" and breach.reported_by_agency == world["met"]
+    panels.order_breach_response_record(
+        actor=world["as_chair"],
+        breach=breach,
+        court_response="electronic_tag",
+        response_on=date(2024, 5, 10),
+        detail="Tag for 3 months",
+    )
+    order.refresh_from_db()
+    assert order.status == "active"
+    with pytest.raises(ValidationError) as info:
+        panels.order_breach_response_record(
+            actor=world["as_chair"], breach=breach, court_response="warning", response_on=date(2024, 5, 11)
+        )
+    assert info.value.message_dict["__all__"] == [panels.MSG_BREACH_ANSWERED]
+    second = panels.order_breach_record(
+        actor=world["as_officer"],
+        order=order,
+        occurred_on=date(2024, 6, 1),
+        reported_on=date(2024, 6, 1),
+        nature="Contact",
+        today=date(2024, 6, 1),
+    )
+    panels.order_breach_response_record(
+        actor=world["as_chair"], breach=second, court_response="variation", response_on=date(2024, 6, 5)
+    )
+    order.refresh_from_db()
+    assert order.status == "varied"
+    _move(world, order, "discharged", date(2024, 8, 1), note="Risk reduced")
+    order.refresh_from_db()
+    assert order.status == "discharged" and order.ended_on == date(2024, 8, 1)
+    assert [e.to_status for e in OrderEvent.objects.filter(order=order)] == [
+        "applied",
+        "granted",
+        "active",
+        "breach_reported",
+        "active",
+        "breach_reported",
+        "varied",
+        "discharged",
+    ]
+
+
+def test_breach_dates_checked(world, child, referral):
+    order = _active_order(world, child)
+    with pytest.raises(ValidationError) as info:
+        panels.order_breach_record(
+            actor=world["as_officer"],
+            order=order,
+            occurred_on=date(2024, 5, 3),
+            reported_on=date(2024, 5, 2),
+            nature="x",
+            today=date(2024, 6, 1),
+        )
+    assert info.value.message_dict["reported_on"] == [panels.MSG_BREACH_DATES]
+
+
+def test_breach_reporter_needs_a_basis(world, child, referral):
+    order = _active_order(world, child)
+    with pytest.raises(PermissionDenied):
+        panels.order_breach_record(
+            actor=world["as_kent"],
+            order=order,
+            occurred_on=date(2024, 5, 1),
+            reported_on=date(2024, 5, 2),
+            nature="x",
+            today=date(2024, 6, 1),
+        )
+
+
+def test_monitoring_shows_plan_compliance_missing_and_breaches(world, child, referral, system_actor):
+    """F-13: each child under oversight with plan compliance, missing episodes and breaches."""
+    from ccehub.children.models import MissingEpisode
+    from ccehub.children.services import fact_record
+
+    plan = _plan(world, child)
+    panels.plan_action_complete(
+        actor=world["as_officer"], action=plan.actions.get(owner_agency=world["met"]), on=date(2024, 3, 26)
+    )
+    london = ZoneInfo("Europe/London")
+    fact_record(
+        actor=system_actor,
+        child=child,
+        model=MissingEpisode,
+        started_at=datetime(2024, 4, 20, 18, 0, tzinfo=london),
+        ended_at=datetime(2024, 4, 23, 9, 0, tzinfo=london),
+    )
+    fact_record(
+        actor=system_actor,
+        child=child,
+        model=MissingEpisode,
+        started_at=datetime(2024, 1, 5, 18, 0, tzinfo=london),
+        ended_at=datetime(2024, 1, 6, 9, 0, tzinfo=london),
+    )  # before oversight: not counted
+    order = _active_order(world, child)
+    panels.order_breach_record(
+        actor=world["as_officer"],
+        order=order,
+        occurred_on=date(2024, 5, 1),
+        reported_on=date(2024, 5, 2),
+        nature="Curfew",
+        today=date(2024, 6, 1),
+    )
+    rows = monitoring_list(actor=world["as_member"], panel=world["panel"], as_of=date(2024, 5, 1))
+    assert len(rows) == 1
+    row = rows[0]
+    assert row.child == child and row.plan == plan
+    assert (row.actions_total, row.actions_done, row.actions_overdue) == (3, 1, 2)  # school and CAMHS late
+    assert row.compliance == 33
+    assert row.missing_since_oversight == 1 and row.last_missing == date(2024, 4, 20)
+    assert (row.orders_in_force, row.breaches, row.breaches_unanswered) == (1, 1, 1)
+    assert row.stage == "info_gathering"
+    assert AuditEvent.objects.filter(object_type="panel_monitoring", username="p.member").exists()
+    with pytest.raises(PermissionDenied):
+        monitoring_list(actor=world["as_officer"], panel=world["panel"], as_of=date(2024, 5, 1))
