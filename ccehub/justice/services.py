@@ -54,7 +54,9 @@ def charges_stay_for_rg(*, actor: Actor, referral: object, on: date) -> list[Cha
     if incident_id is None:
         return []
     stayed = []
-    for charge in Charge.objects.select_for_update().filter(incident_id=incident_id, status__in=STAYABLE):
+    for charge in Charge.objects.select_for_update(of=("self",)).filter(
+        incident_id=incident_id, status__in=STAYABLE
+    ):
         charge.status_before_stay = charge.status
         charge.status = ChargeStatus.STAYED_PENDING_CG
         charge.stayed_for_referral = referral  # type: ignore[assignment]
@@ -78,7 +80,7 @@ def charges_stay_for_rg(*, actor: Actor, referral: object, on: date) -> list[Cha
 def charges_after_cg(*, actor: Actor, referral: object, outcome: str, on: date) -> list[Charge]:
     """J-03: a negative CG lifts the stay; a positive one leaves it until a justified decision."""
     changed = []
-    for charge in Charge.objects.select_for_update().filter(
+    for charge in Charge.objects.select_for_update(of=("self",)).filter(
         stayed_for_referral=referral, status=ChargeStatus.STAYED_PENDING_CG
     ):
         if outcome == "negative":
@@ -127,7 +129,9 @@ def charge_prosecution_continue(
 ) -> Charge:
     """Continue a prosecution after a positive CG: refused without a recorded justification (F-08)."""
     charge = (
-        Charge.objects.select_for_update().select_related("child", "stayed_for_referral").get(pk=charge.pk)
+        Charge.objects.select_for_update(of=("self",))
+        .select_related("child", "stayed_for_referral")
+        .get(pk=charge.pk)
     )
     basis = check_prosecution_decision(actor, charge)
     text = (justification or "").strip()
@@ -158,7 +162,9 @@ def charge_prosecution_continue(
 def charge_discontinue(*, actor: Actor, charge: Charge, reason: str, on: date | None = None) -> Charge:
     """Discontinue a stayed prosecution after the CG (e.g. the child is a victim: R-09)."""
     charge = (
-        Charge.objects.select_for_update().select_related("child", "stayed_for_referral").get(pk=charge.pk)
+        Charge.objects.select_for_update(of=("self",))
+        .select_related("child", "stayed_for_referral")
+        .get(pk=charge.pk)
     )
     basis = check_prosecution_decision(actor, charge)
     text = (reason or "").strip()

@@ -317,7 +317,7 @@ def nrm_referral_create(
     )
     profile = _profile_for(policy, referred_on)
     # Serialise referrals for one child, so two clicks cannot both pass the duplicate check.
-    Child.objects.select_for_update().filter(pk=child.pk).first()
+    Child.objects.select_for_update(of=("self",)).filter(pk=child.pk).first()
     open_one, concluded = duplicate_referrals(child=child, linked_incident=linked_incident)
     if open_one is not None:
         when = f"{open_one.referred_on:%-d %B %Y}" if open_one.referred_on else "a date not recorded"
@@ -561,7 +561,7 @@ def nrm_decision_record(
     """
     today = today or timezone.localdate()
     basis = check_can_write(actor, referral.child)
-    referral = NRMReferral.objects.select_for_update().select_related("child").get(pk=referral.pk)
+    referral = NRMReferral.objects.select_for_update(of=("self",)).select_related("child").get(pk=referral.pk)
     if referral.route == Route.LOCAL_PANEL and referral.escalated_on is None:
         raise ValidationError({NON_FIELD_ERRORS: [MSG_PANEL_DECIDES]})
     if decided_on > today:

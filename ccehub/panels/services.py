@@ -364,7 +364,7 @@ def meeting_attendance_record(
 ) -> PanelMeeting:
     """Record who sat (with each member's sector then) and who chaired; the meeting is then held."""
     today = today or timezone.localdate()
-    meeting = PanelMeeting.objects.select_for_update().get(pk=meeting.pk)
+    meeting = PanelMeeting.objects.select_for_update(of=("self",)).get(pk=meeting.pk)
     _check_lead_or_chair(actor, meeting.panel)
     if meeting.status == MeetingStatus.CANCELLED:
         raise ValidationError({NON_FIELD_ERRORS: [MSG_MEETING_NOT_SCHEDULED.format(status="cancelled")]})
@@ -480,7 +480,7 @@ def agenda_build(*, actor: Actor, meeting: PanelMeeting, limit: int | None = Non
     Cases already listed stay; the rest wait for the next sitting and are returned in ``waiting``
     so the lead can see what did not fit (and add a case with :func:`agenda_item_add`).
     """
-    meeting = PanelMeeting.objects.select_for_update().get(pk=meeting.pk)
+    meeting = PanelMeeting.objects.select_for_update(of=("self",)).get(pk=meeting.pk)
     _check_lead_or_chair(actor, meeting.panel)
     if meeting.status != MeetingStatus.SCHEDULED:
         raise ValidationError(
@@ -520,7 +520,7 @@ def agenda_build(*, actor: Actor, meeting: PanelMeeting, limit: int | None = Non
 @transaction.atomic
 def agenda_item_add(*, actor: Actor, meeting: PanelMeeting, referral: NRMReferral) -> AgendaResult:
     """List one more case (beyond the usual number if need be: a soft warning, not a refusal)."""
-    meeting = PanelMeeting.objects.select_for_update().get(pk=meeting.pk)
+    meeting = PanelMeeting.objects.select_for_update(of=("self",)).get(pk=meeting.pk)
     _check_lead_or_chair(actor, meeting.panel)
     if meeting.status != MeetingStatus.SCHEDULED:
         raise ValidationError(
@@ -655,7 +655,7 @@ def information_request_create(
 
 def _lock_request(request: InformationRequest) -> InformationRequest:
     return (
-        InformationRequest.objects.select_for_update()
+        InformationRequest.objects.select_for_update(of=("self",))
         .select_related("referral__child", "referral__panel")
         .get(pk=request.pk)
     )
@@ -1026,7 +1026,9 @@ def panel_decision_record(
     with transaction.atomic():
         meeting = PanelMeeting.objects.select_related("panel", "chair").get(pk=meeting.pk)
         referral = (
-            NRMReferral.objects.select_for_update().select_related("child", "panel").get(pk=referral.pk)
+            NRMReferral.objects.select_for_update(of=("self",))
+            .select_related("child", "panel")
+            .get(pk=referral.pk)
         )
         plan = check_panel_decision(
             actor=actor,
@@ -1063,7 +1065,11 @@ def referral_refer_to_sca(
     meeting: PanelMeeting | None = None,
 ) -> PanelDecision:
     """Send a case to the Home Office SCA on purpose (e.g. a contested CG, Q-08). Lead or chair."""
-    referral = NRMReferral.objects.select_for_update().select_related("child", "panel").get(pk=referral.pk)
+    referral = (
+        NRMReferral.objects.select_for_update(of=("self",))
+        .select_related("child", "panel")
+        .get(pk=referral.pk)
+    )
     if referral.panel is None or referral.route != Route.LOCAL_PANEL:
         raise ValidationError({NON_FIELD_ERRORS: [MSG_NOT_THIS_PANEL]})
     _check_lead_or_chair(actor, referral.panel)
@@ -1098,7 +1104,9 @@ def referrals_escalate_overdue(
         if not dry_run:
             with transaction.atomic():
                 referral = (
-                    NRMReferral.objects.select_for_update().select_related("child").get(pk=due.referral.pk)
+                    NRMReferral.objects.select_for_update(of=("self",))
+                    .select_related("child")
+                    .get(pk=due.referral.pk)
                 )
                 if referral.escalated_on is not None or referral_concluded(referral):
                     continue
@@ -1114,7 +1122,7 @@ def referrals_escalate_overdue(
 
 def _lock_decision(decision: PanelDecision) -> PanelDecision:
     return (
-        PanelDecision.objects.select_for_update()
+        PanelDecision.objects.select_for_update(of=("self",))
         .select_related("referral__child", "referral__panel")
         .get(pk=decision.pk)
     )
@@ -1295,7 +1303,9 @@ def joint_plan_create(
 @transaction.atomic
 def plan_action_complete(*, actor: Actor, action: PlanAction, on: date, note: str = "") -> PlanAction:
     action = (
-        PlanAction.objects.select_for_update().select_related("plan__child", "plan__panel").get(pk=action.pk)
+        PlanAction.objects.select_for_update(of=("self",))
+        .select_related("plan__child", "plan__panel")
+        .get(pk=action.pk)
     )
     if action.status != PlanActionStatus.OPEN:
         raise ValidationError(
@@ -1439,7 +1449,11 @@ def safeguarding_order_transition(
 ) -> SafeguardingOrder:
     """Move an order through DOMAIN §4.5: draft → applied → granted | refused; granted → active;
     active → varied | discharged | expired. Breaches go through :func:`order_breach_record`."""
-    order = SafeguardingOrder.objects.select_for_update().select_related("child", "panel").get(pk=order.pk)
+    order = (
+        SafeguardingOrder.objects.select_for_update(of=("self",))
+        .select_related("child", "panel")
+        .get(pk=order.pk)
+    )
     _check_lead_or_chair(actor, order.panel)
     _choice("to_status", to_status, OrderStatus)
     if to_status == OrderStatus.BREACH_REPORTED:
@@ -1488,7 +1502,11 @@ def order_breach_record(
 ) -> OrderBreach:
     """Record a breach (E-20); the order awaits the court's response (§4.5 BREACH_REPORTED)."""
     today = today or timezone.localdate()
-    order = SafeguardingOrder.objects.select_for_update().select_related("child", "panel").get(pk=order.pk)
+    order = (
+        SafeguardingOrder.objects.select_for_update(of=("self",))
+        .select_related("child", "panel")
+        .get(pk=order.pk)
+    )
     basis = access_basis(actor, order.child)
     if basis is None and not (is_panel_lead(actor, order.panel) or is_panel_chair(actor, order.panel)):
         raise PermissionDenied(MSG_ACTION_OWNER_ONLY)
@@ -1536,12 +1554,14 @@ def order_breach_response_record(
 ) -> OrderBreach:
     """Record the court's response to a breach; the order returns to active, or varied (§4.5)."""
     breach = (
-        OrderBreach.objects.select_for_update()
+        OrderBreach.objects.select_for_update(of=("self",))
         .select_related("order__child", "order__panel")
         .get(pk=breach.pk)
     )
     order = (
-        SafeguardingOrder.objects.select_for_update().select_related("child", "panel").get(pk=breach.order_id)
+        SafeguardingOrder.objects.select_for_update(of=("self",))
+        .select_related("child", "panel")
+        .get(pk=breach.order_id)
     )
     _check_lead_or_chair(actor, order.panel)
     _choice("court_response", court_response, CourtResponse)
