@@ -19,7 +19,10 @@ class AgencyChoiceField(forms.ModelChoiceField):
 
 class ChildCreateForm(forms.Form):
     given_name = forms.CharField(
-        max_length=100, label="Given name", help_text="Write 'Unknown' if the child will not give a name"
+        max_length=100,
+        label="Given name",
+        help_text="Write 'Unknown' if the child will not give a name",
+        error_messages={"required": "Enter the child's given name, or 'Unknown'"},
     )
     family_name = forms.CharField(max_length=100, label="Family name", required=False)
     sex = forms.ChoiceField(choices=Sex.choices, label="Sex", widget=forms.RadioSelect, initial=Sex.UNKNOWN)

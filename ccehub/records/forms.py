@@ -4,6 +4,8 @@ from django import forms
 
 from ccehub.common.validators import normalise_postcode
 
+MSG_PURPOSE_REQUIRED = "Enter why you are looking this child up"
+
 
 class LookupForm(forms.Form):
     given_name = forms.CharField(max_length=100, required=False, label="Given name")
@@ -23,6 +25,7 @@ class LookupForm(forms.Form):
         max_length=300,
         label="Why are you looking this child up?",
         help_text="For example: custody, arrested for PWITS, out of area. This is recorded.",
+        error_messages={"required": MSG_PURPOSE_REQUIRED},
     )
 
     def clean_postcode(self) -> str:

@@ -1,0 +1,52 @@
+"""A custody officer asks "is this child already known?" in a real browser (axe-checked)."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import assert_accessible, sign_in
+
+pytestmark = pytest.mark.browser
+
+
+def test_officer_finds_michael_despite_misspellings(page, live_app):
+    """A misspelt name and a day/month-swapped date of birth still find Michael, at a glance."""
+    base = live_app["url"]
+    sign_in(page, base, "officer")
+    page.get_by_role("link", name="Is this child known?").click()
+    expect(page.get_by_role("heading", name="Is this child already known?")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label("Given name").fill("Micheal")
+    page.get_by_label("Family name").fill("Marlowe")
+    page.get_by_label("Day").fill("3")
+    page.get_by_label("Month").fill("8")
+    page.get_by_label("Year").fill("2005")
+    page.get_by_label("Why are you looking this child up?").fill("Arrested for PWITS, out of area")
+    page.get_by_role("button", name="Search").click()
+    card = page.locator(".govuk-summary-card").first
+    expect(card).to_contain_text("Known to")
+    expect(card).to_contain_text("Islington")
+    expect(card).to_contain_text("Kent Police")
+    expect(card).to_contain_text("Child protection plan")
+    assert_accessible(page)
+
+
+def test_missing_purpose_is_an_error(page, live_app):
+    """No purpose, no search: the error summary names the field."""
+    base = live_app["url"]
+    sign_in(page, base, "officer")
+    page.goto(base + "/lookup/")
+    page.get_by_label("Given name").fill("Sam")
+    page.get_by_role("button", name="Search").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter why you are looking this child up")
+    assert_accessible(page)
+
+
+def test_analyst_cannot_look_up(page, live_app):
+    """Analysts work on pseudonymised data: no look-up link, and the page refuses them."""
+    base = live_app["url"]
+    sign_in(page, base, "analyst")
+    expect(page.get_by_role("link", name="Is this child known?")).to_have_count(0)
+    response = page.goto(base + "/lookup/")
+    assert response.status == 403
