@@ -16,11 +16,27 @@ def agencies(db):
 
     met = make("met", "Metropolitan Police Service", AgencyKind.POLICE_FORCE, ons_code="E23000001")
     kent = make("kent", "Kent Police", AgencyKind.POLICE_FORCE, ons_code="E23000032", is_importing_area=True)
-    islington = make("la-islington", "Islington", AgencyKind.LA_CHILDRENS_SERVICES, ons_code="E09000019", police_force=met)
-    camden = make("la-camden", "Camden", AgencyKind.LA_CHILDRENS_SERVICES, ons_code="E09000007", police_force=met)
+    islington = make(
+        "la-islington", "Islington", AgencyKind.LA_CHILDRENS_SERVICES, ons_code="E09000019", police_force=met
+    )
+    camden = make(
+        "la-camden", "Camden", AgencyKind.LA_CHILDRENS_SERVICES, ons_code="E09000007", police_force=met
+    )
     health = make("whittington-health", "Whittington Health NHS Trust", AgencyKind.HEALTH, parent=islington)
-    panel = make("islington-camden-panel", "Islington and Camden CCE Panel", AgencyKind.CCE_PANEL, runs_local_panel=True)
-    return {"met": met, "kent": kent, "islington": islington, "camden": camden, "health": health, "panel": panel}
+    panel = make(
+        "islington-camden-panel",
+        "Islington and Camden CCE Panel",
+        AgencyKind.CCE_PANEL,
+        runs_local_panel=True,
+    )
+    return {
+        "met": met,
+        "kent": kent,
+        "islington": islington,
+        "camden": camden,
+        "health": health,
+        "panel": panel,
+    }
 
 
 @pytest.fixture
@@ -28,7 +44,9 @@ def make_user(db, django_user_model):
     from ccehub.agencies.models import Membership
 
     def make(username: str, agency, role: str, **extra) -> object:
-        user = django_user_model.objects.create_user(username=username, password="a-long-test-password", **extra)
+        user = django_user_model.objects.create_user(
+            username=username, password="a-long-test-password", **extra
+        )
         Membership.objects.create(user=user, agency=agency, role=role)
         return user
 

@@ -79,7 +79,15 @@ class MembershipAdmin(AuditedAdmin):
 
 @admin.register(DataSharingAgreement)
 class DataSharingAgreementAdmin(AuditedAdmin):
-    list_display = ("title", "provider", "recipient", "starts_on", "expires_on", "includes_identity", "revoked_at")
+    list_display = (
+        "title",
+        "provider",
+        "recipient",
+        "starts_on",
+        "expires_on",
+        "includes_identity",
+        "revoked_at",
+    )
     list_filter = ("includes_identity",)
     autocomplete_fields = ("provider", "recipient")
     raw_id_fields = ("child",)
@@ -122,6 +130,10 @@ class CcehubUserAdmin(AuditedAdmin, UserAdmin):
         super().save_model(request, obj, form, change)
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        if change and form.instance.pk == request.user.pk and {"groups", "user_permissions"} & set(form.changed_data):
+        if (
+            change
+            and form.instance.pk == request.user.pk
+            and {"groups", "user_permissions"} & set(form.changed_data)
+        ):
             raise PermissionDenied(MSG_SELF_CHANGE)
         super().save_related(request, form, formsets, change)

@@ -124,7 +124,9 @@ class DataSharingAgreement(BaseModel):
     class Meta:
         ordering = ["-starts_on"]
         constraints = [
-            models.CheckConstraint(condition=Q(expires_on__gte=models.F("starts_on")), name="dsa_dates_ordered"),
+            models.CheckConstraint(
+                condition=Q(expires_on__gte=models.F("starts_on")), name="dsa_dates_ordered"
+            ),
             models.CheckConstraint(condition=~Q(provider=models.F("recipient")), name="dsa_distinct_parties"),
         ]
 

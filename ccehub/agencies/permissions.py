@@ -37,7 +37,9 @@ REBUTTAL_APPROVER_ROLES: frozenset[str] = frozenset({Role.POLICE_SPECIALIST, Rol
 
 #: Which roles make sense in which kind of agency.
 ROLES_BY_AGENCY_KIND: dict[str, frozenset[str]] = {
-    AgencyKind.POLICE_FORCE: frozenset({Role.POLICE_OFFICER, Role.POLICE_SPECIALIST, Role.ANALYST, Role.ADMIN}),
+    AgencyKind.POLICE_FORCE: frozenset(
+        {Role.POLICE_OFFICER, Role.POLICE_SPECIALIST, Role.ANALYST, Role.ADMIN}
+    ),
     AgencyKind.LA_CHILDRENS_SERVICES: frozenset(
         {Role.SOCIAL_WORKER, Role.EXPLOITATION_WORKER, Role.ANALYST, Role.ADMIN}
     ),

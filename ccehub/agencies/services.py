@@ -55,7 +55,9 @@ def normalise_kind(kind: str) -> str:
     value = kind.strip().lower().replace("-", "_").replace(" ", "_")
     value = KIND_ALIASES.get(value, value)
     if value not in AgencyKind.values:
-        raise ValidationError({"kind": [f"{MSG_AGENCY_KIND} {kind!r}; use one of: {', '.join(AgencyKind.values)}"]})
+        raise ValidationError(
+            {"kind": [f"{MSG_AGENCY_KIND} {kind!r}; use one of: {', '.join(AgencyKind.values)}"]}
+        )
     return value
 
 
@@ -76,7 +78,13 @@ def agency_create(*, actor: Actor, code: str, name: str, kind: str, **extra: Any
     if Agency.objects.filter(code=code).exists():
         raise ValidationError({"code": [MSG_AGENCY_EXISTS]})
     agency = Agency.objects.create(code=code, name=name.strip(), kind=kind, **extra)
-    audit_record(actor=actor, action=Action.CREATE, object_type="agency", object_id=agency.code, fields=["code", "name", "kind"])
+    audit_record(
+        actor=actor,
+        action=Action.CREATE,
+        object_type="agency",
+        object_id=agency.code,
+        fields=["code", "name", "kind"],
+    )
     return agency
 
 
@@ -115,7 +123,9 @@ def _check_admin_may_change(actor: Actor, target_user: Any, *agencies: Agency | 
         raise PermissionDenied(MSG_SELF_CHANGE)
     if not actor.can_read_audit:  # administrators only
         raise PermissionDenied(MSG_NOT_ADMIN)
-    if not getattr(actor.user, "is_superuser", False) and any(a is not None and a != actor.agency for a in agencies):
+    if not getattr(actor.user, "is_superuser", False) and any(
+        a is not None and a != actor.agency for a in agencies
+    ):
         raise PermissionDenied(MSG_OTHER_AGENCY)
 
 
@@ -144,7 +154,14 @@ def membership_grant(*, actor: Actor, user: Any, agency: Agency, role: str) -> M
 
 
 @transaction.atomic
-def membership_change(*, actor: Actor, membership: Membership, agency: Agency | None = None, role: str | None = None, active: bool | None = None) -> Membership:
+def membership_change(
+    *,
+    actor: Actor,
+    membership: Membership,
+    agency: Agency | None = None,
+    role: str | None = None,
+    active: bool | None = None,
+) -> Membership:
     """Change a membership. Refused for one's own membership (no self-escalation)."""
     _check_admin_may_change(actor, membership.user, membership.agency, agency)
     changed: list[str] = []
@@ -161,7 +178,13 @@ def membership_change(*, actor: Actor, membership: Membership, agency: Agency | 
         raise ValidationError({"role": [MSG_ROLE_NOT_IN_AGENCY]})
     if changed:
         membership.save()
-        audit_record(actor=actor, action=Action.UPDATE, object_type="membership", object_id=membership.pk, fields=changed)
+        audit_record(
+            actor=actor,
+            action=Action.UPDATE,
+            object_type="membership",
+            object_id=membership.pk,
+            fields=changed,
+        )
     return membership
 
 

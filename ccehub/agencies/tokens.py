@@ -24,7 +24,11 @@ def token_create(*, user: Any, name: str) -> str:
 def user_for_token(token: str) -> Any:
     from ccehub.agencies.models import ApiToken
 
-    found = ApiToken.objects.select_related("user").filter(token_hash=_hash(token), revoked_at__isnull=True).first()
+    found = (
+        ApiToken.objects.select_related("user")
+        .filter(token_hash=_hash(token), revoked_at__isnull=True)
+        .first()
+    )
     if found is None or not found.user.is_active:
         return None
     ApiToken.objects.filter(pk=found.pk).update(last_used_at=timezone.now())

@@ -12,7 +12,17 @@ from ccehub.audit.models import AuditEvent
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ("at", "username", "agency_code", "role", "action", "channel", "object_type", "child_pid", "purpose")
+    list_display = (
+        "at",
+        "username",
+        "agency_code",
+        "role",
+        "action",
+        "channel",
+        "object_type",
+        "child_pid",
+        "purpose",
+    )
     list_filter = ("action", "channel", "role", "agency_code")
     search_fields = ("=child_pid", "username", "purpose")
     date_hierarchy = "at"

@@ -48,10 +48,14 @@ class AuditEvent(models.Model):
     child_pid = models.CharField(max_length=16, blank=True, db_index=True)
     fields = models.JSONField(default=list, blank=True)
     purpose = models.CharField(max_length=300, blank=True)
-    basis = models.CharField(max_length=64, blank=True, help_text="Why access was allowed (own, panel, agreement)")
+    basis = models.CharField(
+        max_length=64, blank=True, help_text="Why access was allowed (own, panel, agreement)"
+    )
     detail = models.CharField(max_length=500, blank=True)
     origin = models.CharField(
-        max_length=200, blank=True, help_text="Where the request came from: IP address, or the CLI's OS account"
+        max_length=200,
+        blank=True,
+        help_text="Where the request came from: IP address, or the CLI's OS account",
     )
 
     class Meta:

@@ -31,7 +31,11 @@ def _pseudonymised_field_ok(field: Any) -> bool:
         return field.related_model._meta.label in {"agencies.Agency"}  # not people (users)
     return isinstance(
         field,
-        models.BooleanField | models.IntegerField | models.DecimalField | models.FloatField | models.DateField,
+        models.BooleanField
+        | models.IntegerField
+        | models.DecimalField
+        | models.FloatField
+        | models.DateField,
     )
 
 
@@ -83,7 +87,14 @@ def record_to_dict(record: ChildRecord) -> dict[str, Any]:
             outputs = getattr(decision, "outputs", None) or {}
             row["outcome"] = {
                 key: outputs.get(key)
-                for key in ("presumption", "priority", "panel_eligible", "section45", "policy", "rule_version")
+                for key in (
+                    "presumption",
+                    "priority",
+                    "panel_eligible",
+                    "section45",
+                    "policy",
+                    "rule_version",
+                )
             }
             row["outcome"]["age_years"] = outputs.get("age_years")
             row["outcome"]["actions"] = [a.get("code") for a in outputs.get("actions", [])]

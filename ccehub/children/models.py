@@ -46,7 +46,9 @@ class RiskLevel(models.TextChoices):
 class Child(BaseModel):
     """A child or young person (E-01), known by a pseudonymous id."""
 
-    pseudonymous_id = models.CharField(max_length=16, unique=True, default=new_pseudonymous_id, editable=False)
+    pseudonymous_id = models.CharField(
+        max_length=16, unique=True, default=new_pseudonymous_id, editable=False
+    )
     display_pseudonym = models.CharField(
         max_length=60, blank=True, help_text="Case-study name (e.g. the report's 'Ben'); not the code"
     )
@@ -64,7 +66,9 @@ class Child(BaseModel):
     )
     risk_level = models.CharField(max_length=16, choices=RiskLevel.choices, default=RiskLevel.NOT_ASSESSED)
     looked_after = models.CharField(max_length=20, choices=TriState.choices, default=TriState.NOT_RECORDED)
-    provenance_note = models.TextField(blank=True, help_text="Where these facts come from and what is unknown")
+    provenance_note = models.TextField(
+        blank=True, help_text="Where these facts come from and what is unknown"
+    )
 
     class Meta:
         ordering = ["cohort", "cohort_position", "pseudonymous_id"]
@@ -82,7 +86,11 @@ class Child(BaseModel):
 
     @property
     def label(self) -> str:
-        return f"{self.display_pseudonym} ({self.pseudonymous_id})" if self.display_pseudonym else self.pseudonymous_id
+        return (
+            f"{self.display_pseudonym} ({self.pseudonymous_id})"
+            if self.display_pseudonym
+            else self.pseudonymous_id
+        )
 
 
 class CaseHolding(BaseModel):
@@ -240,7 +248,9 @@ class MissingEpisode(BaseModel):
     reported_to_police_at = models.DateTimeField(null=True, blank=True)
     social_care_notified_at = models.DateTimeField(null=True, blank=True)
     found_location = models.CharField(max_length=200, blank=True)
-    found_in_home_area = models.CharField(max_length=20, choices=TriState.choices, default=TriState.NOT_RECORDED)
+    found_in_home_area = models.CharField(
+        max_length=20, choices=TriState.choices, default=TriState.NOT_RECORDED
+    )
     relative_to_incident = models.CharField(
         max_length=10, choices=RelativeToIncident.choices, default=RelativeToIncident.BEFORE
     )
@@ -251,7 +261,9 @@ class MissingEpisode(BaseModel):
         ordering = ["child", "started_at"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(ended_at__isnull=True) | Q(started_at__isnull=True) | Q(ended_at__gte=models.F("started_at")),
+                condition=Q(ended_at__isnull=True)
+                | Q(started_at__isnull=True)
+                | Q(ended_at__gte=models.F("started_at")),
                 name="missing_end_after_start",
             )
         ]
@@ -294,7 +306,9 @@ class Placement(BaseModel):
         ordering = ["child", "started_on"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(ended_on__isnull=True) | Q(started_on__isnull=True) | Q(ended_on__gte=models.F("started_on")),
+                condition=Q(ended_on__isnull=True)
+                | Q(started_on__isnull=True)
+                | Q(ended_on__gte=models.F("started_on")),
                 name="placement_end_after_start",
             )
         ]

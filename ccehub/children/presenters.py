@@ -84,8 +84,14 @@ def vulnerability_rows(record: ChildRecord) -> list[list[Any]]:
     sources: dict[str, list[str]] = {}
     for flag in record.vulnerability_flags:
         if flag.value in (TriState.RECORDED_PRESENT, TriState.UNKNOWN, TriState.RECORDED_ABSENT):
-            who = flag.source_agency.name if flag.source_agency else flag.get_source_type_display() or "Unattributed"
-            sources.setdefault(flag.factor, []).append(f"{who} ({flag.get_relative_to_incident_display().lower()})")
+            who = (
+                flag.source_agency.name
+                if flag.source_agency
+                else flag.get_source_type_display() or "Unattributed"
+            )
+            sources.setdefault(flag.factor, []).append(
+                f"{who} ({flag.get_relative_to_incident_display().lower()})"
+            )
     for factor in FIG3_ORDER:
         value = record.vulnerabilities.get(factor, TriState.NOT_RECORDED)
         text, colour = TRI_TAG[TriState(value)]
@@ -153,14 +159,26 @@ def chronology(record: ChildRecord, *, pseudonymised: bool = False) -> list[dict
         add(inc.occurred_at, inc.occurred_at_basis, "incident", inc.get_incident_type_display(), inc.summary)
     for arrest in r.get("arrests", []):
         what = arrest.offence_description or ", ".join(arrest.offences) or "offence not stated"
-        add(arrest.arrested_at, arrest.arrested_at_basis, "criminal",
+        add(
+            arrest.arrested_at,
+            arrest.arrested_at_basis,
+            "criminal",
             f"Arrest by {arrest.arresting_force} ({what}): {arrest.get_outcome_display().lower()}"
-            + (f", {arrest.get_outcome_reason_display().lower()}" if arrest.outcome_reason != "not_stated" else ""),
-            arrest.source_note)
+            + (
+                f", {arrest.get_outcome_reason_display().lower()}"
+                if arrest.outcome_reason != "not_stated"
+                else ""
+            ),
+            arrest.source_note,
+        )
     for charge in r.get("charges", []):
-        add(charge.charged_on, "recorded", "criminal",
+        add(
+            charge.charged_on,
+            "recorded",
+            "criminal",
             f"Charge {charge.offence_description or charge.offence}: {charge.get_status_display().lower()}",
-            charge.status_reason)
+            charge.status_reason,
+        )
     for outcome in r.get("court_outcomes", []):
         text = "Court outcome"
         if outcome.sentence_type:
@@ -174,7 +192,9 @@ def chronology(record: ChildRecord, *, pseudonymised: bool = False) -> list[dict
         add(outcome.decided_on, "recorded", "criminal", text, outcome.source_note)
     for referral in r.get("nrm_referrals", []):
         by = f" by {referral.referrer_role}" if referral.referrer_role else ""
-        add(referral.referred_on, referral.referred_on_basis, "nrm", f"NRM referral{by}", referral.source_note)
+        add(
+            referral.referred_on, referral.referred_on_basis, "nrm", f"NRM referral{by}", referral.source_note
+        )
         decisions = list(referral.decisions.all())
         for decision in decisions:
             label = f"{decision.get_stage_display()} decision: {decision.get_outcome_display().lower()}"
@@ -182,30 +202,58 @@ def chronology(record: ChildRecord, *, pseudonymised: bool = False) -> list[dict
                 label += " (not expert evidence; not binding on a court, R v Breani)"
             add(decision.decided_on, decision.decided_on_basis, "nrm", label, decision.source_note)
         if not decisions:
-            add(None, "recorded", "nrm", "NRM outcome not recorded" if referral.outcome_known_to_case_owner
-                else "NRM outcome unknown to the case owner")
+            add(
+                None,
+                "recorded",
+                "nrm",
+                "NRM outcome not recorded"
+                if referral.outcome_known_to_case_owner
+                else "NRM outcome unknown to the case owner",
+            )
     for plan in r.get("plans", []):
-        text = plan.get_plan_type_display() + (f" ({plan.get_category_display().lower()})" if plan.category else "")
+        text = plan.get_plan_type_display() + (
+            f" ({plan.get_category_display().lower()})" if plan.category else ""
+        )
         if plan.stepped_from_id:
             text += " — stepped down"
         add(plan.started_on, plan.dates_basis, "safeguarding", text, plan.reason)
     for meeting in r.get("strategy_meetings", []):
-        add(meeting.held_on, meeting.held_on_basis, "safeguarding",
-            f"Strategy meeting ({meeting.get_trigger_display().lower()})", meeting.actions)
+        add(
+            meeting.held_on,
+            meeting.held_on_basis,
+            "safeguarding",
+            f"Strategy meeting ({meeting.get_trigger_display().lower()})",
+            meeting.actions,
+        )
     for order in r.get("care_orders", []):
         add(order.started_on, "recorded", "safeguarding", "Care order / looked after", order.reason)
     for order in r.get("secure_orders", []):
-        add(order.made_on, "recorded", "safeguarding",
+        add(
+            order.made_on,
+            "recorded",
+            "safeguarding",
             f"Secure accommodation order{' (' + order.label_in_source + ')' if order.label_in_source else ''}",
-            order.reason)
+            order.reason,
+        )
     for episode in r.get("missing_episodes", []):
         text = "Missing episode"
         if episode.approximate_duration_days:
             text += f" (about {episode.approximate_duration_days} days)"
-        add(episode.started_at, "synthetic" if "[dates: synthetic" in episode.notes else "recorded", "missing", text,
-            episode.notes.split(" [dates:")[0])
+        add(
+            episode.started_at,
+            "synthetic" if "[dates: synthetic" in episode.notes else "recorded",
+            "missing",
+            text,
+            episode.notes.split(" [dates:")[0],
+        )
     for placement in r.get("placements", []):
-        add(placement.started_on, "recorded", "placement", placement.get_setting_type_display(), placement.notes)
+        add(
+            placement.started_on,
+            "recorded",
+            "placement",
+            placement.get_setting_type_display(),
+            placement.notes,
+        )
     dated = sorted((i for i in items if i["sort"] is not None), key=lambda i: i["sort"])
     undated = [i for i in items if i["sort"] is None]
     return dated + undated

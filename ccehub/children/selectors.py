@@ -22,8 +22,23 @@ MSG_CHILD_NOT_FOUND = "No child with that reference is available to you"
 
 #: Sections of a child's record, and the audit field names each reveals.
 SECTION_FIELDS: dict[str, tuple[str, ...]] = {
-    "profile": ("pseudonymous_id", "sex", "home_local_authority", "home_police_force", "risk_level", "looked_after"),
-    "identity": ("given_name", "family_name", "aliases", "date_of_birth", "addresses", "ethnicity", "nhs_number"),
+    "profile": (
+        "pseudonymous_id",
+        "sex",
+        "home_local_authority",
+        "home_police_force",
+        "risk_level",
+        "looked_after",
+    ),
+    "identity": (
+        "given_name",
+        "family_name",
+        "aliases",
+        "date_of_birth",
+        "addresses",
+        "ethnicity",
+        "nhs_number",
+    ),
     "vulnerabilities": ("vulnerabilities",),
     "incidents": ("incidents",),
     "justice": ("arrests", "charges", "court_outcomes", "record_conflicts"),
@@ -55,7 +70,9 @@ def merged_flag(values: list[str]) -> str:
     return TriState.NOT_RECORDED
 
 
-def vulnerability_summary(flags: list[VulnerabilityFlag], *, before_incident_only: bool = False) -> dict[str, str]:
+def vulnerability_summary(
+    flags: list[VulnerabilityFlag], *, before_incident_only: bool = False
+) -> dict[str, str]:
     """Merged tri-state value per Fig 3 factor, in the report's order."""
     by_factor: dict[str, list[str]] = {f: [] for f in FIG3_ORDER}
     for flag in flags:
@@ -94,7 +111,9 @@ def child_list(*, actor: Actor, search: str = "") -> QuerySet[Child]:
         scoped = qs.filter(visible_children_q(actor.agency)).distinct()
     if search:
         term = search.strip()
-        scoped = scoped.filter(pseudonymous_id__icontains=term) | scoped.filter(display_pseudonym__icontains=term)
+        scoped = scoped.filter(pseudonymous_id__icontains=term) | scoped.filter(
+            display_pseudonym__icontains=term
+        )
     return scoped.order_by("cohort", "cohort_position", "pseudonymous_id")
 
 
@@ -111,9 +130,11 @@ def child_list_audited(*, actor: Actor, search: str = "") -> list[Child]:
 
 
 def _resolve(*, actor: Actor, pid: str, action: str) -> tuple[Child, str]:
-    child = Child.objects.select_related("home_local_authority", "home_police_force").filter(
-        pseudonymous_id=pid.strip().upper()
-    ).first()
+    child = (
+        Child.objects.select_related("home_local_authority", "home_police_force")
+        .filter(pseudonymous_id=pid.strip().upper())
+        .first()
+    )
     basis = access_basis(actor, child) if child is not None else None
     if child is None or basis is None:
         audit_record(
@@ -137,7 +158,11 @@ def child_get(
     """A child's record as ``actor`` may see it. Raises :class:`ChildNotFound`; audits either way."""
     child, basis = _resolve(actor=actor, pid=pid, action=action)
     show_identity = "identity" in sections and identity_allowed(actor, basis) and not actor.is_analyst
-    identity = Identity.objects.filter(child=child).prefetch_related("aliases", "addresses").first() if show_identity else None
+    identity = (
+        Identity.objects.filter(child=child).prefetch_related("aliases", "addresses").first()
+        if show_identity
+        else None
+    )
     visible_sections = tuple(s for s in sections if s != "identity" or identity is not None)
     record = ChildRecord(
         child=child,
@@ -179,7 +204,9 @@ def _related(child: Child, sections: tuple[str, ...]) -> dict[str, list[Any]]:
         related["conflicts"] = list(child.conflicts.order_by("created_at"))
     if "nrm" in sections:
         related["nrm_referrals"] = list(
-            child.nrm_referrals.select_related("referring_agency").prefetch_related("decisions").order_by("referred_on")
+            child.nrm_referrals.select_related("referring_agency")
+            .prefetch_related("decisions")
+            .order_by("referred_on")
         )
     if "safeguarding" in sections:
         related["plans"] = list(child.plans.select_related("lead_agency").order_by("started_on"))

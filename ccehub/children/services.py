@@ -72,7 +72,9 @@ def may_take_holding(basis: str) -> bool:
 
 def _choice(field: str, value: str, choices: type[models.TextChoices]) -> str:
     if value not in choices.values:
-        raise ValidationError({field: [MSG_UNKNOWN_CHOICE.format(value=value, choices=", ".join(choices.values))]})
+        raise ValidationError(
+            {field: [MSG_UNKNOWN_CHOICE.format(value=value, choices=", ".join(choices.values))]}
+        )
     return value
 
 
@@ -161,7 +163,14 @@ def child_create(
         object_type="child",
         object_id=child.pk,
         child_pid=child.pseudonymous_id,
-        fields=["sex", "home_local_authority", "home_police_force", "given_name", "family_name", "date_of_birth"]
+        fields=[
+            "sex",
+            "home_local_authority",
+            "home_police_force",
+            "given_name",
+            "family_name",
+            "date_of_birth",
+        ]
         + (["postcode"] if postcode else []),
     )
     return child
@@ -212,7 +221,9 @@ def vulnerability_flag_set(
 
 
 @transaction.atomic
-def fact_record(*, actor: Actor, child: Child, model: type[M], holder_basis: str | None = None, **values: Any) -> M:
+def fact_record(
+    *, actor: Actor, child: Child, model: type[M], holder_basis: str | None = None, **values: Any
+) -> M:
     """Record a dated fact about a child (missing episode, plan, arrest, referral, ...).
 
     Runs the model's own validation (choices, constraints) before saving and audits the write.
@@ -221,7 +232,12 @@ def fact_record(*, actor: Actor, child: Child, model: type[M], holder_basis: str
     instance = model(child=child, **values)
     instance.full_clean()
     for name, value in values.items():
-        if isinstance(value, datetime | date) and name not in {"decided_on", "review_on", "expires_on", "ended_on"}:
+        if isinstance(value, datetime | date) and name not in {
+            "decided_on",
+            "review_on",
+            "expires_on",
+            "ended_on",
+        }:
             current = timezone.now() if isinstance(value, datetime) else timezone.localdate()
             if value > current:
                 raise ValidationError({name: [MSG_DATE_FUTURE]})

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.core.serializers.json import DjangoJSONEncoder
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
@@ -16,11 +16,11 @@ from ccehub.audit.selectors import child_access_history
 from ccehub.audit.services import audit_record
 from ccehub.children import presenters
 from ccehub.children.export import child_export
-from ccehub.children.models import CaseHolding
-from ccehub.common.access import Actor
 from ccehub.children.forms import ChildCreateForm, apply_service_errors
-from ccehub.children.services import child_create
+from ccehub.children.models import CaseHolding
 from ccehub.children.selectors import ChildNotFound, child_get, child_list_audited
+from ccehub.children.services import child_create
+from ccehub.common.access import Actor
 from ccehub.common.web import actor_from_request, membership_required
 
 
@@ -83,7 +83,9 @@ def child_export_view(request: HttpRequest, pid: str) -> HttpResponse:
         data = child_export(actor=actor, pid=pid)
     except ChildNotFound as exc:
         return refused(request, exc)
-    response = HttpResponse(json.dumps(data, cls=DjangoJSONEncoder, indent=2), content_type="application/json")
+    response = HttpResponse(
+        json.dumps(data, cls=DjangoJSONEncoder, indent=2), content_type="application/json"
+    )
     response["Content-Disposition"] = f'attachment; filename="{data["child"]["pseudonymous_id"]}.json"'
     response["Cache-Control"] = "no-store"
     return response
@@ -98,7 +100,9 @@ def child_history(request: HttpRequest, pid: str) -> HttpResponse:
         audit_record(actor=actor, action=Action.DENIED, object_type="audit_history", child_pid=pid[:16])
         return refused(request, ChildNotFound())
     events = list(child_access_history(child_pid=pid)[:500])
-    audit_record(actor=actor, action=Action.VIEW, object_type="audit_history", child_pid=pid[:16], fields=["audit"])
+    audit_record(
+        actor=actor, action=Action.VIEW, object_type="audit_history", child_pid=pid[:16], fields=["audit"]
+    )
     return render(request, "children/history.html", {"pid": pid, "events": events})
 
 

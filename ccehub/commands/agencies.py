@@ -10,16 +10,22 @@ from ccehub.commands import fail, setup_django
 
 
 def register(app: typer.Typer) -> None:
-    agencies_app = typer.Typer(help="Agencies (police forces, local authorities, YOTs, health, panels).",
-                               no_args_is_help=True)
+    agencies_app = typer.Typer(
+        help="Agencies (police forces, local authorities, YOTs, health, panels).", no_args_is_help=True
+    )
     app.add_typer(agencies_app, name="agencies")
 
     @agencies_app.command("add")
     def add(
         code: Annotated[str, typer.Argument(help="Short code, e.g. kent or la-islington")],
         name: Annotated[str, typer.Option(help="The agency's name")],
-        kind: Annotated[str, typer.Option(help="police_force, la_childrens_services, youth_offending_team, health, "
-                                               "cps, home_office_sca or cce_panel")],
+        kind: Annotated[
+            str,
+            typer.Option(
+                help="police_force, la_childrens_services, youth_offending_team, health, "
+                "cps, home_office_sca or cce_panel"
+            ),
+        ],
         ons_code: Annotated[str, typer.Option(help="ONS area code, where one exists")] = "",
         contact: Annotated[str, typer.Option(help="Out-of-hours contact shown in look-ups")] = "",
     ) -> None:
@@ -30,15 +36,18 @@ def register(app: typer.Typer) -> None:
 
         from ccehub.agencies.services import agency_create
         from ccehub.audit.models import Channel
-        from ccehub.commands.children import _errors_text
         from ccehub.commands._actor import cli_origin
+        from ccehub.commands.children import _errors_text
         from ccehub.common.access import Actor
 
         call_command("migrate", interactive=False, verbosity=0)
-        actor = Actor.for_system(name=cli_origin(), channel=Channel.CLI, purpose="Add an agency", origin=cli_origin())
+        actor = Actor.for_system(
+            name=cli_origin(), channel=Channel.CLI, purpose="Add an agency", origin=cli_origin()
+        )
         try:
-            agency = agency_create(actor=actor, code=code, name=name, kind=kind, ons_code=ons_code,
-                                   out_of_hours_contact=contact)
+            agency = agency_create(
+                actor=actor, code=code, name=name, kind=kind, ons_code=ons_code, out_of_hours_contact=contact
+            )
         except ValidationError as exc:
             fail(_errors_text(exc))
         typer.echo(f"added {agency.code}: {agency.name} ({agency.get_kind_display()})")

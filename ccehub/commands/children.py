@@ -49,8 +49,15 @@ def register(app: typer.Typer) -> None:
         actor = cli_actor(user, purpose)
         try:
             values = parse_child_input(
-                {"given_name": given_name, "family_name": family_name, "sex": sex, "date_of_birth": dob,
-                 "postcode": postcode, "home_local_authority": home_la, "home_police_force": home_force}
+                {
+                    "given_name": given_name,
+                    "family_name": family_name,
+                    "sex": sex,
+                    "date_of_birth": dob,
+                    "postcode": postcode,
+                    "home_local_authority": home_la,
+                    "home_police_force": home_force,
+                }
             )
             child = child_create(actor=actor, **values)  # type: ignore[arg-type]
         except (ValidationError, PermissionDenied) as exc:
@@ -102,15 +109,24 @@ def register(app: typer.Typer) -> None:
         actor = cli_actor(user, purpose)
         labels = {str(f.label).lower(): f.value for f in VulnerabilityFactor}
         factor_code = labels.get(factor.strip().lower(), factor.strip())
-        aliases = {"present": "recorded_present", "x": "recorded_present", "absent": "recorded_absent",
-                   "blank": "not_recorded", "*": "unknown"}
+        aliases = {
+            "present": "recorded_present",
+            "x": "recorded_present",
+            "absent": "recorded_absent",
+            "blank": "not_recorded",
+            "*": "unknown",
+        }
         tri = aliases.get(value.strip().lower(), value.strip().lower())
-        found = list(child_list(actor=actor).filter(Q(pseudonymous_id=child.upper()) | Q(display_pseudonym=child)))  # type: ignore[arg-type]
+        found = list(
+            child_list(actor=actor).filter(Q(pseudonymous_id=child.upper()) | Q(display_pseudonym=child))
+        )  # type: ignore[arg-type]
         if len(found) != 1:
             fail(f"--child: {'no child' if not found else 'more than one child'} matches {child!r}")
         target: Child = found[0]
         try:
-            vulnerability_flag_set(actor=actor, child=target, factor=factor_code, value=tri, source_type=source)  # type: ignore[arg-type]
+            vulnerability_flag_set(
+                actor=actor, child=target, factor=factor_code, value=tri, source_type=source
+            )  # type: ignore[arg-type]
         except ValidationError as exc:
             fail(_errors_text(exc).replace("factor:", "--factor:").replace("value:", "--value:"))
         except PermissionDenied as exc:

@@ -41,20 +41,28 @@ def register(app: typer.Typer) -> None:
         with console.status("Loading demo data…"):
             summary = demo_load()
         if summary.children_created:
-            console.print(f"Loaded the report's {summary.children_created} cases and {summary.agencies} agencies.")
+            console.print(
+                f"Loaded the report's {summary.children_created} cases and {summary.agencies} agencies."
+            )
         else:
-            console.print(f"Demo data already loaded ({summary.children_existing} cases); nothing duplicated.")
+            console.print(
+                f"Demo data already loaded ({summary.children_existing} cases); nothing duplicated."
+            )
         if index:
             from ccehub.demo.index import demo_index_build
 
             try:
                 with console.status("Building the demo person index (record linkage)…"):
                     built = demo_index_build()
-            except Exception as exc:  # noqa: BLE001 - the rest of the demo works without the index
-                console.print(f"[yellow]Warning:[/] the person index was not built ({exc}); look-ups will say so.")
+            except Exception as exc:
+                console.print(
+                    f"[yellow]Warning:[/] the person index was not built ({exc}); look-ups will say so."
+                )
             else:
                 if built is not None:
-                    console.print(f"Person index {built.version}: {built.records} records, {built.persons} persons.")
+                    console.print(
+                        f"Person index {built.version}: {built.records} records, {built.persons} persons."
+                    )
         table = Table(title=f"Demo sign-ins (password for all: {DEMO_PASSWORD})")
         for column in ("Username", "Agency", "Role"):
             table.add_column(column)

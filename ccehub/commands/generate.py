@@ -15,7 +15,8 @@ def register(app: typer.Typer) -> None:
         children: Annotated[int, typer.Option(help="How many synthetic children to create")],
         seed: Annotated[int, typer.Option(help="Same seed, same population")] = 1,
         extracts: Annotated[
-            str | None, typer.Option(help="Also write per-agency CSV extracts (for `ccehub import children`) here")
+            str | None,
+            typer.Option(help="Also write per-agency CSV extracts (for `ccehub import children`) here"),
         ] = None,
     ) -> None:
         """Create a seeded synthetic population across several agencies (never real people)."""
@@ -33,23 +34,37 @@ def register(app: typer.Typer) -> None:
         from ccehub.common.access import Actor
 
         call_command("migrate", interactive=False, verbosity=0)
-        actor = Actor.for_system(name=cli_origin(), channel=Channel.CLI, purpose="Generate a synthetic population",
-                                 origin=cli_origin())
-        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      transient=False) as bar:
+        actor = Actor.for_system(
+            name=cli_origin(),
+            channel=Channel.CLI,
+            purpose="Generate a synthetic population",
+            origin=cli_origin(),
+        )
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            transient=False,
+        ) as bar:
             task = bar.add_task("Creating synthetic children", total=children)
-            summary = generate_children(actor=actor, children=children, seed=seed,
-                                        progress=lambda n: bar.advance(task, n))
+            summary = generate_children(
+                actor=actor, children=children, seed=seed, progress=lambda n: bar.advance(task, n)
+            )
         if summary.existing:
-            typer.echo(f"cohort {summary.cohort} already exists ({summary.existing} children); nothing created")
+            typer.echo(
+                f"cohort {summary.cohort} already exists ({summary.existing} children); nothing created"
+            )
         else:
             typer.echo(f"created {summary.created} synthetic children in cohort {summary.cohort}")
         if extracts:
             from pathlib import Path
 
-            from ccehub.synthetic import agency_records, generate_population
             from ccehub.children.generate import write_extracts
+            from ccehub.synthetic import agency_records, generate_population
 
-            written = write_extracts(agency_records(generate_population(children, seed), seed), Path(extracts))
+            written = write_extracts(
+                agency_records(generate_population(children, seed), seed), Path(extracts)
+            )
             for path, rows in written:
                 typer.echo(f"wrote {rows} records to {path}")

@@ -16,11 +16,20 @@ def register(app: typer.Typer) -> None:
 
     @import_app.command("children")
     def children(
-        file: Annotated[Path, typer.Argument(help="CSV with record_id, given_name, family_name, date_of_birth, sex, "
-                                                  "postcode (and optional safeguarding columns)")],
+        file: Annotated[
+            Path,
+            typer.Argument(
+                help="CSV with record_id, given_name, family_name, date_of_birth, sex, "
+                "postcode (and optional safeguarding columns)"
+            ),
+        ],
         agency: Annotated[str, typer.Option(help="Code of the agency whose extract this is")],
-        skip_invalid: Annotated[bool, typer.Option("--skip-invalid", help="Import the valid rows; write rejects")] = False,
-        rejects: Annotated[Path | None, typer.Option(help="Where to write rejects (default FILE.rejects.csv)")] = None,
+        skip_invalid: Annotated[
+            bool, typer.Option("--skip-invalid", help="Import the valid rows; write rejects")
+        ] = False,
+        rejects: Annotated[
+            Path | None, typer.Option(help="Where to write rejects (default FILE.rejects.csv)")
+        ] = None,
         dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate only; write nothing")] = False,
         max_errors: Annotated[int, typer.Option(help="How many row errors to print")] = 50,
     ) -> None:
@@ -42,15 +51,32 @@ def register(app: typer.Typer) -> None:
         target = Agency.objects.filter(code=agency.strip().lower()).first()
         if target is None:
             fail(f"--agency: no agency with code {agency!r} (add it with `ccehub agencies add`)")
-        actor = Actor.for_system(name=cli_origin(), channel=Channel.CLI, purpose=f"Import {file.name} for {target.code}", origin=cli_origin())
+        actor = Actor.for_system(
+            name=cli_origin(),
+            channel=Channel.CLI,
+            purpose=f"Import {file.name} for {target.code}",
+            origin=cli_origin(),
+        )
         err = Console(stderr=True)
         try:
             total = max(0, sum(1 for _ in file.open(encoding="utf-8-sig", errors="replace")) - 1)
-            with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                          console=err, transient=True) as bar:
+            with Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=err,
+                transient=True,
+            ) as bar:
                 task = bar.add_task(f"Checking {file.name}", total=total or None)
-                result = import_records(actor=actor, agency=target, path=file, skip_invalid=skip_invalid,
-                                        dry_run=dry_run, progress=lambda n: bar.advance(task, n))
+                result = import_records(
+                    actor=actor,
+                    agency=target,
+                    path=file,
+                    skip_invalid=skip_invalid,
+                    dry_run=dry_run,
+                    progress=lambda n: bar.advance(task, n),
+                )
         except ImportFileError as exc:
             fail(f"{file}: {exc}")
         for reject in result.rejects[:max_errors]:
@@ -62,10 +88,16 @@ def register(app: typer.Typer) -> None:
             write_rejects(result.rejects, path)
             typer.echo(f"wrote {len(result.rejects)} rejected rows with reasons to {path}", err=True)
         if result.rejects and not skip_invalid:
-            fail(f"{len(result.rejects)} of {result.rows} rows are invalid; nothing imported "
-                 "(fix them, or use --skip-invalid to import the valid rows)")
+            fail(
+                f"{len(result.rejects)} of {result.rows} rows are invalid; nothing imported "
+                "(fix them, or use --skip-invalid to import the valid rows)"
+            )
         if dry_run:
-            typer.echo(f"dry run: {result.rows - len(result.rejects)} valid, {len(result.rejects)} invalid; nothing written")
+            typer.echo(
+                f"dry run: {result.rows - len(result.rejects)} valid, {len(result.rejects)} invalid; nothing written"
+            )
             return
-        typer.echo(f"imported {result.imported} records into {target.code} "
-                   f"({result.created} created, {result.updated} updated, {len(result.rejects)} rejected)")
+        typer.echo(
+            f"imported {result.imported} records into {target.code} "
+            f"({result.created} created, {result.updated} updated, {len(result.rejects)} rejected)"
+        )

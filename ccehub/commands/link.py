@@ -15,7 +15,9 @@ BATCH_COLUMNS = ("query_id", "given_name", "family_name", "date_of_birth", "sex"
 
 
 def register(app: typer.Typer) -> None:
-    link_app = typer.Typer(help="The person index (probabilistic record linkage with Splink).", no_args_is_help=True)
+    link_app = typer.Typer(
+        help="The person index (probabilistic record linkage with Splink).", no_args_is_help=True
+    )
     app.add_typer(link_app, name="link")
 
     @link_app.command("build")
@@ -35,7 +37,9 @@ def register(app: typer.Typer) -> None:
         from ccehub.records.services import link_build
 
         call_command("migrate", interactive=False, verbosity=0)
-        actor = Actor.for_system(name=cli_origin(), channel=Channel.CLI, purpose="Build the person index", origin=cli_origin())
+        actor = Actor.for_system(
+            name=cli_origin(), channel=Channel.CLI, purpose="Build the person index", origin=cli_origin()
+        )
         try:
             version = link_build(actor=actor, backend=backend, progress=True)
         except ValidationError as exc:
@@ -54,9 +58,15 @@ def register(app: typer.Typer) -> None:
         postcode: Annotated[str, typer.Option()] = "",
         sex: Annotated[str, typer.Option()] = "",
         user: Annotated[str | None, typer.Option(help="Who is asking (audited)")] = None,
-        batch: Annotated[Path | None, typer.Option(help="CSV of queries: query_id, given_name, family_name, "
-                                                        "date_of_birth, sex, postcode")] = None,
-        threshold: Annotated[float | None, typer.Option(help="Minimum match probability (default 0.5)")] = None,
+        batch: Annotated[
+            Path | None,
+            typer.Option(
+                help="CSV of queries: query_id, given_name, family_name, date_of_birth, sex, postcode"
+            ),
+        ] = None,
+        threshold: Annotated[
+            float | None, typer.Option(help="Minimum match probability (default 0.5)")
+        ] = None,
     ) -> None:
         """Is this child already known? Prints candidates as JSON (one line per query with --batch)."""
         if threshold is not None and not 0 <= threshold <= 1:
@@ -87,10 +97,17 @@ def register(app: typer.Typer) -> None:
             fail(str(exc), 1)
         try:
             if batch is None:
-                query = {"given_name": given_name, "family_name": family_name, "date_of_birth": dob,
-                         "sex": sex, "postcode": postcode}
+                query = {
+                    "given_name": given_name,
+                    "family_name": family_name,
+                    "date_of_birth": dob,
+                    "sex": sex,
+                    "postcode": postcode,
+                }
                 with transaction.atomic():
-                    result = person_lookup(actor=actor, query=query, purpose=purpose, threshold=threshold, index=index)  # type: ignore[arg-type]
+                    result = person_lookup(
+                        actor=actor, query=query, purpose=purpose, threshold=threshold, index=index
+                    )  # type: ignore[arg-type]
                 typer.echo(json.dumps(public_result(result)))
                 return
             with batch.open(newline="", encoding="utf-8-sig") as handle:
@@ -107,8 +124,15 @@ def register(app: typer.Typer) -> None:
                     out = {"candidates": [], "query_ms": 0.0}
                 else:
                     with transaction.atomic():
-                        out = public_result(person_lookup(actor=actor, query=query, purpose=purpose,  # type: ignore[arg-type]
-                                                          threshold=threshold, index=index))
+                        out = public_result(
+                            person_lookup(
+                                actor=actor,
+                                query=query,
+                                purpose=purpose,  # type: ignore[arg-type]
+                                threshold=threshold,
+                                index=index,
+                            )
+                        )
                 typer.echo(json.dumps({"query_id": row["query_id"].strip(), **out}))
         except (ValidationError, PermissionDenied) as exc:
             fail(_errors_text(exc))

@@ -19,9 +19,13 @@ def register(app: typer.Typer) -> None:
     @report_app.command("vulnerabilities")
     def vulnerabilities(
         fmt: Annotated[str, typer.Option("--format", help="csv, json or table")] = "table",
-        cohort: Annotated[str, typer.Option(help="Cohort of children (default: the report's 13)")] = "crest-2022",
+        cohort: Annotated[
+            str, typer.Option(help="Cohort of children (default: the report's 13)")
+        ] = "crest-2022",
         user: Annotated[str | None, typer.Option(help="Act as this user (default: the operator)")] = None,
-        purpose: Annotated[str, typer.Option(help="Why the report is run (audited)")] = "Fig 3 vulnerability report",
+        purpose: Annotated[
+            str, typer.Option(help="Why the report is run (audited)")
+        ] = "Fig 3 vulnerability report",
     ) -> None:
         """Fig 3: vulnerabilities prior to the identifying incident (x present, * unknown)."""
         if fmt not in FORMATS:
@@ -36,7 +40,10 @@ def register(app: typer.Typer) -> None:
         with transaction.atomic():
             matrix = vulnerability_matrix(actor=actor, cohort=cohort)  # type: ignore[arg-type]
         if not matrix.columns:
-            fail(f"no children in cohort {cohort!r} are available (load the demo with `ccehub demo --no-server`)", 1)
+            fail(
+                f"no children in cohort {cohort!r} are available (load the demo with `ccehub demo --no-server`)",
+                1,
+            )
         if fmt == "csv":
             typer.echo(matrix.to_csv(), nl=False)
         elif fmt == "json":

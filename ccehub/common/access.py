@@ -105,7 +105,9 @@ def access_basis(actor: Actor, child: Child, *, on: date | None = None) -> str |
         return BASIS_PANEL
     agreements = active_agreements(recipient=agency, on=on)
     holders = child.holdings.values("agency")
-    match = agreements.filter(Q(child=child) | Q(child__isnull=True, provider__in=holders)).order_by("-starts_on")
+    match = agreements.filter(Q(child=child) | Q(child__isnull=True, provider__in=holders)).order_by(
+        "-starts_on"
+    )
     agreement = match.first()
     if agreement is not None:
         return f"{BASIS_AGREEMENT}:{agreement.id}"

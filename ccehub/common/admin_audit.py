@@ -35,7 +35,9 @@ class AuditedAdmin(admin.ModelAdmin):
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         pk = obj.pk
         super().delete_model(request, obj)
-        audit_record(actor=admin_actor(request), action=Action.DELETE, object_type=obj._meta.model_name, object_id=pk)
+        audit_record(
+            actor=admin_actor(request), action=Action.DELETE, object_type=obj._meta.model_name, object_id=pk
+        )
 
     def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
         items = [(o._meta.model_name, o.pk) for o in queryset]

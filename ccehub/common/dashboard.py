@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from datetime import timedelta
+from typing import Any
 
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -13,7 +12,6 @@ from ccehub.audit.models import Action
 from ccehub.audit.services import audit_record
 from ccehub.children.selectors import child_list
 from ccehub.common.access import Actor
-
 
 #: A missing episode with no end counts as "missing now" only if it started this recently; older
 #: open-ended records are historical entries whose end was never recorded.
@@ -24,7 +22,9 @@ def dashboard_for(*, actor: Actor) -> dict[str, Any]:
     recent = timezone.now() - MISSING_NOW_WINDOW
     children = list(
         child_list(actor=actor).annotate(
-            open_referrals=Count("nrm_referrals", filter=Q(nrm_referrals__decisions__isnull=True), distinct=True),
+            open_referrals=Count(
+                "nrm_referrals", filter=Q(nrm_referrals__decisions__isnull=True), distinct=True
+            ),
             open_missing=Count(
                 "missing_episodes",
                 filter=Q(missing_episodes__ended_at__isnull=True, missing_episodes__started_at__gte=recent),
@@ -36,7 +36,11 @@ def dashboard_for(*, actor: Actor) -> dict[str, Any]:
     for child in children:
         if child.open_referrals:
             open_actions.append(
-                {"child": child, "text": f"{child.open_referrals} NRM referral(s) with no recorded decision", "kind": "NRM"}
+                {
+                    "child": child,
+                    "text": f"{child.open_referrals} NRM referral(s) with no recorded decision",
+                    "kind": "NRM",
+                }
             )
         if child.open_missing:
             open_actions.append({"child": child, "text": "Missing now (no recorded end)", "kind": "Missing"})

@@ -37,7 +37,12 @@ class LoginView(auth_views.LoginView):
         response = super().form_valid(form)
         user = form.get_user()
         memberships = active_memberships(user=user)
-        actor = Actor(user=user, membership=memberships[0] if memberships else None, channel=Channel.WEB, purpose="Sign in")
+        actor = Actor(
+            user=user,
+            membership=memberships[0] if memberships else None,
+            channel=Channel.WEB,
+            purpose="Sign in",
+        )
         audit_record(actor=actor, action=Action.LOGIN, object_type="session")
         return response
 
@@ -55,7 +60,11 @@ class LoginView(auth_views.LoginView):
 class LogoutView(auth_views.LogoutView):
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if request.user.is_authenticated:
-            audit_record(actor=actor_from_request(request, purpose="Sign out"), action=Action.LOGOUT, object_type="session")
+            audit_record(
+                actor=actor_from_request(request, purpose="Sign out"),
+                action=Action.LOGOUT,
+                object_type="session",
+            )
         return super().post(request, *args, **kwargs)
 
 
@@ -75,7 +84,9 @@ def switch_membership(request: HttpRequest) -> HttpResponse:
     for membership in active_memberships(user=request.user):
         if str(membership.id) == wanted:
             request.session[SESSION_KEY] = str(membership.id)
-            messages.success(request, f"You are now acting as {membership.get_role_display()}, {membership.agency}.")
+            messages.success(
+                request, f"You are now acting as {membership.get_role_display()}, {membership.agency}."
+            )
             return redirect("dashboard")
     messages.error(request, "Choose one of your own memberships")
     return HttpResponseRedirect(reverse("dashboard"))

@@ -17,7 +17,9 @@ DEFAULT_PURPOSE = "Case work"
 PURPOSE_SESSION_KEY = "ccehub_purpose"
 
 
-def actor_from_request(request: HttpRequest, *, channel: str = Channel.WEB, purpose: str | None = None) -> Actor:
+def actor_from_request(
+    request: HttpRequest, *, channel: str = Channel.WEB, purpose: str | None = None
+) -> Actor:
     membership = getattr(request, "membership", None)
     chosen = purpose or request.session.get(PURPOSE_SESSION_KEY) or DEFAULT_PURPOSE
     if membership is not None and purpose is None and chosen == DEFAULT_PURPOSE:

@@ -22,10 +22,21 @@ DEMO_SEED = 2022
 
 #: The synthetic generator's force codes → our reference codes.
 FORCE_CODES = {
-    "MPS": "met", "WMP": "west-midlands", "GMP": "greater-manchester", "MERPOL": "merseyside",
-    "WYP": "west-yorkshire", "ASP": "avon-and-somerset", "SWP": "south-wales", "NOTTS": "nottinghamshire",
-    "NORFOLK": "norfolk", "ESSEX": "essex", "DCP": "devon-and-cornwall", "SUFFOLK": "suffolk",
-    "HAMPSHIRE": "hampshire", "SYP": "south-yorkshire", "LEICS": "leicestershire",
+    "MPS": "met",
+    "WMP": "west-midlands",
+    "GMP": "greater-manchester",
+    "MERPOL": "merseyside",
+    "WYP": "west-yorkshire",
+    "ASP": "avon-and-somerset",
+    "SWP": "south-wales",
+    "NOTTS": "nottinghamshire",
+    "NORFOLK": "norfolk",
+    "ESSEX": "essex",
+    "DCP": "devon-and-cornwall",
+    "SUFFOLK": "suffolk",
+    "HAMPSHIRE": "hampshire",
+    "SYP": "south-yorkshire",
+    "LEICS": "leicestershire",
 }
 
 
@@ -49,22 +60,32 @@ def _boys() -> list[AgencyRecord]:
         }
         la = child.home_local_authority
         if la is not None:
-            rows.append(AgencyRecord(
-                agency=la, record_id=f"DEMO-{child.cohort_position:03d}",
-                home_local_authority_text=la.code, home_local_authority=la,
-                open_nrm=any(not r.decisions.exists() for r in referrals) if referrals else None,
-                nrm_decision=decision,
-                cp_plan=("child_protection" in plans) or None,
-                cin_plan=("child_in_need" in plans) or None,
-                looked_after={TriState.RECORDED_PRESENT: True, TriState.RECORDED_ABSENT: False}.get(child.looked_after),
-                allocated_worker_contact=la.out_of_hours_contact,
-                **common,
-            ))
+            rows.append(
+                AgencyRecord(
+                    agency=la,
+                    record_id=f"DEMO-{child.cohort_position:03d}",
+                    home_local_authority_text=la.code,
+                    home_local_authority=la,
+                    open_nrm=any(not r.decisions.exists() for r in referrals) if referrals else None,
+                    nrm_decision=decision,
+                    cp_plan=("child_protection" in plans) or None,
+                    cin_plan=("child_in_need" in plans) or None,
+                    looked_after={TriState.RECORDED_PRESENT: True, TriState.RECORDED_ABSENT: False}.get(
+                        child.looked_after
+                    ),
+                    allocated_worker_contact=la.out_of_hours_contact,
+                    **common,
+                )
+            )
         incident = child.incidents.select_related("arresting_force").first()
         if incident is not None and incident.arresting_force is not None:
-            rows.append(AgencyRecord(agency=incident.arresting_force,
-                                     record_id=f"{incident.arresting_force.code.upper()}-CUST-{child.cohort_position:03d}",
-                                     **common))
+            rows.append(
+                AgencyRecord(
+                    agency=incident.arresting_force,
+                    record_id=f"{incident.arresting_force.code.upper()}-CUST-{child.cohort_position:03d}",
+                    **common,
+                )
+            )
     return rows
 
 
@@ -88,18 +109,26 @@ def _synthetic() -> list[AgencyRecord]:
         flag = {"true": True, "false": False}
         from ccehub.records.importer import _parse_date
 
-        rows.append(AgencyRecord(
-            agency=agency, record_id=rec.record_id, given_name=rec.given_name, family_name=rec.family_name,
-            date_of_birth=_parse_date(rec.date_of_birth) if rec.date_of_birth else None,
-            sex={"m": "male", "male": "male", "f": "female", "female": "female"}.get(rec.sex.lower(), ""),
-            postcode=rec.postcode.upper()[:8],
-            home_local_authority_text=extra.get("home_local_authority", ""),
-            home_local_authority=agency if rec.agency_kind == "local_authority" else None,
-            open_nrm=flag.get(extra.get("open_nrm", "")), nrm_decision=extra.get("nrm_decision", ""),
-            cp_plan=flag.get(extra.get("cp_plan", "")), cin_plan=flag.get(extra.get("cin_plan", "")),
-            looked_after=flag.get(extra.get("looked_after", "")), missing_now=flag.get(extra.get("missing_now", "")),
-            allocated_worker_contact=extra.get("allocated_worker_contact", ""),
-        ))
+        rows.append(
+            AgencyRecord(
+                agency=agency,
+                record_id=rec.record_id,
+                given_name=rec.given_name,
+                family_name=rec.family_name,
+                date_of_birth=_parse_date(rec.date_of_birth) if rec.date_of_birth else None,
+                sex={"m": "male", "male": "male", "f": "female", "female": "female"}.get(rec.sex.lower(), ""),
+                postcode=rec.postcode.upper()[:8],
+                home_local_authority_text=extra.get("home_local_authority", ""),
+                home_local_authority=agency if rec.agency_kind == "local_authority" else None,
+                open_nrm=flag.get(extra.get("open_nrm", "")),
+                nrm_decision=extra.get("nrm_decision", ""),
+                cp_plan=flag.get(extra.get("cp_plan", "")),
+                cin_plan=flag.get(extra.get("cin_plan", "")),
+                looked_after=flag.get(extra.get("looked_after", "")),
+                missing_now=flag.get(extra.get("missing_now", "")),
+                allocated_worker_contact=extra.get("allocated_worker_contact", ""),
+            )
+        )
     return rows
 
 
@@ -112,5 +141,7 @@ def demo_index_build(*, progress: bool = False) -> LinkModelVersion | None:
     with transaction.atomic():
         if not AgencyRecord.objects.exists():
             AgencyRecord.objects.bulk_create(_boys() + _synthetic(), batch_size=2000, ignore_conflicts=True)
-    actor = Actor.for_system(name="demo-loader", channel=Channel.SYSTEM, purpose="Build the demo person index")
+    actor = Actor.for_system(
+        name="demo-loader", channel=Channel.SYSTEM, purpose="Build the demo person index"
+    )
     return link_build(actor=actor, progress=progress)

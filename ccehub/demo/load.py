@@ -57,13 +57,29 @@ DEMO_USERS: tuple[tuple[str, str, str, str], ...] = (
 
 #: Agencies the demo adds to the reference forces and local authorities.
 DEMO_AGENCIES: tuple[dict[str, Any], ...] = (
-    {"code": "islington-yjs", "name": "Islington Youth Justice Service", "kind": AgencyKind.YOUTH_OFFENDING_TEAM,
-     "parent": "la-islington"},
-    {"code": "whittington-health", "name": "Whittington Health NHS Trust", "kind": AgencyKind.HEALTH,
-     "parent": "la-islington"},
-    {"code": "islington-camden-panel", "name": "Islington and Camden CCE Panel", "kind": AgencyKind.CCE_PANEL,
-     "runs_local_panel": True},
-    {"code": "home-office-sca", "name": "Home Office Single Competent Authority", "kind": AgencyKind.HOME_OFFICE_SCA},
+    {
+        "code": "islington-yjs",
+        "name": "Islington Youth Justice Service",
+        "kind": AgencyKind.YOUTH_OFFENDING_TEAM,
+        "parent": "la-islington",
+    },
+    {
+        "code": "whittington-health",
+        "name": "Whittington Health NHS Trust",
+        "kind": AgencyKind.HEALTH,
+        "parent": "la-islington",
+    },
+    {
+        "code": "islington-camden-panel",
+        "name": "Islington and Camden CCE Panel",
+        "kind": AgencyKind.CCE_PANEL,
+        "runs_local_panel": True,
+    },
+    {
+        "code": "home-office-sca",
+        "name": "Home Office Single Competent Authority",
+        "kind": AgencyKind.HOME_OFFICE_SCA,
+    },
     {"code": "cps", "name": "Crown Prosecution Service", "kind": AgencyKind.CPS},
 )
 
@@ -206,32 +222,61 @@ def _case(actor: Actor, case: Case, position: int) -> Child:
             notes = str(v.pop("notes", ""))
             if start_dt is not None:
                 notes = f"{notes} [dates: {DateBasis(basis).label.lower()}]".strip()
-            fact_record(actor=actor, child=child, model=MissingEpisode, started_at=start_dt, ended_at=end_dt,
-                        approximate_duration_days=days, notes=notes, source_agency=home_la, **v)
+            fact_record(
+                actor=actor,
+                child=child,
+                model=MissingEpisode,
+                started_at=start_dt,
+                ended_at=end_dt,
+                approximate_duration_days=days,
+                notes=notes,
+                source_agency=home_la,
+                **v,
+            )
         elif kind == "placement":
             fact_record(actor=actor, child=child, model=Placement, commissioning_authority=home_la, **v)
         elif kind == "plan":
             stepped = v.pop("stepped", False)
-            last_plan = fact_record(actor=actor, child=child, model=ChildPlan, lead_agency=home_la,
-                                    stepped_from=last_plan if stepped else None, source_note=REPORT, **v)
+            last_plan = fact_record(
+                actor=actor,
+                child=child,
+                model=ChildPlan,
+                lead_agency=home_la,
+                stepped_from=last_plan if stepped else None,
+                source_note=REPORT,
+                **v,
+            )
         elif kind == "care_order":
             fact_record(actor=actor, child=child, model=CareOrder, **v)
         elif kind == "secure_order":
             fact_record(actor=actor, child=child, model=SecureAccommodationOrder, **v)
         elif kind == "strategy":
-            fact_record(actor=actor, child=child, model=StrategyMeeting, convening_agency=home_la,
-                        source_note=REPORT, **v)
+            fact_record(
+                actor=actor,
+                child=child,
+                model=StrategyMeeting,
+                convening_agency=home_la,
+                source_note=REPORT,
+                **v,
+            )
         elif kind == "arrest":
             linked = v.pop("incident", False)
             force = arresting or _agency(HOME_FORCE)
-            fact_record(actor=actor, child=child, model=Arrest, arresting_force=force,
-                        incident=incident if linked else None,
-                        arrested_at=occurred if linked else None,
-                        arrested_at_basis=DateBasis.SYNTHETIC, **v)
+            fact_record(
+                actor=actor,
+                child=child,
+                model=Arrest,
+                arresting_force=force,
+                incident=incident if linked else None,
+                arrested_at=occurred if linked else None,
+                arrested_at_basis=DateBasis.SYNTHETIC,
+                **v,
+            )
             _hold(child, force, CaseHolding.Basis.ARRESTING_FORCE)
         elif kind == "charge":
-            last_charge = fact_record(actor=actor, child=child, model=Charge, incident=incident,
-                                      source_note=REPORT, **v)
+            last_charge = fact_record(
+                actor=actor, child=child, model=Charge, incident=incident, source_note=REPORT, **v
+            )
         elif kind == "court":
             fact_record(actor=actor, child=child, model=CourtOutcome, charge=last_charge, **v)
         elif kind == "referral":
@@ -267,8 +312,14 @@ def _decision(actor: Actor, referral: NRMReferral, values: dict[str, object]) ->
     decision = NRMDecision(referral=referral, decided_on_basis=DateBasis.SYNTHETIC, **values)  # type: ignore[arg-type]
     decision.full_clean()
     decision.save()
-    audit_record(actor=actor, action=Action.CREATE, object_type="nrmdecision", object_id=decision.pk,
-                 child_pid=referral.child.pseudonymous_id, fields=sorted(values))
+    audit_record(
+        actor=actor,
+        action=Action.CREATE,
+        object_type="nrmdecision",
+        object_id=decision.pk,
+        child_pid=referral.child.pseudonymous_id,
+        fields=sorted(values),
+    )
     return decision
 
 

@@ -33,8 +33,9 @@ def lookup(request: HttpRequest, payload: LookupIn) -> dict[str, Any]:
     if threshold is not None and not 0 <= threshold <= 1:
         raise HttpError(422, "threshold must be between 0 and 1")
     try:
-        result = person_lookup(actor=api_actor(request, purpose=purpose), query=data, purpose=purpose,
-                               threshold=threshold)
+        result = person_lookup(
+            actor=api_actor(request, purpose=purpose), query=data, purpose=purpose, threshold=threshold
+        )
     except LookupError as exc:
         raise HttpError(503, str(exc)) from None
     return public_result(result)

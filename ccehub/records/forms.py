@@ -20,7 +20,9 @@ class LookupForm(forms.Form):
     sex = forms.ChoiceField(
         required=False, label="Sex", choices=[("", "Not known"), ("male", "Male"), ("female", "Female")]
     )
-    postcode = forms.CharField(max_length=10, required=False, label="Postcode", help_text="Home postcode, if given")
+    postcode = forms.CharField(
+        max_length=10, required=False, label="Postcode", help_text="Home postcode, if given"
+    )
     purpose = forms.CharField(
         max_length=300,
         label="Why are you looking this child up?",

@@ -25,7 +25,14 @@ from ccehub.common.access import Actor
 from ccehub.common.validators import normalise_postcode
 from ccehub.records.models import AgencyRecord, NRMDecisionCode
 
-REQUIRED_COLUMNS: tuple[str, ...] = ("record_id", "given_name", "family_name", "date_of_birth", "sex", "postcode")
+REQUIRED_COLUMNS: tuple[str, ...] = (
+    "record_id",
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "sex",
+    "postcode",
+)
 OPTIONAL_COLUMNS: tuple[str, ...] = (
     "home_local_authority",
     "open_nrm",
@@ -39,8 +46,17 @@ OPTIONAL_COLUMNS: tuple[str, ...] = (
 BOOLEAN_COLUMNS = ("open_nrm", "cp_plan", "cin_plan", "looked_after", "missing_now")
 TRUE = {"true", "t", "yes", "y", "1"}
 FALSE = {"false", "f", "no", "n", "0"}
-SEXES = {"m": "male", "male": "male", "f": "female", "female": "female", "u": "unknown", "unknown": "unknown",
-         "x": "unknown", "not known": "unknown", "": ""}
+SEXES = {
+    "m": "male",
+    "male": "male",
+    "f": "female",
+    "female": "female",
+    "u": "unknown",
+    "unknown": "unknown",
+    "x": "unknown",
+    "not known": "unknown",
+    "": "",
+}
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
 
 MSG_MISSING_COLUMNS = "missing column(s): {columns}"
@@ -84,7 +100,7 @@ class ImportResult:
 def _parse_date(value: str) -> date | None:
     for fmt in DATE_FORMATS:
         try:
-            return datetime.strptime(value, fmt).date()  # noqa: DTZ007 - a date, no time zone
+            return datetime.strptime(value, fmt).date()
         except ValueError:
             continue
     return None
@@ -129,7 +145,9 @@ def read_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, str]
     return header, rows()
 
 
-def validate_row(row: dict[str, str], las: dict[str, Agency], today: date) -> tuple[dict[str, Any], list[str]]:
+def validate_row(
+    row: dict[str, str], las: dict[str, Agency], today: date
+) -> tuple[dict[str, Any], list[str]]:
     errors: list[str] = []
     values: dict[str, Any] = {}
     record_id = row.get("record_id", "")
@@ -162,7 +180,7 @@ def validate_row(row: dict[str, str], las: dict[str, Agency], today: date) -> tu
     if postcode:
         try:
             values["postcode"] = normalise_postcode(postcode)
-        except Exception:  # noqa: BLE001 - ValidationError; reported as a row error
+        except Exception:
             errors.append(MSG_POSTCODE.format(value=postcode))
     la_text = row.get("home_local_authority", "")
     if len(la_text) > 100:
@@ -228,12 +246,18 @@ def import_records(
         progress(result.rows % 1000)
     if (result.rejects and not skip_invalid) or dry_run:
         return result
-    present = set(
-        AgencyRecord.objects.filter(agency=agency, record_id__in=[v["record_id"] for v in valid]).values_list(
-            "record_id", flat=True
+    present = (
+        set(
+            AgencyRecord.objects.filter(
+                agency=agency, record_id__in=[v["record_id"] for v in valid]
+            ).values_list("record_id", flat=True)
         )
-    ) if len(valid) <= 50_000 else set(AgencyRecord.objects.filter(agency=agency).values_list("record_id", flat=True))
-    columns = [c for c in REQUIRED_COLUMNS + OPTIONAL_COLUMNS if c != "record_id"] + ["home_local_authority_text"]
+        if len(valid) <= 50_000
+        else set(AgencyRecord.objects.filter(agency=agency).values_list("record_id", flat=True))
+    )
+    columns = [c for c in REQUIRED_COLUMNS + OPTIONAL_COLUMNS if c != "record_id"] + [
+        "home_local_authority_text"
+    ]
     with transaction.atomic():
         new = [AgencyRecord(agency=agency, **v) for v in valid if v["record_id"] not in present]
         AgencyRecord.objects.bulk_create(new, batch_size=2000)
@@ -241,7 +265,9 @@ def import_records(
         if changed:
             existing = {
                 r.record_id: r
-                for r in AgencyRecord.objects.filter(agency=agency, record_id__in=[v["record_id"] for v in changed])
+                for r in AgencyRecord.objects.filter(
+                    agency=agency, record_id__in=[v["record_id"] for v in changed]
+                )
             }
             updates = []
             for v in changed:

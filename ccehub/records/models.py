@@ -32,7 +32,11 @@ class AgencyRecord(BaseModel):
         max_length=100, blank=True, help_text="As the extract gave it (agency code, ONS code or name)"
     )
     home_local_authority = models.ForeignKey(
-        "agencies.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        "agencies.Agency",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
         help_text="The agency it resolves to, when it does",
     )
     open_nrm = models.BooleanField(null=True, blank=True)
@@ -83,3 +87,6 @@ class RecordCluster(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["model", "record"], name="record_cluster_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.record_id} → {self.person_id}"

@@ -95,7 +95,8 @@ def link_build(*, actor: Actor, backend: str | None = None, progress: Any = Fals
         )
         LinkModelVersion.objects.exclude(pk=version.pk).update(active=False)
         ids = {
-            (code, rid): pk for pk, code, rid in AgencyRecord.objects.values_list("pk", "agency__code", "record_id")
+            (code, rid): pk
+            for pk, code, rid in AgencyRecord.objects.values_list("pk", "agency__code", "record_id")
         }
         RecordCluster.objects.bulk_create(
             [
@@ -149,11 +150,17 @@ def _summarise(records: list[AgencyRecord]) -> dict[str, Any]:
     la_held = [r for r in records if r.agency.kind == AgencyKind.LA_CHILDRENS_SERVICES]
     ordered = la_held + [r for r in records if r not in la_held]
     home_texts = [r.home_local_authority_text for r in ordered if r.home_local_authority_text]
-    home = Counter(home_texts).most_common(1)[0][0] if home_texts else (la_held[0].agency.code if la_held else None)
+    home = (
+        Counter(home_texts).most_common(1)[0][0]
+        if home_texts
+        else (la_held[0].agency.code if la_held else None)
+    )
     home_agency = next((r.home_local_authority for r in ordered if r.home_local_authority), None)
     if home_agency is None and la_held:
         home_agency = la_held[0].agency
-    decisions = sorted((r.nrm_decision for r in records if r.nrm_decision), key=lambda d: DECISION_RANK.get(d, 0))
+    decisions = sorted(
+        (r.nrm_decision for r in records if r.nrm_decision), key=lambda d: DECISION_RANK.get(d, 0)
+    )
     contact = next((r.allocated_worker_contact for r in ordered if r.allocated_worker_contact), "")
     if not contact and home_agency is not None:
         contact = home_agency.out_of_hours_contact
@@ -204,8 +211,12 @@ def person_lookup(
             stored[(record.agency.code, record.record_id)] = record
     candidates = []
     for candidate in result.candidates:
-        records = [stored[(r.agency, r.record_id)] for r in candidate.records if (r.agency, r.record_id) in stored]
-        summary = _summarise(records) if records else {"home_local_authority": None, "flags": {}, "contact": None}
+        records = [
+            stored[(r.agency, r.record_id)] for r in candidate.records if (r.agency, r.record_id) in stored
+        ]
+        summary = (
+            _summarise(records) if records else {"home_local_authority": None, "flags": {}, "contact": None}
+        )
         candidates.append(
             {
                 "person_id": candidate.person_id,
@@ -219,8 +230,15 @@ def person_lookup(
         )
     # A look-up that finds a child with a record here belongs in that child's access history too.
     for pid in sorted({r.child.pseudonymous_id for r in stored.values() if r.child_id is not None}):
-        audit_record(actor=actor, action=Action.LOOKUP, object_type="person_lookup", child_pid=pid,
-                     fields=["agency_records", "flags"], purpose=purpose, detail="found by a look-up")
+        audit_record(
+            actor=actor,
+            action=Action.LOOKUP,
+            object_type="person_lookup",
+            child_pid=pid,
+            fields=["agency_records", "flags"],
+            purpose=purpose,
+            detail="found by a look-up",
+        )
     audit_record(
         actor=actor,
         action=Action.LOOKUP,
@@ -228,7 +246,8 @@ def person_lookup(
         object_id=getattr(index, "model_version", ""),
         fields=[k for k, v in q.items() if v],
         purpose=purpose,
-        detail=f"{len(candidates)} candidate(s)" + (": " + ", ".join(c["person_id"] for c in candidates[:10]) if candidates else ""),
+        detail=f"{len(candidates)} candidate(s)"
+        + (": " + ", ".join(c["person_id"] for c in candidates[:10]) if candidates else ""),
     )
     return {"candidates": candidates, "query_ms": round(result.query_ms, 3)}
 

@@ -27,8 +27,10 @@ def lookup_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             data = form.cleaned_data
-            query = {**{k: data.get(k) or "" for k in ("given_name", "family_name", "sex", "postcode")},
-                     "date_of_birth": data["date_of_birth"].isoformat() if data.get("date_of_birth") else ""}
+            query = {
+                **{k: data.get(k) or "" for k in ("given_name", "family_name", "sex", "postcode")},
+                "date_of_birth": data["date_of_birth"].isoformat() if data.get("date_of_birth") else "",
+            }
             actor = actor_from_request(request, purpose=data["purpose"])
             try:
                 result = person_lookup(actor=actor, query=query, purpose=data["purpose"])

@@ -11,10 +11,10 @@ import matplotlib
 
 matplotlib.use("Agg")  # headless: no display on servers
 
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.colors import ListedColormap  # noqa: E402
+import matplotlib.pyplot as plt
+from matplotlib.colors import ListedColormap
 
-from ccehub.reports.vulnerability import Matrix  # noqa: E402
+from ccehub.reports.vulnerability import Matrix
 
 # Colour-blind-safe, and each state also has its own symbol in the cell.
 _PRESENT = "#d4351c"
@@ -35,7 +35,15 @@ def vulnerability_heatmap_svg(matrix: Matrix) -> bytes:
         for c, value in enumerate(row):
             symbol = {2: "✕", 1: "?", 0: ""}[value]
             if symbol:
-                ax.text(c, r, symbol, ha="center", va="center", color="white" if value == 2 else "black", fontsize=11)
+                ax.text(
+                    c,
+                    r,
+                    symbol,
+                    ha="center",
+                    va="center",
+                    color="white" if value == 2 else "black",
+                    fontsize=11,
+                )
     ax.set_xticks([x - 0.5 for x in range(1, n_cols)], minor=True)
     ax.set_yticks([y - 0.5 for y in range(1, n_rows)], minor=True)
     ax.grid(which="minor", color="white", linewidth=1.5)

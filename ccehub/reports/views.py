@@ -15,7 +15,9 @@ from ccehub.reports.vulnerability import vulnerability_matrix
 @membership_required
 def vulnerabilities(request: HttpRequest) -> HttpResponse:
     actor = actor_from_request(request, purpose="Vulnerability matrix report")
-    matrix = vulnerability_matrix(actor=actor, cohort=request.GET.get("cohort", COHORT), channel_action=Action.VIEW)
+    matrix = vulnerability_matrix(
+        actor=actor, cohort=request.GET.get("cohort", COHORT), channel_action=Action.VIEW
+    )
     totals = matrix.row_totals()
     rows = [(label, cells, totals[label]) for label, cells in matrix.rows]
     unknown = {label: sum(1 for c in cells if c == "*") for label, cells in matrix.rows}
@@ -29,7 +31,9 @@ def vulnerabilities(request: HttpRequest) -> HttpResponse:
 @membership_required
 def vulnerabilities_svg(request: HttpRequest) -> HttpResponse:
     actor = actor_from_request(request, purpose="Vulnerability matrix chart")
-    matrix = vulnerability_matrix(actor=actor, cohort=request.GET.get("cohort", COHORT), channel_action=Action.VIEW)
+    matrix = vulnerability_matrix(
+        actor=actor, cohort=request.GET.get("cohort", COHORT), channel_action=Action.VIEW
+    )
     response = HttpResponse(vulnerability_heatmap_svg(matrix), content_type="image/svg+xml")
     response["Cache-Control"] = "no-store"
     return response

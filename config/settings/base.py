@@ -8,7 +8,7 @@ from config import env
 
 BASE_DIR = env.BASE_DIR
 
-SECRET_KEY = env.SECRET_KEY or "insecure-development-key-do-not-use-in-production"  # noqa: S105
+SECRET_KEY = env.SECRET_KEY or "insecure-development-key-do-not-use-in-production"
 DEBUG = env.DEBUG
 ALLOWED_HOSTS = env.ALLOWED_HOSTS
 

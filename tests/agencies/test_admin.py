@@ -30,10 +30,19 @@ def test_admin_cannot_raise_own_privileges(client, agencies, make_user, roles):
 
     staff.user_permissions.add(*Permission.objects.filter(codename__in=["change_user", "view_user"]))
     client.force_login(staff)
-    client.post(f"/admin/auth/user/{staff.pk}/change/", {
-        "username": "staffer", "is_superuser": "on", "is_staff": "on", "is_active": "on",
-        "last_login_0": "", "last_login_1": "", "date_joined_0": "2026-01-01", "date_joined_1": "00:00:00",
-    })
+    client.post(
+        f"/admin/auth/user/{staff.pk}/change/",
+        {
+            "username": "staffer",
+            "is_superuser": "on",
+            "is_staff": "on",
+            "is_active": "on",
+            "last_login_0": "",
+            "last_login_1": "",
+            "date_joined_0": "2026-01-01",
+            "date_joined_1": "00:00:00",
+        },
+    )
     staff.refresh_from_db()
     assert not staff.is_superuser
 
@@ -48,7 +57,9 @@ def test_admin_changes_are_audited(client, boss, agencies, make_user, roles):
         {"user": sw.pk, "agency": membership.agency.pk, "role": "exploitation_worker", "active": "on"},
     )
     assert response.status_code == 302
-    assert AuditEvent.objects.filter(channel="admin", object_type="membership", action="update", username="boss").exists()
+    assert AuditEvent.objects.filter(
+        channel="admin", object_type="membership", action="update", username="boss"
+    ).exists()
 
 
 def test_role_must_fit_the_agency(client, boss, agencies, make_user, roles):
@@ -63,7 +74,9 @@ def test_role_must_fit_the_agency(client, boss, agencies, make_user, roles):
     assert response.status_code == 200 and "That role does not exist" in response.content.decode()
 
 
-def test_agency_admin_sees_history_only_of_children_their_agency_holds(client, agencies, make_user, roles, islington_child):
+def test_agency_admin_sees_history_only_of_children_their_agency_holds(
+    client, agencies, make_user, roles, islington_child
+):
     """A Camden administrator cannot read an Islington child's access history."""
     camden_admin = make_user("cadmin", agencies["camden"], roles.ADMIN)
     islington_admin = make_user("iadmin", agencies["islington"], roles.ADMIN)

@@ -6,7 +6,9 @@ from ccehub.audit.models import AuditEvent
 
 @pytest.fixture
 def event(db):
-    return AuditEvent.objects.create(action="view", channel="web", username="someone", child_pid="CH-TEST-0001")
+    return AuditEvent.objects.create(
+        action="view", channel="web", username="someone", child_pid="CH-TEST-0001"
+    )
 
 
 def test_update_is_refused_by_the_database(event):

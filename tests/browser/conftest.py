@@ -29,7 +29,9 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str
         port = free_port()
         env = {**os.environ, "DATABASE_URL": url, "CCEHUB_DATA_DIR": str(tmp)}
         log = open(tmp / "server.log", "w")  # noqa: SIM115 - closed below
-        server = subprocess.Popen([CCEHUB, "serve", "--port", str(port)], env=env, cwd=ROOT, stdout=log, stderr=log)
+        server = subprocess.Popen(
+            [CCEHUB, "serve", "--port", str(port)], env=env, cwd=ROOT, stdout=log, stderr=log
+        )
         try:
             wait_for_port(port)
             yield {"url": f"http://127.0.0.1:{port}", "database_url": url, "log": str(tmp / "server.log")}
@@ -48,8 +50,15 @@ def browser() -> Iterator[object]:
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run", "--disable-quic"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-quic",
+            ],
         )
         yield browser
         browser.close()
@@ -75,5 +84,7 @@ def assert_accessible(page) -> None:
     """axe-core finds no WCAG 2.1 A/AA violations on the current page."""
     from axe_playwright_python.sync_playwright import Axe
 
-    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}})
+    results = Axe().run(
+        page, options={"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+    )
     assert results.violations_count == 0, results.generate_report()

@@ -31,7 +31,9 @@ def test_api_other_agency_child_is_404(client, camden, islington_child):
 def test_api_own_child_with_bearer_token(client, islington, islington_child):
     """A personal token authenticates the API; the read is audited on the API channel."""
     token = token_create(user=islington, name="test")
-    response = client.get(f"/api/children/{islington_child.pseudonymous_id}", headers={"Authorization": f"Bearer {token}"})
+    response = client.get(
+        f"/api/children/{islington_child.pseudonymous_id}", headers={"Authorization": f"Bearer {token}"}
+    )
     assert response.status_code == 200
     assert response.json()["identity"]["given_name"] == "Jamie"
     assert AuditEvent.objects.filter(username="isw", channel="api", action="view").exists()

@@ -45,7 +45,9 @@ def test_incident_before_birth_is_refused(sw, actor_for, islington_child):
     """An incident dated before the child's birth is refused and not saved."""
     when = timezone.make_aware(datetime(2001, 1, 1, 12))
     with pytest.raises(ValidationError) as refused:
-        incident_record(actor=actor_for(sw), child=islington_child, occurred_at=when, incident_type="arrest_pwits")
+        incident_record(
+            actor=actor_for(sw), child=islington_child, occurred_at=when, incident_type="arrest_pwits"
+        )
     assert refused.value.message_dict["occurred_at"] == [MSG_INCIDENT_BEFORE_BIRTH]
     assert IdentifyingIncident.objects.count() == 0
 
@@ -54,8 +56,13 @@ def test_unknown_incident_type_and_offence_code(sw, actor_for, islington_child):
     """Unknown categories name their field."""
     when = timezone.now() - timedelta(days=1)
     with pytest.raises(ValidationError) as refused:
-        incident_record(actor=actor_for(sw), child=islington_child, occurred_at=when, incident_type="teleport",
-                        offences=["jaywalking"])
+        incident_record(
+            actor=actor_for(sw),
+            child=islington_child,
+            occurred_at=when,
+            incident_type="teleport",
+            offences=["jaywalking"],
+        )
     assert set(refused.value.message_dict) == {"incident_type", "offences"}
 
 
@@ -64,8 +71,14 @@ def test_form_shows_errors_and_saves_nothing(client, sw):
     client.force_login(sw)
     response = client.post(
         "/children/new/",
-        {"given_name": "Jo", "sex": "male", "date_of_birth_day": "1", "date_of_birth_month": "1",
-         "date_of_birth_year": str(TOMORROW.year + 1), "postcode": "XX"},
+        {
+            "given_name": "Jo",
+            "sex": "male",
+            "date_of_birth_day": "1",
+            "date_of_birth_month": "1",
+            "date_of_birth_year": str(TOMORROW.year + 1),
+            "postcode": "XX",
+        },
     )
     assert response.status_code == 400
     body = response.content.decode()
@@ -76,18 +89,35 @@ def test_form_shows_errors_and_saves_nothing(client, sw):
 def test_form_rejects_impossible_date(client, sw):
     """31 February is not a date."""
     client.force_login(sw)
-    response = client.post("/children/new/", {"given_name": "Jo", "sex": "male", "date_of_birth_day": "31",
-                                              "date_of_birth_month": "2", "date_of_birth_year": "2010"})
+    response = client.post(
+        "/children/new/",
+        {
+            "given_name": "Jo",
+            "sex": "male",
+            "date_of_birth_day": "31",
+            "date_of_birth_month": "2",
+            "date_of_birth_year": "2010",
+        },
+    )
     assert response.status_code == 400 and "Date of birth must be a real date" in response.content.decode()
 
 
 def test_form_creates_child(client, sw, agencies):
     """Valid input creates the child and the recording agency holds it."""
     client.force_login(sw)
-    response = client.post("/children/new/", {"given_name": "Jo", "family_name": "Bloggs", "sex": "male",
-                                              "date_of_birth_day": "3", "date_of_birth_month": "4",
-                                              "date_of_birth_year": "2010", "postcode": "n1 1aa",
-                                              "home_local_authority": str(agencies["islington"].pk)})
+    response = client.post(
+        "/children/new/",
+        {
+            "given_name": "Jo",
+            "family_name": "Bloggs",
+            "sex": "male",
+            "date_of_birth_day": "3",
+            "date_of_birth_month": "4",
+            "date_of_birth_year": "2010",
+            "postcode": "n1 1aa",
+            "home_local_authority": str(agencies["islington"].pk),
+        },
+    )
     assert response.status_code == 302
     child = Child.objects.get()
     assert child.identity.date_of_birth == date(2010, 4, 3)
@@ -97,8 +127,11 @@ def test_form_creates_child(client, sw, agencies):
 def test_api_names_the_field(client, sw):
     """The API answers 422 with errors keyed by field."""
     client.force_login(sw)
-    response = client.post("/api/children/", {"given_name": "Jo", "date_of_birth": "2999-01-01", "postcode": "??"},
-                           content_type="application/json")
+    response = client.post(
+        "/api/children/",
+        {"given_name": "Jo", "date_of_birth": "2999-01-01", "postcode": "??"},
+        content_type="application/json",
+    )
     assert response.status_code == 422
     errors = response.json()["errors"]
     assert errors["date_of_birth"] == [MSG_DOB_FUTURE] and errors["postcode"] == [MSG_POSTCODE]
@@ -108,8 +141,11 @@ def test_api_names_the_field(client, sw):
 def test_api_unknown_agency_code(client, sw):
     """An unknown agency code is named."""
     client.force_login(sw)
-    response = client.post("/api/children/", {"given_name": "Jo", "home_local_authority": "la-atlantis"},
-                           content_type="application/json")
+    response = client.post(
+        "/api/children/",
+        {"given_name": "Jo", "home_local_authority": "la-atlantis"},
+        content_type="application/json",
+    )
     assert response.status_code == 422 and "home_local_authority" in response.json()["errors"]
 
 
@@ -118,9 +154,13 @@ def test_cli_names_the_field_and_exits_2(tmp_path):
     """The CLI exits 2 with the field named on stderr and no traceback."""
     with scratch_database(tmp_path) as url:
         assert run_ccehub(["migrate"], url).returncode == 0
-        result = run_ccehub(["children", "add", "--given-name", "Jo", "--dob", "2999-01-01", "--postcode", "??"], url)
+        result = run_ccehub(
+            ["children", "add", "--given-name", "Jo", "--dob", "2999-01-01", "--postcode", "??"], url
+        )
         assert result.returncode == 2
         assert "date_of_birth" in result.stderr and "postcode" in result.stderr
         assert "Traceback" not in result.stderr
-        flag = run_ccehub(["flags", "set", "--child", "Nobody", "--factor", "Domestic Abuse", "--value", "x"], url)
+        flag = run_ccehub(
+            ["flags", "set", "--child", "Nobody", "--factor", "Domestic Abuse", "--value", "x"], url
+        )
         assert flag.returncode == 2 and "--child" in flag.stderr

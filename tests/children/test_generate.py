@@ -14,7 +14,13 @@ def test_generate_is_seeded_idempotent_and_spans_agencies(system_actor):
     assert (first.created, again.created, again.existing) == (300, 0, 300)
     children = Child.objects.filter(cohort="synthetic-11")
     assert children.values("home_local_authority").distinct().count() >= 5
-    assert CaseHolding.objects.filter(basis="arresting_force", child__in=children).values("agency").distinct().count() >= 3
+    assert (
+        CaseHolding.objects.filter(basis="arresting_force", child__in=children)
+        .values("agency")
+        .distinct()
+        .count()
+        >= 3
+    )
     assert all(c.identity.date_of_birth for c in children.select_related("identity")[:50])
 
 
@@ -22,11 +28,16 @@ def test_generate_is_seeded_idempotent_and_spans_agencies(system_actor):
 def test_generated_children_are_scoped_like_real_ones(system_actor, make_user, roles):
     """An LA social worker sees only its own generated children."""
     from ccehub.agencies.models import Agency
-    from ccehub.common.access import Actor
     from ccehub.children.selectors import child_list
+    from ccehub.common.access import Actor
 
     generate_children(actor=system_actor, children=200, seed=5)
-    la = Child.objects.filter(cohort="synthetic-5").exclude(home_local_authority=None).first().home_local_authority
+    la = (
+        Child.objects.filter(cohort="synthetic-5")
+        .exclude(home_local_authority=None)
+        .first()
+        .home_local_authority
+    )
     user = make_user("gsw", Agency.objects.get(pk=la.pk), roles.SOCIAL_WORKER)
     actor = Actor(user=user, membership=user.memberships.get(), channel="web")
     visible = child_list(actor=actor)

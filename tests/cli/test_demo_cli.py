@@ -27,6 +27,8 @@ def test_demo_twice_then_fig3_csv(tmp_path):
 
 def test_report_rejects_unknown_format(tmp_path):
     """A bad option is a clear error with exit 2, not a traceback."""
-    result = run_ccehub(["report", "vulnerabilities", "--format", "xml"], "sqlite:///" + str(tmp_path / "x.db"))
+    result = run_ccehub(
+        ["report", "vulnerabilities", "--format", "xml"], "sqlite:///" + str(tmp_path / "x.db")
+    )
     assert result.returncode == 2
     assert "--format" in result.stderr and "Traceback" not in result.stderr

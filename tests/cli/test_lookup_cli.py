@@ -30,18 +30,41 @@ def test_contract(tmp_path):
     pop, records, written = write_extracts(tmp_path)
     with scratch_database(tmp_path) as url:
         env = {"CCEHUB_DATA_DIR": str(tmp_path / "data")}
-        kinds = {"police": "police_force", "local_authority": "la_childrens_services", "yot": "youth_offending_team",
-                 "health": "health", "custody": "police_force"}
+        kinds = {
+            "police": "police_force",
+            "local_authority": "la_childrens_services",
+            "yot": "youth_offending_team",
+            "health": "health",
+            "custody": "police_force",
+        }
         kind_of = {r.agency: kinds[r.agency_kind] for r in records}
         for path, _ in written:
             code = path.stem
-            added = run_ccehub(["agencies", "add", code, "--name", code.upper(), "--kind", kind_of[code.upper()]], url, env=env)
+            added = run_ccehub(
+                ["agencies", "add", code, "--name", code.upper(), "--kind", kind_of[code.upper()]],
+                url,
+                env=env,
+            )
             assert added.returncode == 0, added.stderr
             # Synthetic extracts carry realistic errors (e.g. a year typed as 2077): import the rest.
-            imported = run_ccehub(["import", "children", str(path), "--agency", code, "--skip-invalid",
-                                   "--rejects", str(tmp_path / f"{code}.rejects.csv")], url, env=env)
+            imported = run_ccehub(
+                [
+                    "import",
+                    "children",
+                    str(path),
+                    "--agency",
+                    code,
+                    "--skip-invalid",
+                    "--rejects",
+                    str(tmp_path / f"{code}.rejects.csv"),
+                ],
+                url,
+                env=env,
+            )
             assert imported.returncode == 0, imported.stderr
-        again = run_ccehub(["agencies", "add", written[0][0].stem, "--name", "x", "--kind", "police"], url, env=env)
+        again = run_ccehub(
+            ["agencies", "add", written[0][0].stem, "--name", "x", "--kind", "police"], url, env=env
+        )
         assert again.returncode == 2 and "already exists" in again.stderr
         built = run_ccehub(["link", "build"], url, env=env)
         assert built.returncode == 0, built.stderr
@@ -49,20 +72,42 @@ def test_contract(tmp_path):
 
         la = next(r for r in records if r.agency_kind == "local_authority")
         person = pop.person(la.true_person_id)
-        single = run_ccehub(["lookup", "--given-name", person.given_name, "--family-name", person.family_name,
-                             "--dob", person.date_of_birth.isoformat(), "--purpose", "custody check"], url, env=env)
+        single = run_ccehub(
+            [
+                "lookup",
+                "--given-name",
+                person.given_name,
+                "--family-name",
+                person.family_name,
+                "--dob",
+                person.date_of_birth.isoformat(),
+                "--purpose",
+                "custody check",
+            ],
+            url,
+            env=env,
+        )
         assert single.returncode == 0, single.stderr
         body = json.loads(single.stdout)
         assert set(body) == {"candidates", "query_ms"} and isinstance(body["query_ms"], float)
         best = body["candidates"][0]
-        assert set(best) == {"person_id", "match_probability", "records", "home_local_authority", "flags", "contact"}
+        assert set(best) == {
+            "person_id",
+            "match_probability",
+            "records",
+            "home_local_authority",
+            "flags",
+            "contact",
+        }
         assert {"agency": la.agency.lower(), "record_id": la.record_id} in best["records"]
 
         queries = tmp_path / "queries.csv"
         with queries.open("w", newline="") as handle:
             writer = csv.writer(handle)
             writer.writerow(["query_id", "given_name", "family_name", "date_of_birth", "sex", "postcode"])
-            writer.writerow(["q1", person.given_name, person.family_name, person.date_of_birth.isoformat(), "", ""])
+            writer.writerow(
+                ["q1", person.given_name, person.family_name, person.date_of_birth.isoformat(), "", ""]
+            )
             writer.writerow(["q2", "Zebedee", "Quixotely", "2009-02-28", "", ""])
             writer.writerow(["q3", "", "", "", "", ""])
         batch = run_ccehub(["lookup", "--batch", str(queries), "--purpose", "batch check"], url, env=env)
@@ -71,7 +116,11 @@ def test_contract(tmp_path):
         assert [line["query_id"] for line in lines] == ["q1", "q2", "q3"]
         assert lines[0]["candidates"] and lines[1]["candidates"] == []
 
-        missing_purpose = run_ccehub(["lookup", "--given-name", "A", "--family-name", "B", "--dob", "2010-01-01"], url, env=env)
+        missing_purpose = run_ccehub(
+            ["lookup", "--given-name", "A", "--family-name", "B", "--dob", "2010-01-01"], url, env=env
+        )
         assert missing_purpose.returncode == 2 and "Traceback" not in missing_purpose.stderr
-        bad_dob = run_ccehub(["lookup", "--given-name", "A", "--dob", "2010-13-01", "--purpose", "p"], url, env=env)
+        bad_dob = run_ccehub(
+            ["lookup", "--given-name", "A", "--dob", "2010-13-01", "--purpose", "p"], url, env=env
+        )
         assert bad_dob.returncode == 2 and "--dob" in bad_dob.stderr

@@ -44,7 +44,9 @@ def test_other_agencies_cannot_see_the_child(users, islington_child, actor_for, 
     with pytest.raises(ChildNotFound):
         child_get(actor=actor, pid=islington_child.pseudonymous_id)
     assert islington_child not in child_list(actor=actor)
-    denied = AuditEvent.objects.filter(action="denied", child_pid=islington_child.pseudonymous_id, username=users[who].username)
+    denied = AuditEvent.objects.filter(
+        action="denied", child_pid=islington_child.pseudonymous_id, username=users[who].username
+    )
     assert denied.count() == 1
 
 
@@ -61,8 +63,11 @@ def test_unknown_child_and_unshared_child_are_indistinguishable(users, islington
 def test_panel_sees_a_shared_case_until_it_is_closed(users, islington_child, agencies, actor_for):
     """A case shared with the panel is a recorded basis; closing the case removes it."""
     case = PanelCase.objects.create(
-        panel=agencies["panel"], child=islington_child, shared_by=agencies["islington"],
-        shared_on=timezone.localdate(), reason="listed for panel",
+        panel=agencies["panel"],
+        child=islington_child,
+        shared_by=agencies["islington"],
+        shared_on=timezone.localdate(),
+        reason="listed for panel",
     )
     actor = actor_for(users["panel"])
     assert child_get(actor=actor, pid=islington_child.pseudonymous_id).basis == "panel_case"
@@ -76,8 +81,14 @@ def test_agreement_gives_sight_only_while_active(users, islington_child, agencie
     """A data-sharing agreement with purpose and expiry opens access; once expired it does not."""
     today = timezone.localdate()
     agreement = agreement_create(
-        actor=system_actor, title="t", provider=agencies["islington"], recipient=agencies["health"],
-        purpose="health assessment", starts_on=today - timedelta(days=10), expires_on=today, legal_basis="UK GDPR 6(1)(e)",
+        actor=system_actor,
+        title="t",
+        provider=agencies["islington"],
+        recipient=agencies["health"],
+        purpose="health assessment",
+        starts_on=today - timedelta(days=10),
+        expires_on=today,
+        legal_basis="UK GDPR 6(1)(e)",
     )
     actor = actor_for(users["health"])
     record = child_get(actor=actor, pid=islington_child.pseudonymous_id)
@@ -88,12 +99,22 @@ def test_agreement_gives_sight_only_while_active(users, islington_child, agencie
     assert access_basis(actor, islington_child, on=today + timedelta(days=1)) is None
 
 
-def test_agreement_including_identity_shows_identity(users, islington_child, agencies, actor_for, system_actor):
+def test_agreement_including_identity_shows_identity(
+    users, islington_child, agencies, actor_for, system_actor
+):
     """Identity crosses the boundary only when the agreement says so."""
     today = timezone.localdate()
     agreement_create(
-        actor=system_actor, title="t", provider=agencies["islington"], recipient=agencies["health"],
-        purpose="health assessment", starts_on=today, expires_on=today, includes_identity=True, child=islington_child, legal_basis="UK GDPR 6(1)(e)",
+        actor=system_actor,
+        title="t",
+        provider=agencies["islington"],
+        recipient=agencies["health"],
+        purpose="health assessment",
+        starts_on=today,
+        expires_on=today,
+        includes_identity=True,
+        child=islington_child,
+        legal_basis="UK GDPR 6(1)(e)",
     )
     record = child_get(actor=actor_for(users["health"]), pid=islington_child.pseudonymous_id)
     assert record.identity is not None
@@ -103,8 +124,14 @@ def test_revoked_agreement_gives_no_sight(users, islington_child, agencies, acto
     """A revoked agreement is no basis."""
     today = timezone.localdate()
     agreement = agreement_create(
-        actor=system_actor, title="t", provider=agencies["islington"], recipient=agencies["health"],
-        purpose="p", starts_on=today, expires_on=today, legal_basis="UK GDPR 6(1)(e)",
+        actor=system_actor,
+        title="t",
+        provider=agencies["islington"],
+        recipient=agencies["health"],
+        purpose="p",
+        starts_on=today,
+        expires_on=today,
+        legal_basis="UK GDPR 6(1)(e)",
     )
     agreement.revoked_at = timezone.now()
     agreement.save()
@@ -116,7 +143,9 @@ def test_analyst_sees_pseudonymised_record_only(users, islington_child, actor_fo
     """Analysts see their agency's children without identity."""
     record = child_get(actor=actor_for(users["analyst"]), pid=islington_child.pseudonymous_id)
     assert record.identity is None and record.pseudonymised
-    event = AuditEvent.objects.filter(username="an", action="view", child_pid=islington_child.pseudonymous_id).get()
+    event = AuditEvent.objects.filter(
+        username="an", action="view", child_pid=islington_child.pseudonymous_id
+    ).get()
     assert "given_name" not in event.fields and "date_of_birth" not in event.fields
 
 
@@ -133,7 +162,12 @@ def test_every_read_writes_one_audit_row_with_fields_and_purpose(users, islingto
     child_get(actor=actor, pid=islington_child.pseudonymous_id)
     assert AuditEvent.objects.count() == before + 1
     event = AuditEvent.objects.latest("id")
-    assert (event.username, event.agency_code, event.role, event.action) == ("isw", "la-islington", "social_worker", "view")
+    assert (event.username, event.agency_code, event.role, event.action) == (
+        "isw",
+        "la-islington",
+        "social_worker",
+        "view",
+    )
     assert event.child_pid == islington_child.pseudonymous_id
     assert event.purpose == "Strategy meeting preparation"
     assert {"given_name", "date_of_birth", "vulnerabilities"} <= set(event.fields)
@@ -151,7 +185,9 @@ def test_audit_row_rolls_back_with_the_read(users, islington_child, actor_for):
     assert AuditEvent.objects.count() == before
 
 
-def test_pseudonymised_export_has_no_free_text_or_date_of_birth(users, islington_child, actor_for, system_actor):
+def test_pseudonymised_export_has_no_free_text_or_date_of_birth(
+    users, islington_child, actor_for, system_actor
+):
     """Analysts' exports carry codes and dates, never free text, names or the date of birth."""
     from datetime import timedelta
 
@@ -160,11 +196,26 @@ def test_pseudonymised_export_has_no_free_text_or_date_of_birth(users, islington
     from ccehub.children.services import fact_record
     from ccehub.incidents.services import incident_record
 
-    incident_record(actor=system_actor, child=islington_child, occurred_at=timezone.now() - timedelta(days=3),
-                    incident_type="arrest_pwits", recording_agency=islington_child.home_local_authority,
-                    summary="Found with Jamie's cousin at 4 Acacia Avenue", place="Acacia Avenue", offences=["pwits_class_a"])
-    fact_record(actor=system_actor, child=islington_child, model=RecordConflict, subject="Outcome",
-                value_a="NFA per DC Smith", source_a="case study", value_b="charged", source_b="summary")
+    incident_record(
+        actor=system_actor,
+        child=islington_child,
+        occurred_at=timezone.now() - timedelta(days=3),
+        incident_type="arrest_pwits",
+        recording_agency=islington_child.home_local_authority,
+        summary="Found with Jamie's cousin at 4 Acacia Avenue",
+        place="Acacia Avenue",
+        offences=["pwits_class_a"],
+    )
+    fact_record(
+        actor=system_actor,
+        child=islington_child,
+        model=RecordConflict,
+        subject="Outcome",
+        value_a="NFA per DC Smith",
+        source_a="case study",
+        value_b="charged",
+        source_b="summary",
+    )
     data = child_export(actor=actor_for(users["analyst"]), pid=islington_child.pseudonymous_id)
     text = str(data)
     for secret in ("Jamie", "Testcase", "Acacia", "Smith", "2008-05-01", "N1 1AA"):
@@ -173,7 +224,9 @@ def test_pseudonymised_export_has_no_free_text_or_date_of_birth(users, islington
     assert data["incidents"][0]["incident_type"] == "arrest_pwits"
 
 
-def test_agreement_is_read_only_and_never_becomes_a_holding(users, islington_child, agencies, actor_for, system_actor):
+def test_agreement_is_read_only_and_never_becomes_a_holding(
+    users, islington_child, agencies, actor_for, system_actor
+):
     """Sight under an agreement does not allow recording, so it cannot turn into permanent access."""
     from django.core.exceptions import PermissionDenied
 
@@ -181,14 +234,28 @@ def test_agreement_is_read_only_and_never_becomes_a_holding(users, islington_chi
     from ccehub.incidents.services import incident_record
 
     today = timezone.localdate()
-    agreement_create(actor=system_actor, title="t", provider=agencies["islington"], recipient=agencies["health"],
-                     purpose="health", starts_on=today, expires_on=today, legal_basis="UK GDPR 6(1)(e)")
+    agreement_create(
+        actor=system_actor,
+        title="t",
+        provider=agencies["islington"],
+        recipient=agencies["health"],
+        purpose="health",
+        starts_on=today,
+        expires_on=today,
+        legal_basis="UK GDPR 6(1)(e)",
+    )
     actor = actor_for(users["health"])
     with pytest.raises(PermissionDenied, match=MSG_READ_ONLY_BASIS):
-        incident_record(actor=actor, child=islington_child, occurred_at=timezone.now() - timedelta(days=1),
-                        incident_type="disclosure")
+        incident_record(
+            actor=actor,
+            child=islington_child,
+            occurred_at=timezone.now() - timedelta(days=1),
+            incident_type="disclosure",
+        )
     with pytest.raises(PermissionDenied):
-        vulnerability_flag_set(actor=actor, child=islington_child, factor="domestic_abuse", value="recorded_present")
+        vulnerability_flag_set(
+            actor=actor, child=islington_child, factor="domestic_abuse", value="recorded_present"
+        )
     assert not islington_child.holdings.filter(agency=agencies["health"]).exists()
 
 
@@ -196,10 +263,19 @@ def test_panel_member_records_without_taking_a_holding(users, islington_child, a
     """A panel member may record on a shared case, but the panel gains no permanent holding."""
     from ccehub.children.services import vulnerability_flag_set
 
-    PanelCase.objects.create(panel=agencies["panel"], child=islington_child, shared_by=agencies["islington"],
-                             shared_on=timezone.localdate(), reason="listed")
-    vulnerability_flag_set(actor=actor_for(users["panel"]), child=islington_child, factor="gang_involvement",
-                           value="recorded_present")
+    PanelCase.objects.create(
+        panel=agencies["panel"],
+        child=islington_child,
+        shared_by=agencies["islington"],
+        shared_on=timezone.localdate(),
+        reason="listed",
+    )
+    vulnerability_flag_set(
+        actor=actor_for(users["panel"]),
+        child=islington_child,
+        factor="gang_involvement",
+        value="recorded_present",
+    )
     assert not islington_child.holdings.filter(agency=agencies["panel"]).exists()
 
 
@@ -211,9 +287,19 @@ def test_cannot_record_an_incident_as_another_agency(users, islington_child, age
 
     actor = actor_for(users["islington_sw"])
     with pytest.raises(ValidationError) as refused:
-        incident_record(actor=actor, child=islington_child, occurred_at=timezone.now() - timedelta(days=1),
-                        incident_type="disclosure", recording_agency=agencies["kent"])
+        incident_record(
+            actor=actor,
+            child=islington_child,
+            occurred_at=timezone.now() - timedelta(days=1),
+            incident_type="disclosure",
+            recording_agency=agencies["kent"],
+        )
     assert "recording_agency" in refused.value.message_dict
-    incident_record(actor=actor, child=islington_child, occurred_at=timezone.now() - timedelta(days=1),
-                    incident_type="arrest_pwits", arresting_force=agencies["kent"])
+    incident_record(
+        actor=actor,
+        child=islington_child,
+        occurred_at=timezone.now() - timedelta(days=1),
+        incident_type="arrest_pwits",
+        arresting_force=agencies["kent"],
+    )
     assert not islington_child.holdings.filter(agency=agencies["kent"]).exists()

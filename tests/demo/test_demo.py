@@ -32,9 +32,16 @@ def test_fig3_regression_counts(demo, system_actor):
     matrix = vulnerability_matrix(actor=system_actor)
     totals = matrix.row_totals()
     assert totals == {
-        "Domestic Abuse": 10, "Sexual abuse / assault concerns": 2, "Substance Misuse": 13,
-        "Mental health concerns": 5, "School exclusions": 7, "Care experienced": 5, "Reported missing": 11,
-        "Gang involvement": 9, "Offending behaviour": 12, "Victim of crime": 8,
+        "Domestic Abuse": 10,
+        "Sexual abuse / assault concerns": 2,
+        "Substance Misuse": 13,
+        "Mental health concerns": 5,
+        "School exclusions": 7,
+        "Care experienced": 5,
+        "Reported missing": 11,
+        "Gang involvement": 9,
+        "Offending behaviour": 12,
+        "Victim of crime": 8,
     }
     missing = dict(matrix.rows)["Reported missing"]
     assert {matrix.columns[i] for i, c in enumerate(missing) if c == "*"} == {"Harry", "Daniel"}
@@ -47,8 +54,13 @@ def test_changing_a_flag_changes_the_report(demo, system_actor):
     """The report is computed from records: recording a factor changes the cell."""
     from ccehub.children.services import vulnerability_flag_set
 
-    vulnerability_flag_set(actor=system_actor, child=demo["Tom"], factor="domestic_abuse", value="recorded_present",
-                           source_type="la_record")
+    vulnerability_flag_set(
+        actor=system_actor,
+        child=demo["Tom"],
+        factor="domestic_abuse",
+        value="recorded_present",
+        source_type="la_record",
+    )
     cells = dict(vulnerability_matrix(actor=system_actor).rows)["Domestic Abuse"]
     assert cells[COHORT_ORDER.index("Tom")] == "x"
 
@@ -71,9 +83,7 @@ def test_unknown_stays_unknown(demo):
         assert not any(r.decisions.exists() for r in demo[name].nrm_referrals.all()), name
 
 
-@pytest.mark.parametrize(
-    ("name", "age"), [("Sam", 15), ("Max", 14), ("Michael", 16)]
-)
+@pytest.mark.parametrize(("name", "age"), [("Sam", 15), ("Max", 14), ("Michael", 16)])
 def test_dates_of_birth_consistent_with_stated_ages(demo, name, age):
     """Synthetic dates of birth give the age the report states at the identifying incident."""
     from ccehub.rules.age import age_on
@@ -98,11 +108,16 @@ def test_identifying_incidents_and_outcomes(demo):
     assert demo["Michael"].conflicts.count() == 1
     assert demo["Sam"].arrests.get().outcome_reason == "evidential_difficulty"
     tom_court = demo["Tom"].court_outcomes.get()
-    assert (tom_court.sentence_type, tom_court.length_months, tom_court.ended_early_after_months) == ("yro", 12, 5)
+    assert (tom_court.sentence_type, tom_court.length_months, tom_court.ended_early_after_months) == (
+        "yro",
+        12,
+        5,
+    )
 
 
 def test_nrm_outcomes_as_stated(demo):
     """Harry negative, Daniel/John/Tom positive CG, Joshua two referrals, Sam positive (stage unstated)."""
+
     def outcomes(name):
         return sorted((d.stage, d.outcome) for r in demo[name].nrm_referrals.all() for d in r.decisions.all())
 

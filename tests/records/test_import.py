@@ -7,7 +7,9 @@ import pytest
 from ccehub.records.importer import ImportFileError, import_records
 from ccehub.records.models import AgencyRecord
 
-HEADER = "record_id,given_name,family_name,date_of_birth,sex,postcode,home_local_authority,open_nrm,nrm_decision\n"
+HEADER = (
+    "record_id,given_name,family_name,date_of_birth,sex,postcode,home_local_authority,open_nrm,nrm_decision\n"
+)
 
 
 @pytest.fixture
@@ -22,7 +24,9 @@ def write(tmp_path):
 
 def test_valid_file_imports_and_resolves_la(agencies, system_actor, write):
     """Rows are stored; the home authority is kept as given and resolved where it names an agency."""
-    path = write("A1,Tom,Ingram,2006-04-01,M,n1 1aa,E09000019,true,RG_POSITIVE\nA2,Josh,Lee,12/05/2007,F,,Somewhere,,\n")
+    path = write(
+        "A1,Tom,Ingram,2006-04-01,M,n1 1aa,E09000019,true,RG_POSITIVE\nA2,Josh,Lee,12/05/2007,F,,Somewhere,,\n"
+    )
     result = import_records(actor=system_actor, agency=agencies["islington"], path=path)
     assert (result.created, result.updated, result.rejects) == (2, 0, [])
     a1 = AgencyRecord.objects.get(record_id="A1")
@@ -55,8 +59,14 @@ def test_skip_invalid_imports_the_rest(agencies, system_actor, write):
 
 def test_reimport_updates(agencies, system_actor, write):
     """The same record_id for the same agency is updated, not duplicated."""
-    import_records(actor=system_actor, agency=agencies["islington"], path=write("A1,Tom,Ingram,2006-04-01,M,,,,\n"))
-    result = import_records(actor=system_actor, agency=agencies["islington"], path=write("A1,Thomas,Ingram,2006-04-01,M,,,true,\n"))
+    import_records(
+        actor=system_actor, agency=agencies["islington"], path=write("A1,Tom,Ingram,2006-04-01,M,,,,\n")
+    )
+    result = import_records(
+        actor=system_actor,
+        agency=agencies["islington"],
+        path=write("A1,Thomas,Ingram,2006-04-01,M,,,true,\n"),
+    )
     assert (result.created, result.updated) == (0, 1)
     record = AgencyRecord.objects.get()
     assert (record.given_name, record.open_nrm) == ("Thomas", True)
@@ -65,4 +75,6 @@ def test_reimport_updates(agencies, system_actor, write):
 def test_missing_columns_is_a_file_error(agencies, system_actor, write):
     """A file without the required columns is refused before any row is read."""
     with pytest.raises(ImportFileError, match="missing column"):
-        import_records(actor=system_actor, agency=agencies["islington"], path=write("x\n", header="record_id,name\n"))
+        import_records(
+            actor=system_actor, agency=agencies["islington"], path=write("x\n", header="record_id,name\n")
+        )

@@ -35,21 +35,34 @@ def stored(db, population):
     """The same agency records in the database (for flags, home authority and contact)."""
     from ccehub.agencies.models import Agency, AgencyKind
 
-    kinds = {"police": AgencyKind.POLICE_FORCE, "local_authority": AgencyKind.LA_CHILDRENS_SERVICES,
-             "yot": AgencyKind.YOUTH_OFFENDING_TEAM, "health": AgencyKind.HEALTH, "custody": AgencyKind.POLICE_FORCE}
+    kinds = {
+        "police": AgencyKind.POLICE_FORCE,
+        "local_authority": AgencyKind.LA_CHILDRENS_SERVICES,
+        "yot": AgencyKind.YOUTH_OFFENDING_TEAM,
+        "health": AgencyKind.HEALTH,
+        "custody": AgencyKind.POLICE_FORCE,
+    }
     agencies = {}
     rows = []
     for rec in population[1]:
         if rec.agency not in agencies:
-            agencies[rec.agency] = Agency.objects.create(code=rec.agency, name=rec.agency, kind=kinds[rec.agency_kind])
+            agencies[rec.agency] = Agency.objects.create(
+                code=rec.agency, name=rec.agency, kind=kinds[rec.agency_kind]
+            )
         extra = rec.extra
-        rows.append(AgencyRecord(
-            agency=agencies[rec.agency], record_id=rec.record_id, given_name=rec.given_name, family_name=rec.family_name,
-            home_local_authority_text=extra.get("home_local_authority", ""),
-            open_nrm={"true": True, "false": False}.get(extra.get("open_nrm", "")),
-            nrm_decision=extra.get("nrm_decision", ""), cp_plan={"true": True, "false": False}.get(extra.get("cp_plan", "")),
-            allocated_worker_contact=extra.get("allocated_worker_contact", ""),
-        ))
+        rows.append(
+            AgencyRecord(
+                agency=agencies[rec.agency],
+                record_id=rec.record_id,
+                given_name=rec.given_name,
+                family_name=rec.family_name,
+                home_local_authority_text=extra.get("home_local_authority", ""),
+                open_nrm={"true": True, "false": False}.get(extra.get("open_nrm", "")),
+                nrm_decision=extra.get("nrm_decision", ""),
+                cp_plan={"true": True, "false": False}.get(extra.get("cp_plan", "")),
+                allocated_worker_contact=extra.get("allocated_worker_contact", ""),
+            )
+        )
     AgencyRecord.objects.bulk_create(rows)
     return population
 
@@ -60,18 +73,29 @@ def officer(agencies, make_user, roles, actor_for):
 
 
 def la_record_of(population):
-    pop, records = population
-    return next(r for r in records if r.agency_kind == "local_authority" and r.extra.get("open_nrm") == "true")
+    _pop, records = population
+    return next(
+        r for r in records if r.agency_kind == "local_authority" and r.extra.get("open_nrm") == "true"
+    )
 
 
 def test_known_child_is_found_with_flags_and_contact(stored, index, officer):
     """A known child's exact details find them first, with the agencies and safeguarding facts."""
-    pop, records = stored
+    pop, _records = stored
     target = la_record_of(stored)
     person = pop.person(target.true_person_id)
-    result = person_lookup(actor=officer, index=index, purpose="custody check", query={
-        "given_name": person.given_name, "family_name": person.family_name,
-        "date_of_birth": person.date_of_birth.isoformat(), "postcode": person.postcode, "sex": person.sex})
+    result = person_lookup(
+        actor=officer,
+        index=index,
+        purpose="custody check",
+        query={
+            "given_name": person.given_name,
+            "family_name": person.family_name,
+            "date_of_birth": person.date_of_birth.isoformat(),
+            "postcode": person.postcode,
+            "sex": person.sex,
+        },
+    )
     best = result["candidates"][0]
     assert best["match_probability"] >= 0.9
     assert {"agency": target.agency, "record_id": target.record_id} in best["records"]
@@ -84,43 +108,81 @@ def test_only_the_contract_fields_cross_the_boundary(stored, index, officer):
     """Nothing but person_id, match_probability, records, home_local_authority, flags, contact."""
     pop, _ = stored
     person = pop.persons[0]
-    result = public_result(person_lookup(actor=officer, index=index, purpose="p", query={
-        "given_name": person.given_name, "family_name": person.family_name,
-        "date_of_birth": person.date_of_birth.isoformat()}))
+    result = public_result(
+        person_lookup(
+            actor=officer,
+            index=index,
+            purpose="p",
+            query={
+                "given_name": person.given_name,
+                "family_name": person.family_name,
+                "date_of_birth": person.date_of_birth.isoformat(),
+            },
+        )
+    )
     assert set(result) == {"candidates", "query_ms"}
     for candidate in result["candidates"]:
-        assert set(candidate) == {"person_id", "match_probability", "records", "home_local_authority", "flags", "contact"}
-        assert set(candidate["flags"]) == {"open_nrm", "nrm_decision", "cp_plan", "cin_plan", "looked_after", "missing_now"}
+        assert set(candidate) == {
+            "person_id",
+            "match_probability",
+            "records",
+            "home_local_authority",
+            "flags",
+            "contact",
+        }
+        assert set(candidate["flags"]) == {
+            "open_nrm",
+            "nrm_decision",
+            "cp_plan",
+            "cin_plan",
+            "looked_after",
+            "missing_now",
+        }
 
 
 def test_candidates_are_best_first_and_above_threshold(stored, index, officer):
     """Candidates are sorted by probability and none falls below the threshold."""
     pop, _ = stored
     person = pop.persons[3]
-    result = person_lookup(actor=officer, index=index, purpose="p", threshold=0.5,
-                           query={"family_name": person.family_name, "date_of_birth": person.date_of_birth.isoformat()})
+    result = person_lookup(
+        actor=officer,
+        index=index,
+        purpose="p",
+        threshold=0.5,
+        query={"family_name": person.family_name, "date_of_birth": person.date_of_birth.isoformat()},
+    )
     probs = [c["match_probability"] for c in result["candidates"]]
     assert probs == sorted(probs, reverse=True) and all(p >= 0.5 for p in probs)
 
 
 def test_stranger_finds_nobody(stored, index, officer):
     """A child in nobody's records gets no candidates."""
-    result = person_lookup(actor=officer, index=index, purpose="p",
-                           query={"given_name": "Zebedee", "family_name": "Quixotely", "date_of_birth": "2009-02-28"})
+    result = person_lookup(
+        actor=officer,
+        index=index,
+        purpose="p",
+        query={"given_name": "Zebedee", "family_name": "Quixotely", "date_of_birth": "2009-02-28"},
+    )
     assert result["candidates"] == []
 
 
 def test_every_lookup_is_audited_with_user_and_purpose(stored, index, officer):
     """The audit row names the user, the purpose and the fields searched on (not their values)."""
-    person_lookup(actor=officer, index=index, purpose="Arrested for PWITS, out of area",
-                  query={"given_name": "Zebedee", "family_name": "Quixotely"})
+    person_lookup(
+        actor=officer,
+        index=index,
+        purpose="Arrested for PWITS, out of area",
+        query={"given_name": "Zebedee", "family_name": "Quixotely"},
+    )
     event = AuditEvent.objects.filter(action="lookup").get()
     assert (event.username, event.purpose) == ("pc", "Arrested for PWITS, out of area")
     assert event.fields == ["family_name", "given_name"]
     assert "Zebedee" not in event.detail
 
 
-def test_purpose_is_required_and_analysts_cannot_look_up(stored, index, officer, agencies, make_user, roles, actor_for):
+def test_purpose_is_required_and_analysts_cannot_look_up(
+    stored, index, officer, agencies, make_user, roles, actor_for
+):
     """No purpose, no look-up; analysts and administrators cannot look children up."""
     with pytest.raises(ValidationError):
         person_lookup(actor=officer, index=index, purpose=" ", query={"given_name": "A"})

@@ -46,7 +46,14 @@ def scratch_database(tmp_path: Path) -> Iterator[str]:
         yield f"sqlite:///{tmp_path / 'scratch.sqlite3'}"
 
 
-def run_ccehub(args: list[str], database_url: str, *, input: str | None = None, timeout: int = 300, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_ccehub(
+    args: list[str],
+    database_url: str,
+    *,
+    input: str | None = None,
+    timeout: int = 300,
+    env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, "DATABASE_URL": database_url, **(env or {})}
     return subprocess.run(
         [CCEHUB, *args], input=input, capture_output=True, text=True, timeout=timeout, env=full_env, cwd=ROOT
