@@ -84,6 +84,12 @@ def switch_membership(request: HttpRequest) -> HttpResponse:
     for membership in active_memberships(user=request.user):
         if str(membership.id) == wanted:
             request.session[SESSION_KEY] = str(membership.id)
+            audit_record(
+                actor=actor_from_request(request, purpose="Switch membership"),
+                action=Action.UPDATE,
+                object_type="session_membership",
+                detail=f"now acting as {membership.role} at {membership.agency.code}",
+            )
             messages.success(
                 request, f"You are now acting as {membership.get_role_display()}, {membership.agency}."
             )
