@@ -35,6 +35,7 @@ from ccehub.demo.cases import ARRESTING_FORCES, CASES, COHORT, COHORT_ORDER, HOM
 from ccehub.incidents.services import incident_record, triage_from_incident
 from ccehub.justice.models import Arrest, Charge, CourtOutcome
 from ccehub.nrm.models import NRMDecision, NRMReferral
+from ccehub.panels.demo import panel_demo_load
 from ccehub.panels.models import PanelArea, PanelCase
 from ccehub.safeguarding.models import CareOrder, ChildPlan, SecureAccommodationOrder, StrategyMeeting
 
@@ -360,6 +361,7 @@ def demo_load(*, today: date | None = None) -> DemoSummary:
     with transaction.atomic():
         summary.agencies = _ensure_agencies()
         summary.users = _ensure_users(actor)
+        summary.users += panel_demo_load(actor=actor, today=today, password=DEMO_PASSWORD)  # issue 5
         existing = Child.objects.filter(cohort=COHORT).count()
         if existing:
             summary.children_existing = existing
