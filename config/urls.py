@@ -16,6 +16,7 @@ urlpatterns = [
     path("reports/", include("ccehub.reports.urls")),
     path("incidents/", include("ccehub.incidents.urls")),
     path("lookup/", include("ccehub.records.urls")),
+    path("panels/", include("ccehub.panels.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

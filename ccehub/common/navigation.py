@@ -15,6 +15,7 @@ _ITEMS: list[tuple[str, str, frozenset[str] | None]] = [
     ("records:lookup", "Is this child known?", IDENTITY_ROLES),
     ("reports:vulnerabilities", "Vulnerability matrix", None),
     ("incidents:new", "Record an incident", frozenset({"police_officer", "police_specialist"})),
+    ("panels:home", "CCE panel", frozenset({"panel_member", "panel_chair", "exploitation_worker"})),
 ]
 
 

@@ -681,3 +681,85 @@ def next_meeting_after(panel: Agency, day: date) -> PanelMeeting | None:
         .order_by("held_on")
         .first()
     )
+
+
+# --- One referral or decision, for a page -------------------------------------------------------
+
+MSG_REFERRAL_NOT_FOUND = "No referral with that reference is available to you"
+MSG_DECISION_NOT_FOUND = "No panel decision with that reference is available to you"
+
+
+class NotAvailable(Exception):
+    """Not found, or no basis to see it (deliberately indistinguishable)."""
+
+
+def _uuid(value: object) -> str | None:
+    from uuid import UUID
+
+    try:
+        return str(value if isinstance(value, UUID) else UUID(str(value)))
+    except (TypeError, ValueError):
+        return None
+
+
+def referral_for_view(*, actor: Actor, referral_id: object) -> NRMReferral:
+    """A referral the actor may see: through its panel (lead, chair, member) or a basis for the child.
+
+    Audited either way; raises :class:`NotAvailable`.
+    """
+    from ccehub.common.access import access_basis
+
+    key = _uuid(referral_id)
+    referral = (
+        NRMReferral.objects.select_related("child", "panel", "linked_incident").filter(pk=key).first()
+        if key
+        else None
+    )
+    basis = None
+    if referral is not None:
+        if referral.panel_id is not None and reader_panels(actor).filter(pk=referral.panel_id).exists():
+            basis = access_basis(actor, referral.child) or f"panel:{referral.panel.code}"  # type: ignore[union-attr]
+        else:
+            basis = access_basis(actor, referral.child)
+    audit_record(
+        actor=actor,
+        action=Action.VIEW if basis else Action.DENIED,
+        object_type="nrm_referral",
+        object_id=key or "",
+        child_pid=referral.child.pseudonymous_id if referral is not None else "",
+        fields=["nrm_referrals"] if basis else [],
+        basis=basis or "",
+        detail=""
+        if basis
+        else "refused: " + ("no such referral" if referral is None else "no recorded basis"),
+    )
+    if referral is None or basis is None:
+        raise NotAvailable(MSG_REFERRAL_NOT_FOUND)
+    return referral
+
+
+def decision_for_view(*, actor: Actor, decision_id: object) -> PanelDecision:
+    """A panel decision for Home Office QA (any) or the deciding panel's people. Audited."""
+    key = _uuid(decision_id)
+    decision = (
+        PanelDecision.objects.select_related("referral__child", "referral__panel", "meeting")
+        .filter(pk=key)
+        .first()
+        if key
+        else None
+    )
+    allowed = decision is not None and (
+        is_ho_qa(actor) or reader_panels(actor).filter(pk=decision.referral.panel_id).exists()
+    )
+    audit_record(
+        actor=actor,
+        action=Action.VIEW if allowed else Action.DENIED,
+        object_type="panel_decision",
+        object_id=key or "",
+        child_pid=decision.referral.child.pseudonymous_id if decision is not None and allowed else "",
+        fields=["panel_decisions"] if allowed else [],
+        basis=("home_office_qa" if is_ho_qa(actor) else "panel") if allowed else "",
+    )
+    if decision is None or not allowed:
+        raise NotAvailable(MSG_DECISION_NOT_FOUND)
+    return decision

@@ -1,0 +1,913 @@
+"""The panel journeys: a referral, information requests, meetings and their agenda, attendance,
+decisions with the quorum enforced, Home Office quality assurance, and monitoring.
+
+Views parse, scope, call one service and render. Refusals are *returned* (403 or 404 pages, or a
+form with errors), never raised, so the audit row recording the refused attempt commits with the
+request (``ATOMIC_REQUESTS``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.views.decorators.http import require_POST
+
+from ccehub.audit.models import Action, Channel
+from ccehub.audit.services import audit_record
+from ccehub.children.presenters import vulnerability_rows
+from ccehub.children.selectors import ChildNotFound, child_get, child_list
+from ccehub.common.access import Actor
+from ccehub.common.web import actor_from_request, membership_required
+from ccehub.incidents.models import IdentifyingIncident
+from ccehub.nrm.selectors import referral_clock
+from ccehub.nrm.services import FIRST_RESPONDER_ROLES, MSG_NOT_FIRST_RESPONDER, nrm_referral_create
+from ccehub.panels import forms as panel_forms
+from ccehub.panels import presenters as p
+from ccehub.panels import services
+from ccehub.panels.models import (
+    AgendaItem,
+    InformationRequest,
+    MeetingStatus,
+    PanelDecision,
+    PanelMeeting,
+    PanelMember,
+    QAStatus,
+)
+from ccehub.panels.permissions import (
+    MSG_NOT_HO_QA,
+    MSG_NOT_PANEL_CHAIR,
+    MSG_NOT_PANEL_LEAD,
+    MSG_NOT_PANEL_READER,
+    is_ho_qa,
+    is_panel_chair,
+    is_panel_lead,
+    lead_panels,
+    reader_panels,
+)
+from ccehub.panels.rules import agenda_warning
+from ccehub.panels.selectors import (
+    NotAvailable,
+    agenda_candidates,
+    case_quorum,
+    decision_for_view,
+    may_answer,
+    meeting_papers,
+    monitoring_list,
+    panel_referrals,
+    qa_export,
+    qa_queue,
+    qa_reference,
+    referral_for_view,
+    referral_panel_status,
+    requests_for_recipient,
+    requests_overdue,
+)
+from ccehub.rules.policy import profile_in_force
+
+MSG_REFERRED = "Referral made. Route: {route}"
+MSG_REQUESTED = "Information requested from {name}"
+MSG_RESPONDED = "Your answer has been sent to the panel"
+MSG_SCHEDULED = "Meeting scheduled for {day}"
+MSG_AGENDA_BUILT = "Agenda built: {count} cases listed"
+MSG_LISTED = "Case added to the agenda"
+MSG_ATTENDANCE = "Attendance recorded: the meeting is held"
+MSG_DECIDED = "Decision recorded: {label}"
+MSG_QA_CONFIRMED = "Decision confirmed"
+MSG_QA_RETURNED = "Decision returned to the panel"
+MSG_QA_RESPONDED = "Response recorded: the decision is back with Home Office quality assurance"
+MSG_NOT_FOUND = "No record with that reference is available to you"
+
+
+# --- Helpers ------------------------------------------------------------------------------------
+
+
+def _not_found(request: HttpRequest, message: str = MSG_NOT_FOUND) -> HttpResponse:
+    return render(request, "common/not_found.html", {"message": message}, status=404)
+
+
+def _forbidden(
+    request: HttpRequest,
+    actor: Actor,
+    message: str,
+    *,
+    object_type: str,
+    object_id: Any = "",
+    child_pid: str = "",
+) -> HttpResponse:
+    audit_record(
+        actor=actor,
+        action=Action.DENIED,
+        object_type=object_type,
+        object_id=object_id,
+        child_pid=child_pid,
+        detail=f"refused: {message}"[:500],
+    )
+    return render(
+        request, "common/not_found.html", {"heading": "You cannot do this", "message": message}, status=403
+    )
+
+
+def _refusal_audited(
+    actor: Actor, *, object_type: str, object_id: Any, child_pid: str, exc: Exception
+) -> None:
+    text = "; ".join(getattr(exc, "messages", [str(exc)]))
+    audit_record(
+        actor=actor,
+        action=Action.DENIED,
+        object_type=object_type,
+        object_id=object_id,
+        child_pid=child_pid,
+        detail=f"refused: {text}"[:500],
+    )
+
+
+def _meeting(actor: Actor, meeting_id: str) -> PanelMeeting | None:
+    from ccehub.panels.selectors import _uuid
+
+    key = _uuid(meeting_id)
+    meeting = PanelMeeting.objects.select_related("panel", "chair").filter(pk=key).first() if key else None
+    if meeting is None or not reader_panels(actor).filter(pk=meeting.panel_id).exists():
+        audit_record(
+            actor=actor,
+            action=Action.DENIED,
+            object_type="panel_meeting",
+            object_id=key or "",
+            detail="refused: no such meeting or not a reader of its panel",
+        )
+        return None
+    return meeting
+
+
+# --- Home ---------------------------------------------------------------------------------------
+
+
+@membership_required
+def home(request: HttpRequest) -> HttpResponse:
+    """What the actor does on the panel: their panels' cases and meetings, their inbox, QA."""
+    actor = actor_from_request(request, purpose="CCE panel work")
+    today = timezone.localdate()
+    sections = []
+    for panel in reader_panels(actor):
+        rows = []
+        for referral in panel_referrals(panel=panel):
+            clock = referral_clock(referral, as_of=max(today, referral.referred_on or today))
+            deadline = clock.decision_deadline if clock is not None else None
+            overdue = bool(clock and clock.overdue)
+            rows.append(
+                [
+                    p.referral_link(referral),
+                    p.day(referral.referred_on),
+                    p.status_tag(referral_panel_status(referral, on=today)),
+                    format_html("{} {}", p.day(deadline), p.tag("Overdue", "red"))
+                    if overdue
+                    else (p.day(deadline) if deadline else "No deadline"),
+                ]
+            )
+        meetings = [
+            [
+                format_html(
+                    '<a class="govuk-link" href="{}">{}</a>',
+                    reverse("panels:meeting", args=[m.pk]),
+                    p.day(m.held_on),
+                ),
+                m.get_status_display(),
+                str(m.agenda.count()),
+            ]
+            for m in PanelMeeting.objects.filter(panel=panel).order_by("-held_on")[:8]
+        ]
+        sections.append(
+            {
+                "panel": panel,
+                "rows": rows,
+                "meetings": meetings,
+                "can_run": is_panel_lead(actor, panel) or is_panel_chair(actor, panel),
+            }
+        )
+    audit_record(
+        actor=actor,
+        action=Action.VIEW,
+        object_type="panel_home",
+        fields=["nrm_referrals"],
+        detail=f"{sum(len(s['rows']) for s in sections)} referrals listed",
+    )
+    inbox = [
+        [
+            format_html(
+                '<a class="govuk-link" href="{}">{}</a>',
+                reverse("panels:request-respond", args=[r.pk]),
+                r.referral.child.pseudonymous_id,
+            ),
+            r.get_recipient_role_display(),
+            p.day(r.due_on),
+        ]
+        for r in requests_for_recipient(actor=actor)
+    ]
+    overdue = [
+        [
+            p.referral_link(r.referral),
+            f"{r.recipient_name} ({r.get_recipient_role_display()})",
+            p.day(r.due_on),
+        ]
+        for r in (requests_overdue(actor=actor, as_of=today) if sections else [])
+    ]
+    return render(
+        request,
+        "panels/home.html",
+        {
+            "sections": sections,
+            "inbox": inbox,
+            "overdue": overdue,
+            "can_refer": actor.role in FIRST_RESPONDER_ROLES,
+            "is_qa": is_ho_qa(actor),
+            "inbox_head": ["Child", "Asked of you as", "Due"],
+            "meetings_head": ["Date", "Status", "Cases"],
+            "referrals_head": ["Child", "Referred on", "Status", "Decision due"],
+            "overdue_head": ["Child", "Asked", "Was due"],
+        },
+    )
+
+
+# --- Referral -----------------------------------------------------------------------------------
+
+
+@membership_required
+def referral_new(request: HttpRequest) -> HttpResponse:
+    """Make an NRM referral: choose the child, then the facts. The route is chosen by the rules."""
+    actor = actor_from_request(request, purpose="Make an NRM referral")
+    if actor.role not in FIRST_RESPONDER_ROLES:
+        return _forbidden(request, actor, MSG_NOT_FIRST_RESPONDER, object_type="nrm_referral")
+    pid = (request.GET.get("child") or request.POST.get("child") or "").strip()[:20]
+    if not pid:
+        children = [(c.pseudonymous_id, c.label) for c in child_list(actor=actor)[:500]]
+        form = panel_forms.ChildChoiceForm(request.GET if "child" in request.GET else None, children=children)
+        if form.is_bound:
+            form.is_valid()
+        return render(
+            request, "panels/referral_child.html", {"form": form}, status=400 if form.errors else 200
+        )
+    try:
+        record = child_get(actor=actor, pid=pid, sections=("profile", "incidents"))
+    except ChildNotFound as exc:
+        return _not_found(request, str(exc))
+    child = record.child
+    incidents = [
+        (str(i.pk), f"{i.get_incident_type_display()} on {timezone.localtime(i.occurred_at):%-d %B %Y}")
+        for i in record.related.get("incidents", [])
+    ]
+    form = panel_forms.ReferralForm(
+        request.POST or None, incidents=incidents, initial={"referred_on": timezone.localdate()}
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        incident = None
+        if data["incident"] != panel_forms.NOT_LINKED:
+            incident = IdentifyingIncident.objects.filter(pk=data["incident"], child=child).first()
+        try:
+            referral = nrm_referral_create(
+                actor=actor,
+                child=child,
+                referred_on=data["referred_on"],
+                linked_incident=incident,
+                county_lines_flag=data["county_lines"] == panel_forms.YES,
+                rationale=data["rationale"],
+                rationale_code=data["rationale_code"],
+                exploitation_type=data["exploitation_type"],
+            )
+        except ValidationError as exc:
+            _refusal_audited(
+                actor, object_type="nrm_referral", object_id="", child_pid=child.pseudonymous_id, exc=exc
+            )
+            panel_forms.apply_service_errors(form, exc)
+        except PermissionDenied as exc:
+            return _forbidden(
+                request, actor, str(exc), object_type="nrm_referral", child_pid=child.pseudonymous_id
+            )
+        else:
+            messages.success(request, MSG_REFERRED.format(route=referral.get_route_display()))
+            return redirect("panels:referral", referral_id=referral.pk)
+    return render(
+        request,
+        "panels/referral_new.html",
+        {"form": form, "child": child},
+        status=400 if form.errors else 200,
+    )
+
+
+@membership_required
+def referral_detail(request: HttpRequest, referral_id: str) -> HttpResponse:
+    actor = actor_from_request(request)
+    try:
+        referral = referral_for_view(actor=actor, referral_id=referral_id)
+    except NotAvailable as exc:
+        return _not_found(request, str(exc))
+    today = timezone.localdate()
+    clock = referral_clock(referral, as_of=max(today, referral.referred_on or today))
+    panel = referral.panel
+    decisions = [
+        {
+            "decision": d,
+            "label": d.get_decision_type_display(),
+            "when": p.day(d.decided_on),
+            "qa": p.qa_tag(d.ho_qa_status, d.get_ho_qa_status_display()),
+        }
+        for d in referral.panel_decisions.order_by("decided_on", "created_at")
+    ]
+    requests = [
+        [
+            f"{r.recipient_name} ({r.get_recipient_role_display()}, {r.recipient_agency.name})",
+            r.question,
+            p.day(r.due_on),
+            r.get_status_display(),
+            r.response or "—",
+        ]
+        for r in referral.information_requests.select_related("recipient_agency").order_by("due_on")
+    ]
+    nrm_decisions = [
+        [
+            d.get_stage_display(),
+            d.get_outcome_display(),
+            p.day(d.decided_on),
+            d.get_decision_maker_display(),
+            d.caveat or "—",
+        ]
+        for d in referral.decisions.order_by("decided_on")
+    ]
+    return render(
+        request,
+        "panels/referral_detail.html",
+        {
+            "referral": referral,
+            "rows": p.referral_rows(referral),
+            "reasons": referral.route_reasons,
+            "clock_rows": p.clock_rows(clock),
+            "status": p.status_tag(referral_panel_status(referral, on=today)) if panel else None,
+            "decisions": decisions,
+            "nrm_decisions": nrm_decisions,
+            "requests": requests,
+            "can_request": panel is not None and is_panel_lead(actor, panel) and not referral.escalated_on,
+            "requests_head": ["Asked", "Question", "Due", "Status", "Answer"],
+            "nrm_head": ["Stage", "Outcome", "Date", "Decided by", "Label"],
+        },
+    )
+
+
+# --- Information requests -----------------------------------------------------------------------
+
+
+@membership_required
+def request_new(request: HttpRequest, referral_id: str) -> HttpResponse:
+    actor = actor_from_request(request, purpose="Ask a professional for information for the panel")
+    try:
+        referral = referral_for_view(actor=actor, referral_id=referral_id)
+    except NotAvailable as exc:
+        return _not_found(request, str(exc))
+    if referral.panel is None or not is_panel_lead(actor, referral.panel):
+        return _forbidden(
+            request,
+            actor,
+            MSG_NOT_PANEL_LEAD,
+            object_type="information_request",
+            child_pid=referral.child.pseudonymous_id,
+        )
+    form = panel_forms.InformationRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            created = services.information_request_create(
+                actor=actor,
+                referral=referral,
+                recipient_role=data["recipient_role"],
+                recipient_agency=data["recipient_agency"],
+                recipient_name=data["recipient_name"],
+                question=data["question"],
+                due_on=data["due_on"],
+            )
+        except ValidationError as exc:
+            panel_forms.apply_service_errors(form, exc)
+        except PermissionDenied as exc:
+            return _forbidden(request, actor, str(exc), object_type="information_request")
+        else:
+            messages.success(request, MSG_REQUESTED.format(name=created.recipient_name))
+            return redirect("panels:referral", referral_id=referral.pk)
+    return render(
+        request,
+        "panels/request_new.html",
+        {"form": form, "referral": referral},
+        status=400 if form.errors else 200,
+    )
+
+
+@membership_required
+def request_respond(request: HttpRequest, request_id: str) -> HttpResponse:
+    actor = actor_from_request(request, purpose="Answer a panel's information request")
+    from ccehub.panels.selectors import _uuid
+
+    key = _uuid(request_id)
+    info = (
+        InformationRequest.objects.select_related("referral__child", "referral__panel", "recipient_agency")
+        .filter(pk=key)
+        .first()
+        if key
+        else None
+    )
+    if info is None or not (
+        may_answer(actor, info) or (info.referral.panel and is_panel_lead(actor, info.referral.panel))
+    ):
+        audit_record(
+            actor=actor,
+            action=Action.DENIED,
+            object_type="information_request",
+            object_id=key or "",
+            detail="refused: not the recipient",
+        )
+        return _not_found(request)
+    form = panel_forms.ResponseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.information_request_respond(
+                actor=actor, request=info, response=form.cleaned_data["response"]
+            )
+        except ValidationError as exc:
+            panel_forms.apply_service_errors(form, exc)
+        except PermissionDenied as exc:
+            return _forbidden(request, actor, str(exc), object_type="information_request", object_id=info.pk)
+        else:
+            messages.success(request, MSG_RESPONDED)
+            return redirect("panels:home")
+    return render(
+        request,
+        "panels/request_respond.html",
+        {"form": form, "info": info},
+        status=400 if form.errors else 200,
+    )
+
+
+# --- Meetings -----------------------------------------------------------------------------------
+
+
+@membership_required
+def meeting_new(request: HttpRequest) -> HttpResponse:
+    actor = actor_from_request(request, purpose="Schedule a panel meeting")
+    panel = lead_panels(actor).order_by("name").first()
+    if panel is None:
+        return _forbidden(request, actor, MSG_NOT_PANEL_LEAD, object_type="panel_meeting")
+    form = panel_forms.MeetingForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            meeting = services.panel_meeting_schedule(
+                actor=actor,
+                panel=panel,
+                held_on=data["held_on"],
+                extraordinary=data["extraordinary"],
+                reason=data["extraordinary_reason"],
+            )
+        except ValidationError as exc:
+            if "reason" in getattr(exc, "message_dict", {}):
+                exc = ValidationError({"extraordinary_reason": exc.message_dict["reason"]})
+            panel_forms.apply_service_errors(form, exc)
+        except PermissionDenied as exc:
+            return _forbidden(request, actor, str(exc), object_type="panel_meeting")
+        else:
+            messages.success(request, MSG_SCHEDULED.format(day=p.day(meeting.held_on)))
+            return redirect("panels:meeting", meeting_id=meeting.pk)
+    return render(
+        request, "panels/meeting_new.html", {"form": form, "panel": panel}, status=400 if form.errors else 200
+    )
+
+
+@membership_required
+def meeting_detail(request: HttpRequest, meeting_id: str) -> HttpResponse:
+    actor = actor_from_request(request)
+    meeting = _meeting(actor, meeting_id)
+    if meeting is None:
+        return _not_found(request)
+    items = list(AgendaItem.objects.filter(meeting=meeting).select_related("referral__child", "acting_chair"))
+    held = meeting.status == MeetingStatus.HELD
+    chair = is_panel_chair(actor, meeting.panel)
+    agenda = []
+    for item in items:
+        decided = list(
+            PanelDecision.objects.filter(meeting=meeting, referral=item.referral).order_by("created_at")
+        )
+        quorum = case_quorum(meeting=meeting, referral=item.referral, item=item) if held else None
+        agenda.append(
+            {
+                "item": item,
+                "link": p.referral_link(item.referral),
+                "reasons": item.urgency.get("reasons", []),
+                "quorum": p.quorum_text(quorum),
+                "quorate": bool(quorum and quorum.may_decide),
+                "decisions": [d.get_decision_type_display() for d in decided],
+            }
+        )
+    runs = is_panel_lead(actor, meeting.panel) or chair
+    waiting = agenda_candidates(meeting=meeting) if runs and meeting.status == MeetingStatus.SCHEDULED else []
+    audit_record(
+        actor=actor,
+        action=Action.VIEW,
+        object_type="panel_meeting",
+        object_id=meeting.pk,
+        fields=["agenda"],
+        detail=f"{len(items)} cases on the agenda",
+    )
+    return render(
+        request,
+        "panels/meeting_detail.html",
+        {
+            "meeting": meeting,
+            "agenda": agenda,
+            "held": held,
+            "runs": runs,
+            "is_chair": chair,
+            "scheduled": meeting.status == MeetingStatus.SCHEDULED,
+            "can_record_attendance": runs
+            and meeting.status != MeetingStatus.CANCELLED
+            and meeting.held_on <= timezone.localdate()
+            and not PanelDecision.objects.filter(meeting=meeting).exists(),
+            "warning": agenda_warning(len(items), profile_in_force(meeting.held_on).panel_cases_per_meeting),
+            "waiting": [
+                {"referral": c.referral, "link": p.referral_link(c.referral), "reasons": c.reasons}
+                for c in waiting
+            ],
+            "attendance": [
+                f"{a.name} ({a.get_sector_display()})" for a in meeting.attendance.filter(present=True)
+            ],
+        },
+    )
+
+
+@require_POST
+@membership_required
+def agenda_build(request: HttpRequest, meeting_id: str) -> HttpResponse:
+    actor = actor_from_request(request, purpose="Build a panel agenda")
+    meeting = _meeting(actor, meeting_id)
+    if meeting is None:
+        return _not_found(request)
+    try:
+        result = services.agenda_build(actor=actor, meeting=meeting)
+    except PermissionDenied as exc:
+        return _forbidden(request, actor, str(exc), object_type="panel_agenda", object_id=meeting.pk)
+    except ValidationError as exc:
+        return _forbidden(
+            request, actor, "; ".join(exc.messages), object_type="panel_agenda", object_id=meeting.pk
+        )
+    messages.success(request, MSG_AGENDA_BUILT.format(count=len(result.items)))
+    return redirect("panels:meeting", meeting_id=meeting.pk)
+
+
+@require_POST
+@membership_required
+def agenda_add(request: HttpRequest, meeting_id: str, referral_id: str) -> HttpResponse:
+    actor = actor_from_request(request, purpose="List a case at a panel meeting")
+    meeting = _meeting(actor, meeting_id)
+    if meeting is None:
+        return _not_found(request)
+    try:
+        referral = referral_for_view(actor=actor, referral_id=referral_id)
+        result = services.agenda_item_add(actor=actor, meeting=meeting, referral=referral)
+    except NotAvailable as exc:
+        return _not_found(request, str(exc))
+    except (PermissionDenied, ValidationError) as exc:
+        text = "; ".join(getattr(exc, "messages", [str(exc)]))
+        return _forbidden(request, actor, text, object_type="panel_agenda", object_id=meeting.pk)
+    messages.success(request, MSG_LISTED + (f". {result.warning}" if result.warning else ""))
+    return redirect("panels:meeting", meeting_id=meeting.pk)
+
+
+@membership_required
+def attendance(request: HttpRequest, meeting_id: str) -> HttpResponse:
+    actor = actor_from_request(request, purpose="Record panel attendance")
+    meeting = _meeting(actor, meeting_id)
+    if meeting is None:
+        return _not_found(request)
+    if not (is_panel_lead(actor, meeting.panel) or is_panel_chair(actor, meeting.panel)):
+        return _forbidden(
+            request, actor, MSG_NOT_PANEL_LEAD, object_type="panel_meeting", object_id=meeting.pk
+        )
+    members = PanelMember.objects.filter(panel=meeting.panel, active=True).order_by("sector", "name")
+    initial = {}
+    if meeting.status == MeetingStatus.HELD:
+        initial = {
+            "present": [a.member_id for a in meeting.attendance.filter(present=True)],
+            "chair": meeting.chair_id,
+        }
+    form = panel_forms.AttendanceForm(request.POST or None, members=members, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        present = list(form.cleaned_data["present"])
+        absent = [m for m in members if m not in present]
+        try:
+            services.meeting_attendance_record(
+                actor=actor, meeting=meeting, present=present, absent=absent, chair=form.cleaned_data["chair"]
+            )
+        except ValidationError as exc:
+            panel_forms.apply_service_errors(form, exc)
+        except PermissionDenied as exc:
+            return _forbidden(request, actor, str(exc), object_type="panel_meeting", object_id=meeting.pk)
+        else:
+            messages.success(request, MSG_ATTENDANCE)
+            return redirect("panels:meeting", meeting_id=meeting.pk)
+    return render(
+        request,
+        "panels/attendance.html",
+        {"form": form, "meeting": meeting},
+        status=400 if form.errors else 200,
+    )
+
+
+@membership_required
+def papers(request: HttpRequest, meeting_id: str) -> HttpResponse:
+    actor = actor_from_request(request, purpose="Read the panel papers")
+    meeting = _meeting(actor, meeting_id)
+    if meeting is None:
+        return _not_found(request)
+    try:
+        compiled = meeting_papers(actor=actor, meeting=meeting)
+    except PermissionDenied as exc:
+        return _forbidden(request, actor, str(exc), object_type="panel_papers", object_id=meeting.pk)
+    cases = []
+    for paper in compiled:
+        cases.append(
+            {
+                "paper": paper,
+                "pid": paper.referral.child.pseudonymous_id,
+                "clock_rows": p.clock_rows(paper.clock),
+                "chronology": [[row["when"], row["process"], row["text"]] for row in paper.chronology],
+                "vulnerabilities": vulnerability_rows(paper.record) if paper.record else [],
+                "triage": paper.triage,
+                "requests": [
+                    [
+                        f"{r.recipient_name} ({r.get_recipient_role_display()})",
+                        r.get_status_display(),
+                        r.response or "—",
+                    ]
+                    for r in paper.requests
+                ],
+            }
+        )
+    return render(
+        request,
+        "panels/papers.html",
+        {
+            "meeting": meeting,
+            "cases": cases,
+            "chronology_head": ["When", "Process", "What happened"],
+            "vulnerability_head": ["Factor", "Recorded", "Source"],
+            "requests_head": ["Asked", "Status", "Answer"],
+        },
+    )
+
+
+@membership_required
+def decide(request: HttpRequest, meeting_id: str, referral_id: str) -> HttpResponse:
+    """The chair records the panel's decision on one case; the quorum is enforced by the service."""
+    actor = actor_from_request(request, purpose="Record a panel decision")
+    meeting = _meeting(actor, meeting_id)
+    if meeting is None:
+        return _not_found(request)
+    try:
+        referral = referral_for_view(actor=actor, referral_id=referral_id)
+    except NotAvailable as exc:
+        return _not_found(request, str(exc))
+    pid = referral.child.pseudonymous_id
+    if not is_panel_chair(actor, meeting.panel):
+        return _forbidden(request, actor, MSG_NOT_PANEL_CHAIR, object_type="panel_decision", child_pid=pid)
+    item = (
+        AgendaItem.objects.filter(meeting=meeting, referral=referral).select_related("acting_chair").first()
+    )
+    quorum = (
+        case_quorum(meeting=meeting, referral=referral, item=item)
+        if meeting.status == MeetingStatus.HELD
+        else None
+    )
+    form = panel_forms.DecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            decision = services.panel_decision_record(
+                actor=actor,
+                meeting=meeting,
+                referral=referral,
+                decision_type=data["decision_type"],
+                rationale=data["rationale"],
+                evidence_considered=form.evidence_items(),
+                dissent=data["dissent"],
+                deferral_reason=data["deferral_reason"],
+                defer_until=data["defer_until"],
+            )
+        except services.RefusedAndEscalated as exc:
+            _refusal_audited(actor, object_type="panel_decision", object_id="", child_pid=pid, exc=exc)
+            messages.warning(request, exc.text)
+            return redirect("panels:referral", referral_id=referral.pk)
+        except ValidationError as exc:
+            _refusal_audited(actor, object_type="panel_decision", object_id="", child_pid=pid, exc=exc)
+            panel_forms.apply_service_errors(form, exc)
+        except PermissionDenied as exc:
+            return _forbidden(request, actor, str(exc), object_type="panel_decision", child_pid=pid)
+        else:
+            messages.success(request, MSG_DECIDED.format(label=decision.get_decision_type_display()))
+            return redirect("panels:meeting", meeting_id=meeting.pk)
+    return render(
+        request,
+        "panels/decide.html",
+        {
+            "form": form,
+            "meeting": meeting,
+            "referral": referral,
+            "quorum": p.quorum_text(quorum) if quorum else "The meeting's attendance has not been recorded",
+            "quorate": bool(quorum and quorum.may_decide),
+            "clock_rows": p.clock_rows(
+                referral_clock(referral, as_of=max(meeting.held_on, referral.referred_on or meeting.held_on))
+            ),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+# --- Home Office quality assurance --------------------------------------------------------------
+
+
+def _qa_allowed(actor: Actor) -> bool:
+    return is_ho_qa(actor) or reader_panels(actor).exists()
+
+
+@membership_required
+def qa_list(request: HttpRequest) -> HttpResponse:
+    actor = actor_from_request(request, purpose="Quality assurance of panel decisions")
+    if not _qa_allowed(actor):
+        return _forbidden(request, actor, MSG_NOT_PANEL_READER, object_type="qa_queue")
+    status = request.GET.get("status") or ""
+    if status not in QAStatus.values:
+        status = ""
+    home_office = is_ho_qa(actor)
+    rows = []
+    for d in qa_queue(actor=actor, status=status or None):
+        who = qa_reference(d.referral.child) if home_office else d.referral.child.pseudonymous_id
+        rows.append(
+            [
+                format_html(
+                    '<a class="govuk-link" href="{}">{}</a>', reverse("panels:qa-decision", args=[d.pk]), who
+                ),
+                d.referral.panel.name if d.referral.panel else "",
+                d.get_decision_type_display(),
+                p.day(d.decided_on),
+                p.qa_tag(d.ho_qa_status, d.get_ho_qa_status_display()),
+            ]
+        )
+    filters = [{"code": "", "label": "All"}] + [
+        {"code": code, "label": label} for code, label in QAStatus.choices if code != QAStatus.NOT_APPLICABLE
+    ]
+    return render(
+        request,
+        "panels/qa_list.html",
+        {
+            "rows": rows,
+            "status": status,
+            "filters": filters,
+            "home_office": home_office,
+            "head": ["Child", "Panel", "Decision", "Decided on", "Status"],
+        },
+    )
+
+
+@membership_required
+def qa_detail(request: HttpRequest, decision_id: str) -> HttpResponse:
+    actor = actor_from_request(request, purpose="Quality assurance of a panel decision")
+    try:
+        decision = decision_for_view(actor=actor, decision_id=decision_id)
+    except NotAvailable as exc:
+        return _not_found(request, str(exc))
+    home_office = is_ho_qa(actor)
+    panel = decision.referral.panel
+    panel_side = panel is not None and (is_panel_lead(actor, panel) or is_panel_chair(actor, panel))
+    confirm_form = panel_forms.QAConfirmForm(prefix="confirm")
+    return_form = panel_forms.QAReturnForm(prefix="return")
+    respond_form = panel_forms.QARespondForm(prefix="respond")
+    errors_form = None
+    if request.method == "POST":
+        verb = request.POST.get("action", "")
+        try:
+            if verb == "confirm":
+                confirm_form = panel_forms.QAConfirmForm(request.POST, prefix="confirm")
+                errors_form = confirm_form
+                if confirm_form.is_valid():
+                    services.qa_confirm(
+                        actor=actor, decision=decision, note=confirm_form.cleaned_data["note"]
+                    )
+                    messages.success(request, MSG_QA_CONFIRMED)
+                    return redirect("panels:qa")
+            elif verb == "return":
+                return_form = panel_forms.QAReturnForm(request.POST, prefix="return")
+                errors_form = return_form
+                if return_form.is_valid():
+                    services.qa_return(
+                        actor=actor, decision=decision, reason=return_form.cleaned_data["reason"]
+                    )
+                    messages.success(request, MSG_QA_RETURNED)
+                    return redirect("panels:qa")
+            elif verb == "respond":
+                respond_form = panel_forms.QARespondForm(request.POST, prefix="respond")
+                errors_form = respond_form
+                if respond_form.is_valid():
+                    services.qa_respond(
+                        actor=actor, decision=decision, response=respond_form.cleaned_data["response"]
+                    )
+                    messages.success(request, MSG_QA_RESPONDED)
+                    return redirect("panels:qa-decision", decision_id=decision.pk)
+        except PermissionDenied as exc:
+            return _forbidden(
+                request, actor, str(exc), object_type="panel_decision_qa", object_id=decision.pk
+            )
+        except ValidationError as exc:
+            if errors_form is not None:
+                panel_forms.apply_service_errors(errors_form, exc)
+    rows = [
+        {
+            "key": "Child",
+            "value": qa_reference(decision.referral.child)
+            if home_office
+            else decision.referral.child.pseudonymous_id,
+        },
+        {"key": "Panel", "value": panel.name if panel else ""},
+        {"key": "Decision", "value": decision.get_decision_type_display()},
+        {"key": "Decided on", "value": p.day(decision.decided_on)},
+        {"key": "Rationale", "value": decision.rationale},
+        {"key": "Evidence considered", "value": "; ".join(decision.evidence_considered)},
+        {
+            "key": "Sectors present",
+            "value": ", ".join(sorted({m["sector"].replace("_", " ") for m in decision.members_present})),
+        },
+        {"key": "Dissent", "value": decision.dissent or "None"},
+        {"key": "Policy profile", "value": f"{decision.policy_profile} (rules {decision.rule_version})"},
+        {"key": "Status", "value": p.qa_tag(decision.ho_qa_status, decision.get_ho_qa_status_display())},
+        {"key": "Label", "value": decision.caveat},
+    ]
+    events = [
+        [e.get_kind_display(), e.at.strftime("%-d %B %Y"), e.note or "—"] for e in decision.qa_events.all()
+    ]
+    return render(
+        request,
+        "panels/qa_detail.html",
+        {
+            "decision": decision,
+            "rows": rows,
+            "events": events,
+            "can_review": home_office and decision.ho_qa_status == QAStatus.PENDING,
+            "can_respond": panel_side and decision.ho_qa_status == QAStatus.RETURNED,
+            "confirm_form": confirm_form,
+            "return_form": return_form,
+            "respond_form": respond_form,
+            "form": errors_form,
+            "events_head": ["Event", "Date", "Note"],
+        },
+        status=400 if errors_form is not None and errors_form.errors else 200,
+    )
+
+
+@membership_required
+def qa_download(request: HttpRequest, fmt: str) -> HttpResponse:
+    actor = actor_from_request(request, channel=Channel.EXPORT, purpose="Export panel decisions for QA")
+    if not is_ho_qa(actor):
+        return _forbidden(request, actor, MSG_NOT_HO_QA, object_type="qa_export")
+    body = qa_export(actor=actor, fmt=fmt)
+    content_type = "application/json" if fmt == "json" else "text/csv"
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="panel-decisions-qa.{fmt}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+# --- Monitoring ---------------------------------------------------------------------------------
+
+
+@membership_required
+def monitoring(request: HttpRequest) -> HttpResponse:
+    actor = actor_from_request(request, purpose="Intensive monitoring by the panel")
+    panel = reader_panels(actor).order_by("name").first()
+    if panel is None:
+        return _forbidden(request, actor, MSG_NOT_PANEL_READER, object_type="panel_monitoring")
+    today = timezone.localdate()
+    rows = []
+    for m in monitoring_list(actor=actor, panel=panel, as_of=today):
+        rows.append(
+            [
+                m.child.pseudonymous_id,
+                p.status_tag(m.stage),
+                f"{m.actions_done} of {m.actions_total} done"
+                + (f", {m.actions_overdue} overdue" if m.actions_overdue else "")
+                if m.plan
+                else "No joint plan",
+                f"{m.compliance}%" if m.compliance is not None else "Nothing due yet",
+                str(m.missing_since_oversight) + (" (missing now)" if m.missing_ongoing else ""),
+                f"{m.breaches} ({m.breaches_unanswered} awaiting the court)" if m.breaches else "0",
+            ]
+        )
+    head = ["Child", "Stage", "Plan actions", "Compliance", "Missing since referral", "Order breaches"]
+    return render(request, "panels/monitoring.html", {"panel": panel, "rows": rows, "head": head})
