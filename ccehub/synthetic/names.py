@@ -168,98 +168,46 @@ FAMILY_SPELLINGS: Final[dict[str, tuple[str, ...]]] = {
     "Gray": ("Grey",),
 }
 
-# Elements of English place-name surnames ("Ash"+"worth"): the long tail of family names that no
-# short list covers, so that most children do not share a surname with thousands of others.
-_TAIL_PREFIXES: Final[tuple[str, ...]] = (
-    "Ash",
-    "Black",
-    "Brad",
-    "Bram",
-    "Brook",
-    "Cal",
-    "Chat",
-    "Church",
-    "Clay",
-    "Cold",
-    "Crank",
-    "Dal",
-    "Ding",
-    "Dun",
-    "East",
-    "Ever",
-    "Fair",
-    "Farn",
-    "Gold",
-    "Green",
-    "Hal",
-    "Ham",
-    "Hart",
-    "Hay",
-    "Hol",
-    "Horn",
-    "Kings",
-    "Lang",
-    "Lid",
-    "Mar",
-    "Mid",
-    "Mill",
-    "New",
-    "North",
-    "Oak",
-    "Pen",
-    "Red",
-    "Rock",
-    "Rush",
-    "Salt",
-    "Shel",
-    "South",
-    "Stan",
-    "Stock",
-    "Thorn",
-    "Tre",
-    "Wad",
-    "Went",
-    "West",
-    "Whit",
-    "Wil",
-    "Win",
-    "Wood",
-    "Wor",
-)
-_TAIL_SUFFIXES: Final[tuple[str, ...]] = (
-    "worth",
-    "ley",
-    "ton",
-    "ford",
-    "field",
-    "ham",
-    "by",
-    "combe",
-    "more",
-    "wood",
-    "shaw",
-    "well",
-    "bridge",
-    "stead",
-    "burn",
-    "dale",
-    "hurst",
-    "cliffe",
-    "thorpe",
-    "wick",
-    "den",
-    "low",
-    "land",
-    "cott",
-    "head",
-    "brook",
-    "gate",
-    "holme",
-    "ridge",
-    "sley",
-)
-#: Share of white-British households whose surname comes from the long tail.
-TAIL_SHARE: Final[float] = 0.5
+# The long tail of family names that no short list covers, built from the elements real names in each
+# tradition are made of ("Ash" + "worth", "Kowal" + "czyk", "Ade" + "bayo", "Pop" + "escu"). Without
+# it, minority surnames would be far more concentrated than they are, and namesakes far too common.
+# Each entry: (prefixes, suffixes, share of the tradition's households whose surname comes from it).
+# fmt: off
+_TAILS: Final[dict[str, tuple[tuple[str, ...], tuple[str, ...], float]]] = {
+    "white": (
+        ("Ash", "Black", "Brad", "Bram", "Brook", "Cal", "Chat", "Church", "Clay", "Cold", "Crank", "Dal",
+         "Ding", "Dun", "East", "Ever", "Fair", "Farn", "Gold", "Green", "Hal", "Ham", "Hart", "Hay",
+         "Hol", "Horn", "Kings", "Lang", "Lid", "Mar", "Mid", "Mill", "New", "North", "Oak", "Pen",
+         "Red", "Rock", "Rush", "Salt", "Shel", "South", "Stan", "Stock", "Thorn", "Tre", "Wad", "Went",
+         "West", "Whit", "Wil", "Win", "Wood", "Wor"),
+        ("worth", "ley", "ton", "ford", "field", "ham", "by", "combe", "more", "wood", "shaw", "well",
+         "bridge", "stead", "burn", "dale", "hurst", "cliffe", "thorpe", "wick", "den", "low", "land",
+         "cott", "head", "brook", "gate", "holme", "ridge", "sley"),
+        0.5,
+    ),
+    "south_asian": (
+        ("Chaud", "Sidd", "Ans", "Raj", "Naw", "Sult", "Ham", "Lat", "Sal", "Khal", "Raf", "Maj", "Shaf",
+         "Kar", "Han", "You", "Ri", "Az", "Nad", "Zah", "Tah", "Qad", "Mus", "Far", "Jam", "Bash", "Ar"),
+        ("ani", "iqui", "ari", "a", "az", "ir", "if", "eem", "id", "ique", "im", "eef", "ood", "war", "ali"),
+        0.3,
+    ),
+    "black": (
+        ("Ade", "Ola", "Olu", "Oye", "Aki", "Ako", "Babat", "Ojo", "Oko", "Nwa", "Eze", "Obi", "Chi", "Kwa",
+         "Ama", "Ayo", "Fola", "Femi", "Idow", "Onye", "Uche", "Oku", "Bamid", "Ogun", "Asa", "Bo", "Op"),
+        ("yemi", "bayo", "wale", "tunde", "kunle", "dele", "la", "femi", "kanmi", "nkwo", "chukwu", "ezie",
+         "sanya", "jide", "mide", "ku", "ame", "teng", "pong", "nsah"),
+        0.6,
+    ),
+    "eastern_european": (
+        ("Kowal", "Nowa", "Wiś", "Zaj", "Krol", "Wiecz", "Jabł", "Majew", "Olsz", "Stęp", "Dud", "Gór",
+         "Pawl", "Walcz", "Sik", "Bar", "Ruts", "Pop", "Ion", "Stan", "Dobr", "Radu", "Kazl", "Petr",
+         "Bond", "Kovaln", "Tkach", "Shevch", "Mel", "Horv"),
+        ("ski", "czyk", "ak", "ek", "owicz", "ewski", "escu", "eanu", "auskas", "aitis", "enko", "chuk",
+         "yshyn", "ov", "ić"),
+        0.6,
+    ),
+}
+# fmt: on
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,13 +253,16 @@ def given_names(sex: str, origin: str) -> Weighted:
 
 @cache
 def family_names(origin: str) -> Weighted:
-    """Family names in a naming tradition, with frequency weights (white-British adds a long tail)."""
+    """Family names in a naming tradition, with frequency weights: the listed names, then the long
+    tail (:data:`_TAILS`) sharing the rest of the tradition's households evenly."""
     rows = [(r["name"], float(r["weight"])) for r in _read_csv("family_names.csv") if r["origin"] == origin]
-    if origin == "white":
+    if origin in _TAILS:
+        prefixes, suffixes, share = _TAILS[origin]
         listed = sum(w for _, w in rows)
-        tail = [p + s for p in _TAIL_PREFIXES for s in _TAIL_SUFFIXES]
-        tail_weight = listed * TAIL_SHARE / (1 - TAIL_SHARE) / len(tail)
-        rows = rows + [(name, tail_weight) for name in tail if name not in {n for n, _ in rows}]
+        taken = {n for n, _ in rows}
+        tail = [p + s for p in prefixes for s in suffixes if p + s not in taken]
+        tail_weight = listed * share / (1 - share) / len(tail)
+        rows = rows + [(name, tail_weight) for name in tail]
     return _cumulate(rows)
 
 
