@@ -40,7 +40,7 @@ BoolArray = npt.NDArray[np.bool_]
 IntArray = npt.NDArray[np.int64]
 
 #: Bumped whenever a comparison, level or blocking rule changes meaning; part of the model version.
-SPEC_VERSION: Final[str] = "cce-person-7"
+SPEC_VERSION: Final[str] = "cce-person-8"
 
 STRING_COLUMNS: Final[tuple[str, ...]] = (
     "given_std",
@@ -299,6 +299,8 @@ class Level:
     """An m-probability fixed from domain knowledge because EM cannot identify it (see the level)."""
     cells: tuple[str, str, str] | None = None
     """For a joint comparison's level: the component states it covers (see :class:`JointComparison`)."""
+    tf_minimum_u: float | None = None
+    """Splink's ``tf_minimum_u_value``: a value rarer than this earns no more credit than this."""
     tf_rare_cap: bool = False
     """Cap the term-frequency adjustment at zero (``tf_minimum_u_value`` = the level's u): a common
     value lowers the weight, a rare one does not raise it. A rare family name is evidence of the same
@@ -328,6 +330,8 @@ class Comparison:
             if level.tf_column:
                 entry["tf_adjustment_column"] = level.tf_column
                 entry["tf_adjustment_weight"] = 1.0
+            if level.tf_minimum_u is not None:
+                entry["tf_minimum_u_value"] = level.tf_minimum_u
             if level.fixed_m is not None:
                 entry["m_probability"] = level.fixed_m
                 entry["fix_m_probability"] = True
@@ -371,7 +375,9 @@ GIVEN_NAME: Final[Comparison] = Comparison(
     description="Given name: exact, diminutive/transliteration, swapped with family name, fuzzy, sound",
     levels=(
         Level("Given name missing", IsNull("given_std"), is_null=True),
-        Level("Exact", Eq("given_std"), tf_column="given_std"),
+        # Given-name frequency moves the weight from the average name to this name; below one child
+        # in 5,000 a "name" is more often a shared misspelling ("Aarron") than a rare name.
+        Level("Exact", Eq("given_std"), tf_column="given_std", tf_minimum_u=0.0002),
         Level("Same name group (diminutive, transliteration)", Eq("given_canon")),
         # No EM block can see swapped names (each blocks on a name column), so m is fixed: about one
         # record in a hundred has given and family name the wrong way round.
