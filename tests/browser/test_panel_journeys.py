@@ -1,0 +1,220 @@
+"""The CCE panel in a real browser, with axe-core (WCAG 2.1 AA) on every page:
+
+1. the panel lead refers a child, asks for information, schedules a meeting and builds the agenda;
+   the chair is refused a decision without health at the table, then records it once health joins;
+   Home Office QA returns it, the chair responds, QA confirms and downloads the export;
+2. the chair's deferral past the 45-day limit is refused and the case goes to the Home Office.
+
+Uses the panel demo (``ccehub/panels/demo.py``): Kai (no referral yet) and Ash (referred).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from tests.browser.conftest import assert_accessible, sign_in
+
+pytestmark = pytest.mark.browser
+
+
+def _fill_date(page, legend: str, day) -> None:
+    group = page.get_by_role("group", name=legend)
+    group.get_by_label("Day").fill(str(day.day))
+    group.get_by_label("Month").fill(str(day.month))
+    group.get_by_label("Year").fill(str(day.year))
+
+
+def _switch(page, base: str, username: str) -> None:
+    page.context.clear_cookies()
+    sign_in(page, base, username)
+
+
+def _schedule_meeting(page, base: str) -> str:
+    page.goto(f"{base}/panels/")
+    page.get_by_role("link", name="Schedule a meeting").click()
+    expect(page.get_by_role("heading", name="Schedule a meeting")).to_be_visible()
+    assert_accessible(page)
+    _fill_date(page, "Date of the meeting", timezone.localdate())
+    page.get_by_label("This is an extra sitting this month").check()
+    page.get_by_label("Why is an extra sitting needed?").fill("Browser test sitting")
+    page.get_by_role("button", name="Schedule the meeting").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Meeting scheduled")
+    return page.url
+
+
+def _attendance(page, members: list[str], chair: str) -> None:
+    page.get_by_role("link", name="Record attendance").click()
+    assert_accessible(page)
+    present = page.get_by_role("group", name="Who attended?")
+    for box in present.get_by_role("checkbox").all():
+        box.uncheck()
+    for name in members:
+        present.get_by_label(re.compile(rf"{re.escape(name)} \(")).check()
+    page.get_by_role("group", name="Who chaired?").get_by_label(re.compile(rf"{re.escape(chair)} \(")).check()
+    page.get_by_role("button", name="Record attendance").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Attendance recorded")
+
+
+def test_lead_to_agenda_chair_decides_with_quorum_and_home_office_assures(page, live_app, tmp_path):
+    base = live_app["url"]
+    sign_in(page, base, "exploitation")
+    page.get_by_role("link", name="CCE panel").click()
+    expect(page.get_by_role("heading", name="CCE panel", exact=True)).to_be_visible()
+    assert_accessible(page)
+
+    # The referral: choose the child, then the facts; the rules choose the route.
+    page.get_by_role("link", name="Make an NRM referral").click()
+    assert_accessible(page)
+    kai_option = page.locator("option", has_text=re.compile(r"^Kai \(CH-")).get_attribute("value")
+    page.get_by_label("Which child are you referring?").select_option(kai_option)
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", name="Make an NRM referral")).to_be_visible()
+    page.get_by_role("button", name="Make the referral").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter why you are referring this child")
+    assert page.title().startswith("Error:")
+    assert_accessible(page)
+    page.get_by_role("group", name="Which incident is the referral about?").get_by_label(
+        re.compile(r"Arrest for possession")
+    ).check()
+    page.get_by_role("group", name="Is the case flagged as county lines?").get_by_label("Yes").check()
+    page.get_by_label("Suspicion of exploitation").check()
+    page.get_by_label("What have you seen or been told?").fill(
+        "Found in a dealing base with cash and two phones"
+    )
+    page.get_by_role("button", name="Make the referral").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Route: Local panel")
+    expect(page.get_by_text("Route: local panel (Islington and Camden CCE Panel).")).to_be_visible()
+    kai = page.locator(".govuk-caption-l").inner_text().strip()
+    assert kai.startswith("CH-")
+    assert_accessible(page)
+
+    # Ask health for information, due in a week.
+    page.get_by_role("link", name="Ask for information").click()
+    assert_accessible(page)
+    page.get_by_label("Who are you asking?").select_option("health")
+    page.get_by_label("Their agency").select_option(label="Whittington Health NHS Trust")
+    page.get_by_label("Their name").fill("Dr Pat Health")
+    page.get_by_label("What do you need to know?").fill("Any A&E attendances or injuries this year?")
+    _fill_date(page, "Date the answer is due", timezone.localdate() + timedelta(days=7))
+    page.get_by_role("button", name="Send the request").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text(
+        "Information requested from Dr Pat Health"
+    )
+    assert_accessible(page)
+
+    # Schedule a sitting and build the agenda: Kai is listed, with why.
+    meeting_url = _schedule_meeting(page, base)
+    page.get_by_role("button", name="Build the agenda").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Agenda built")
+    expect(page.get_by_role("heading", name=kai)).to_be_visible()
+    expect(page.get_by_text("1 information request outstanding").first).to_be_visible()
+    assert_accessible(page)
+
+    # Attendance without health: the chair is refused.
+    _attendance(page, ["Morgan Panel-Chair", "Chris Panel-Member"], "Morgan Panel-Chair")
+    _switch(page, base, "panelchair")
+    page.goto(meeting_url)
+    page.get_by_role("link", name=f"Record the decision for {kai}").click()
+    expect(page.locator(".govuk-warning-text")).to_contain_text("health not present")
+    assert_accessible(page)
+    page.get_by_label("Reasonable grounds: positive").check()
+    page.get_by_label("Rationale", exact=True).fill("Consistent accounts from police and social care")
+    page.get_by_label("Evidence considered").fill("Arrest record\nSocial care chronology")
+    page.get_by_role("button", name="Record the decision").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text(
+        "The panel is not quorate for this case: health not present"
+    )
+    assert_accessible(page)
+
+    # Health joins; the decision is recorded.
+    _switch(page, base, "exploitation")
+    page.goto(meeting_url)
+    _attendance(
+        page, ["Morgan Panel-Chair", "Chris Panel-Member", "Dr Ade Health-Lead"], "Morgan Panel-Chair"
+    )
+    _switch(page, base, "panelchair")
+    page.goto(meeting_url)
+    page.get_by_role("link", name=f"Record the decision for {kai}").click()
+    expect(page.get_by_text("Quorum: Quorate")).to_be_visible()
+    page.get_by_label("Reasonable grounds: positive").check()
+    page.get_by_label("Rationale", exact=True).fill("Consistent accounts from police, social care and health")
+    page.get_by_label("Evidence considered").fill("Arrest record\nSocial care chronology\nHealth summary")
+    page.get_by_role("button", name="Record the decision").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text(
+        "Decision recorded: Reasonable grounds: positive"
+    )
+    assert_accessible(page)
+
+    # Home Office QA returns it; the chair responds; QA confirms and downloads the export.
+    _switch(page, base, "homeoffice")
+    page.goto(f"{base}/panels/qa/?status=pending")
+    expect(page.get_by_role("heading", name="Quality assurance of panel decisions")).to_be_visible()
+    expect(page.get_by_text(kai)).to_have_count(0)  # QA sees a QA reference, not the pseudonymous id
+    assert_accessible(page)
+    page.get_by_role("link", name=re.compile(r"^QA-")).first.click()
+    assert_accessible(page)
+    page.get_by_role("button", name="Return to the panel").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter why the decision is returned")
+    assert_accessible(page)
+    page.get_by_label("Why is the decision returned?").fill("Say how the health summary was weighed")
+    page.get_by_role("button", name="Return to the panel").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Decision returned to the panel")
+
+    _switch(page, base, "panelchair")
+    page.goto(f"{base}/panels/qa/?status=returned")
+    page.get_by_role("link", name=kai).first.click()
+    page.get_by_label("The panel's response").fill("The health summary corroborated the injuries: item 3")
+    page.get_by_role("button", name="Send the response").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Response recorded")
+    assert_accessible(page)
+
+    _switch(page, base, "homeoffice")
+    page.goto(f"{base}/panels/qa/?status=pending")
+    page.get_by_role("link", name=re.compile(r"^QA-")).first.click()
+    page.get_by_role("button", name="Confirm").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Decision confirmed")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="CSV").click()
+    saved = tmp_path / "qa.csv"
+    download.value.save_as(saved)
+    text = saved.read_text()
+    assert text.startswith("qa_reference,") and "confirmed" in text and "Kai" not in text and kai not in text
+
+
+def test_deferral_past_the_limit_is_refused_and_escalated(page, live_app):
+    base = live_app["url"]
+    sign_in(page, base, "exploitation")
+    meeting_url = _schedule_meeting(page, base)
+    page.get_by_role("button", name=re.compile(r"^Add to the agenda \(")).first.click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Case added to the agenda")
+    case = page.locator("ol.govuk-list h3").first.inner_text().strip()
+    _attendance(
+        page, ["Morgan Panel-Chair", "Chris Panel-Member", "Dr Ade Health-Lead"], "Morgan Panel-Chair"
+    )
+
+    _switch(page, base, "panelchair")
+    page.goto(meeting_url)
+    page.get_by_role("link", name=f"Record the decision for {case}").click()
+    page.get_by_label("Defer for more information").check()
+    page.get_by_label("Rationale", exact=True).fill("The panel is not in agreement")
+    page.get_by_label("Evidence considered").fill("Arrest record")
+    page.get_by_label("Dissent").fill("The police member thinks the account is not corroborated")
+    page.get_by_label("If deferring: why, and what information is needed?").fill(
+        "Awaiting the CAMHS assessment"
+    )
+    _fill_date(
+        page,
+        "If deferring: date the panel will consider the case again",
+        timezone.localdate() + timedelta(days=60),
+    )
+    page.get_by_role("button", name="Record the decision").click()
+    banner = page.locator(".govuk-notification-banner")
+    expect(banner).to_contain_text("The case cannot be deferred beyond")
+    expect(banner).to_contain_text("referred to the Home Office Single Competent Authority")
+    expect(page.get_by_text("Referred to the Home Office SCA").first).to_be_visible()
+    assert_accessible(page)
