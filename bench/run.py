@@ -72,6 +72,24 @@ def scale_table(data: dict[str, Any]) -> list[str]:
             f"{acc['top1_accuracy']:.4f} | {_pct(acc['false_match_rate'])} ({_pct(by_kind.get('twin'))} / "
             f"{_pct(by_kind.get('sibling'))} / {_pct(by_kind.get('unrelated'))}) |"
         )
+    lines += [
+        "",
+        "Top-1 accuracy for known children / false-match rate for absent children, had the look-up "
+        "threshold been higher:",
+        "",
+        "| records | "
+        + " | ".join(
+            f"≥ {t['threshold']}" for t in data["sizes"][0]["query"]["accuracy"].get("by_threshold", [])
+        )
+        + " |",
+        "|---:|" + "---:|" * len(data["sizes"][0]["query"]["accuracy"].get("by_threshold", [])),
+    ]
+    for r in data["sizes"]:
+        cells = [
+            f"{t['top1_accuracy']:.4f} / {_pct(t['false_match_rate'])}"
+            for t in r["query"]["accuracy"].get("by_threshold", [])
+        ]
+        lines.append(f"| {r['prepare']['records']:,} | " + " | ".join(cells) + " |")
     return lines
 
 

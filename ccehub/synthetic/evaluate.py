@@ -42,6 +42,20 @@ class LookupEvaluation:
     false_matches: dict[str, int] = field(default_factory=dict)
     latencies_ms: list[float] = field(default_factory=list, repr=False)
     threshold: float = 0.5
+    known_top: list[tuple[float, bool]] = field(default_factory=list, repr=False)
+    """(top candidate's probability, whether it is the right child) per known look-up (0, False if none)."""
+    absent_top: dict[str, list[float]] = field(default_factory=dict, repr=False)
+    """Top candidate's probability per absent look-up (0 if none), by kind."""
+
+    def at_threshold(self, threshold: float) -> dict[str, float]:
+        """Top-1 accuracy and false-match rate had the threshold been ``threshold`` (>= the one run)."""
+        known = [correct and p >= threshold for p, correct in self.known_top]
+        absent = [p >= threshold for probs in self.absent_top.values() for p in probs]
+        return {
+            "threshold": threshold,
+            "top1_accuracy": sum(known) / len(known) if known else float("nan"),
+            "false_match_rate": sum(absent) / len(absent) if absent else float("nan"),
+        }
 
     @property
     def top1_accuracy(self) -> float:
@@ -56,7 +70,7 @@ class LookupEvaluation:
         return float(np.percentile(self.latencies_ms, q)) if self.latencies_ms else float("nan")
 
     def as_dict(self) -> dict[str, Any]:
-        out = {k: v for k, v in asdict(self).items() if k != "latencies_ms"}
+        out = {k: v for k, v in asdict(self).items() if k not in {"latencies_ms", "known_top", "absent_top"}}
         out.update(
             top1_accuracy=self.top1_accuracy,
             false_match_rate=self.false_match_rate,
@@ -69,6 +83,9 @@ class LookupEvaluation:
                 "p99": self.latency(99),
                 "mean": float(np.mean(self.latencies_ms)) if self.latencies_ms else None,
             },
+            by_threshold=[
+                self.at_threshold(t) for t in (self.threshold, 0.8, 0.9, 0.95, 0.99) if t >= self.threshold
+            ],
         )
         return out
 
@@ -108,8 +125,11 @@ def evaluate_lookup(
         result.known_queries += 1
         if not found.candidates:
             result.known_not_found += 1
-        elif owner.get(found.candidates[0].person_id) == record.true_person_id:
-            result.top1_correct += 1
+            result.known_top.append((0.0, False))
+        else:
+            right = owner.get(found.candidates[0].person_id) == record.true_person_id
+            result.top1_correct += right
+            result.known_top.append((found.candidates[0].match_probability, right))
     for kind, persons in split.absent.items():
         result.absent_queries[kind] = len(persons)
         result.false_matches[kind] = 0
@@ -117,6 +137,8 @@ def evaluate_lookup(
             started = time.perf_counter()
             found = index.lookup(query_fields(record), threshold=threshold)
             result.latencies_ms.append((time.perf_counter() - started) * 1000.0)
+            top = found.candidates[0].match_probability if found.candidates else 0.0
+            result.absent_top.setdefault(kind, []).append(top)
             if found.candidates:
                 result.false_matches[kind] += 1
     return result
