@@ -35,7 +35,7 @@ def test_social_worker_dashboard_child_page_and_matrix(page, live_app):
     sign_in(page, base, "socialworker")
     expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
     assert_accessible(page)
-    page.get_by_role("link", name=re.compile(r"^Tom \(CH-")).first.click()
+    page.get_by_role("link", name=re.compile(r"^Tom \(CH-[A-Z0-9-]+\)$")).first.click()
     expect(page.get_by_role("heading", name="Tom Ingram")).to_be_visible()
     expect(page.get_by_text("Restricted")).to_be_visible()
     expect(page.get_by_role("heading", name="Vulnerabilities")).to_be_visible()
@@ -54,7 +54,7 @@ def test_analyst_sees_no_identity(page, live_app):
     """An analyst's view of a child is pseudonymised."""
     base = live_app["url"]
     sign_in(page, base, "analyst")
-    page.get_by_role("link", name=re.compile(r"^Tom \(CH-")).first.click()
+    page.get_by_role("link", name=re.compile(r"^Tom \(CH-[A-Z0-9-]+\)$")).first.click()
     expect(page.get_by_text("You see this record pseudonymised")).to_be_visible()
     assert page.get_by_text("Ingram").count() == 0
     assert_accessible(page)
@@ -64,7 +64,7 @@ def test_other_agency_child_by_url_is_not_found(page, live_app):
     """Camden cannot open an Islington child by typing its URL: 404, and the refusal is audited."""
     base = live_app["url"]
     sign_in(page, base, "socialworker")
-    page.get_by_role("link", name=re.compile(r"^Tom \(CH-")).first.click()
+    page.get_by_role("link", name=re.compile(r"^Tom \(CH-[A-Z0-9-]+\)$")).first.click()
     tom_url = page.url
     page.context.clear_cookies()
     sign_in(page, base, "camden.sw")
@@ -80,7 +80,7 @@ def test_admin_sees_access_history(page, live_app):
     """An administrator sees a child's access history, including refused attempts."""
     base = live_app["url"]
     sign_in(page, base, "socialworker")
-    page.get_by_role("link", name=re.compile(r"^Michael \(CH-")).first.click()
+    page.get_by_role("link", name=re.compile(r"^Michael \(CH-[A-Z0-9-]+\)$")).first.click()
     pid = page.url.rstrip("/").split("/")[-1]
     page.context.clear_cookies()
     sign_in(page, base, "admin")
