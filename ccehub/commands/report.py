@@ -74,3 +74,61 @@ def register(app: typer.Typer) -> None:
                 console = Console(width=160)
             console.print(table)
             typer.echo("x = recorded; blank = not recorded (not necessarily absent); * = unknown")
+
+    @report_app.command("timeliness")
+    def timeliness(
+        fmt: Annotated[str, typer.Option("--format", help="csv, json or table")] = "table",
+        user: Annotated[str | None, typer.Option(help="Act as this user (default: the operator)")] = None,
+        purpose: Annotated[
+            str, typer.Option(help="Why the report is run (audited)")
+        ] = "NRM timeliness report",
+    ) -> None:
+        """NRM timeliness: referral→RG and RG→CG days (median, p90), panel vs national, per quarter."""
+        if fmt not in FORMATS:
+            fail(f"--format: unknown format {fmt!r}; use one of: {', '.join(FORMATS)}")
+        setup_django()
+        from django.core.exceptions import PermissionDenied
+        from django.db import transaction
+
+        from ccehub.audit.models import Action
+        from ccehub.commands._actor import cli_actor
+        from ccehub.reports import timeliness as t
+
+        actor = cli_actor(user, purpose)
+        try:
+            with transaction.atomic():
+                report = t.timeliness_report(actor=actor, action=Action.EXPORT)  # type: ignore[arg-type]
+        except PermissionDenied as exc:
+            fail(str(exc), 1)
+        if fmt == "csv":
+            typer.echo(report.to_csv(), nl=False)
+        elif fmt == "json":
+            typer.echo(json.dumps(report.to_json(), indent=2))
+        else:
+            from rich.console import Console
+            from rich.table import Table
+
+            table = Table(title=f"NRM decision timeliness (days): {report.scope}")
+            table.add_column("Quarter", no_wrap=True)
+            table.add_column("Route", no_wrap=True)
+            table.add_column("Referrals", justify="right")
+            for _, label in t.MEASURES:
+                short = "Referral→RG" if label.startswith("Referral") else "RG→CG"
+                for part in ("n", "median", "p90"):
+                    table.add_column(f"{short} {part}", justify="right")
+            for cell in report.cells:
+                row = cell.as_row()
+                table.add_row(
+                    cell.quarter,
+                    t.ROUTE_LABELS[cell.route],
+                    *(row[column] for column in t.CSV_COLUMNS[2:]),
+                )
+            console = Console()
+            if not console.is_terminal:
+                console = Console(width=160)
+            console.print(table)
+            left_out = "; ".join(f"{reason}: {n}" for reason, n in report.excluded_shown()) or "none"
+            typer.echo(f"Left out: {left_out}. Panel referrals sent to the SCA: {report.escalated_shown}.")
+            typer.echo(
+                f'Cells based on fewer than {t.SUPPRESSION_THRESHOLD} referrals show "{t.SUPPRESSED}".'
+            )

@@ -14,6 +14,7 @@ _ITEMS: list[tuple[str, str, frozenset[str] | None]] = [
     ("children:list", "Children", None),
     ("records:lookup", "Is this child known?", IDENTITY_ROLES),
     ("reports:vulnerabilities", "Vulnerability matrix", None),
+    ("reports:timeliness", "NRM timeliness", IDENTITY_ROLES | {"analyst"}),
     ("incidents:new", "Record an incident", frozenset({"police_officer", "police_specialist"})),
     ("panels:home", "CCE panel", frozenset({"panel_member", "panel_chair", "exploitation_worker"})),
 ]

@@ -1,6 +1,8 @@
 """Demo data for the CCE panel: members by sector, a Home Office QA account, and three synthetic
 children in the panel's area who are young enough for the local route *today* (the report's boys are
-adults now). One already has a referral in flight. Idempotent; everything goes through services.
+adults now). One already has a referral in flight. Idempotent; everything goes through services,
+except the decided history for the timeliness report (:func:`timeliness_history_load`), which is
+written as stored rows.
 
 None of this is from the report: the children are labelled synthetic (cohort ``panel-demo``).
 """
@@ -76,6 +78,7 @@ def panel_demo_load(*, actor: Actor, today: date, password: str) -> list[tuple[s
     if not Child.objects.filter(cohort=COHORT).exists():
         for position, (given, family, la_code, age, referred) in enumerate(CHILDREN, start=1):
             _child(actor, position, given, family, la_code, age, referred, today)
+    timeliness_history_load(actor=actor, today=today)
     return [(username, agency.name, Role(role).label)]
 
 
@@ -128,3 +131,227 @@ def _child(
             today=today,
         )
     return child
+
+
+# --- Decided referrals from earlier quarters, for the timeliness report ----------------------------
+
+HISTORY_COHORT = "panel-history"
+#: Referrals per complete quarter before the current one, oldest first: (local panel, national).
+#: The oldest quarter is small on purpose, so the report shows its "fewer than 5" suppression.
+HISTORY_PER_QUARTER: tuple[tuple[int, int], ...] = ((3, 2), (6, 7), (8, 6), (7, 8), (6, 6))
+#: Home local authorities of the national-route children (Islington and Camden children go national
+#: when not flagged county lines); only those present are used.
+NATIONAL_LAS = ("la-islington", "la-camden", "la-hackney", "la-haringey", "la-enfield", "la-barnet")
+HISTORY_NOTE = (
+    "Synthetic decided referral for the timeliness report demonstration (not from the report; no "
+    "identity is held)."
+)
+
+
+def _quarter_start(day: date) -> date:
+    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def _previous_quarter(start: date) -> date:
+    return _quarter_start(start - timedelta(days=1))
+
+
+def timeliness_history_load(*, actor: Actor, today: date) -> int:
+    """Decided referrals on both routes in the last five complete quarters (idempotent, bulk rows).
+
+    Written as stored history (like ``ccehub generate``), not through the intake and decision
+    services: the panel decided these at sittings that are not part of the demo, so there are no
+    meetings, panel decision records or QA items for them, only the NRM referral and decisions, a
+    closed panel case for the local route, and the home local authority's holding. Every date is
+    checked against the clocks (:func:`ccehub.rules.clocks.check_decisions`) and ``late`` is set as
+    the services would. Returns the number of referrals created.
+    """
+    import random
+
+    from ccehub.audit.models import Action, AuditEvent
+    from ccehub.children.models import CaseHolding, new_pseudonymous_id
+    from ccehub.nrm.models import (
+        NOT_EXPERT_EVIDENCE,
+        DecisionMaker,
+        DecisionOutcome,
+        DecisionStage,
+        NRMDecision,
+        NRMReferral,
+        Route,
+    )
+    from ccehub.panels.models import PanelCase, PanelDecision, PanelDecisionType
+    from ccehub.rules.clocks import Decision, check_decisions, rg_due_date
+    from ccehub.rules.policy import profile_in_force
+
+    if Child.objects.filter(cohort=HISTORY_COHORT).exists():
+        return 0
+    panel = Agency.objects.get(code=PANEL_CODE)
+    sca = Agency.objects.filter(code=QA_USER[1]).first()
+    panel_las = [Agency.objects.get(code=code) for code in ("la-islington", "la-camden")]
+    national_las = list(Agency.objects.filter(code__in=NATIONAL_LAS).order_by("code"))
+    rng = random.Random("panel-history")  # same history on every load, relative to today
+    starts = [_previous_quarter(_quarter_start(today))]
+    while len(starts) < len(HISTORY_PER_QUARTER):
+        starts.insert(0, _previous_quarter(starts[0]))
+    last_day = today - timedelta(days=1)
+    children: list[Child] = []
+    referrals: list[NRMReferral] = []
+    decisions: list[NRMDecision] = []
+    cases: list[PanelCase] = []
+    escalations: list[PanelDecision] = []
+    holdings: list[CaseHolding] = []
+    escalate_next = True
+    for start, (n_panel, n_national) in zip(starts, HISTORY_PER_QUARTER, strict=True):
+        end = _quarter_start(start + timedelta(days=100)) - timedelta(days=1)
+        for route in [Route.LOCAL_PANEL] * n_panel + [Route.NATIONAL] * n_national:
+            la = rng.choice(panel_las if route == Route.LOCAL_PANEL else national_las)
+            referred = start + timedelta(days=rng.randint(0, (end - start).days))
+            profile = profile_in_force(referred)
+            local = route == Route.LOCAL_PANEL
+            escalated = local and escalate_next and start != starts[-1] and rng.random() < 0.3
+            if escalated:
+                escalate_next = False  # one escalation is enough to show the count (suppressed)
+            rg_days = rng.randint(14, 44) if local and not escalated else rng.randint(2, 40)
+            if escalated:
+                rg_days += profile.panel_rg_limit_days_from_referral
+            rg_positive = rng.random() > 0.15
+            if local and not escalated:
+                cg_days = rng.choice([0, 0, 0, rng.randint(21, 40)])
+            else:
+                cg_days = rng.randint(profile.recovery_period_days + 1, profile.recovery_period_days + 120)
+            referred = max(start, min(referred, last_day - timedelta(days=rg_days)))
+            rg_on = referred + timedelta(days=rg_days)
+            if rg_on > last_day:
+                continue
+            cg_on = rg_on + timedelta(days=cg_days) if rg_positive else None
+            if cg_on is not None and cg_on > last_day:
+                cg_on = None  # the CG is still awaited
+            clock_route = "local_panel" if local and not escalated else "national"
+            rg = Decision(rg_on, "positive" if rg_positive else "negative")
+            cg = Decision(cg_on, "positive") if cg_on else None
+            check_decisions(clock_route, profile, referred, rg, cg, last_day)  # type: ignore[arg-type]
+            child = Child(
+                pseudonymous_id=new_pseudonymous_id(),
+                sex=rng.choice(["male", "male", "male", "female"]),
+                home_local_authority=la,
+                home_police_force=la.police_force,
+                originating_agency=la,
+                cohort=HISTORY_COHORT,
+                provenance_note=HISTORY_NOTE,
+            )
+            children.append(child)
+            holdings.append(CaseHolding(child=child, agency=la, basis=CaseHolding.Basis.HOME_LOCAL_AUTHORITY))
+            reasons = [
+                "Synthetic history: in the pilot's age scope on the referral date.",
+                f"Home local authority {la.name} is "
+                + (
+                    f"in the area of {panel.name} (R-14)."
+                    if la in panel_las
+                    else "not in a panel area (R-14)."
+                ),
+                "Route: " + (f"local panel ({panel.name})." if local else "national (Home Office SCA)."),
+            ]
+            referral = NRMReferral(
+                child=child,
+                referring_agency=la,
+                referrer_role="Social worker",
+                referred_on=referred,
+                route=route,
+                county_lines_flag=TriState.RECORDED_PRESENT if local else TriState.NOT_RECORDED,
+                rationale="Synthetic history referral",
+                rationale_code="suspicion",
+                source_note=HISTORY_NOTE,
+                panel=panel if local else None,
+                route_reasons=reasons,
+                policy_profile=profile.code,
+                rule_version=profile.rule_version,
+                escalated_on=referred + timedelta(days=profile.panel_rg_limit_days_from_referral + 1)
+                if escalated
+                else None,
+                escalation_reason="Panel time limit: no reasonable-grounds decision within 45 days"
+                if escalated
+                else "",
+            )
+            referrals.append(referral)
+            by_panel = local and not escalated
+            maker = DecisionMaker.LOCAL_PANEL if by_panel else DecisionMaker.HOME_OFFICE_SCA
+            maker_agency = panel if by_panel else sca
+            decisions.append(
+                NRMDecision(
+                    referral=referral,
+                    stage=DecisionStage.REASONABLE_GROUNDS,
+                    outcome=DecisionOutcome.POSITIVE if rg_positive else DecisionOutcome.NEGATIVE,
+                    decided_on=rg_on,
+                    decision_maker=maker,
+                    decision_maker_agency=maker_agency,
+                    policy_profile=profile.code,
+                    rule_version=profile.rule_version,
+                    caveat=NOT_EXPERT_EVIDENCE,
+                    late=rg_on > rg_due_date(clock_route, profile, referred),  # type: ignore[arg-type]
+                    source_note=HISTORY_NOTE,
+                )
+            )
+            if cg_on is not None:
+                decisions.append(
+                    NRMDecision(
+                        referral=referral,
+                        stage=DecisionStage.CONCLUSIVE_GROUNDS,
+                        outcome=DecisionOutcome.POSITIVE,
+                        decided_on=cg_on,
+                        decision_maker=maker,
+                        decision_maker_agency=maker_agency,
+                        policy_profile=profile.code,
+                        rule_version=profile.rule_version,
+                        caveat=NOT_EXPERT_EVIDENCE,
+                        source_note=HISTORY_NOTE,
+                    )
+                )
+            if local:
+                settled = cg_on or (rg_on if not rg_positive else None)
+                cases.append(
+                    PanelCase(
+                        panel=panel,
+                        child=child,
+                        shared_by=la,
+                        shared_on=referred,
+                        reason="NRM referral on the local panel route (synthetic history)",
+                        closed_on=min(last_day, (settled or rg_on) + timedelta(days=90)),
+                    )
+                )
+            if escalated:
+                assert referral.escalated_on is not None
+                escalations.append(
+                    PanelDecision(
+                        referral=referral,
+                        decision_type=PanelDecisionType.REFERRED_TO_SCA,
+                        decided_on=referral.escalated_on,
+                        rationale=referral.escalation_reason,
+                        policy_profile=profile.code,
+                        rule_version=profile.rule_version,
+                        caveat=NOT_EXPERT_EVIDENCE,
+                        recorded_by_name=actor.username[:150],
+                    )
+                )
+    Child.objects.bulk_create(children)
+    CaseHolding.objects.bulk_create(holdings, ignore_conflicts=True)
+    NRMReferral.objects.bulk_create(referrals)
+    NRMDecision.objects.bulk_create(decisions)
+    PanelCase.objects.bulk_create(cases)
+    PanelDecision.objects.bulk_create(escalations)
+    AuditEvent.objects.bulk_create(
+        AuditEvent(
+            username=actor.username[:150],
+            role="system" if actor.system else actor.role,
+            agency_code=actor.agency.code if actor.agency else "",
+            action=Action.CREATE,
+            channel=actor.channel,
+            object_type="nrm_referral",
+            object_id=str(referral.pk),
+            child_pid=referral.child.pseudonymous_id,
+            fields=["child", "nrm_referrals", "nrm_referrals.decisions"],
+            purpose=actor.purpose,
+            detail="synthetic decided referral (timeliness demonstration)",
+        )
+        for referral in referrals
+    )
+    return len(referrals)

@@ -26,7 +26,7 @@ from ccehub.children.selectors import ChildNotFound, child_get, child_list
 from ccehub.common.access import Actor
 from ccehub.common.web import actor_from_request, membership_required
 from ccehub.incidents.models import IdentifyingIncident
-from ccehub.nrm.selectors import referral_clock
+from ccehub.nrm.selectors import referral_clock, referral_concluded
 from ccehub.nrm.services import FIRST_RESPONDER_ROLES, MSG_NOT_FIRST_RESPONDER, nrm_referral_create
 from ccehub.panels import forms as panel_forms
 from ccehub.panels import presenters as p
@@ -68,6 +68,7 @@ from ccehub.panels.selectors import (
     referral_panel_status,
     requests_for_recipient,
     requests_overdue,
+    returned_decisions,
 )
 from ccehub.rules.policy import profile_in_force
 
@@ -83,6 +84,9 @@ MSG_QA_CONFIRMED = "Decision confirmed"
 MSG_QA_RETURNED = "Decision returned to the panel"
 MSG_QA_RESPONDED = "Response recorded: the decision is back with Home Office quality assurance"
 MSG_NOT_FOUND = "No record with that reference is available to you"
+
+#: How many concluded referrals the panel home lists (most recent first).
+CONCLUDED_LISTED = 20
 
 
 # --- Helpers ------------------------------------------------------------------------------------
@@ -155,8 +159,18 @@ def home(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     sections = []
     for panel in reader_panels(actor):
-        rows = []
+        rows, concluded = [], []
         for referral in panel_referrals(panel=panel):
+            if referral_concluded(referral) and not returned_decisions(referral):
+                # Concluded referrals are listed apart, most recent first, so the work in hand leads.
+                concluded.append(
+                    [
+                        p.referral_link(referral),
+                        p.day(referral.referred_on),
+                        p.status_tag(referral_panel_status(referral, on=today)),
+                    ]
+                )
+                continue
             clock = referral_clock(referral, as_of=max(today, referral.referred_on or today))
             deadline = clock.decision_deadline if clock is not None else None
             overdue = bool(clock and clock.overdue)
@@ -170,6 +184,7 @@ def home(request: HttpRequest) -> HttpResponse:
                     else (p.day(deadline) if deadline else "No deadline"),
                 ]
             )
+        concluded.reverse()
         meetings = [
             [
                 format_html(
@@ -186,6 +201,8 @@ def home(request: HttpRequest) -> HttpResponse:
             {
                 "panel": panel,
                 "rows": rows,
+                "concluded": concluded[:CONCLUDED_LISTED],
+                "concluded_count": len(concluded),
                 "meetings": meetings,
                 "can_run": is_panel_lead(actor, panel) or is_panel_chair(actor, panel),
             }
@@ -195,7 +212,7 @@ def home(request: HttpRequest) -> HttpResponse:
         action=Action.VIEW,
         object_type="panel_home",
         fields=["nrm_referrals"],
-        detail=f"{sum(len(s['rows']) for s in sections)} referrals listed",
+        detail=f"{sum(len(s['rows']) + len(s['concluded']) for s in sections)} referrals listed",
     )
     inbox = [
         [
@@ -229,6 +246,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "inbox_head": ["Child", "Asked of you as", "Due"],
             "meetings_head": ["Date", "Status", "Cases"],
             "referrals_head": ["Child", "Referred on", "Status", "Decision due"],
+            "concluded_head": ["Child", "Referred on", "Outcome"],
             "overdue_head": ["Child", "Asked", "Was due"],
         },
     )

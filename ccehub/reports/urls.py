@@ -7,4 +7,7 @@ urlpatterns = [
     path("vulnerabilities/", views.vulnerabilities, name="vulnerabilities"),
     path("vulnerabilities.svg", views.vulnerabilities_svg, name="vulnerabilities-svg"),
     path("vulnerabilities.csv", views.vulnerabilities_csv, name="vulnerabilities-csv"),
+    path("timeliness/", views.timeliness, name="timeliness"),
+    path("timeliness.svg", views.timeliness_svg, name="timeliness-svg"),
+    path("timeliness.csv", views.timeliness_csv, name="timeliness-csv"),
 ]

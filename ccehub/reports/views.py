@@ -47,3 +47,121 @@ def vulnerabilities_csv(request: HttpRequest) -> HttpResponse:
     response["Content-Disposition"] = 'attachment; filename="vulnerabilities.csv"'
     response["Cache-Control"] = "no-store"
     return response
+
+
+# --- NRM timeliness (issue 5 part 8) --------------------------------------------------------------
+
+
+def _timeliness_or_refusal(request: HttpRequest, actor, action: str):  # type: ignore[no-untyped-def]
+    """The report for the actor's scope, or a 403 response (audited) for roles that read no cases."""
+    from django.core.exceptions import PermissionDenied
+
+    from ccehub.audit.services import audit_record
+    from ccehub.reports.timeliness import timeliness_report
+
+    try:
+        return timeliness_report(actor=actor, action=action), None
+    except PermissionDenied as exc:
+        audit_record(
+            actor=actor, action=Action.DENIED, object_type="timeliness_report", detail=f"refused: {exc}"
+        )
+        return None, render(
+            request,
+            "common/not_found.html",
+            {"heading": "You cannot see this report", "message": str(exc)},
+            status=403,
+        )
+
+
+def _timeliness_table(report, name: str) -> list[list[object]]:  # type: ignore[no-untyped-def]
+    from ccehub.reports.timeliness import ROUTE_LABELS, ROUTES
+
+    rows: list[list[object]] = []
+    for quarter in report.quarters:
+        for i, route in enumerate(ROUTES):
+            cell = report.cell(quarter, route)
+            decisions, med, p90 = cell.measure(name).shown()
+            row: list[object] = []
+            if i == 0:
+                row.append({"text": quarter, "header": True, "rowspan": len(ROUTES)})
+            row += [
+                ROUTE_LABELS[route],
+                {"text": cell.referrals_shown, "numeric": True},
+                {"text": decisions, "numeric": True},
+                {"text": med, "numeric": True},
+                {"text": p90, "numeric": True},
+            ]
+            rows.append(row)
+    return rows
+
+
+@membership_required
+def timeliness(request: HttpRequest) -> HttpResponse:
+    from ccehub.reports.timeliness import (
+        MEASURES,
+        SUPPRESSED,
+        SUPPRESSION_THRESHOLD,
+        chart_alt_text,
+    )
+
+    actor = actor_from_request(request, purpose="NRM timeliness report")
+    report, refusal = _timeliness_or_refusal(request, actor, Action.VIEW)
+    if refusal is not None:
+        return refusal
+    head = [
+        "Quarter",
+        "Route",
+        {"text": "Referrals", "numeric": True},
+        {"text": "Decisions", "numeric": True},
+        {"text": "Median (days)", "numeric": True},
+        {"text": "90th percentile (days)", "numeric": True},
+    ]
+    tables = [
+        {"caption": f"{label}: days, by quarter of referral", "rows": _timeliness_table(report, name)}
+        for name, label in MEASURES
+    ]
+    left_out = "; ".join(f"{reason.lower()}: {n}" for reason, n in report.excluded_shown())
+    summary_rows = [
+        {"key": "Referrals counted", "value": report.scope},
+        {"key": "Referrals in scope", "value": report.referrals_shown},
+        {"key": "Left out", "value": left_out.capitalize() if left_out else "None"},
+        {"key": "Panel referrals sent to the Home Office", "value": report.escalated_shown},
+    ]
+    return render(
+        request,
+        "reports/timeliness.html",
+        {
+            "report": report,
+            "summary_rows": summary_rows,
+            "tables": tables,
+            "head": head,
+            "alt": chart_alt_text(report),
+            "suppressed": SUPPRESSED,
+            "threshold": SUPPRESSION_THRESHOLD,
+        },
+    )
+
+
+@membership_required
+def timeliness_svg(request: HttpRequest) -> HttpResponse:
+    from ccehub.reports.timeliness import timeliness_svg as render_svg
+
+    actor = actor_from_request(request, purpose="NRM timeliness chart")
+    report, refusal = _timeliness_or_refusal(request, actor, Action.VIEW)
+    if refusal is not None:
+        return refusal
+    response = HttpResponse(render_svg(report), content_type="image/svg+xml")
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@membership_required
+def timeliness_csv(request: HttpRequest) -> HttpResponse:
+    actor = actor_from_request(request, channel=Channel.EXPORT, purpose="NRM timeliness export")
+    report, refusal = _timeliness_or_refusal(request, actor, Action.EXPORT)
+    if refusal is not None:
+        return refusal
+    response = HttpResponse(report.to_csv(), content_type="text/csv")
+    response["Content-Disposition"] = 'attachment; filename="nrm-timeliness.csv"'
+    response["Cache-Control"] = "no-store"
+    return response

@@ -25,3 +25,44 @@ def test_panel_demo_loads_once():
     demo_load()
     assert Child.objects.filter(cohort="panel-demo").count() == 3
     assert PanelMember.objects.count() == 5
+
+
+def test_demo_history_gives_the_timeliness_report_numbers_on_both_routes():
+    """Decided synthetic referrals in the last five quarters: at least one quarter shows unsuppressed
+    medians on both routes for both measures, the oldest is suppressed, and none of it is panel work
+    (no agenda candidate, escalation, QA item or monitored child)."""
+    from django.utils import timezone
+
+    from ccehub.common.access import Actor
+    from ccehub.panels.demo import HISTORY_COHORT
+    from ccehub.panels.models import PanelCase, PanelDecision
+    from ccehub.panels.selectors import escalations_due
+    from ccehub.reports.timeliness import LOCAL_PANEL, NATIONAL, SUPPRESSED, timeliness_report
+
+    demo_load()
+    today = timezone.localdate()
+    history = NRMReferral.objects.filter(child__cohort=HISTORY_COHORT)
+    assert (
+        history.filter(route="local_panel").count() >= 25 and history.filter(route="national").count() >= 25
+    )
+    report = timeliness_report(actor=Actor.for_system(name="test", channel="system", purpose="test"))
+    for measure in ("referral_to_rg", "rg_to_cg"):
+        both = [
+            q
+            for q in report.quarters
+            if report.cell(q, LOCAL_PANEL).measure(measure).median is not None
+            and report.cell(q, NATIONAL).measure(measure).median is not None
+        ]
+        assert both, measure
+    assert report.cell(report.quarters[0], LOCAL_PANEL).referrals_shown == SUPPRESSED
+    assert report.escalated >= 1
+    assert not escalations_due(as_of=today)
+    assert not PanelCase.objects.filter(child__cohort=HISTORY_COHORT, closed_on__isnull=True).exists()
+    assert (
+        not PanelDecision.objects.filter(referral__child__cohort=HISTORY_COHORT)
+        .exclude(decision_type="referred_to_sca")
+        .exists()
+    )
+    before = history.count()
+    demo_load()
+    assert history.count() == before
