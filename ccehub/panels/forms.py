@@ -15,7 +15,15 @@ from django.db.models import QuerySet
 
 from ccehub.agencies.models import Agency, AgencyKind
 from ccehub.nrm.models import ExploitationType, ReferralRationale
-from ccehub.panels.models import PanelDecisionType, PanelMember, RecipientRole
+from ccehub.panels.models import (
+    ConditionType,
+    CourtResponse,
+    LegalBasis,
+    OrderStatus,
+    PanelDecisionType,
+    PanelMember,
+    RecipientRole,
+)
 
 MSG_CHILD: Final = "Select the child you are referring"
 MSG_REFERRED_ON: Final = "Enter the date of the referral"
@@ -270,3 +278,350 @@ class QARespondForm(forms.Form):
 
 def today_initial(today: date) -> dict[str, date]:
     return {"referred_on": today}
+
+
+# --- After intake: lead social worker, referral to the SCA, the SCA's decisions -------------------
+
+MSG_LEAD_SW: Final = "Choose the lead social worker's account, or enter their name"
+MSG_SCA_REASON: Final = "Enter why the case is going to the Home Office"
+MSG_STAGE: Final = "Select which decision the Home Office made"
+MSG_OUTCOME: Final = "Select whether the decision was positive or negative"
+MSG_PLAN_SUMMARY: Final = "Enter what the plan is for"
+MSG_ACTION_PARTS: Final = "Enter what the action is, who owns it and when it is due"
+MSG_ACTION_OWNER: Final = "Select the agency that owns the action"
+MSG_LEGAL_BASIS: Final = "Select the legal basis"
+MSG_LEGAL_DETAIL: Final = "Enter the legal basis in detail"
+MSG_CONDITION_PARTS: Final = "Select the type of condition and enter its detail"
+MSG_PROTECTED_PARTS: Final = "Enter the record reference and select the agency that holds it"
+MSG_NATURE: Final = "Enter what happened"
+MSG_COURT_RESPONSE: Final = "Select the court's response"
+
+PLAN_ACTION_SLOTS = 3
+ORDER_CONDITION_SLOTS = 3
+ORDER_PROTECTED_SLOTS = 2
+
+#: Agencies that own plan actions, hold records about exploiters, or are asked for information.
+_PARTNER_KINDS = [
+    AgencyKind.LA_CHILDRENS_SERVICES,
+    AgencyKind.YOUTH_OFFENDING_TEAM,
+    AgencyKind.POLICE_FORCE,
+    AgencyKind.HEALTH,
+]
+
+
+class AgencyChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Agency) -> str:
+        return obj.name
+
+
+def _agency_field(label: str, *, required: bool = True, message: str = MSG_AGENCY) -> AgencyChoiceField:
+    return AgencyChoiceField(
+        label=label,
+        required=required,
+        queryset=Agency.objects.filter(active=True, kind__in=_PARTNER_KINDS).order_by("name"),
+        empty_label="Select an agency",
+        error_messages={"required": message},
+    )
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return obj.get_full_name() or obj.get_username()
+
+
+class LeadSocialWorkerForm(forms.Form):
+    user = UserChoiceField(
+        label="Their account",
+        required=False,
+        queryset=None,  # set per child
+        empty_label="Not on the list",
+        help_text="Social workers in the child's home local authority",
+    )
+    name = forms.CharField(
+        label="Their name",
+        required=False,
+        max_length=150,
+        help_text="If they have no account here, or to record the name as the service knows it",
+    )
+
+    def __init__(self, *args: Any, users: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = users  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("user") and not (data.get("name") or "").strip():
+            self.add_error("user", MSG_LEAD_SW)
+        return data
+
+
+class ReferToScaForm(forms.Form):
+    reason = _text(
+        "Why is the case going to the Home Office?",
+        MSG_SCA_REASON,
+        help_text="For example, the panel cannot agree on the conclusive-grounds decision",
+        rows=4,
+    )
+
+
+class ScaDecisionForm(forms.Form):
+    stage = forms.ChoiceField(
+        label="Which decision did the Home Office make?",
+        choices=[("rg", "Reasonable grounds"), ("cg", "Conclusive grounds")],
+        widget=forms.RadioSelect,
+        error_messages={"required": MSG_STAGE},
+    )
+    outcome = forms.ChoiceField(
+        label="Outcome",
+        choices=[("positive", "Positive"), ("negative", "Negative")],
+        widget=forms.RadioSelect,
+        error_messages={"required": MSG_OUTCOME},
+    )
+    decided_on = _date("Date of the decision")
+    rationale = _text("What the decision letter says (optional)", "", required=False, rows=3)
+
+
+# --- Joint plan ------------------------------------------------------------------------------------
+
+
+def _action_fields(prefix: str, *, required: bool) -> dict[str, forms.Field]:
+    return {
+        f"{prefix}_description": forms.CharField(
+            label="What needs doing",
+            required=required,
+            max_length=2000,
+            error_messages={"required": MSG_ACTION_PARTS},
+        ),
+        f"{prefix}_owner_agency": _agency_field(
+            "Agency that owns it", required=required, message=MSG_ACTION_OWNER
+        ),
+        f"{prefix}_owner_name": forms.CharField(label="Person who owns it", required=False, max_length=150),
+        f"{prefix}_due_on": _date("Due date", required=required),
+    }
+
+
+class PlanActionForm(forms.Form):
+    """One action (the 'Add an action' form on the plan page)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields.update(_action_fields("action", required=True))
+
+    def spec(self) -> dict[str, Any]:
+        d = self.cleaned_data
+        return {
+            "description": d["action_description"],
+            "owner_agency": d["action_owner_agency"],
+            "owner_name": d.get("action_owner_name") or "",
+            "due_on": d["action_due_on"],
+        }
+
+
+class JointPlanForm(forms.Form):
+    summary = _text("What is the plan for?", MSG_PLAN_SUMMARY, rows=3)
+    agreed_on = _date("Date the plan was agreed")
+    review_on = _date("Review date")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for slot in range(1, PLAN_ACTION_SLOTS + 1):
+            self.fields.update(_action_fields(f"action{slot}", required=slot == 1))
+
+    def slots(self) -> list[dict[str, Any]]:
+        """The action fields grouped for the template: one fieldset per action."""
+        return [
+            {
+                "legend": f"Action {slot}" + ("" if slot == 1 else " (optional)"),
+                "fields": [
+                    self[f"action{slot}_{part}"]
+                    for part in ("description", "owner_agency", "owner_name", "due_on")
+                ],
+            }
+            for slot in range(1, PLAN_ACTION_SLOTS + 1)
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for slot in range(2, PLAN_ACTION_SLOTS + 1):
+            parts = [data.get(f"action{slot}_{p}") for p in ("description", "owner_agency", "due_on")]
+            if any(parts) and not all(parts):
+                self.add_error(f"action{slot}_description", MSG_ACTION_PARTS)
+        return data
+
+    def actions(self) -> list[dict[str, Any]]:
+        out = []
+        for slot in range(1, PLAN_ACTION_SLOTS + 1):
+            d = self.cleaned_data
+            if d.get(f"action{slot}_description"):
+                out.append(
+                    {
+                        "description": d[f"action{slot}_description"],
+                        "owner_agency": d[f"action{slot}_owner_agency"],
+                        "owner_name": d.get(f"action{slot}_owner_name") or "",
+                        "due_on": d[f"action{slot}_due_on"],
+                    }
+                )
+        return out
+
+
+# --- Safeguarding Orders ---------------------------------------------------------------------------
+
+
+class OrderDraftForm(forms.Form):
+    legal_basis = forms.ChoiceField(
+        label="Legal basis",
+        choices=LegalBasis.choices,
+        widget=forms.RadioSelect,
+        help_text="The report leaves the instrument open (Q-03)",
+        error_messages={"required": MSG_LEGAL_BASIS},
+    )
+    legal_basis_detail = forms.CharField(
+        label="Legal basis in detail",
+        max_length=300,
+        help_text="For example, the statute and section, or the order adapted",
+        error_messages={"required": MSG_LEGAL_DETAIL},
+    )
+    court = forms.CharField(label="Court", required=False, max_length=200)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for slot in range(1, ORDER_CONDITION_SLOTS + 1):
+            required = slot == 1
+            self.fields[f"condition{slot}_type"] = forms.ChoiceField(
+                label="Type of condition",
+                required=required,
+                choices=[("", "Select a type"), *ConditionType.choices],
+                error_messages={"required": MSG_CONDITION_PARTS},
+            )
+            self.fields[f"condition{slot}_detail"] = forms.CharField(
+                label="Condition",
+                required=required,
+                max_length=2000,
+                widget=forms.Textarea(attrs={"rows": 2}),
+                error_messages={"required": MSG_CONDITION_PARTS},
+            )
+        for slot in range(1, ORDER_PROTECTED_SLOTS + 1):
+            self.fields[f"protected{slot}_reference"] = forms.CharField(
+                label="Record reference",
+                required=False,
+                max_length=40,
+                help_text="The code of the intelligence or associate record, for example INT-2024-0117. "
+                "Never a name.",
+            )
+            self.fields[f"protected{slot}_held_by"] = _agency_field(
+                "Agency that holds the record", required=False
+            )
+            self.fields[f"protected{slot}_relationship"] = forms.CharField(
+                label="Relationship to the child",
+                required=False,
+                max_length=100,
+                help_text="For example, line holder",
+            )
+
+    def condition_slots(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "legend": f"Condition {slot}" + ("" if slot == 1 else " (optional)"),
+                "fields": [self[f"condition{slot}_type"], self[f"condition{slot}_detail"]],
+            }
+            for slot in range(1, ORDER_CONDITION_SLOTS + 1)
+        ]
+
+    def protected_slots(self) -> list[dict[str, Any]]:
+        return [
+            {
+                "legend": f"Person {slot} the order protects the child against (optional)",
+                "fields": [
+                    self[f"protected{slot}_reference"],
+                    self[f"protected{slot}_held_by"],
+                    self[f"protected{slot}_relationship"],
+                ],
+            }
+            for slot in range(1, ORDER_PROTECTED_SLOTS + 1)
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for slot in range(2, ORDER_CONDITION_SLOTS + 1):
+            kind, detail = (
+                data.get(f"condition{slot}_type"),
+                (data.get(f"condition{slot}_detail") or "").strip(),
+            )
+            if bool(kind) != bool(detail):
+                self.add_error(f"condition{slot}_type", MSG_CONDITION_PARTS)
+        for slot in range(1, ORDER_PROTECTED_SLOTS + 1):
+            ref, held = (
+                (data.get(f"protected{slot}_reference") or "").strip(),
+                data.get(f"protected{slot}_held_by"),
+            )
+            if bool(ref) != bool(held):
+                self.add_error(f"protected{slot}_reference", MSG_PROTECTED_PARTS)
+        return data
+
+    def conditions(self) -> list[tuple[str, str]]:
+        d = self.cleaned_data
+        return [
+            (d[f"condition{slot}_type"], d[f"condition{slot}_detail"])
+            for slot in range(1, ORDER_CONDITION_SLOTS + 1)
+            if d.get(f"condition{slot}_type")
+        ]
+
+    def protected(self) -> list[dict[str, Any]]:
+        d = self.cleaned_data
+        return [
+            {
+                "reference": d[f"protected{slot}_reference"],
+                "held_by": d[f"protected{slot}_held_by"],
+                "relationship": d.get(f"protected{slot}_relationship") or "",
+            }
+            for slot in range(1, ORDER_PROTECTED_SLOTS + 1)
+            if (d.get(f"protected{slot}_reference") or "").strip()
+        ]
+
+
+#: What each order change asks for: (page heading, date label, extra date fields).
+ORDER_STEPS: Final[dict[str, tuple[str, str]]] = {
+    OrderStatus.APPLIED: ("Record the application to the court", "Date of the application"),
+    OrderStatus.GRANTED: ("Record that the court granted the order", "Date of the hearing"),
+    OrderStatus.REFUSED: ("Record that the court refused the order", "Date of the hearing"),
+    OrderStatus.ACTIVE: ("Record that the order is in force", "Date it came into force"),
+    OrderStatus.VARIED: ("Record a variation of the order", "Date of the variation"),
+    OrderStatus.DISCHARGED: ("Record that the order was discharged", "Date of the discharge"),
+    OrderStatus.EXPIRED: ("Record that the order expired", "Date it expired"),
+}
+
+
+class OrderStepForm(forms.Form):
+    note = _text("Note (optional)", "", required=False, rows=3)
+
+    def __init__(self, *args: Any, to_status: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields = {"on": _date(ORDER_STEPS[to_status][1]), **self.fields}
+        if to_status == OrderStatus.GRANTED:
+            self.fields["made_on"] = _date("Date the order was made")
+            self.fields["starts_on"] = _date("Date it starts")
+            self.fields["expires_on"] = _date("Date it expires")
+        elif to_status == OrderStatus.VARIED:
+            self.fields["expires_on"] = _date(
+                "New expiry date", required=False, help_text="Leave blank if the expiry date has not changed"
+            )
+        self.fields["note"] = self.fields.pop("note")
+
+
+class BreachForm(forms.Form):
+    occurred_on = _date("Date of the breach")
+    reported_on = _date("Date it was reported")
+    nature = _text(
+        "What happened?", MSG_NATURE, help_text="Do not name other people: use their record references."
+    )
+
+
+class BreachResponseForm(forms.Form):
+    court_response = forms.ChoiceField(
+        label="The court's response",
+        choices=CourtResponse.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": MSG_COURT_RESPONSE},
+    )
+    response_on = _date("Date of the response")
+    detail = _text("Detail (optional)", "", required=False, rows=3)

@@ -35,6 +35,20 @@ STAGE_LABELS: dict[str, str] = {
 
 QA_COLOURS = {"pending": "yellow", "confirmed": "green", "returned": "red", "n/a": "grey"}
 
+#: Safeguarding Order status colours (GOV.UK tag modifiers); the tag's text names the status.
+ORDER_COLOURS = {
+    "draft": "grey",
+    "applied": "blue",
+    "granted": "turquoise",
+    "refused": "red",
+    "active": "green",
+    "breach_reported": "orange",
+    "varied": "purple",
+    "discharged": "grey",
+    "expired": "grey",
+}
+ACTION_COLOURS = {"open": "blue", "done": "green", "dropped": "grey"}
+
 
 def day(value: date | None) -> str:
     return value.strftime("%-d %B %Y") if value else "Not set"
@@ -47,6 +61,10 @@ def tag(text: str, colour: str) -> SafeString:
 def status_tag(code: str) -> SafeString:
     text, colour = STATUS_LABELS.get(code, (code, "grey"))
     return tag(text, colour)
+
+
+def order_tag(order: Any) -> SafeString:
+    return tag(order.get_status_display(), ORDER_COLOURS.get(order.status, "grey"))
 
 
 def qa_tag(status: str, label: str) -> SafeString:

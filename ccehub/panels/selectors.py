@@ -763,3 +763,70 @@ def decision_for_view(*, actor: Actor, decision_id: object) -> PanelDecision:
     if decision is None or not allowed:
         raise NotAvailable(MSG_DECISION_NOT_FOUND)
     return decision
+
+
+MSG_PLAN_NOT_FOUND = "No joint plan with that reference is available to you"
+MSG_ORDER_NOT_FOUND = "No Safeguarding Order with that reference is available to you"
+
+
+def _panel_child_basis(actor: Actor, panel: Agency, child: Child) -> str | None:
+    """The basis for seeing a panel's record about ``child``: the panel's people, or a basis for the child."""
+    from ccehub.common.access import access_basis
+
+    basis = access_basis(actor, child)
+    if basis is None and reader_panels(actor).filter(pk=panel.pk).exists():
+        basis = f"panel:{panel.code}"
+    return basis
+
+
+def _audited_lookup(
+    *, actor: Actor, object_type: str, key: str | None, found: Any, fields: list[str], message: str
+) -> Any:
+    basis = _panel_child_basis(actor, found.panel, found.child) if found is not None else None
+    audit_record(
+        actor=actor,
+        action=Action.VIEW if basis else Action.DENIED,
+        object_type=object_type,
+        object_id=key or "",
+        child_pid=found.child.pseudonymous_id if found is not None else "",
+        fields=fields if basis else [],
+        basis=basis or "",
+        detail="" if basis else "refused: " + ("not found" if found is None else "no recorded basis"),
+    )
+    if found is None or basis is None:
+        raise NotAvailable(message)
+    return found
+
+
+def plan_for_view(*, actor: Actor, plan_id: object) -> JointPlan:
+    """A joint plan for the panel's people or anyone with a basis to see the child. Audited."""
+    key = _uuid(plan_id)
+    plan = (
+        JointPlan.objects.select_related("child", "panel", "referral").filter(pk=key).first() if key else None
+    )
+    return _audited_lookup(  # type: ignore[no-any-return]
+        actor=actor,
+        object_type="joint_plan",
+        key=key,
+        found=plan,
+        fields=["joint_plans"],
+        message=MSG_PLAN_NOT_FOUND,
+    )
+
+
+def order_for_view(*, actor: Actor, order_id: object) -> SafeguardingOrder:
+    """A Safeguarding Order for the panel's people or anyone with a basis to see the child. Audited."""
+    key = _uuid(order_id)
+    order = (
+        SafeguardingOrder.objects.select_related("child", "panel", "referral").filter(pk=key).first()
+        if key
+        else None
+    )
+    return _audited_lookup(  # type: ignore[no-any-return]
+        actor=actor,
+        object_type="safeguarding_order",
+        key=key,
+        found=order,
+        fields=["safeguarding_orders"],
+        message=MSG_ORDER_NOT_FOUND,
+    )

@@ -156,6 +156,7 @@ MSG_REVIEW_BEFORE_AGREED: Final = "The review date cannot be before the date the
 MSG_PLAN_NEEDS_ACTION: Final = "A joint plan needs at least one action with an owner and a due date"
 MSG_ACTION_DUE_BEFORE_PLAN: Final = "An action cannot be due before the plan was agreed"
 MSG_ACTION_NOT_OPEN: Final = "This action is already {status}"
+MSG_PLAN_CLOSED: Final = "This joint plan is closed: agree a new plan instead"
 MSG_ACTION_OWNER_ONLY: Final = "Only the owning agency or the panel lead can close this action"
 MSG_ORDER_NEEDS_CONDITION: Final = "An order needs at least one condition"
 MSG_REFERENCE_NOT_CODE: Final = (
@@ -1298,6 +1299,36 @@ def joint_plan_create(
         detail=f"{len(actions)} actions; review {review_on}",
     )
     return plan
+
+
+@transaction.atomic
+def plan_action_add(*, actor: Actor, plan: JointPlan, spec: ActionSpec) -> PlanAction:
+    """Add an action to an open joint plan (the panel agrees more as the plan goes on). Lead or chair."""
+    plan = JointPlan.objects.select_for_update(of=("self",)).select_related("child", "panel").get(pk=plan.pk)
+    _check_lead_or_chair(actor, plan.panel)
+    if plan.closed_on is not None:
+        raise ValidationError({NON_FIELD_ERRORS: [MSG_PLAN_CLOSED]})
+    description = _text("description", spec.description, what="what the action is")
+    if spec.due_on < plan.agreed_on:
+        raise ValidationError({"due_on": [MSG_ACTION_DUE_BEFORE_PLAN]})
+    action = PlanAction.objects.create(
+        plan=plan,
+        description=description,
+        owner_agency=spec.owner_agency,
+        owner_name=spec.owner_name.strip()[:150],
+        due_on=spec.due_on,
+    )
+    audit_record(
+        actor=actor,
+        action=Action.CREATE,
+        object_type="plan_action",
+        object_id=action.pk,
+        child_pid=plan.child.pseudonymous_id,
+        fields=["joint_plans.actions"],
+        basis=_basis(actor, plan.child, plan.panel),
+        detail=f"owner {spec.owner_agency.code}; due {spec.due_on}",
+    )
+    return action
 
 
 @transaction.atomic

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ccehub.panels import views
+from ccehub.panels import views, views_case
 
 app_name = "panels"
 urlpatterns = [
@@ -20,4 +20,19 @@ urlpatterns = [
     path("qa/export.<str:fmt>", views.qa_download, name="qa-export"),
     path("qa/<str:decision_id>/", views.qa_detail, name="qa-decision"),
     path("monitoring/", views.monitoring, name="monitoring"),
+    path(
+        "referrals/<str:referral_id>/lead-social-worker/",
+        views_case.lead_social_worker,
+        name="lead-social-worker",
+    ),
+    path("referrals/<str:referral_id>/refer-to-sca/", views_case.refer_to_sca, name="refer-to-sca"),
+    path("referrals/<str:referral_id>/sca-decision/", views_case.sca_decision, name="sca-decision"),
+    path("referrals/<str:referral_id>/plans/new/", views_case.plan_new, name="plan-new"),
+    path("plans/<str:plan_id>/", views_case.plan_detail, name="plan"),
+    path("plans/actions/<str:action_id>/done/", views_case.plan_action_done, name="plan-action-done"),
+    path("referrals/<str:referral_id>/orders/new/", views_case.order_new, name="order-new"),
+    path("orders/<str:order_id>/", views_case.order_detail, name="order"),
+    path("orders/<str:order_id>/breaches/new/", views_case.breach_new, name="breach-new"),
+    path("orders/<str:order_id>/<str:to_status>/", views_case.order_step, name="order-step"),
+    path("breaches/<str:breach_id>/response/", views_case.breach_response, name="breach-response"),
 ]

@@ -23,9 +23,11 @@ from ccehub.audit.models import Action, Channel
 from ccehub.audit.services import audit_record
 from ccehub.children.presenters import vulnerability_rows
 from ccehub.children.selectors import ChildNotFound, child_get, child_list
+from ccehub.children.services import check_can_write
 from ccehub.common.access import Actor
 from ccehub.common.web import actor_from_request, membership_required
 from ccehub.incidents.models import IdentifyingIncident
+from ccehub.nrm.models import NRMReferral, Route
 from ccehub.nrm.selectors import referral_clock, referral_concluded
 from ccehub.nrm.services import FIRST_RESPONDER_ROLES, MSG_NOT_FIRST_RESPONDER, nrm_referral_create
 from ccehub.panels import forms as panel_forms
@@ -34,11 +36,14 @@ from ccehub.panels import services
 from ccehub.panels.models import (
     AgendaItem,
     InformationRequest,
+    JointPlan,
     MeetingStatus,
+    PanelCase,
     PanelDecision,
     PanelMeeting,
     PanelMember,
     QAStatus,
+    SafeguardingOrder,
 )
 from ccehub.panels.permissions import (
     MSG_NOT_HO_QA,
@@ -357,12 +362,62 @@ def referral_detail(request: HttpRequest, referral_id: str) -> HttpResponse:
         ]
         for d in referral.decisions.order_by("decided_on")
     ]
+    rows = p.referral_rows(referral)
+    can_write = _may_write(actor, referral.child)
+    if can_write:
+        for row in rows:
+            if row["key"] == "Lead social worker":
+                row["actions"] = [
+                    {
+                        "href": reverse("panels:lead-social-worker", args=[referral.pk]),
+                        "text": "Change" if referral.lead_social_worker_name else "Record",
+                        "visually_hidden": "lead social worker",
+                    }
+                ]
+    runs = panel is not None and (is_panel_lead(actor, panel) or is_panel_chair(actor, panel))
+    concluded = referral_concluded(referral)
+    under_panel = (
+        panel is not None
+        and PanelCase.objects.filter(panel=panel, child=referral.child, closed_on__isnull=True).exists()
+    )
+    plans = [
+        [
+            format_html(
+                '<a class="govuk-link" href="{}">Agreed {}</a>',
+                reverse("panels:plan", args=[plan.pk]),
+                p.day(plan.agreed_on),
+            ),
+            plan.summary,
+            p.day(plan.review_on),
+        ]
+        for plan in (
+            JointPlan.objects.filter(panel=panel, child=referral.child).order_by("-agreed_on")
+            if panel
+            else []
+        )
+    ]
+    orders = [
+        [
+            format_html(
+                '<a class="govuk-link" href="{}">{}</a>',
+                reverse("panels:order", args=[order.pk]),
+                order.get_legal_basis_display(),
+            ),
+            p.order_tag(order),
+            f"{p.day(order.starts_on)} to {p.day(order.expires_on)}" if order.starts_on else "Not yet made",
+        ]
+        for order in (
+            SafeguardingOrder.objects.filter(panel=panel, child=referral.child).order_by("-created_at")
+            if panel
+            else []
+        )
+    ]
     return render(
         request,
         "panels/referral_detail.html",
         {
             "referral": referral,
-            "rows": p.referral_rows(referral),
+            "rows": rows,
             "reasons": referral.route_reasons,
             "clock_rows": p.clock_rows(clock),
             "status": p.status_tag(referral_panel_status(referral, on=today)) if panel else None,
@@ -370,10 +425,32 @@ def referral_detail(request: HttpRequest, referral_id: str) -> HttpResponse:
             "nrm_decisions": nrm_decisions,
             "requests": requests,
             "can_request": panel is not None and is_panel_lead(actor, panel) and not referral.escalated_on,
+            "can_refer_to_sca": runs
+            and referral.route == Route.LOCAL_PANEL
+            and not referral.escalated_on
+            and not concluded,
+            "can_record_sca": can_write
+            and not concluded
+            and (referral.route == Route.NATIONAL or referral.escalated_on is not None),
+            "panel_case": panel is not None,
+            "can_plan": runs and under_panel,
+            "plans": plans,
+            "orders": orders,
+            "plans_head": ["Plan", "What it is for", "Review"],
+            "orders_head": ["Order", "Status", "In force"],
             "requests_head": ["Asked", "Question", "Due", "Status", "Answer"],
             "nrm_head": ["Stage", "Outcome", "Date", "Decided by", "Label"],
         },
     )
+
+
+def _may_write(actor: Actor, child: Any) -> bool:
+    """Whether ``actor`` may record facts about ``child`` (own records or a panel case)."""
+    try:
+        check_can_write(actor, child)
+    except PermissionDenied:
+        return False
+    return True
 
 
 # --- Information requests -----------------------------------------------------------------------
@@ -913,15 +990,32 @@ def monitoring(request: HttpRequest) -> HttpResponse:
         return _forbidden(request, actor, MSG_NOT_PANEL_READER, object_type="panel_monitoring")
     today = timezone.localdate()
     rows = []
-    for m in monitoring_list(actor=actor, panel=panel, as_of=today):
+    monitored = monitoring_list(actor=actor, panel=panel, as_of=today)
+    latest = {}
+    for referral in NRMReferral.objects.filter(panel=panel, child__in=[m.child for m in monitored]).order_by(
+        "referred_on", "created_at"
+    ):
+        latest[referral.child_id] = referral
+    for m in monitored:
+        referral = latest.get(m.child.pk)
+        plan_text = (
+            f"{m.actions_done} of {m.actions_total} done"
+            + (f", {m.actions_overdue} overdue" if m.actions_overdue else "")
+            if m.plan
+            else "No joint plan"
+        )
         rows.append(
             [
-                m.child.pseudonymous_id,
+                p.referral_link(referral) if referral is not None else m.child.pseudonymous_id,
                 p.status_tag(m.stage),
-                f"{m.actions_done} of {m.actions_total} done"
-                + (f", {m.actions_overdue} overdue" if m.actions_overdue else "")
+                format_html(
+                    '<a class="govuk-link" href="{}">{}<span class="govuk-visually-hidden"> ({} joint plan)</span></a>',
+                    reverse("panels:plan", args=[m.plan.pk]),
+                    plan_text,
+                    m.child.pseudonymous_id,
+                )
                 if m.plan
-                else "No joint plan",
+                else plan_text,
                 f"{m.compliance}%" if m.compliance is not None else "Nothing due yet",
                 str(m.missing_since_oversight) + (" (missing now)" if m.missing_ongoing else ""),
                 f"{m.breaches} ({m.breaches_unanswered} awaiting the court)" if m.breaches else "0",

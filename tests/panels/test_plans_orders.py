@@ -302,3 +302,24 @@ def test_monitoring_shows_plan_compliance_missing_and_breaches(world, child, ref
     assert AuditEvent.objects.filter(object_type="panel_monitoring", username="p.member").exists()
     with pytest.raises(PermissionDenied):
         monitoring_list(actor=world["as_officer"], panel=world["panel"], as_of=date(2024, 5, 1))
+
+
+def test_action_added_to_an_open_plan_by_the_lead_or_chair(world, child, referral):
+    """More actions can be agreed later; not before the plan, not on a closed plan, not by others."""
+    plan = _plan(world, child)
+    spec = ActionSpec("Mentoring referral", world["yot_agency"], date(2024, 5, 1))
+    action = panels.plan_action_add(actor=world["as_chair"], plan=plan, spec=spec)
+    assert action.status == "open" and plan.actions.count() == 4
+    assert AuditEvent.objects.filter(object_type="plan_action", object_id=str(action.pk)).exists()
+    with pytest.raises(PermissionDenied):
+        panels.plan_action_add(actor=world["as_officer"], plan=plan, spec=spec)
+    with pytest.raises(ValidationError) as early:
+        panels.plan_action_add(
+            actor=world["as_lead"], plan=plan, spec=ActionSpec("x", world["met"], AGREED - timedelta(days=1))
+        )
+    assert early.value.message_dict["due_on"] == [panels.MSG_ACTION_DUE_BEFORE_PLAN]
+    plan.closed_on = date(2024, 6, 1)
+    plan.save()
+    with pytest.raises(ValidationError) as closed:
+        panels.plan_action_add(actor=world["as_lead"], plan=plan, spec=spec)
+    assert closed.value.message_dict["__all__"] == [panels.MSG_PLAN_CLOSED]

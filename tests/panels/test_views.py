@@ -242,5 +242,5 @@ def test_monitoring_page(client, world, referral):
 
 
 def test_refer_to_sca_service_is_reachable_from_lead(world, referral):
-    """(Service only: the page for a deliberate referral to the SCA is left for later.)"""
+    """The lead may send a case to the SCA on purpose (the page is tested in test_views_case.py)."""
     assert panels.referral_refer_to_sca(actor=world["as_lead"], referral=referral, reason="Contested").pk

@@ -1,0 +1,611 @@
+"""Pages for a referral after intake: the child's lead social worker, a referral to the Home Office SCA
+on purpose, the SCA's decisions as received, joint plans (actions, owners, due dates, review) and
+Safeguarding Orders (the §4.5 machine, conditions, breaches and the court's responses).
+
+Same rules as :mod:`ccehub.panels.views`: parse, scope, call one service, render. Refusals are
+*returned* (403/404 pages, or the form with a GOV.UK error summary) and audited, never raised, so the
+audit row of the refused attempt commits with the request.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.views.decorators.http import require_POST
+
+from ccehub.agencies.models import Role
+from ccehub.common.access import Actor
+from ccehub.common.web import actor_from_request, membership_required
+from ccehub.nrm.models import NRMReferral
+from ccehub.nrm.services import nrm_decision_record, referral_lead_social_worker_set
+from ccehub.panels import forms as panel_forms
+from ccehub.panels import presenters as p
+from ccehub.panels import services
+from ccehub.panels.models import OrderBreach, PanelDecision, PanelDecisionType, PlanAction, PlanActionStatus
+from ccehub.panels.permissions import MSG_NOT_PANEL_LEAD, is_panel_chair, is_panel_lead
+from ccehub.panels.rules import ORDER_IN_FORCE, ORDER_TRANSITIONS
+from ccehub.panels.selectors import (
+    NotAvailable,
+    _uuid,
+    order_for_view,
+    plan_for_view,
+    referral_for_view,
+)
+from ccehub.panels.views import _forbidden, _not_found, _refusal_audited
+
+MSG_LEAD_SW_SET = "Lead social worker recorded: {name}"
+MSG_SENT_TO_SCA = "The case has been referred to the Home Office Single Competent Authority"
+MSG_SCA_DECISION = "Home Office decision recorded: {label}"
+MSG_PLAN_AGREED = "Joint plan recorded with {count} actions"
+MSG_ACTION_ADDED = "Action added to the plan"
+MSG_ACTION_DONE = "Action marked as done: {description}"
+MSG_ORDER_DRAFTED = "Safeguarding Order drafted"
+MSG_ORDER_MOVED = "Order updated: {label}"
+MSG_BREACH_RECORDED = "Breach recorded: the order awaits the court's response"
+MSG_RESPONSE_RECORDED = "The court's response is recorded"
+
+
+def _posted(request: HttpRequest) -> Any:
+    """The POST data to bind, even when empty (``request.POST or None`` leaves an empty POST unbound)."""
+    return request.POST if request.method == "POST" else None
+
+
+def _lead_or_chair(actor: Actor, panel: Any) -> bool:
+    return panel is not None and (is_panel_lead(actor, panel) or is_panel_chair(actor, panel))
+
+
+def _decision_for_plan(referral: NRMReferral) -> PanelDecision | None:
+    """The panel's latest positive decision on the referral (the plan follows it), if any."""
+    return (
+        referral.panel_decisions.filter(
+            decision_type__in=[PanelDecisionType.RG_POSITIVE, PanelDecisionType.CG_POSITIVE]
+        )
+        .order_by("-decided_on", "-created_at")
+        .first()
+    )
+
+
+def _service_error(form: Any, exc: ValidationError, renames: dict[str, str] | None = None) -> None:
+    if renames and hasattr(exc, "error_dict"):
+        exc = ValidationError({renames.get(k, k): v for k, v in exc.message_dict.items()})
+    panel_forms.apply_service_errors(form, exc)
+
+
+# --- Lead social worker, referral to the SCA, the SCA's decisions ---------------------------------
+
+
+@membership_required
+def lead_social_worker(request: HttpRequest, referral_id: str) -> HttpResponse:
+    """Record the child's lead social worker on the referral (who may not chair the decision)."""
+    actor = actor_from_request(request, purpose="Record the child's lead social worker")
+    try:
+        referral = referral_for_view(actor=actor, referral_id=referral_id)
+    except NotAvailable as exc:
+        return _not_found(request, str(exc))
+    pid = referral.child.pseudonymous_id
+    users = (
+        get_user_model()
+        .objects.filter(
+            memberships__role=Role.SOCIAL_WORKER,
+            memberships__active=True,
+            memberships__agency=referral.child.home_local_authority,
+        )
+        .distinct()
+        .order_by("last_name", "first_name", "username")
+    )
+    form = panel_forms.LeadSocialWorkerForm(
+        _posted(request),
+        users=users,
+        initial={"user": referral.lead_social_worker_id, "name": referral.lead_social_worker_name},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            updated = referral_lead_social_worker_set(
+                actor=actor, referral=referral, user=form.cleaned_data["user"], name=form.cleaned_data["name"]
+            )
+        except ValidationError as exc:
+            _refusal_audited(actor, object_type="nrm_referral", object_id=referral.pk, child_pid=pid, exc=exc)
+            _service_error(form, exc)
+        except PermissionDenied as exc:
+            return _forbidden(request, actor, str(exc), object_type="nrm_referral", child_pid=pid)
+        else:
+            messages.success(request, MSG_LEAD_SW_SET.format(name=updated.lead_social_worker_name))
+            return redirect("panels:referral", referral_id=referral.pk)
+    return render(
+        request,
+        "panels/lead_social_worker.html",
+        {"form": form, "referral": referral},
+        status=400 if form.errors else 200,
+    )
+
+
+@membership_required
+def refer_to_sca(request: HttpRequest, referral_id: str) -> HttpResponse:
+    """Send a local-panel case to the Home Office SCA on purpose (Q-08). Lead or chair."""
+    actor = actor_from_request(request, purpose="Refer a panel case to the Home Office SCA")
+    try:
+        referral = referral_for_view(actor=actor, referral_id=referral_id)
+    except NotAvailable as exc:
+        return _not_found(request, str(exc))
+    pid = referral.child.pseudonymous_id
+    if not _lead_or_chair(actor, referral.panel):
+        return _forbidden(request, actor, MSG_NOT_PANEL_LEAD, object_type="nrm_referral", child_pid=pid)
+    form = panel_forms.ReferToScaForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.referral_refer_to_sca(actor=actor, referral=referral, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            _refusal_audited(actor, object_type="nrm_referral", object_id=referral.pk, child_pid=pid, exc=exc)
+            _service_error(form, exc)
+        except PermissionDenied as exc:
+            return _forbidden(request, actor, str(exc), object_type="nrm_referral", child_pid=pid)
+        else:
+            messages.success(request, MSG_SENT_TO_SCA)
+            return redirect("panels:referral", referral_id=referral.pk)
+    return render(
+        request,
+        "panels/refer_to_sca.html",
+        {"form": form, "referral": referral},
+        status=400 if form.errors else 200,
+    )
+
+
+@membership_required
+def sca_decision(request: HttpRequest, referral_id: str) -> HttpResponse:
+    """Record a Home Office SCA decision as received (national route, or a case the panel sent on)."""
+    actor = actor_from_request(request, purpose="Record a Home Office NRM decision")
+    try:
+        referral = referral_for_view(actor=actor, referral_id=referral_id)
+    except NotAvailable as exc:
+        return _not_found(request, str(exc))
+    pid = referral.child.pseudonymous_id
+    form = panel_forms.ScaDecisionForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            decision = nrm_decision_record(
+                actor=actor,
+                referral=referral,
+                stage=data["stage"],
+                outcome=data["outcome"],
+                decided_on=data["decided_on"],
+                rationale=data["rationale"],
+            )
+        except ValidationError as exc:
+            _refusal_audited(actor, object_type="nrm_decision", object_id="", child_pid=pid, exc=exc)
+            _service_error(form, exc)
+        except PermissionDenied as exc:
+            return _forbidden(request, actor, str(exc), object_type="nrm_decision", child_pid=pid)
+        else:
+            label = f"{decision.get_stage_display()}, {decision.get_outcome_display().lower()}"
+            messages.success(request, MSG_SCA_DECISION.format(label=label))
+            return redirect("panels:referral", referral_id=referral.pk)
+    return render(
+        request,
+        "panels/sca_decision.html",
+        {"form": form, "referral": referral},
+        status=400 if form.errors else 200,
+    )
+
+
+# --- Joint plans ----------------------------------------------------------------------------------
+
+
+@membership_required
+def plan_new(request: HttpRequest, referral_id: str) -> HttpResponse:
+    """Agree a joint plan for a child under the panel's oversight. Lead or chair."""
+    actor = actor_from_request(request, purpose="Agree a joint plan")
+    try:
+        referral = referral_for_view(actor=actor, referral_id=referral_id)
+    except NotAvailable as exc:
+        return _not_found(request, str(exc))
+    pid = referral.child.pseudonymous_id
+    if referral.panel is None or not _lead_or_chair(actor, referral.panel):
+        return _forbidden(request, actor, MSG_NOT_PANEL_LEAD, object_type="joint_plan", child_pid=pid)
+    today = timezone.localdate()
+    form = panel_forms.JointPlanForm(_posted(request), initial={"agreed_on": today})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            plan = services.joint_plan_create(
+                actor=actor,
+                panel=referral.panel,
+                child=referral.child,
+                agreed_on=data["agreed_on"],
+                review_on=data["review_on"],
+                summary=data["summary"],
+                actions=[services.ActionSpec(**a) for a in form.actions()],
+                referral=referral,
+                decision=_decision_for_plan(referral),
+            )
+        except ValidationError as exc:
+            _refusal_audited(actor, object_type="joint_plan", object_id="", child_pid=pid, exc=exc)
+            _service_error(form, exc, {"actions": "action1_description"})
+        except PermissionDenied as exc:
+            return _forbidden(request, actor, str(exc), object_type="joint_plan", child_pid=pid)
+        else:
+            messages.success(request, MSG_PLAN_AGREED.format(count=plan.actions.count()))
+            return redirect("panels:plan", plan_id=plan.pk)
+    return render(
+        request,
+        "panels/plan_new.html",
+        {"form": form, "referral": referral},
+        status=400 if form.errors else 200,
+    )
+
+
+@membership_required
+def plan_detail(request: HttpRequest, plan_id: str) -> HttpResponse:
+    """A joint plan: its actions with owners and due dates, marking them done, adding more."""
+    actor = actor_from_request(request, purpose="Read a joint plan")
+    try:
+        plan = plan_for_view(actor=actor, plan_id=plan_id)
+    except NotAvailable as exc:
+        return _not_found(request, str(exc))
+    runs = _lead_or_chair(actor, plan.panel)
+    form = panel_forms.PlanActionForm(_posted(request)) if runs else None
+    if request.method == "POST":
+        if form is None:
+            return _forbidden(
+                request,
+                actor,
+                MSG_NOT_PANEL_LEAD,
+                object_type="plan_action",
+                child_pid=plan.child.pseudonymous_id,
+            )
+        if form.is_valid():
+            try:
+                services.plan_action_add(actor=actor, plan=plan, spec=services.ActionSpec(**form.spec()))
+            except ValidationError as exc:
+                _service_error(form, exc, {"description": "action_description", "due_on": "action_due_on"})
+            except PermissionDenied as exc:
+                return _forbidden(request, actor, str(exc), object_type="plan_action", object_id=plan.pk)
+            else:
+                messages.success(request, MSG_ACTION_ADDED)
+                return redirect("panels:plan", plan_id=plan.pk)
+    today = timezone.localdate()
+    actions = []
+    for action in plan.actions.select_related("owner_agency").order_by("due_on", "created_at"):
+        overdue = action.status == PlanActionStatus.OPEN and action.due_on < today
+        status = (
+            p.tag("Overdue", "red")
+            if overdue
+            else p.tag(action.get_status_display(), p.ACTION_COLOURS[action.status])
+        )
+        may_close = action.status == PlanActionStatus.OPEN and (runs or actor.agency == action.owner_agency)
+        actions.append(
+            {
+                "action": action,
+                "cells": [
+                    action.description,
+                    f"{action.owner_agency.name}" + (f" ({action.owner_name})" if action.owner_name else ""),
+                    p.day(action.due_on),
+                    format_html(
+                        "{}{}", status, f" on {p.day(action.completed_on)}" if action.completed_on else ""
+                    ),
+                ],
+                "may_close": may_close,
+            }
+        )
+    rows = [
+        {"key": "Child", "value": plan.child.pseudonymous_id},
+        {"key": "What the plan is for", "value": plan.summary},
+        {"key": "Agreed on", "value": p.day(plan.agreed_on)},
+        {
+            "key": "Review date",
+            "value": format_html("{} {}", p.day(plan.review_on), p.tag("Review overdue", "red"))
+            if plan.review_on < today and plan.closed_on is None
+            else p.day(plan.review_on),
+        },
+        {"key": "Panel", "value": plan.panel.name},
+    ]
+    return render(
+        request,
+        "panels/plan_detail.html",
+        {
+            "plan": plan,
+            "rows": rows,
+            "actions": actions,
+            "form": form,
+            "head": ["Action", "Owner", "Due", "Status"],
+        },
+        status=400 if form is not None and form.errors else 200,
+    )
+
+
+@require_POST
+@membership_required
+def plan_action_done(request: HttpRequest, action_id: str) -> HttpResponse:
+    actor = actor_from_request(request, purpose="Mark a joint plan action done")
+    key = _uuid(action_id)
+    action = PlanAction.objects.select_related("plan").filter(pk=key).first() if key else None
+    if action is None:
+        return _not_found(request)
+    try:
+        plan_for_view(actor=actor, plan_id=action.plan_id)
+    except NotAvailable as exc:
+        return _not_found(request, str(exc))
+    try:
+        done = services.plan_action_complete(actor=actor, action=action, on=timezone.localdate())
+    except PermissionDenied as exc:
+        return _forbidden(request, actor, str(exc), object_type="plan_action", object_id=action.pk)
+    except ValidationError as exc:
+        return _forbidden(
+            request, actor, "; ".join(exc.messages), object_type="plan_action", object_id=action.pk
+        )
+    messages.success(request, MSG_ACTION_DONE.format(description=done.description))
+    return redirect("panels:plan", plan_id=action.plan_id)
+
+
+# --- Safeguarding Orders --------------------------------------------------------------------------
+
+
+@membership_required
+def order_new(request: HttpRequest, referral_id: str) -> HttpResponse:
+    """Draft a Safeguarding Order: legal basis, conditions, persons by record reference. Lead or chair."""
+    actor = actor_from_request(request, purpose="Draft a Safeguarding Order")
+    try:
+        referral = referral_for_view(actor=actor, referral_id=referral_id)
+    except NotAvailable as exc:
+        return _not_found(request, str(exc))
+    pid = referral.child.pseudonymous_id
+    if referral.panel is None or not _lead_or_chair(actor, referral.panel):
+        return _forbidden(request, actor, MSG_NOT_PANEL_LEAD, object_type="safeguarding_order", child_pid=pid)
+    form = panel_forms.OrderDraftForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            order = services.safeguarding_order_draft(
+                actor=actor,
+                panel=referral.panel,
+                child=referral.child,
+                legal_basis=data["legal_basis"],
+                legal_basis_detail=data["legal_basis_detail"],
+                court=data["court"],
+                conditions=form.conditions(),
+                protected_against=[services.ProtectedSpec(**spec) for spec in form.protected()],
+                referral=referral,
+            )
+        except ValidationError as exc:
+            _refusal_audited(actor, object_type="safeguarding_order", object_id="", child_pid=pid, exc=exc)
+            _service_error(
+                form,
+                exc,
+                {"conditions": "condition1_type", "protected_against": "protected1_reference"},
+            )
+        except PermissionDenied as exc:
+            return _forbidden(request, actor, str(exc), object_type="safeguarding_order", child_pid=pid)
+        else:
+            messages.success(request, MSG_ORDER_DRAFTED)
+            return redirect("panels:order", order_id=order.pk)
+    return render(
+        request,
+        "panels/order_new.html",
+        {"form": form, "referral": referral},
+        status=400 if form.errors else 200,
+    )
+
+
+@membership_required
+def order_detail(request: HttpRequest, order_id: str) -> HttpResponse:
+    actor = actor_from_request(request, purpose="Read a Safeguarding Order")
+    try:
+        order = order_for_view(actor=actor, order_id=order_id)
+    except NotAvailable as exc:
+        return _not_found(request, str(exc))
+    runs = _lead_or_chair(actor, order.panel)
+    rows = [
+        {"key": "Child", "value": order.child.pseudonymous_id},
+        {"key": "Status", "value": p.order_tag(order)},
+        {"key": "Legal basis", "value": f"{order.get_legal_basis_display()}: {order.legal_basis_detail}"},
+        {"key": "Court", "value": order.court or "Not recorded"},
+        {"key": "Applied for", "value": p.day(order.applied_on)},
+        {"key": "Made", "value": p.day(order.made_on)},
+        {"key": "In force", "value": f"{p.day(order.starts_on)} to {p.day(order.expires_on)}"},
+    ]
+    if order.ended_on:
+        rows.append({"key": "Ended", "value": p.day(order.ended_on)})
+    conditions = [[c.get_condition_type_display(), c.detail] for c in order.conditions.all()]
+    protected = [
+        [x.reference, x.held_by.name, x.relationship or "—"]
+        for x in order.protected_against.select_related("held_by").order_by("reference")
+    ]
+    breaches = []
+    for b in order.breaches.order_by("occurred_on"):
+        response = (
+            f"{b.get_court_response_display()} on {p.day(b.response_on)}"
+            + (f": {b.response_detail}" if b.response_detail else "")
+            if b.court_response
+            else (
+                format_html(
+                    '<a class="govuk-link" href="{}">Record the court\'s response'
+                    '<span class="govuk-visually-hidden"> to the breach on {}</span></a>',
+                    reverse("panels:breach-response", args=[b.pk]),
+                    p.day(b.occurred_on),
+                )
+                if runs
+                else p.tag("Awaiting the court", "orange")
+            )
+        )
+        breaches.append([p.day(b.occurred_on), p.day(b.reported_on), b.nature, response])
+    events = [
+        [
+            p.day(e.on),
+            f"{e.get_from_status_display()} to {e.get_to_status_display()}",
+            e.note or "—",
+            e.by_name or "—",
+        ]
+        for e in order.events.order_by("on", "created_at")
+    ]
+    steps = []
+    if runs:
+        for target in sorted(ORDER_TRANSITIONS.get(order.status, frozenset()), key=_STEP_ORDER.index):
+            if target == "breach_reported":
+                continue
+            steps.append(
+                {
+                    "href": reverse("panels:order-step", args=[order.pk, target]),
+                    "text": panel_forms.ORDER_STEPS[target][0],
+                }
+            )
+    return render(
+        request,
+        "panels/order_detail.html",
+        {
+            "order": order,
+            "rows": rows,
+            "conditions": conditions,
+            "protected": protected,
+            "breaches": breaches,
+            "events": events,
+            "steps": steps,
+            "can_breach": order.status in ORDER_IN_FORCE,
+            "conditions_head": ["Type", "Condition"],
+            "protected_head": ["Record reference", "Held by", "Relationship"],
+            "breaches_head": ["Breach on", "Reported on", "What happened", "Court's response"],
+            "events_head": ["Date", "Change", "Note", "By"],
+        },
+    )
+
+
+_STEP_ORDER = [
+    "applied",
+    "granted",
+    "refused",
+    "active",
+    "varied",
+    "breach_reported",
+    "discharged",
+    "expired",
+]
+
+
+@membership_required
+def order_step(request: HttpRequest, order_id: str, to_status: str) -> HttpResponse:
+    """Move the order through DOMAIN §4.5; the service refuses a step the machine does not allow."""
+    actor = actor_from_request(request, purpose="Update a Safeguarding Order")
+    try:
+        order = order_for_view(actor=actor, order_id=order_id)
+    except NotAvailable as exc:
+        return _not_found(request, str(exc))
+    if to_status not in panel_forms.ORDER_STEPS:
+        return _not_found(request)
+    pid = order.child.pseudonymous_id
+    if not _lead_or_chair(actor, order.panel):
+        return _forbidden(request, actor, MSG_NOT_PANEL_LEAD, object_type="safeguarding_order", child_pid=pid)
+    form = panel_forms.OrderStepForm(_posted(request), to_status=to_status)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            moved = services.safeguarding_order_transition(
+                actor=actor,
+                order=order,
+                to_status=to_status,
+                on=data["on"],
+                note=data["note"],
+                made_on=data.get("made_on"),
+                starts_on=data.get("starts_on"),
+                expires_on=data.get("expires_on"),
+            )
+        except ValidationError as exc:
+            _refusal_audited(
+                actor, object_type="safeguarding_order", object_id=order.pk, child_pid=pid, exc=exc
+            )
+            _service_error(form, exc)
+        except PermissionDenied as exc:
+            return _forbidden(request, actor, str(exc), object_type="safeguarding_order", child_pid=pid)
+        else:
+            messages.success(request, MSG_ORDER_MOVED.format(label=moved.get_status_display()))
+            return redirect("panels:order", order_id=order.pk)
+    return render(
+        request,
+        "panels/order_step.html",
+        {"form": form, "order": order, "heading": panel_forms.ORDER_STEPS[to_status][0]},
+        status=400 if form.errors else 200,
+    )
+
+
+@membership_required
+def breach_new(request: HttpRequest, order_id: str) -> HttpResponse:
+    """Report a breach (anyone with a basis to see the child, or the lead or chair)."""
+    actor = actor_from_request(request, purpose="Report a Safeguarding Order breach")
+    try:
+        order = order_for_view(actor=actor, order_id=order_id)
+    except NotAvailable as exc:
+        return _not_found(request, str(exc))
+    pid = order.child.pseudonymous_id
+    form = panel_forms.BreachForm(_posted(request), initial={"reported_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.order_breach_record(
+                actor=actor,
+                order=order,
+                occurred_on=data["occurred_on"],
+                reported_on=data["reported_on"],
+                nature=data["nature"],
+            )
+        except ValidationError as exc:
+            _refusal_audited(actor, object_type="order_breach", object_id="", child_pid=pid, exc=exc)
+            _service_error(form, exc)
+        except PermissionDenied as exc:
+            return _forbidden(request, actor, str(exc), object_type="order_breach", child_pid=pid)
+        else:
+            messages.success(request, MSG_BREACH_RECORDED)
+            return redirect("panels:order", order_id=order.pk)
+    return render(
+        request,
+        "panels/breach_new.html",
+        {"form": form, "order": order},
+        status=400 if form.errors else 200,
+    )
+
+
+@membership_required
+def breach_response(request: HttpRequest, breach_id: str) -> HttpResponse:
+    """Record the court's response to a breach; the order returns to active, or varied (§4.5)."""
+    actor = actor_from_request(request, purpose="Record the court's response to a breach")
+    key = _uuid(breach_id)
+    breach = OrderBreach.objects.select_related("order").filter(pk=key).first() if key else None
+    if breach is None:
+        return _not_found(request)
+    try:
+        order = order_for_view(actor=actor, order_id=breach.order_id)
+    except NotAvailable as exc:
+        return _not_found(request, str(exc))
+    pid = order.child.pseudonymous_id
+    if not _lead_or_chair(actor, order.panel):
+        return _forbidden(request, actor, MSG_NOT_PANEL_LEAD, object_type="order_breach", child_pid=pid)
+    form = panel_forms.BreachResponseForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.order_breach_response_record(
+                actor=actor,
+                breach=breach,
+                court_response=data["court_response"],
+                response_on=data["response_on"],
+                detail=data["detail"],
+            )
+        except ValidationError as exc:
+            _refusal_audited(actor, object_type="order_breach", object_id=breach.pk, child_pid=pid, exc=exc)
+            _service_error(form, exc)
+        except PermissionDenied as exc:
+            return _forbidden(request, actor, str(exc), object_type="order_breach", child_pid=pid)
+        else:
+            messages.success(request, MSG_RESPONSE_RECORDED)
+            return redirect("panels:order", order_id=order.pk)
+    return render(
+        request,
+        "panels/breach_response.html",
+        {"form": form, "order": order, "breach": breach},
+        status=400 if form.errors else 200,
+    )
