@@ -44,7 +44,7 @@ from ccehub.panels.views import _forbidden, _not_found, _refusal_audited
 MSG_LEAD_SW_SET = "Lead social worker recorded: {name}"
 MSG_SENT_TO_SCA = "The case has been referred to the Home Office Single Competent Authority"
 MSG_SCA_DECISION = "Home Office decision recorded: {label}"
-MSG_PLAN_AGREED = "Joint plan recorded with {count} actions"
+MSG_PLAN_AGREED = "Joint plan recorded with {count}"
 MSG_ACTION_ADDED = "Action added to the plan"
 MSG_ACTION_DONE = "Action marked as done: {description}"
 MSG_ORDER_DRAFTED = "Safeguarding Order drafted"
@@ -232,7 +232,10 @@ def plan_new(request: HttpRequest, referral_id: str) -> HttpResponse:
         except PermissionDenied as exc:
             return _forbidden(request, actor, str(exc), object_type="joint_plan", child_pid=pid)
         else:
-            messages.success(request, MSG_PLAN_AGREED.format(count=plan.actions.count()))
+            count = plan.actions.count()
+            messages.success(
+                request, MSG_PLAN_AGREED.format(count=f"{count} action" + ("s" if count != 1 else ""))
+            )
             return redirect("panels:plan", plan_id=plan.pk)
     return render(
         request,

@@ -497,11 +497,11 @@ def timeliness_svg(report: TimelinessReport) -> bytes:
                 if measure.median is None:
                     ax.text(
                         x,
-                        0.5,
+                        0,
                         "<5" if measure.suppressed else "–",
                         ha="center",
                         va="bottom",
-                        fontsize=8,
+                        fontsize=9,
                         color="#0b0c0c",
                     )
                     continue
@@ -514,9 +514,12 @@ def timeliness_svg(report: TimelinessReport) -> bytes:
                     hatch=style["hatch"],
                     linewidth=1.2,
                 )
-                ax.plot([x], [measure.p90], marker="D", color="#0b0c0c", markersize=5)
+                # The median's value on the bar, so a zero (a CG at the RG meeting) is visible too.
+                ax.text(x, measure.median, format_days(measure.median), ha="center", va="bottom", fontsize=8)
+                ax.plot([x], [measure.p90], marker="D", color="#0b0c0c", markersize=5, linestyle="")
                 top = max(top, float(measure.p90 or 0), measure.median)
-        ax.set_xticks(range(len(quarters)), labels=quarters, rotation=30, ha="right", fontsize=9)
+        ax.set_xticks(range(len(quarters)), labels=quarters, fontsize=9)
+        ax.set_xlim(-0.6, len(quarters) - 0.4)
         ax.set_ylim(0, top * 1.15 + 1)
         ax.set_ylabel("Days", fontsize=10)
         ax.set_title(label, fontsize=11, loc="left")

@@ -3,9 +3,14 @@
 1. the panel lead refers a child, asks for information, schedules a meeting and builds the agenda;
    the chair is refused a decision without health at the table, then records it once health joins;
    Home Office QA returns it, the chair responds, QA confirms and downloads the export;
-2. the chair's deferral past the 45-day limit is refused and the case goes to the Home Office.
+2. the chair's deferral past the 45-day limit is refused and the case goes to the Home Office;
+3. after the decision: the lead records the lead social worker, agrees a joint plan and marks an
+   action done, drafts a Safeguarding Order and takes it through the court to a breach and response;
+4. a case sent to the Home Office on purpose (Camden's social worker refers, the lead sends it on);
+5. the timeliness report, panel against national, with its chart, suppression and CSV.
 
-Uses the panel demo (``ccehub/panels/demo.py``): Kai (no referral yet) and Ash (referred).
+Uses the panel demo (``ccehub/panels/demo.py``): Kai (no referral yet), Ash (referred), Remi (no
+referral yet, Camden), and the decided history behind the timeliness report.
 """
 
 from __future__ import annotations
@@ -22,8 +27,8 @@ from tests.browser.conftest import assert_accessible, sign_in
 pytestmark = pytest.mark.browser
 
 
-def _fill_date(page, legend: str, day) -> None:
-    group = page.get_by_role("group", name=legend)
+def _fill_date(page, legend: str, day, within=None) -> None:
+    group = (within or page).get_by_role("group", name=legend)
     group.get_by_label("Day").fill(str(day.day))
     group.get_by_label("Month").fill(str(day.month))
     group.get_by_label("Year").fill(str(day.year))
@@ -218,3 +223,176 @@ def test_deferral_past_the_limit_is_refused_and_escalated(page, live_app):
     expect(banner).to_contain_text("referred to the Home Office Single Competent Authority")
     expect(page.get_by_text("Referred to the Home Office SCA").first).to_be_visible()
     assert_accessible(page)
+
+
+def _child_pid(page, base: str, name: str) -> str:
+    page.goto(f"{base}/children/")
+    link = page.get_by_role("link", name=re.compile(rf"^{name} \(CH-")).first
+    return link.inner_text().split("(")[1].rstrip(")")
+
+
+def _banner(page, text: str) -> None:
+    expect(page.locator(".govuk-notification-banner")).to_contain_text(text)
+
+
+def test_after_the_decision_joint_plan_and_safeguarding_order(page, live_app):
+    base = live_app["url"]
+    today = timezone.localdate()
+    sign_in(page, base, "exploitation")
+    ash = _child_pid(page, base, "Ash")
+    page.goto(f"{base}/panels/")
+    page.get_by_role("link", name=ash, exact=True).first.click()
+    expect(page.get_by_role("heading", name="NRM referral")).to_be_visible()
+
+    # The lead social worker (who may not chair Ash's decision).
+    page.get_by_role("link", name="Record lead social worker").click()
+    assert_accessible(page)
+    page.get_by_label("Their account").select_option(label="Jo Social-Worker")
+    page.get_by_role("button", name="Save").click()
+    _banner(page, "Lead social worker recorded: Jo Social-Worker")
+
+    # A joint plan: refused empty, then agreed with one action, which is then marked done.
+    page.get_by_role("link", name="Agree a joint plan").click()
+    expect(page.get_by_role("heading", name="Agree a joint plan")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("button", name="Save the plan").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter what the plan is for")
+    assert_accessible(page)
+    page.get_by_label("What is the plan for?").fill("Exit the line safely; a school place; CAMHS follow-up")
+    _fill_date(page, "Review date", today + timedelta(days=60))
+    action = page.get_by_role("group", name="Action 1")
+    action.get_by_label("What needs doing").fill("Debt threat assessment")
+    action.get_by_label("Agency that owns it").select_option(label="Metropolitan Police Service")
+    action.get_by_label("Person who owns it").fill("DI Sam Vice-Chair")
+    _fill_date(page, "Due date", today + timedelta(days=7), within=action)
+    page.get_by_role("button", name="Save the plan").click()
+    _banner(page, "Joint plan recorded with 1 action")
+    expect(page.get_by_role("heading", name="Joint plan")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("button", name="Mark as done (Debt threat assessment)").click()
+    _banner(page, "Action marked as done: Debt threat assessment")
+    expect(page.locator("table strong.govuk-tag", has_text="Done")).to_be_visible()
+
+    # A Safeguarding Order: drafted, applied for, granted, in force, breached, answered by the court.
+    page.get_by_role("link", name="Back to the referral").click()
+    page.get_by_role("link", name="Draft a Safeguarding Order").click()
+    assert_accessible(page)
+    page.get_by_label("An existing order, adapted").check()
+    page.get_by_label("Legal basis in detail").fill("CCE prevention order (adapted)")
+    condition = page.get_by_role("group", name="Condition 1")
+    condition.get_by_label("Type of condition").select_option(label="Curfew")
+    condition.get_by_label("Condition", exact=True).fill("Home from 21:00 to 07:00")
+    person = page.get_by_role("group", name="Person 1 the order protects the child against (optional)")
+    person.get_by_label("Record reference").fill("Tyler Example")
+    person.get_by_label("Agency that holds the record").select_option(label="Metropolitan Police Service")
+    page.get_by_role("button", name="Save the draft").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("never a name")
+    assert_accessible(page)
+    person.get_by_label("Record reference").fill("INT-2026-0042")
+    page.get_by_role("button", name="Save the draft").click()
+    _banner(page, "Safeguarding Order drafted")
+    assert_accessible(page)
+
+    def step(link: str, dates: dict[str, object]) -> None:
+        page.get_by_role("link", name=link).click()
+        for legend, day in dates.items():
+            _fill_date(page, legend, day)
+        page.get_by_role("button", name="Save").click()
+
+    step("Record the application to the court", {"Date of the application": today - timedelta(days=20)})
+    _banner(page, "Order updated: Applied for")
+    page.get_by_role("link", name="Record that the court granted the order").click()
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter the date the order was made")
+    assert_accessible(page)
+    for legend, day in {
+        "Date of the hearing": today - timedelta(days=10),
+        "Date the order was made": today - timedelta(days=10),
+        "Date it starts": today - timedelta(days=9),
+        "Date it expires": today + timedelta(days=300),
+    }.items():
+        _fill_date(page, legend, day)
+    page.get_by_role("button", name="Save").click()
+    _banner(page, "Order updated: Granted")
+    step("Record that the order is in force", {"Date it came into force": today - timedelta(days=9)})
+    _banner(page, "Order updated: Active")
+    page.get_by_role("link", name="Report a breach").click()
+    assert_accessible(page)
+    _fill_date(page, "Date of the breach", today - timedelta(days=2))
+    page.get_by_label("What happened?").fill("Seen with INT-2026-0042 after curfew")
+    page.get_by_role("button", name="Report the breach").click()
+    _banner(page, "Breach recorded")
+    expect(page.get_by_text("Breach reported").first).to_be_visible()
+    page.get_by_role("link", name=re.compile(r"^Record the court's response")).click()
+    assert_accessible(page)
+    page.get_by_label("Warning").check()
+    _fill_date(page, "Date of the response", today)
+    page.get_by_role("button", name="Record the response").click()
+    _banner(page, "The court's response is recorded")
+    expect(page.locator(".govuk-summary-list").first).to_contain_text("Active")
+    assert_accessible(page)
+
+    page.goto(f"{base}/panels/monitoring/")
+    expect(page.get_by_role("link", name=re.compile(r"^1 of 1 done"))).to_be_visible()
+    assert_accessible(page)
+
+
+def test_case_sent_to_the_home_office_on_purpose(page, live_app):
+    base = live_app["url"]
+    sign_in(page, base, "camden.sw")
+    page.goto(f"{base}/panels/referrals/new/")
+    remi = page.locator("option", has_text=re.compile(r"^Remi \(CH-")).get_attribute("value")
+    page.get_by_label("Which child are you referring?").select_option(remi)
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_role("group", name="Which incident is the referral about?").get_by_label(
+        re.compile(r"Arrest for possession")
+    ).check()
+    page.get_by_role("group", name="Is the case flagged as county lines?").get_by_label("Yes").check()
+    page.get_by_label("Suspicion of exploitation").check()
+    page.get_by_label("What have you seen or been told?").fill("Arrested in a dealing base in Camden")
+    page.get_by_role("button", name="Make the referral").click()
+    _banner(page, "Route: Local panel")
+    referral_url = page.url
+
+    _switch(page, base, "exploitation")
+    page.goto(referral_url)
+    page.get_by_role("link", name="Refer to the Home Office SCA").click()
+    expect(page.locator(".govuk-warning-text")).to_contain_text("This cannot be undone")
+    assert_accessible(page)
+    page.get_by_role("button", name="Refer to the Home Office").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text(
+        "Enter why the case is going to the Home Office"
+    )
+    assert_accessible(page)
+    page.get_by_label("Why is the case going to the Home Office?").fill(
+        "The child's account links him to a trafficking case already with the SCA"
+    )
+    page.get_by_role("button", name="Refer to the Home Office").click()
+    _banner(page, "referred to the Home Office Single Competent Authority")
+    expect(page.get_by_text("Referred to the Home Office SCA").first).to_be_visible()
+    expect(page.get_by_role("link", name="Refer to the Home Office SCA")).to_have_count(0)
+    assert_accessible(page)
+
+
+def test_timeliness_report_panel_against_national(page, live_app, tmp_path):
+    base = live_app["url"]
+    sign_in(page, base, "analyst")
+    page.get_by_role("link", name="NRM timeliness").click()
+    expect(page.get_by_role("heading", name="NRM decision timeliness")).to_be_visible()
+    page.wait_for_load_state("load")
+    chart = page.locator("img.app-chart")
+    assert chart.evaluate("img => img.complete && img.naturalWidth") > 0
+    assert "median" in chart.get_attribute("alt")
+    tables = page.locator("table.govuk-table")
+    expect(tables).to_have_count(2)
+    expect(tables.first.get_by_role("cell", name="fewer than 5").first).to_be_visible()
+    numbers = tables.first.locator("td.govuk-table__cell--numeric").all_inner_texts()
+    assert any(n.replace(".", "").isdigit() and n != "0" for n in numbers)
+    expect(page.get_by_text("All referrals (aggregates only, small numbers suppressed)")).to_be_visible()
+    assert_accessible(page)
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download as CSV").click()
+    saved = tmp_path / "timeliness.csv"
+    download.value.save_as(saved)
+    text = saved.read_text()
+    assert text.startswith("quarter,route,referrals,") and "local_panel" in text and "national" in text
