@@ -6,9 +6,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from ccehub.audit.models import Action, Channel
+from ccehub.common.access import Actor
 from ccehub.common.web import actor_from_request, membership_required
 from ccehub.demo.cases import COHORT
 from ccehub.reports.charts import vulnerability_heatmap_svg
+from ccehub.reports.timeliness import TimelinessReport
 from ccehub.reports.vulnerability import vulnerability_matrix
 
 
@@ -52,7 +54,9 @@ def vulnerabilities_csv(request: HttpRequest) -> HttpResponse:
 # --- NRM timeliness (issue 5 part 8) --------------------------------------------------------------
 
 
-def _timeliness_or_refusal(request: HttpRequest, actor, action: str):  # type: ignore[no-untyped-def]
+def _timeliness_or_refusal(
+    request: HttpRequest, actor: Actor, action: str
+) -> tuple[TimelinessReport | None, HttpResponse | None]:
     """The report for the actor's scope, or a 403 response (audited) for roles that read no cases."""
     from django.core.exceptions import PermissionDenied
 
@@ -73,7 +77,7 @@ def _timeliness_or_refusal(request: HttpRequest, actor, action: str):  # type: i
         )
 
 
-def _timeliness_table(report, name: str) -> list[list[object]]:  # type: ignore[no-untyped-def]
+def _timeliness_table(report: TimelinessReport, name: str) -> list[list[object]]:
     from ccehub.reports.timeliness import ROUTE_LABELS, ROUTES
 
     rows: list[list[object]] = []
