@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -23,7 +25,7 @@ from ccehub.audit.models import Action
 from ccehub.audit.services import audit_record
 from ccehub.common.access import Actor
 from ccehub.common.validators import normalise_postcode
-from ccehub.records.models import AgencyRecord, NRMDecisionCode
+from ccehub.records.models import AgencyRecord
 
 REQUIRED_COLUMNS: tuple[str, ...] = (
     "record_id",
@@ -55,9 +57,22 @@ SEXES = {
     "unknown": "unknown",
     "x": "unknown",
     "not known": "unknown",
+    "not specified": "unknown",
+    "other": "unknown",
+    "o": "unknown",
+    "i": "unknown",
+    "indeterminate": "unknown",
+    # NHS Data Dictionary person stated gender codes
+    "0": "unknown",
+    "1": "male",
+    "2": "female",
+    "9": "unknown",
     "": "",
 }
-DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
+#: ISO first, then the day-first forms UK systems export (never month-first: that is a US habit).
+DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y/%m/%d")
+#: Values that mean "not recorded" in a yes/no column.
+UNKNOWN = {"unknown", "u", "not known", "n/k", "nk", "null", "none"}
 
 MSG_MISSING_COLUMNS = "missing column(s): {columns}"
 MSG_EMPTY_FILE = "the file is empty (expected a header row: {columns})"
@@ -65,12 +80,32 @@ MSG_NOT_UTF8 = "the file is not UTF-8 text"
 MSG_REQUIRED = "{column}: required"
 MSG_DATE = "{column}: {value!r} is not a date (use YYYY-MM-DD or DD/MM/YYYY)"
 MSG_FUTURE = "{column}: {value!r} is in the future"
-MSG_SEX = "sex: {value!r} is not one of M, F, U (or male, female, unknown)"
+MSG_SEX = "sex: {value!r} is not one of M, F, U (or male, female, unknown, or NHS codes 0, 1, 2, 9)"
 MSG_BOOL = "{column}: {value!r} is not true or false"
 MSG_POSTCODE = "postcode: {value!r} is not a UK postcode"
-MSG_NRM = "nrm_decision: {value!r} is not one of " + ", ".join(c for c in NRMDecisionCode.values if c)
+MSG_NRM = "nrm_decision: longer than 40 characters"
 MSG_DUPLICATE = "record_id: {value!r} appears more than once in the file (also on line {first})"
 MSG_TOO_LONG = "{column}: longer than {limit} characters"
+
+
+OUTCODE_RE = re.compile(r"^[A-PR-UWYZ](\d[\dA-HJKPSTUW]?|[A-HK-Y]\d[\dABEHMNPRV-Y]?)$")
+
+#: How far an NRM decision has got, from the many ways extracts write it (higher = further).
+_DECISION_PATTERNS: tuple[tuple[int, str, re.Pattern[str]], ...] = (
+    (4, "CG_POSITIVE", re.compile(r"(cg|conclusive).*(pos|\+)|(pos|\+).*(cg|conclusive)")),
+    (3, "CG_NEGATIVE", re.compile(r"(cg|conclusive).*neg|neg.*(cg|conclusive)")),
+    (2, "RG_POSITIVE", re.compile(r"(rg|reasonable).*(pos|\+)|(pos|\+).*(rg|reasonable)")),
+    (1, "RG_NEGATIVE", re.compile(r"(rg|reasonable).*neg|neg.*(rg|reasonable)")),
+)
+
+
+def decision_rank(text: str) -> int:
+    """0 for blank or unrecognised; otherwise how far the decision has got (CG positive highest)."""
+    value = text.strip().lower()
+    for rank, _code, pattern in _DECISION_PATTERNS:
+        if pattern.search(value):
+            return rank
+    return 0
 
 
 class ImportFileError(ValueError):
@@ -180,8 +215,12 @@ def validate_row(
     if postcode:
         try:
             values["postcode"] = normalise_postcode(postcode)
-        except Exception:
-            errors.append(MSG_POSTCODE.format(value=postcode))
+        except ValidationError:
+            outcode = postcode.replace(" ", "").upper()
+            if OUTCODE_RE.match(outcode):
+                values["postcode"] = outcode  # some extracts hold only the postcode district
+            else:
+                errors.append(MSG_POSTCODE.format(value=postcode))
     la_text = row.get("home_local_authority", "")
     if len(la_text) > 100:
         errors.append(MSG_TOO_LONG.format(column="home_local_authority", limit=100))
@@ -196,14 +235,15 @@ def validate_row(
             values[column] = True
         elif text in FALSE:
             values[column] = False
-        elif text == "":
+        elif text == "" or text in UNKNOWN:
             values[column] = None
         else:
             errors.append(MSG_BOOL.format(column=column, value=row.get(column, "")))
-    decision = row.get("nrm_decision", "").upper()
-    if decision not in NRMDecisionCode.values:
-        errors.append(MSG_NRM.format(value=row.get("nrm_decision", "")))
-    values["nrm_decision"] = decision if decision in NRMDecisionCode.values else ""
+    # Kept as the extract wrote it (systems word decisions differently); decision_rank() reads it.
+    decision = row.get("nrm_decision", "")
+    if len(decision) > 40:
+        errors.append(MSG_NRM)
+    values["nrm_decision"] = decision[:40]
     contact = row.get("allocated_worker_contact", "")
     if len(contact) > 200:
         errors.append(MSG_TOO_LONG.format(column="allocated_worker_contact", limit=200))

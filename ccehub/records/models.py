@@ -12,14 +12,6 @@ from django.db import models
 from ccehub.common.models import BaseModel
 
 
-class NRMDecisionCode(models.TextChoices):
-    NONE = "", "None"
-    RG_POSITIVE = "RG_POSITIVE", "Reasonable grounds: positive"
-    RG_NEGATIVE = "RG_NEGATIVE", "Reasonable grounds: negative"
-    CG_POSITIVE = "CG_POSITIVE", "Conclusive grounds: positive"
-    CG_NEGATIVE = "CG_NEGATIVE", "Conclusive grounds: negative"
-
-
 class AgencyRecord(BaseModel):
     agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="records")
     record_id = models.CharField(max_length=64)
@@ -40,7 +32,11 @@ class AgencyRecord(BaseModel):
         help_text="The agency it resolves to, when it does",
     )
     open_nrm = models.BooleanField(null=True, blank=True)
-    nrm_decision = models.CharField(max_length=16, choices=NRMDecisionCode.choices, blank=True)
+    nrm_decision = models.CharField(
+        max_length=40,
+        blank=True,
+        help_text="As the extract gave it; see ccehub.records.importer.decision_rank",
+    )
     cp_plan = models.BooleanField(null=True, blank=True)
     cin_plan = models.BooleanField(null=True, blank=True)
     looked_after = models.BooleanField(null=True, blank=True)

@@ -26,6 +26,7 @@ from ccehub.agencies.permissions import IDENTITY_ROLES
 from ccehub.audit.models import Action
 from ccehub.audit.services import audit_record
 from ccehub.common.access import Actor
+from ccehub.records.importer import decision_rank
 from ccehub.records.models import AgencyRecord, LinkModelVersion, RecordCluster
 
 MSG_NO_INDEX = "There is no person index yet: import agency records and run `ccehub link build`"
@@ -37,7 +38,6 @@ MSG_THRESHOLD = "The threshold cannot be lower than the configured minimum ({min
 #: At most this many candidates leave the service for one query.
 MAX_CANDIDATES = 10
 QUERY_FIELDS = ("given_name", "family_name", "date_of_birth", "sex", "postcode")
-DECISION_RANK = {"CG_POSITIVE": 4, "CG_NEGATIVE": 3, "RG_POSITIVE": 2, "RG_NEGATIVE": 1, "": 0}
 
 _cache_lock = threading.Lock()
 _cache: dict[str, Any] = {}
@@ -158,9 +158,7 @@ def _summarise(records: list[AgencyRecord]) -> dict[str, Any]:
     home_agency = next((r.home_local_authority for r in ordered if r.home_local_authority), None)
     if home_agency is None and la_held:
         home_agency = la_held[0].agency
-    decisions = sorted(
-        (r.nrm_decision for r in records if r.nrm_decision), key=lambda d: DECISION_RANK.get(d, 0)
-    )
+    decisions = sorted((r.nrm_decision for r in records if r.nrm_decision), key=decision_rank)
     contact = next((r.allocated_worker_contact for r in ordered if r.allocated_worker_contact), "")
     if not contact and home_agency is not None:
         contact = home_agency.out_of_hours_contact

@@ -44,7 +44,7 @@ def test_one_invalid_row_imports_nothing(agencies, system_actor, write):
     (reject,) = result.rejects
     assert reject.line == 3
     text = " ".join(reject.reasons)
-    for field in ("date_of_birth", "sex", "postcode", "open_nrm", "nrm_decision"):
+    for field in ("date_of_birth", "sex", "postcode", "open_nrm"):
         assert field in text
 
 
@@ -78,3 +78,33 @@ def test_missing_columns_is_a_file_error(agencies, system_actor, write):
         import_records(
             actor=system_actor, agency=agencies["islington"], path=write("x\n", header="record_id,name\n")
         )
+
+
+def test_real_world_spellings_are_accepted(agencies, system_actor, write):
+    """District-only postcodes, NHS sex codes, 'unknown' flags and any wording of an NRM decision."""
+    path = write(
+        "A1,Tom,Ingram,01.04.2006,1,B12,,unknown,Positive conclusive grounds\nA2,Jo,Lee,2006-01-01,9,,,,\n"
+    )
+    result = import_records(actor=system_actor, agency=agencies["islington"], path=path)
+    assert result.rejects == []
+    a1 = AgencyRecord.objects.get(record_id="A1")
+    assert (a1.postcode, a1.sex, a1.open_nrm, str(a1.date_of_birth)) == ("B12", "male", None, "2006-04-01")
+    assert a1.nrm_decision == "Positive conclusive grounds"
+
+
+@pytest.mark.parametrize(
+    ("text", "rank"),
+    [
+        ("CG_POSITIVE", 4),
+        ("conclusive grounds: negative", 3),
+        ("RG positive", 2),
+        ("rg_negative", 1),
+        ("", 0),
+        ("pending", 0),
+    ],
+)
+def test_decision_rank(text, rank):
+    """However an extract words it, a conclusive decision outranks a reasonable-grounds one."""
+    from ccehub.records.importer import decision_rank
+
+    assert decision_rank(text) == rank
