@@ -21,7 +21,7 @@ MSG_SELF_CHANGE = "You cannot change your own role, agency or groups; ask anothe
 MSG_NOT_ADMIN = "Only an administrator can change memberships"
 MSG_OTHER_AGENCY = "An agency's administrator can manage memberships of their own agency only"
 MSG_ROLE_NOT_IN_AGENCY = "That role does not exist in this kind of agency"
-MSG_AGENCY_CODE = "Agency code must be 2 to 64 lower-case letters, digits or hyphens"
+MSG_AGENCY_CODE = "Agency code must be 2 to 64 letters, digits, hyphens or underscores"
 MSG_AGENCY_KIND = "Unknown agency kind"
 MSG_AGENCY_EXISTS = "An agency with this code already exists"
 MSG_DSA_DATES = "The agreement must expire on or after the day it starts"
@@ -40,10 +40,18 @@ KIND_ALIASES: dict[str, str] = {
     "yot": AgencyKind.YOUTH_OFFENDING_TEAM,
     "youth_justice": AgencyKind.YOUTH_OFFENDING_TEAM,
     "sca": AgencyKind.HOME_OFFICE_SCA,
+    "home_office": AgencyKind.HOME_OFFICE_SCA,
     "panel": AgencyKind.CCE_PANEL,
+    "local_panel": AgencyKind.CCE_PANEL,
+    "childrens_social_care": AgencyKind.LA_CHILDRENS_SERVICES,
+    "children_services": AgencyKind.LA_CHILDRENS_SERVICES,
+    "social_care": AgencyKind.LA_CHILDRENS_SERVICES,
+    "csc": AgencyKind.LA_CHILDRENS_SERVICES,
+    "youth_justice_service": AgencyKind.YOUTH_OFFENDING_TEAM,
+    "nhs": AgencyKind.HEALTH,
 }
 
-_CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
+_CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{1,63}$")
 
 
 def la_code(name: str) -> str:
@@ -63,7 +71,8 @@ def normalise_kind(kind: str) -> str:
 
 @transaction.atomic
 def agency_create(*, actor: Actor, code: str, name: str, kind: str, **extra: Any) -> Agency:
-    code = code.strip().lower()
+    # Kept as written (an agency's own code appears in look-up results); unique regardless of case.
+    code = code.strip()
     errors: dict[str, list[str]] = {}
     if not _CODE_RE.match(code):
         errors["code"] = [MSG_AGENCY_CODE]
@@ -75,7 +84,7 @@ def agency_create(*, actor: Actor, code: str, name: str, kind: str, **extra: Any
         errors.update(exc.message_dict)
     if errors:
         raise ValidationError(errors)
-    if Agency.objects.filter(code=code).exists():
+    if Agency.objects.filter(code__iexact=code).exists():
         raise ValidationError({"code": [MSG_AGENCY_EXISTS]})
     agency = Agency.objects.create(code=code, name=name.strip(), kind=kind, **extra)
     audit_record(

@@ -48,7 +48,7 @@ def register(app: typer.Typer) -> None:
         from ccehub.records.importer import ImportFileError, import_records, write_rejects
 
         call_command("migrate", interactive=False, verbosity=0)
-        target = Agency.objects.filter(code=agency.strip().lower()).first()
+        target = Agency.objects.filter(code__iexact=agency.strip()).first()
         if target is None:
             fail(f"--agency: no agency with code {agency!r} (add it with `ccehub agencies add`)")
         actor = Actor.for_system(
