@@ -118,7 +118,8 @@ _WEAK_REASON_PATTERNS: Final[tuple[tuple[WeakReason, re.Pattern[str]], ...]] = (
     (
         WeakReason.PHONE_CHECK_NEGATIVE,
         re.compile(
-            r"\b(?:phones?|mobiles?|handsets?|devices?|burners?|sims?|whatsapp|snapchat|messages?|texts?)\b"
+            r"\b(?:phones?|mobiles?|handsets?|devices?|burners?|sims?|whatsapp|snapchat|messages?|texts?"
+            r"|iphones?|androids?|smartphones?|threats?|threatening)\b"
             r"|\bdownload"
         ),
     ),
@@ -186,6 +187,31 @@ def substantive_words(note: str) -> tuple[str, ...]:
     return tuple(token for token in tokens if len(token) > 2 and token not in _FILLER_WORDS)
 
 
+# Clauses are split at punctuation and at joining words, so that "no comment; phone clean" is judged
+# as two weak clauses rather than one sentence with some content words in it.
+_CLAUSE_SPLIT: Final = re.compile(r"[.;,:!?()\n]+|\b(?:and|but|also|while|whilst|although|though|however|plus)\b")
+_NEGATION: Final = re.compile(
+    r"\b(?:no|not|nothing|none|nil|negative|clean|without|never|neither|nor|absent|zero|blank|empty)\b"
+)
+# An officer's title and surname ("PC Smith") is not evidence.
+_OFFICER_NAME: Final = re.compile(r"\b(?:pc|dc|ds|dcs|dci|di|sgt|ps|insp|inspector|officer|constable)\s+[a-z'-]+")
+# Weak reasons that are weak whatever is said with them; a phone check is weak only when it found
+# nothing (a full download that *shows* something is evidence).
+_ALWAYS_WEAK: Final = frozenset({"no_disclosure", "no_comment", "apparent_consent"})
+
+
+def _clauses(note: str) -> list[str]:
+    text = _OFFICER_NAME.sub(" ", _normalise(note))
+    return [c.strip() for c in _CLAUSE_SPLIT.split(text) if c and c.strip()]
+
+
+def _weak_clause(clause: str, phone_negative_in_note: bool) -> bool:
+    reasons = {r.value for r in weak_reasons_in(clause)}
+    if reasons & _ALWAYS_WEAK:
+        return True
+    return "phone_check_negative" in reasons and (phone_negative_in_note or bool(_NEGATION.search(clause)))
+
+
 def assess_rebuttal(*, claimed: bool, evidence_note: str | None) -> RebuttalAssessment:
     """Whether a claim of clear evidence against exploitation can rebut the presumption.
 
@@ -194,15 +220,22 @@ def assess_rebuttal(*, claimed: bool, evidence_note: str | None) -> RebuttalAsse
     ("no comment" does not close the assessment for an under-18), R-01 (apparent consent does not
     exclude CCE). No policy field: the rule is the same under every profile.
 
-    Heuristic: the note is refused when every word of 3+ letters in it is either a connecting word or
-    part of the vocabulary of those weak reasons. Any other content (a full download showing the child
-    runs the line, CCTV, a third party's account...) is accepted *as a candidate* rebuttal: a
-    supervisor or specialist must still approve it (R-25 [D]).
+    Heuristic, clause by clause (it errs towards keeping the presumption): the note is split into
+    clauses; a clause about no disclosure, "no comment" or the child's apparent choice is weak, and so
+    is a clause about a phone check when the note says the check found nothing. Weak clauses are set
+    aside whatever else they contain, and officers' names never count. The rest is accepted *as a
+    candidate* rebuttal when it still holds a content word of 3+ letters (a full download showing the
+    child runs the line, CCTV, a third party's account...); a specialist must still approve it (R-25).
     """
     if not claimed:
         return RebuttalAssessment(RebuttalOutcome.NOT_CLAIMED)
     note = (evidence_note or "").strip()
-    if substantive_words(note):
+    clauses = _clauses(note)
+    phone_negative = any(
+        WeakReason.PHONE_CHECK_NEGATIVE in weak_reasons_in(c) and _NEGATION.search(c) for c in clauses
+    )
+    strong = [c for c in clauses if not _weak_clause(c, phone_negative)]
+    if any(substantive_words(c) for c in strong):
         return RebuttalAssessment(RebuttalOutcome.ACCEPTED)
     weak = weak_reasons_in(note)
     if weak:

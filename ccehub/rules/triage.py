@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Final, TypedDict
+from zoneinfo import ZoneInfo
 
 from ccehub.rules.actions import ACTION_LABELS, Action, ActionCode, ActionFacts, actions_for
 from ccehub.rules.age import ADULT_AGE, AgeAssessment, AgeBand, assess_age
@@ -172,14 +173,23 @@ def _parse_date(name: str, value: object) -> date:
         raise TriageInputError(name, MSG_DATE) from None
 
 
+#: Ages and the 100-day lines are counted in England and Wales local time: an incident at 23:30 UTC
+#: on 30 June in summer happened on 1 July in London.
+LOCAL_TIME: Final = ZoneInfo("Europe/London")
+
+
 def _parse_incident_date(value: object) -> date:
-    """A date, or a date-time whose calendar date (as written, in its own offset) is used."""
+    """A date, or a date-time: with an offset it is converted to UK local time; without one it is
+    taken as UK local time already."""
     name = "incident_date"
     if isinstance(value, str) and _DATETIME_RE.fullmatch(value):
         try:
-            return datetime.fromisoformat(value).date()
+            moment = datetime.fromisoformat(value)
         except ValueError:
             raise TriageInputError(name, MSG_DATE_OR_DATETIME) from None
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(LOCAL_TIME)
+        return moment.date()
     if isinstance(value, str) and _DATE_RE.fullmatch(value):
         try:
             return date.fromisoformat(value)

@@ -249,3 +249,39 @@ def test_weak_rebuttal_keeps_the_presumption_and_says_why(profile: PolicyProfile
     )
     assert result.category is PresumptionCategory.PRESUMED_VICTIM
     assert any(reason.startswith("R-38:") for reason in result.reasons)
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "He answered no comment throughout",
+        "Replied no comment to all questions in interview",
+        "Negative result from the manual phone examination",
+        "No disclosure during the custody period",
+        "no relevant messages on the phone",
+        "Nothing of note found on his phone",
+        "Manual check of his iPhone showed no threats",
+        "phone checked by PC Smith, no threatening messages",
+        "He said he chose to do it for money",
+    ],
+)
+def test_weak_reasons_never_rebut_however_worded(note):
+    """R-38: notes made only of weak reasons are refused, clause by clause, officers' names ignored."""
+    from ccehub.rules.presumption import RebuttalOutcome, assess_rebuttal
+
+    assert assess_rebuttal(claimed=True, evidence_note=note).outcome is RebuttalOutcome.REFUSED_WEAK_EVIDENCE
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "Full download of his phone shows he manages the line and recruits younger children",
+        "CCTV shows him directing two younger boys to deliver",
+        "No comment in interview, but CCTV shows him paying two younger runners",
+    ],
+)
+def test_real_evidence_is_a_candidate_rebuttal(note):
+    """A clause with real content survives next to weak ones (it still needs a specialist's approval)."""
+    from ccehub.rules.presumption import RebuttalOutcome, assess_rebuttal
+
+    assert assess_rebuttal(claimed=True, evidence_note=note).outcome is RebuttalOutcome.ACCEPTED
