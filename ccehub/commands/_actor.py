@@ -5,13 +5,14 @@ from __future__ import annotations
 import getpass
 import os
 
-from ccehub.commands import fail
-
 
 def cli_actor(user: str | None, purpose: str) -> object:
-    """``--user NAME`` acts as that user's current membership; otherwise the server operator.
+    """``--user NAME`` acts as that user's current membership when NAME is an account with one;
+    otherwise the command runs with the server operator's access and NAME is recorded as the person
+    asking (for example a custody officer phoning the operator, who has no account here).
 
-    Either way the audit log records who ran the command and why.
+    Either way the audit log records the name given, why, and the operating-system account and host
+    that really ran the command (``origin``).
     """
     from django.conf import settings
     from django.contrib.auth import get_user_model
@@ -25,11 +26,9 @@ def cli_actor(user: str | None, purpose: str) -> object:
     if not name:
         return Actor.for_system(name=origin, channel=Channel.CLI, purpose=purpose, origin=origin)
     account = get_user_model().objects.filter(username=name, is_active=True).first()
-    if account is None:
-        fail(f"--user: no active user called {name!r}")
-    memberships = active_memberships(user=account)
+    memberships = active_memberships(user=account) if account is not None else []
     if not memberships:
-        fail(f"--user: {name!r} has no active membership of an agency")
+        return Actor.for_system(name=name, channel=Channel.CLI, purpose=purpose, origin=origin)
     return Actor(user=account, membership=memberships[0], channel=Channel.CLI, purpose=purpose, origin=origin)
 
 

@@ -86,6 +86,8 @@ def register(app: typer.Typer) -> None:
         from django.core.exceptions import PermissionDenied, ValidationError
         from django.db import transaction
 
+        from ccehub.audit.models import Action
+        from ccehub.audit.services import audit_record
         from ccehub.commands._actor import cli_actor
         from ccehub.commands.children import _errors_text
         from ccehub.records.services import active_index, person_lookup, public_result
@@ -115,15 +117,33 @@ def register(app: typer.Typer) -> None:
                 if "query_id" not in (reader.fieldnames or []):
                     fail(f"--batch: {batch}: missing column query_id")
                 rows = list(reader)
+            from datetime import date
+
             for n, row in enumerate(rows, start=2):
                 if not (row.get("query_id") or "").strip():
                     fail(f"--batch: line {n}: query_id is required")
+                dob_text = (row.get("date_of_birth") or "").strip()
+                if dob_text:
+                    try:
+                        date.fromisoformat(dob_text)
+                    except ValueError:
+                        fail(
+                            f"--batch: line {n}: date_of_birth {dob_text!r} is not a date written YYYY-MM-DD"
+                        )
             for row in rows:
                 query = {k: (row.get(k) or "").strip() for k in BATCH_COLUMNS[1:]}
-                if not (query["given_name"] or query["family_name"] or query["date_of_birth"]):
-                    out = {"candidates": [], "query_ms": 0.0}
-                else:
-                    with transaction.atomic():
+                with transaction.atomic():
+                    if not (query["given_name"] or query["family_name"] or query["date_of_birth"]):
+                        # Nothing to search on: answered empty, and still audited.
+                        audit_record(
+                            actor=actor,
+                            action=Action.LOOKUP,
+                            object_type="person_lookup",  # type: ignore[arg-type]
+                            purpose=purpose,
+                            detail="empty query: nothing searched",
+                        )
+                        out = {"candidates": [], "query_ms": 0.0}
+                    else:
                         out = public_result(
                             person_lookup(
                                 actor=actor,

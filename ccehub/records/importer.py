@@ -84,6 +84,7 @@ MSG_SEX = "sex: {value!r} is not one of M, F, U (or male, female, unknown, or NH
 MSG_BOOL = "{column}: {value!r} is not true or false"
 MSG_POSTCODE = "postcode: {value!r} is not a UK postcode"
 MSG_NRM = "nrm_decision: longer than 40 characters"
+MSG_NOTHING_TO_MATCH = "the row has no name and no date of birth: nothing to match it on"
 MSG_DUPLICATE = "record_id: {value!r} appears more than once in the file (also on line {first})"
 MSG_TOO_LONG = "{column}: longer than {limit} characters"
 
@@ -244,6 +245,8 @@ def validate_row(
     if len(decision) > 40:
         errors.append(MSG_NRM)
     values["nrm_decision"] = decision[:40]
+    if record_id and not (values["given_name"] or values["family_name"] or dob_text):
+        errors.append(MSG_NOTHING_TO_MATCH)
     contact = row.get("allocated_worker_contact", "")
     if len(contact) > 200:
         errors.append(MSG_TOO_LONG.format(column="allocated_worker_contact", limit=200))
@@ -295,9 +298,11 @@ def import_records(
         if len(valid) <= 50_000
         else set(AgencyRecord.objects.filter(agency=agency).values_list("record_id", flat=True))
     )
-    columns = [c for c in REQUIRED_COLUMNS + OPTIONAL_COLUMNS if c != "record_id"] + [
-        "home_local_authority_text"
-    ]
+    # An update changes only the columns the file has: re-importing a six-column extract must not
+    # wipe the safeguarding flags a fuller extract recorded earlier.
+    columns = [c for c in REQUIRED_COLUMNS + OPTIONAL_COLUMNS if c != "record_id" and c in header]
+    if "home_local_authority" in header:
+        columns.append("home_local_authority_text")
     with transaction.atomic():
         new = [AgencyRecord(agency=agency, **v) for v in valid if v["record_id"] not in present]
         AgencyRecord.objects.bulk_create(new, batch_size=2000)

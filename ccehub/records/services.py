@@ -131,7 +131,9 @@ def active_index() -> Any:
 
 
 def check_can_lookup(actor: Actor, purpose: str) -> None:
+    """Raise unless ``actor`` may look children up; a refusal by role is itself audited."""
     if not actor.system and actor.role not in IDENTITY_ROLES:
+        audit_record(actor=actor, action=Action.DENIED, object_type="person_lookup", detail=MSG_LOOKUP_ROLE)
         raise PermissionDenied(MSG_LOOKUP_ROLE)
     if not purpose.strip():
         raise ValidationError({"purpose": [MSG_PURPOSE]})

@@ -8,6 +8,7 @@ from django.shortcuts import render
 
 from ccehub.agencies.models import Agency
 from ccehub.children.forms import apply_service_errors
+from ccehub.common.views import forbidden
 from ccehub.common.web import actor_from_request, membership_required
 from ccehub.records.forms import LookupForm
 from ccehub.records.presenters import present
@@ -20,7 +21,8 @@ def lookup_view(request: HttpRequest) -> HttpResponse:
     try:
         check_can_lookup(actor, "page")
     except PermissionDenied:
-        raise PermissionDenied(MSG_LOOKUP_ROLE) from None
+        # Returned, not raised, so the audit row of the refusal commits with the request.
+        return forbidden(request, PermissionDenied(MSG_LOOKUP_ROLE))
     form = LookupForm(request.POST or None)
     context: dict = {"form": form}
     status = 200

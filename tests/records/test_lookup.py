@@ -189,3 +189,11 @@ def test_purpose_is_required_and_analysts_cannot_look_up(
     analyst = actor_for(make_user("an", agencies["islington"], roles.ANALYST))
     with pytest.raises(PermissionDenied):
         person_lookup(actor=analyst, index=index, purpose="p", query={"given_name": "A"})
+
+
+def test_refused_lookup_is_audited(db, agencies, make_user, roles, client):
+    """An analyst refused the look-up page leaves a 'denied' row (the refusal is returned, not raised)."""
+    analyst = make_user("an2", agencies["islington"], roles.ANALYST)
+    client.force_login(analyst)
+    assert client.get("/lookup/").status_code == 403
+    assert AuditEvent.objects.filter(username="an2", action="denied", object_type="person_lookup").exists()
