@@ -27,6 +27,8 @@ from ccehub.rules.triage import LABELS
 
 WITHHELD = "withheld"
 _ISO_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+# A day count ("623 days away") next to the incident date gives the date of birth away.
+_DAY_COUNT = re.compile(r"\b\d[\d,]*\s+days?\b")
 
 #: GOV.UK tag colours (the text always carries the meaning).
 PRIORITY_COLOURS = {"crisis": "red", "high": "orange", "standard": "grey"}
@@ -75,7 +77,9 @@ def is_overdue(action: TriageAction, now: datetime | None = None) -> bool:
 
 
 def redact(text: str) -> str:
-    return _ISO_DATE.sub("[date withheld]", text)
+    """For pseudonymised viewers: no dates and no day counts (either, with the incident date,
+    reveals the date of birth)."""
+    return _DAY_COUNT.sub("[days withheld]", _ISO_DATE.sub("[date withheld]", text))
 
 
 def decided_by_text(decision: TriageDecision) -> str:

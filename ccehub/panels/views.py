@@ -27,6 +27,7 @@ from ccehub.children.services import check_can_write
 from ccehub.common.access import Actor
 from ccehub.common.web import actor_from_request, membership_required
 from ccehub.incidents.models import IdentifyingIncident
+from ccehub.incidents.presenters import redact
 from ccehub.nrm.models import NRMReferral, Route
 from ccehub.nrm.selectors import referral_clock, referral_concluded
 from ccehub.nrm.services import FIRST_RESPONDER_ROLES, MSG_NOT_FIRST_RESPONDER, nrm_referral_create
@@ -418,7 +419,10 @@ def referral_detail(request: HttpRequest, referral_id: str) -> HttpResponse:
         {
             "referral": referral,
             "rows": rows,
-            "reasons": referral.route_reasons,
+            # Day counts to the 18th birthday, with the referral date, would reveal the date of birth.
+            "reasons": [redact(r) for r in referral.route_reasons]
+            if actor.is_analyst
+            else referral.route_reasons,
             "clock_rows": p.clock_rows(clock),
             "status": p.status_tag(referral_panel_status(referral, on=today)) if panel else None,
             "decisions": decisions,

@@ -288,3 +288,11 @@ def test_retriage_button(client, people, presumed):
     assert response["Location"] == reverse("incidents:decision", args=[new.pk])
     page = client.get(response["Location"]).content.decode()
     assert "History of decisions on this incident" in page and "(this decision)" in page
+
+
+def test_redact_hides_dates_and_day_counts():
+    """Pseudonymised reasons carry neither dates nor day counts (either reveals the date of birth)."""
+    from ccehub.incidents.presenters import redact
+
+    text = redact("R-24: aged 16, 18th birthday 2028-07-29, 623 days away; 1,020 days before; 1 day")
+    assert "2028" not in text and "623" not in text and "1,020" not in text and " 1 day" not in text
