@@ -24,6 +24,7 @@ MSG_QUORUM_CHAIR_IS_LEAD_SW: Final = (
     "member to chair this case"
 )
 MSG_QUORUM_NO_CHAIR: Final = "Record who is chairing the meeting before recording a decision"
+MSG_QUORUM_CHAIR_ABSENT: Final = "The chair for this case is not recorded as present"
 MSG_ORDER_TRANSITION: Final = "A safeguarding order cannot go from {from_label} to {to_label}"
 
 SECTOR_LABELS: Final[dict[str, str]] = {
@@ -104,15 +105,19 @@ def quorum_for_case(
     missing = tuple(s for s in required_sectors if s not in sectors)
     lead_keys = {k for k in lead_social_worker_keys if k}
     chair_conflict = chair is not None and bool(set(chair.keys) & lead_keys)
+    present_keys = {k for m in present_list for k in m.keys if k}
+    chair_absent = chair is not None and not (set(chair.keys) & present_keys)
     problems: list[str] = []
     if chair is None:
         problems.append(MSG_QUORUM_NO_CHAIR)
+    if chair_absent:
+        problems.append(MSG_QUORUM_CHAIR_ABSENT)
     if missing:
         problems.append(MSG_QUORUM_SECTORS.format(missing=_join([SECTOR_LABELS.get(s, s) for s in missing])))
     if chair_conflict:
         problems.append(MSG_QUORUM_CHAIR_IS_LEAD_SW)
     return Quorum(
-        quorate=not missing and not chair_conflict and chair is not None,
+        quorate=not missing and not chair_conflict and chair is not None and not chair_absent,
         missing_sectors=missing,
         chair_is_lead_social_worker=chair_conflict,
         no_chair=chair is None,

@@ -97,7 +97,7 @@ def panel_settings(panel: Agency) -> PanelSettings:
     return PanelSettings(
         config.require_county_lines_flag,
         config.quorum_enforced,
-        tuple(config.quorum_sectors or DEFAULT_QUORUM_SECTORS),
+        tuple(dict.fromkeys([*DEFAULT_QUORUM_SECTORS, *(config.quorum_sectors or [])])),
         config.policy_profile,
     )
 

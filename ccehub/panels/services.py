@@ -40,6 +40,7 @@ from ccehub.nrm.services import (
     rule_refusal,
 )
 from ccehub.panels.models import (
+    DEFAULT_QUORUM_SECTORS,
     NRM_DECISION_TYPES,
     AgendaItem,
     Attendance,
@@ -104,6 +105,10 @@ from ccehub.rules.policy import PROFILES, profile_in_force
 MSG_REQUIRED: Final = "Enter {what}"
 MSG_TEXT_TOO_LONG: Final = "{what} must be {limit} characters or fewer"
 MSG_UNKNOWN_CHOICE: Final = "Unknown value {value!r}; use one of: {choices}"
+MSG_QUORUM_CORE_SECTORS: Final = (
+    "Social care, police and health must always be in the quorum (R-21); to switch the rule off, use the "
+    "recorded quorum override instead"
+)
 MSG_MEMBER_OTHER_PANEL: Final = "{name} is not a member of this panel"
 MSG_ONE_MEETING_A_MONTH: Final = (
     "The panel already meets on {held_on} this month (R-16: monthly). Mark this one extraordinary and say why"
@@ -276,6 +281,10 @@ def panel_config_set(*, actor: Actor, panel: Agency, **values: Any) -> PanelConf
         )
     for sector in values.get("quorum_sectors", []):
         _choice("quorum_sectors", sector, Sector)
+    if "quorum_sectors" in values and not set(DEFAULT_QUORUM_SECTORS) <= set(values["quorum_sectors"]):
+        # social care, police and health always. A panel may require more sectors, never fewer;
+        # switching the sector rule off is the explicit `quorum_enforced` override, recorded as such.
+        raise ValidationError({"quorum_sectors": [MSG_QUORUM_CORE_SECTORS]})
     config, _ = PanelConfig.objects.get_or_create(panel=panel)
     for key, value in values.items():
         setattr(config, key, value)

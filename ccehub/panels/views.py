@@ -975,6 +975,8 @@ def qa_download(request: HttpRequest, fmt: str) -> HttpResponse:
     actor = actor_from_request(request, channel=Channel.EXPORT, purpose="Export panel decisions for QA")
     if not is_ho_qa(actor):
         return _forbidden(request, actor, MSG_NOT_HO_QA, object_type="qa_export")
+    if fmt not in ("csv", "json"):
+        return _not_found(request, "The export is available as CSV or JSON")
     body = qa_export(actor=actor, fmt=fmt)
     content_type = "application/json" if fmt == "json" else "text/csv"
     response = HttpResponse(body, content_type=content_type)

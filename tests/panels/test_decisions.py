@@ -373,3 +373,10 @@ def test_refer_to_sca_on_purpose(world, referral):
     assert decision.decision_type == "referred_to_sca"
     referral.refresh_from_db()
     assert referral.escalated_on == date(2024, 3, 30) and referral.escalation_reason == "Contested"
+
+
+def test_quorum_sectors_cannot_drop_the_three(world):
+    """R-21: a panel cannot quietly narrow its quorum; the only override is the recorded switch."""
+    with pytest.raises(ValidationError) as info:
+        panels.panel_config_set(actor=world["as_chair"], panel=world["panel"], quorum_sectors=["police"])
+    assert "quorum_sectors" in info.value.message_dict
