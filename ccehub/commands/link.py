@@ -49,6 +49,14 @@ def register(app: typer.Typer) -> None:
             f"model version: {version.version}\nbackend: {version.backend}"
         )
 
+    @link_app.command("train-default")
+    def train_default() -> None:
+        """Retrain the shipped model used for small extracts (developers: after changing comparisons)."""
+        from ccehub.records.default_model import DEFAULT_MODEL_PATH, train_default_model
+
+        model = train_default_model()
+        typer.echo(f"wrote {DEFAULT_MODEL_PATH} (model version {model.version})")
+
     @app.command()
     def lookup(
         purpose: Annotated[str, typer.Option(help="Why you are looking this child up (audited)")],

@@ -9,6 +9,7 @@ and why, in the same transaction.
 
 from __future__ import annotations
 
+import logging
 import shutil
 import tempfile
 import threading
@@ -39,6 +40,7 @@ MSG_THRESHOLD = "The threshold cannot be lower than the configured minimum ({min
 MAX_CANDIDATES = 10
 QUERY_FIELDS = ("given_name", "family_name", "date_of_birth", "sex", "postcode")
 
+logger = logging.getLogger(__name__)
 _cache_lock = threading.Lock()
 _cache: dict[str, Any] = {}
 
@@ -60,8 +62,6 @@ def records_frame() -> pd.DataFrame:
 
 def link_build(*, actor: Actor, backend: str | None = None, progress: Any = False) -> LinkModelVersion:
     """Train the model on all agency records, cluster them into persons, and activate the new index."""
-    from ccehub.linkage import build_index
-
     frame = records_frame()
     if frame.empty:
         raise ValidationError(MSG_NO_RECORDS)
@@ -70,7 +70,7 @@ def link_build(*, actor: Actor, backend: str | None = None, progress: Any = Fals
     root.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix="build-", dir=root))
     try:
-        summary = build_index(frame, staging, backend=backend, progress=progress)
+        summary = _build(frame, staging, backend=backend, progress=progress)
         final = root / summary.model_version
         if final.exists():
             shutil.rmtree(final)
@@ -114,6 +114,22 @@ def link_build(*, actor: Actor, backend: str | None = None, progress: Any = Fals
             detail=f"{summary.records} records → {summary.persons} persons in {summary.seconds:.1f}s ({summary.backend})",
         )
     return version
+
+
+def _build(frame: pd.DataFrame, directory: Path, *, backend: str, progress: Any) -> Any:
+    """Train on the records when there are enough of them; otherwise, or if training fails, link
+    them with the shipped model (see :mod:`ccehub.records.default_model`)."""
+    from ccehub.linkage import build_index
+    from ccehub.records.default_model import MIN_RECORDS_TO_TRAIN, default_model
+
+    if len(frame) >= MIN_RECORDS_TO_TRAIN:
+        try:
+            return build_index(frame, directory, backend=backend, progress=progress)
+        except Exception:
+            logger.warning(
+                "training on %s records failed; linking with the shipped model", len(frame), exc_info=True
+            )
+    return build_index(frame, directory, model=default_model(), backend=backend, progress=progress)
 
 
 def active_index() -> Any:

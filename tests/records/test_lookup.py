@@ -197,3 +197,27 @@ def test_refused_lookup_is_audited(db, agencies, make_user, roles, client):
     client.force_login(analyst)
     assert client.get("/lookup/").status_code == 403
     assert AuditEvent.objects.filter(username="an2", action="denied", object_type="person_lookup").exists()
+
+
+def test_shipped_model_matches_the_code(db):
+    """The shipped default model loads, so its comparisons match the code (regenerate it with
+    `ccehub link train-default` when they change)."""
+    from ccehub.records.default_model import default_model
+
+    assert default_model().version.startswith("cce-person-")
+
+
+def test_small_extract_builds_with_the_shipped_model(db, agencies, system_actor, tmp_path, settings):
+    """A handful of records is too few to train on: the build uses the shipped model, never crashes."""
+    from ccehub.records.importer import import_records
+    from ccehub.records.services import link_build
+
+    settings.CCEHUB_DATA_DIR = tmp_path
+    path = tmp_path / "la.csv"
+    path.write_text(
+        "record_id,given_name,family_name,date_of_birth,sex,postcode\n"
+        "A1,Tom,Ingram,2008-04-01,M,N1 1AA\nA2,Josh,Lee,2009-05-12,M,N7 6AB\nA3,Ali,Khan,2010-01-02,M,\n"
+    )
+    import_records(actor=system_actor, agency=agencies["islington"], path=path)
+    version = link_build(actor=system_actor)
+    assert (version.records, version.persons) == (3, 3)
