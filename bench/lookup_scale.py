@@ -48,22 +48,22 @@ def current_rss_mb() -> float:
     return float("nan")
 
 
-def _world(size: int, n_absent: int) -> tuple[Any, Any]:
+def _world(size: int, n_absent: int, seed: int = SEED) -> tuple[Any, Any]:
     from ccehub.synthetic import generate_population, holdout
 
     # people in the index plus those held out, so the index holds about `size` records
-    population = generate_population(max(int(size / RECORDS_PER_PERSON) + n_absent, 200), seed=SEED)
-    split = holdout(population, n_absent, seed=SEED, twin_share=0.2, sibling_share=0.3)
+    population = generate_population(max(int(size / RECORDS_PER_PERSON) + n_absent, 200), seed=seed)
+    split = holdout(population, n_absent, seed=seed, twin_share=0.2, sibling_share=0.3)
     return population, split
 
 
-def phase_prepare(size: int, work: Path, n_absent: int) -> dict[str, Any]:
+def phase_prepare(size: int, work: Path, n_absent: int, seed: int = SEED) -> dict[str, Any]:
     from ccehub.synthetic import agency_records, records_frame
 
     timings: dict[str, float] = {}
     with timed(timings, "generate"):
-        population, split = _world(size, n_absent)
-        raw = records_frame(agency_records(population, seed=SEED, persons=split.indexed))
+        population, split = _world(size, n_absent, seed)
+        raw = records_frame(agency_records(population, seed=seed, persons=split.indexed))
     raw.to_parquet(work / "raw.parquet", index=False)
     return {
         "records": len(raw),
@@ -73,7 +73,7 @@ def phase_prepare(size: int, work: Path, n_absent: int) -> dict[str, Any]:
     }
 
 
-def phase_build(work: Path) -> dict[str, Any]:
+def phase_build(work: Path, seed: int = SEED) -> dict[str, Any]:
     from ccehub.linkage import build_index
 
     raw = pd.read_parquet(work / "raw.parquet")
@@ -83,7 +83,7 @@ def phase_build(work: Path) -> dict[str, Any]:
     del raw
     rss_before = current_rss_mb()
     started = time.perf_counter()
-    summary = build_index(records, work / "index", seed=SEED)
+    summary = build_index(records, work / "index", seed=seed)
     seconds = time.perf_counter() - started
     return {
         "seconds": round(seconds, 2),
@@ -123,7 +123,9 @@ def _splink_paths(index: Any) -> tuple[Any, Any, Any, str, dict[str, float]]:
     return db_api, linker, frame, join_condition, timings
 
 
-def phase_query(size: int, work: Path, n_known: int, n_absent: int, n_splink: int) -> dict[str, Any]:
+def phase_query(
+    size: int, work: Path, n_known: int, n_absent: int, n_splink: int, seed: int = SEED
+) -> dict[str, Any]:
     from splink.internals.realtime import compare_records
 
     from ccehub.linkage import PersonIndex
@@ -137,22 +139,22 @@ def phase_query(size: int, work: Path, n_known: int, n_absent: int, n_splink: in
         index = PersonIndex.load(work / "index")
     out["index_rss_mb"] = round(current_rss_mb() - rss_start, 1)
     truth = pd.read_parquet(work / "truth.parquet")
-    population, split = _world(size, n_absent)
+    population, split = _world(size, n_absent, seed)
 
     merged = index.records[["agency", "record_id", "person_id"]].merge(truth, on=["agency", "record_id"])
     out["clusters"] = evaluate_clusters(merged["person_id"], merged["true_person_id"]).as_dict()
 
-    for q in custody_queries(population, split.indexed[:50], seed=SEED + 7):  # warm caches
+    for q in custody_queries(population, split.indexed[:50], seed=seed + 7):  # warm caches
         index.lookup(query_fields(q))
-    evaluation = evaluate_lookup(index, population, split, truth, n_known=n_known, seed=SEED + 1)
+    evaluation = evaluate_lookup(index, population, split, truth, n_known=n_known, seed=seed + 1)
     out["accuracy"] = {k: v for k, v in evaluation.as_dict().items() if k != "latency_ms"}
     out["fast_path_ms"] = percentiles(evaluation.latencies_ms)
 
     # Splink's single-record paths on the same model, same queries (a subset: they are slow).
-    rng = np.random.default_rng(SEED + 3)
+    rng = np.random.default_rng(seed + 3)
     people = list(split.indexed)
     chosen = [people[i] for i in rng.choice(len(people), size=min(n_splink, len(people)), replace=False)]
-    queries = [query_fields(q) for q in custody_queries(population, chosen, seed=SEED + 5)]
+    queries = [query_fields(q) for q in custody_queries(population, chosen, seed=seed + 5)]
     db_api, linker, index_frame, join_condition, splink_timings = _splink_paths(index)
     out["splink_setup_s"] = splink_timings["setup"]
     tf_cols = [c for c in index.engine.scorer.tf]
@@ -214,7 +216,7 @@ def phase_query(size: int, work: Path, n_known: int, n_absent: int, n_splink: in
 def run_size(size: int, args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix=f"ccehub-bench-{size}-") as tmp:
         work = Path(tmp)
-        result: dict[str, Any] = {"target_records": size}
+        result: dict[str, Any] = {"target_records": size, "seed": args.seed}
         for phase in ("prepare", "build", "query"):
             command = [
                 sys.executable,
@@ -231,6 +233,8 @@ def run_size(size: int, args: argparse.Namespace) -> dict[str, Any]:
                 str(args.absent),
                 "--splink-queries",
                 str(args.splink_queries),
+                "--seed",
+                str(args.seed),
             ]
             started = time.perf_counter()
             subprocess.run(command, check=True)
@@ -247,6 +251,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--known", type=int, default=None, help="look-ups of children in the index")
     parser.add_argument("--absent", type=int, default=None, help="children held out of the index")
     parser.add_argument("--splink-queries", type=int, default=None, help="queries through Splink's paths")
+    parser.add_argument("--seed", type=int, default=SEED, help=f"population seed (default {SEED})")
+    parser.add_argument("--out", help="results file name in bench/results (default lookup_scale.json)")
     parser.add_argument("--phase", choices=("prepare", "build", "query"), help=argparse.SUPPRESS)
     parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--work", help=argparse.SUPPRESS)
@@ -258,11 +264,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     if args.phase:
         work = Path(args.work)
         if args.phase == "prepare":
-            payload = phase_prepare(args.size, work, args.absent)
+            payload = phase_prepare(args.size, work, args.absent, args.seed)
         elif args.phase == "build":
-            payload = phase_build(work)
+            payload = phase_build(work, args.seed)
         else:
-            payload = phase_query(args.size, work, args.known, args.absent, args.splink_queries)
+            payload = phase_query(args.size, work, args.known, args.absent, args.splink_queries, args.seed)
         (work / f"{args.phase}.json").write_text(json.dumps(payload, default=str))
         return payload
 
@@ -275,6 +281,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "benchmark": "lookup_scale",
         "environment": environment(),
         "quick": args.quick,
+        "seed": args.seed,
         "known_queries": args.known,
         "absent_children": args.absent,
         "splink_queries": args.splink_queries,
@@ -282,7 +289,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     }
     for size in sizes:
         results["sizes"].append(run_size(size, args))
-        write_json("lookup_scale_quick.json" if args.quick else "lookup_scale.json", results)
+        write_json(args.out or ("lookup_scale_quick.json" if args.quick else "lookup_scale.json"), results)
     print(json.dumps([_headline(r) for r in results["sizes"]], indent=1))
     return results
 
