@@ -163,6 +163,8 @@ def run_ours(a: pd.DataFrame, b: pd.DataFrame, with_ssn: bool, seed: int) -> dic
     from splink import Linker
     from splink.backends.duckdb import DuckDBAPI
 
+    from ccehub.linkage.tf import register_tf_tables
+
     spec = febrl_spec(with_ssn)
     timings: dict[str, float] = {}
     with timed(timings, "standardise"):
@@ -177,6 +179,7 @@ def run_ours(a: pd.DataFrame, b: pd.DataFrame, with_ssn: bool, seed: int) -> dic
         db_api = DuckDBAPI()
         frame = db_api.register(both[columns], table_name="febrl")
         linker = Linker(frame, model.splink_settings, log_level=logging.WARNING)
+        register_tf_tables(linker, db_api, both, model.weights(spec))
         predictions = linker.inference.predict(threshold_match_probability=0.5, warning_mode="never")
         links = predictions.as_pandas_dataframe()
     predicted = set()

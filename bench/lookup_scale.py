@@ -100,8 +100,8 @@ def _splink_paths(index: Any) -> tuple[Any, Any, Any, str, dict[str, float]]:
     from splink import Linker
     from splink.backends.duckdb import DuckDBAPI
 
-    from ccehub.linkage.model import tf_columns
     from ccehub.linkage.standardise import STANDARD_COLUMNS
+    from ccehub.linkage.tf import tf_tables
 
     timings: dict[str, float] = {}
     with timed(timings, "setup"):
@@ -111,8 +111,10 @@ def _splink_paths(index: Any) -> tuple[Any, Any, Any, str, dict[str, float]]:
         con = db_api._con
         select = ["r.*"]
         joins = []
-        for i, column in enumerate(tf_columns(index.model.splink_settings)):
-            tf = linker.table_management.compute_tf_table(column)
+        # The same smoothed term-frequency tables the fast path uses (ccehub.linkage.tf).
+        for i, (column, table) in enumerate(tf_tables(index.records, index.model.weights()).items()):
+            tf = db_api.register(table, table_name=f"tf_{column}_table")
+            linker.table_management.register_term_frequency_lookup(tf, column)
             joins.append(f"LEFT JOIN {tf.physical_name} t{i} ON r.{column} = t{i}.{column}")
             select.append(f"t{i}.tf_{column}")
         con.execute(

@@ -32,6 +32,7 @@ from ccehub.linkage.model import LinkageModel, train_model
 from ccehub.linkage.progress import ProgressArg, reporter
 from ccehub.linkage.settings import PERSON_MODEL, ModelSpec
 from ccehub.linkage.standardise import STANDARD_COLUMNS, standardise_frame
+from ccehub.linkage.tf import register_tf_tables
 
 INDEX_FORMAT: Final[int] = 1
 #: Pairs at or above this probability are joined into one person when the index is built. Higher than
@@ -96,6 +97,7 @@ def link_records(
         db_api = be.db_api()
         frame = db_api.register(records[list(STANDARD_COLUMNS)], table_name="__ccehub_index_records")
         linker = Linker(frame, model.splink_settings, log_level=logging.WARNING)
+        register_tf_tables(linker, db_api, records, model.weights())
         task.advance()
         predictions = linker.inference.predict(
             threshold_match_probability=cluster_threshold, warning_mode="never"

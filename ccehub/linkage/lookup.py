@@ -39,6 +39,7 @@ from ccehub.linkage.settings import (
     evaluate_comparison,
 )
 from ccehub.linkage.standardise import standardise_record
+from ccehub.linkage.tf import smoothed, tf_priors
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -134,13 +135,14 @@ class Scorer:
         self._vocabulary = vocabulary
         self.tf: dict[str, FloatArray] = {}
 
-    def set_term_frequencies(self, column: str, codes: IntArray) -> None:
-        """Term frequency per vocabulary code, computed as Splink does (count / non-null count)."""
+    def set_term_frequencies(self, column: str, codes: IntArray, prior: float) -> None:
+        """Term frequency per vocabulary code, smoothed towards ``prior`` exactly as the tables given
+        to Splink are (:mod:`ccehub.linkage.tf`)."""
         valid = codes[codes != STR_NULL]
         freq = np.full(len(self._vocabulary) + 1, np.nan)
         if len(valid):
             uniq, counts = np.unique(valid, return_counts=True)
-            freq[uniq] = counts.astype(np.float64) / float(len(valid))
+            freq[uniq] = smoothed(counts.astype(np.float64), float(len(valid)), prior)
         self.tf[column] = freq[: len(self._vocabulary)]
 
     def _tf_values(self, column: str, codes: IntArray) -> FloatArray:
@@ -275,6 +277,7 @@ class LookupEngine:
         self._person_bounds = bounds
         self.blocking = BlockingIndex(spec.blocking_rules, self.columns, radix=len(self.vocabulary) + 1)
         self.scorer = Scorer(weights, spec, self.vocabulary)
+        priors = tf_priors(weights)
         for comparison in spec.comparisons:
             for level in comparison.levels:
                 if level.tf_column and level.tf_column not in self.scorer.tf:
@@ -283,7 +286,7 @@ class LookupEngine:
                         source = self.vocabulary.encode_column(tf_source[level.tf_column])
                         unseen = tf_source[level.tf_column].notna().to_numpy() & (source == -1)
                         source[unseen] = len(self.vocabulary)  # counted in the total, not in the index
-                    self.scorer.set_term_frequencies(level.tf_column, source)
+                    self.scorer.set_term_frequencies(level.tf_column, source, priors[level.tf_column])
 
     def __len__(self) -> int:
         return len(self.unique_ids)

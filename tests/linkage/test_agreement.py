@@ -16,6 +16,7 @@ from splink.backends.duckdb import DuckDBAPI
 
 from ccehub.linkage.model import tf_columns
 from ccehub.linkage.standardise import STANDARD_COLUMNS, standardise_frame
+from ccehub.linkage.tf import register_tf_tables
 from ccehub.synthetic import custody_queries
 from ccehub.synthetic.evaluate import query_fields
 
@@ -29,8 +30,7 @@ def splink_linker(world: World) -> tuple[Linker, DuckDBAPI]:
     db_api = DuckDBAPI()
     index_frame = db_api.register(world.index.records[list(STANDARD_COLUMNS)], table_name="person_index")
     linker = Linker(index_frame, world.index.model.splink_settings, log_level=logging.WARNING)
-    for column in tf_columns(world.index.model.splink_settings):
-        linker.table_management.compute_tf_table(column)
+    register_tf_tables(linker, db_api, world.index.records, world.index.model.weights())
     return linker, db_api
 
 

@@ -44,6 +44,9 @@ def test_build_on_spark_and_look_up(tmp_path: Path) -> None:
         db_api = backend.db_api()
         frame = db_api.register(index.records[list(STANDARD_COLUMNS)], table_name="spark_index")
         linker = Linker(frame, index.model.splink_settings, log_level=logging.WARNING)
+        from ccehub.linkage.tf import register_tf_tables
+
+        register_tf_tables(linker, db_api, index.records, index.model.weights())
         predictions = linker.inference.predict(warning_mode="never").as_pandas_dataframe()
     finally:
         backend.close()

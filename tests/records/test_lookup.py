@@ -221,3 +221,24 @@ def test_small_extract_builds_with_the_shipped_model(db, agencies, system_actor,
     import_records(actor=system_actor, agency=agencies["islington"], path=path)
     version = link_build(actor=system_actor)
     assert (version.records, version.persons) == (3, 3)
+
+
+def test_tiny_index_still_finds_an_exact_match(db, agencies, system_actor, tmp_path, settings):
+    """Five records: every name occurs 'one time in five', which must not make an exact name and date
+    of birth look like weak evidence (term frequencies are smoothed, ccehub.linkage.tf)."""
+    from ccehub.records.importer import import_records
+    from ccehub.records.services import link_build, person_lookup
+
+    settings.CCEHUB_DATA_DIR = tmp_path
+    path = tmp_path / "la.csv"
+    path.write_text(
+        "record_id,given_name,family_name,date_of_birth,sex,postcode\n"
+        "A1,Fenven,Marlomi,2007-06-19,M,BD1 1AA\nA2,Bello,Minolnol,2007-04-03,F,LS1 4AP\n"
+        "A3,Ravtor,Quimi,2009-02-11,M,LS6 2AB\nA4,Zandor,Belka,2010-10-30,F,\nA5,Wynlis,Sultam,2008-01-05,M,LS9 8AB\n"
+    )
+    import_records(actor=system_actor, agency=agencies["islington"], path=path)
+    link_build(actor=system_actor)
+    result = person_lookup(actor=system_actor, purpose="t",
+                           query={"given_name": "Fenven", "family_name": "Marlomi", "date_of_birth": "2007-06-19"})
+    assert result["candidates"] and result["candidates"][0]["match_probability"] > 0.9
+    assert result["candidates"][0]["records"] == [{"agency": "la-islington", "record_id": "A1"}]
