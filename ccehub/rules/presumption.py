@@ -189,12 +189,16 @@ def substantive_words(note: str) -> tuple[str, ...]:
 
 # Clauses are split at punctuation and at joining words, so that "no comment; phone clean" is judged
 # as two weak clauses rather than one sentence with some content words in it.
-_CLAUSE_SPLIT: Final = re.compile(r"[.;,:!?()\n]+|\b(?:and|but|also|while|whilst|although|though|however|plus)\b")
+_CLAUSE_SPLIT: Final = re.compile(
+    r"[.;,:!?()\n]+|\b(?:and|but|also|while|whilst|although|though|however|plus)\b"
+)
 _NEGATION: Final = re.compile(
     r"\b(?:no|not|nothing|none|nil|negative|clean|without|never|neither|nor|absent|zero|blank|empty)\b"
 )
 # An officer's title and surname ("PC Smith") is not evidence.
-_OFFICER_NAME: Final = re.compile(r"\b(?:pc|dc|ds|dcs|dci|di|sgt|ps|insp|inspector|officer|constable)\s+[a-z'-]+")
+_OFFICER_NAME: Final = re.compile(
+    r"\b(?:pc|dc|ds|dcs|dci|di|sgt|ps|insp|inspector|officer|constable)\s+[a-z'-]+"
+)
 # Weak reasons that are weak whatever is said with them; a phone check is weak only when it found
 # nothing (a full download that *shows* something is evidence).
 _ALWAYS_WEAK: Final = frozenset({"no_disclosure", "no_comment", "apparent_consent"})

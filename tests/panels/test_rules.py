@@ -197,6 +197,10 @@ def test_court_response_outcome(response, status):
 
 def test_chair_must_be_present():
     """A case cannot be decided with its chair absent (found in review)."""
-    quorum = quorum_for_case(present=[POLICE, HEALTH, _m("Sue Social", "social_care")], chair=CHAIR,
-                             lead_social_worker_keys=(), required_sectors=STOOL)
+    quorum = quorum_for_case(
+        present=[POLICE, HEALTH, _m("Sue Social", "social_care")],
+        chair=CHAIR,
+        lead_social_worker_keys=(),
+        required_sectors=STOOL,
+    )
     assert not quorum.quorate and rules.MSG_QUORUM_CHAIR_ABSENT in quorum.problems

@@ -112,17 +112,28 @@ def test_decision_rank(text, rank):
 
 def test_reimport_of_a_shorter_extract_keeps_other_columns(agencies, system_actor, write, tmp_path):
     """Updating from a file without the safeguarding columns leaves those columns as they were."""
-    import_records(actor=system_actor, agency=agencies["islington"],
-                   path=write("A1,Tom,Ingram,2006-04-01,M,N1 1AA,E09000019,true,RG positive\n"))
+    import_records(
+        actor=system_actor,
+        agency=agencies["islington"],
+        path=write("A1,Tom,Ingram,2006-04-01,M,N1 1AA,E09000019,true,RG positive\n"),
+    )
     short = tmp_path / "short.csv"
-    short.write_text("record_id,given_name,family_name,date_of_birth,sex,postcode\nA1,Tom,Ingram,2006-04-01,M,LS2 9JT\n")
+    short.write_text(
+        "record_id,given_name,family_name,date_of_birth,sex,postcode\nA1,Tom,Ingram,2006-04-01,M,LS2 9JT\n"
+    )
     import_records(actor=system_actor, agency=agencies["islington"], path=short)
     record = AgencyRecord.objects.get()
     assert (record.postcode, record.open_nrm, record.nrm_decision, record.home_local_authority_text) == (
-        "LS2 9JT", True, "RG positive", "E09000019")
+        "LS2 9JT",
+        True,
+        "RG positive",
+        "E09000019",
+    )
 
 
 def test_row_with_nothing_to_match_on_is_invalid(agencies, system_actor, write):
     """A row with only a record id cannot be linked to anyone."""
-    result = import_records(actor=system_actor, agency=agencies["islington"], path=write("A1,,,,M,N1 1AA,,,\n"))
+    result = import_records(
+        actor=system_actor, agency=agencies["islington"], path=write("A1,,,,M,N1 1AA,,,\n")
+    )
     assert "no name and no date of birth" in result.rejects[0].reasons[0]

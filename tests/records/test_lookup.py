@@ -238,7 +238,10 @@ def test_tiny_index_still_finds_an_exact_match(db, agencies, system_actor, tmp_p
     )
     import_records(actor=system_actor, agency=agencies["islington"], path=path)
     link_build(actor=system_actor)
-    result = person_lookup(actor=system_actor, purpose="t",
-                           query={"given_name": "Fenven", "family_name": "Marlomi", "date_of_birth": "2007-06-19"})
+    result = person_lookup(
+        actor=system_actor,
+        purpose="t",
+        query={"given_name": "Fenven", "family_name": "Marlomi", "date_of_birth": "2007-06-19"},
+    )
     assert result["candidates"] and result["candidates"][0]["match_probability"] > 0.9
     assert result["candidates"][0]["records"] == [{"agency": "la-islington", "record_id": "A1"}]

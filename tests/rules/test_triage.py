@@ -337,8 +337,12 @@ def test_input_fields_match_the_contract() -> None:
 
 @pytest.mark.parametrize(
     ("when", "age"),
-    [("2026-06-30T23:30:00Z", 18), ("2026-07-01T00:30:00+01:00", 18), ("2026-06-30T23:30:00", 17),
-     ("2026-06-30T22:59:59Z", 17)],
+    [
+        ("2026-06-30T23:30:00Z", 18),
+        ("2026-07-01T00:30:00+01:00", 18),
+        ("2026-06-30T23:30:00", 17),
+        ("2026-06-30T22:59:59Z", 17),
+    ],
 )
 def test_incident_time_is_read_in_uk_local_time(when, age):
     """An instant after midnight in London is the next day, whatever offset it was written in."""
