@@ -275,9 +275,7 @@ def _case(actor: Actor, case: Case, position: int) -> Child:
             )
             _hold(child, force, CaseHolding.Basis.ARRESTING_FORCE)
         elif kind == "charge":
-            last_charge = fact_record(
-                actor=actor, child=child, model=Charge, incident=incident, source_note=REPORT, **v
-            )
+            last_charge = charge_record(actor=actor, child=child, incident=incident, source_note=REPORT, **v)
         elif kind == "court":
             fact_record(actor=actor, child=child, model=CourtOutcome, charge=last_charge, **v)
         elif kind == "referral":

@@ -198,3 +198,42 @@ def _audit(actor: Actor, charge: Charge, detail: str, fields: list[str], basis: 
         basis=basis,
         detail=detail,
     )
+
+
+def _open_positive_rg(incident_id: object) -> tuple[object, date] | None:
+    """The referral for this incident that has a positive RG and no CG yet, with the RG date."""
+    from ccehub.nrm.models import NRMDecision
+
+    rg = (
+        NRMDecision.objects.filter(referral__linked_incident_id=incident_id, stage="rg", outcome="positive")
+        .exclude(referral__decisions__stage="cg")
+        .select_related("referral")
+        .order_by("-decided_on")
+        .first()
+    )
+    if rg is None:
+        return None
+    return rg.referral, rg.decided_on or timezone.localdate()
+
+
+@transaction.atomic
+def charge_record(
+    *, actor: Actor, child: object, offence: str, incident: object = None, **values: object
+) -> Charge:
+    """Record a charge. A charge for an incident whose NRM referral already has a positive RG and no
+    CG is stayed from the start (R-09): a stay must not depend on the order things were recorded in."""
+    from ccehub.children.services import fact_record
+
+    charge = fact_record(actor=actor, child=child, model=Charge, offence=offence, incident=incident, **values)  # type: ignore[arg-type]
+    if incident is not None and charge.status in STAYABLE:
+        found = _open_positive_rg(getattr(incident, "pk", incident))
+        if found is not None:
+            referral, on = found
+            charge.status_before_stay = charge.status
+            charge.status = ChargeStatus.STAYED_PENDING_CG
+            charge.stayed_for_referral = referral  # type: ignore[assignment]
+            charge.stayed_on = on
+            charge.status_reason = STAY_REASON.format(on=on, referral=getattr(referral, "pk", ""))
+            charge.save()
+            _audit(actor, charge, "stayed on recording: RG already positive (R-09)", ["charges.status"])
+    return charge
