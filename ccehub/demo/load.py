@@ -34,6 +34,7 @@ from ccehub.common.models import DateBasis, SourceType, TriState
 from ccehub.demo.cases import ARRESTING_FORCES, CASES, COHORT, COHORT_ORDER, HOME_FORCE, REPORT, Case
 from ccehub.incidents.services import incident_record, triage_from_incident
 from ccehub.justice.models import Arrest, Charge, CourtOutcome
+from ccehub.justice.services import charge_record
 from ccehub.nrm.models import NRMDecision, NRMReferral
 from ccehub.panels.demo import panel_demo_load
 from ccehub.panels.models import PanelArea, PanelCase
