@@ -24,6 +24,16 @@ def _pct(x: float | None) -> str:
     return "–" if x is None else f"{100 * x:.2f}%"
 
 
+def wilson(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """95% Wilson score interval for a proportion (sensible at 0 or a handful of events)."""
+    if n == 0:
+        return (float("nan"), float("nan"))
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * ((p * (1 - p) / n + z * z / (4 * n * n)) ** 0.5) / (1 + z * z / n)
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
 def _ms(x: float | None) -> str:
     return "–" if x is None else (f"{x:.2f}" if x < 100 else f"{x:,.0f}")
 
@@ -71,6 +81,23 @@ def scale_table(data: dict[str, Any]) -> list[str]:
             f"{agree['same_pairs']}/{agree['queries']} (Δp ≤ {agree['max_abs_probability_diff']:.0e}) | "
             f"{acc['top1_accuracy']:.4f} | {_pct(acc['false_match_rate'])} ({_pct(by_kind.get('twin'))} / "
             f"{_pct(by_kind.get('sibling'))} / {_pct(by_kind.get('unrelated'))}) |"
+        )
+    lines += [
+        "",
+        "Sampling error (95% Wilson intervals; a rate from 1,000 absent children moves by several tenths "
+        "of a percent between populations):",
+        "",
+    ]
+    for r in data["sizes"]:
+        acc = r["query"]["accuracy"]
+        n_abs = sum(acc["absent_queries"].values())
+        fm = sum(acc["false_matches"].values())
+        lo, hi = wilson(fm, n_abs)
+        tlo, thi = wilson(acc["top1_correct"], acc["known_queries"])
+        lines.append(
+            f"* {r['prepare']['records']:,} records: false matches {fm} of {n_abs:,} "
+            f"({_pct(lo)}–{_pct(hi)}); top-1 {acc['top1_correct']:,} of {acc['known_queries']:,} "
+            f"({tlo:.4f}–{thi:.4f})"
         )
     lines += [
         "",

@@ -40,7 +40,7 @@ BoolArray = npt.NDArray[np.bool_]
 IntArray = npt.NDArray[np.int64]
 
 #: Bumped whenever a comparison, level or blocking rule changes meaning; part of the model version.
-SPEC_VERSION: Final[str] = "cce-person-8"
+SPEC_VERSION: Final[str] = "cce-person-9"
 
 STRING_COLUMNS: Final[tuple[str, ...]] = (
     "given_std",
@@ -484,12 +484,21 @@ HOUSEHOLD: Final[Comparison] = Comparison(
         _hh("Family name and date of birth agree, same postcode district", "e", "d", "e"),
         _hh("Family name and date of birth agree, postcode differs", "e", "x", "e"),
         _hh("Family name and date of birth agree, postcode missing", "e", "n", "e"),
-        _hh("Family name similar, date of birth agrees", "s", "dxn", "e"),
-        _hh("Family name agrees or similar, date of birth near", "es", "dxn", "a"),
+        # Below, a level is split by the postcode state wherever namesakes (same name, different
+        # child) gather: a namesake almost always lives elsewhere, while the same child's records
+        # mostly share an address, so "postcode differs" must weigh less than "postcode missing".
+        _hh("Family name similar, date of birth agrees, same district", "s", "d", "e"),
+        _hh("Family name similar, date of birth agrees, postcode differs", "s", "x", "e"),
+        _hh("Family name similar, date of birth agrees, postcode missing", "s", "n", "e"),
+        _hh("Family name agrees or similar, date of birth near, same district", "es", "d", "a"),
+        _hh("Family name agrees or similar, date of birth near, postcode differs", "es", "x", "a"),
+        _hh("Family name agrees or similar, date of birth near, postcode missing", "es", "n", "a"),
         _hh("Family name differs, date of birth agrees, same district", "x", "d", "e"),
         _hh("Family name differs, date of birth agrees, postcode differs", "x", "x", "e"),
         _hh("Family name differs, date of birth agrees, postcode missing", "x", "n", "e"),
-        _hh("Family name missing, date of birth agrees or near", "n", "dxn", "ea"),
+        _hh("Family name missing, date of birth agrees or near, same district", "n", "d", "ea"),
+        _hh("Family name missing, date of birth agrees or near, postcode differs", "n", "x", "ea"),
+        _hh("Family name missing, date of birth agrees or near, postcode missing", "n", "n", "ea"),
         _hh("Family name agrees or similar, date of birth missing, same district", "es", "d", "n"),
         _hh("Family name agrees or similar, date of birth missing, postcode differs", "es", "x", "n"),
         _hh("Family name agrees or similar, date of birth and postcode missing", "es", "n", "n"),
@@ -613,6 +622,10 @@ BLOCKING_RULES: Final[tuple[BlockingRule, ...]] = (
     _same("birth_family_sound", "dob_swapkey", "family_phon"),
     _same("birth_given_sound", "dob_days", "given_phon"),
     _same("birth_postcode", "dob_days", "postcode"),
+    # the same name group on the same date ("Theo Allen" / "Theodore Aklen")
+    _same("birth_given", "dob_days", "given_canon"),
+    # the same family name and birthday, a year out or a given name mistyped ("Snny" / "Sonny")
+    _same("family_birthday", "family_canon", "dob_md"),
     _same("names_sound", "given_phon", "family_phon"),
     _same("postcode_given", "postcode", "given_canon"),
     _same("postcode_family", "postcode", "family_canon"),
@@ -665,8 +678,13 @@ class Guard:
     comparison: Comparison
 
 
-#: The look-up's person-level guards: the given name (the twin discriminator) and the date of birth.
-GUARDS: Final[tuple[Guard, ...]] = (Guard("given_std", GIVEN_NAME), Guard("dob_days", DOB_ALONE))
+#: The look-up's person-level guards: the given name (the twin discriminator), the date of birth and
+#: the family name (a record without one cannot vouch for a child whose other records give another).
+GUARDS: Final[tuple[Guard, ...]] = (
+    Guard("given_std", GIVEN_NAME),
+    Guard("dob_days", DOB_ALONE),
+    Guard("family_std", FAMILY_ALONE),
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -210,6 +210,68 @@ _TAILS: Final[dict[str, tuple[tuple[str, ...], tuple[str, ...], float]]] = {
 # fmt: on
 
 
+# The long tail of given names. The listed names are each tradition's most common ones (roughly its
+# top hundred); in England and Wales the hundred most common names cover only about three children in
+# five, fewer for girls, and the rest share thousands of rarer names and spellings. Without a tail,
+# two children with the same given name would be several times more common than they are, and so
+# would namesakes (same full name, near date of birth) - the hardest false matches for look-up.
+# Built like the family-name tail: (prefixes, suffixes, share of the tradition's children), by sex.
+# fmt: off
+_GIVEN_TAILS: Final[dict[tuple[str, str], tuple[tuple[str, ...], tuple[str, ...], float]]] = {
+    ("white", "M"): (
+        ("Al", "Bar", "Bren", "Bry", "Cal", "Car", "Col", "Dal", "Dar", "Dex", "Don", "Fen", "Gar", "Hay",
+         "Jas", "Jay", "Ken", "Kes", "Lan", "Mar", "Nel", "Ral", "Ren", "Roy", "Sol", "Tay", "Ter", "Tre",
+         "Wes", "Zan"),
+        ("den", "ton", "ley", "an", "en", "ick", "vin", "son", "ric", "ro", "ell", "lan"),
+        0.40,
+    ),
+    ("white", "F"): (
+        ("Abi", "Ann", "Ari", "Bel", "Bri", "Cal", "Cla", "Dal", "Dar", "Eve", "Fle", "Gem", "Har", "Isa",
+         "Jen", "Jes", "Kay", "Lil", "Lor", "Mae", "Mar", "Nel", "Pip", "Rae", "Ros", "Sky", "Tam", "Ver",
+         "Wil", "Zel"),
+        ("lyn", "ette", "ina", "ie", "a", "elle", "ia", "anna", "ey", "ara", "lie", "ise"),
+        0.50,
+    ),
+    ("south_asian", "M"): (
+        ("Ab", "Af", "Ah", "Am", "An", "Ar", "As", "Az", "Bas", "Dan", "Far", "Ha", "Ir", "Ja", "Kam",
+         "Kas", "Ku", "Mah", "Mu", "Na", "Nab", "Ni", "Ra", "Sa", "Sha", "Ta", "Ve", "Wa", "Ya", "Za"),
+        ("ir", "an", "ees", "ish", "ad", "il", "eel", "im", "ul", "aan", "eer", "ash"),
+        0.30,
+    ),
+    ("south_asian", "F"): (
+        ("Ab", "Af", "Al", "Am", "An", "Ar", "As", "Ay", "Bu", "Da", "Fa", "Ha", "Ja", "Ka", "Ku", "Ma",
+         "Mu", "Na", "Ni", "Pa", "Ra", "Ru", "Sa", "Sha", "Ta", "Tu", "Wa", "Ya", "Za", "Zu"),
+        ("a", "ina", "een", "ia", "ika", "eeba", "ah", "ita", "ira", "isha", "iya", "ana"),
+        0.35,
+    ),
+    ("black", "M"): (
+        ("Ade", "Ako", "Chi", "Da", "Dav", "Ife", "Jah", "Jal", "Kel", "Kor", "Kwa", "Ky", "Mal", "Nas",
+         "Nna", "Obi", "Ola", "Olu", "Ram", "Re", "Sha", "Tay", "Tev", "Uch", "Zai"),
+        ("mi", "ka", "bo", "ndu", "ku", "nte", "ion", "rell", "quan", "ari", "eem", "jay"),
+        0.45,
+    ),
+    ("black", "F"): (
+        ("Aba", "Ade", "Ama", "Amo", "Chi", "De", "Ebo", "Fun", "Ife", "Ja", "Ke", "Kem", "Mon", "Nke",
+         "Nne", "Ny", "Ola", "Sha", "Ta", "Tan", "Zai"),
+        ("la", "ka", "ye", "ni", "ola", "isha", "nya", "nique", "ara", "lah", "esha", "ina"),
+        0.45,
+    ),
+    ("eastern_european", "M"): (
+        ("Ad", "Bor", "Cez", "Dar", "Em", "Fab", "Hen", "Ig", "Iv", "Jar", "Kam", "Lesz", "Mir", "Nor",
+         "Os", "Prz", "Rad", "Ros", "Ser", "Sew", "Tym", "Vas", "Wal", "Yar", "Zbig"),
+        ("ek", "ian", "usz", "an", "ko", "omir", "slav", "ius", "as", "ij", "el", "on"),
+        0.35,
+    ),
+    ("eastern_european", "F"): (
+        ("Ag", "Bo", "Ce", "Da", "Ew", "Ha", "Ir", "Ja", "Kl", "Le", "Lu", "Ma", "Mi", "Ni", "Ol", "Pa",
+         "Ra", "Sa", "Sv", "Ta", "Ul", "Ve", "Wi", "Yu", "Ze"),
+        ("ina", "ela", "ana", "ija", "eta", "ona", "ka", "ra", "ta", "lia", "ssa", "nka"),
+        0.35,
+    ),
+}
+# fmt: on
+
+
 @dataclass(frozen=True, slots=True)
 class Weighted:
     """Names with cumulative weights, ready for :meth:`random.Random.choices`."""
@@ -247,8 +309,32 @@ def _cumulate(pairs: list[tuple[str, float]]) -> Weighted:
 @cache
 def given_names(sex: str, origin: str) -> Weighted:
     """Given names for ``sex`` (``"M"``/``"F"``) in a naming tradition, with frequency weights."""
-    rows = [r for r in _read_csv("given_names.csv") if r["sex"] == sex and r["origin"] == origin]
-    return _cumulate([(r["name"], float(r["weight"])) for r in rows])
+    rows = [
+        (r["name"], float(r["weight"]))
+        for r in _read_csv("given_names.csv")
+        if r["sex"] == sex and r["origin"] == origin
+    ]
+    return _cumulate(_with_tail(rows, _GIVEN_TAILS.get((origin, sex))))
+
+
+def _with_tail(
+    rows: list[tuple[str, float]], tail_spec: tuple[tuple[str, ...], tuple[str, ...], float] | None
+) -> list[tuple[str, float]]:
+    """``rows`` plus a tail of composed names sharing ``share`` of the total weight evenly."""
+    if tail_spec is None:
+        return rows
+    prefixes, suffixes, share = tail_spec
+    listed = sum(w for _, w in rows)
+    taken = {n.lower() for n, _ in rows}
+    tail: list[str] = []
+    for p in prefixes:
+        for s in suffixes:
+            name = p + s
+            if name.lower() not in taken:
+                taken.add(name.lower())
+                tail.append(name)
+    tail_weight = listed * share / (1 - share) / len(tail)
+    return rows + [(name, tail_weight) for name in tail]
 
 
 @cache

@@ -15,6 +15,7 @@ from typing import Final
 
 import jellyfish
 
+from ccehub.linkage.standardise import standardise_given_name
 from ccehub.synthetic import names as nm
 
 #: Relative weight of each age (at the reference date); most children known to agencies for criminal
@@ -118,11 +119,13 @@ def _birth_date(rng: random.Random, reference: date) -> date:
 
 
 def _distinct_given(rng: random.Random, sex: str, origin: str, taken: list[str]) -> str:
-    """A given name clearly different from the siblings' (parents do not call twins Jayden and Jaden)."""
+    """A given name clearly different from the siblings' (parents do not call twins Jayden and Jaden,
+    nor a brother and sister Amelia and Millie, one name and its diminutive)."""
     pool = nm.given_names(sex, origin)
+    taken_groups = {standardise_given_name(t).canonical for t in taken}
     for _ in range(50):
         name = _choose(rng, pool)
-        if all(
+        if standardise_given_name(name).canonical not in taken_groups and all(
             name[:3].lower() != t[:3].lower()
             and jellyfish.jaro_winkler_similarity(name.lower(), t.lower()) < 0.8
             for t in taken

@@ -124,3 +124,63 @@ def test_guards_stop_a_twin_being_found_through_a_nameless_record(world: World) 
     assert [c.person_id for c in unguarded.candidates] == ["P-NAMELESS"]
     assert engine.lookup(twin).candidates == ()
     assert engine.lookup({**family, "given_name": "Jordan"}).candidates[0].person_id == "P-JORDAN"
+
+
+def test_family_name_guard_stops_a_namesake_found_through_a_surnameless_record(world: World) -> None:
+    """A record with no family name cannot make "Ella Greenwood" known through "Ella Gough" when
+    every other record of that child says Gough; Ella Gough herself is still found."""
+    import pandas as pd
+
+    from ccehub.linkage.lookup import LookupEngine
+    from ccehub.linkage.standardise import standardise_frame
+
+    child = {"given_name": "Ella", "date_of_birth": "2008-11-26", "sex": "F", "postcode": "LS14 1QD"}
+    extra = pd.DataFrame(
+        [
+            {**child, "agency": "MPS", "record_id": "1", "family_name": ""},
+            {**child, "agency": "LA-TEST", "record_id": "2", "family_name": "Goughworth"},
+            {**child, "agency": "YOT-TEST", "record_id": "3", "family_name": "Goughworth"},
+        ]
+    )
+    std = standardise_frame(extra)
+    std["person_id"] = "P-GOUGH"
+    records = pd.concat([world.index.records, std], ignore_index=True)
+    engine = LookupEngine(records, world.index.model.weights(), world.index.spec)
+    other = {**child, "family_name": "Greenwoodley", "postcode": "NR6 9LU"}
+    assert [c.person_id for c in engine.lookup(other, guards=False).candidates] == ["P-GOUGH"]
+    assert engine.lookup(other).candidates == ()
+    assert engine.lookup({**child, "family_name": "Goughworth"}).candidates[0].person_id == "P-GOUGH"
+
+
+def test_blocking_finds_a_diminutive_with_a_mistyped_surname_and_a_year_out(world: World) -> None:
+    """Two ways the custody record can miss every older blocking rule: the same name group on the
+    same date with a mistyped surname ("Theo Allen" / "Theodore Aklen", new address), and the same
+    surname and birthday a year out with a mistyped given name ("Snny" / "Sonny", no address)."""
+    import pandas as pd
+
+    from ccehub.linkage.lookup import LookupEngine
+    from ccehub.linkage.standardise import standardise_frame
+
+    extra = pd.DataFrame(
+        [
+            {"agency": "LA-TEST", "record_id": "T1", "given_name": "Theodore", "family_name": "Aklen",
+             "date_of_birth": "2010-07-23", "sex": "M", "postcode": "L8 4FT"},
+            {"agency": "LA-TEST", "record_id": "S1", "given_name": "Sonny", "family_name": "Marfieldson",
+             "date_of_birth": "2007-08-17", "sex": "M", "postcode": "LE4 5AE"},
+        ]
+    )  # fmt: skip
+    std = standardise_frame(extra)
+    std["person_id"] = ["P-THEO", "P-SONNY"]
+    records = pd.concat([world.index.records, std], ignore_index=True)
+    engine = LookupEngine(records, world.index.model.weights(), world.index.spec)
+    theo = engine.lookup(
+        {"given_name": "Theo", "family_name": "Allen", "date_of_birth": "2010-07-23", "sex": "M",
+         "postcode": "L13 4HA"},
+        threshold=0.0,
+    )  # fmt: skip
+    assert "P-THEO" in [c.person_id for c in theo.candidates]
+    sonny = engine.lookup(
+        {"given_name": "Snny", "family_name": "Marfieldson", "date_of_birth": "2006-08-17", "sex": "M"},
+        threshold=0.0,
+    )
+    assert "P-SONNY" in [c.person_id for c in sonny.candidates]

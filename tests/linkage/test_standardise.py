@@ -39,6 +39,10 @@ from ccehub.linkage.standardise import (
         ("Ayesha", "ayesha", "aisha"),
         ("J. Oliver", "oliver", "oliver"),
         ("Jack", "jack", "jack"),  # a name in its own right, not John
+        # Oleksandr and Aleksandr are Alexander transliterated; Sasha is the diminutive of all three
+        ("Oleksandr", "oleksandr", "alex"),
+        ("Sasha", "sasha", "alex"),
+        ("Aleksandr", "aleksandr", "alex"),
         ("", None, None),
         ("  ", None, None),
         (None, None, None),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ccehub.linkage.standardise import normalise_postcode, parse_dob
+from ccehub.linkage.standardise import normalise_postcode, parse_dob, standardise_given_name
 from ccehub.synthetic import (
     RECORD_COLUMNS,
     agency_records,
@@ -52,6 +52,10 @@ def test_population_shape() -> None:
             p.postcode,
         )
         assert other.given_name != p.given_name
+    # no two children of a household share a name group (Amelia and Millie, Thomas and Tommy)
+    for members in pop.households().values():
+        groups = [standardise_given_name(p.given_name).canonical for p in members]
+        assert len(groups) == len(set(groups)), members
     assert all(normalise_postcode(p.postcode) is not None for p in pop)
     assert any("-" in p.family_name for p in pop)
 
@@ -95,3 +99,20 @@ def test_holdout_keeps_the_twin_or_sibling_in_the_index() -> None:
     assert len(split.all_absent()) == 200
     queries = custody_queries(pop, split.all_absent(), seed=1)
     assert {q.true_person_id for q in queries} == {p.person_id for p in split.all_absent()}
+
+
+def test_given_names_have_a_long_tail() -> None:
+    """The listed names are each tradition's most common; a long tail of rarer names holds a large
+    share of children, as in England and Wales, so namesakes are not several times too common."""
+    from ccehub.synthetic import names as nm
+
+    for origin in nm.ORIGINS:
+        for sex in ("M", "F"):
+            pool = nm.given_names(sex, origin)
+            weights = [b - a for a, b in zip((0.0, *pool.cum_weights), pool.cum_weights, strict=False)]
+            total = sum(weights)
+            top = sorted(weights, reverse=True)[:100]
+            assert len(pool.names) == len(set(pool.names)) > 250
+            assert 0.5 <= sum(top) / total <= 0.8, (origin, sex)
+            # chance that two children of the tradition and sex share a given name
+            assert sum((w / total) ** 2 for w in weights) < 0.015, (origin, sex)

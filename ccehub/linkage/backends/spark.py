@@ -61,6 +61,10 @@ class SparkBackend:
                 .config("spark.driver.memory", self._driver_memory)
                 .config("spark.ui.enabled", "false")
                 .config("spark.sql.ansi.enabled", "false")
+                # Splink's blocking is a union of self-joins; Spark's size estimates for them can be
+                # wildly high and a broadcast then fails for want of memory. Sort-merge joins are
+                # the robust choice at national scale anyway.
+                .config("spark.sql.autoBroadcastJoinThreshold", "-1")
             )
             self._spark = builder.getOrCreate()
             self._spark.sparkContext.setLogLevel("ERROR")
