@@ -405,7 +405,7 @@ class LookupEngine:
                 if self._contradicts(encoded, guard, p, values, null):
                     out[i] = True
                     continue
-                for other in self._claimants(int(rows[i]), float(weight[i])):
+                for other in self._claimants(int(rows[i]), float(weight[i]), encoded):
                     if other != p and self._contradicts(encoded, guard, other, values, null):
                         out[i] = True
                         break
@@ -422,13 +422,18 @@ class LookupEngine:
         levels = evaluate_comparison(guard.comparison, self._pair_data(encoded, holding))
         return bool((levels == len(guard.comparison.levels) - 1).all())
 
-    def _claimants(self, row: int, query_weight: float) -> list[int]:
-        """Persons (other than the row's) with a record matching ``row`` at least as well as the query."""
+    def _claimants(self, row: int, query_weight: float, encoded: EncodedQuery) -> list[int]:
+        """Persons (other than the row's) with a record matching ``row`` at least as well as the query,
+        on the evidence the query gives: a field the query lacks is left out of both comparisons, so
+        a query typed without a postcode does not out-score the co-twin whose family has since moved."""
         codes = {c: int(arr[row]) for c, arr in self.columns.items()}
         others = self.blocking.candidates(codes)
         others = others[self.person_codes[others] != self.person_codes[row]]
         if len(others) == 0:
             return []
+        for c in codes:
+            if encoded.codes[c] == (INT_NULL if c in INT_COLUMNS else STR_NULL):
+                codes[c] = INT_NULL if c in INT_COLUMNS else STR_NULL
         left = {c: np.full(len(others), v, dtype=np.int64) for c, v in codes.items()}
         right = {c: arr[others] for c, arr in self.columns.items()}
         weights, _, _ = self.scorer.score(PairData(left, right, self.vocabulary.strings))

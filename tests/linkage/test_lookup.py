@@ -184,3 +184,31 @@ def test_blocking_finds_a_diminutive_with_a_mistyped_surname_and_a_year_out(worl
         threshold=0.0,
     )
     assert "P-SONNY" in [c.person_id for c in sonny.candidates]
+
+
+def test_guard_weighs_the_co_twin_on_the_evidence_the_query_gives(world: World) -> None:
+    """The co-twin's nameless record has the sex mis-keyed, and the officer typed no sex: the co-twin
+    still claims that record on everything the query gives (family name, date of birth, address), so
+    the unindexed twin is not found through it."""
+    import pandas as pd
+
+    from ccehub.linkage.lookup import LookupEngine
+    from ccehub.linkage.standardise import standardise_frame
+
+    family = {"family_name": "Quixleyworth", "date_of_birth": "2010-04-17", "postcode": "B12 9QX"}
+    extra = pd.DataFrame(
+        [
+            {**family, "agency": "YOT-TEST", "record_id": "1", "given_name": "Jordan", "sex": "M"},
+            {**family, "agency": "NHS-TEST", "record_id": "2", "given_name": "", "sex": "F"},
+        ]
+    )
+    std = standardise_frame(extra)
+    std["person_id"] = ["P-JORDAN", "P-NAMELESS"]
+    records = pd.concat([world.index.records, std], ignore_index=True)
+    engine = LookupEngine(records, world.index.model.weights(), world.index.spec)
+    twin = {**family, "given_name": "Tyler"}
+    # without sex the evidence is thin in this small index: look as low as 0.3
+    unguarded = engine.lookup(twin, threshold=0.3, guards=False)
+    assert [c.person_id for c in unguarded.candidates] == ["P-NAMELESS"]
+    assert engine.lookup(twin, threshold=0.3).candidates == ()
+    assert engine.lookup({**family, "given_name": "Jordan"}).candidates[0].person_id == "P-JORDAN"
