@@ -84,8 +84,7 @@ def scale_table(data: dict[str, Any]) -> list[str]:
         )
     lines += [
         "",
-        "Sampling error (95% Wilson intervals; a rate from 1,000 absent children moves by several tenths "
-        "of a percent between populations):",
+        "Sampling error (95% Wilson intervals for the rates above):",
         "",
     ]
     for r in data["sizes"]:
@@ -130,6 +129,8 @@ def write_summary() -> Path:
     for name, table in (
         ("febrl.json", febrl_table),
         ("lookup_scale.json", scale_table),
+        ("lookup_scale_1m_absent5000.json", scale_table),
+        ("lookup_scale_seed21.json", scale_table),
         ("lookup_scale_quick.json", scale_table),
     ):
         path = RESULTS / name
@@ -137,6 +138,16 @@ def write_summary() -> Path:
             data = json.loads(path.read_text())
             if name == "lookup_scale_quick.json":
                 parts += ["_Quick (smoke-test) sizes:_", ""]
+            elif name == "lookup_scale_1m_absent5000.json":
+                parts += [
+                    "_A larger sample at 1M records (`bench/lookup_scale.py --sizes 1000000 --absent 5000 "
+                    "--out lookup_scale_1m_absent5000.json`): five times the absent children, so a "
+                    "tighter false-match interval; the held-out and known children differ from the run "
+                    "above._",
+                    "",
+                ]
+            elif name == "lookup_scale_seed21.json":
+                parts += ["_Another population (`--seed 21`):_", ""]
             parts += [*table(data), ""]
             env = data["environment"]
             parts += [
