@@ -31,6 +31,10 @@ from ccehub.records.importer import decision_rank
 from ccehub.records.models import AgencyRecord, LinkModelVersion, RecordCluster
 
 MSG_NO_INDEX = "There is no person index yet: import agency records and run `ccehub link build`"
+MSG_STALE_INDEX = (
+    "The person index was built with a linkage model this version of ccehub no longer uses ({detail}). "
+    "Rebuild it with `ccehub link build`"
+)
 MSG_NO_RECORDS = "There are no agency records to link: import some with `ccehub import children`"
 MSG_PURPOSE = "Say why you are looking this child up (the purpose is audited)"
 MSG_LOOKUP_ROLE = "Your role cannot look children up"
@@ -141,7 +145,10 @@ def active_index() -> Any:
         raise LookupError(MSG_NO_INDEX)
     with _cache_lock:
         if _cache.get("version") != version.version:
-            _cache["index"] = PersonIndex.load(version.index_path)
+            try:
+                _cache["index"] = PersonIndex.load(version.index_path)
+            except ValueError as exc:  # built with other comparisons: refuse rather than mis-score
+                raise LookupError(MSG_STALE_INDEX.format(detail=exc)) from exc
             _cache["version"] = version.version
         return _cache["index"]
 

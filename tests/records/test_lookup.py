@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
@@ -245,3 +247,32 @@ def test_tiny_index_still_finds_an_exact_match(db, agencies, system_actor, tmp_p
     )
     assert result["candidates"] and result["candidates"][0]["match_probability"] > 0.9
     assert result["candidates"][0]["records"] == [{"agency": "la-islington", "record_id": "A1"}]
+
+
+def test_index_from_an_older_model_is_refused_with_a_message(db, agencies, system_actor, tmp_path, settings):
+    """After an upgrade that changes the model's comparisons, the old index is not used to mis-score
+    look-ups: the look-up says to rebuild it (no stack trace), and a rebuild fixes it."""
+    import json
+
+    from ccehub.records import services
+    from ccehub.records.importer import import_records
+    from ccehub.records.services import link_build, person_lookup
+
+    settings.CCEHUB_DATA_DIR = tmp_path
+    path = tmp_path / "la.csv"
+    path.write_text(
+        "record_id,given_name,family_name,date_of_birth,sex,postcode\nA1,Tom,Ingram,2008-04-01,M,N1 1AA\n"
+    )
+    import_records(actor=system_actor, agency=agencies["islington"], path=path)
+    version = link_build(actor=system_actor)
+    model_file = Path(version.index_path) / "model.json"
+    model = json.loads(model_file.read_text())
+    levels = model["splink_settings"]["comparisons"][0]["comparison_levels"]
+    levels[1]["sql_condition"] = "given_std_l = given_std_r AND 1 = 1"  # what an older release trained
+    model_file.write_text(json.dumps(model))
+    services._cache.clear()
+    query = {"given_name": "Tom", "family_name": "Ingram", "date_of_birth": "2008-04-01"}
+    with pytest.raises(LookupError, match="Rebuild it with `ccehub link build`"):
+        person_lookup(actor=system_actor, purpose="t", query=query)
+    link_build(actor=system_actor)
+    assert person_lookup(actor=system_actor, purpose="t", query=query)["candidates"]
