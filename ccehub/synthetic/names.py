@@ -342,14 +342,7 @@ def family_names(origin: str) -> Weighted:
     """Family names in a naming tradition, with frequency weights: the listed names, then the long
     tail (:data:`_TAILS`) sharing the rest of the tradition's households evenly."""
     rows = [(r["name"], float(r["weight"])) for r in _read_csv("family_names.csv") if r["origin"] == origin]
-    if origin in _TAILS:
-        prefixes, suffixes, share = _TAILS[origin]
-        listed = sum(w for _, w in rows)
-        taken = {n for n, _ in rows}
-        tail = [p + s for p in prefixes for s in suffixes if p + s not in taken]
-        tail_weight = listed * share / (1 - share) / len(tail)
-        rows = rows + [(name, tail_weight) for name in tail]
-    return _cumulate(rows)
+    return _cumulate(_with_tail(rows, _TAILS.get(origin)))
 
 
 @cache
