@@ -116,6 +116,39 @@ def scale_table(data: dict[str, Any]) -> list[str]:
             for t in r["query"]["accuracy"].get("by_threshold", [])
         ]
         lines.append(f"| {r['prepare']['records']:,} | " + " | ".join(cells) + " |")
+    return lines + tradition_table(data)
+
+
+#: The synthetic population's name pools, as a reader would name them.
+TRADITIONS = {
+    "white": "British",
+    "south_asian": "South Asian",
+    "black": "Black African / Caribbean",
+    "eastern_european": "Eastern European",
+}
+
+
+def tradition_table(data: dict[str, Any]) -> list[str]:
+    """Top-1 and false matches by the naming tradition of the child's names (an equality check)."""
+    rows = [r for r in data["sizes"] if r["query"]["accuracy"].get("by_naming_tradition")]
+    if not rows:
+        return []
+    lines = [
+        "",
+        "By the naming tradition of the child's names (false matches with 95% Wilson intervals):",
+        "",
+        "| records | naming tradition | top-1 known | false matches, absent children |",
+        "|---:|:---|---:|---:|",
+    ]
+    for r in rows:
+        for key, t in r["query"]["accuracy"]["by_naming_tradition"].items():
+            lo, hi = wilson(t["false_matches"], t["absent_queries"])
+            top1 = f"{t['top1_accuracy']:.4f} of {t['known_queries']:,}" if t["known_queries"] else "–"
+            lines.append(
+                f"| {r['prepare']['records']:,} | {TRADITIONS.get(key, key)} | {top1} | "
+                f"{_pct(t['false_match_rate'])}: {t['false_matches']} of {t['absent_queries']:,} "
+                f"({_pct(lo)}–{_pct(hi)}) |"
+            )
     return lines
 
 

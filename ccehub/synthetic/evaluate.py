@@ -46,6 +46,10 @@ class LookupEvaluation:
     """(top candidate's probability, whether it is the right child) per known look-up (0, False if none)."""
     absent_top: dict[str, list[float]] = field(default_factory=dict, repr=False)
     """Top candidate's probability per absent look-up (0 if none), by kind."""
+    known_by_tradition: dict[str, list[int]] = field(default_factory=dict)
+    """``[look-ups, top-1 correct]`` of known children by the naming tradition of their names."""
+    absent_by_tradition: dict[str, list[int]] = field(default_factory=dict)
+    """``[look-ups, false matches]`` of absent children by naming tradition."""
 
     def at_threshold(self, threshold: float) -> dict[str, float]:
         """Top-1 accuracy and false-match rate had the threshold been ``threshold`` (>= the one run)."""
@@ -70,7 +74,8 @@ class LookupEvaluation:
         return float(np.percentile(self.latencies_ms, q)) if self.latencies_ms else float("nan")
 
     def as_dict(self) -> dict[str, Any]:
-        out = {k: v for k, v in asdict(self).items() if k not in {"latencies_ms", "known_top", "absent_top"}}
+        hidden = {"latencies_ms", "known_top", "absent_top", "known_by_tradition", "absent_by_tradition"}
+        out = {k: v for k, v in asdict(self).items() if k not in hidden}
         out.update(
             top1_accuracy=self.top1_accuracy,
             false_match_rate=self.false_match_rate,
@@ -86,7 +91,27 @@ class LookupEvaluation:
             by_threshold=[
                 self.at_threshold(t) for t in (self.threshold, 0.8, 0.9, 0.95, 0.99) if t >= self.threshold
             ],
+            by_naming_tradition=self.by_tradition(),
         )
+        return out
+
+    def by_tradition(self) -> dict[str, dict[str, float | int | None]]:
+        """Top-1 and false-match rate by the naming tradition the synthetic children's names come from.
+
+        An equality check: a name-based look-up that finds namesakes more often in one community
+        wrongly tells officers that its children are "already known" more often.
+        """
+        out: dict[str, dict[str, float | int | None]] = {}
+        for tradition in sorted(set(self.known_by_tradition) | set(self.absent_by_tradition)):
+            kq, kc = self.known_by_tradition.get(tradition, [0, 0])
+            aq, af = self.absent_by_tradition.get(tradition, [0, 0])
+            out[tradition] = {
+                "known_queries": kq,
+                "top1_accuracy": kc / kq if kq else None,
+                "absent_queries": aq,
+                "false_matches": af,
+                "false_match_rate": af / aq if aq else None,
+            }
         return out
 
 
@@ -123,12 +148,15 @@ def evaluate_lookup(
         found = index.lookup(query_fields(record), threshold=threshold)
         result.latencies_ms.append((time.perf_counter() - started) * 1000.0)
         result.known_queries += 1
+        tally = result.known_by_tradition.setdefault(population.person(record.true_person_id).origin, [0, 0])
+        tally[0] += 1
         if not found.candidates:
             result.known_not_found += 1
             result.known_top.append((0.0, False))
         else:
             right = owner.get(found.candidates[0].person_id) == record.true_person_id
             result.top1_correct += right
+            tally[1] += right
             result.known_top.append((found.candidates[0].match_probability, right))
     for kind, persons in split.absent.items():
         result.absent_queries[kind] = len(persons)
@@ -139,8 +167,13 @@ def evaluate_lookup(
             result.latencies_ms.append((time.perf_counter() - started) * 1000.0)
             top = found.candidates[0].match_probability if found.candidates else 0.0
             result.absent_top.setdefault(kind, []).append(top)
+            tally = result.absent_by_tradition.setdefault(
+                population.person(record.true_person_id).origin, [0, 0]
+            )
+            tally[0] += 1
             if found.candidates:
                 result.false_matches[kind] += 1
+                tally[1] += 1
     return result
 
 

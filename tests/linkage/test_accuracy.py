@@ -26,3 +26,18 @@ def test_clusters_are_pure(world: World) -> None:
     quality = evaluate_clusters(merged["person_id"], merged["true_person_id"])
     assert quality.pair_precision >= 0.99, quality
     assert quality.pair_recall >= 0.9, quality
+
+
+def test_accuracy_by_naming_tradition_adds_up(world: World) -> None:
+    """The equality breakdown counts every look-up once, under the tradition of the child's names."""
+    result = evaluate_lookup(
+        world.index, world.population, world.split, world.truth, n_known=300, seed=WORLD_SEED + 2
+    )
+    by = result.as_dict()["by_naming_tradition"]
+    assert set(by) <= {"white", "south_asian", "black", "eastern_european"}
+    assert sum(t["known_queries"] for t in by.values()) == result.known_queries
+    assert sum(t["absent_queries"] for t in by.values()) == sum(result.absent_queries.values())
+    assert sum(t["false_matches"] for t in by.values()) == sum(result.false_matches.values())
+    correct = sum(round(t["top1_accuracy"] * t["known_queries"]) for t in by.values() if t["known_queries"])
+    assert correct == result.top1_correct
+    assert len(by) >= 3  # the small world still holds children of several traditions
