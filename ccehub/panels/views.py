@@ -8,6 +8,8 @@ request (``ATOMIC_REQUESTS``).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -136,6 +138,59 @@ def _refusal_audited(
         child_pid=child_pid,
         detail=f"refused: {text}"[:500],
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """What became of one service call made from a form page (see :func:`_attempt`)."""
+
+    ok: bool = False
+    value: Any = None
+    refused: HttpResponse | None = None
+    """The 403 page to return when the service refused the actor."""
+
+
+def _attempt(
+    request: HttpRequest,
+    actor: Actor,
+    form: Any,
+    call: Callable[[], Any],
+    *,
+    object_type: str,
+    object_id: Any = "",
+    child_pid: str = "",
+    audit: bool = True,
+    renames: Mapping[str, str] | None = None,
+) -> Attempt:
+    """Call one service for a valid form, the way every form page here does.
+
+    ``PermissionDenied`` becomes the audited 403 page (``Attempt.refused``). A ``ValidationError`` is
+    shown on the form (its fields renamed by ``renames`` where the service and the form name a field
+    differently) and, when it concerns a child's case (``audit``), recorded as a refused attempt. The
+    caller returns ``refused`` if set, redirects if ``ok``, and otherwise re-renders the form.
+    """
+    try:
+        value = call()
+    except ValidationError as exc:
+        if audit:
+            _refusal_audited(
+                actor, object_type=object_type, object_id=object_id, child_pid=child_pid, exc=exc
+            )
+        if renames and hasattr(exc, "error_dict"):
+            exc = ValidationError({renames.get(k, k): v for k, v in exc.message_dict.items()})
+        panel_forms.apply_service_errors(form, exc)
+        return Attempt()
+    except PermissionDenied as exc:
+        refused = _forbidden(
+            request, actor, str(exc), object_type=object_type, object_id=object_id, child_pid=child_pid
+        )
+        return Attempt(refused=refused)
+    return Attempt(ok=True, value=value)
+
+
+def _form_page(request: HttpRequest, template: str, context: dict[str, Any]) -> HttpResponse:
+    """Render a form page: 400 when ``context["form"]`` has errors, so a refused submission is not a 200."""
+    return render(request, template, context, status=400 if context["form"].errors else 200)
 
 
 def _meeting(actor: Actor, meeting_id: str) -> PanelMeeting | None:
@@ -273,9 +328,7 @@ def referral_new(request: HttpRequest) -> HttpResponse:
         form = panel_forms.ChildChoiceForm(request.GET if "child" in request.GET else None, children=children)
         if form.is_bound:
             form.is_valid()
-        return render(
-            request, "panels/referral_child.html", {"form": form}, status=400 if form.errors else 200
-        )
+        return _form_page(request, "panels/referral_child.html", {"form": form})
     try:
         record = child_get(actor=actor, pid=pid, sections=("profile", "incidents"))
     except ChildNotFound as exc:
@@ -293,8 +346,11 @@ def referral_new(request: HttpRequest) -> HttpResponse:
         incident = None
         if data["incident"] != panel_forms.NOT_LINKED:
             incident = IdentifyingIncident.objects.filter(pk=data["incident"], child=child).first()
-        try:
-            referral = nrm_referral_create(
+        done = _attempt(
+            request,
+            actor,
+            form,
+            lambda: nrm_referral_create(
                 actor=actor,
                 child=child,
                 referred_on=data["referred_on"],
@@ -303,25 +359,16 @@ def referral_new(request: HttpRequest) -> HttpResponse:
                 rationale=data["rationale"],
                 rationale_code=data["rationale_code"],
                 exploitation_type=data["exploitation_type"],
-            )
-        except ValidationError as exc:
-            _refusal_audited(
-                actor, object_type="nrm_referral", object_id="", child_pid=child.pseudonymous_id, exc=exc
-            )
-            panel_forms.apply_service_errors(form, exc)
-        except PermissionDenied as exc:
-            return _forbidden(
-                request, actor, str(exc), object_type="nrm_referral", child_pid=child.pseudonymous_id
-            )
-        else:
-            messages.success(request, MSG_REFERRED.format(route=referral.get_route_display()))
-            return redirect("panels:referral", referral_id=referral.pk)
-    return render(
-        request,
-        "panels/referral_new.html",
-        {"form": form, "child": child},
-        status=400 if form.errors else 200,
-    )
+            ),
+            object_type="nrm_referral",
+            child_pid=child.pseudonymous_id,
+        )
+        if done.refused:
+            return done.refused
+        if done.ok:
+            messages.success(request, MSG_REFERRED.format(route=done.value.get_route_display()))
+            return redirect("panels:referral", referral_id=done.value.pk)
+    return _form_page(request, "panels/referral_new.html", {"form": form, "child": child})
 
 
 @membership_required
@@ -478,8 +525,11 @@ def request_new(request: HttpRequest, referral_id: str) -> HttpResponse:
     form = panel_forms.InformationRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            created = services.information_request_create(
+        done = _attempt(
+            request,
+            actor,
+            form,
+            lambda: services.information_request_create(
                 actor=actor,
                 referral=referral,
                 recipient_role=data["recipient_role"],
@@ -487,20 +537,17 @@ def request_new(request: HttpRequest, referral_id: str) -> HttpResponse:
                 recipient_name=data["recipient_name"],
                 question=data["question"],
                 due_on=data["due_on"],
-            )
-        except ValidationError as exc:
-            panel_forms.apply_service_errors(form, exc)
-        except PermissionDenied as exc:
-            return _forbidden(request, actor, str(exc), object_type="information_request")
-        else:
-            messages.success(request, MSG_REQUESTED.format(name=created.recipient_name))
+            ),
+            object_type="information_request",
+            child_pid=referral.child.pseudonymous_id,
+            audit=False,
+        )
+        if done.refused:
+            return done.refused
+        if done.ok:
+            messages.success(request, MSG_REQUESTED.format(name=done.value.recipient_name))
             return redirect("panels:referral", referral_id=referral.pk)
-    return render(
-        request,
-        "panels/request_new.html",
-        {"form": form, "referral": referral},
-        status=400 if form.errors else 200,
-    )
+    return _form_page(request, "panels/request_new.html", {"form": form, "referral": referral})
 
 
 @membership_required
@@ -529,23 +576,23 @@ def request_respond(request: HttpRequest, request_id: str) -> HttpResponse:
         return _not_found(request)
     form = panel_forms.ResponseForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.information_request_respond(
+        done = _attempt(
+            request,
+            actor,
+            form,
+            lambda: services.information_request_respond(
                 actor=actor, request=info, response=form.cleaned_data["response"]
-            )
-        except ValidationError as exc:
-            panel_forms.apply_service_errors(form, exc)
-        except PermissionDenied as exc:
-            return _forbidden(request, actor, str(exc), object_type="information_request", object_id=info.pk)
-        else:
+            ),
+            object_type="information_request",
+            object_id=info.pk,
+            audit=False,
+        )
+        if done.refused:
+            return done.refused
+        if done.ok:
             messages.success(request, MSG_RESPONDED)
             return redirect("panels:home")
-    return render(
-        request,
-        "panels/request_respond.html",
-        {"form": form, "info": info},
-        status=400 if form.errors else 200,
-    )
+    return _form_page(request, "panels/request_respond.html", {"form": form, "info": info})
 
 
 # --- Meetings -----------------------------------------------------------------------------------
@@ -560,26 +607,27 @@ def meeting_new(request: HttpRequest) -> HttpResponse:
     form = panel_forms.MeetingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            meeting = services.panel_meeting_schedule(
+        done = _attempt(
+            request,
+            actor,
+            form,
+            lambda: services.panel_meeting_schedule(
                 actor=actor,
                 panel=panel,
                 held_on=data["held_on"],
                 extraordinary=data["extraordinary"],
                 reason=data["extraordinary_reason"],
-            )
-        except ValidationError as exc:
-            if "reason" in getattr(exc, "message_dict", {}):
-                exc = ValidationError({"extraordinary_reason": exc.message_dict["reason"]})
-            panel_forms.apply_service_errors(form, exc)
-        except PermissionDenied as exc:
-            return _forbidden(request, actor, str(exc), object_type="panel_meeting")
-        else:
-            messages.success(request, MSG_SCHEDULED.format(day=p.day(meeting.held_on)))
-            return redirect("panels:meeting", meeting_id=meeting.pk)
-    return render(
-        request, "panels/meeting_new.html", {"form": form, "panel": panel}, status=400 if form.errors else 200
-    )
+            ),
+            object_type="panel_meeting",
+            audit=False,
+            renames={"reason": "extraordinary_reason"},
+        )
+        if done.refused:
+            return done.refused
+        if done.ok:
+            messages.success(request, MSG_SCHEDULED.format(day=p.day(done.value.held_on)))
+            return redirect("panels:meeting", meeting_id=done.value.pk)
+    return _form_page(request, "panels/meeting_new.html", {"form": form, "panel": panel})
 
 
 @membership_required
@@ -702,23 +750,23 @@ def attendance(request: HttpRequest, meeting_id: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         present = list(form.cleaned_data["present"])
         absent = [m for m in members if m not in present]
-        try:
-            services.meeting_attendance_record(
+        done = _attempt(
+            request,
+            actor,
+            form,
+            lambda: services.meeting_attendance_record(
                 actor=actor, meeting=meeting, present=present, absent=absent, chair=form.cleaned_data["chair"]
-            )
-        except ValidationError as exc:
-            panel_forms.apply_service_errors(form, exc)
-        except PermissionDenied as exc:
-            return _forbidden(request, actor, str(exc), object_type="panel_meeting", object_id=meeting.pk)
-        else:
+            ),
+            object_type="panel_meeting",
+            object_id=meeting.pk,
+            audit=False,
+        )
+        if done.refused:
+            return done.refused
+        if done.ok:
             messages.success(request, MSG_ATTENDANCE)
             return redirect("panels:meeting", meeting_id=meeting.pk)
-    return render(
-        request,
-        "panels/attendance.html",
-        {"form": form, "meeting": meeting},
-        status=400 if form.errors else 200,
-    )
+    return _form_page(request, "panels/attendance.html", {"form": form, "meeting": meeting})
 
 
 @membership_required

@@ -39,7 +39,7 @@ from ccehub.panels.selectors import (
     plan_for_view,
     referral_for_view,
 )
-from ccehub.panels.views import _forbidden, _not_found, _refusal_audited
+from ccehub.panels.views import _attempt, _forbidden, _form_page, _not_found
 
 MSG_LEAD_SW_SET = "Lead social worker recorded: {name}"
 MSG_SENT_TO_SCA = "The case has been referred to the Home Office Single Competent Authority"
@@ -73,12 +73,6 @@ def _decision_for_plan(referral: NRMReferral) -> PanelDecision | None:
     )
 
 
-def _service_error(form: Any, exc: ValidationError, renames: dict[str, str] | None = None) -> None:
-    if renames and hasattr(exc, "error_dict"):
-        exc = ValidationError({renames.get(k, k): v for k, v in exc.message_dict.items()})
-    panel_forms.apply_service_errors(form, exc)
-
-
 # --- Lead social worker, referral to the SCA, the SCA's decisions ---------------------------------
 
 
@@ -107,24 +101,23 @@ def lead_social_worker(request: HttpRequest, referral_id: str) -> HttpResponse:
         initial={"user": referral.lead_social_worker_id, "name": referral.lead_social_worker_name},
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            updated = referral_lead_social_worker_set(
+        done = _attempt(
+            request,
+            actor,
+            form,
+            lambda: referral_lead_social_worker_set(
                 actor=actor, referral=referral, user=form.cleaned_data["user"], name=form.cleaned_data["name"]
-            )
-        except ValidationError as exc:
-            _refusal_audited(actor, object_type="nrm_referral", object_id=referral.pk, child_pid=pid, exc=exc)
-            _service_error(form, exc)
-        except PermissionDenied as exc:
-            return _forbidden(request, actor, str(exc), object_type="nrm_referral", child_pid=pid)
-        else:
-            messages.success(request, MSG_LEAD_SW_SET.format(name=updated.lead_social_worker_name))
+            ),
+            object_type="nrm_referral",
+            object_id=referral.pk,
+            child_pid=pid,
+        )
+        if done.refused:
+            return done.refused
+        if done.ok:
+            messages.success(request, MSG_LEAD_SW_SET.format(name=done.value.lead_social_worker_name))
             return redirect("panels:referral", referral_id=referral.pk)
-    return render(
-        request,
-        "panels/lead_social_worker.html",
-        {"form": form, "referral": referral},
-        status=400 if form.errors else 200,
-    )
+    return _form_page(request, "panels/lead_social_worker.html", {"form": form, "referral": referral})
 
 
 @membership_required
@@ -140,22 +133,23 @@ def refer_to_sca(request: HttpRequest, referral_id: str) -> HttpResponse:
         return _forbidden(request, actor, MSG_NOT_PANEL_LEAD, object_type="nrm_referral", child_pid=pid)
     form = panel_forms.ReferToScaForm(_posted(request))
     if request.method == "POST" and form.is_valid():
-        try:
-            services.referral_refer_to_sca(actor=actor, referral=referral, reason=form.cleaned_data["reason"])
-        except ValidationError as exc:
-            _refusal_audited(actor, object_type="nrm_referral", object_id=referral.pk, child_pid=pid, exc=exc)
-            _service_error(form, exc)
-        except PermissionDenied as exc:
-            return _forbidden(request, actor, str(exc), object_type="nrm_referral", child_pid=pid)
-        else:
+        done = _attempt(
+            request,
+            actor,
+            form,
+            lambda: services.referral_refer_to_sca(
+                actor=actor, referral=referral, reason=form.cleaned_data["reason"]
+            ),
+            object_type="nrm_referral",
+            object_id=referral.pk,
+            child_pid=pid,
+        )
+        if done.refused:
+            return done.refused
+        if done.ok:
             messages.success(request, MSG_SENT_TO_SCA)
             return redirect("panels:referral", referral_id=referral.pk)
-    return render(
-        request,
-        "panels/refer_to_sca.html",
-        {"form": form, "referral": referral},
-        status=400 if form.errors else 200,
-    )
+    return _form_page(request, "panels/refer_to_sca.html", {"form": form, "referral": referral})
 
 
 @membership_required
@@ -170,30 +164,29 @@ def sca_decision(request: HttpRequest, referral_id: str) -> HttpResponse:
     form = panel_forms.ScaDecisionForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            decision = nrm_decision_record(
+        done = _attempt(
+            request,
+            actor,
+            form,
+            lambda: nrm_decision_record(
                 actor=actor,
                 referral=referral,
                 stage=data["stage"],
                 outcome=data["outcome"],
                 decided_on=data["decided_on"],
                 rationale=data["rationale"],
-            )
-        except ValidationError as exc:
-            _refusal_audited(actor, object_type="nrm_decision", object_id="", child_pid=pid, exc=exc)
-            _service_error(form, exc)
-        except PermissionDenied as exc:
-            return _forbidden(request, actor, str(exc), object_type="nrm_decision", child_pid=pid)
-        else:
+            ),
+            object_type="nrm_decision",
+            child_pid=pid,
+        )
+        if done.refused:
+            return done.refused
+        if done.ok:
+            decision = done.value
             label = f"{decision.get_stage_display()}, {decision.get_outcome_display().lower()}"
             messages.success(request, MSG_SCA_DECISION.format(label=label))
             return redirect("panels:referral", referral_id=referral.pk)
-    return render(
-        request,
-        "panels/sca_decision.html",
-        {"form": form, "referral": referral},
-        status=400 if form.errors else 200,
-    )
+    return _form_page(request, "panels/sca_decision.html", {"form": form, "referral": referral})
 
 
 # --- Joint plans ----------------------------------------------------------------------------------
@@ -214,8 +207,11 @@ def plan_new(request: HttpRequest, referral_id: str) -> HttpResponse:
     form = panel_forms.JointPlanForm(_posted(request), initial={"agreed_on": today})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            plan = services.joint_plan_create(
+        done = _attempt(
+            request,
+            actor,
+            form,
+            lambda: services.joint_plan_create(
                 actor=actor,
                 panel=referral.panel,
                 child=referral.child,
@@ -225,24 +221,20 @@ def plan_new(request: HttpRequest, referral_id: str) -> HttpResponse:
                 actions=[services.ActionSpec(**a) for a in form.actions()],
                 referral=referral,
                 decision=_decision_for_plan(referral),
-            )
-        except ValidationError as exc:
-            _refusal_audited(actor, object_type="joint_plan", object_id="", child_pid=pid, exc=exc)
-            _service_error(form, exc, {"actions": "action1_description"})
-        except PermissionDenied as exc:
-            return _forbidden(request, actor, str(exc), object_type="joint_plan", child_pid=pid)
-        else:
-            count = plan.actions.count()
+            ),
+            object_type="joint_plan",
+            child_pid=pid,
+            renames={"actions": "action1_description"},
+        )
+        if done.refused:
+            return done.refused
+        if done.ok:
+            count = done.value.actions.count()
             messages.success(
                 request, MSG_PLAN_AGREED.format(count=f"{count} action" + ("s" if count != 1 else ""))
             )
-            return redirect("panels:plan", plan_id=plan.pk)
-    return render(
-        request,
-        "panels/plan_new.html",
-        {"form": form, "referral": referral},
-        status=400 if form.errors else 200,
-    )
+            return redirect("panels:plan", plan_id=done.value.pk)
+    return _form_page(request, "panels/plan_new.html", {"form": form, "referral": referral})
 
 
 @membership_required
@@ -265,13 +257,21 @@ def plan_detail(request: HttpRequest, plan_id: str) -> HttpResponse:
                 child_pid=plan.child.pseudonymous_id,
             )
         if form.is_valid():
-            try:
-                services.plan_action_add(actor=actor, plan=plan, spec=services.ActionSpec(**form.spec()))
-            except ValidationError as exc:
-                _service_error(form, exc, {"description": "action_description", "due_on": "action_due_on"})
-            except PermissionDenied as exc:
-                return _forbidden(request, actor, str(exc), object_type="plan_action", object_id=plan.pk)
-            else:
+            done = _attempt(
+                request,
+                actor,
+                form,
+                lambda: services.plan_action_add(
+                    actor=actor, plan=plan, spec=services.ActionSpec(**form.spec())
+                ),
+                object_type="plan_action",
+                object_id=plan.pk,
+                audit=False,
+                renames={"description": "action_description", "due_on": "action_due_on"},
+            )
+            if done.refused:
+                return done.refused
+            if done.ok:
                 messages.success(request, MSG_ACTION_ADDED)
                 return redirect("panels:plan", plan_id=plan.pk)
     today = timezone.localdate()
@@ -365,8 +365,11 @@ def order_new(request: HttpRequest, referral_id: str) -> HttpResponse:
     form = panel_forms.OrderDraftForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            order = services.safeguarding_order_draft(
+        done = _attempt(
+            request,
+            actor,
+            form,
+            lambda: services.safeguarding_order_draft(
                 actor=actor,
                 panel=referral.panel,
                 child=referral.child,
@@ -376,25 +379,17 @@ def order_new(request: HttpRequest, referral_id: str) -> HttpResponse:
                 conditions=form.conditions(),
                 protected_against=[services.ProtectedSpec(**spec) for spec in form.protected()],
                 referral=referral,
-            )
-        except ValidationError as exc:
-            _refusal_audited(actor, object_type="safeguarding_order", object_id="", child_pid=pid, exc=exc)
-            _service_error(
-                form,
-                exc,
-                {"conditions": "condition1_type", "protected_against": "protected1_reference"},
-            )
-        except PermissionDenied as exc:
-            return _forbidden(request, actor, str(exc), object_type="safeguarding_order", child_pid=pid)
-        else:
+            ),
+            object_type="safeguarding_order",
+            child_pid=pid,
+            renames={"conditions": "condition1_type", "protected_against": "protected1_reference"},
+        )
+        if done.refused:
+            return done.refused
+        if done.ok:
             messages.success(request, MSG_ORDER_DRAFTED)
-            return redirect("panels:order", order_id=order.pk)
-    return render(
-        request,
-        "panels/order_new.html",
-        {"form": form, "referral": referral},
-        status=400 if form.errors else 200,
-    )
+            return redirect("panels:order", order_id=done.value.pk)
+    return _form_page(request, "panels/order_new.html", {"form": form, "referral": referral})
 
 
 @membership_required
@@ -507,8 +502,11 @@ def order_step(request: HttpRequest, order_id: str, to_status: str) -> HttpRespo
     form = panel_forms.OrderStepForm(_posted(request), to_status=to_status)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            moved = services.safeguarding_order_transition(
+        done = _attempt(
+            request,
+            actor,
+            form,
+            lambda: services.safeguarding_order_transition(
                 actor=actor,
                 order=order,
                 to_status=to_status,
@@ -517,22 +515,20 @@ def order_step(request: HttpRequest, order_id: str, to_status: str) -> HttpRespo
                 made_on=data.get("made_on"),
                 starts_on=data.get("starts_on"),
                 expires_on=data.get("expires_on"),
-            )
-        except ValidationError as exc:
-            _refusal_audited(
-                actor, object_type="safeguarding_order", object_id=order.pk, child_pid=pid, exc=exc
-            )
-            _service_error(form, exc)
-        except PermissionDenied as exc:
-            return _forbidden(request, actor, str(exc), object_type="safeguarding_order", child_pid=pid)
-        else:
-            messages.success(request, MSG_ORDER_MOVED.format(label=moved.get_status_display()))
+            ),
+            object_type="safeguarding_order",
+            object_id=order.pk,
+            child_pid=pid,
+        )
+        if done.refused:
+            return done.refused
+        if done.ok:
+            messages.success(request, MSG_ORDER_MOVED.format(label=done.value.get_status_display()))
             return redirect("panels:order", order_id=order.pk)
-    return render(
+    return _form_page(
         request,
         "panels/order_step.html",
         {"form": form, "order": order, "heading": panel_forms.ORDER_STEPS[to_status][0]},
-        status=400 if form.errors else 200,
     )
 
 
@@ -548,28 +544,26 @@ def breach_new(request: HttpRequest, order_id: str) -> HttpResponse:
     form = panel_forms.BreachForm(_posted(request), initial={"reported_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            services.order_breach_record(
+        done = _attempt(
+            request,
+            actor,
+            form,
+            lambda: services.order_breach_record(
                 actor=actor,
                 order=order,
                 occurred_on=data["occurred_on"],
                 reported_on=data["reported_on"],
                 nature=data["nature"],
-            )
-        except ValidationError as exc:
-            _refusal_audited(actor, object_type="order_breach", object_id="", child_pid=pid, exc=exc)
-            _service_error(form, exc)
-        except PermissionDenied as exc:
-            return _forbidden(request, actor, str(exc), object_type="order_breach", child_pid=pid)
-        else:
+            ),
+            object_type="order_breach",
+            child_pid=pid,
+        )
+        if done.refused:
+            return done.refused
+        if done.ok:
             messages.success(request, MSG_BREACH_RECORDED)
             return redirect("panels:order", order_id=order.pk)
-    return render(
-        request,
-        "panels/breach_new.html",
-        {"form": form, "order": order},
-        status=400 if form.errors else 200,
-    )
+    return _form_page(request, "panels/breach_new.html", {"form": form, "order": order})
 
 
 @membership_required
@@ -590,25 +584,26 @@ def breach_response(request: HttpRequest, breach_id: str) -> HttpResponse:
     form = panel_forms.BreachResponseForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            services.order_breach_response_record(
+        done = _attempt(
+            request,
+            actor,
+            form,
+            lambda: services.order_breach_response_record(
                 actor=actor,
                 breach=breach,
                 court_response=data["court_response"],
                 response_on=data["response_on"],
                 detail=data["detail"],
-            )
-        except ValidationError as exc:
-            _refusal_audited(actor, object_type="order_breach", object_id=breach.pk, child_pid=pid, exc=exc)
-            _service_error(form, exc)
-        except PermissionDenied as exc:
-            return _forbidden(request, actor, str(exc), object_type="order_breach", child_pid=pid)
-        else:
+            ),
+            object_type="order_breach",
+            object_id=breach.pk,
+            child_pid=pid,
+        )
+        if done.refused:
+            return done.refused
+        if done.ok:
             messages.success(request, MSG_RESPONSE_RECORDED)
             return redirect("panels:order", order_id=order.pk)
-    return render(
-        request,
-        "panels/breach_response.html",
-        {"form": form, "order": order, "breach": breach},
-        status=400 if form.errors else 200,
+    return _form_page(
+        request, "panels/breach_response.html", {"form": form, "order": order, "breach": breach}
     )
