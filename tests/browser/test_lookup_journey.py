@@ -29,6 +29,8 @@ def test_officer_finds_michael_despite_misspellings(page, live_app):
     expect(card).to_contain_text("Islington")
     expect(card).to_contain_text("Kent Police")
     expect(card).to_contain_text("Child protection plan")
+    # a candidate is a lead to confirm, never an identification (namesakes exist; docs/linkage.md)
+    expect(page.locator("#lead-not-identification")).to_contain_text("not an identification")
     assert_accessible(page)
 
 
