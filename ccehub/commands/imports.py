@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -47,6 +48,18 @@ def register(app: typer.Typer) -> None:
         from ccehub.common.access import Actor
         from ccehub.records.importer import ImportFileError, import_records, write_rejects
 
+        rejects_path = rejects or file.with_suffix(".rejects.csv")
+        if skip_invalid:
+            # Checked before anything is written: rejects that cannot be saved must not leave the
+            # valid rows imported with their rejects lost.
+            if rejects_path.is_dir():
+                fail(f"--rejects: {rejects_path} is a directory; give a file name")
+            if not rejects_path.parent.is_dir():
+                fail(f"--rejects: the folder {rejects_path.parent} does not exist")
+            if not os.access(rejects_path.parent, os.W_OK) or (
+                rejects_path.exists() and not os.access(rejects_path, os.W_OK)
+            ):
+                fail(f"--rejects: cannot write {rejects_path}")
         call_command("migrate", interactive=False, verbosity=0)
         target = Agency.objects.filter(code__iexact=agency.strip()).first()
         if target is None:
@@ -84,7 +97,7 @@ def register(app: typer.Typer) -> None:
         if len(result.rejects) > max_errors:
             typer.echo(f"… and {len(result.rejects) - max_errors} more invalid rows", err=True)
         if result.rejects and skip_invalid:
-            path = rejects or file.with_suffix(".rejects.csv")
+            path = rejects_path
             write_rejects(result.rejects, path)
             typer.echo(f"wrote {len(result.rejects)} rejected rows with reasons to {path}", err=True)
         if result.rejects and not skip_invalid:

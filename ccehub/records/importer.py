@@ -87,6 +87,11 @@ MSG_NRM = "nrm_decision: longer than 40 characters"
 MSG_NOTHING_TO_MATCH = "the row has no name and no date of birth: nothing to match it on"
 MSG_DUPLICATE = "record_id: {value!r} appears more than once in the file (also on line {first})"
 MSG_TOO_LONG = "{column}: longer than {limit} characters"
+MSG_TOO_MANY_FIELDS = "the row has {count} fields, the header has {expected} (an unquoted comma?)"
+MSG_TOO_FEW_FIELDS = "the row has {count} fields, the header has {expected}"
+MSG_MULTILINE = "{column}: runs across lines (an unclosed quotation mark?)"
+#: Key under which :func:`read_rows` passes a row's shape errors to :func:`validate_row`.
+SHAPE = "\x00shape"
 
 
 OUTCODE_RE = re.compile(r"^[A-PR-UWYZ](\d[\dA-HJKPSTUW]?|[A-HK-Y]\d[\dABEHMNPRV-Y]?)$")
@@ -176,7 +181,18 @@ def read_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, str]
 
     def rows() -> Iterator[tuple[int, dict[str, str]]]:
         for row in reader:
-            yield reader.line_num, {k: (v or "").strip() for k, v in row.items() if k is not None}
+            out = {k: (v or "").strip() for k, v in row.items() if k is not None}
+            shape: list[str] = []
+            extra = row.get(None)  # type: ignore[call-overload]
+            if extra:
+                shape.append(MSG_TOO_MANY_FIELDS.format(count=len(header) + len(extra), expected=len(header)))
+            elif any(v is None for k, v in row.items() if k is not None):
+                given = sum(v is not None for k, v in row.items() if k is not None)
+                shape.append(MSG_TOO_FEW_FIELDS.format(count=given, expected=len(header)))
+            shape += [MSG_MULTILINE.format(column=k) for k, v in out.items() if "\n" in v or "\r" in v]
+            if shape:
+                out[SHAPE] = "\n".join(shape)
+            yield reader.line_num, out
 
     return header, rows()
 
@@ -184,7 +200,7 @@ def read_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, str]
 def validate_row(
     row: dict[str, str], las: dict[str, Agency], today: date
 ) -> tuple[dict[str, Any], list[str]]:
-    errors: list[str] = []
+    errors: list[str] = [e for e in row.get(SHAPE, "").split("\n") if e]
     values: dict[str, Any] = {}
     record_id = row.get("record_id", "")
     if not record_id:

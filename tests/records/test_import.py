@@ -137,3 +137,29 @@ def test_row_with_nothing_to_match_on_is_invalid(agencies, system_actor, write):
         actor=system_actor, agency=agencies["islington"], path=write("A1,,,,M,N1 1AA,,,\n")
     )
     assert "no name and no date of birth" in result.rejects[0].reasons[0]
+
+
+def test_ragged_rows_are_invalid_with_their_line(agencies, system_actor, write):
+    """A row with more or fewer fields than the header is not guessed at: it is an invalid row."""
+    path = write(
+        "A1,Tom,Ingram,2006-04-01,M,N1 1AA,,,\n"
+        "A2,Jo,Lee,2006-02-01,F\n"  # too few
+        "A3,Sam,Hill,2006-01-01,M,N1 1AA,,,,extra\n"  # too many (an unquoted comma)
+    )
+    result = import_records(actor=system_actor, agency=agencies["islington"], path=path)
+    assert not result.written and AgencyRecord.objects.count() == 0
+    assert [r.line for r in result.rejects] == [3, 4]
+    assert "the row has 5 fields, the header has 9" in result.rejects[0].reasons
+    assert "an unquoted comma" in result.rejects[1].reasons[0]
+
+
+def test_unclosed_quote_is_invalid_not_swallowed(agencies, system_actor, write):
+    """An unclosed quotation mark would make one 'name' of the rest of the file: refused instead."""
+    path = write(
+        'A1,Tom,Ingram,2006-04-01,M,,,,\nA2,"Jo,Lee,2006-02-01,F,,,,\nA3,Sam,Hill,2006-01-01,M,,,,\n'
+    )
+    result = import_records(actor=system_actor, agency=agencies["islington"], path=path, skip_invalid=True)
+    assert AgencyRecord.objects.filter(record_id="A1").exists()
+    assert not AgencyRecord.objects.filter(record_id="A2").exists()
+    (reject,) = result.rejects
+    assert any("runs across lines" in reason for reason in reject.reasons)
