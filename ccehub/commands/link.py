@@ -28,6 +28,7 @@ def register(app: typer.Typer) -> None:
         if backend is not None and backend not in ("duckdb", "spark"):
             fail("--backend: use duckdb or spark")
         setup_django()
+        from django.conf import settings
         from django.core.exceptions import ValidationError
         from django.core.management import call_command
 
@@ -36,6 +37,8 @@ def register(app: typer.Typer) -> None:
         from ccehub.common.access import Actor
         from ccehub.records.services import link_build
 
+        if backend is None and settings.CCEHUB_LINKAGE_BACKEND not in ("duckdb", "spark"):
+            fail(f"CCEHUB_LINKAGE_BACKEND={settings.CCEHUB_LINKAGE_BACKEND!r}: use duckdb or spark")
         call_command("migrate", interactive=False, verbosity=0)
         actor = Actor.for_system(
             name=cli_origin(), channel=Channel.CLI, purpose="Build the person index", origin=cli_origin()
@@ -120,14 +123,27 @@ def register(app: typer.Typer) -> None:
                     )  # type: ignore[arg-type]
                 typer.echo(json.dumps(public_result(result)))
                 return
-            with batch.open(newline="", encoding="utf-8-sig") as handle:
-                reader = csv.DictReader(handle)
-                if "query_id" not in (reader.fieldnames or []):
-                    fail(f"--batch: {batch}: missing column query_id")
-                rows = list(reader)
+            try:
+                with batch.open(newline="", encoding="utf-8-sig") as handle:
+                    reader = csv.DictReader(handle)
+                    if "query_id" not in (reader.fieldnames or []):
+                        fail(f"--batch: {batch}: missing column query_id")
+                    rows = []
+                    for row in reader:
+                        row["_line"] = str(reader.line_num)
+                        rows.append(row)
+            except UnicodeDecodeError:
+                fail(f"--batch: {batch}: the file is not UTF-8 text")
+            except csv.Error as exc:
+                fail(f"--batch: {batch}: not a readable CSV file ({exc})")
             from datetime import date
 
-            for n, row in enumerate(rows, start=2):
+            for row in rows:
+                n = row.pop("_line")
+                if None in row:  # more fields than columns; missing trailing fields are blanks
+                    fail(f"--batch: line {n}: more fields than the header has columns (an unquoted comma?)")
+                if any("\n" in v or "\r" in v for v in row.values() if v):
+                    fail(f"--batch: line {n}: a field runs across lines (an unclosed quotation mark?)")
                 if not (row.get("query_id") or "").strip():
                     fail(f"--batch: line {n}: query_id is required")
                 dob_text = (row.get("date_of_birth") or "").strip()

@@ -304,6 +304,37 @@ _IDENTITY_COLUMN: Final = re.compile(
 )
 _DOB_COLUMNS: Final = frozenset({"date_of_birth", "dob", "birth_date", "birthdate", "d_o_b"})
 
+# Words a column *title* is made of. A dropped column is reported by its title only when every word
+# of it is one of these (or an identity word above); otherwise by its position ("column 7"), because
+# a file whose first row is data, not titles, would put a child's name or date of birth in the report.
+_TITLE_WORDS: Final = frozenset(
+    """
+    a an and at by of on or the to for in is no not s
+    first last full middle given family fore sur known preferred legal maiden previous former other
+    mother mothers father fathers parent parents carer carers guardian sibling siblings brother sister
+    child childs children young person persons people pupil subject individual client case
+    date time day month year age band age_band years old
+    home current usual last_known contact primary secondary line number num nos code codes type kind
+    local authority la force police team service services agency agencies school gp health yot social
+    worker workers allocated lead officer key named practitioner
+    notes note comment comments free text description details detail info information remarks
+    status flag flags marker markers category group ethnicity ethnic gender sex religion language
+    nationality immigration legal disability needs risk level score
+    email phone mobile tel telephone photo image
+    """.split()
+)
+
+
+def _column_label(name: str, key: str, index: int) -> str:
+    """How a dropped column is named in the outputs: its title if it reads as one, else its position."""
+    words = [w for w in key.split("_") if w]
+    if words and all(
+        w in _TITLE_WORDS or _IDENTITY_COLUMN.search(w) or (w.isdigit() and len(w) == 1) for w in words
+    ):
+        return name
+    return f"column {index + 1}"
+
+
 # User-visible messages (DESIGN.md style rule 5: constants that tests assert on).
 MSG_NO_CODE_COLUMN: Final = (
     "no 'code' column: each half must carry the pseudonymous code in a column named code"
@@ -414,11 +445,11 @@ def _half_from_table(table: CsvTable, *, side: Side) -> Half:
         if key in template:
             kept[index] = template[key]
         elif _IDENTITY_COLUMN.search(key) or key in _DOB_COLUMNS:
-            dropped_identity.append(name)
+            dropped_identity.append(_column_label(name, key, index))
             if key in _DOB_COLUMNS:
                 dob_index = index
         else:
-            dropped_other.append(name)
+            dropped_other.append(_column_label(name, key, index))
     absent = tuple(c.name for c in TEMPLATES[side] if c.name not in keys)
 
     errors: list[str] = []

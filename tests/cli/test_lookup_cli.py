@@ -124,3 +124,23 @@ def test_contract(tmp_path):
             ["lookup", "--given-name", "A", "--dob", "2010-13-01", "--purpose", "p"], url, env=env
         )
         assert bad_dob.returncode == 2 and "--dob" in bad_dob.stderr
+
+        # Batch files that cannot be read as written are refused with the line, never half-answered.
+        latin = tmp_path / "latin1.csv"
+        latin.write_bytes("query_id,given_name\nq1,Zoë\n".encode("latin-1"))
+        unclosed = tmp_path / "unclosed.csv"
+        unclosed.write_text('query_id,given_name,family_name\nq1,"Tom,Smith\nq2,Ann,Lee\n', encoding="utf-8")
+        wide = tmp_path / "wide.csv"
+        wide.write_text("query_id,given_name\nq1,Tom,Smith\n", encoding="utf-8")
+        for path, says in (
+            (latin, "not UTF-8"),
+            (unclosed, "line 3: a field runs across lines"),
+            (wide, "line 2: more fields than the header"),
+        ):
+            refused = run_ccehub(["lookup", "--batch", str(path), "--purpose", "p"], url, env=env)
+            assert refused.returncode == 2, refused.stderr
+            assert says in refused.stderr and "Traceback" not in refused.stderr and not refused.stdout
+
+        bogus = run_ccehub(["link", "build"], url, env={**env, "CCEHUB_LINKAGE_BACKEND": "bogus"})
+        assert bogus.returncode == 2 and "use duckdb or spark" in bogus.stderr
+        assert "Traceback" not in bogus.stderr

@@ -494,3 +494,19 @@ def test_documented_example_halves_reconcile_as_the_docs_say(tmp_path: Path) -> 
         Status.EXCLUDED,
         Status.REJECTED,
     }
+
+
+def test_a_data_row_used_as_titles_is_reported_by_position(tmp_path: Path) -> None:
+    """A header cell that is not a column title (a file whose first row is a child's details) is named
+    by its position in the reports, so the name and date of birth in it never reach the outputs."""
+    title = "Zephyrine Quillfeather 14/03/2009"
+    columns = [*POLICE_COLUMNS, title, "Address line 1", "Allocated worker"]
+    _, discrepancies, summary = run(tmp_path, [police(1)], [la(1)], police_columns=columns)
+    text = _all_output_text(tmp_path / "out")
+    for fragment in ("zephyrine", "quillfeather", "14/03/2009", "14_03_2009"):
+        assert fragment not in text
+    dropped = summary["halves"]["police"]["dropped_columns"]
+    position = len(POLICE_COLUMNS) + 1
+    assert dropped["unrecognised"] == [f"column {position}", "Allocated worker"]
+    assert dropped["identity"] == ["Address line 1"]  # real titles are still named
+    assert any(d["field"] == f"column {position}" for d in discrepancies if d["kind"] == "dropped_column")
