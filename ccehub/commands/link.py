@@ -101,8 +101,17 @@ def register(app: typer.Typer) -> None:
         from ccehub.audit.services import audit_record
         from ccehub.commands._actor import cli_actor
         from ccehub.commands.children import _errors_text
+        from ccehub.records.importer import MSG_POSTCODE, postcode_value, sex_error
         from ccehub.records.services import active_index, person_lookup, public_result
 
+        def field_problems(sex_text: str, postcode_text: str) -> list[str]:
+            problems = [p for p in (sex_error(sex_text),) if p]
+            if postcode_text.strip() and postcode_value(postcode_text.strip()) is None:
+                problems.append(MSG_POSTCODE.format(value=postcode_text))
+            return problems
+
+        if batch is None and (problems := field_problems(sex, postcode)):
+            fail("; ".join(f"--{p}" for p in problems))
         actor = cli_actor(user, purpose)
         try:
             index = active_index()
@@ -146,6 +155,8 @@ def register(app: typer.Typer) -> None:
                     fail(f"--batch: line {n}: a field runs across lines (an unclosed quotation mark?)")
                 if not (row.get("query_id") or "").strip():
                     fail(f"--batch: line {n}: query_id is required")
+                if problems := field_problems(row.get("sex") or "", row.get("postcode") or ""):
+                    fail(f"--batch: line {n}: " + "; ".join(problems))
                 dob_text = (row.get("date_of_birth") or "").strip()
                 if dob_text:
                     try:

@@ -307,8 +307,7 @@ _DOB_COLUMNS: Final = frozenset({"date_of_birth", "dob", "birth_date", "birthdat
 # Words a column *title* is made of. A dropped column is reported by its title only when every word
 # of it is one of these (or an identity word above); otherwise by its position ("column 7"), because
 # a file whose first row is data, not titles, would put a child's name or date of birth in the report.
-_TITLE_WORDS: Final = frozenset(
-    """
+_TITLE_TEXT: Final = """
     a an and at by of on or the to for in is no not s
     first last full middle given family fore sur known preferred legal maiden previous former other
     mother mothers father fathers parent parents carer carers guardian sibling siblings brother sister
@@ -321,8 +320,8 @@ _TITLE_WORDS: Final = frozenset(
     status flag flags marker markers category group ethnicity ethnic gender sex religion language
     nationality immigration legal disability needs risk level score
     email phone mobile tel telephone photo image
-    """.split()
-)
+"""
+_TITLE_WORDS: Final = frozenset(_TITLE_TEXT.split())
 
 
 def _column_label(name: str, key: str, index: int) -> str:

@@ -197,6 +197,20 @@ def read_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, str]
     return header, rows()
 
 
+def sex_error(value: str) -> str | None:
+    """Why ``value`` is not a recorded sex (blank is fine: not recorded), or ``None``."""
+    return None if value.strip().lower() in SEXES else MSG_SEX.format(value=value)
+
+
+def postcode_value(value: str) -> str | None:
+    """A full postcode normalised, or a postcode district on its own; ``None`` if it is neither."""
+    try:
+        return normalise_postcode(value)
+    except ValidationError:
+        outcode = value.replace(" ", "").upper()
+        return outcode if OUTCODE_RE.match(outcode) else None
+
+
 def validate_row(
     row: dict[str, str], las: dict[str, Agency], today: date
 ) -> tuple[dict[str, Any], list[str]]:
@@ -224,20 +238,17 @@ def validate_row(
         else:
             values["date_of_birth"] = dob
     sex = row.get("sex", "").lower()
-    if sex not in SEXES:
-        errors.append(MSG_SEX.format(value=row.get("sex", "")))
+    if problem := sex_error(sex):
+        errors.append(problem)
     values["sex"] = SEXES.get(sex, "")
     postcode = row.get("postcode", "")
     values["postcode"] = ""
     if postcode:
-        try:
-            values["postcode"] = normalise_postcode(postcode)
-        except ValidationError:
-            outcode = postcode.replace(" ", "").upper()
-            if OUTCODE_RE.match(outcode):
-                values["postcode"] = outcode  # some extracts hold only the postcode district
-            else:
-                errors.append(MSG_POSTCODE.format(value=postcode))
+        # some extracts hold only the postcode district
+        if (normalised := postcode_value(postcode)) is not None:
+            values["postcode"] = normalised
+        else:
+            errors.append(MSG_POSTCODE.format(value=postcode))
     la_text = row.get("home_local_authority", "")
     if len(la_text) > 100:
         errors.append(MSG_TOO_LONG.format(column="home_local_authority", limit=100))

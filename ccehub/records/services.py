@@ -27,7 +27,7 @@ from ccehub.agencies.permissions import IDENTITY_ROLES
 from ccehub.audit.models import Action
 from ccehub.audit.services import audit_record
 from ccehub.common.access import Actor
-from ccehub.records.importer import decision_rank
+from ccehub.records.importer import MSG_POSTCODE, decision_rank, postcode_value, sex_error
 from ccehub.records.models import AgencyRecord, LinkModelVersion, RecordCluster
 
 MSG_NO_INDEX = "There is no person index yet: import agency records and run `ccehub link build`"
@@ -39,6 +39,7 @@ MSG_NO_RECORDS = "There are no agency records to link: import some with `ccehub 
 MSG_PURPOSE = "Say why you are looking this child up (the purpose is audited)"
 MSG_LOOKUP_ROLE = "Your role cannot look children up"
 MSG_EMPTY_QUERY = "Give at least a name or a date of birth"
+MSG_QUERY_DOB = "date_of_birth: {value!r} is not a date written YYYY-MM-DD"
 MSG_THRESHOLD = "The threshold cannot be lower than the configured minimum ({minimum})"
 #: At most this many candidates leave the service for one query.
 MAX_CANDIDATES = 10
@@ -203,9 +204,25 @@ def _summarise(records: list[AgencyRecord]) -> dict[str, Any]:
 
 
 def clean_query(raw: dict[str, Any]) -> dict[str, str]:
+    """The look-up fields, stripped, or ``ValidationError`` naming each field that cannot be one (a
+    date that is not a date, a sex or postcode that is not one), as the import refuses them."""
+    from datetime import date
+
     query = {k: str(raw.get(k) or "").strip() for k in QUERY_FIELDS}
     if not (query["given_name"] or query["family_name"] or query["date_of_birth"]):
         raise ValidationError({"given_name": [MSG_EMPTY_QUERY]})
+    errors: dict[str, list[str]] = {}
+    if query["date_of_birth"]:
+        try:
+            date.fromisoformat(query["date_of_birth"])
+        except ValueError:
+            errors["date_of_birth"] = [MSG_QUERY_DOB.format(value=query["date_of_birth"])]
+    if problem := sex_error(query["sex"]):
+        errors["sex"] = [problem]
+    if query["postcode"] and postcode_value(query["postcode"]) is None:
+        errors["postcode"] = [MSG_POSTCODE.format(value=query["postcode"])]
+    if errors:
+        raise ValidationError(errors)
     return query
 
 

@@ -144,3 +144,22 @@ def test_contract(tmp_path):
         bogus = run_ccehub(["link", "build"], url, env={**env, "CCEHUB_LINKAGE_BACKEND": "bogus"})
         assert bogus.returncode == 2 and "use duckdb or spark" in bogus.stderr
         assert "Traceback" not in bogus.stderr
+
+        # A sex or postcode that is not one is an input error, as on import (blank is fine).
+        for flag, value in (("--sex", "banana"), ("--postcode", "not a postcode")):
+            refused = run_ccehub(
+                ["lookup", "--given-name", "A", "--dob", "2010-01-01", flag, value, "--purpose", "p"],
+                url,
+                env=env,
+            )
+            assert refused.returncode == 2 and value in refused.stderr, refused.stderr
+        district = run_ccehub(
+            ["lookup", "--given-name", "A", "--postcode", "n1", "--sex", "Female", "--purpose", "p"],
+            url,
+            env=env,
+        )
+        assert district.returncode == 0, district.stderr  # a postcode district on its own is allowed
+        bad_row = tmp_path / "bad_row.csv"
+        bad_row.write_text("query_id,given_name,sex\nq1,Tom,M\nq2,Ann,banana\n", encoding="utf-8")
+        refused = run_ccehub(["lookup", "--batch", str(bad_row), "--purpose", "p"], url, env=env)
+        assert refused.returncode == 2 and "line 3: sex" in refused.stderr and not refused.stdout

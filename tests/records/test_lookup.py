@@ -276,3 +276,27 @@ def test_index_from_an_older_model_is_refused_with_a_message(db, agencies, syste
         person_lookup(actor=system_actor, purpose="t", query=query)
     link_build(actor=system_actor)
     assert person_lookup(actor=system_actor, purpose="t", query=query)["candidates"]
+
+
+def test_api_refuses_fields_that_cannot_be_what_they_say(db, agencies, make_user, roles, client):
+    """POST /api/lookup answers 422 naming each field that is not a date, a sex or a postcode, as
+    the import and the command line do, before any index is searched."""
+    import json
+
+    from ccehub.agencies.tokens import token_create
+
+    token = token_create(user=make_user("pc.api", agencies["kent"], roles.POLICE_OFFICER), name="t")
+    body = {
+        "given_name": "Tom",
+        "date_of_birth": "2010-02-30",
+        "sex": "banana",
+        "postcode": "not a postcode",
+        "purpose": "custody",
+    }
+    response = client.post(
+        "/api/lookup", json.dumps(body), content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}"
+    )
+    assert response.status_code == 422
+    errors = response.json()["errors"]
+    assert set(errors) == {"date_of_birth", "sex", "postcode"}
+    assert "banana" in errors["sex"][0] and "not a UK postcode" in errors["postcode"][0]
