@@ -84,6 +84,7 @@ GIVEN_NAME_GROUPS: Final[Mapping[str, tuple[str, ...]]] = {
     "ian": ("ian", "iain"),
     "zachary": ("zachary", "zach", "zack", "zak", "zac"),
     "theodore": ("theodore", "theo", "teddie"),
+    "bartholomew": ("bartholomew", "bart", "barty"),
     "kenneth": ("kenneth", "ken", "kenny"),
     "stephen": ("stephen", "steven", "steve", "stevie"),
     "timothy": ("timothy", "tim", "timmy"),

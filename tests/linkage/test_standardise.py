@@ -42,6 +42,7 @@ from ccehub.linkage.standardise import (
         # Oleksandr and Aleksandr are Alexander transliterated; Sasha is the diminutive of all three
         ("Oleksandr", "oleksandr", "alex"),
         ("Sasha", "sasha", "alex"),
+        ("Bart", "bart", "bartholomew"),
         ("Aleksandr", "aleksandr", "alex"),
         ("", None, None),
         ("  ", None, None),
