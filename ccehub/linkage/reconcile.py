@@ -327,6 +327,8 @@ _TITLE_WORDS: Final = frozenset(_TITLE_TEXT.split())
 def _column_label(name: str, key: str, index: int) -> str:
     """How a dropped column is named in the outputs: its title if it reads as one, else its position."""
     words = [w for w in key.split("_") if w]
+    if key in _DOB_COLUMNS:  # "D.O.B."
+        return name
     if words and all(
         w in _TITLE_WORDS or _IDENTITY_COLUMN.search(w) or (w.isdigit() and len(w) == 1) for w in words
     ):
