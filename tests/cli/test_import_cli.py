@@ -25,41 +25,20 @@ def test_unwritable_rejects_file_imports_nothing(tmp_path):
         env = {"CCEHUB_DATA_DIR": str(tmp_path / "data")}
         added = run_ccehub(["agencies", "add", "la-x", "--name", "LA X", "--kind", "la"], url, env=env)
         assert added.returncode == 0, added.stderr
+
+        def import_with_rejects(path):
+            args = ["import", "children", str(extract), "--agency", "la-x", "--skip-invalid", "--rejects"]
+            return run_ccehub([*args, str(path)], url, env=env)
+
         for bad, says in (
             (tmp_path / "no-such-folder" / "rejects.csv", "does not exist"),
             (tmp_path, "is a directory"),
         ):
-            refused = run_ccehub(
-                [
-                    "import",
-                    "children",
-                    str(extract),
-                    "--agency",
-                    "la-x",
-                    "--skip-invalid",
-                    "--rejects",
-                    str(bad),
-                ],
-                url,
-                env=env,
-            )
+            refused = import_with_rejects(bad)
             assert refused.returncode == 2, refused.stderr
             assert says in refused.stderr and "Traceback" not in refused.stderr
         good = tmp_path / "rejects.csv"
-        done = run_ccehub(
-            [
-                "import",
-                "children",
-                str(extract),
-                "--agency",
-                "la-x",
-                "--skip-invalid",
-                "--rejects",
-                str(good),
-            ],
-            url,
-            env=env,
-        )
+        done = import_with_rejects(good)
         assert done.returncode == 0, done.stderr
         # both valid rows are *created* now: the refused runs wrote nothing
         assert "(2 created, 0 updated, 1 rejected)" in done.stdout
