@@ -101,17 +101,19 @@ def register(app: typer.Typer) -> None:
         from ccehub.audit.services import audit_record
         from ccehub.commands._actor import cli_actor
         from ccehub.commands.children import _errors_text
-        from ccehub.records.importer import MSG_POSTCODE, postcode_value, sex_error
-        from ccehub.records.services import active_index, person_lookup, public_result
+        from ccehub.records.services import active_index, clean_query, person_lookup, public_result
 
-        def field_problems(sex_text: str, postcode_text: str) -> list[str]:
-            problems = [p for p in (sex_error(sex_text),) if p]
-            if postcode_text.strip() and postcode_value(postcode_text.strip()) is None:
-                problems.append(MSG_POSTCODE.format(value=postcode_text))
-            return problems
+        def query_problems(query: dict[str, str]) -> str:
+            """What the service would refuse in ``query`` (checked before any query runs), or ''."""
+            try:
+                clean_query(query)
+            except ValidationError as exc:
+                return "; ".join(exc.messages)
+            return ""
 
-        if batch is None and (problems := field_problems(sex, postcode)):
-            fail("; ".join(f"--{p}" for p in problems))
+        single = {"given_name": given_name, "family_name": family_name, "date_of_birth": dob}
+        if batch is None and (problems := query_problems({**single, "sex": sex, "postcode": postcode})):
+            fail(problems)
         actor = cli_actor(user, purpose)
         try:
             index = active_index()
@@ -119,13 +121,7 @@ def register(app: typer.Typer) -> None:
             fail(str(exc), 1)
         try:
             if batch is None:
-                query = {
-                    "given_name": given_name,
-                    "family_name": family_name,
-                    "date_of_birth": dob,
-                    "sex": sex,
-                    "postcode": postcode,
-                }
+                query = {**single, "sex": sex, "postcode": postcode}
                 with transaction.atomic():
                     result = person_lookup(
                         actor=actor, query=query, purpose=purpose, threshold=threshold, index=index
@@ -145,8 +141,6 @@ def register(app: typer.Typer) -> None:
                 fail(f"--batch: {batch}: the file is not UTF-8 text")
             except csv.Error as exc:
                 fail(f"--batch: {batch}: not a readable CSV file ({exc})")
-            from datetime import date
-
             for row in rows:
                 n = row.pop("_line")
                 if None in row:  # more fields than columns; missing trailing fields are blanks
@@ -155,16 +149,10 @@ def register(app: typer.Typer) -> None:
                     fail(f"--batch: line {n}: a field runs across lines (an unclosed quotation mark?)")
                 if not (row.get("query_id") or "").strip():
                     fail(f"--batch: line {n}: query_id is required")
-                if problems := field_problems(row.get("sex") or "", row.get("postcode") or ""):
-                    fail(f"--batch: line {n}: " + "; ".join(problems))
-                dob_text = (row.get("date_of_birth") or "").strip()
-                if dob_text:
-                    try:
-                        date.fromisoformat(dob_text)
-                    except ValueError:
-                        fail(
-                            f"--batch: line {n}: date_of_birth {dob_text!r} is not a date written YYYY-MM-DD"
-                        )
+                query = {k: (row.get(k) or "").strip() for k in BATCH_COLUMNS[1:]}
+                empty = not (query["given_name"] or query["family_name"] or query["date_of_birth"])
+                if not empty and (problems := query_problems(query)):
+                    fail(f"--batch: line {n}: {problems}")
             for row in rows:
                 query = {k: (row.get(k) or "").strip() for k in BATCH_COLUMNS[1:]}
                 with transaction.atomic():
