@@ -97,6 +97,12 @@ def scale_table(data: dict[str, Any]) -> list[str]:
             f"* {r['prepare']['records']:,} records: false matches {fm} of {n_abs:,} "
             f"({_pct(lo)}–{_pct(hi)}); top-1 {acc['top1_correct']:,} of {acc['known_queries']:,} "
             f"({tlo:.4f}–{thi:.4f})"
+            + (
+                f"; every record of the found child returned for {acc['known_complete']:,} of "
+                f"{acc['top1_correct']:,} ({acc['known_split']:,} held as more than one person)"
+                if "known_complete" in acc
+                else ""
+            )
         )
     lines += [
         "",

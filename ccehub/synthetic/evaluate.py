@@ -38,6 +38,12 @@ class LookupEvaluation:
     known_queries: int = 0
     top1_correct: int = 0
     known_not_found: int = 0
+    known_complete: int = 0
+    """Known children found (top-1) with *every* one of their indexed records among the candidates'
+    records: the officer learns all the index holds, not a part of it (a child whose records are
+    split over two persons may have one part below the threshold)."""
+    known_split: int = 0
+    """Known children found (top-1) whose records the index holds as more than one person."""
     absent_queries: dict[str, int] = field(default_factory=dict)
     false_matches: dict[str, int] = field(default_factory=dict)
     latencies_ms: list[float] = field(default_factory=list, repr=False)
@@ -66,6 +72,11 @@ class LookupEvaluation:
         return self.top1_correct / self.known_queries if self.known_queries else float("nan")
 
     @property
+    def completeness(self) -> float:
+        """Share of correctly found known children with all their indexed records returned."""
+        return self.known_complete / self.top1_correct if self.top1_correct else float("nan")
+
+    @property
     def false_match_rate(self) -> float:
         total = sum(self.absent_queries.values())
         return sum(self.false_matches.values()) / total if total else float("nan")
@@ -78,6 +89,7 @@ class LookupEvaluation:
         out = {k: v for k, v in asdict(self).items() if k not in hidden}
         out.update(
             top1_accuracy=self.top1_accuracy,
+            completeness=self.completeness,
             false_match_rate=self.false_match_rate,
             false_match_rate_by_kind={
                 k: (self.false_matches.get(k, 0) / n if n else None) for k, n in self.absent_queries.items()
@@ -142,6 +154,16 @@ def evaluate_lookup(
     indexed = list(split.indexed)
     pick = rng.choice(len(indexed), size=min(n_known, len(indexed)), replace=False)
     known = [indexed[i] for i in sorted(pick.tolist())]
+    # every indexed record of each known child, and the persons the index holds them as
+    held = index.records[["agency", "record_id", "person_id"]].merge(truth, on=["agency", "record_id"])
+    held = held[held["true_person_id"].isin({p.person_id for p in known})]
+    records_of: dict[str, set[tuple[str, str]]] = {}
+    persons_of: dict[str, set[str]] = {}
+    for agency, record_id, person_id, true_id in held[
+        ["agency", "record_id", "person_id", "true_person_id"]
+    ].itertuples(index=False):
+        records_of.setdefault(str(true_id), set()).add((str(agency), str(record_id)))
+        persons_of.setdefault(str(true_id), set()).add(str(person_id))
     result = LookupEvaluation(threshold=threshold)
     for record in custody_queries(population, known, seed=seed):
         started = time.perf_counter()
@@ -157,6 +179,10 @@ def evaluate_lookup(
             right = owner.get(found.candidates[0].person_id) == record.true_person_id
             result.top1_correct += right
             tally[1] += right
+            if right:
+                returned = {(r.agency, r.record_id) for c in found.candidates for r in c.records}
+                result.known_complete += records_of.get(record.true_person_id, set()) <= returned
+                result.known_split += len(persons_of.get(record.true_person_id, ())) > 1
             result.known_top.append((found.candidates[0].match_probability, right))
     for kind, persons in split.absent.items():
         result.absent_queries[kind] = len(persons)

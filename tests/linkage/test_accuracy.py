@@ -41,3 +41,16 @@ def test_accuracy_by_naming_tradition_adds_up(world: World) -> None:
     correct = sum(round(t["top1_accuracy"] * t["known_queries"]) for t in by.values() if t["known_queries"])
     assert correct == result.top1_correct
     assert len(by) >= 3  # the small world still holds children of several traditions
+
+
+def test_completeness_counts_children_whose_records_all_come_back(world: World) -> None:
+    """A found child is complete when every indexed record of theirs is among the candidates'
+    records; a child held as one person always is (the person carries all its records)."""
+    result = evaluate_lookup(
+        world.index, world.population, world.split, world.truth, n_known=300, seed=WORLD_SEED + 2
+    )
+    assert result.known_split <= result.top1_correct
+    # every found child held as a single person is complete; only split children can be incomplete
+    assert result.top1_correct - result.known_split <= result.known_complete <= result.top1_correct
+    assert 0.9 <= result.completeness <= 1.0, result.as_dict()
+    assert result.as_dict()["completeness"] == result.completeness
