@@ -25,7 +25,7 @@ from typing import Final, TypedDict
 from zoneinfo import ZoneInfo
 
 from ccehub.rules.actions import ACTION_LABELS, Action, ActionCode, ActionFacts, actions_for
-from ccehub.rules.age import ADULT_AGE, AgeAssessment, AgeBand, assess_age
+from ccehub.rules.age import ADULT_AGE, AgeAssessment, AgeBand, age_on, assess_age
 from ccehub.rules.indicators import INDICATOR_LABELS, Indicator
 from ccehub.rules.offences import Offence, any_drug_offence, catalogue, offence_codes, offence_labels
 from ccehub.rules.policy import CURRENT, PROFILES, PolicyProfile
@@ -79,12 +79,23 @@ MSG_UNKNOWN_OFFENCE: Final = "unknown offence code {code!r} (expected one of: {e
 MSG_UNKNOWN_INDICATOR: Final = "unknown indicator code {code!r} (expected one of: {expected})"
 MSG_UNKNOWN_POLICY: Final = "unknown policy {code!r} (expected one of: {expected})"
 MSG_DOB_AFTER_INCIDENT: Final = "must not be after incident_date"
+MSG_INCIDENT_TOO_EARLY: Final = "must be on or after {earliest} (check the year has four digits, like 2022)"
+MSG_DOB_TOO_OLD: Final = (
+    "gives an age over {maximum} on incident_date (check the year has four digits, like 2008)"
+)
 MSG_EVIDENCE_NOTE_REQUIRED: Final = (
     "is required (and must not be blank) when clear_evidence_not_exploited is true"
 )
 
-#: Upper bound for an estimated age: anything above is a typing error.
-MAX_ESTIMATED_AGE: Final = 120
+#: Upper bound for an age, estimated or from a date of birth: anything above is a typing error (a
+#: two-digit year such as ``06`` read as the year 6). One bound for both, so a date of birth is never
+#: accepted where the same age given as an estimate would be refused.
+MAX_AGE: Final = 120
+MAX_ESTIMATED_AGE: Final = MAX_AGE
+
+#: Earliest incident date accepted. Nothing in this domain predates it (county lines emerged around
+#: 2015, the NRM in 2009); an earlier date is a typing error such as ``22`` for 2022.
+EARLIEST_INCIDENT_DATE: Final = date(1900, 1, 1)
 
 _DATE_RE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DATETIME_RE: Final = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}.*")
@@ -122,8 +133,14 @@ class TriageInput:
 
     def __post_init__(self) -> None:
         """Cross-field checks, so that a directly built input is as valid as a parsed one."""
+        if self.incident_date < EARLIEST_INCIDENT_DATE:
+            raise TriageInputError(
+                "incident_date", MSG_INCIDENT_TOO_EARLY.format(earliest=EARLIEST_INCIDENT_DATE.isoformat())
+            )
         if self.date_of_birth is not None and self.date_of_birth > self.incident_date:
             raise TriageInputError("date_of_birth", MSG_DOB_AFTER_INCIDENT)
+        if self.date_of_birth is not None and age_on(self.date_of_birth, self.incident_date) > MAX_AGE:
+            raise TriageInputError("date_of_birth", MSG_DOB_TOO_OLD.format(maximum=MAX_AGE))
         if self.estimated_age is not None and not 0 <= self.estimated_age <= MAX_ESTIMATED_AGE:
             raise TriageInputError("estimated_age", MSG_AGE_RANGE.format(maximum=MAX_ESTIMATED_AGE))
         if self.missing_days is not None and self.missing_days < 0:

@@ -116,6 +116,38 @@ def test_officer_records_an_unknown_child_and_sees_the_triage(client, people):
             MSG_INCIDENT_BEFORE_BIRTH,
             "id_occurred_on-day",
         ),
+        # A 2-digit year is refused, never read as the year 6 or 22 (black-box finding).
+        (
+            {"date_of_birth_day": "1", "date_of_birth_month": "1", "date_of_birth_year": "06"},
+            "date_of_birth",
+            F.MSG_DOB_YEAR,
+            "id_date_of_birth-day",
+        ),
+        (
+            {"occurred_on_day": "1", "occurred_on_month": "6", "occurred_on_year": "22"},
+            "occurred_on",
+            F.MSG_INCIDENT_YEAR,
+            "id_occurred_on-day",
+        ),
+        (
+            {
+                "occurred_on_day": "1",
+                "occurred_on_month": "6",
+                "occurred_on_year": "1899",
+                "date_of_birth_day": "",
+                "date_of_birth_month": "",
+                "date_of_birth_year": "",
+            },
+            "occurred_on",
+            F.MSG_INCIDENT_TOO_EARLY_FORM,
+            "id_occurred_on-day",
+        ),
+        (
+            {"date_of_birth_day": "1", "date_of_birth_month": "1", "date_of_birth_year": "1800"},
+            "date_of_birth",
+            F.MSG_DOB_TOO_OLD_FORM,
+            "id_date_of_birth-day",
+        ),
         ({"offences": ["pwits_class_z"]}, "offences", F.MSG_OFFENCE_CODE, "id_offences"),
         ({"indicators": ["telepathy"]}, "indicators", F.MSG_INDICATOR_CODE, "id_indicators"),
         ({"occurred_time": "25:00"}, "occurred_time", F.MSG_TIME_REAL, "id_occurred_time"),
