@@ -148,18 +148,29 @@ def _decode(body: bytes) -> object:
 
 
 def _decide(item: object) -> TriageJSON:
-    if isinstance(item, _Object) and item.duplicates:
-        raise TriageInputError(item.duplicates[0], MSG_DUPLICATE_FIELD)
-    return triage(parse_triage_input(item)).to_json()
+    problems = [
+        TriageInputError(key, MSG_DUPLICATE_FIELD)
+        for key in (item.duplicates if isinstance(item, _Object) else ())
+    ]
+    try:
+        decision = triage(parse_triage_input(item)).to_json()
+    except TriageInputError as exc:
+        problems.extend(exc.problems)
+    if problems:
+        raise TriageInputError.of(problems)
+    return decision
 
 
 def _unprocessable(request: HttpRequest, errors: list[TriageInputError | _BadInput]) -> HttpResponse:
+    """422 naming the first problem in ``detail``/``field`` and every problem in ``errors``."""
     from ccehub.api import api
 
-    listed = [
-        {"field": e.field, "detail": e.message if isinstance(e, TriageInputError) else e.detail}
-        for e in errors
-    ]
+    listed: list[dict[str, str]] = []
+    for error in errors:
+        if isinstance(error, TriageInputError):
+            listed.extend({"field": p.field, "detail": p.message} for p in error.problems)
+        else:
+            listed.append({"field": error.field, "detail": error.detail})
     first = listed[0]
     return api.create_response(
         request, {"detail": first["detail"], "field": first["field"], "errors": listed}, status=422

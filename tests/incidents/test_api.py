@@ -83,6 +83,21 @@ def test_invalid_input_is_422_naming_the_field(client, auth, body, field, detail
         assert data["detail"] == detail
 
 
+def test_422_lists_every_problem(client, auth):
+    """``detail``/``field`` name the first problem; ``errors`` lists every one, as the CLI prints them."""
+    body = [PRESUMED, {"incident_date": "bad", "date_of_birth": "bad", "arrested": "yes", "offences": ["x"]}]
+    response = post(client, "/api/triage", body, auth)
+    assert response.status_code == 422
+    data = response.json()
+    assert data["field"] == "[1].incident_date"
+    assert [e["field"] for e in data["errors"]] == [
+        "[1].incident_date",
+        "[1].date_of_birth",
+        "[1].arrested",
+        "[1].offences[0]",
+    ]
+
+
 @pytest.mark.parametrize(
     ("raw", "field"),
     [

@@ -147,6 +147,49 @@ def test_age_bounds_match_the_estimated_age_bounds() -> None:
         TriageInput(incident_date=date(22, 6, 1))
 
 
+def test_every_problem_is_reported() -> None:
+    """One object with several problems: the error names the first and lists every one, each field
+    checked on its own and then across fields (docs/rules-triage.md: one line per problem)."""
+    error = error_for(
+        {
+            "incident_date": "bad",
+            "date_of_birth": "bad",
+            "arrested": "yes",
+            "offences": ["x", 3],
+            "indicators": ["bling"],
+            "estimated_age": 200,
+            "colour": "red",
+            "policy": "2019",
+        }
+    )
+    assert (error.field, error.message) == (error.problems[0].field, error.problems[0].message)
+    assert [p.field for p in error.problems] == [
+        "colour",
+        "incident_date",
+        "date_of_birth",
+        "arrested",
+        "offences[0]",
+        "offences[1]",
+        "indicators[0]",
+        "policy",
+        "estimated_age",
+    ]
+    cross = error_for(
+        {
+            "incident_date": "2022-09-23",
+            "date_of_birth": "2023-01-01",
+            "missing_days": -1,
+            "clear_evidence_not_exploited": True,
+        }
+    )
+    assert [p.field for p in cross.problems] == ["date_of_birth", "missing_days", "evidence_note"]
+    assert [p.field for p in cross.at("[4]").problems] == [
+        "[4].date_of_birth",
+        "[4].missing_days",
+        "[4].evidence_note",
+    ]
+
+
 def test_unknown_codes_name_the_list_index() -> None:
     """An unknown offence or indicator names its position and the code."""
     error = error_for({"incident_date": "2022-09-23", "offences": ["pwits_class_a", "jaywalking"]})
