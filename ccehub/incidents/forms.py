@@ -419,8 +419,10 @@ class RebuttalRequestForm(forms.Form):
         widget=forms.Textarea,
         max_length=2000,
         help_text=(
-            "No disclosure, a 'no comment' interview or a phone with no threatening messages is never "
-            "clear evidence on its own."
+            "Name the independent evidence and what it shows, for example 'CCTV shows ...', 'a full "
+            "download of his phone shows ...' or 'school records confirm ...'. No disclosure, a 'no "
+            "comment' interview, a phone with no threatening messages, nothing found, or the child's own "
+            "account (a denial, consent or a motive such as money) is never clear evidence on its own."
         ),
         error_messages={"required": MSG_EVIDENCE},
     )
