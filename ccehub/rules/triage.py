@@ -26,7 +26,14 @@ from typing import Final, TypedDict, TypeVar
 from zoneinfo import ZoneInfo
 
 from ccehub.rules.actions import ACTION_LABELS, Action, ActionCode, ActionFacts, actions_for
-from ccehub.rules.age import ADULT_AGE, AgeAssessment, AgeBand, age_on, assess_age
+from ccehub.rules.age import (
+    ADULT_AGE,
+    CRIMINAL_RESPONSIBILITY_AGE,
+    AgeAssessment,
+    AgeBand,
+    age_on,
+    assess_age,
+)
 from ccehub.rules.indicators import INDICATOR_LABELS, Indicator
 from ccehub.rules.offences import Offence, any_drug_offence, catalogue, offence_codes, offence_labels
 from ccehub.rules.policy import CURRENT, PROFILES, PolicyProfile
@@ -562,6 +569,31 @@ def _age_reason(inp: TriageInput, age: AgeAssessment) -> str:
     )
 
 
+def _criminal_responsibility_reasons(inp: TriageInput, age: AgeAssessment) -> tuple[str, ...]:
+    """Under 10 (CYPA 1933 s50): no offence, so no criminal process; the safeguarding stands."""
+    limit = CRIMINAL_RESPONSIBILITY_AGE
+    if age.age_years is not None and age.age_years < limit:
+        consequence = (
+            "so the offences recorded describe what the child was used for, not crimes: there is no "
+            "prosecution for the section 45 defence to answer, and bail or release under investigation "
+            "and CPS advice do not arise (not proposed)"
+            if inp.offences
+            else "so bail or release under investigation and CPS advice do not arise (not proposed)"
+        )
+        return (
+            f"CYPA 1933 s50: aged {age.age_years}, under the age of criminal responsibility ({limit}): the "
+            f"child cannot be guilty of any offence, {consequence}. Every safeguarding action stands: a "
+            "child this young used in county lines is a victim (R-01, R-26).",
+        )
+    if age.age_years is None and age.estimated_age is not None and age.estimated_age < limit:
+        return (
+            f"CYPA 1933 s50: estimated age {age.estimated_age}, under the age of criminal responsibility "
+            f"({limit}); if the date of birth confirms it, no offence, charge, bail or CPS decision can "
+            "follow. Until then the actions assume the child may be older.",
+        )
+    return ()
+
+
 def triage(inp: TriageInput) -> TriageDecision:
     """Triage one identifying incident under ``inp.policy``.
 
@@ -588,6 +620,7 @@ def triage(inp: TriageInput) -> TriageDecision:
     )
     panel = assess_panel_eligibility(age=age, profile=profile)
     s45 = assess_section45(offences=offences, treat_as_child=age.treat_as_child)
+    below_responsibility = age.age_years is not None and age.age_years < CRIMINAL_RESPONSIBILITY_AGE
     facts = ActionFacts(
         band=age.band,
         presumed=presumption.presumed,
@@ -598,6 +631,7 @@ def triage(inp: TriageInput) -> TriageDecision:
         indicators=frozenset(inp.indicators),
         missing_days=inp.missing_days,
         profile=profile,
+        below_criminal_responsibility=below_responsibility,
     )
     priority, priority_reason = assess_priority(presumed=presumption.presumed, facts=facts)
     reasons = (
@@ -605,6 +639,7 @@ def triage(inp: TriageInput) -> TriageDecision:
         *presumption.reasons,
         panel.reason,
         *s45.reasons,
+        *_criminal_responsibility_reasons(inp, age),
         priority_reason,
         f"Policy profile {profile.code} (rule version {profile.rule_version}, in force from "
         f"{profile.effective_from.isoformat()}).",
