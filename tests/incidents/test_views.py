@@ -252,13 +252,18 @@ def test_rebuttal_journey_through_the_pages(client, people, presumed):
     assert response.status_code == 400 and "R-38" in error_summary(response)
     assert client.post(url, {"evidence_note": STRONG_NOTE}).status_code == 302
     decide = reverse("incidents:rebuttal-decide", args=[presumed.pk])
-    page = client.get(decide).content.decode()
+    # The officer cannot decide: the page is refused as the POST is (403, audited), not shown.
+    response = client.get(decide)
+    page = response.content.decode()
+    assert response.status_code == 403
     assert services.MSG_APPROVER_ROLE in page and "Record my decision" not in page
-    response = client.post(decide, {"outcome": "approve", "reason": "I say so"})
-    assert response.status_code == 403 and services.MSG_APPROVER_ROLE in error_summary(response)
+    assert AuditEvent.objects.filter(action="denied", object_type="triage_rebuttal").count() == 1
+    for data in ({"outcome": "approve", "reason": "I say so"}, {}):
+        response = client.post(decide, data)
+        assert response.status_code == 403 and services.MSG_APPROVER_ROLE in response.content.decode()
     presumed.refresh_from_db()
     assert presumed.rebuttal_status == RebuttalStatus.PENDING_APPROVAL
-    assert AuditEvent.objects.filter(action="denied", object_type="triage_rebuttal").exists()
+    assert AuditEvent.objects.filter(action="denied", object_type="triage_rebuttal").count() == 3
     client.logout()
     sign_in(client, specialist)
     page = client.get(reverse("incidents:decision", args=[presumed.pk])).content.decode()
