@@ -81,6 +81,15 @@ class TriageOut(Schema):
     reasons: list[str]
 
 
+class StoredTriageOut(TriageOut):
+    """A stored decision's output as one reader may see it: for a pseudonymised reader (who may not
+    see the date of birth) ``days_until_18`` is ``"withheld"`` rather than a number, which with the
+    incident date would give the date of birth away. ``null`` keeps its contract meaning: 18 or over,
+    or no date of birth."""
+
+    days_until_18: int | Literal["withheld"] | None  # type: ignore[assignment]
+
+
 class TriageError(Schema):
     detail: str
     field: str
@@ -269,16 +278,16 @@ class DecisionOut(Schema):
     supersedes: str | None
     rebuttal_status: str
     inputs: dict[str, Any]
-    outputs: TriageOut
+    outputs: StoredTriageOut
     actions: list[StoredActionOut]
 
 
 def _decision_out(decision: TriageDecision, *, current: bool, pseudonymised: bool) -> dict[str, Any]:
     actions = list(decision.actions.all())
     record = presenters.decision_record(decision, actions, pseudonymised=pseudonymised)
+    # As the downloadable record: a pseudonymised reader gets "withheld" for a child's days to 18 (a
+    # number would give the date of birth away with the incident date); null would read "already 18".
     outputs = dict(record["outputs"])
-    if pseudonymised:
-        outputs["days_until_18"] = None  # with the incident date it would give away the date of birth
     return {
         "id": str(decision.pk),
         "incident_id": str(decision.incident_id),
