@@ -72,19 +72,30 @@ def _decode(text: str) -> object:
 
 
 def _decide(item: object) -> TriageJSON:
-    if isinstance(item, _Object) and item.duplicates:
-        raise TriageInputError(item.duplicates[0], MSG_DUPLICATE_FIELD)
-    return triage(parse_triage_input(item)).to_json()
+    """The decision for one object; raises :class:`TriageInputError` carrying *every* problem
+    (fields given twice, then what :func:`parse_triage_input` finds)."""
+    problems = [
+        TriageInputError(key, MSG_DUPLICATE_FIELD)
+        for key in (item.duplicates if isinstance(item, _Object) else ())
+    ]
+    try:
+        decision = triage(parse_triage_input(item)).to_json()
+    except TriageInputError as exc:
+        problems.extend(exc.problems)
+    if problems:
+        raise TriageInputError.of(problems)
+    return decision
 
 
 def run(text: str) -> tuple[TriageJSON | list[TriageJSON] | None, list[str]]:
-    """Triage the JSON ``text``: the output value and the error lines (empty when all is valid)."""
+    """Triage the JSON ``text``: the output value and the error lines (empty when all is valid),
+    one line per problem (docs/rules-triage.md)."""
     document = _decode(text)
     if isinstance(document, dict):
         try:
             return _decide(document), []
         except TriageInputError as exc:
-            return None, [str(exc)]
+            return None, [str(problem) for problem in exc.problems]
     if isinstance(document, list):
         results: list[TriageJSON] = []
         errors: list[str] = []
@@ -92,7 +103,7 @@ def run(text: str) -> tuple[TriageJSON | list[TriageJSON] | None, list[str]]:
             try:
                 results.append(_decide(item))
             except TriageInputError as exc:
-                errors.append(str(exc.at(f"[{index}]")))
+                errors.extend(str(problem) for problem in exc.at(f"[{index}]").problems)
         return results, errors
     return None, [MSG_TOP_LEVEL]
 

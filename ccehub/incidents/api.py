@@ -81,6 +81,15 @@ class TriageOut(Schema):
     reasons: list[str]
 
 
+class StoredTriageOut(TriageOut):
+    """A stored decision's output as one reader may see it: for a pseudonymised reader (who may not
+    see the date of birth) ``days_until_18`` is ``"withheld"`` rather than a number, which with the
+    incident date would give the date of birth away. ``null`` keeps its contract meaning: 18 or over,
+    or no date of birth."""
+
+    days_until_18: int | Literal["withheld"] | None  # type: ignore[assignment]
+
+
 class TriageError(Schema):
     detail: str
     field: str
@@ -148,18 +157,29 @@ def _decode(body: bytes) -> object:
 
 
 def _decide(item: object) -> TriageJSON:
-    if isinstance(item, _Object) and item.duplicates:
-        raise TriageInputError(item.duplicates[0], MSG_DUPLICATE_FIELD)
-    return triage(parse_triage_input(item)).to_json()
+    problems = [
+        TriageInputError(key, MSG_DUPLICATE_FIELD)
+        for key in (item.duplicates if isinstance(item, _Object) else ())
+    ]
+    try:
+        decision = triage(parse_triage_input(item)).to_json()
+    except TriageInputError as exc:
+        problems.extend(exc.problems)
+    if problems:
+        raise TriageInputError.of(problems)
+    return decision
 
 
 def _unprocessable(request: HttpRequest, errors: list[TriageInputError | _BadInput]) -> HttpResponse:
+    """422 naming the first problem in ``detail``/``field`` and every problem in ``errors``."""
     from ccehub.api import api
 
-    listed = [
-        {"field": e.field, "detail": e.message if isinstance(e, TriageInputError) else e.detail}
-        for e in errors
-    ]
+    listed: list[dict[str, str]] = []
+    for error in errors:
+        if isinstance(error, TriageInputError):
+            listed.extend({"field": p.field, "detail": p.message} for p in error.problems)
+        else:
+            listed.append({"field": error.field, "detail": error.detail})
     first = listed[0]
     return api.create_response(
         request, {"detail": first["detail"], "field": first["field"], "errors": listed}, status=422
@@ -258,16 +278,16 @@ class DecisionOut(Schema):
     supersedes: str | None
     rebuttal_status: str
     inputs: dict[str, Any]
-    outputs: TriageOut
+    outputs: StoredTriageOut
     actions: list[StoredActionOut]
 
 
 def _decision_out(decision: TriageDecision, *, current: bool, pseudonymised: bool) -> dict[str, Any]:
     actions = list(decision.actions.all())
     record = presenters.decision_record(decision, actions, pseudonymised=pseudonymised)
+    # As the downloadable record: a pseudonymised reader gets "withheld" for a child's days to 18 (a
+    # number would give the date of birth away with the incident date); null would read "already 18".
     outputs = dict(record["outputs"])
-    if pseudonymised:
-        outputs["days_until_18"] = None  # with the incident date it would give away the date of birth
     return {
         "id": str(decision.pk),
         "incident_id": str(decision.incident_id),

@@ -20,8 +20,9 @@ from ccehub.children.models import Child, Sex
 from ccehub.common.models import TriState
 from ccehub.common.validators import MSG_DOB_FUTURE, MSG_INCIDENT_BEFORE_BIRTH
 from ccehub.incidents.models import IncidentType
+from ccehub.rules.age import age_on
 from ccehub.rules.policy import PROFILES
-from ccehub.rules.triage import LABELS, MAX_ESTIMATED_AGE
+from ccehub.rules.triage import EARLIEST_INCIDENT_DATE, LABELS, MAX_AGE, MAX_ESTIMATED_AGE
 
 MSG_CHILD_CHOICE = "Select whether the child is already recorded on ccehub"
 MSG_CHILD_PID = "Enter the child's pseudonymous ID, like CH-7F3K-9Q2M"
@@ -34,6 +35,10 @@ MSG_TIME_REAL = "Time of the incident must be a real time on the 24-hour clock, 
 MSG_TIME_FUTURE = "Time of the incident must be now or in the past"
 MSG_INCIDENT_BEFORE_BIRTH_FORM = MSG_INCIDENT_BEFORE_BIRTH
 MSG_DOB_REAL = "Date of birth must be a real date"
+MSG_INCIDENT_YEAR = "Year of the incident must include 4 numbers, like 2026"
+MSG_DOB_YEAR = "Year of the date of birth must include 4 numbers, like 2008"
+MSG_INCIDENT_TOO_EARLY_FORM = f"Date of the incident must be in {EARLIEST_INCIDENT_DATE.year} or later"
+MSG_DOB_TOO_OLD_FORM = f"Date of birth must give an age of {MAX_AGE} or under on the date of the incident"
 MSG_INCIDENT_TYPE = "Select what kind of incident it was"
 MSG_COUNTY_LINES = "Select whether the incident is linked to county lines"
 MSG_ARRESTED = "Select whether the child was arrested"
@@ -59,6 +64,7 @@ COUNTY_LINES_TRI = {YES: TriState.RECORDED_PRESENT, NO: TriState.RECORDED_ABSENT
 IN_HOME_AREA_TRI = {YES: TriState.RECORDED_ABSENT, NO: TriState.RECORDED_PRESENT, UNKNOWN: TriState.UNKNOWN}
 
 _TIME_RE = re.compile(r"^\s*(\d{1,2})[:.](\d{2})\s*$")
+_YEAR_RE = re.compile(r"^\s*\d{4}\s*$")
 
 POLICY_CHOICES = [
     ("current", "Current guidance (default)"),
@@ -261,14 +267,25 @@ class IncidentForm(forms.Form):
             raise ValidationError(MSG_TIME_REAL)
         return time(hours, minutes)
 
+    def _year_typed(self, name: str) -> str:
+        """The year exactly as typed into a day-month-year date input (``<name>_year``)."""
+        return str(self.data.get(f"{self.add_prefix(name)}_year", "") or "")
+
     def clean_occurred_on(self) -> date:
         value: date = self.cleaned_data["occurred_on"]
+        # SelectDateWidget turns "22" into the year 22: a 2-digit year is refused, never guessed.
+        if not _YEAR_RE.match(self._year_typed("occurred_on")):
+            raise ValidationError(MSG_INCIDENT_YEAR)
+        if value < EARLIEST_INCIDENT_DATE:
+            raise ValidationError(MSG_INCIDENT_TOO_EARLY_FORM)
         if value > timezone.localdate():
             raise ValidationError(MSG_INCIDENT_FUTURE)
         return value
 
     def clean_date_of_birth(self) -> date | None:
         value: date | None = self.cleaned_data.get("date_of_birth")
+        if value is not None and not _YEAR_RE.match(self._year_typed("date_of_birth")):
+            raise ValidationError(MSG_DOB_YEAR)
         if value is not None and value >= timezone.localdate():
             raise ValidationError(MSG_DOB_FUTURE)
         return value
@@ -321,6 +338,8 @@ class IncidentForm(forms.Form):
             )
             if dob is not None and on < dob:
                 self.add_error("occurred_on", MSG_INCIDENT_BEFORE_BIRTH_FORM)
+            elif dob is not None and age_on(dob, on) > MAX_AGE:
+                self.add_error("date_of_birth", MSG_DOB_TOO_OLD_FORM)
         return data
 
     def new_child_values(self) -> dict[str, Any]:
@@ -400,8 +419,10 @@ class RebuttalRequestForm(forms.Form):
         widget=forms.Textarea,
         max_length=2000,
         help_text=(
-            "No disclosure, a 'no comment' interview or a phone with no threatening messages is never "
-            "clear evidence on its own."
+            "Name the independent evidence and what it shows, for example 'CCTV shows ...', 'a full "
+            "download of his phone shows ...' or 'school records confirm ...'. No disclosure, a 'no "
+            "comment' interview, a phone with no threatening messages, nothing found, or the child's own "
+            "account (a denial, consent or a motive such as money) is never clear evidence on its own."
         ),
         error_messages={"required": MSG_EVIDENCE},
     )

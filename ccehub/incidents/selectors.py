@@ -102,9 +102,15 @@ def action_get(*, actor: Actor, action_id: Any) -> tuple[TriageAction, DecisionV
     return found, view
 
 
+#: What the list of a child's decisions reveals. It asks for the identity as the decision page does
+#: (:data:`DECISION_SECTIONS`), so that a user who may see the date of birth sees it and the days to
+#: the 18th birthday in both places; :func:`child_get` still withholds it from anyone who may not.
+CHILD_DECISIONS_SECTIONS: tuple[str, ...] = ("profile", "identity", "incidents", "triage")
+
+
 def child_decisions(*, actor: Actor, pid: str) -> tuple[ChildRecord, list[TriageDecision]]:
     """Every triage decision about a child (newest first), via the child's audited read."""
-    record = child_get(actor=actor, pid=pid, sections=("profile", "incidents", "triage"))
+    record = child_get(actor=actor, pid=pid, sections=CHILD_DECISIONS_SECTIONS)
     decisions = list(
         TriageDecision.objects.filter(child=record.child)
         .select_related("incident", "agency")

@@ -263,11 +263,14 @@ def run_triage_rules(inputs: dict[str, object]) -> TriageJSON:
     try:
         return triage(parse_triage_input(inputs)).to_json()
     except TriageInputError as exc:
-        head = exc.field.split("[", 1)[0].split(".", 1)[0]
-        field = _RULE_FIELD_TO_SERVICE.get(head, NON_FIELD_ERRORS)
-        raise ValidationError(
-            {field: [MSG_RULES_INPUT.format(field=exc.field, message=exc.message)]}
-        ) from None
+        errors: dict[str, list[str]] = {}
+        for problem in exc.problems:
+            head = problem.field.split("[", 1)[0].split(".", 1)[0]
+            field = _RULE_FIELD_TO_SERVICE.get(head, NON_FIELD_ERRORS)
+            errors.setdefault(field, []).append(
+                MSG_RULES_INPUT.format(field=problem.field, message=problem.message)
+            )
+        raise ValidationError(errors) from None
 
 
 def check_policy(policy: str | None) -> str:

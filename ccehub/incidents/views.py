@@ -359,6 +359,18 @@ def rebuttal_decide(request: HttpRequest, decision_id: str) -> HttpResponse:
     except ChildNotFound as exc:
         return _not_found(request, exc)
     decision = view.decision
+    refusal = _decide_refusal(request, actor, decision)
+    if refusal:
+        # Someone who can never decide is refused the page as well as the POST, the same way: 403,
+        # audited (the service checks again on POST in case this changes between the two).
+        _refusal_audited(
+            actor,
+            object_type="triage_rebuttal",
+            object_id=decision.pk,
+            child=view.record.child,
+            exc=PermissionDenied(refusal),
+        )
+        return _forbidden(request, refusal)
     form = RebuttalDecisionForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
@@ -388,7 +400,6 @@ def rebuttal_decide(request: HttpRequest, decision_id: str) -> HttpResponse:
             "child": view.record.child,
             "presumption": presenters.label("presumption", decision.presumption),
             "pending": decision.rebuttal_status == RebuttalStatus.PENDING_APPROVAL,
-            "refusal": _decide_refusal(request, actor, decision),
         },
         status=status,
     )

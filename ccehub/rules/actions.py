@@ -103,6 +103,9 @@ class ActionFacts:
     indicators: frozenset[Indicator]
     missing_days: int | None
     profile: PolicyProfile
+    #: Under 10 by date of birth (CYPA 1933 s50): no criminal process can follow, so the
+    #: criminal-process actions (bail rather than RUI, CPS advice) are not proposed.
+    below_criminal_responsibility: bool = False
 
     @property
     def treat_as_child(self) -> bool:
@@ -261,7 +264,7 @@ def _return_home(f: ActionFacts) -> Action | None:
 
 
 def _bail_not_rui(f: ActionFacts) -> Action | None:
-    if not (f.treat_as_child and f.arrested):
+    if not (f.treat_as_child and f.arrested) or f.below_criminal_responsibility:
         return None
     if not (f.county_lines_linked or f.indicators & DEALING_BASE_INDICATORS):
         return None
@@ -274,7 +277,7 @@ def _bail_not_rui(f: ActionFacts) -> Action | None:
 
 
 def _cps(f: ActionFacts) -> Action | None:
-    if not (f.treat_as_child and f.has_offences):
+    if not (f.treat_as_child and f.has_offences) or f.below_criminal_responsibility:
         return None
     if not (f.presumed or f.county_lines_linked or f.indicators):
         return None

@@ -23,6 +23,11 @@ from ccehub.rules.policy import PolicyProfile
 #: R-01, R-02).
 ADULT_AGE: Final = 18
 
+#: Age of criminal responsibility in England and Wales: "It shall be conclusively presumed that no
+#: child under the age of ten years can be guilty of any offence" (Children and Young Persons Act
+#: 1933 s50, as amended). Below it there is no offence, so no charge, bail or CPS decision.
+CRIMINAL_RESPONSIBILITY_AGE: Final = 10
+
 #: Error text when an age is asked for on a date before the date of birth.
 MSG_DATE_BEFORE_BIRTH: Final = "the date is before the date of birth"
 

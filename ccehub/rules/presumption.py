@@ -9,9 +9,9 @@ Two lines sit 100 days before the 18th birthday and differ at exactly 100 days:
 
 Rebuttal needs "clear evidence to the contrary" (R-25), which the report does not define. What it
 does say (R-38, R-28, R-01) is what is *not* clear evidence: no disclosure, a "no comment" interview,
-a phone with no threatening messages, and apparent consent. :func:`assess_rebuttal` refuses a
-rebuttal whose evidence note contains nothing else; see ``docs/rules-triage.md`` for the heuristic
-and its limits.
+a phone with no threatening messages, and apparent consent. :func:`assess_rebuttal` accepts a note as
+a candidate only when it names an independent evidence item and what it shows; see
+``docs/rules-triage.md`` for the check and its limits.
 """
 
 from __future__ import annotations
@@ -65,14 +65,16 @@ class WeakReason(StrEnum):
     NO_DISCLOSURE = "no_disclosure"  # R-38: expecting disclosure is unrealistic
     NO_COMMENT = "no_comment"  # R-28, R-38
     PHONE_CHECK_NEGATIVE = "phone_check_negative"  # R-38: burners, disappearing messages
-    APPARENT_CONSENT = "apparent_consent"  # R-01: apparent consent does not exclude CCE
+    APPARENT_CONSENT = "apparent_consent"  # R-01: the child's own account, consent or motive
+    ABSENCE_OF_EVIDENCE = "absence_of_evidence"  # R-25, R-38: nothing found is not evidence of absence
 
 
 WEAK_REASON_LABELS: Final[dict[WeakReason, str]] = {
     WeakReason.NO_DISCLOSURE: "no disclosure",
-    WeakReason.NO_COMMENT: "a 'no comment' interview",
+    WeakReason.NO_COMMENT: "a 'no comment' interview or silence",
     WeakReason.PHONE_CHECK_NEGATIVE: "a negative phone check",
-    WeakReason.APPARENT_CONSENT: "the child's denial or apparent consent",
+    WeakReason.APPARENT_CONSENT: "the child's own account (a denial, apparent consent or a motive such as money)",
+    WeakReason.ABSENCE_OF_EVIDENCE: "an absence of evidence (nothing found, no further action, no concerns)",
 }
 
 
@@ -98,7 +100,32 @@ class RebuttalAssessment:
         return self.outcome is RebuttalOutcome.ACCEPTED
 
 
-# Which weak reason a note mentions (used to name it in the reason text).
+# The child's own account: what they say, deny, admit or explain (R-01, R-28, R-38).
+_CHILD_SAYS: Final = re.compile(
+    r"\b(?:he|she|they|child|boy|girl|suspect|detainee|person|youth|juvenile)\s+(?:also\s+)?"
+    r"(?:says|said|states|stated|claims|claimed|insists|insisted|maintains|maintained|told|tells"
+    r"|explains|explained|reports|reported|describes|described|accepts|accepted|admits|admitted"
+    r"|agrees|agreed|asserts|asserted|confirms|confirmed|reckons|thinks|feels|believes)\b"
+    r"|^(?:says|said|states|stated|claims|claimed|insists|insisted|maintains|maintained|told"
+    r"|reports|reported|explains|explained|admits|admitted|accepts|accepted|asserts|asserted)\b"
+    r"|\b(?:his|her|their|child's|own)\s+(?:account|version|explanation|word)\b"
+    r"|\baccording\s+to\s+(?:him|her|them|the\s+child)\b|\bself[- ]?report"
+)
+# Apparent consent, free will and motive: never excluding CCE whoever records it (R-01: "apparent
+# consent does not exclude it"; exchange for something wanted is limb (a) of the definition).
+_CONSENT: Final = re.compile(
+    r"\bden(?:y|ies|ied|ying|ial)\b|\bchos(?:e|en)\b|\bchoice\b|\bvoluntar|\bwilling"
+    r"|\bconsent|\bfree\s+will\b|\bfreely\b|\bwant(?:s|ed)?\b|\bagreed\b"
+    r"|\b(?:nobody|no\s*one|no-one|no\s+body)\s+(?:made|makes|forced|forces|told|tells|pressured|coerced"
+    r"|groomed|threatened|asked|sent|controls|controlled)\b"
+    r"|\bacted\s+alone\b|\bon\s+(?:his|her|their)\s+own\b|\bof\s+(?:his|her|their)\s+own\b"
+    r"|\bown\s+(?:accord|choice|decision|idea|volition|initiative)\b|\bindependently\s+of\b"
+    r"|\bfor\s+(?:the\s+)?(?:money|cash|profit)\b|\bmoney\b(?!\s+from)"
+    r"|\bto\s+(?:pay\s+(?:for|off)|buy|afford|earn|make\s+money|get\s+money)\b|\bpay\s+for\b"
+    r"|\btrainers\b|\bclothes\b|\bdesigner\b|\bspending\s+money\b|\bpocket\s+money\b|\bfor\s+himself\b"
+    r"|\bfor\s+herself\b"
+)
+# Which weak reason a clause is about (used to refuse it, and to name it in the reason text).
 _WEAK_REASON_PATTERNS: Final[tuple[tuple[WeakReason, re.Pattern[str]], ...]] = (
     (
         WeakReason.NO_DISCLOSURE,
@@ -110,9 +137,9 @@ _WEAK_REASON_PATTERNS: Final[tuple[tuple[WeakReason, re.Pattern[str]], ...]] = (
     (
         WeakReason.NO_COMMENT,
         re.compile(
-            r"\bno\s*-?\s*comment|\bsilen(?:t|ce)\b"
+            r"\bno\s*-?\s*comment|\bsilen(?:t|ce)\b|\bquiet\b|\bmute\b|\bsaid\s+nothing\b|\bsays\s+nothing\b"
             r"|\b(?:refus|declin|fail)\w*\s+to\s+(?:answer|comment|respond)"
-            r"|\bgave\s+no\s+(?:answers?|account|comment)"
+            r"|\bgave\s+no\s+(?:answers?|account|comment)|\bwould\s+not\s+answer"
         ),
     ),
     (
@@ -123,17 +150,23 @@ _WEAK_REASON_PATTERNS: Final[tuple[tuple[WeakReason, re.Pattern[str]], ...]] = (
             r"|\bdownload"
         ),
     ),
+    (WeakReason.APPARENT_CONSENT, re.compile(f"(?:{_CHILD_SAYS.pattern})|(?:{_CONSENT.pattern})")),
     (
-        WeakReason.APPARENT_CONSENT,
+        WeakReason.ABSENCE_OF_EVIDENCE,
         re.compile(
-            r"\bden(?:y|ies|ied|ying|ial)\b|\bchos(?:e|en)\b|\bchoice\b|\bvoluntar|\bwilling"
-            r"|\bconsent|\bfree\s+will\b|\bfreely\b|\bwant(?:s|ed)?\b|\bmoney\b|\bagreed\b"
+            r"\bnfa\b|\bno\s+further\s+action\b|\bnothing\b|\bnone\s+(?:known|found|recorded|identified)\b"
+            r"|\bno\s+(?:concerns?|worries|issues|problems|evidence|intel(?:ligence)?|information|info|trace"
+            r"|traces|record|records|history|markers?|links?|indications?|indicators?|signs?|known|previous"
+            r"|prior|safeguarding|reason|grounds|suggestion|suspicion|involvement|connection|further)\b"
+            r"|\bnot\s+(?:known|found|identified|linked|flagged|recorded|seen|evidenced)\b"
+            r"|\bclean\s+(?:record|search|sheet)\b|\bsearch(?:ed)?\s+(?:negative|clean|nil)\b"
+            r"|\b(?:negative|nil)\s+(?:search|result|return|trace|check)s?\b|\bunremarkable\b"
         ),
     ),
 )
 
 # Words that carry no evidence of their own: connecting words, people and roles, and the words the
-# weak reasons are written in. A note made only of these words gives no clear evidence.
+# weak reasons are written in (used by :func:`substantive_words`).
 _FILLER_TEXT: Final = """
     a an the and or but also as well so then therefore hence thus because since though although however
     while whilst of in on at to for from by with without into onto about over under during after before
@@ -176,7 +209,8 @@ def _normalise(note: str) -> str:
 
 
 def weak_reasons_in(note: str) -> tuple[WeakReason, ...]:
-    """The weak reasons an evidence note mentions, in :class:`WeakReason` order."""
+    """The weak-reason vocabulary a text mentions, in :class:`WeakReason` order (a phone mention
+    counts whether or not the check found anything; :func:`assess_rebuttal` decides that)."""
     text = _normalise(note)
     return tuple(reason for reason, pattern in _WEAK_REASON_PATTERNS if pattern.search(text))
 
@@ -188,20 +222,39 @@ def substantive_words(note: str) -> tuple[str, ...]:
 
 
 # Clauses are split at punctuation and at joining words, so that "no comment; phone clean" is judged
-# as two weak clauses rather than one sentence with some content words in it.
+# as two weak clauses rather than one sentence with some content words in it. A colon is not a split:
+# "Police intelligence: nothing known" is one clause, a source and what it found.
 _CLAUSE_SPLIT: Final = re.compile(
-    r"[.;,:!?()\n]+|\b(?:and|but|also|while|whilst|although|though|however|plus)\b"
+    r"[.;,!?()\n]+|\b(?:and|but|also|while|whilst|although|though|however|plus)\b"
 )
 _NEGATION: Final = re.compile(
-    r"\b(?:no|not|nothing|none|nil|negative|clean|without|never|neither|nor|absent|zero|blank|empty)\b"
+    r"\b(?:no|not|nothing|none|nil|negative|clean|without|never|neither|nor|absent|zero|blank|empty"
+    r"|nobody|nfa|unremarkable)\b"
 )
 # An officer's title and surname ("PC Smith") is not evidence.
 _OFFICER_NAME: Final = re.compile(
     r"\b(?:pc|dc|ds|dcs|dci|di|sgt|ps|insp|inspector|officer|constable)\s+[a-z'-]+"
 )
-# Weak reasons that are weak whatever is said with them; a phone check is weak only when it found
-# nothing (a full download that *shows* something is evidence).
-_ALWAYS_WEAK: Final = frozenset({"no_disclosure", "no_comment", "apparent_consent"})
+# An evidence item independent of the child's say-so: a record, a recording, a device examined, a
+# witness, intelligence, an agency's records, or a check that verified something (R-25: "a recorded
+# evidence item").
+_SOURCE: Final = re.compile(
+    r"\b(?:cctv|footage|videos?|body[- ]?worn|bwv|cameras?|anpr|cell[- ]?site|telephony|call\s+data"
+    r"|downloads?|downloaded|forensic|extraction|phones?|mobiles?|handsets?|devices?|messages?|texts?"
+    r"|chats?|whatsapp|snapchat|witness(?:es)?|third[- ]party|statements?\s+from|intel(?:ligence)?"
+    r"|surveillance|observations?|observed|test\s+purchases?|bank|financial|transactions?|records?"
+    r"|registers?|school|college|teachers?|social\s+workers?|yot|youth\s+(?:justice|offending)"
+    r"|probation|verified|verifies|corroborat\w*|independent(?:ly)?)\b"
+)
+# The item must say what it shows: "CCTV shows ...", "a witness saw ...", "intelligence: ...".
+_FINDS: Final = re.compile(
+    r"\b(?:show|shows|showed|shown|showing|reveal\w*|confirm\w*|prove[sdn]?|proof|establish\w*"
+    r"|demonstrat\w*|places?|placed|captur\w*|records|recorded|corroborat\w*|verif\w*|evidences"
+    r"|identif\w*|observed|seen|saw|heard|witnessed|depict\w*|puts?|locates?|located)\b|:"
+)
+# A check that verifies the child's account makes it independent evidence ("his account is
+# confirmed by the school register"); consent and motive never become evidence (R-01).
+_CORROBORATED: Final = re.compile(r"\b(?:confirmed|corroborated|verified|supported|borne\s+out)\s+by\b")
 
 
 def _clauses(note: str) -> list[str]:
@@ -209,11 +262,30 @@ def _clauses(note: str) -> list[str]:
     return [c.strip() for c in _CLAUSE_SPLIT.split(text) if c and c.strip()]
 
 
-def _weak_clause(clause: str, phone_negative_in_note: bool) -> bool:
-    reasons = {r.value for r in weak_reasons_in(clause)}
-    if reasons & _ALWAYS_WEAK:
-        return True
-    return "phone_check_negative" in reasons and (phone_negative_in_note or bool(_NEGATION.search(clause)))
+def _clause_weak_reasons(clause: str, phone_negative_in_note: bool) -> set[WeakReason]:
+    """The weak reasons a clause rests on (empty when it rests on none)."""
+    found = set(weak_reasons_in(clause))
+    if WeakReason.PHONE_CHECK_NEGATIVE in found and not (phone_negative_in_note or _NEGATION.search(clause)):
+        found.discard(WeakReason.PHONE_CHECK_NEGATIVE)  # a phone that *shows* something is evidence
+    if (
+        WeakReason.APPARENT_CONSENT in found
+        and not _CONSENT.search(clause)
+        and _CORROBORATED.search(clause)
+        and _SOURCE.search(_CHILD_SAYS.sub(" ", clause))
+    ):
+        found.discard(WeakReason.APPARENT_CONSENT)  # the child's account, verified independently
+    if found - {WeakReason.ABSENCE_OF_EVIDENCE}:
+        found.discard(WeakReason.ABSENCE_OF_EVIDENCE)  # named by the more specific reason
+    return found
+
+
+def _independent_evidence(clause: str) -> bool:
+    """The clause names an independent source, says what it shows, and shows something (not an
+    absence)."""
+    if _NEGATION.search(clause) or not _SOURCE.search(clause) or not _FINDS.search(clause):
+        return False
+    finding = _FINDS.sub(" ", _SOURCE.sub(" ", clause))
+    return bool(substantive_words(finding))
 
 
 def assess_rebuttal(*, claimed: bool, evidence_note: str | None) -> RebuttalAssessment:
@@ -224,26 +296,33 @@ def assess_rebuttal(*, claimed: bool, evidence_note: str | None) -> RebuttalAsse
     ("no comment" does not close the assessment for an under-18), R-01 (apparent consent does not
     exclude CCE). No policy field: the rule is the same under every profile.
 
-    Heuristic, clause by clause (it errs towards keeping the presumption): the note is split into
-    clauses; a clause about no disclosure, "no comment" or the child's apparent choice is weak, and so
-    is a clause about a phone check when the note says the check found nothing. Weak clauses are set
-    aside whatever else they contain, and officers' names never count. The rest is accepted *as a
-    candidate* rebuttal when it still holds a content word of 3+ letters (a full download showing the
-    child runs the line, CCTV, a third party's account...); a specialist must still approve it (R-25).
+    It errs towards keeping the presumption: a note is a candidate rebuttal only when some clause
+    names an **independent evidence item and what it shows** ("CCTV shows him directing younger
+    runners", "a full download of his phone shows he runs the line", "school records confirm he was
+    in class"), with no negation in that clause. Clauses resting on the child's own account (what he
+    says, denies or admits; consent, free will or a motive such as money), on silence or no
+    disclosure, or on an absence of evidence (nothing found, NFA, no concerns, a clean phone) are
+    never that, whatever else the note says. Anything else (an assertion, wording the check does not
+    recognise) is refused with a reason asking for the evidence item. An accepted note is still only a
+    candidate: a specialist must approve it (R-25).
     """
     if not claimed:
         return RebuttalAssessment(RebuttalOutcome.NOT_CLAIMED)
-    note = (evidence_note or "").strip()
-    clauses = _clauses(note)
+    clauses = _clauses((evidence_note or "").strip())
     phone_negative = any(
         WeakReason.PHONE_CHECK_NEGATIVE in weak_reasons_in(c) and _NEGATION.search(c) for c in clauses
     )
-    strong = [c for c in clauses if not _weak_clause(c, phone_negative)]
-    if any(substantive_words(c) for c in strong):
-        return RebuttalAssessment(RebuttalOutcome.ACCEPTED)
-    weak = weak_reasons_in(note)
+    weak: set[WeakReason] = set()
+    for clause in clauses:
+        reasons = _clause_weak_reasons(clause, phone_negative)
+        if reasons:
+            weak |= reasons
+        elif _independent_evidence(clause):
+            return RebuttalAssessment(RebuttalOutcome.ACCEPTED)
     if weak:
-        return RebuttalAssessment(RebuttalOutcome.REFUSED_WEAK_EVIDENCE, weak)
+        return RebuttalAssessment(
+            RebuttalOutcome.REFUSED_WEAK_EVIDENCE, tuple(r for r in WeakReason if r in weak)
+        )
     return RebuttalAssessment(RebuttalOutcome.REFUSED_NO_EVIDENCE)
 
 
@@ -251,6 +330,13 @@ def _join(items: list[str]) -> str:
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+#: What the officer is asked for when a note is refused.
+EVIDENCE_ITEM_HINT: Final = (
+    "name an independent evidence item and what it shows (for example 'CCTV shows ...', 'a full "
+    "download of his phone shows ...', 'a witness saw ...', 'school records confirm ...')"
+)
 
 
 def rebuttal_reason(rebuttal: RebuttalAssessment) -> str | None:
@@ -266,12 +352,12 @@ def rebuttal_reason(rebuttal: RebuttalAssessment) -> str | None:
             f"R-38: the evidence note rests only on {listed}, which is never clear evidence on its own "
             "(runners use burners and disappearing messages, disclosure far from home is unrealistic, "
             "and apparent consent does not exclude exploitation, R-01); it cannot rebut the presumption or "
-            "rule out exploitation (R-25)."
+            f"rule out exploitation (R-25): {EVIDENCE_ITEM_HINT}."
         )
     if rebuttal.outcome is RebuttalOutcome.REFUSED_NO_EVIDENCE:
         return (
-            "R-25: the evidence note records no evidence item, only an assertion; it cannot rebut the "
-            "presumption or rule out exploitation."
+            "R-25: the evidence note records no independent evidence item, only an assertion; it cannot "
+            f"rebut the presumption or rule out exploitation: {EVIDENCE_ITEM_HINT}."
         )
     return None
 

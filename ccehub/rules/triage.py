@@ -17,15 +17,23 @@ child's protection.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Final, TypedDict
+from functools import partial
+from typing import Final, TypedDict, TypeVar
 from zoneinfo import ZoneInfo
 
 from ccehub.rules.actions import ACTION_LABELS, Action, ActionCode, ActionFacts, actions_for
-from ccehub.rules.age import ADULT_AGE, AgeAssessment, AgeBand, assess_age
+from ccehub.rules.age import (
+    ADULT_AGE,
+    CRIMINAL_RESPONSIBILITY_AGE,
+    AgeAssessment,
+    AgeBand,
+    age_on,
+    assess_age,
+)
 from ccehub.rules.indicators import INDICATOR_LABELS, Indicator
 from ccehub.rules.offences import Offence, any_drug_offence, catalogue, offence_codes, offence_labels
 from ccehub.rules.policy import CURRENT, PROFILES, PolicyProfile
@@ -79,28 +87,94 @@ MSG_UNKNOWN_OFFENCE: Final = "unknown offence code {code!r} (expected one of: {e
 MSG_UNKNOWN_INDICATOR: Final = "unknown indicator code {code!r} (expected one of: {expected})"
 MSG_UNKNOWN_POLICY: Final = "unknown policy {code!r} (expected one of: {expected})"
 MSG_DOB_AFTER_INCIDENT: Final = "must not be after incident_date"
+MSG_INCIDENT_TOO_EARLY: Final = "must be on or after {earliest} (check the year has four digits, like 2022)"
+MSG_DOB_TOO_OLD: Final = (
+    "gives an age over {maximum} on incident_date (check the year has four digits, like 2008)"
+)
 MSG_EVIDENCE_NOTE_REQUIRED: Final = (
     "is required (and must not be blank) when clear_evidence_not_exploited is true"
 )
 
-#: Upper bound for an estimated age: anything above is a typing error.
-MAX_ESTIMATED_AGE: Final = 120
+#: Upper bound for an age, estimated or from a date of birth: anything above is a typing error (a
+#: two-digit year such as ``06`` read as the year 6). One bound for both, so a date of birth is never
+#: accepted where the same age given as an estimate would be refused.
+MAX_AGE: Final = 120
+MAX_ESTIMATED_AGE: Final = MAX_AGE
+
+#: Earliest incident date accepted. Nothing in this domain predates it (county lines emerged around
+#: 2015, the NRM in 2009); an earlier date is a typing error such as ``22`` for 2022.
+EARLIEST_INCIDENT_DATE: Final = date(1900, 1, 1)
 
 _DATE_RE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DATETIME_RE: Final = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}.*")
 
 
 class TriageInputError(ValueError):
-    """Invalid triage input. ``field`` names the offending field (``offences[2]`` for a list item)."""
+    """Invalid triage input. ``field`` names the offending field (``offences[2]`` for a list item).
+
+    One object can have several problems: ``problems`` lists every one (this error first), so the
+    CLI and the API can report them all at once; ``field`` and ``message`` are the first.
+    """
 
     def __init__(self, field: str, message: str) -> None:
         super().__init__(f"{field}: {message}" if field else message)
         self.field = field
         self.message = message
+        self.problems: tuple[TriageInputError, ...] = (self,)
+
+    @classmethod
+    def of(cls, problems: Sequence[TriageInputError]) -> TriageInputError:
+        """One error carrying every problem in ``problems`` (at least one), the first as its own."""
+        first = problems[0]
+        error = cls(first.field, first.message)
+        error.problems = (error, *problems[1:])
+        return error
 
     def at(self, prefix: str) -> TriageInputError:
-        """The same error with ``prefix`` (e.g. ``[3]`` for an item of a list) before the field."""
-        return TriageInputError(f"{prefix}.{self.field}" if self.field else prefix, self.message)
+        """The same error(s) with ``prefix`` (e.g. ``[3]`` for an item of a list) before the field."""
+        return TriageInputError.of(
+            [
+                TriageInputError(f"{prefix}.{problem.field}" if problem.field else prefix, problem.message)
+                for problem in self.problems
+            ]
+        )
+
+
+def _cross_field_problems(
+    *,
+    incident_date: date | None,
+    date_of_birth: date | None,
+    estimated_age: int | None,
+    missing_days: int | None,
+    offences: Sequence[str],
+    claimed: bool,
+    evidence_note: str | None,
+) -> list[TriageInputError]:
+    """Every problem with values that each have the right type (``None``: not given, or invalid)."""
+    problems: list[TriageInputError] = []
+    if incident_date is not None and incident_date < EARLIEST_INCIDENT_DATE:
+        problems.append(
+            TriageInputError(
+                "incident_date", MSG_INCIDENT_TOO_EARLY.format(earliest=EARLIEST_INCIDENT_DATE.isoformat())
+            )
+        )
+        incident_date = None  # a typing error: comparing the date of birth with it would mislead
+    if incident_date is not None and date_of_birth is not None:
+        if date_of_birth > incident_date:
+            problems.append(TriageInputError("date_of_birth", MSG_DOB_AFTER_INCIDENT))
+        elif age_on(date_of_birth, incident_date) > MAX_AGE:
+            problems.append(TriageInputError("date_of_birth", MSG_DOB_TOO_OLD.format(maximum=MAX_AGE)))
+    if estimated_age is not None and not 0 <= estimated_age <= MAX_ESTIMATED_AGE:
+        problems.append(TriageInputError("estimated_age", MSG_AGE_RANGE.format(maximum=MAX_ESTIMATED_AGE)))
+    known = catalogue()
+    for index, code in enumerate(offences):
+        if code not in known:
+            problems.append(TriageInputError(f"offences[{index}]", _unknown_offence(code)))
+    if missing_days is not None and missing_days < 0:
+        problems.append(TriageInputError("missing_days", MSG_NEGATIVE))
+    if claimed and not (evidence_note or "").strip():
+        problems.append(TriageInputError("evidence_note", MSG_EVIDENCE_NOTE_REQUIRED))
+    return problems
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,18 +196,17 @@ class TriageInput:
 
     def __post_init__(self) -> None:
         """Cross-field checks, so that a directly built input is as valid as a parsed one."""
-        if self.date_of_birth is not None and self.date_of_birth > self.incident_date:
-            raise TriageInputError("date_of_birth", MSG_DOB_AFTER_INCIDENT)
-        if self.estimated_age is not None and not 0 <= self.estimated_age <= MAX_ESTIMATED_AGE:
-            raise TriageInputError("estimated_age", MSG_AGE_RANGE.format(maximum=MAX_ESTIMATED_AGE))
-        if self.missing_days is not None and self.missing_days < 0:
-            raise TriageInputError("missing_days", MSG_NEGATIVE)
-        known = catalogue()
-        for index, code in enumerate(self.offences):
-            if code not in known:
-                raise TriageInputError(f"offences[{index}]", _unknown_offence(code))
-        if self.clear_evidence_not_exploited and not (self.evidence_note or "").strip():
-            raise TriageInputError("evidence_note", MSG_EVIDENCE_NOTE_REQUIRED)
+        problems = _cross_field_problems(
+            incident_date=self.incident_date,
+            date_of_birth=self.date_of_birth,
+            estimated_age=self.estimated_age,
+            missing_days=self.missing_days,
+            offences=self.offences,
+            claimed=self.clear_evidence_not_exploited,
+            evidence_note=self.evidence_note,
+        )
+        if problems:
+            raise TriageInputError.of(problems)
 
     @property
     def offence_entries(self) -> tuple[Offence, ...]:
@@ -172,6 +245,8 @@ def _parse_date(name: str, value: object) -> date:
     except ValueError:
         raise TriageInputError(name, MSG_DATE) from None
 
+
+_T = TypeVar("_T")
 
 #: Ages and the 100-day lines are counted in England and Wales local time: an incident at 23:30 UTC
 #: on 30 June in summer happened on 1 July in London.
@@ -214,17 +289,28 @@ def _parse_int(name: str, value: object) -> int | None:
     return value
 
 
-def _parse_codes(name: str, value: object) -> list[tuple[int, str]]:
+def _parse_codes(
+    name: str,
+    value: object,
+    problems: list[TriageInputError],
+    unknown: Callable[[str], str | None],
+) -> list[str]:
+    """The known codes of a list, in order; every problem (``unknown(code)`` gives the message for a
+    code that is not known, else ``None``) goes to ``problems`` in list order."""
     if value is None:
         return []
     if not isinstance(value, list):
-        raise TriageInputError(name, MSG_LIST)
-    items: list[tuple[int, str]] = []
+        problems.append(TriageInputError(name, MSG_LIST))
+        return []
+    codes: list[str] = []
     for index, item in enumerate(value):
         if not isinstance(item, str):
-            raise TriageInputError(f"{name}[{index}]", MSG_STRING)
-        items.append((index, item))
-    return items
+            problems.append(TriageInputError(f"{name}[{index}]", MSG_STRING))
+        elif (message := unknown(item)) is not None:
+            problems.append(TriageInputError(f"{name}[{index}]", message))
+        else:
+            codes.append(item)
+    return codes
 
 
 def _dedupe(items: list[str]) -> tuple[str, ...]:
@@ -235,68 +321,115 @@ def parse_triage_input(obj: Mapping[str, object] | object) -> TriageInput:
     """Validate one JSON-like object against the triage input contract.
 
     Raises:
-        TriageInputError: the first problem found, naming the field.
+        TriageInputError: naming the first problem's field; its ``problems`` list every problem
+        found in the object (each field is checked, then the checks across fields).
     """
     if not isinstance(obj, Mapping):
         raise TriageInputError("", MSG_NOT_OBJECT)
+    problems: list[TriageInputError] = []
+
+    def attempt(parse: Callable[[], _T]) -> _T | None:
+        try:
+            return parse()
+        except TriageInputError as exc:
+            problems.extend(exc.problems)
+            return None
+
     for key in obj:
         if key not in INPUT_FIELDS:
-            raise TriageInputError(str(key), MSG_UNKNOWN_FIELD.format(expected=", ".join(INPUT_FIELDS)))
+            problems.append(
+                TriageInputError(str(key), MSG_UNKNOWN_FIELD.format(expected=", ".join(INPUT_FIELDS)))
+            )
+    incident_date: date | None = None
     if obj.get("incident_date") is None:
-        raise TriageInputError("incident_date", MSG_REQUIRED)
-    incident_date = _parse_incident_date(obj["incident_date"])
+        problems.append(TriageInputError("incident_date", MSG_REQUIRED))
+    else:
+        incident_date = attempt(lambda: _parse_incident_date(obj["incident_date"]))
 
     raw_dob = obj.get("date_of_birth")
-    date_of_birth = None if raw_dob is None else _parse_date("date_of_birth", raw_dob)
+    date_of_birth = None if raw_dob is None else attempt(lambda: _parse_date("date_of_birth", raw_dob))
+    estimated_age = attempt(lambda: _parse_int("estimated_age", obj.get("estimated_age")))
+    flags: dict[str, bool] = {}
+    for name in ("county_lines_linked", "arrested", "out_of_area"):
+        flags[name] = bool(attempt(partial(_parse_bool, name, obj.get(name))))
 
-    estimated_age = _parse_int("estimated_age", obj.get("estimated_age"))
-    missing_days = _parse_int("missing_days", obj.get("missing_days"))
-
-    offences: list[str] = []
     known_offences = catalogue()
-    for index, code in _parse_codes("offences", obj.get("offences")):
-        if code not in known_offences:
-            raise TriageInputError(f"offences[{index}]", _unknown_offence(code))
-        offences.append(code)
-
-    indicators: list[Indicator] = []
+    offences = _parse_codes(
+        "offences",
+        obj.get("offences"),
+        problems,
+        lambda code: None if code in known_offences else _unknown_offence(code),
+    )
     valid_indicators = {indicator.value: indicator for indicator in Indicator}
-    for index, code in _parse_codes("indicators", obj.get("indicators")):
-        if code not in valid_indicators:
-            raise TriageInputError(
-                f"indicators[{index}]",
-                MSG_UNKNOWN_INDICATOR.format(code=code, expected=", ".join(valid_indicators)),
-            )
-        indicators.append(valid_indicators[code])
+    indicators = [
+        valid_indicators[code]
+        for code in _parse_codes(
+            "indicators",
+            obj.get("indicators"),
+            problems,
+            lambda code: (
+                None
+                if code in valid_indicators
+                else MSG_UNKNOWN_INDICATOR.format(code=code, expected=", ".join(valid_indicators))
+            ),
+        )
+    ]
 
+    missing_days = attempt(lambda: _parse_int("missing_days", obj.get("missing_days")))
+    claimed = bool(
+        attempt(lambda: _parse_bool("clear_evidence_not_exploited", obj.get("clear_evidence_not_exploited")))
+    )
     raw_note = obj.get("evidence_note")
+    note: str | None = None
     if raw_note is not None and not isinstance(raw_note, str):
-        raise TriageInputError("evidence_note", MSG_STRING)
+        problems.append(TriageInputError("evidence_note", MSG_STRING))
+    else:
+        note = raw_note
 
     raw_policy = obj.get("policy")
-    if raw_policy is None:
-        profile = CURRENT
-    elif isinstance(raw_policy, str) and raw_policy in PROFILES:
-        profile = PROFILES[raw_policy]
-    else:
-        raise TriageInputError(
-            "policy", MSG_UNKNOWN_POLICY.format(code=raw_policy, expected=", ".join(sorted(PROFILES)))
-        )
+    profile = CURRENT
+    if raw_policy is not None:
+        if isinstance(raw_policy, str) and raw_policy in PROFILES:
+            profile = PROFILES[raw_policy]
+        else:
+            problems.append(
+                TriageInputError(
+                    "policy",
+                    MSG_UNKNOWN_POLICY.format(code=raw_policy, expected=", ".join(sorted(PROFILES))),
+                )
+            )
 
+    if problems:
+        # Report the checks across fields too, on whatever could be read (never twice for a field
+        # that was already wrong on its own).
+        wrong = {problem.field for problem in problems}
+        problems.extend(
+            problem
+            for problem in _cross_field_problems(
+                incident_date=incident_date,
+                date_of_birth=date_of_birth,
+                estimated_age=estimated_age,
+                missing_days=missing_days,
+                offences=(),
+                claimed=claimed and "evidence_note" not in wrong,
+                evidence_note=note,
+            )
+            if problem.field not in wrong
+        )
+        raise TriageInputError.of(problems)
+    assert incident_date is not None
     return TriageInput(
         incident_date=incident_date,
         date_of_birth=date_of_birth,
         estimated_age=estimated_age,
-        county_lines_linked=_parse_bool("county_lines_linked", obj.get("county_lines_linked")),
-        arrested=_parse_bool("arrested", obj.get("arrested")),
-        out_of_area=_parse_bool("out_of_area", obj.get("out_of_area")),
+        county_lines_linked=flags["county_lines_linked"],
+        arrested=flags["arrested"],
+        out_of_area=flags["out_of_area"],
         offences=_dedupe(offences),
         indicators=tuple(Indicator(code) for code in _dedupe([i.value for i in indicators])),
         missing_days=missing_days,
-        clear_evidence_not_exploited=_parse_bool(
-            "clear_evidence_not_exploited", obj.get("clear_evidence_not_exploited")
-        ),
-        evidence_note=raw_note,
+        clear_evidence_not_exploited=claimed,
+        evidence_note=note,
         policy=profile,
     )
 
@@ -436,6 +569,31 @@ def _age_reason(inp: TriageInput, age: AgeAssessment) -> str:
     )
 
 
+def _criminal_responsibility_reasons(inp: TriageInput, age: AgeAssessment) -> tuple[str, ...]:
+    """Under 10 (CYPA 1933 s50): no offence, so no criminal process; the safeguarding stands."""
+    limit = CRIMINAL_RESPONSIBILITY_AGE
+    if age.age_years is not None and age.age_years < limit:
+        consequence = (
+            "so the offences recorded describe what the child was used for, not crimes: there is no "
+            "prosecution for the section 45 defence to answer, and bail or release under investigation "
+            "and CPS advice do not arise (not proposed)"
+            if inp.offences
+            else "so bail or release under investigation and CPS advice do not arise (not proposed)"
+        )
+        return (
+            f"CYPA 1933 s50: aged {age.age_years}, under the age of criminal responsibility ({limit}): the "
+            f"child cannot be guilty of any offence, {consequence}. Every safeguarding action stands: a "
+            "child this young used in county lines is a victim (R-01, R-26).",
+        )
+    if age.age_years is None and age.estimated_age is not None and age.estimated_age < limit:
+        return (
+            f"CYPA 1933 s50: estimated age {age.estimated_age}, under the age of criminal responsibility "
+            f"({limit}); if the date of birth confirms it, no offence, charge, bail or CPS decision can "
+            "follow. Until then the actions assume the child may be older.",
+        )
+    return ()
+
+
 def triage(inp: TriageInput) -> TriageDecision:
     """Triage one identifying incident under ``inp.policy``.
 
@@ -462,6 +620,7 @@ def triage(inp: TriageInput) -> TriageDecision:
     )
     panel = assess_panel_eligibility(age=age, profile=profile)
     s45 = assess_section45(offences=offences, treat_as_child=age.treat_as_child)
+    below_responsibility = age.age_years is not None and age.age_years < CRIMINAL_RESPONSIBILITY_AGE
     facts = ActionFacts(
         band=age.band,
         presumed=presumption.presumed,
@@ -472,6 +631,7 @@ def triage(inp: TriageInput) -> TriageDecision:
         indicators=frozenset(inp.indicators),
         missing_days=inp.missing_days,
         profile=profile,
+        below_criminal_responsibility=below_responsibility,
     )
     priority, priority_reason = assess_priority(presumed=presumption.presumed, facts=facts)
     reasons = (
@@ -479,6 +639,7 @@ def triage(inp: TriageInput) -> TriageDecision:
         *presumption.reasons,
         panel.reason,
         *s45.reasons,
+        *_criminal_responsibility_reasons(inp, age),
         priority_reason,
         f"Policy profile {profile.code} (rule version {profile.rule_version}, in force from "
         f"{profile.effective_from.isoformat()}).",

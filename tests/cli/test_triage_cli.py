@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -58,9 +59,24 @@ PRESUMED = {
 }
 
 
+#: The checkout these tests belong to: put first on the console script's path so that it runs this
+#: code, not whichever checkout the virtual environment was installed from.
+REPO = Path(__file__).resolve().parents[2]
+
+
 def ccehub(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")])),
+    }
     return subprocess.run(
-        [CCEHUB, "triage", *args], input=stdin, capture_output=True, text=True, timeout=60, check=False
+        [CCEHUB, "triage", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env=env,
     )
 
 
@@ -180,6 +196,28 @@ def test_list_errors_name_the_index() -> None:
     assert "[1].incident_date" in stderr
     assert "[2].date_of_birth" in stderr
     assert "[0]" not in stderr
+
+
+def test_every_problem_gets_its_own_line() -> None:
+    """One ``error:`` line per problem, not only the first (docs/rules-triage.md); still exit 2."""
+    payload = '{"incident_date":"bad","date_of_birth":"bad","arrested":"yes","offences":["x"]}'
+    lines = rejected(ccehub("-", stdin=payload)).splitlines()
+    assert [line.split(":", 2)[1].strip() for line in lines] == [
+        "incident_date",
+        "date_of_birth",
+        "arrested",
+        "offences[0]",
+    ]
+    assert all(line.startswith("error: ") for line in lines)
+    payload = '[{"incident_date": "2022-09-23"}, {"incident_date": "2022-09-23", "arrested": true, '
+    payload += '"arrested": 2, "colour": "red", "missing_days": -1}]'
+    lines = rejected(ccehub("-", stdin=payload)).splitlines()
+    assert [line.split(": ", 2)[1] for line in lines] == [
+        "[1].arrested",  # given twice
+        "[1].colour",
+        "[1].arrested",  # and not a boolean
+        "[1].missing_days",
+    ]
 
 
 def test_list_item_must_be_an_object() -> None:

@@ -83,6 +83,21 @@ def test_invalid_input_is_422_naming_the_field(client, auth, body, field, detail
         assert data["detail"] == detail
 
 
+def test_422_lists_every_problem(client, auth):
+    """``detail``/``field`` name the first problem; ``errors`` lists every one, as the CLI prints them."""
+    body = [PRESUMED, {"incident_date": "bad", "date_of_birth": "bad", "arrested": "yes", "offences": ["x"]}]
+    response = post(client, "/api/triage", body, auth)
+    assert response.status_code == 422
+    data = response.json()
+    assert data["field"] == "[1].incident_date"
+    assert [e["field"] for e in data["errors"]] == [
+        "[1].incident_date",
+        "[1].date_of_birth",
+        "[1].arrested",
+        "[1].offences[0]",
+    ]
+
+
 @pytest.mark.parametrize(
     ("raw", "field"),
     [
@@ -185,9 +200,29 @@ def test_child_incident_errors(client, people, presumed):
 
 
 def test_analyst_gets_decisions_without_the_date_of_birth(client, people, presumed):
+    """Pseudonymised: the DOB and a child's days to 18 are "withheld" (as in the downloadable record),
+    never null, which the contract reserves for "18 or over" (or no date of birth)."""
     token = token_create(user=people["users"]["analyst"], name="t")
     data = client.get(
         f"/api/children/{presumed.child.pseudonymous_id}/triage", HTTP_AUTHORIZATION=f"Bearer {token}"
     ).json()
-    assert data[0]["inputs"]["date_of_birth"] == "withheld" and data[0]["outputs"]["days_until_18"] is None
-    assert "2008" not in json.dumps(data)
+    assert data[0]["inputs"]["date_of_birth"] == "withheld"
+    assert data[0]["outputs"]["days_until_18"] == "withheld" and data[0]["outputs"]["age_years"] == 15
+    assert "2008" not in json.dumps(data) and "791" not in json.dumps(data)
+
+
+def test_the_officer_who_recorded_the_child_gets_the_same_days_as_the_page(client, people, presumed):
+    """Own records, identity allowed: the API shows the DOB and days_until_18 as the decision page and
+    record.json do (black-box finding: it said "withheld" and null)."""
+    from django.urls import reverse
+
+    token = token_create(user=people["users"]["officer"], name="t")
+    pid = presumed.child.pseudonymous_id
+    data = client.get(f"/api/children/{pid}/triage", HTTP_AUTHORIZATION=f"Bearer {token}").json()
+    assert data[0]["inputs"]["date_of_birth"] == "2008-05-01"
+    assert data[0]["outputs"]["days_until_18"] == presumed.outputs["days_until_18"] == 791
+    client.force_login(people["users"]["officer"])
+    record = client.get(reverse("incidents:record-json", args=[presumed.pk])).json()
+    assert record["outputs"]["days_until_18"] == 791 and record["inputs"]["date_of_birth"] == "2008-05-01"
+    spec = client.get("/api/openapi.json").json()
+    assert "withheld" in json.dumps(spec["components"]["schemas"]["StoredTriageOut"])

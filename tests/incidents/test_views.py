@@ -116,6 +116,38 @@ def test_officer_records_an_unknown_child_and_sees_the_triage(client, people):
             MSG_INCIDENT_BEFORE_BIRTH,
             "id_occurred_on-day",
         ),
+        # A 2-digit year is refused, never read as the year 6 or 22 (black-box finding).
+        (
+            {"date_of_birth_day": "1", "date_of_birth_month": "1", "date_of_birth_year": "06"},
+            "date_of_birth",
+            F.MSG_DOB_YEAR,
+            "id_date_of_birth-day",
+        ),
+        (
+            {"occurred_on_day": "1", "occurred_on_month": "6", "occurred_on_year": "22"},
+            "occurred_on",
+            F.MSG_INCIDENT_YEAR,
+            "id_occurred_on-day",
+        ),
+        (
+            {
+                "occurred_on_day": "1",
+                "occurred_on_month": "6",
+                "occurred_on_year": "1899",
+                "date_of_birth_day": "",
+                "date_of_birth_month": "",
+                "date_of_birth_year": "",
+            },
+            "occurred_on",
+            F.MSG_INCIDENT_TOO_EARLY_FORM,
+            "id_occurred_on-day",
+        ),
+        (
+            {"date_of_birth_day": "1", "date_of_birth_month": "1", "date_of_birth_year": "1800"},
+            "date_of_birth",
+            F.MSG_DOB_TOO_OLD_FORM,
+            "id_date_of_birth-day",
+        ),
         ({"offences": ["pwits_class_z"]}, "offences", F.MSG_OFFENCE_CODE, "id_offences"),
         ({"indicators": ["telepathy"]}, "indicators", F.MSG_INDICATOR_CODE, "id_indicators"),
         ({"occurred_time": "25:00"}, "occurred_time", F.MSG_TIME_REAL, "id_occurred_time"),
@@ -220,13 +252,18 @@ def test_rebuttal_journey_through_the_pages(client, people, presumed):
     assert response.status_code == 400 and "R-38" in error_summary(response)
     assert client.post(url, {"evidence_note": STRONG_NOTE}).status_code == 302
     decide = reverse("incidents:rebuttal-decide", args=[presumed.pk])
-    page = client.get(decide).content.decode()
+    # The officer cannot decide: the page is refused as the POST is (403, audited), not shown.
+    response = client.get(decide)
+    page = response.content.decode()
+    assert response.status_code == 403
     assert services.MSG_APPROVER_ROLE in page and "Record my decision" not in page
-    response = client.post(decide, {"outcome": "approve", "reason": "I say so"})
-    assert response.status_code == 403 and services.MSG_APPROVER_ROLE in error_summary(response)
+    assert AuditEvent.objects.filter(action="denied", object_type="triage_rebuttal").count() == 1
+    for data in ({"outcome": "approve", "reason": "I say so"}, {}):
+        response = client.post(decide, data)
+        assert response.status_code == 403 and services.MSG_APPROVER_ROLE in response.content.decode()
     presumed.refresh_from_db()
     assert presumed.rebuttal_status == RebuttalStatus.PENDING_APPROVAL
-    assert AuditEvent.objects.filter(action="denied", object_type="triage_rebuttal").exists()
+    assert AuditEvent.objects.filter(action="denied", object_type="triage_rebuttal").count() == 3
     client.logout()
     sign_in(client, specialist)
     page = client.get(reverse("incidents:decision", args=[presumed.pk])).content.decode()

@@ -217,3 +217,49 @@ def test_every_reason_cites_a_source() -> None:
     )
     for action in decision.actions:
         assert action.reason[:2] in {"R-", "F-", "J-", "W-"}, action
+
+
+@pytest.mark.parametrize(
+    ("dob", "age"), [(date(2015, 6, 1), 6), (date(2012, 6, 2), 8), (date(2011, 6, 2), 9)]
+)
+def test_under_10s_get_no_criminal_process_actions(dob: date, age: int) -> None:
+    """Below the age of criminal responsibility (CYPA 1933 s50) there is no offence: bail/RUI and CPS
+    advice are not proposed and a reason says why; every safeguarding action of a 15-year-old stays."""
+    facts: dict[str, Any] = {
+        "county_lines_linked": True,
+        "arrested": True,
+        "out_of_area": True,
+        "offences": ("pwits_class_a",),
+        "indicators": (Indicator.CASH,),
+    }
+    young = decide(date_of_birth=dob, **facts)
+    older = decide(**facts)
+    assert young.age_years == age
+    assert set(young.action_codes) == set(older.action_codes) - {A.BAIL_NOT_RUI, A.REQUEST_CPS_EARLY_ADVICE}
+    assert young.presumption == older.presumption and young.priority == older.priority
+    assert young.section45 == older.section45  # the contract's code; the reason explains it
+    assert any(r.startswith("CYPA 1933 s50:") and "criminal responsibility" in r for r in young.reasons)
+    assert not any("CYPA 1933 s50" in r for r in older.reasons)
+
+
+def test_a_10_year_old_gets_the_criminal_process_actions() -> None:
+    """On the 10th birthday the child is criminally responsible (doli incapax is gone since 1998)."""
+    decision = decide(
+        date_of_birth=date(2011, 6, 1), county_lines_linked=True, arrested=True, offences=("pwits_class_a",)
+    )
+    assert decision.age_years == 10
+    assert {A.BAIL_NOT_RUI, A.REQUEST_CPS_EARLY_ADVICE} <= set(decision.action_codes)
+    assert not any("CYPA 1933 s50" in r for r in decision.reasons)
+
+
+def test_an_estimated_age_under_10_only_adds_a_reason() -> None:
+    """An estimate is not a fact: the actions assume the child may be older, and a reason says so."""
+    decision = decide(
+        date_of_birth=None,
+        estimated_age=8,
+        county_lines_linked=True,
+        arrested=True,
+        offences=("pwits_class_a",),
+    )
+    assert A.BAIL_NOT_RUI in decision.action_codes
+    assert any(r.startswith("CYPA 1933 s50: estimated age 8") for r in decision.reasons)

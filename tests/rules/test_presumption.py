@@ -16,6 +16,7 @@ from ccehub.rules.presumption import (
     assess_panel_eligibility,
     assess_presumption,
     assess_rebuttal,
+    rebuttal_reason,
     substantive_words,
 )
 
@@ -284,4 +285,67 @@ def test_real_evidence_is_a_candidate_rebuttal(note):
     """A clause with real content survives next to weak ones (it still needs a specialist's approval)."""
     from ccehub.rules.presumption import RebuttalOutcome, assess_rebuttal
 
+    assert assess_rebuttal(claimed=True, evidence_note=note).outcome is RebuttalOutcome.ACCEPTED
+
+
+# Black-box findings: each of these lifted the presumption before, on leftover words ("nobody",
+# "alone", "trainers", "nfa", "concerns", "quiet"). R-25 needs clear evidence; R-38 and R-01 say the
+# child's own account, consent, motive, silence and an absence of evidence are never that.
+@pytest.mark.parametrize(
+    ("note", "reasons"),
+    [
+        ("He says nobody made him do it", {WeakReason.APPARENT_CONSENT}),
+        ("States he acted alone and of his own free will", {WeakReason.APPARENT_CONSENT}),
+        ("Says he was selling to pay for trainers", {WeakReason.APPARENT_CONSENT}),
+        ("NFA", {WeakReason.ABSENCE_OF_EVIDENCE}),
+        ("No concerns", {WeakReason.ABSENCE_OF_EVIDENCE}),
+        (
+            "Silence in interview; kept quiet throughout; nothing on mobile",
+            {WeakReason.NO_COMMENT, WeakReason.PHONE_CHECK_NEGATIVE},
+        ),
+        # docs/rules-triage.md's refused example, kept in step with the docs
+        ("Denies being exploited, says he did it for the money", {WeakReason.APPARENT_CONSENT}),
+        ("Police intelligence checked and nothing known", {WeakReason.ABSENCE_OF_EVIDENCE}),
+        ("Police intelligence: nothing known", {WeakReason.ABSENCE_OF_EVIDENCE}),
+        ("He told officers CCTV would show he was elsewhere", {WeakReason.APPARENT_CONSENT}),
+        ("He wants to be left alone", {WeakReason.APPARENT_CONSENT}),
+    ],
+)
+def test_the_childs_account_and_absence_of_evidence_never_rebut(note: str, reasons: set[WeakReason]) -> None:
+    result = assess_rebuttal(claimed=True, evidence_note=note)
+    assert result.outcome is RebuttalOutcome.REFUSED_WEAK_EVIDENCE
+    assert set(result.weak_reasons) == reasons
+    text = rebuttal_reason(result)
+    assert text is not None and text.startswith("R-38:") and "independent evidence item" in text
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "He had three phones and cash",  # a source but nothing it shows
+        "CCTV",
+        "He runs his own line",  # a claim with no evidence item
+        "Mother says he is not exploited",
+        "Nobody is controlling him according to his social worker",
+    ],
+)
+def test_a_note_without_an_independent_item_showing_something_is_refused(note: str) -> None:
+    """Unrecognised wording is refused (and asks for the evidence item), never waved through."""
+    result = assess_rebuttal(claimed=True, evidence_note=note)
+    assert result.outcome is not RebuttalOutcome.ACCEPTED
+    assert "independent evidence item" in (rebuttal_reason(result) or "")
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "Bank records show he receives the line's takings and pays the runners",
+        "An independent witness saw him hand drugs to two younger boys and collect the money from them",
+        "His account that he was at school is confirmed by the school attendance register",
+        "School register and CCTV from the school confirm he was in class in Leeds at the time of the arrest",
+    ],
+)
+def test_corroborated_independent_evidence_can_still_rebut(note: str) -> None:
+    """Positive evidence from an independent source is a candidate rebuttal (a specialist approves);
+    the child's account verified by an independent record counts, the child's say-so alone does not."""
     assert assess_rebuttal(claimed=True, evidence_note=note).outcome is RebuttalOutcome.ACCEPTED

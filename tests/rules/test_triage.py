@@ -20,7 +20,9 @@ from ccehub.rules.triage import (
     MSG_DATE,
     MSG_DATE_OR_DATETIME,
     MSG_DOB_AFTER_INCIDENT,
+    MSG_DOB_TOO_OLD,
     MSG_EVIDENCE_NOTE_REQUIRED,
+    MSG_INCIDENT_TOO_EARLY,
     MSG_INT,
     MSG_LIST,
     MSG_NEGATIVE,
@@ -72,6 +74,32 @@ def error_for(obj: object) -> TriageInputError:
             "date_of_birth",
             MSG_DOB_AFTER_INCIDENT,
         ),
+        # Implausible dates (a 2-digit year typed as 0022 or 0006): refused, naming the field.
+        (
+            {"incident_date": "0022-06-01"},
+            "incident_date",
+            MSG_INCIDENT_TOO_EARLY.format(earliest="1900-01-01"),
+        ),
+        (
+            {"incident_date": "1899-12-31"},
+            "incident_date",
+            MSG_INCIDENT_TOO_EARLY.format(earliest="1900-01-01"),
+        ),
+        (
+            {"incident_date": "2022-06-01", "date_of_birth": "1800-01-01"},
+            "date_of_birth",
+            MSG_DOB_TOO_OLD.format(maximum=120),
+        ),
+        (
+            {"incident_date": "2022-06-01", "date_of_birth": "1901-06-01"},
+            "date_of_birth",
+            MSG_DOB_TOO_OLD.format(maximum=120),
+        ),
+        (
+            {"incident_date": "2022-06-01", "date_of_birth": "0006-01-01"},
+            "date_of_birth",
+            MSG_DOB_TOO_OLD.format(maximum=120),
+        ),
         ({"incident_date": "2022-09-23", "arrested": "yes"}, "arrested", MSG_BOOL),
         ({"incident_date": "2022-09-23", "county_lines_linked": 1}, "county_lines_linked", MSG_BOOL),
         ({"incident_date": "2022-09-23", "out_of_area": "true"}, "out_of_area", MSG_BOOL),
@@ -106,6 +134,60 @@ def test_invalid_input_names_the_field(obj: dict[str, Any], field: str, message:
     error = error_for(obj)
     assert (error.field, error.message) == (field, message)
     assert str(error) == f"{field}: {message}"
+
+
+def test_age_bounds_match_the_estimated_age_bounds() -> None:
+    """A date of birth giving exactly 120 on the incident date is accepted (as estimated_age 120 is);
+    one day older is refused; 1900-01-01 is the earliest incident date accepted."""
+    assert run(incident_date="2022-06-01", date_of_birth="1902-06-02")["age_years"] == 119
+    assert run(incident_date="2022-06-01", date_of_birth="1902-06-01")["age_years"] == 120
+    assert error_for({"incident_date": "2022-06-01", "date_of_birth": "1901-06-01"}).field == "date_of_birth"
+    assert run(incident_date="1900-01-01", date_of_birth=None)["presumption"] == "age_unknown_treat_as_child"
+    with pytest.raises(TriageInputError):
+        TriageInput(incident_date=date(22, 6, 1))
+
+
+def test_every_problem_is_reported() -> None:
+    """One object with several problems: the error names the first and lists every one, each field
+    checked on its own and then across fields (docs/rules-triage.md: one line per problem)."""
+    error = error_for(
+        {
+            "incident_date": "bad",
+            "date_of_birth": "bad",
+            "arrested": "yes",
+            "offences": ["x", 3],
+            "indicators": ["bling"],
+            "estimated_age": 200,
+            "colour": "red",
+            "policy": "2019",
+        }
+    )
+    assert (error.field, error.message) == (error.problems[0].field, error.problems[0].message)
+    assert [p.field for p in error.problems] == [
+        "colour",
+        "incident_date",
+        "date_of_birth",
+        "arrested",
+        "offences[0]",
+        "offences[1]",
+        "indicators[0]",
+        "policy",
+        "estimated_age",
+    ]
+    cross = error_for(
+        {
+            "incident_date": "2022-09-23",
+            "date_of_birth": "2023-01-01",
+            "missing_days": -1,
+            "clear_evidence_not_exploited": True,
+        }
+    )
+    assert [p.field for p in cross.problems] == ["date_of_birth", "missing_days", "evidence_note"]
+    assert [p.field for p in cross.at("[4]").problems] == [
+        "[4].date_of_birth",
+        "[4].missing_days",
+        "[4].evidence_note",
+    ]
 
 
 def test_unknown_codes_name_the_list_index() -> None:
