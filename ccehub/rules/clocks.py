@@ -86,6 +86,9 @@ MSG_PANEL_NEGATIVE_CG: Final = (
 MSG_PANEL_NEGATIVE_RG: Final = (
     "under this policy a local panel cannot make a negative reasonable-grounds decision"
 )
+MSG_CLOCK_PAST_LAST_DATE: Final = (
+    f"the clocks from this date would run past {date.max.isoformat()}, the last date that can be held"
+)
 
 
 class ClockInputError(ValueError):
@@ -208,8 +211,14 @@ def check_decisions(
     """
     if as_of < referral_date:
         raise ClockInputError("as_of", MSG_AS_OF_BEFORE_REFERRAL, f"{as_of} < {referral_date}")
+    _check_in_range("referral_date", referral_date, _rg_calendar_days(route, profile))
     if rg is not None:
         _check_dated("rg_decision", rg, referral_date, as_of)
+        if rg.positive:
+            days = (
+                profile.panel_deferral_limit_days if route == "local_panel" else profile.recovery_period_days
+            )
+            _check_in_range("rg_decision.date", rg.decided_on, days)
         if route == "local_panel" and not rg.positive and not profile.panel_may_decide_negative_rg:
             raise ClockInputError("rg_decision.outcome", MSG_PANEL_NEGATIVE_RG, f"policy {profile.code}")
     if cg is None:
@@ -228,6 +237,22 @@ def check_decisions(
         )
     if route == "local_panel" and not cg.positive and not profile.panel_may_decide_negative_cg:
         raise ClockInputError("cg_decision.outcome", MSG_PANEL_NEGATIVE_CG, f"policy {profile.code}")
+
+
+def _rg_calendar_days(route: Route, profile: PolicyProfile) -> int:
+    """Calendar days from referral to ``rg_due`` (0 when the RG clock counts working days, which the
+    holiday range bounds long before the last date)."""
+    if route == "local_panel":
+        return profile.panel_rg_limit_days_from_referral
+    if profile.national_rg_target_working_days is None and profile.national_rg_target_hours is not None:
+        return math.ceil(profile.national_rg_target_hours / 24)
+    return 0
+
+
+def _check_in_range(field: str, start: date, days: int) -> None:
+    """Refuse a date whose clock would end after ``date.max`` (9999-12-31): invalid input, not a crash."""
+    if (date.max - start).days < days:
+        raise ClockInputError(field, MSG_CLOCK_PAST_LAST_DATE, f"{start} + {days} days")
 
 
 def _check_dated(name: str, decision: Decision, referral_date: date, as_of: date) -> None:

@@ -373,6 +373,30 @@ REFUSED: list[tuple[str, tuple[Any, ...], str, str]] = [
         clocks.MSG_CG_IN_RECOVERY_PERIOD,
     ),
     (
+        "panel RG limit would run past 9999-12-31",
+        (LP, CUR, "9999-12-01", "9999-12-02", None, None),
+        "referral_date",
+        clocks.MSG_CLOCK_PAST_LAST_DATE,
+    ),
+    (
+        "48-hour RG clock would run past 9999-12-31 (report-2022)",
+        (N, R22, "9999-12-30", "9999-12-30", None, None),
+        "referral_date",
+        clocks.MSG_CLOCK_PAST_LAST_DATE,
+    ),
+    (
+        "deferral limit would run past 9999-12-31",
+        (LP, CUR, "9999-10-01", "9999-12-20", pos("9999-12-20"), None),
+        "rg_decision.date",
+        clocks.MSG_CLOCK_PAST_LAST_DATE,
+    ),
+    (
+        "recovery period would run past 9999-12-31 (report-2022)",
+        (N, R22, "9999-11-01", "9999-12-20", pos("9999-12-01"), None),
+        "rg_decision.date",
+        clocks.MSG_CLOCK_PAST_LAST_DATE,
+    ),
+    (
         "unknown route",
         ("regional", CUR, "2024-01-08", "2024-01-09", None, None),
         "route",
