@@ -549,20 +549,32 @@ class EscalationDue:
 
 
 def escalations_due(*, as_of: date, panel: Agency | None = None) -> list[EscalationDue]:
-    """Local-panel referrals whose panel deadline has passed with no decision: the RG limit (45 days
-    from referral) or the deferral limit (45 days from a positive RG). For the escalation command."""
+    """Local-panel referrals that reach their panel limit with no decision: the RG limit (45 days from
+    referral) or the deferral limit (45 days from a positive RG). For the escalation command.
+
+    Due **on** the limit day itself (R-19 "escalates on day 45"; DOMAIN §4.2.2 "[today = deadline AND
+    no positive-CG consensus]"), from :attr:`ClockState.escalation_due`. One exception: a case listed
+    at a sitting held *that day* is left to the sitting, which may still decide in time; if it does not,
+    the case is due the next day (and the decision service refuses a decision past the limit).
+    """
     qs = NRMReferral.objects.filter(route=Route.LOCAL_PANEL, escalated_on__isnull=True).select_related(
         "child"
     )
     if panel is not None:
         qs = qs.filter(panel=panel)
+    heard_today = set(
+        AgendaItem.objects.filter(meeting__held_on=as_of)
+        .exclude(meeting__status=MeetingStatus.CANCELLED)
+        .values_list("referral_id", flat=True)
+    )
     out = []
     for referral in qs.prefetch_related("decisions"):
         clock = referral_clock(referral, as_of=as_of)
-        if clock is None or not clock.overdue:
+        if clock is None or not clock.escalation_due:
             continue
-        if "deferral" in clock.overdue:
-            assert clock.deferral_deadline is not None
+        if clock.decision_deadline == as_of and referral.pk in heard_today:
+            continue
+        if clock.deferral_deadline is not None:
             reason = (
                 "Deferral limit (R-19): no conclusive-grounds decision by "
                 f"{clock.deferral_deadline:%-d %B %Y}, the limit after the positive reasonable-grounds one"

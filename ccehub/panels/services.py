@@ -1099,7 +1099,8 @@ def referral_refer_to_sca(
 def referrals_escalate_overdue(
     *, actor: Actor, as_of: date, dry_run: bool = False
 ) -> list[tuple[NRMReferral, str]]:
-    """Escalate every local-panel referral past its panel limit (R-19 "escalates on day 45").
+    """Escalate every local-panel referral that has reached its panel limit undecided (R-19 "escalates
+    on day 45": on the limit day itself, see :func:`escalations_due`).
 
     Run daily by an operator (``manage.py panel_escalations``). Each escalation commits on its own,
     so one failure does not hold back the rest. Returns (referral, reason) for each one escalated.

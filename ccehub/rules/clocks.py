@@ -36,6 +36,10 @@ Interpretations (the ambiguous points):
   On the local-panel route the CG deadline *is* the deferral limit, so ``cg`` and ``deferral``
   appear together; the national route never has a CG deadline. A decision made late is not
   overdue (it is a timeliness statistic, not an open action).
+* **escalation_due** (API only, not in the command's output) is true on the local-panel route from
+  the ``decision_deadline`` day itself while the decision is outstanding: R-19 "escalates on day 45"
+  (DOMAIN §4.2.2 "[today = deadline ...] -> ESCALATED_TO_SCA"). ``overdue`` follows a day later,
+  because a decision made on the deadline is on time.
 * **stage** ``recovery_period`` means a positive RG and ``as_of`` before ``earliest_cg``; it can
   happen only on the national route. A negative RG concludes the referral negative.
 * A decision dated after ``as_of`` is refused rather than ignored: a clock "as of" a date must not
@@ -134,6 +138,11 @@ class ClockState:
     deferral_deadline: date | None
     stage: Stage
     overdue: tuple[OverdueCode, ...]
+    #: Local-panel route only: the panel's limit (``decision_deadline``) has been reached with the
+    #: decision still outstanding, so the case goes to the SCA today (R-19 "escalates on day 45";
+    #: DOMAIN §4.2.2 "[today = deadline AND no positive-CG consensus] -> ESCALATED_TO_SCA"). True from
+    #: the deadline day itself, one day before ``overdue`` (a decision *on* the deadline is on time).
+    escalation_due: bool = False
 
 
 def _profile(profile: PolicyProfile | str) -> PolicyProfile:
@@ -328,6 +337,9 @@ def nrm_clock(
             overdue.extend(("cg", "deferral"))
     else:
         decision_deadline = None
+    escalation_due = (
+        checked_route == "local_panel" and decision_deadline is not None and as_of >= decision_deadline
+    )
 
     return ClockState(
         route=checked_route,
@@ -341,4 +353,5 @@ def nrm_clock(
         deferral_deadline=deferral_deadline,
         stage=stage,
         overdue=tuple(overdue),
+        escalation_due=escalation_due,
     )

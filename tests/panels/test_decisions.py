@@ -322,27 +322,48 @@ def test_panel_rg_stays_linked_charges(world, referral, child, system_actor):
 # --- Escalation at the time limit ----------------------------------------------------------------
 
 
-def test_overdue_referrals_are_escalated(world, referral, system_actor):
-    """R-19 'escalates on day 45': a referral past its panel limit goes to the SCA (dry run first)."""
+def test_referrals_are_escalated_on_day_45(world, referral, system_actor):
+    """R-19 'escalates on day 45' (§4.2.2 '[today = deadline]'): a referral that reaches its panel
+    limit (4 March + 45 days = 18 April) undecided goes to the SCA that day (dry run first)."""
     from ccehub.panels.selectors import escalations_due
 
-    assert escalations_due(as_of=date(2024, 4, 18)) == []  # the due date itself is not late
-    due = escalations_due(as_of=date(2024, 4, 19))
+    assert escalations_due(as_of=date(2024, 4, 17)) == []  # day 44
+    due = escalations_due(as_of=date(2024, 4, 18))  # day 45, the limit itself
     assert [d.referral for d in due] == [referral]
     assert due[0].reason.startswith(
         "Panel time limit: no reasonable-grounds decision by 18 April 2024, 45 days"
     )
     assert (
-        len(panels.referrals_escalate_overdue(actor=system_actor, as_of=date(2024, 4, 19), dry_run=True)) == 1
+        len(panels.referrals_escalate_overdue(actor=system_actor, as_of=date(2024, 4, 18), dry_run=True)) == 1
     )
     referral.refresh_from_db()
     assert referral.escalated_on is None
-    done = panels.referrals_escalate_overdue(actor=system_actor, as_of=date(2024, 4, 19))
+    done = panels.referrals_escalate_overdue(actor=system_actor, as_of=date(2024, 4, 18))
     assert [r for r, _ in done] == [referral]
     referral.refresh_from_db()
-    assert referral.escalated_on == date(2024, 4, 19)
+    assert referral.escalated_on == date(2024, 4, 18)
     assert PanelDecision.objects.get(referral=referral).meeting is None
-    assert panels.referrals_escalate_overdue(actor=system_actor, as_of=date(2024, 4, 20)) == []
+    assert panels.referrals_escalate_overdue(actor=system_actor, as_of=date(2024, 4, 19)) == []
+
+
+def test_a_case_heard_on_day_45_is_left_to_that_sitting(world, referral, system_actor):
+    """A sitting on the limit day may still decide in time, so the day-45 run leaves its cases alone;
+    undecided, the case goes to the SCA on the next run."""
+    from ccehub.panels.selectors import escalations_due
+
+    held_meeting(world, referral, held_on=date(2024, 4, 18))
+    assert escalations_due(as_of=date(2024, 4, 18)) == []
+    assert [d.referral for d in escalations_due(as_of=date(2024, 4, 19))] == [referral]
+
+
+def test_a_decision_on_day_45_is_on_time_and_not_escalated(world, referral, system_actor):
+    """A decision made on the limit day is within the limit: nothing to escalate, not marked late."""
+    from ccehub.panels.selectors import escalations_due
+
+    meeting = held_meeting(world, referral, held_on=date(2024, 4, 18))
+    rg = decide(world, meeting, referral, "rg_positive")
+    assert rg.nrm_decision.late is False
+    assert escalations_due(as_of=date(2024, 4, 18)) == []
 
 
 def test_deferral_limit_overdue_is_escalated_by_the_command(world, referral):
@@ -354,11 +375,13 @@ def test_deferral_limit_overdue_is_escalated_by_the_command(world, referral):
     meeting = held_meeting(world, referral, held_on=MEETING_2024)
     decide(world, meeting, referral, "rg_positive")
     out = StringIO()
-    call_command("panel_escalations", "--as-of", "2024-05-05", stdout=out)
+    call_command("panel_escalations", "--as-of", "2024-05-03", stdout=out)
+    assert out.getvalue().strip().endswith("escalated: 0")  # day 44 after the RG
+    call_command("panel_escalations", "--as-of", "2024-05-04", stdout=out)
     assert "Deferral limit (R-19): no conclusive-grounds decision by 4 May 2024" in out.getvalue()
     assert out.getvalue().strip().endswith("escalated: 1")
     referral.refresh_from_db()
-    assert referral.escalated_on == date(2024, 5, 5)
+    assert referral.escalated_on == date(2024, 5, 4)
 
 
 def test_refer_to_sca_on_purpose(world, referral):
