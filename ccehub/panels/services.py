@@ -97,7 +97,7 @@ from ccehub.panels.selectors import (
     next_meeting_after,
     referral_urgency,
 )
-from ccehub.rules.clocks import MSG_PANEL_NEGATIVE_CG
+from ccehub.rules.clocks import MSG_PANEL_NEGATIVE_CG, ClockState
 from ccehub.rules.policy import PROFILES, profile_in_force
 
 # --- Messages a user can see (tests assert on them) ---------------------------------------------
@@ -145,6 +145,11 @@ MSG_DEFERRAL_PAST_LIMIT: Final = (
 MSG_NEGATIVE_CG_ESCALATED: Final = (
     MSG_PANEL_NEGATIVE_CG + ". The case has been referred to the Home Office Single Competent Authority with "
     "the panel's rationale"
+)
+MSG_DECISION_PAST_LIMIT: Final = (
+    "This meeting was held on {held_on}, after {deadline}, the panel's limit for this decision ({limit}; "
+    "R-19: delays never go beyond the maximum). The panel can no longer decide it, so the case has been "
+    "referred to the Home Office Single Competent Authority"
 )
 MSG_REFERRAL_CONCLUDED: Final = "This referral has been concluded: there is nothing left to defer"
 MSG_QA_NOT_PENDING: Final = "This decision is not awaiting quality assurance (it is {status})"
@@ -864,11 +869,16 @@ def check_panel_decision(
         stage, outcome = NRM_DECISION_TYPES[decision_type]
         plan.check = check_decision_facts(referral=referral, stage=stage, outcome=outcome, decided_on=on)
         error = plan.check.rule_error
-        if error is not None:
-            if error.message == MSG_PANEL_NEGATIVE_CG:
-                plan.escalate_message = MSG_NEGATIVE_CG_ESCALATED
-            else:
-                raise rule_refusal(error)
+        if error is not None and error.message != MSG_PANEL_NEGATIVE_CG:
+            raise rule_refusal(error)
+        if clock is not None and clock.overdue and plan.deadline is not None:
+            # The sitting is after the limit (R-19: never beyond 45 days). Whether or not the daily
+            # escalation job ran, the panel's time is up: refuse and refer, exactly as for a deferral.
+            # The decision's date is the meeting's; a decision *recorded* late for a sitting held
+            # within the limit is on time and accepted.
+            plan.escalate_message = _past_limit_message(referral, clock, on)
+        elif error is not None:
+            plan.escalate_message = MSG_NEGATIVE_CG_ESCALATED
         return plan
     # Deferral
     plan.deferral_reason = _text(
@@ -890,6 +900,17 @@ def check_panel_decision(
             deadline=f"{plan.deadline:%-d %B %Y}", profile=f"{profile.panel_deferral_limit_days}-day"
         )
     return plan
+
+
+def _past_limit_message(referral: NRMReferral, clock: ClockState, on: date) -> str:
+    profile = referral_profile(referral)
+    if clock.stage == "awaiting_rg":
+        limit = f"{profile.panel_rg_limit_days_from_referral} days from the referral"
+    else:
+        limit = f"{profile.panel_deferral_limit_days} days from the positive reasonable-grounds decision"
+    return MSG_DECISION_PAST_LIMIT.format(
+        held_on=f"{on:%-d %B %Y}", deadline=f"{clock.decision_deadline:%-d %B %Y}", limit=limit
+    )
 
 
 def _decision_store(*, actor: Actor, plan: DecisionPlan) -> PanelDecision:
