@@ -21,6 +21,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q, QuerySet
 
 from ccehub.agencies.models import Agency
@@ -510,11 +511,28 @@ def qa_export_rows(decisions: Iterable[PanelDecision]) -> list[dict[str, Any]]:
     return rows
 
 
+#: The statuses a QA queue or export can be filtered by (a deferral's "n/a" is never under QA).
+QA_FILTER_STATUSES: tuple[str, ...] = tuple(v for v in QAStatus.values if v != QAStatus.NOT_APPLICABLE)
+MSG_QA_UNKNOWN_STATUS = "Unknown status {value!r}: filter by " + ", ".join(QA_FILTER_STATUSES)
+
+
+def check_qa_status(status: str | None) -> str | None:
+    """``None`` for every status; a known status as given. Raises ValidationError for anything else,
+    so a mistyped filter never silently exports every decision."""
+    if status is None or status == "":
+        return None
+    if status not in QA_FILTER_STATUSES:
+        raise ValidationError({"status": [MSG_QA_UNKNOWN_STATUS.format(value=status)]})
+    return status
+
+
 def qa_export(*, actor: Actor, fmt: str = "csv", status: str | None = None) -> str:
-    """The QA queue as CSV or JSON for Home Office quality assurance. Audited as an export."""
+    """The QA queue as CSV or JSON for Home Office quality assurance, optionally only the decisions
+    with one QA status (``pending``, ``confirmed``, ``returned``). Audited as an export."""
     check_ho_qa(actor)
     if fmt not in ("csv", "json"):
         raise ValueError("format must be csv or json")
+    status = check_qa_status(status)
     qs = PanelDecision.objects.exclude(ho_qa_status=QAStatus.NOT_APPLICABLE).select_related(
         "referral__child", "referral__panel"
     )
@@ -526,7 +544,8 @@ def qa_export(*, actor: Actor, fmt: str = "csv", status: str | None = None) -> s
         action=Action.EXPORT,
         object_type="qa_export",
         fields=list(EXPORT_FIELDS),
-        detail=f"{len(rows)} panel decisions as {fmt} (pseudonymised)",
+        detail=f"{len(rows)} panel decisions as {fmt} (pseudonymised)"
+        + (f", status {status}" if status else ""),
     )
     if fmt == "json":
         return json.dumps(rows, indent=2)
