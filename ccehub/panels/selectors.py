@@ -654,9 +654,11 @@ def monitoring_list(*, actor: Actor, panel: Agency, as_of: date) -> list[Monitor
     out = []
     for case in cases:
         child = case.child
-        plans = list(child.joint_plans.all())
+        # The latest plan only: a new plan replaces the one before (which is closed and kept as
+        # history); summing every plan's actions would count replaced actions against the child.
+        plans = sorted(child.joint_plans.all(), key=lambda p: (p.agreed_on, p.created_at))
         plan = plans[-1] if plans else None
-        actions = [a for p in plans for a in p.actions.all()]
+        actions = list(plan.actions.all()) if plan is not None else []
         done = sum(
             1 for a in actions if a.status == PlanActionStatus.DONE and (a.completed_on or as_of) <= as_of
         )

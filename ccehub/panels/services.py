@@ -163,6 +163,17 @@ MSG_REQUEST_NOT_OPEN: Final = "This request is already {status}"
 MSG_NOT_RECIPIENT: Final = "This request is not addressed to you"
 MSG_NOT_UNDER_PANEL: Final = "This child is not under the panel's oversight (no open panel case)"
 MSG_REVIEW_BEFORE_AGREED: Final = "The review date cannot be before the date the plan was agreed"
+MSG_PLAN_IN_FUTURE: Final = "The date the plan was agreed cannot be in the future"
+MSG_PLAN_BEFORE_REFERRAL: Final = (
+    "The plan cannot have been agreed before the child was referred to the panel ({referred_on})"
+)
+MSG_PLAN_BEFORE_CURRENT: Final = (
+    "The child's current joint plan was agreed on {agreed_on}: a new plan cannot have been agreed before it"
+)
+MSG_PLAN_DUPLICATE: Final = (
+    "This joint plan is already recorded (agreed on {agreed_on}, same summary and actions): "
+    "open it to add actions instead"
+)
 MSG_PLAN_NEEDS_ACTION: Final = "A joint plan needs at least one action with an owner and a due date"
 MSG_ACTION_DUE_BEFORE_PLAN: Final = "An action cannot be due before the plan was agreed"
 MSG_ACTION_NOT_OPEN: Final = "This action is already {status}"
@@ -175,6 +186,11 @@ MSG_REFERENCE_NOT_CODE: Final = (
 )
 MSG_GRANT_DATES: Final = "Enter the date the order was made and when it starts and expires"
 MSG_ORDER_DATES: Final = "The order cannot expire before it starts"
+MSG_ORDER_STARTS_BEFORE_MADE: Final = "The order cannot start before the date it was made"
+MSG_ORDER_MADE_BEFORE_APPLIED: Final = (
+    "The order cannot have been made before the panel applied for it ({applied_on})"
+)
+MSG_ORDER_MADE_IN_FUTURE: Final = "The date the order was made cannot be in the future"
 MSG_ORDER_NOT_IN_FORCE: Final = "The order was not in force on that date"
 MSG_BREACH_DATES: Final = "A breach cannot be reported before it happened, or in the future"
 MSG_BREACH_ANSWERED: Final = "The court's response to this breach is already recorded"
@@ -1274,17 +1290,38 @@ def joint_plan_create(
     actions: list[ActionSpec],
     referral: NRMReferral | None = None,
     decision: PanelDecision | None = None,
+    today: date | None = None,
 ) -> JointPlan:
     """Agree a joint plan: actions with owners and due dates, and a review date (W-5 phase 2).
 
     Also recorded as a "CCE joint plan" on the child's safeguarding record, so it shows in the
     chronology next to the CIN and CP plans.
+
+    The agreed date is not in the future and not before the child's referral to the panel. A child
+    has one current plan: a new plan **replaces** the open one, which is closed on the new plan's
+    agreed date (kept, with its actions, as history; monitoring shows the latest plan only). The
+    same plan submitted twice (same agreed date, summary and actions) is refused as a duplicate.
     """
     from ccehub.safeguarding.models import ChildPlan, PlanType
 
+    today = today or timezone.localdate()
     _check_lead_or_chair(actor, panel)
-    _check_under_panel(child, panel)
+    case = _check_under_panel(child, panel)
     text = _text("summary", summary, what="what the plan is for")
+    if agreed_on > today:
+        raise ValidationError({"agreed_on": [MSG_PLAN_IN_FUTURE]})
+    referred = [
+        r.referred_on
+        for r in NRMReferral.objects.filter(child=child, panel=panel).only("referred_on")
+        if r.referred_on is not None
+    ]
+    if referral is not None and referral.referred_on is not None:
+        referred = [referral.referred_on]
+    oversight_from = min(referred) if referred else case.shared_on
+    if agreed_on < oversight_from:
+        raise ValidationError(
+            {"agreed_on": [MSG_PLAN_BEFORE_REFERRAL.format(referred_on=f"{oversight_from:%-d %B %Y}")]}
+        )
     if review_on < agreed_on:
         raise ValidationError({"review_on": [MSG_REVIEW_BEFORE_AGREED]})
     if not actions:
@@ -1293,6 +1330,40 @@ def joint_plan_create(
         _text("actions", spec.description, what="what each action is")
         if spec.due_on < agreed_on:
             raise ValidationError({"actions": [MSG_ACTION_DUE_BEFORE_PLAN]})
+    current = list(
+        JointPlan.objects.select_for_update(of=("self",))
+        .filter(panel=panel, child=child, closed_on__isnull=True)
+        .prefetch_related("actions")
+        .order_by("agreed_on", "created_at")
+    )
+    wanted = sorted((a.description.strip(), a.owner_agency.pk, a.due_on) for a in actions)
+    for open_plan in current:
+        same = sorted((a.description, a.owner_agency_id, a.due_on) for a in open_plan.actions.all())
+        if open_plan.agreed_on == agreed_on and open_plan.summary == text and same == wanted:
+            raise ValidationError(
+                {NON_FIELD_ERRORS: [MSG_PLAN_DUPLICATE.format(agreed_on=f"{agreed_on:%-d %B %Y}")]}
+            )
+    if current and agreed_on < current[-1].agreed_on:
+        raise ValidationError(
+            {"agreed_on": [MSG_PLAN_BEFORE_CURRENT.format(agreed_on=f"{current[-1].agreed_on:%-d %B %Y}")]}
+        )
+    for old_plan in current:
+        old_plan.closed_on = agreed_on
+        old_plan.save(update_fields=["closed_on", "updated_at"])
+        if old_plan.child_plan_id is not None:
+            ChildPlan.objects.filter(pk=old_plan.child_plan_id, ended_on__isnull=True).update(
+                ended_on=agreed_on
+            )
+        audit_record(
+            actor=actor,
+            action=Action.UPDATE,
+            object_type="joint_plan",
+            object_id=old_plan.pk,
+            child_pid=child.pseudonymous_id,
+            fields=["joint_plans.closed_on"],
+            basis=_basis(actor, child, panel),
+            detail=f"replaced by the plan agreed on {agreed_on}",
+        )
     child_plan = ChildPlan.objects.create(
         child=child,
         plan_type=PlanType.CCE_JOINT_PLAN,
@@ -1508,6 +1579,7 @@ def safeguarding_order_transition(
     made_on: date | None = None,
     starts_on: date | None = None,
     expires_on: date | None = None,
+    today: date | None = None,
 ) -> SafeguardingOrder:
     """Move an order through DOMAIN §4.5: draft → applied → granted | refused; granted → active;
     active → varied | discharged | expired. Breaches go through :func:`order_breach_record`."""
@@ -1536,6 +1608,20 @@ def safeguarding_order_transition(
     elif to_status == OrderStatus.GRANTED:
         if made_on is None or starts_on is None or expires_on is None:
             raise ValidationError({"made_on": [MSG_GRANT_DATES]})
+        if made_on > (today or timezone.localdate()):
+            raise ValidationError({"made_on": [MSG_ORDER_MADE_IN_FUTURE]})
+        if order.applied_on is not None and made_on < order.applied_on:
+            raise ValidationError(
+                {
+                    "made_on": [
+                        MSG_ORDER_MADE_BEFORE_APPLIED.format(applied_on=f"{order.applied_on:%-d %B %Y}")
+                    ]
+                }
+            )
+        # A court order takes effect when made or later, never before (DOMAIN E-19/§4.5 name no
+        # interim or backdated order), so breaches before it was made cannot count as in force.
+        if starts_on < made_on:
+            raise ValidationError({"starts_on": [MSG_ORDER_STARTS_BEFORE_MADE]})
         if expires_on < starts_on:
             raise ValidationError({"expires_on": [MSG_ORDER_DATES]})
         order.made_on, order.starts_on, order.expires_on = made_on, starts_on, expires_on
@@ -1577,6 +1663,7 @@ def order_breach_record(
     in_force = (
         order.status in ORDER_IN_FORCE
         and (order.starts_on is None or occurred_on >= order.starts_on)
+        and (order.made_on is None or occurred_on >= order.made_on)
         and (order.expires_on is None or occurred_on <= order.expires_on)
     )
     if not in_force:
