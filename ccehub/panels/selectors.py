@@ -47,6 +47,7 @@ from ccehub.panels.models import (
     PanelMeeting,
     PanelMember,
     PlanActionStatus,
+    QAEvent,
     QAEventKind,
     QAStatus,
     RequestStatus,
@@ -171,38 +172,72 @@ class Candidate:
     clock: ClockState | None
     reasons: list[str]
     outstanding_requests: int
+    #: The later sitting the case is already listed for (only with ``include_listed_later``).
+    listed_for: date | None = None
 
 
-def agenda_candidates(*, meeting: PanelMeeting) -> list[Candidate]:
+def candidate_for(referral: NRMReferral, *, on: date) -> Candidate | None:
+    """The referral as an agenda case for a sitting on ``on``, or ``None`` when it has nothing for the
+    panel: escalated to the SCA, referred after ``on``, or neither awaiting an RG or CG nor returned
+    by Home Office QA. Its reasons are computed now (an agenda item's stored reasons are refreshed
+    from this when the referral changes)."""
+    if referral.escalated_on is not None or (referral.referred_on and referral.referred_on > on):
+        return None
+    urgency, clock = referral_urgency(referral, on=on)
+    if not (urgency.returned_by_qa or (clock is not None and clock.stage in OPEN_STAGES)):
+        return None
+    outstanding = sum(1 for r in referral.information_requests.all() if r.status == RequestStatus.OPEN)
+    reasons = urgency.reasons(on)
+    if outstanding:
+        reasons.append(f"{outstanding} information request{'s' if outstanding != 1 else ''} outstanding")
+    return Candidate(referral, urgency, clock, reasons, outstanding)
+
+
+def last_returned_on(referral: NRMReferral) -> date | None:
+    """The day Home Office QA last returned one of the referral's decisions, if any is still returned."""
+    if not returned_decisions(referral):
+        return None
+    event = (
+        QAEvent.objects.filter(decision__referral=referral, kind=QAEventKind.RETURNED).order_by("-at").first()
+    )
+    return event.at.date() if event is not None else None
+
+
+def agenda_candidates(*, meeting: PanelMeeting, include_listed_later: bool = False) -> list[Candidate]:
     """Referrals the panel should hear at ``meeting``, most urgent first (R-16).
 
     A referral is a candidate when it is the panel's, not escalated, and awaits an RG or a CG, or has
-    a decision returned by Home Office QA; it is not a candidate when already listed at this meeting or
-    at another scheduled meeting on or before this one.
+    a decision returned by Home Office QA (:func:`candidate_for`). It is not a candidate when already
+    listed at this meeting or at another sitting still scheduled on or before this one. A case listed
+    for a *later* sitting is left out too, unless ``include_listed_later`` (the meeting page, so the
+    lead can bring an urgent case forward), when its reasons say where it is listed. A listing at a
+    sitting dated before a QA return never counts: that sitting cannot hear the return ("A returned
+    decision goes back to LISTED", §4.2.2).
     """
     on = meeting.held_on
-    listed = set(
-        AgendaItem.objects.filter(
-            Q(meeting=meeting)
-            | Q(
-                meeting__panel=meeting.panel,
-                meeting__status=MeetingStatus.SCHEDULED,
-                meeting__held_on__lte=on,
-            )
-        ).values_list("referral_id", flat=True)
-    )
+    listed_at: dict[Any, list[date]] = {}
+    for referral_id, held_on, meeting_id in AgendaItem.objects.filter(
+        Q(meeting=meeting) | Q(meeting__panel=meeting.panel, meeting__status=MeetingStatus.SCHEDULED)
+    ).values_list("referral_id", "meeting__held_on", "meeting_id"):
+        # This meeting counts as "on or before" whatever its date.
+        listed_at.setdefault(referral_id, []).append(date.min if meeting_id == meeting.pk else held_on)
     out: list[Candidate] = []
     for referral in panel_referrals(panel=meeting.panel).filter(escalated_on__isnull=True):
-        if referral.pk in listed or (referral.referred_on and referral.referred_on > on):
+        candidate = candidate_for(referral, on=on)
+        if candidate is None:
             continue
-        urgency, clock = referral_urgency(referral, on=on)
-        if not (urgency.returned_by_qa or (clock is not None and clock.stage in OPEN_STAGES)):
+        listings = listed_at.get(referral.pk, [])
+        if listings and candidate.urgency.returned_by_qa:
+            returned_on = last_returned_on(referral)
+            if returned_on is not None:
+                listings = [d for d in listings if d == date.min or d >= returned_on]
+        if any(day <= on for day in listings):
             continue
-        outstanding = sum(1 for r in referral.information_requests.all() if r.status == RequestStatus.OPEN)
-        reasons = urgency.reasons(on)
-        if outstanding:
-            reasons.append(f"{outstanding} information request{'s' if outstanding != 1 else ''} outstanding")
-        out.append(Candidate(referral, urgency, clock, reasons, outstanding))
+        if listings:
+            if not include_listed_later:
+                continue
+            candidate.listed_for = min(listings)
+        out.append(candidate)
     out.sort(key=lambda c: c.urgency.sort_key(on))
     return out
 

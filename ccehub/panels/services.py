@@ -90,6 +90,7 @@ from ccehub.panels.selectors import (
     RECIPIENT_ROLES,
     Candidate,
     agenda_candidates,
+    candidate_for,
     case_chair,
     case_quorum,
     escalations_due,
@@ -567,7 +568,14 @@ def agenda_item_add(*, actor: Actor, meeting: PanelMeeting, referral: NRMReferra
         raise ValidationError({"referral": [MSG_ALREADY_ESCALATED]})
     if AgendaItem.objects.filter(meeting=meeting, referral=referral).exists():
         raise ValidationError({"referral": [MSG_ALREADY_LISTED]})
-    candidate = next((c for c in agenda_candidates(meeting=meeting) if c.referral.pk == referral.pk), None)
+    candidate = next(
+        (
+            c
+            for c in agenda_candidates(meeting=meeting, include_listed_later=True)
+            if c.referral.pk == referral.pk
+        ),
+        None,
+    )
     if candidate is None:
         raise ValidationError({"referral": [MSG_NOT_LISTABLE]})
     AgendaItem.objects.create(
@@ -587,6 +595,47 @@ def agenda_item_add(*, actor: Actor, meeting: PanelMeeting, referral: NRMReferra
     return AgendaResult(
         items=items, warning=agenda_warning(len(items), _cases_per_meeting(meeting)), waiting=[]
     )
+
+
+def _agenda_sync(*, actor: Actor, referral: NRMReferral) -> None:
+    """Keep the agendas of sittings still to be held true to the referral after it changes (a
+    decision, an escalation, a QA return or response): a case with nothing left for the panel
+    (escalated to the SCA, or concluded) comes off them; the others get their reasons recomputed, so
+    an agenda never shows a stale "Decision due by ..." for a case already sent on or decided.
+    Held and cancelled sittings are records of what happened and are left alone."""
+    items = list(
+        AgendaItem.objects.filter(referral=referral, meeting__status=MeetingStatus.SCHEDULED).select_related(
+            "meeting"
+        )
+    )
+    if not items:
+        return
+    referral = NRMReferral.objects.select_related("child", "panel").get(pk=referral.pk)
+    for item in items:
+        meeting = item.meeting
+        candidate = candidate_for(referral, on=meeting.held_on)
+        if candidate is None:
+            item.delete()
+            detail = (
+                "taken off: referred to the Home Office SCA"
+                if referral.escalated_on is not None
+                else "taken off: nothing left for the panel to decide"
+            )
+        else:
+            item.urgency = _urgency_json(candidate, meeting.held_on)
+            item.save(update_fields=["urgency", "updated_at"])
+            detail = "reasons refreshed"
+        _renumber(meeting)
+        audit_record(
+            actor=actor,
+            action=Action.UPDATE,
+            object_type="panel_agenda",
+            object_id=meeting.pk,
+            child_pid=referral.child.pseudonymous_id,
+            fields=["agenda"],
+            basis=f"panel:{meeting.panel.code}",
+            detail=f"referral {referral.pk} {detail}",
+        )
 
 
 @transaction.atomic
@@ -993,6 +1042,7 @@ def _decision_store(*, actor: Actor, plan: DecisionPlan) -> PanelDecision:
             by_agency=plan.meeting.panel,
             at=timezone.now(),
         )
+    _agenda_sync(actor=actor, referral=referral)
     return decision
 
 
@@ -1031,6 +1081,7 @@ def _escalation_store(
         recorded_by_name=actor.username[:150],
     )
     referral_escalate(actor=actor, referral=referral, on=on, reason=reason, basis=basis)
+    _agenda_sync(actor=actor, referral=referral)
     audit_record(
         actor=actor,
         action=Action.CREATE,
@@ -1240,9 +1291,11 @@ def qa_return(*, actor: Actor, decision: PanelDecision, reason: str) -> PanelDec
             }
         )
     text = _text("reason", reason, what="why the decision is returned to the panel")
-    return _qa_event(
+    decision = _qa_event(
         actor=actor, decision=decision, kind=QAEventKind.RETURNED, note=text, status=QAStatus.RETURNED
     )
+    _agenda_sync(actor=actor, referral=decision.referral)  # "goes back to LISTED" (§4.2.2)
+    return decision
 
 
 @transaction.atomic
@@ -1255,9 +1308,11 @@ def qa_respond(*, actor: Actor, decision: PanelDecision, response: str) -> Panel
     if decision.ho_qa_status != QAStatus.RETURNED:
         raise ValidationError({NON_FIELD_ERRORS: [MSG_QA_NOT_RETURNED]})
     text = _text("response", response, what="the panel's response to the return")
-    return _qa_event(
+    decision = _qa_event(
         actor=actor, decision=decision, kind=QAEventKind.PANEL_RESPONSE, note=text, status=QAStatus.PENDING
     )
+    _agenda_sync(actor=actor, referral=decision.referral)
+    return decision
 
 
 # --- Joint plan (E-15, F-06) ---------------------------------------------------------------------

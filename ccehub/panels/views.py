@@ -657,7 +657,11 @@ def meeting_detail(request: HttpRequest, meeting_id: str) -> HttpResponse:
             }
         )
     runs = is_panel_lead(actor, meeting.panel) or chair
-    waiting = agenda_candidates(meeting=meeting) if runs and meeting.status == MeetingStatus.SCHEDULED else []
+    waiting = (
+        agenda_candidates(meeting=meeting, include_listed_later=True)
+        if runs and meeting.status == MeetingStatus.SCHEDULED
+        else []
+    )
     audit_record(
         actor=actor,
         action=Action.VIEW,
@@ -684,6 +688,16 @@ def meeting_detail(request: HttpRequest, meeting_id: str) -> HttpResponse:
             "waiting": [
                 {"referral": c.referral, "link": p.referral_link(c.referral), "reasons": c.reasons}
                 for c in waiting
+                if c.listed_for is None
+            ],
+            "listed_later": [
+                {
+                    "referral": c.referral,
+                    "link": p.referral_link(c.referral),
+                    "reasons": [f"Listed for {p.day(c.listed_for)}", *c.reasons],
+                }
+                for c in waiting
+                if c.listed_for is not None
             ],
             "attendance": [
                 f"{a.name} ({a.get_sector_display()})" for a in meeting.attendance.filter(present=True)
