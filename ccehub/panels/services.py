@@ -158,9 +158,18 @@ MSG_QA_NOT_RETURNED: Final = "Only a decision returned by the Home Office needs 
 MSG_QA_RETURN_REASON: Final = "Enter why the decision is returned to the panel"
 MSG_QA_RESPONSE: Final = "Enter the panel's response to the return"
 MSG_DUE_BEFORE_REQUEST: Final = "The due date cannot be before the request date"
-MSG_RECIPIENT_AGENCY_KIND: Final = "A request to {role} must go to a {kind}"
+MSG_RECIPIENT_AGENCY_KIND: Final = "A request to {role} must go to {kind}"
+#: How each kind of agency reads in MSG_RECIPIENT_AGENCY_KIND ("a health" read as truncated).
+AGENCY_KIND_NOUN: Final = {
+    AgencyKind.POLICE_FORCE: "a police force",
+    AgencyKind.LA_CHILDRENS_SERVICES: "a local authority's children's services",
+    AgencyKind.YOUTH_OFFENDING_TEAM: "a youth offending team",
+    AgencyKind.HEALTH: "a health organisation",
+}
 MSG_RECIPIENT_NOT_MEMBER: Final = "That person does not work for {agency}"
-MSG_REQUEST_NOT_OPEN: Final = "This request is already {status}"
+MSG_REQUEST_NOT_OPEN: Final = "This request has already been {status}"
+#: How a closed request's status reads in MSG_REQUEST_NOT_OPEN.
+REQUEST_CLOSED_AS: Final = {RequestStatus.RESPONDED: "answered", RequestStatus.WITHDRAWN: "withdrawn"}
 MSG_NOT_RECIPIENT: Final = "This request is not addressed to you"
 MSG_NOT_UNDER_PANEL: Final = "This child is not under the panel's oversight (no open panel case)"
 MSG_REVIEW_BEFORE_AGREED: Final = "The review date cannot be before the date the plan was agreed"
@@ -694,7 +703,8 @@ def information_request_create(
             {
                 "recipient_agency": [
                     MSG_RECIPIENT_AGENCY_KIND.format(
-                        role=RecipientRole(recipient_role).label.lower(), kind=AgencyKind(kind).label.lower()
+                        role=RecipientRole(recipient_role).label.lower(),
+                        kind=AGENCY_KIND_NOUN.get(kind, "a " + AgencyKind(kind).label.lower()),
                     )
                 ]
             }
@@ -758,7 +768,11 @@ def information_request_respond(
         on_behalf = True
     if request.status != RequestStatus.OPEN:
         raise ValidationError(
-            {NON_FIELD_ERRORS: [MSG_REQUEST_NOT_OPEN.format(status=request.get_status_display().lower())]}
+            {
+                NON_FIELD_ERRORS: [
+                    MSG_REQUEST_NOT_OPEN.format(status=REQUEST_CLOSED_AS.get(request.status, request.status))
+                ]
+            }
         )
     request.response = _text("response", response, what="the information")
     request.status = RequestStatus.RESPONDED
@@ -788,7 +802,11 @@ def information_request_withdraw(
     check_panel_lead(actor, request.referral.panel)
     if request.status != RequestStatus.OPEN:
         raise ValidationError(
-            {NON_FIELD_ERRORS: [MSG_REQUEST_NOT_OPEN.format(status=request.get_status_display().lower())]}
+            {
+                NON_FIELD_ERRORS: [
+                    MSG_REQUEST_NOT_OPEN.format(status=REQUEST_CLOSED_AS.get(request.status, request.status))
+                ]
+            }
         )
     text = _text("reason", reason, what="why the request is withdrawn")
     request.status = RequestStatus.WITHDRAWN
@@ -811,7 +829,11 @@ def information_request_remind(*, actor: Actor, request: InformationRequest, on:
     request = _lock_request(request)
     if request.status != RequestStatus.OPEN:
         raise ValidationError(
-            {NON_FIELD_ERRORS: [MSG_REQUEST_NOT_OPEN.format(status=request.get_status_display().lower())]}
+            {
+                NON_FIELD_ERRORS: [
+                    MSG_REQUEST_NOT_OPEN.format(status=REQUEST_CLOSED_AS.get(request.status, request.status))
+                ]
+            }
         )
     request.last_reminded_on = on
     request.reminder_count += 1

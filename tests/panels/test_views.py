@@ -217,6 +217,8 @@ def test_qa_pages_and_export(client, world, referral):
     assert queue.status_code == 200 and "QA-" in queue.content.decode()
     assert referral.child.pseudonymous_id not in queue.content.decode()
     url = reverse("panels:qa-decision", args=[rg.pk])
+    review = ho.get(url).content.decode()
+    assert "Note (optional)" in review and "(optional) (optional)" not in review
     missing = ho.post(url, {"action": "return", "return-reason": ""})
     assert missing.status_code == 400
     returned = ho.post(url, {"action": "return", "return-reason": "Address the health evidence"})
