@@ -24,23 +24,28 @@ from __future__ import annotations
 import json
 import re
 import sys
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, Final
+from typing import Annotated, Any, Final, TypeVar
 
 import typer
 
 from ccehub.commands import fail
 from ccehub.rules.clocks import (
+    MSG_UNKNOWN_POLICY,
     MSG_UNKNOWN_ROUTE,
     OUTCOMES,
+    ROUTES,
     ClockInputError,
     ClockState,
     Decision,
     Outcome,
     nrm_clock,
 )
-from ccehub.rules.policy import DEFAULT_PROFILE
+from ccehub.rules.policy import DEFAULT_PROFILE, PROFILES
+
+T = TypeVar("T")
 
 # --- Messages a user can see (tests assert on them) ---------------------------------------------
 MSG_CANNOT_READ: Final = "cannot read the input file"
@@ -58,6 +63,14 @@ MSG_POLICY_NOT_TEXT: Final = "policy must be a string such as current or report-
 FIELDS: Final = frozenset({"route", "policy", "referral_date", "rg_decision", "cg_decision", "as_of"})
 DECISION_FIELDS: Final = frozenset({"date", "outcome"})
 _ISO_DATE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+class ItemErrors(Exception):
+    """Every problem found in one input object (one ``error:`` line each)."""
+
+    def __init__(self, errors: list[ClockInputError]) -> None:
+        super().__init__("; ".join(str(e) for e in errors))
+        self.errors = errors
 
 
 def _date(value: Any, field: str) -> date:
@@ -80,47 +93,76 @@ def _outcome(value: Any, field: str) -> Outcome:
     raise ClockInputError(field, MSG_UNKNOWN_OUTCOME, json.dumps(value))
 
 
-def _decision(item: dict[str, Any], name: str) -> Decision | None:
+def _collect(problems: list[ClockInputError], read: Callable[[], T]) -> T | None:
+    """Run one field's reader; on a problem, note it and carry on with the other fields."""
+    try:
+        return read()
+    except ClockInputError as exc:
+        problems.append(exc)
+        return None
+
+
+def _decision(item: dict[str, Any], name: str, problems: list[ClockInputError]) -> Decision | None:
     value = item.get(name)
     if value is None:
         return None
     if not isinstance(value, dict):
-        raise ClockInputError(name, MSG_BAD_DECISION, json.dumps(value))
-    unknown = sorted(set(value) - DECISION_FIELDS)
-    if unknown:
-        raise ClockInputError(f"{name}.{unknown[0]}", MSG_UNKNOWN_FIELD)
-    return Decision(
-        decided_on=_date(value.get("date"), f"{name}.date"),
-        outcome=_outcome(value.get("outcome"), f"{name}.outcome"),
-    )
+        problems.append(ClockInputError(name, MSG_BAD_DECISION, json.dumps(value)))
+        return None
+    for unknown in sorted(set(value) - DECISION_FIELDS):
+        problems.append(ClockInputError(f"{name}.{unknown}", MSG_UNKNOWN_FIELD))
+    decided_on = _collect(problems, lambda: _date(value.get("date"), f"{name}.date"))
+    outcome = _collect(problems, lambda: _outcome(value.get("outcome"), f"{name}.outcome"))
+    if decided_on is None or outcome is None:
+        return None
+    return Decision(decided_on=decided_on, outcome=outcome)
+
+
+def _route(value: Any) -> str:
+    if value is None:
+        raise ClockInputError("route", MSG_REQUIRED)
+    if not isinstance(value, str) or value not in ROUTES:
+        raise ClockInputError(
+            "route", MSG_UNKNOWN_ROUTE, json.dumps(value) if not isinstance(value, str) else repr(value)
+        )
+    return value
+
+
+def _policy(value: Any) -> str:
+    if value is None:
+        return DEFAULT_PROFILE
+    if not isinstance(value, str):
+        raise ClockInputError("policy", MSG_POLICY_NOT_TEXT, json.dumps(value))
+    if value not in PROFILES:
+        raise ClockInputError("policy", MSG_UNKNOWN_POLICY, repr(value))
+    return value
 
 
 def clock_for(item: Any) -> ClockState:
     """Validate one input object and compute its clocks.
 
+    Every field is read, and every field's problem reported, before the facts are checked against
+    each other (which needs every field to read; the first inconsistency is reported).
+
     Raises:
-        ClockInputError: naming the first offending field.
+        ItemErrors: every problem found, each naming its field.
     """
     if not isinstance(item, dict):
-        raise ClockInputError("item", MSG_ITEM_NOT_OBJECT, type(item).__name__)
-    unknown = sorted(set(item) - FIELDS)
-    if unknown:
-        raise ClockInputError(unknown[0], MSG_UNKNOWN_FIELD)
-    route = item.get("route")
-    if route is None:
-        raise ClockInputError("route", MSG_REQUIRED)
-    if not isinstance(route, str):
-        raise ClockInputError("route", MSG_UNKNOWN_ROUTE, json.dumps(route))
-    policy = item.get("policy")
-    if policy is None:
-        policy = DEFAULT_PROFILE
-    elif not isinstance(policy, str):
-        raise ClockInputError("policy", MSG_POLICY_NOT_TEXT, json.dumps(policy))
-    referral_date = _date(item.get("referral_date"), "referral_date")
-    rg = _decision(item, "rg_decision")
-    cg = _decision(item, "cg_decision")
-    as_of = _date(item.get("as_of"), "as_of")
-    return nrm_clock(route, policy, referral_date, rg, cg, as_of)
+        raise ItemErrors([ClockInputError("item", MSG_ITEM_NOT_OBJECT, type(item).__name__)])
+    problems = [ClockInputError(name, MSG_UNKNOWN_FIELD) for name in sorted(set(item) - FIELDS)]
+    route = _collect(problems, lambda: _route(item.get("route")))
+    policy = _collect(problems, lambda: _policy(item.get("policy")))
+    referral_date = _collect(problems, lambda: _date(item.get("referral_date"), "referral_date"))
+    rg = _decision(item, "rg_decision", problems)
+    cg = _decision(item, "cg_decision", problems)
+    as_of = _collect(problems, lambda: _date(item.get("as_of"), "as_of"))
+    if problems:
+        raise ItemErrors(problems)
+    assert route is not None and policy is not None and referral_date is not None and as_of is not None
+    try:
+        return nrm_clock(route, policy, referral_date, rg, cg, as_of)
+    except ClockInputError as exc:
+        raise ItemErrors([exc]) from None
 
 
 def _iso(day: date | None) -> str | None:
@@ -166,8 +208,8 @@ def run(text: str) -> Any:
     if isinstance(data, dict):
         try:
             return clock_to_json(clock_for(data))
-        except ClockInputError as exc:
-            fail(_describe(exc, None))
+        except ItemErrors as exc:
+            fail("\nerror: ".join(_describe(e, None) for e in exc.errors))
     if not isinstance(data, list):
         fail(f"{MSG_NOT_OBJECT} (got {type(data).__name__})")
 
@@ -176,8 +218,8 @@ def run(text: str) -> Any:
     for index, item in enumerate(data):
         try:
             results.append(clock_to_json(clock_for(item)))
-        except ClockInputError as exc:
-            problems.append(_describe(exc, index))
+        except ItemErrors as exc:
+            problems.extend(_describe(e, index) for e in exc.errors)
     if problems:
         fail("\nerror: ".join(problems))
     return results

@@ -66,6 +66,9 @@ MSG_PANEL_DECIDES: Final = (
 MSG_ROUTE_UNKNOWN: Final = "This referral's route is not known, so its decisions cannot be checked"
 MSG_STAGE_ALREADY_DECIDED: Final = "The {stage} decision on this referral has already been recorded"
 MSG_DECIDED_IN_FUTURE: Final = "The decision date cannot be in the future"
+MSG_DECIDED_BEFORE_REFERRAL: Final = (
+    "The date of the decision cannot be before the referral was made ({referred_on})"
+)
 MSG_ALREADY_ESCALATED: Final = "This referral has already gone to the Home Office Single Competent Authority"
 MSG_NOT_LOCAL_ROUTE: Final = "Only a local-panel referral can be referred on to the Home Office"
 MSG_ESCALATION_REASON: Final = "Enter why the case is going to the Home Office"
@@ -442,6 +445,16 @@ def check_decision_facts(
     route = clock_route(referral)
     if route is None or referral.referred_on is None:
         raise ValidationError({NON_FIELD_ERRORS: [MSG_ROUTE_UNKNOWN]})
+    if decided_on < referral.referred_on:
+        # Checked here, in the form's words, before the rules (whose messages name the clocks
+        # command's fields, e.g. "as_of is before referral_date").
+        raise ValidationError(
+            {
+                "decided_on": [
+                    MSG_DECIDED_BEFORE_REFERRAL.format(referred_on=f"{referral.referred_on:%-d %B %Y}")
+                ]
+            }
+        )
     existing = referral_decisions(referral)
     if (stage == "rg" and existing.rg is not None) or (stage == "cg" and existing.cg is not None):
         label = "reasonable-grounds" if stage == "rg" else "conclusive-grounds"

@@ -265,7 +265,7 @@ class DecisionForm(forms.Form):
 
 
 class QAConfirmForm(forms.Form):
-    note = _text("Note (optional)", "", required=False, rows=3)
+    note = _text("Note", "", required=False, rows=3)
 
 
 class QAReturnForm(forms.Form):
@@ -378,7 +378,7 @@ class ScaDecisionForm(forms.Form):
         error_messages={"required": MSG_OUTCOME},
     )
     decided_on = _date("Date of the decision")
-    rationale = _text("What the decision letter says (optional)", "", required=False, rows=3)
+    rationale = _text("What the decision letter says", "", required=False, rows=3)
 
 
 # --- Joint plan ------------------------------------------------------------------------------------
@@ -592,7 +592,7 @@ ORDER_STEPS: Final[dict[str, tuple[str, str]]] = {
 
 
 class OrderStepForm(forms.Form):
-    note = _text("Note (optional)", "", required=False, rows=3)
+    note = _text("Note", "", required=False, rows=3)
 
     def __init__(self, *args: Any, to_status: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -624,4 +624,4 @@ class BreachResponseForm(forms.Form):
         error_messages={"required": MSG_COURT_RESPONSE},
     )
     response_on = _date("Date of the response")
-    detail = _text("Detail (optional)", "", required=False, rows=3)
+    detail = _text("Detail", "", required=False, rows=3)

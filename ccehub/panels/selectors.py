@@ -21,6 +21,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q, QuerySet
 
 from ccehub.agencies.models import Agency
@@ -46,6 +47,7 @@ from ccehub.panels.models import (
     PanelMeeting,
     PanelMember,
     PlanActionStatus,
+    QAEvent,
     QAEventKind,
     QAStatus,
     RequestStatus,
@@ -170,38 +172,72 @@ class Candidate:
     clock: ClockState | None
     reasons: list[str]
     outstanding_requests: int
+    #: The later sitting the case is already listed for (only with ``include_listed_later``).
+    listed_for: date | None = None
 
 
-def agenda_candidates(*, meeting: PanelMeeting) -> list[Candidate]:
+def candidate_for(referral: NRMReferral, *, on: date) -> Candidate | None:
+    """The referral as an agenda case for a sitting on ``on``, or ``None`` when it has nothing for the
+    panel: escalated to the SCA, referred after ``on``, or neither awaiting an RG or CG nor returned
+    by Home Office QA. Its reasons are computed now (an agenda item's stored reasons are refreshed
+    from this when the referral changes)."""
+    if referral.escalated_on is not None or (referral.referred_on and referral.referred_on > on):
+        return None
+    urgency, clock = referral_urgency(referral, on=on)
+    if not (urgency.returned_by_qa or (clock is not None and clock.stage in OPEN_STAGES)):
+        return None
+    outstanding = sum(1 for r in referral.information_requests.all() if r.status == RequestStatus.OPEN)
+    reasons = urgency.reasons(on)
+    if outstanding:
+        reasons.append(f"{outstanding} information request{'s' if outstanding != 1 else ''} outstanding")
+    return Candidate(referral, urgency, clock, reasons, outstanding)
+
+
+def last_returned_on(referral: NRMReferral) -> date | None:
+    """The day Home Office QA last returned one of the referral's decisions, if any is still returned."""
+    if not returned_decisions(referral):
+        return None
+    event = (
+        QAEvent.objects.filter(decision__referral=referral, kind=QAEventKind.RETURNED).order_by("-at").first()
+    )
+    return event.at.date() if event is not None else None
+
+
+def agenda_candidates(*, meeting: PanelMeeting, include_listed_later: bool = False) -> list[Candidate]:
     """Referrals the panel should hear at ``meeting``, most urgent first (R-16).
 
     A referral is a candidate when it is the panel's, not escalated, and awaits an RG or a CG, or has
-    a decision returned by Home Office QA; it is not a candidate when already listed at this meeting or
-    at another scheduled meeting on or before this one.
+    a decision returned by Home Office QA (:func:`candidate_for`). It is not a candidate when already
+    listed at this meeting or at another sitting still scheduled on or before this one. A case listed
+    for a *later* sitting is left out too, unless ``include_listed_later`` (the meeting page, so the
+    lead can bring an urgent case forward), when its reasons say where it is listed. A listing at a
+    sitting dated before a QA return never counts: that sitting cannot hear the return ("A returned
+    decision goes back to LISTED", §4.2.2).
     """
     on = meeting.held_on
-    listed = set(
-        AgendaItem.objects.filter(
-            Q(meeting=meeting)
-            | Q(
-                meeting__panel=meeting.panel,
-                meeting__status=MeetingStatus.SCHEDULED,
-                meeting__held_on__lte=on,
-            )
-        ).values_list("referral_id", flat=True)
-    )
+    listed_at: dict[Any, list[date]] = {}
+    for referral_id, held_on, meeting_id in AgendaItem.objects.filter(
+        Q(meeting=meeting) | Q(meeting__panel=meeting.panel, meeting__status=MeetingStatus.SCHEDULED)
+    ).values_list("referral_id", "meeting__held_on", "meeting_id"):
+        # This meeting counts as "on or before" whatever its date.
+        listed_at.setdefault(referral_id, []).append(date.min if meeting_id == meeting.pk else held_on)
     out: list[Candidate] = []
     for referral in panel_referrals(panel=meeting.panel).filter(escalated_on__isnull=True):
-        if referral.pk in listed or (referral.referred_on and referral.referred_on > on):
+        candidate = candidate_for(referral, on=on)
+        if candidate is None:
             continue
-        urgency, clock = referral_urgency(referral, on=on)
-        if not (urgency.returned_by_qa or (clock is not None and clock.stage in OPEN_STAGES)):
+        listings = listed_at.get(referral.pk, [])
+        if listings and candidate.urgency.returned_by_qa:
+            returned_on = last_returned_on(referral)
+            if returned_on is not None:
+                listings = [d for d in listings if d == date.min or d >= returned_on]
+        if any(day <= on for day in listings):
             continue
-        outstanding = sum(1 for r in referral.information_requests.all() if r.status == RequestStatus.OPEN)
-        reasons = urgency.reasons(on)
-        if outstanding:
-            reasons.append(f"{outstanding} information request{'s' if outstanding != 1 else ''} outstanding")
-        out.append(Candidate(referral, urgency, clock, reasons, outstanding))
+        if listings:
+            if not include_listed_later:
+                continue
+            candidate.listed_for = min(listings)
+        out.append(candidate)
     out.sort(key=lambda c: c.urgency.sort_key(on))
     return out
 
@@ -510,11 +546,28 @@ def qa_export_rows(decisions: Iterable[PanelDecision]) -> list[dict[str, Any]]:
     return rows
 
 
+#: The statuses a QA queue or export can be filtered by (a deferral's "n/a" is never under QA).
+QA_FILTER_STATUSES: tuple[str, ...] = tuple(v for v in QAStatus.values if v != QAStatus.NOT_APPLICABLE)
+MSG_QA_UNKNOWN_STATUS = "Unknown status {value!r}: filter by " + ", ".join(QA_FILTER_STATUSES)
+
+
+def check_qa_status(status: str | None) -> str | None:
+    """``None`` for every status; a known status as given. Raises ValidationError for anything else,
+    so a mistyped filter never silently exports every decision."""
+    if status is None or status == "":
+        return None
+    if status not in QA_FILTER_STATUSES:
+        raise ValidationError({"status": [MSG_QA_UNKNOWN_STATUS.format(value=status)]})
+    return status
+
+
 def qa_export(*, actor: Actor, fmt: str = "csv", status: str | None = None) -> str:
-    """The QA queue as CSV or JSON for Home Office quality assurance. Audited as an export."""
+    """The QA queue as CSV or JSON for Home Office quality assurance, optionally only the decisions
+    with one QA status (``pending``, ``confirmed``, ``returned``). Audited as an export."""
     check_ho_qa(actor)
     if fmt not in ("csv", "json"):
         raise ValueError("format must be csv or json")
+    status = check_qa_status(status)
     qs = PanelDecision.objects.exclude(ho_qa_status=QAStatus.NOT_APPLICABLE).select_related(
         "referral__child", "referral__panel"
     )
@@ -526,7 +579,8 @@ def qa_export(*, actor: Actor, fmt: str = "csv", status: str | None = None) -> s
         action=Action.EXPORT,
         object_type="qa_export",
         fields=list(EXPORT_FIELDS),
-        detail=f"{len(rows)} panel decisions as {fmt} (pseudonymised)",
+        detail=f"{len(rows)} panel decisions as {fmt} (pseudonymised)"
+        + (f", status {status}" if status else ""),
     )
     if fmt == "json":
         return json.dumps(rows, indent=2)
@@ -549,20 +603,32 @@ class EscalationDue:
 
 
 def escalations_due(*, as_of: date, panel: Agency | None = None) -> list[EscalationDue]:
-    """Local-panel referrals whose panel deadline has passed with no decision: the RG limit (45 days
-    from referral) or the deferral limit (45 days from a positive RG). For the escalation command."""
+    """Local-panel referrals that reach their panel limit with no decision: the RG limit (45 days from
+    referral) or the deferral limit (45 days from a positive RG). For the escalation command.
+
+    Due **on** the limit day itself (R-19 "escalates on day 45"; DOMAIN §4.2.2 "[today = deadline AND
+    no positive-CG consensus]"), from :attr:`ClockState.escalation_due`. One exception: a case listed
+    at a sitting held *that day* is left to the sitting, which may still decide in time; if it does not,
+    the case is due the next day (and the decision service refuses a decision past the limit).
+    """
     qs = NRMReferral.objects.filter(route=Route.LOCAL_PANEL, escalated_on__isnull=True).select_related(
         "child"
     )
     if panel is not None:
         qs = qs.filter(panel=panel)
+    heard_today = set(
+        AgendaItem.objects.filter(meeting__held_on=as_of)
+        .exclude(meeting__status=MeetingStatus.CANCELLED)
+        .values_list("referral_id", flat=True)
+    )
     out = []
     for referral in qs.prefetch_related("decisions"):
         clock = referral_clock(referral, as_of=as_of)
-        if clock is None or not clock.overdue:
+        if clock is None or not clock.escalation_due:
             continue
-        if "deferral" in clock.overdue:
-            assert clock.deferral_deadline is not None
+        if clock.decision_deadline == as_of and referral.pk in heard_today:
+            continue
+        if clock.deferral_deadline is not None:
             reason = (
                 "Deferral limit (R-19): no conclusive-grounds decision by "
                 f"{clock.deferral_deadline:%-d %B %Y}, the limit after the positive reasonable-grounds one"
@@ -623,9 +689,11 @@ def monitoring_list(*, actor: Actor, panel: Agency, as_of: date) -> list[Monitor
     out = []
     for case in cases:
         child = case.child
-        plans = list(child.joint_plans.all())
+        # The latest plan only: a new plan replaces the one before (which is closed and kept as
+        # history); summing every plan's actions would count replaced actions against the child.
+        plans = sorted(child.joint_plans.all(), key=lambda p: (p.agreed_on, p.created_at))
         plan = plans[-1] if plans else None
-        actions = [a for p in plans for a in p.actions.all()]
+        actions = list(plan.actions.all()) if plan is not None else []
         done = sum(
             1 for a in actions if a.status == PlanActionStatus.DONE and (a.completed_on or as_of) <= as_of
         )

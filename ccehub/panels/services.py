@@ -90,6 +90,7 @@ from ccehub.panels.selectors import (
     RECIPIENT_ROLES,
     Candidate,
     agenda_candidates,
+    candidate_for,
     case_chair,
     case_quorum,
     escalations_due,
@@ -97,7 +98,7 @@ from ccehub.panels.selectors import (
     next_meeting_after,
     referral_urgency,
 )
-from ccehub.rules.clocks import MSG_PANEL_NEGATIVE_CG
+from ccehub.rules.clocks import MSG_PANEL_NEGATIVE_CG, ClockState
 from ccehub.rules.policy import PROFILES, profile_in_force
 
 # --- Messages a user can see (tests assert on them) ---------------------------------------------
@@ -146,18 +147,43 @@ MSG_NEGATIVE_CG_ESCALATED: Final = (
     MSG_PANEL_NEGATIVE_CG + ". The case has been referred to the Home Office Single Competent Authority with "
     "the panel's rationale"
 )
+MSG_DECISION_PAST_LIMIT: Final = (
+    "This meeting was held on {held_on}, after {deadline}, the panel's limit for this decision ({limit}; "
+    "R-19: delays never go beyond the maximum). The panel can no longer decide it, so the case has been "
+    "referred to the Home Office Single Competent Authority"
+)
 MSG_REFERRAL_CONCLUDED: Final = "This referral has been concluded: there is nothing left to defer"
 MSG_QA_NOT_PENDING: Final = "This decision is not awaiting quality assurance (it is {status})"
 MSG_QA_NOT_RETURNED: Final = "Only a decision returned by the Home Office needs the panel's response"
 MSG_QA_RETURN_REASON: Final = "Enter why the decision is returned to the panel"
 MSG_QA_RESPONSE: Final = "Enter the panel's response to the return"
 MSG_DUE_BEFORE_REQUEST: Final = "The due date cannot be before the request date"
-MSG_RECIPIENT_AGENCY_KIND: Final = "A request to {role} must go to a {kind}"
+MSG_RECIPIENT_AGENCY_KIND: Final = "A request to {role} must go to {kind}"
+#: How each kind of agency reads in MSG_RECIPIENT_AGENCY_KIND ("a health" read as truncated).
+AGENCY_KIND_NOUN: Final = {
+    AgencyKind.POLICE_FORCE: "a police force",
+    AgencyKind.LA_CHILDRENS_SERVICES: "a local authority's children's services",
+    AgencyKind.YOUTH_OFFENDING_TEAM: "a youth offending team",
+    AgencyKind.HEALTH: "a health organisation",
+}
 MSG_RECIPIENT_NOT_MEMBER: Final = "That person does not work for {agency}"
-MSG_REQUEST_NOT_OPEN: Final = "This request is already {status}"
+MSG_REQUEST_NOT_OPEN: Final = "This request has already been {status}"
+#: How a closed request's status reads in MSG_REQUEST_NOT_OPEN.
+REQUEST_CLOSED_AS: Final = {RequestStatus.RESPONDED: "answered", RequestStatus.WITHDRAWN: "withdrawn"}
 MSG_NOT_RECIPIENT: Final = "This request is not addressed to you"
 MSG_NOT_UNDER_PANEL: Final = "This child is not under the panel's oversight (no open panel case)"
 MSG_REVIEW_BEFORE_AGREED: Final = "The review date cannot be before the date the plan was agreed"
+MSG_PLAN_IN_FUTURE: Final = "The date the plan was agreed cannot be in the future"
+MSG_PLAN_BEFORE_REFERRAL: Final = (
+    "The plan cannot have been agreed before the child was referred to the panel ({referred_on})"
+)
+MSG_PLAN_BEFORE_CURRENT: Final = (
+    "The child's current joint plan was agreed on {agreed_on}: a new plan cannot have been agreed before it"
+)
+MSG_PLAN_DUPLICATE: Final = (
+    "This joint plan is already recorded (agreed on {agreed_on}, same summary and actions): "
+    "open it to add actions instead"
+)
 MSG_PLAN_NEEDS_ACTION: Final = "A joint plan needs at least one action with an owner and a due date"
 MSG_ACTION_DUE_BEFORE_PLAN: Final = "An action cannot be due before the plan was agreed"
 MSG_ACTION_NOT_OPEN: Final = "This action is already {status}"
@@ -170,6 +196,11 @@ MSG_REFERENCE_NOT_CODE: Final = (
 )
 MSG_GRANT_DATES: Final = "Enter the date the order was made and when it starts and expires"
 MSG_ORDER_DATES: Final = "The order cannot expire before it starts"
+MSG_ORDER_STARTS_BEFORE_MADE: Final = "The order cannot start before the date it was made"
+MSG_ORDER_MADE_BEFORE_APPLIED: Final = (
+    "The order cannot have been made before the panel applied for it ({applied_on})"
+)
+MSG_ORDER_MADE_IN_FUTURE: Final = "The date the order was made cannot be in the future"
 MSG_ORDER_NOT_IN_FORCE: Final = "The order was not in force on that date"
 MSG_BREACH_DATES: Final = "A breach cannot be reported before it happened, or in the future"
 MSG_BREACH_ANSWERED: Final = "The court's response to this breach is already recorded"
@@ -546,7 +577,14 @@ def agenda_item_add(*, actor: Actor, meeting: PanelMeeting, referral: NRMReferra
         raise ValidationError({"referral": [MSG_ALREADY_ESCALATED]})
     if AgendaItem.objects.filter(meeting=meeting, referral=referral).exists():
         raise ValidationError({"referral": [MSG_ALREADY_LISTED]})
-    candidate = next((c for c in agenda_candidates(meeting=meeting) if c.referral.pk == referral.pk), None)
+    candidate = next(
+        (
+            c
+            for c in agenda_candidates(meeting=meeting, include_listed_later=True)
+            if c.referral.pk == referral.pk
+        ),
+        None,
+    )
     if candidate is None:
         raise ValidationError({"referral": [MSG_NOT_LISTABLE]})
     AgendaItem.objects.create(
@@ -566,6 +604,47 @@ def agenda_item_add(*, actor: Actor, meeting: PanelMeeting, referral: NRMReferra
     return AgendaResult(
         items=items, warning=agenda_warning(len(items), _cases_per_meeting(meeting)), waiting=[]
     )
+
+
+def _agenda_sync(*, actor: Actor, referral: NRMReferral) -> None:
+    """Keep the agendas of sittings still to be held true to the referral after it changes (a
+    decision, an escalation, a QA return or response): a case with nothing left for the panel
+    (escalated to the SCA, or concluded) comes off them; the others get their reasons recomputed, so
+    an agenda never shows a stale "Decision due by ..." for a case already sent on or decided.
+    Held and cancelled sittings are records of what happened and are left alone."""
+    items = list(
+        AgendaItem.objects.filter(referral=referral, meeting__status=MeetingStatus.SCHEDULED).select_related(
+            "meeting"
+        )
+    )
+    if not items:
+        return
+    referral = NRMReferral.objects.select_related("child", "panel").get(pk=referral.pk)
+    for item in items:
+        meeting = item.meeting
+        candidate = candidate_for(referral, on=meeting.held_on)
+        if candidate is None:
+            item.delete()
+            detail = (
+                "taken off: referred to the Home Office SCA"
+                if referral.escalated_on is not None
+                else "taken off: nothing left for the panel to decide"
+            )
+        else:
+            item.urgency = _urgency_json(candidate, meeting.held_on)
+            item.save(update_fields=["urgency", "updated_at"])
+            detail = "reasons refreshed"
+        _renumber(meeting)
+        audit_record(
+            actor=actor,
+            action=Action.UPDATE,
+            object_type="panel_agenda",
+            object_id=meeting.pk,
+            child_pid=referral.child.pseudonymous_id,
+            fields=["agenda"],
+            basis=f"panel:{meeting.panel.code}",
+            detail=f"referral {referral.pk} {detail}",
+        )
 
 
 @transaction.atomic
@@ -624,7 +703,8 @@ def information_request_create(
             {
                 "recipient_agency": [
                     MSG_RECIPIENT_AGENCY_KIND.format(
-                        role=RecipientRole(recipient_role).label.lower(), kind=AgencyKind(kind).label.lower()
+                        role=RecipientRole(recipient_role).label.lower(),
+                        kind=AGENCY_KIND_NOUN.get(kind, "a " + AgencyKind(kind).label.lower()),
                     )
                 ]
             }
@@ -688,7 +768,11 @@ def information_request_respond(
         on_behalf = True
     if request.status != RequestStatus.OPEN:
         raise ValidationError(
-            {NON_FIELD_ERRORS: [MSG_REQUEST_NOT_OPEN.format(status=request.get_status_display().lower())]}
+            {
+                NON_FIELD_ERRORS: [
+                    MSG_REQUEST_NOT_OPEN.format(status=REQUEST_CLOSED_AS.get(request.status, request.status))
+                ]
+            }
         )
     request.response = _text("response", response, what="the information")
     request.status = RequestStatus.RESPONDED
@@ -718,7 +802,11 @@ def information_request_withdraw(
     check_panel_lead(actor, request.referral.panel)
     if request.status != RequestStatus.OPEN:
         raise ValidationError(
-            {NON_FIELD_ERRORS: [MSG_REQUEST_NOT_OPEN.format(status=request.get_status_display().lower())]}
+            {
+                NON_FIELD_ERRORS: [
+                    MSG_REQUEST_NOT_OPEN.format(status=REQUEST_CLOSED_AS.get(request.status, request.status))
+                ]
+            }
         )
     text = _text("reason", reason, what="why the request is withdrawn")
     request.status = RequestStatus.WITHDRAWN
@@ -741,7 +829,11 @@ def information_request_remind(*, actor: Actor, request: InformationRequest, on:
     request = _lock_request(request)
     if request.status != RequestStatus.OPEN:
         raise ValidationError(
-            {NON_FIELD_ERRORS: [MSG_REQUEST_NOT_OPEN.format(status=request.get_status_display().lower())]}
+            {
+                NON_FIELD_ERRORS: [
+                    MSG_REQUEST_NOT_OPEN.format(status=REQUEST_CLOSED_AS.get(request.status, request.status))
+                ]
+            }
         )
     request.last_reminded_on = on
     request.reminder_count += 1
@@ -864,11 +956,16 @@ def check_panel_decision(
         stage, outcome = NRM_DECISION_TYPES[decision_type]
         plan.check = check_decision_facts(referral=referral, stage=stage, outcome=outcome, decided_on=on)
         error = plan.check.rule_error
-        if error is not None:
-            if error.message == MSG_PANEL_NEGATIVE_CG:
-                plan.escalate_message = MSG_NEGATIVE_CG_ESCALATED
-            else:
-                raise rule_refusal(error)
+        if error is not None and error.message != MSG_PANEL_NEGATIVE_CG:
+            raise rule_refusal(error)
+        if clock is not None and clock.overdue and plan.deadline is not None:
+            # The sitting is after the limit (R-19: never beyond 45 days). Whether or not the daily
+            # escalation job ran, the panel's time is up: refuse and refer, exactly as for a deferral.
+            # The decision's date is the meeting's; a decision *recorded* late for a sitting held
+            # within the limit is on time and accepted.
+            plan.escalate_message = _past_limit_message(referral, clock, on)
+        elif error is not None:
+            plan.escalate_message = MSG_NEGATIVE_CG_ESCALATED
         return plan
     # Deferral (R-19)
     plan.deferral_reason = _text(
@@ -890,6 +987,17 @@ def check_panel_decision(
             deadline=f"{plan.deadline:%-d %B %Y}", profile=f"{profile.panel_deferral_limit_days}-day"
         )
     return plan
+
+
+def _past_limit_message(referral: NRMReferral, clock: ClockState, on: date) -> str:
+    profile = referral_profile(referral)
+    if clock.stage == "awaiting_rg":
+        limit = f"{profile.panel_rg_limit_days_from_referral} days from the referral"
+    else:
+        limit = f"{profile.panel_deferral_limit_days} days from the positive reasonable-grounds decision"
+    return MSG_DECISION_PAST_LIMIT.format(
+        held_on=f"{on:%-d %B %Y}", deadline=f"{clock.decision_deadline:%-d %B %Y}", limit=limit
+    )
 
 
 def _decision_store(*, actor: Actor, plan: DecisionPlan) -> PanelDecision:
@@ -956,6 +1064,7 @@ def _decision_store(*, actor: Actor, plan: DecisionPlan) -> PanelDecision:
             by_agency=plan.meeting.panel,
             at=timezone.now(),
         )
+    _agenda_sync(actor=actor, referral=referral)
     return decision
 
 
@@ -994,6 +1103,7 @@ def _escalation_store(
         recorded_by_name=actor.username[:150],
     )
     referral_escalate(actor=actor, referral=referral, on=on, reason=reason, basis=basis)
+    _agenda_sync(actor=actor, referral=referral)
     audit_record(
         actor=actor,
         action=Action.CREATE,
@@ -1099,7 +1209,8 @@ def referral_refer_to_sca(
 def referrals_escalate_overdue(
     *, actor: Actor, as_of: date, dry_run: bool = False
 ) -> list[tuple[NRMReferral, str]]:
-    """Escalate every local-panel referral past its panel limit (R-19 "escalates on day 45").
+    """Escalate every local-panel referral that has reached its panel limit undecided (R-19 "escalates
+    on day 45": on the limit day itself, see :func:`escalations_due`).
 
     Run daily by an operator (``manage.py panel_escalations``). Each escalation commits on its own,
     so one failure does not hold back the rest. Returns (referral, reason) for each one escalated.
@@ -1202,9 +1313,11 @@ def qa_return(*, actor: Actor, decision: PanelDecision, reason: str) -> PanelDec
             }
         )
     text = _text("reason", reason, what="why the decision is returned to the panel")
-    return _qa_event(
+    decision = _qa_event(
         actor=actor, decision=decision, kind=QAEventKind.RETURNED, note=text, status=QAStatus.RETURNED
     )
+    _agenda_sync(actor=actor, referral=decision.referral)  # "goes back to LISTED" (§4.2.2)
+    return decision
 
 
 @transaction.atomic
@@ -1217,9 +1330,11 @@ def qa_respond(*, actor: Actor, decision: PanelDecision, response: str) -> Panel
     if decision.ho_qa_status != QAStatus.RETURNED:
         raise ValidationError({NON_FIELD_ERRORS: [MSG_QA_NOT_RETURNED]})
     text = _text("response", response, what="the panel's response to the return")
-    return _qa_event(
+    decision = _qa_event(
         actor=actor, decision=decision, kind=QAEventKind.PANEL_RESPONSE, note=text, status=QAStatus.PENDING
     )
+    _agenda_sync(actor=actor, referral=decision.referral)
+    return decision
 
 
 # --- Joint plan (E-15, F-06) ---------------------------------------------------------------------
@@ -1252,17 +1367,38 @@ def joint_plan_create(
     actions: list[ActionSpec],
     referral: NRMReferral | None = None,
     decision: PanelDecision | None = None,
+    today: date | None = None,
 ) -> JointPlan:
     """Agree a joint plan: actions with owners and due dates, and a review date (W-5 phase 2).
 
     Also recorded as a "CCE joint plan" on the child's safeguarding record, so it shows in the
     chronology next to the CIN and CP plans.
+
+    The agreed date is not in the future and not before the child's referral to the panel. A child
+    has one current plan: a new plan **replaces** the open one, which is closed on the new plan's
+    agreed date (kept, with its actions, as history; monitoring shows the latest plan only). The
+    same plan submitted twice (same agreed date, summary and actions) is refused as a duplicate.
     """
     from ccehub.safeguarding.models import ChildPlan, PlanType
 
+    today = today or timezone.localdate()
     _check_lead_or_chair(actor, panel)
-    _check_under_panel(child, panel)
+    case = _check_under_panel(child, panel)
     text = _text("summary", summary, what="what the plan is for")
+    if agreed_on > today:
+        raise ValidationError({"agreed_on": [MSG_PLAN_IN_FUTURE]})
+    referred = [
+        r.referred_on
+        for r in NRMReferral.objects.filter(child=child, panel=panel).only("referred_on")
+        if r.referred_on is not None
+    ]
+    if referral is not None and referral.referred_on is not None:
+        referred = [referral.referred_on]
+    oversight_from = min(referred) if referred else case.shared_on
+    if agreed_on < oversight_from:
+        raise ValidationError(
+            {"agreed_on": [MSG_PLAN_BEFORE_REFERRAL.format(referred_on=f"{oversight_from:%-d %B %Y}")]}
+        )
     if review_on < agreed_on:
         raise ValidationError({"review_on": [MSG_REVIEW_BEFORE_AGREED]})
     if not actions:
@@ -1271,6 +1407,40 @@ def joint_plan_create(
         _text("actions", spec.description, what="what each action is")
         if spec.due_on < agreed_on:
             raise ValidationError({"actions": [MSG_ACTION_DUE_BEFORE_PLAN]})
+    current = list(
+        JointPlan.objects.select_for_update(of=("self",))
+        .filter(panel=panel, child=child, closed_on__isnull=True)
+        .prefetch_related("actions")
+        .order_by("agreed_on", "created_at")
+    )
+    wanted = sorted((a.description.strip(), a.owner_agency.pk, a.due_on) for a in actions)
+    for open_plan in current:
+        same = sorted((a.description, a.owner_agency_id, a.due_on) for a in open_plan.actions.all())
+        if open_plan.agreed_on == agreed_on and open_plan.summary == text and same == wanted:
+            raise ValidationError(
+                {NON_FIELD_ERRORS: [MSG_PLAN_DUPLICATE.format(agreed_on=f"{agreed_on:%-d %B %Y}")]}
+            )
+    if current and agreed_on < current[-1].agreed_on:
+        raise ValidationError(
+            {"agreed_on": [MSG_PLAN_BEFORE_CURRENT.format(agreed_on=f"{current[-1].agreed_on:%-d %B %Y}")]}
+        )
+    for old_plan in current:
+        old_plan.closed_on = agreed_on
+        old_plan.save(update_fields=["closed_on", "updated_at"])
+        if old_plan.child_plan_id is not None:
+            ChildPlan.objects.filter(pk=old_plan.child_plan_id, ended_on__isnull=True).update(
+                ended_on=agreed_on
+            )
+        audit_record(
+            actor=actor,
+            action=Action.UPDATE,
+            object_type="joint_plan",
+            object_id=old_plan.pk,
+            child_pid=child.pseudonymous_id,
+            fields=["joint_plans.closed_on"],
+            basis=_basis(actor, child, panel),
+            detail=f"replaced by the plan agreed on {agreed_on}",
+        )
     child_plan = ChildPlan.objects.create(
         child=child,
         plan_type=PlanType.CCE_JOINT_PLAN,
@@ -1486,6 +1656,7 @@ def safeguarding_order_transition(
     made_on: date | None = None,
     starts_on: date | None = None,
     expires_on: date | None = None,
+    today: date | None = None,
 ) -> SafeguardingOrder:
     """Move an order through DOMAIN §4.5: draft → applied → granted | refused; granted → active;
     active → varied | discharged | expired. Breaches go through :func:`order_breach_record`."""
@@ -1514,6 +1685,20 @@ def safeguarding_order_transition(
     elif to_status == OrderStatus.GRANTED:
         if made_on is None or starts_on is None or expires_on is None:
             raise ValidationError({"made_on": [MSG_GRANT_DATES]})
+        if made_on > (today or timezone.localdate()):
+            raise ValidationError({"made_on": [MSG_ORDER_MADE_IN_FUTURE]})
+        if order.applied_on is not None and made_on < order.applied_on:
+            raise ValidationError(
+                {
+                    "made_on": [
+                        MSG_ORDER_MADE_BEFORE_APPLIED.format(applied_on=f"{order.applied_on:%-d %B %Y}")
+                    ]
+                }
+            )
+        # A court order takes effect when made or later, never before (DOMAIN E-19/§4.5 name no
+        # interim or backdated order), so breaches before it was made cannot count as in force.
+        if starts_on < made_on:
+            raise ValidationError({"starts_on": [MSG_ORDER_STARTS_BEFORE_MADE]})
         if expires_on < starts_on:
             raise ValidationError({"expires_on": [MSG_ORDER_DATES]})
         order.made_on, order.starts_on, order.expires_on = made_on, starts_on, expires_on
@@ -1555,6 +1740,7 @@ def order_breach_record(
     in_force = (
         order.status in ORDER_IN_FORCE
         and (order.starts_on is None or occurred_on >= order.starts_on)
+        and (order.made_on is None or occurred_on >= order.made_on)
         and (order.expires_on is None or occurred_on <= order.expires_on)
     )
     if not in_force:

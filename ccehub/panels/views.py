@@ -61,6 +61,7 @@ from ccehub.panels.permissions import (
 )
 from ccehub.panels.rules import agenda_warning
 from ccehub.panels.selectors import (
+    QA_FILTER_STATUSES,
     NotAvailable,
     agenda_candidates,
     case_quorum,
@@ -656,7 +657,11 @@ def meeting_detail(request: HttpRequest, meeting_id: str) -> HttpResponse:
             }
         )
     runs = is_panel_lead(actor, meeting.panel) or chair
-    waiting = agenda_candidates(meeting=meeting) if runs and meeting.status == MeetingStatus.SCHEDULED else []
+    waiting = (
+        agenda_candidates(meeting=meeting, include_listed_later=True)
+        if runs and meeting.status == MeetingStatus.SCHEDULED
+        else []
+    )
     audit_record(
         actor=actor,
         action=Action.VIEW,
@@ -683,6 +688,16 @@ def meeting_detail(request: HttpRequest, meeting_id: str) -> HttpResponse:
             "waiting": [
                 {"referral": c.referral, "link": p.referral_link(c.referral), "reasons": c.reasons}
                 for c in waiting
+                if c.listed_for is None
+            ],
+            "listed_later": [
+                {
+                    "referral": c.referral,
+                    "link": p.referral_link(c.referral),
+                    "reasons": [f"Listed for {p.day(c.listed_for)}", *c.reasons],
+                }
+                for c in waiting
+                if c.listed_for is not None
             ],
             "attendance": [
                 f"{a.name} ({a.get_sector_display()})" for a in meeting.attendance.filter(present=True)
@@ -891,7 +906,7 @@ def qa_list(request: HttpRequest) -> HttpResponse:
     if not _qa_allowed(actor):
         return _forbidden(request, actor, MSG_NOT_PANEL_READER, object_type="qa_queue")
     status = request.GET.get("status") or ""
-    if status not in QAStatus.values:
+    if status not in QA_FILTER_STATUSES:
         status = ""
     home_office = is_ho_qa(actor)
     rows = []
@@ -917,6 +932,7 @@ def qa_list(request: HttpRequest) -> HttpResponse:
         {
             "rows": rows,
             "status": status,
+            "status_label": QAStatus(status).label if status else "",
             "filters": filters,
             "home_office": home_office,
             "head": ["Child", "Panel", "Decision", "Decided on", "Status"],
@@ -1025,7 +1041,19 @@ def qa_download(request: HttpRequest, fmt: str) -> HttpResponse:
         return _forbidden(request, actor, MSG_NOT_HO_QA, object_type="qa_export")
     if fmt not in ("csv", "json"):
         return _not_found(request, "The export is available as CSV or JSON")
-    body = qa_export(actor=actor, fmt=fmt)
+    try:
+        body = qa_export(actor=actor, fmt=fmt, status=request.GET.get("status"))
+    except ValidationError as exc:
+        message = "; ".join(exc.messages)
+        audit_record(
+            actor=actor, action=Action.DENIED, object_type="qa_export", detail=f"refused: {message}"[:500]
+        )
+        return render(
+            request,
+            "common/not_found.html",
+            {"heading": "Check the status filter", "message": message},
+            status=400,
+        )
     content_type = "application/json" if fmt == "json" else "text/csv"
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="panel-decisions-qa.{fmt}"'

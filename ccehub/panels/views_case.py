@@ -310,6 +310,8 @@ def plan_detail(request: HttpRequest, plan_id: str) -> HttpResponse:
         },
         {"key": "Panel", "value": plan.panel.name},
     ]
+    if plan.closed_on is not None:
+        rows.append({"key": "Closed", "value": f"{p.day(plan.closed_on)} (replaced by a later joint plan)"})
     return render(
         request,
         "panels/plan_detail.html",

@@ -36,6 +36,10 @@ Interpretations (the ambiguous points):
   On the local-panel route the CG deadline *is* the deferral limit, so ``cg`` and ``deferral``
   appear together; the national route never has a CG deadline. A decision made late is not
   overdue (it is a timeliness statistic, not an open action).
+* **escalation_due** (API only, not in the command's output) is true on the local-panel route from
+  the ``decision_deadline`` day itself while the decision is outstanding: R-19 "escalates on day 45"
+  (DOMAIN §4.2.2 "[today = deadline ...] -> ESCALATED_TO_SCA"). ``overdue`` follows a day later,
+  because a decision made on the deadline is on time.
 * **stage** ``recovery_period`` means a positive RG and ``as_of`` before ``earliest_cg``; it can
   happen only on the national route. A negative RG concludes the referral negative.
 * A decision dated after ``as_of`` is refused rather than ignored: a clock "as of" a date must not
@@ -86,6 +90,9 @@ MSG_PANEL_NEGATIVE_CG: Final = (
 MSG_PANEL_NEGATIVE_RG: Final = (
     "under this policy a local panel cannot make a negative reasonable-grounds decision"
 )
+MSG_CLOCK_PAST_LAST_DATE: Final = (
+    f"the clocks from this date would run past {date.max.isoformat()}, the last date that can be held"
+)
 
 
 class ClockInputError(ValueError):
@@ -131,6 +138,11 @@ class ClockState:
     deferral_deadline: date | None
     stage: Stage
     overdue: tuple[OverdueCode, ...]
+    #: Local-panel route only: the panel's limit (``decision_deadline``) has been reached with the
+    #: decision still outstanding, so the case goes to the SCA today (R-19 "escalates on day 45";
+    #: DOMAIN §4.2.2 "[today = deadline AND no positive-CG consensus] -> ESCALATED_TO_SCA"). True from
+    #: the deadline day itself, one day before ``overdue`` (a decision *on* the deadline is on time).
+    escalation_due: bool = False
 
 
 def _profile(profile: PolicyProfile | str) -> PolicyProfile:
@@ -208,8 +220,14 @@ def check_decisions(
     """
     if as_of < referral_date:
         raise ClockInputError("as_of", MSG_AS_OF_BEFORE_REFERRAL, f"{as_of} < {referral_date}")
+    _check_in_range("referral_date", referral_date, _rg_calendar_days(route, profile))
     if rg is not None:
         _check_dated("rg_decision", rg, referral_date, as_of)
+        if rg.positive:
+            days = (
+                profile.panel_deferral_limit_days if route == "local_panel" else profile.recovery_period_days
+            )
+            _check_in_range("rg_decision.date", rg.decided_on, days)
         if route == "local_panel" and not rg.positive and not profile.panel_may_decide_negative_rg:
             raise ClockInputError("rg_decision.outcome", MSG_PANEL_NEGATIVE_RG, f"policy {profile.code}")
     if cg is None:
@@ -228,6 +246,22 @@ def check_decisions(
         )
     if route == "local_panel" and not cg.positive and not profile.panel_may_decide_negative_cg:
         raise ClockInputError("cg_decision.outcome", MSG_PANEL_NEGATIVE_CG, f"policy {profile.code}")
+
+
+def _rg_calendar_days(route: Route, profile: PolicyProfile) -> int:
+    """Calendar days from referral to ``rg_due`` (0 when the RG clock counts working days, which the
+    holiday range bounds long before the last date)."""
+    if route == "local_panel":
+        return profile.panel_rg_limit_days_from_referral
+    if profile.national_rg_target_working_days is None and profile.national_rg_target_hours is not None:
+        return math.ceil(profile.national_rg_target_hours / 24)
+    return 0
+
+
+def _check_in_range(field: str, start: date, days: int) -> None:
+    """Refuse a date whose clock would end after ``date.max`` (9999-12-31): invalid input, not a crash."""
+    if (date.max - start).days < days:
+        raise ClockInputError(field, MSG_CLOCK_PAST_LAST_DATE, f"{start} + {days} days")
 
 
 def _check_dated(name: str, decision: Decision, referral_date: date, as_of: date) -> None:
@@ -303,6 +337,9 @@ def nrm_clock(
             overdue.extend(("cg", "deferral"))
     else:
         decision_deadline = None
+    escalation_due = (
+        checked_route == "local_panel" and decision_deadline is not None and as_of >= decision_deadline
+    )
 
     return ClockState(
         route=checked_route,
@@ -316,4 +353,5 @@ def nrm_clock(
         deferral_deadline=deferral_deadline,
         stage=stage,
         overdue=tuple(overdue),
+        escalation_due=escalation_due,
     )

@@ -261,6 +261,11 @@ INVALID = [
         ["cg_decision.outcome", rules.MSG_PANEL_NEGATIVE_CG],
     ),
     (
+        "panel clock past the last date a date can hold",
+        json.dumps({"route": "local_panel", "referral_date": "9999-12-01", "as_of": "9999-12-02"}),
+        ["referral_date", rules.MSG_CLOCK_PAST_LAST_DATE],
+    ),
+    (
         "referral after the supported holiday years",
         _with(referral_date="2031-03-03", as_of="2031-03-04"),
         ["referral_date", MSG_OUTSIDE_HOLIDAY_RANGE],
@@ -288,6 +293,35 @@ def test_every_invalid_item_of_a_list_is_reported_with_its_index() -> None:
     assert lines == [
         f"error: index 1: route: {rules.MSG_UNKNOWN_ROUTE} ('county')",
         f"error: index 2: as_of: {cmd.MSG_REQUIRED}",
+    ]
+
+
+def test_every_problem_of_one_item_is_reported() -> None:
+    """One line per problem: every field of an item is read and each bad one reported, in field order."""
+    item = {
+        "route": "county",
+        "policy": 2022,
+        "referral_date": "2022-13-01",
+        "rg_decision": {"date": "soon", "outcome": "maybe", "by": "panel"},
+        "as_of": None,
+        "note": "x",
+    }
+    err = refused(json.dumps([json.loads(_with()), item]))
+    assert err.strip().splitlines() == [
+        f"error: index 1: note: {cmd.MSG_UNKNOWN_FIELD}",
+        f"error: index 1: route: {rules.MSG_UNKNOWN_ROUTE} ('county')",
+        f"error: index 1: policy: {cmd.MSG_POLICY_NOT_TEXT} (2022)",
+        f'error: index 1: referral_date: {cmd.MSG_BAD_DATE} ("2022-13-01")',
+        f"error: index 1: rg_decision.by: {cmd.MSG_UNKNOWN_FIELD}",
+        f'error: index 1: rg_decision.date: {cmd.MSG_BAD_DATE} ("soon")',
+        f'error: index 1: rg_decision.outcome: {cmd.MSG_UNKNOWN_OUTCOME} ("maybe")',
+        f"error: index 1: as_of: {cmd.MSG_REQUIRED}",
+    ]
+    single = refused(json.dumps({"route": "national", "policy": "2019"}))
+    assert single.strip().splitlines() == [
+        f"error: policy: {rules.MSG_UNKNOWN_POLICY} ('2019')",
+        f"error: referral_date: {cmd.MSG_REQUIRED}",
+        f"error: as_of: {cmd.MSG_REQUIRED}",
     ]
 
 

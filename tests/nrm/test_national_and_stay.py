@@ -123,6 +123,15 @@ def test_future_decision_refused(world, national):
     assert info.value.message_dict["decided_on"] == [nrm.MSG_DECIDED_IN_FUTURE]
 
 
+def test_decision_before_the_referral_refused_in_the_forms_words(world, national):
+    """Not the rules' internal 'as_of is before referral_date': the form's field, and the date."""
+    with pytest.raises(ValidationError) as info:
+        _record(world, national, "rg", "positive", date(2024, 3, 1))
+    assert info.value.message_dict == {
+        "decided_on": ["The date of the decision cannot be before the referral was made (4 March 2024)"]
+    }
+
+
 def test_recorder_needs_a_write_basis(world, national):
     with pytest.raises(PermissionDenied):
         _record(world, national, "rg", "positive", date(2024, 3, 8), actor="as_camden_sw")

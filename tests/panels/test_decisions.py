@@ -322,27 +322,48 @@ def test_panel_rg_stays_linked_charges(world, referral, child, system_actor):
 # --- Escalation at the time limit ----------------------------------------------------------------
 
 
-def test_overdue_referrals_are_escalated(world, referral, system_actor):
-    """R-19 'escalates on day 45': a referral past its panel limit goes to the SCA (dry run first)."""
+def test_referrals_are_escalated_on_day_45(world, referral, system_actor):
+    """R-19 'escalates on day 45' (§4.2.2 '[today = deadline]'): a referral that reaches its panel
+    limit (4 March + 45 days = 18 April) undecided goes to the SCA that day (dry run first)."""
     from ccehub.panels.selectors import escalations_due
 
-    assert escalations_due(as_of=date(2024, 4, 18)) == []  # the due date itself is not late
-    due = escalations_due(as_of=date(2024, 4, 19))
+    assert escalations_due(as_of=date(2024, 4, 17)) == []  # day 44
+    due = escalations_due(as_of=date(2024, 4, 18))  # day 45, the limit itself
     assert [d.referral for d in due] == [referral]
     assert due[0].reason.startswith(
         "Panel time limit: no reasonable-grounds decision by 18 April 2024, 45 days"
     )
     assert (
-        len(panels.referrals_escalate_overdue(actor=system_actor, as_of=date(2024, 4, 19), dry_run=True)) == 1
+        len(panels.referrals_escalate_overdue(actor=system_actor, as_of=date(2024, 4, 18), dry_run=True)) == 1
     )
     referral.refresh_from_db()
     assert referral.escalated_on is None
-    done = panels.referrals_escalate_overdue(actor=system_actor, as_of=date(2024, 4, 19))
+    done = panels.referrals_escalate_overdue(actor=system_actor, as_of=date(2024, 4, 18))
     assert [r for r, _ in done] == [referral]
     referral.refresh_from_db()
-    assert referral.escalated_on == date(2024, 4, 19)
+    assert referral.escalated_on == date(2024, 4, 18)
     assert PanelDecision.objects.get(referral=referral).meeting is None
-    assert panels.referrals_escalate_overdue(actor=system_actor, as_of=date(2024, 4, 20)) == []
+    assert panels.referrals_escalate_overdue(actor=system_actor, as_of=date(2024, 4, 19)) == []
+
+
+def test_a_case_heard_on_day_45_is_left_to_that_sitting(world, referral, system_actor):
+    """A sitting on the limit day may still decide in time, so the day-45 run leaves its cases alone;
+    undecided, the case goes to the SCA on the next run."""
+    from ccehub.panels.selectors import escalations_due
+
+    held_meeting(world, referral, held_on=date(2024, 4, 18))
+    assert escalations_due(as_of=date(2024, 4, 18)) == []
+    assert [d.referral for d in escalations_due(as_of=date(2024, 4, 19))] == [referral]
+
+
+def test_a_decision_on_day_45_is_on_time_and_not_escalated(world, referral, system_actor):
+    """A decision made on the limit day is within the limit: nothing to escalate, not marked late."""
+    from ccehub.panels.selectors import escalations_due
+
+    meeting = held_meeting(world, referral, held_on=date(2024, 4, 18))
+    rg = decide(world, meeting, referral, "rg_positive")
+    assert rg.nrm_decision.late is False
+    assert escalations_due(as_of=date(2024, 4, 18)) == []
 
 
 def test_deferral_limit_overdue_is_escalated_by_the_command(world, referral):
@@ -354,11 +375,13 @@ def test_deferral_limit_overdue_is_escalated_by_the_command(world, referral):
     meeting = held_meeting(world, referral, held_on=MEETING_2024)
     decide(world, meeting, referral, "rg_positive")
     out = StringIO()
-    call_command("panel_escalations", "--as-of", "2024-05-05", stdout=out)
+    call_command("panel_escalations", "--as-of", "2024-05-03", stdout=out)
+    assert out.getvalue().strip().endswith("escalated: 0")  # day 44 after the RG
+    call_command("panel_escalations", "--as-of", "2024-05-04", stdout=out)
     assert "Deferral limit (R-19): no conclusive-grounds decision by 4 May 2024" in out.getvalue()
     assert out.getvalue().strip().endswith("escalated: 1")
     referral.refresh_from_db()
-    assert referral.escalated_on == date(2024, 5, 5)
+    assert referral.escalated_on == date(2024, 5, 4)
 
 
 def test_refer_to_sca_on_purpose(world, referral):
@@ -380,3 +403,66 @@ def test_quorum_sectors_cannot_drop_the_three(world):
     with pytest.raises(ValidationError) as info:
         panels.panel_config_set(actor=world["as_chair"], panel=world["panel"], quorum_sectors=["police"])
     assert "quorum_sectors" in info.value.message_dict
+
+
+# --- A decision at a sitting after the limit (R-19: never beyond 45 days) -------------------------
+
+
+def test_an_rg_at_a_sitting_after_the_limit_is_refused_and_escalated(world, referral_2022):
+    """Referral 4 March 2022 (report-2022): limit 18 April. An RG at a sitting on 2 May is refused and the
+    case goes to the SCA, whether or not the daily escalation job ran (it has not, here)."""
+    meeting = held_meeting(world, referral_2022, held_on=date(2022, 5, 2))
+    with pytest.raises(panels.RefusedAndEscalated) as info:
+        decide(world, meeting, referral_2022, "rg_positive")
+    assert info.value.text == panels.MSG_DECISION_PAST_LIMIT.format(
+        held_on="2 May 2022", deadline="18 April 2022", limit="45 days from the referral"
+    )
+    referral_2022.refresh_from_db()
+    assert referral_2022.escalated_on == date(2022, 5, 2)
+    assert not NRMDecision.objects.filter(referral=referral_2022).exists()
+    assert [d.decision_type for d in PanelDecision.objects.filter(referral=referral_2022)] == [
+        "referred_to_sca"
+    ]
+    assert not PanelDecision.objects.filter(referral=referral_2022, ho_qa_status="pending").exists()
+    with pytest.raises(ValidationError) as again:
+        decide(world, meeting, referral_2022, "rg_positive")
+    assert _all(again.value) == [MSG_ALREADY_ESCALATED]
+
+
+def test_a_cg_at_a_sitting_after_the_deferral_limit_is_refused_and_escalated(world, referral):
+    """Positive RG on 20 March 2024: the CG limit is 4 May. A CG at a sitting on 20 May is refused."""
+    from ccehub.panels.services import agenda_item_add, meeting_attendance_record, panel_meeting_schedule
+
+    first = held_meeting(world, referral, held_on=MEETING_2024)
+    decide(world, first, referral, "rg_positive")
+    later = panel_meeting_schedule(
+        actor=world["as_lead"],
+        panel=world["panel"],
+        held_on=date(2024, 5, 20),
+        extraordinary=True,
+        reason="t",
+    )
+    agenda_item_add(actor=world["as_lead"], meeting=later, referral=referral)
+    members = world["members"]
+    later = meeting_attendance_record(
+        actor=world["as_lead"],
+        meeting=later,
+        present=[members[m] for m in ("chair", "police", "health")],
+        chair=members["chair"],
+        today=date(2024, 5, 20),
+    )
+    with pytest.raises(panels.RefusedAndEscalated) as info:
+        decide(world, later, referral, "cg_positive")
+    assert "after 4 May 2024" in info.value.text
+    assert "45 days from the positive reasonable-grounds decision" in info.value.text
+    referral.refresh_from_db()
+    assert referral.escalated_on == date(2024, 5, 20)
+    assert [n.stage for n in NRMDecision.objects.filter(referral=referral)] == ["rg"]
+
+
+def test_a_decision_recorded_after_the_limit_for_a_sitting_within_it_is_accepted(world, referral):
+    """The decision's date is the sitting's: minutes typed up after the limit for a sitting held on day
+    45 are on time (unless the case has meanwhile been escalated)."""
+    meeting = held_meeting(world, referral, held_on=date(2024, 4, 18), today=date(2024, 4, 25))
+    rg = decide(world, meeting, referral, "rg_positive")
+    assert rg.decided_on == date(2024, 4, 18) and rg.nrm_decision.late is False

@@ -106,7 +106,7 @@ def test_named_recipient_answers_in_the_app(world, referral):
         panels.information_request_respond(
             actor=world["as_health"], request=request, response="more", today=TODAY
         )
-    assert info.value.message_dict["__all__"] == [panels.MSG_REQUEST_NOT_OPEN.format(status="responded")]
+    assert info.value.message_dict["__all__"] == ["This request has already been answered"]
 
 
 def test_team_answers_when_no_account_is_named(world, referral):
@@ -158,3 +158,44 @@ def test_withdraw(world, referral):
     request.refresh_from_db()
     assert request.status == "withdrawn"
     assert reminders_due(as_of=date(2024, 3, 20)) == []
+
+
+@pytest.mark.parametrize(
+    ("role", "agency", "message"),
+    [
+        ("health", "islington", "A request to health must go to a health organisation"),
+        ("police", "health", "A request to police must go to a police force"),
+        ("yot", "met", "A request to youth offending team must go to a youth offending team"),
+        (
+            "social_worker",
+            "met",
+            "A request to social worker must go to a local authority's children's services",
+        ),
+    ],
+)
+def test_wrong_kind_of_agency_message_reads_whole(world, referral, role, agency, message):
+    with pytest.raises(ValidationError) as info:
+        _ask(world, referral, role=role, agency=agency)
+    assert info.value.message_dict["recipient_agency"] == [message]
+
+
+def test_reminder_lines_count_days_in_english(world, referral):
+    _ask(world, referral, due=date(2024, 3, 9))
+    _ask(world, referral, role="police", agency="met", name="Desk", due=date(2024, 3, 11))
+    _ask(world, referral, role="yot", agency="yot_agency", name="YOT", due=date(2024, 3, 10))
+    out = StringIO()
+    call_command("panel_reminders", "--as-of", "2024-03-10", "--dry-run", stdout=out)
+    text = out.getvalue()
+    assert "\t1 day overdue" in text and "\tdue in 1 day" in text and "\tdue today" in text
+    assert "1 days" not in text
+
+
+@pytest.mark.parametrize(
+    ("value", "why"), [("-5", "must be 0 or more days, got -5"), ("two", "expected a whole number of days")]
+)
+def test_reminders_refuse_a_negative_or_non_numeric_lead(world, value, why):
+    """A usage error (argparse: exit status 2 on the command line), recording nothing."""
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match=why):
+        call_command("panel_reminders", "--lead-days", value, "--dry-run")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -317,3 +317,79 @@ def test_status_through_the_panel_route(world, referral):
     decide(world, meeting, referral, "defer", deferral_reason="Health report", defer_until=date(2024, 4, 9))
     assert referral_panel_status(referral, on=date(2024, 3, 21)) == "deferred"
     assert AgendaItem.objects.count() == 1 and PanelMeeting.objects.count() == 1
+
+
+# --- Agendas stay true after escalation, decisions and QA returns (black-box test) ----------------
+
+
+def _listed(meeting):
+    return [i.referral for i in AgendaItem.objects.filter(meeting=meeting).order_by("position")]
+
+
+def test_an_escalated_case_comes_off_agendas_still_to_be_held(world, referral, system_actor):
+    """A case referred to the SCA has nothing left for the panel: it does not sit on a coming agenda
+    with stale reasons. Held sittings keep their record."""
+    april = _schedule(world, date(2024, 4, 22))
+    panels.agenda_build(actor=world["as_lead"], meeting=april)
+    assert _listed(april) == [referral]
+    panels.referrals_escalate_overdue(actor=system_actor, as_of=date(2024, 4, 18))
+    assert _listed(april) == []
+    assert AuditEvent.objects.filter(
+        object_type="panel_agenda",
+        object_id=str(april.pk),
+        detail__contains="referred to the Home Office SCA",
+    ).exists()
+
+
+def test_a_decision_refreshes_or_clears_later_listings(world, referral):
+    """RG at an extra sitting: the case stays on the coming agenda with its new deadline; a CG
+    concludes it, and it comes off."""
+    april = _schedule(world, date(2024, 4, 9))
+    panels.agenda_build(actor=world["as_lead"], meeting=april)
+    before = AgendaItem.objects.get(meeting=april).urgency["reasons"]
+    assert before[0].startswith("Decision due by 18 April 2024")
+    extra = held_meeting(world, referral, held_on=date(2024, 3, 20))  # brought forward
+    decide(world, extra, referral, "rg_positive")
+    after = AgendaItem.objects.get(meeting=april).urgency["reasons"]
+    assert after[0].startswith("Decision due by 4 May 2024")  # the CG limit now
+    decide(world, extra, referral, "cg_positive")
+    assert _listed(april) == []
+
+
+def test_cases_on_a_later_agenda_are_not_waiting_but_can_be_brought_forward(world, referral):
+    """The earlier sitting's page no longer shows a case listed later as 'waiting'; it shows where it
+    is listed, and the lead may still bring it forward."""
+    from ccehub.panels.selectors import agenda_candidates
+
+    november = _schedule(world, date(2024, 4, 9))
+    december = _schedule(world, date(2024, 5, 14))
+    panels.agenda_build(actor=world["as_lead"], meeting=december)
+    assert _listed(december) == [referral]
+    assert agenda_candidates(meeting=november) == []
+    assert panels.agenda_build(actor=world["as_lead"], meeting=november).items == []
+    (later,) = agenda_candidates(meeting=november, include_listed_later=True)
+    assert later.referral == referral and later.listed_for == date(2024, 5, 14)
+    panels.agenda_item_add(actor=world["as_lead"], meeting=november, referral=referral)
+    assert _listed(november) == [referral]
+
+
+def test_a_returned_decision_is_listable_despite_an_older_unheld_listing(world, referral):
+    """§4.2.2 'A returned decision goes back to LISTED': a listing at a sitting dated before the return
+    (never recorded as held) cannot hear the return, so it does not block the next sitting."""
+    from ccehub.panels.models import QAEvent
+    from ccehub.panels.selectors import agenda_candidates
+
+    extra = held_meeting(world, referral, held_on=date(2024, 3, 20))
+    rg = decide(world, extra, referral, "rg_positive")
+    stale = _schedule(world, date(2024, 4, 9))
+    panels.agenda_build(actor=world["as_lead"], meeting=stale)  # listed for the CG; never held
+    assert _listed(stale) == [referral]
+    panels.qa_return(actor=world["as_ho"], decision=rg, reason="Say how the health evidence was weighed")
+    QAEvent.objects.filter(kind="returned").update(at=datetime(2024, 4, 15, 12, tzinfo=UTC))
+    assert AgendaItem.objects.get(meeting=stale).urgency["reasons"][0] == (
+        "Returned by Home Office quality assurance"
+    )
+    may = _schedule(world, date(2024, 5, 14))
+    assert [c.referral for c in agenda_candidates(meeting=may)] == [referral]
+    panels.agenda_build(actor=world["as_lead"], meeting=may)
+    assert _listed(may) == [referral]

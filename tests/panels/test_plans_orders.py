@@ -323,3 +323,116 @@ def test_action_added_to_an_open_plan_by_the_lead_or_chair(world, child, referra
     with pytest.raises(ValidationError) as closed:
         panels.plan_action_add(actor=world["as_lead"], plan=plan, spec=spec)
     assert closed.value.message_dict["__all__"] == [panels.MSG_PLAN_CLOSED]
+
+
+# --- Dates and repeated plans (black-box test) ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("agreed_on", "today", "message"),
+    [
+        (date(2024, 7, 1), date(2024, 6, 30), panels.MSG_PLAN_IN_FUTURE),
+        (
+            date(2020, 3, 20),
+            date(2024, 6, 30),
+            panels.MSG_PLAN_BEFORE_REFERRAL.format(referred_on="4 March 2024"),
+        ),
+    ],
+    ids=["in the future", "before the referral"],
+)
+def test_plan_agreed_date_checked(world, child, referral, agreed_on, today, message):
+    """Like the referral and decision dates: not in the future, and not before the panel referral."""
+    with pytest.raises(ValidationError) as info:
+        _plan(world, child, agreed_on=agreed_on, review_on=agreed_on + timedelta(days=90), today=today)
+    assert info.value.message_dict["agreed_on"] == [message]
+
+
+def test_a_new_plan_replaces_the_current_one_and_monitoring_shows_only_it(world, child, referral):
+    """Repeated submissions made duplicate plans and monitoring summed every plan's actions ('0 of 6')
+    under one plan. The same plan twice is refused; a new plan closes the old one (kept as history)."""
+    first = _plan(world, child)
+    with pytest.raises(ValidationError) as info:
+        _plan(world, child)
+    assert info.value.message_dict["__all__"] == [panels.MSG_PLAN_DUPLICATE.format(agreed_on="20 March 2024")]
+    second = _plan(
+        world,
+        child,
+        agreed_on=date(2024, 4, 10),
+        summary="Revised after the April review",
+        actions=[ActionSpec("Mentoring referral", world["yot_agency"], date(2024, 4, 20))],
+    )
+    first.refresh_from_db()
+    assert first.closed_on == date(2024, 4, 10) and first.actions.count() == 3  # history kept
+    assert first.child_plan.ended_on == date(2024, 4, 10)
+    assert second.closed_on is None
+    with pytest.raises(ValidationError) as early:
+        _plan(
+            world,
+            child,
+            agreed_on=date(2024, 4, 1),
+            summary="Backdated",
+            actions=[ActionSpec("x", world["met"], date(2024, 4, 5))],
+        )
+    assert early.value.message_dict["agreed_on"] == [
+        panels.MSG_PLAN_BEFORE_CURRENT.format(agreed_on="10 April 2024")
+    ]
+    (row,) = monitoring_list(actor=world["as_member"], panel=world["panel"], as_of=date(2024, 5, 1))
+    assert row.plan == second
+    assert (row.actions_total, row.actions_done, row.actions_overdue) == (1, 0, 1)
+
+
+def test_order_granted_dates_checked_and_breaches_before_it_was_made_not_in_force(world, child, referral):
+    """A court order cannot start before it was made, be made before the application, or in the future."""
+    order = panels.safeguarding_order_draft(
+        actor=world["as_lead"],
+        panel=world["panel"],
+        child=child,
+        legal_basis="existing_order_adapted",
+        legal_basis_detail="Adapted order",
+        conditions=[("curfew", "21:00-07:00")],
+        protected_against=[],
+    )
+    _move(world, order, "applied", date(2024, 3, 25))
+    grant = {"made_on": date(2024, 4, 1), "starts_on": date(2024, 4, 1), "expires_on": date(2024, 10, 1)}
+    for changes, field, message in [
+        ({"starts_on": date(2024, 3, 1)}, "starts_on", panels.MSG_ORDER_STARTS_BEFORE_MADE),
+        (
+            {"made_on": date(2024, 3, 20), "starts_on": date(2024, 3, 20)},
+            "made_on",
+            panels.MSG_ORDER_MADE_BEFORE_APPLIED.format(applied_on="25 March 2024"),
+        ),
+        (
+            {"made_on": date(2024, 7, 1), "starts_on": date(2024, 7, 1)},
+            "made_on",
+            panels.MSG_ORDER_MADE_IN_FUTURE,
+        ),
+    ]:
+        with pytest.raises(ValidationError) as info:
+            panels.safeguarding_order_transition(
+                actor=world["as_lead"],
+                order=order,
+                to_status="granted",
+                on=date(2024, 4, 1),
+                today=date(2024, 6, 30),
+                **{**grant, **changes},
+            )
+        assert info.value.message_dict[field] == [message]
+    panels.safeguarding_order_transition(
+        actor=world["as_lead"],
+        order=order,
+        to_status="granted",
+        on=date(2024, 4, 1),
+        today=date(2024, 6, 30),
+        **grant,
+    )
+    _move(world, order, "active", date(2024, 4, 1))
+    with pytest.raises(ValidationError) as info:
+        panels.order_breach_record(
+            actor=world["as_officer"],
+            order=order,
+            occurred_on=date(2024, 3, 30),
+            reported_on=date(2024, 4, 2),
+            nature="Before the order was made",
+            today=date(2024, 6, 1),
+        )
+    assert info.value.message_dict["occurred_on"] == [panels.MSG_ORDER_NOT_IN_FORCE]

@@ -125,8 +125,15 @@ def test_lead_asks_and_recipient_answers(client, world, referral):
     assert request.status == "responded"
 
 
-def test_meeting_agenda_attendance_and_decision(client, world, referral):
-    """Lead schedules and builds the agenda; chair is refused without health, then decides."""
+def test_meeting_agenda_attendance_and_decision(client, world, young):
+    """Lead schedules and builds the agenda; chair is refused without health, then decides.
+
+    The sitting is today, so the referral is recent (a 2024 referral is past its 45-day limit today,
+    and a decision on it is refused and escalated)."""
+    from tests.panels.conftest import refer
+
+    today = timezone.localdate()
+    referral = refer(world, young[0], incident=young[1], referred_on=today - timedelta(days=2), today=today)
     c = _client(client, world, "lead")
     held_on = timezone.localdate()
     response = c.post(reverse("panels:meeting-new"), _date("held_on", held_on))
@@ -210,6 +217,8 @@ def test_qa_pages_and_export(client, world, referral):
     assert queue.status_code == 200 and "QA-" in queue.content.decode()
     assert referral.child.pseudonymous_id not in queue.content.decode()
     url = reverse("panels:qa-decision", args=[rg.pk])
+    review = ho.get(url).content.decode()
+    assert "Note (optional)" in review and "(optional) (optional)" not in review
     missing = ho.post(url, {"action": "return", "return-reason": ""})
     assert missing.status_code == 400
     returned = ho.post(url, {"action": "return", "return-reason": "Address the health evidence"})
@@ -232,6 +241,33 @@ def test_qa_pages_and_export(client, world, referral):
     assert rg.ho_qa_status == "confirmed"
     client.logout()
     assert _client(client, world, "officer").get(url).status_code == 404
+
+
+def test_qa_export_honours_the_status_filter_and_the_page_links_carry_it(client, world, referral):
+    """?status=confirmed exports only confirmed decisions (it exported every one, pending included);
+    the list page's export links keep the filter; an unknown status is refused, not ignored."""
+    import json
+
+    meeting = held_meeting(world, referral, held_on=date(2024, 3, 20))
+    rg = decide(world, meeting, referral, "rg_positive")
+    decide(world, meeting, referral, "cg_positive")
+    panels.qa_confirm(actor=world["as_ho"], decision=rg)
+    ho = _client(client, world, "ho")
+    json_url = reverse("panels:qa-export", args=["json"])
+    everything = json.loads(ho.get(json_url).content)
+    assert sorted(r["ho_qa_status"] for r in everything) == ["confirmed", "pending"]
+    confirmed = json.loads(ho.get(json_url, {"status": "confirmed"}).content)
+    assert [(r["decision_id"], r["ho_qa_status"]) for r in confirmed] == [(str(rg.pk), "confirmed")]
+    csv_body = ho.get(reverse("panels:qa-export", args=["csv"]), {"status": "pending"}).content.decode()
+    assert "pending" in csv_body and "confirmed" not in csv_body
+    bad = ho.get(json_url, {"status": "confirmd"})
+    assert bad.status_code == 400 and "Unknown status" in bad.content.decode()
+    assert AuditEvent.objects.filter(username="p.ho", action="denied", object_type="qa_export").exists()
+    page = ho.get(reverse("panels:qa"), {"status": "confirmed"}).content.decode()
+    assert f'{json_url}?status=confirmed"' in page
+    assert f'{reverse("panels:qa-export", args=["csv"])}?status=confirmed"' in page
+    unfiltered = ho.get(reverse("panels:qa")).content.decode()
+    assert f'{json_url}"' in unfiltered and f"{json_url}?status" not in unfiltered
 
 
 def test_monitoring_page(client, world, referral):

@@ -83,6 +83,19 @@ def test_referral_to_the_sca_on_purpose_then_the_sca_decides(client, world, refe
         c.post(record, {"stage": "rg", "outcome": "positive", **_date("decided_on", rg_on)}).status_code
         == 302
     )
+    form = _text(c.get(record))
+    assert "(optional) (optional)" not in form and "What the decision letter says (optional)" in form
+    before = c.post(
+        record,
+        {
+            "stage": "cg",
+            "outcome": "positive",
+            **_date("decided_on", referral.referred_on - timedelta(days=1)),
+        },
+    )
+    assert before.status_code == 400
+    assert "The date of the decision cannot be before the referral was made" in _text(before)
+    assert "as_of" not in _text(before) and "referral_date" not in _text(before)
     early = c.post(record, {"stage": "cg", "outcome": "positive", **_date("decided_on", TODAY)})
     assert early.status_code == 400 and MSG_CG_IN_RECOVERY_PERIOD in _text(early)
     assert NRMDecision.objects.filter(referral=referral).count() == 1

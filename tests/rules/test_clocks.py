@@ -373,6 +373,30 @@ REFUSED: list[tuple[str, tuple[Any, ...], str, str]] = [
         clocks.MSG_CG_IN_RECOVERY_PERIOD,
     ),
     (
+        "panel RG limit would run past 9999-12-31",
+        (LP, CUR, "9999-12-01", "9999-12-02", None, None),
+        "referral_date",
+        clocks.MSG_CLOCK_PAST_LAST_DATE,
+    ),
+    (
+        "48-hour RG clock would run past 9999-12-31 (report-2022)",
+        (N, R22, "9999-12-30", "9999-12-30", None, None),
+        "referral_date",
+        clocks.MSG_CLOCK_PAST_LAST_DATE,
+    ),
+    (
+        "deferral limit would run past 9999-12-31",
+        (LP, CUR, "9999-10-01", "9999-12-20", pos("9999-12-20"), None),
+        "rg_decision.date",
+        clocks.MSG_CLOCK_PAST_LAST_DATE,
+    ),
+    (
+        "recovery period would run past 9999-12-31 (report-2022)",
+        (N, R22, "9999-11-01", "9999-12-20", pos("9999-12-01"), None),
+        "rg_decision.date",
+        clocks.MSG_CLOCK_PAST_LAST_DATE,
+    ),
+    (
         "unknown route",
         ("regional", CUR, "2024-01-08", "2024-01-09", None, None),
         "route",
@@ -515,3 +539,41 @@ def test_stage_and_overdue_are_consistent(facts: dict[str, Any]) -> None:
     for code in state.overdue:
         assert state.decision_deadline is not None and as_of > state.decision_deadline, code
     assert ("deferral" in state.overdue) == ("cg" in state.overdue)
+    # Escalation (local panel only) is due from the deadline day itself, a day before "overdue".
+    assert state.escalation_due == (
+        state.route == LP and state.decision_deadline is not None and as_of >= state.decision_deadline
+    )
+    if state.overdue and state.route == LP:
+        assert state.escalation_due
+
+
+ESCALATION_DAY = [
+    # route, policy, referral, as_of, rg, escalation_due, overdue, why
+    (LP, CUR, "2026-11-26", "2027-01-09", None, False, (), "day 44 of the RG limit"),
+    (LP, CUR, "2026-11-26", "2027-01-10", None, True, (), "day 45: the limit itself, escalate today"),
+    (LP, R22, "2026-11-26", "2027-01-10", None, True, (), "report-2022: the same 45-day panel limit"),
+    (LP, CUR, "2026-11-26", "2027-01-11", None, True, ("rg",), "day 46: overdue as well"),
+    (LP, CUR, "2024-03-04", "2024-05-03", pos("2024-03-20"), False, (), "day 44 after the RG"),
+    (LP, CUR, "2024-03-04", "2024-05-04", pos("2024-03-20"), True, (), "day 45 after the RG (R-19)"),
+    (N, CUR, "2024-01-08", "2024-01-15", None, False, (), "national: the SCA's target, no escalation"),
+    (N, CUR, "2024-01-08", "2024-01-16", None, False, ("rg",), "national: overdue, still no escalation"),
+]
+
+
+@pytest.mark.parametrize(
+    ("route", "policy", "referral", "as_of", "rg", "due", "overdue"),
+    [r[:7] for r in ESCALATION_DAY],
+    ids=[r[7] for r in ESCALATION_DAY],
+)
+def test_escalation_is_due_on_the_panel_deadline_day(
+    route: str,
+    policy: str,
+    referral: str,
+    as_of: str,
+    rg: Decision | None,
+    due: bool,
+    overdue: tuple[str, ...],
+) -> None:
+    """R-19 'escalates on day 45', §4.2.2 '[today = deadline]': due on the deadline, not the day after."""
+    state = _clock(route, policy, referral, as_of, rg)
+    assert (state.escalation_due, state.overdue) == (due, overdue)

@@ -1,7 +1,8 @@
 """Escalate local-panel referrals past their time limit to the Home Office SCA (R-19, Q-07).
 
-"Delays never extend beyond a 45-day maximum": run daily; every referral whose panel deadline has
-passed without a decision goes to the Single Competent Authority, with the reason recorded.
+"Delays never extend beyond a 45-day maximum": run daily; every referral that reaches its panel
+deadline (day 45) without a decision goes to the Single Competent Authority on that day, with the
+reason recorded. A case listed at a sitting held that day is left to the sitting until the next run.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from ccehub.panels.services import referrals_escalate_overdue
 
 
 class Command(BaseCommand):
-    help = "Refer local-panel cases past the panel's time limit to the Home Office SCA."
+    help = "Refer local-panel cases that reach the panel's time limit undecided to the Home Office SCA."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(

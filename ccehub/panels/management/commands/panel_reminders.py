@@ -6,6 +6,7 @@ The app does not send e-mail: the command lists who to chase and records that a 
 
 from __future__ import annotations
 
+import argparse
 from datetime import date
 from typing import Any
 
@@ -19,6 +20,21 @@ from ccehub.panels.selectors import reminders_due
 from ccehub.panels.services import information_request_remind
 
 
+def _days(value: str) -> int:
+    """--lead-days: a whole number of days, 0 or more (a negative lead would remind after the due date)."""
+    try:
+        days = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of days, got {value!r}") from None
+    if days < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more days, got {days}")
+    return days
+
+
+def _plural(days: int) -> str:
+    return f"{days} day" + ("" if days == 1 else "s")
+
+
 class Command(BaseCommand):
     help = "List information requests due soon or overdue and record the reminders sent."
 
@@ -27,7 +43,7 @@ class Command(BaseCommand):
             "--as-of", type=date.fromisoformat, default=None, help="YYYY-MM-DD (default today)"
         )
         parser.add_argument(
-            "--lead-days", type=int, default=2, help="Remind this many days before the due date"
+            "--lead-days", type=_days, default=2, help="Remind this many days (0 or more) before the due date"
         )
         parser.add_argument("--dry-run", action="store_true", help="List only; record nothing")
 
@@ -40,11 +56,10 @@ class Command(BaseCommand):
         for reminder in reminders_due(as_of=as_of, lead_days=options["lead_days"]):
             request = reminder.request
             listed += 1
-            when = (
-                f"{reminder.days} days overdue"
-                if reminder.kind == "overdue"
-                else f"due in {reminder.days} days"
-            )
+            if reminder.kind == "overdue":
+                when = f"{_plural(reminder.days)} overdue"
+            else:
+                when = "due today" if reminder.days == 0 else f"due in {_plural(reminder.days)}"
             self.stdout.write(
                 f"{request.referral.child.pseudonymous_id}\t{request.get_recipient_role_display()}\t"
                 f"{request.recipient_name} ({request.recipient_agency.name})\t{when}"
