@@ -229,6 +229,9 @@ def fact_record(
     Runs the model's own validation (choices, constraints) before saving and audits the write.
     """
     basis = check_can_write(actor, child)
+    # A date-time without an offset is UK local time (as on the CLI and /api/triage), never a crash
+    # when compared with an aware "now".
+    values = {k: as_local_aware(v) if isinstance(v, datetime) else v for k, v in values.items()}
     instance = model(child=child, **values)
     instance.full_clean()
     for name, value in values.items():
@@ -256,10 +259,24 @@ def fact_record(
     return instance
 
 
+def as_local_aware(value: datetime) -> datetime:
+    """An aware date-time; a naive one is read as UK local time (``TIME_ZONE``, Europe/London).
+
+    The CLI and ``/api/triage`` read a date-time written without an offset the same way.
+    """
+    if timezone.is_aware(value):
+        return value
+    return timezone.make_aware(value, timezone.get_default_timezone())
+
+
 def check_incident_date(child: Child, occurred_at: datetime) -> None:
-    """An incident cannot precede the child's birth or lie in the future."""
+    """An incident cannot precede the child's birth or lie in the future.
+
+    A naive ``occurred_at`` is read as UK local time rather than compared with aware values.
+    """
+    occurred_at = as_local_aware(occurred_at)
     identity = Identity.objects.filter(child=child).only("date_of_birth").first()
-    local = timezone.localtime(occurred_at) if timezone.is_aware(occurred_at) else occurred_at
+    local = timezone.localtime(occurred_at)
     if identity and identity.date_of_birth and local.date() < identity.date_of_birth:
         raise ValidationError({"occurred_at": [MSG_INCIDENT_BEFORE_BIRTH]})
     if occurred_at > timezone.now():
