@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import ForeignKey
 from django.forms.models import model_to_dict
 
@@ -124,6 +125,12 @@ def record_to_dict(record: ChildRecord) -> dict[str, Any]:
     return out
 
 
+MSG_EXPORT_PURPOSE = "Say why the record is exported (the purpose is audited)"
+
+
 def child_export(*, actor: Actor, pid: str) -> dict[str, Any]:
+    """Raises ``ValidationError`` for a blank purpose and ``ChildNotFound`` (audited) on refusal."""
+    if not (actor.purpose or "").strip():
+        raise ValidationError({"purpose": [MSG_EXPORT_PURPOSE]})
     record = child_get(actor=actor, pid=pid, action=Action.EXPORT)
     return record_to_dict(record)

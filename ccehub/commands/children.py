@@ -80,11 +80,15 @@ def register(app: typer.Typer) -> None:
         from ccehub.commands._actor import cli_actor
 
         actor = cli_actor(user, purpose)
-        try:
-            with transaction.atomic():
+        refused: ChildNotFound | None = None
+        with transaction.atomic():
+            try:
                 data = child_export(actor=actor, pid=pid)  # type: ignore[arg-type]
-        except ChildNotFound as exc:
-            fail(str(exc), 1)
+            except ChildNotFound as exc:
+                # Caught inside the transaction so the selector's ``denied`` row commits (as on the web).
+                refused = exc
+        if refused is not None:
+            fail(str(refused), 1)  # the same status as "not found": a refusal must not reveal the child
         typer.echo(json.dumps(data, cls=DjangoJSONEncoder, indent=2))
 
     @flags_app.command("set")
@@ -104,7 +108,7 @@ def register(app: typer.Typer) -> None:
         from ccehub.children.models import Child, VulnerabilityFactor
         from ccehub.children.selectors import child_list
         from ccehub.children.services import vulnerability_flag_set
-        from ccehub.commands._actor import cli_actor
+        from ccehub.commands._actor import cli_actor, cli_refused
 
         actor = cli_actor(user, purpose)
         labels = {str(f.label).lower(): f.value for f in VulnerabilityFactor}
@@ -120,8 +124,21 @@ def register(app: typer.Typer) -> None:
         found = list(
             child_list(actor=actor).filter(Q(pseudonymous_id=child.upper()) | Q(display_pseudonym=child))
         )  # type: ignore[arg-type]
-        if len(found) != 1:
-            fail(f"--child: {'no child' if not found else 'more than one child'} matches {child!r}")
+        if len(found) > 1:
+            fail(f"--child: more than one child matches {child!r}")
+        if not found:
+            exists = Child.objects.filter(
+                Q(pseudonymous_id=child.upper()) | Q(display_pseudonym=child)
+            ).exists()
+            cli_refused(
+                actor,
+                message=f"--child: no child matches {child!r}",
+                code=2,
+                object_type="child",
+                child_pid=child.strip().upper() if child.strip().upper().startswith("CH-") else "",
+                detail=f"refused flags set for {child.strip()[:40]!r}: "
+                + ("no recorded basis" if exists else "no such child"),
+            )
         target: Child = found[0]
         try:
             vulnerability_flag_set(
@@ -130,5 +147,12 @@ def register(app: typer.Typer) -> None:
         except ValidationError as exc:
             fail(_errors_text(exc).replace("factor:", "--factor:").replace("value:", "--value:"))
         except PermissionDenied as exc:
-            fail(str(exc))
+            cli_refused(
+                actor,
+                message=str(exc),
+                code=2,
+                object_type="vulnerability_flag",
+                child_pid=target.pseudonymous_id,
+                detail=f"refused flags set: {exc}",
+            )
         typer.echo(f"{target.label}: {factor_code} = {tri}")
