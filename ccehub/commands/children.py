@@ -14,7 +14,10 @@ def _errors_text(exc: Exception) -> str:
     from django.core.exceptions import ValidationError
 
     if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
-        return "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items())
+        return "; ".join(
+            " ".join(msgs) if field == "__all__" else f"{field}: {' '.join(msgs)}"
+            for field, msgs in exc.message_dict.items()
+        )
     if isinstance(exc, ValidationError):
         return "; ".join(exc.messages)
     return str(exc)
@@ -37,6 +40,10 @@ def register(app: typer.Typer) -> None:
         home_la: Annotated[str | None, typer.Option(help="Agency code of the home local authority")] = None,
         home_force: Annotated[str | None, typer.Option(help="Agency code of the home police force")] = None,
         purpose: Annotated[str, typer.Option(help="Why (audited)")] = "Record a child",
+        allow_duplicate: Annotated[
+            bool,
+            typer.Option(help="Record even if you already have a child with the same name, DOB and home LA"),
+        ] = False,
     ) -> None:
         """Record a new child; prints the pseudonymous ID."""
         setup_django()
@@ -59,7 +66,7 @@ def register(app: typer.Typer) -> None:
                     "home_police_force": home_force,
                 }
             )
-            child = child_create(actor=actor, **values)  # type: ignore[arg-type]
+            child = child_create(actor=actor, allow_duplicate=allow_duplicate, **values)  # type: ignore[arg-type]
         except (ValidationError, PermissionDenied) as exc:
             fail(_errors_text(exc))
         typer.echo(child.pseudonymous_id)
