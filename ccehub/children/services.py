@@ -24,7 +24,7 @@ from ccehub.children.models import (
     VulnerabilityFlag,
 )
 from ccehub.common.access import BASIS_OWN, BASIS_PANEL, BASIS_SYSTEM, Actor, access_basis
-from ccehub.common.models import TriState
+from ccehub.common.models import SourceType, TriState
 from ccehub.common.validators import (
     MSG_DATE_FUTURE,
     MSG_DOB_FUTURE,
@@ -263,6 +263,10 @@ def vulnerability_flag_set(
     _choice("factor", factor, VulnerabilityFactor)
     _choice("value", value, TriState)
     _choice("relative_to_incident", relative_to_incident, RelativeToIncident)
+    if source_type:
+        _choice("source_type", source_type, SourceType)
+    if recorded_on is not None and recorded_on > timezone.localdate():
+        raise ValidationError({"recorded_on": [MSG_DATE_FUTURE]})
     flag, created = VulnerabilityFlag.objects.update_or_create(
         child=child,
         factor=factor,

@@ -104,19 +104,41 @@ def register(app: typer.Typer) -> None:
         factor: Annotated[str, typer.Option(help="Factor code or the report's label, e.g. 'Domestic Abuse'")],
         value: Annotated[str, typer.Option(help="present, absent, not_recorded or unknown")],
         user: Annotated[str | None, typer.Option(help="Act as this user")] = None,
-        source: Annotated[str, typer.Option(help="Source type, e.g. la_record")] = "research_return",
+        source: Annotated[
+            str,
+            typer.Option(
+                help="Source type: police_record, la_record, education_record, health_record, "
+                "practitioner_interview, disclosure or research_return (the demo's Crest case audit)"
+            ),
+        ] = "research_return",
+        recorded_on: Annotated[
+            str | None,
+            typer.Option(metavar="DATE", help="Date the source recorded it, YYYY-MM-DD; default today"),
+        ] = None,
         purpose: Annotated[str, typer.Option(help="Why (audited)")] = "Correct the vulnerability register",
     ) -> None:
-        """Record one factor for one child (the same source's earlier value is replaced)."""
+        """Record one factor for one child (the same source's earlier value is replaced).
+
+        The source is the source type plus, when --user is an account with a membership, that agency.
+        """
         setup_django()
+        from datetime import date
+
         from django.core.exceptions import PermissionDenied, ValidationError
         from django.db.models import Q
+        from django.utils import timezone
 
         from ccehub.children.models import Child, VulnerabilityFactor
         from ccehub.children.selectors import child_list
         from ccehub.children.services import vulnerability_flag_set
         from ccehub.commands._actor import cli_actor, cli_refused
 
+        on = timezone.localdate()
+        if recorded_on is not None:
+            try:
+                on = date.fromisoformat(recorded_on.strip())
+            except ValueError:
+                fail(f"--recorded-on: {recorded_on!r} is not a real date written YYYY-MM-DD")
         actor = cli_actor(user, purpose)
         labels = {str(f.label).lower(): f.value for f in VulnerabilityFactor}
         factor_code = labels.get(factor.strip().lower(), factor.strip())
@@ -149,10 +171,25 @@ def register(app: typer.Typer) -> None:
         target: Child = found[0]
         try:
             vulnerability_flag_set(
-                actor=actor, child=target, factor=factor_code, value=tri, source_type=source
-            )  # type: ignore[arg-type]
+                actor=actor,  # type: ignore[arg-type]
+                child=target,
+                factor=factor_code,
+                value=tri,
+                source_type=source.strip(),
+                source_agency=actor.agency,  # type: ignore[attr-defined]
+                recorded_on=on,
+            )
         except ValidationError as exc:
-            fail(_errors_text(exc).replace("factor:", "--factor:").replace("value:", "--value:"))
+            renamed = {
+                "factor": "--factor",
+                "value": "--value",
+                "source_type": "--source",
+                "recorded_on": "--recorded-on",
+            }
+            text = _errors_text(exc)
+            for field, option in renamed.items():
+                text = text.replace(f"{field}:", f"{option}:")
+            fail(text)
         except PermissionDenied as exc:
             cli_refused(
                 actor,

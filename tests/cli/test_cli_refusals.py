@@ -95,3 +95,38 @@ def test_unknown_user_is_warned_about(users, islington_child):
     assert AuditEvent.objects.get(action="export", child_pid=pid).username == "analys"
     known = run("children", "export", pid, "--user", "c.sw", "--purpose", "Case review")
     assert known.exit_code == 0 and "warning" not in known.stderr
+
+
+def test_flag_source_must_be_a_known_type(users, islington_child):
+    pid = islington_child.pseudonymous_id
+    result = run(*flag_args(pid, "--user", "c.sw", "--source", "foo"))
+    assert result.exit_code == 2 and "--source" in result.stderr and "la_record" in result.stderr
+    assert not VulnerabilityFlag.objects.filter(child=islington_child).exists()
+
+
+def test_flag_records_the_users_agency_and_the_date(users, islington_child, agencies):
+    from django.utils import timezone
+
+    pid = islington_child.pseudonymous_id
+    result = run(*flag_args(pid, "--user", "c.sw", "--source", "la_record"))
+    assert result.exit_code == 0, result.output
+    flag = VulnerabilityFlag.objects.get(child=islington_child)
+    assert flag.source_type == "la_record" and flag.source_agency == agencies["islington"]
+    assert flag.recorded_on == timezone.localdate()
+    dated = run(*flag_args(pid, "--user", "c.sw", "--source", "police_record", "--recorded-on", "2024-02-03"))
+    assert dated.exit_code == 0, dated.output
+    assert VulnerabilityFlag.objects.get(source_type="police_record").recorded_on.isoformat() == "2024-02-03"
+
+
+@pytest.mark.parametrize("on", ["2024-02-30", "2999-01-01"])
+def test_flag_date_must_be_real_and_not_future(users, islington_child, on):
+    result = run(*flag_args(islington_child.pseudonymous_id, "--user", "c.sw", "--recorded-on", on))
+    assert result.exit_code == 2 and "--recorded-on" in result.stderr
+    assert not VulnerabilityFlag.objects.exists()
+
+
+def test_operator_flag_without_membership_has_no_source_agency(users, islington_child):
+    """Without --user the operator has no agency: the flag is the source type's alone (as the demo's)."""
+    result = run(*flag_args(islington_child.pseudonymous_id))
+    assert result.exit_code == 0, result.output
+    assert VulnerabilityFlag.objects.get(child=islington_child).source_agency is None
