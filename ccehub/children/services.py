@@ -110,9 +110,13 @@ def _visible_duplicate(
     """A child the actor can see with the same names, date of birth and home local authority.
 
     Only named children with a date of birth: several 'Unknown' children of unknown age are normal.
+    Only for a person acting for an agency: the system actor (loaders, generators, the operator
+    without --user) has no agency whose records it could be duplicating.
     """
     from ccehub.children.selectors import child_list
 
+    if actor.system or actor.agency is None:
+        return None
     if date_of_birth is None or given_name.strip().lower() in {"", "unknown"}:
         return None
     return (
@@ -153,8 +157,8 @@ def child_create(
     """Create a child and their restricted identity. The recording agency holds the record.
 
     Every channel (form, API, CLI, triage journey) comes through here, so categories, lengths and
-    dates are checked here whatever the door. An exact duplicate of a named child the actor can
-    already see (same names, date of birth and home local authority) is refused with that child's
+    dates are checked here whatever the door. An exact duplicate, recorded by someone acting for an
+    agency, of a named child that agency can already see (same names, date of birth and home local authority) is refused with that child's
     pseudonymous ID unless ``allow_duplicate``; children the actor cannot see are not checked, so the
     refusal cannot be used to find out who another agency holds (that is the look-up's job).
     """

@@ -86,3 +86,12 @@ def test_unknown_children_of_unknown_age_are_not_duplicates(sw, actor_for):
     child_create(actor=actor_for(sw), given_name="Unknown")
     child_create(actor=actor_for(sw), given_name="Unknown")
     assert Child.objects.count() == 2
+
+
+def test_system_loaders_are_not_checked_for_duplicates(system_actor):
+    """The system actor (demo loader, generator, operator without --user) acts for no agency."""
+    for _ in range(2):
+        child_create(
+            actor=system_actor, given_name="Jo", family_name="Bloggs", date_of_birth=date(2009, 1, 2)
+        )
+    assert Child.objects.count() == 2
