@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from ninja import NinjaAPI, Router
 from ninja.errors import HttpError
+from ninja.errors import ValidationError as RequestValidationError
 from ninja.security import APIKeyCookie, HttpBearer
 
 from ccehub.audit.models import Channel
@@ -23,6 +24,14 @@ class SessionAuth(APIKeyCookie):
     """The Django session cookie, with CSRF checked on unsafe methods."""
 
     param_name = "sessionid"
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        # No signed-in session: not authenticated (401), rather than a CSRF failure (403) for a
+        # request that never claimed to be a browser session. A signed-in session is CSRF-checked.
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        return super()._get_key(request)
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         user = getattr(request, "user", None)
@@ -58,6 +67,39 @@ api = NinjaAPI(
 def validation_error(request: HttpRequest, exc: ValidationError) -> Any:
     detail = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
     return api.create_response(request, {"detail": "invalid input", "errors": detail}, status=422)
+
+
+def _request_error_message(error: dict[str, Any]) -> str:
+    kind = str(error.get("type", ""))
+    if kind == "missing":
+        return "This field is required"
+    if kind.startswith("datetime"):
+        return "Enter a real date and time written YYYY-MM-DDTHH:MM (with an offset, or read as UK time)"
+    if kind.startswith("date"):
+        return "Enter a real date written YYYY-MM-DD"
+    return str(error.get("msg", "invalid value"))
+
+
+def request_errors(errors: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """Ninja/pydantic errors as the project's ``{field: [message, ...]}`` (the field named plainly)."""
+    out: dict[str, list[str]] = {}
+    for error in errors:
+        # ("body", <parameter>, field, ...) for a JSON body; ("query", field) for a query string.
+        loc = list(error.get("loc", ()))
+        names = loc[2:] if loc[:1] == ["body"] else loc[1:]
+        field = str(names[0]) if names else "__all__"
+        message = _request_error_message(error)
+        if message not in out.setdefault(field, []):
+            out[field].append(message)
+    return out
+
+
+@api.exception_handler(RequestValidationError)
+def request_validation_error(request: HttpRequest, exc: RequestValidationError) -> Any:
+    """The request did not match the schema: the same 422 shape as the services' ValidationError."""
+    return api.create_response(
+        request, {"detail": "invalid input", "errors": request_errors(exc.errors)}, status=422
+    )
 
 
 @api.exception_handler(PermissionDenied)

@@ -24,6 +24,36 @@ MSG_ROLE_NOT_IN_AGENCY = "That role does not exist in this kind of agency"
 MSG_AGENCY_CODE = "Agency code must be 2 to 64 letters, digits, hyphens or underscores"
 MSG_AGENCY_KIND = "Unknown agency kind"
 MSG_AGENCY_EXISTS = "An agency with this code already exists"
+MSG_ONS_CODE = "ONS code {value!r} is not {what}"
+
+#: ONS (GSS) area codes by agency kind: a letter for the country and eight digits, with the entity
+#: prefix that kind of area has. Children's services are upper-tier: unitary (E06), metropolitan
+#: district (E08), London borough (E09), county (E10) and Welsh principal area (W06); a shire district
+#: (E07) is not a children's services authority. Police force areas are E23 (England) and W15 (Wales).
+ONS_CODE_PATTERNS: dict[str, tuple[re.Pattern[str], str]] = {
+    AgencyKind.LA_CHILDRENS_SERVICES: (
+        re.compile(r"^(E06|E08|E09|E10|W06)\d{6}$"),
+        "a children's services authority's code (E06, E08, E09, E10 or W06 and six digits, e.g. E09000019)",
+    ),
+    AgencyKind.POLICE_FORCE: (
+        re.compile(r"^(E23|W15)\d{6}$"),
+        "a police force area's code (E23 or W15 and six digits, e.g. E23000001)",
+    ),
+}
+ANY_ONS_CODE = (re.compile(r"^[EWSNK]\d{8}$"), "an ONS area code (a letter E, W, S, N or K and eight digits)")
+
+
+def normalise_ons_code(value: str, kind: str) -> str:
+    """Upper-cased and checked against the kind's ONS entity codes; '' stays ''."""
+    code = (value or "").strip().upper()
+    if not code:
+        return ""
+    pattern, what = ONS_CODE_PATTERNS.get(kind, ANY_ONS_CODE)
+    if not pattern.match(code):
+        raise ValidationError({"ons_code": [MSG_ONS_CODE.format(value=value.strip(), what=what)]})
+    return code
+
+
 MSG_DSA_DATES = "The agreement must expire on or after the day it starts"
 MSG_DSA_SAME = "An agreement needs two different agencies"
 MSG_DSA_PURPOSE = "Enter the purpose of the agreement"
@@ -82,6 +112,11 @@ def agency_create(*, actor: Actor, code: str, name: str, kind: str, **extra: Any
         kind = normalise_kind(kind)
     except ValidationError as exc:
         errors.update(exc.message_dict)
+    else:
+        try:
+            extra["ons_code"] = normalise_ons_code(str(extra.get("ons_code") or ""), kind)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
     if errors:
         raise ValidationError(errors)
     if Agency.objects.filter(code__iexact=code).exists():

@@ -70,6 +70,7 @@ class ChildIn(Schema):
     home_police_force: str | None = None
     ethnicity_ic_code: str = ""
     nhs_number: str = ""
+    allow_duplicate: bool = False
 
 
 class ChildCreated(Schema):

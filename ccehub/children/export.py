@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.db.models import ForeignKey
 from django.forms.models import model_to_dict
 
 from ccehub.audit.models import Action
@@ -45,10 +47,29 @@ def _row(obj: Any, pseudonymised: bool) -> dict[str, Any]:
         allowed = {f.name for f in obj._meta.concrete_fields if _pseudonymised_field_ok(f)}
         data = {k: v for k, v in data.items() if k in allowed}
     data = {k: v for k, v in data.items() if k not in INTERNAL}
+    agency_fields = {
+        f.name
+        for f in obj._meta.concrete_fields
+        if isinstance(f, ForeignKey) and f.related_model._meta.label == "agencies.Agency"
+    }
     for key, value in list(data.items()):
-        if hasattr(value, "pk"):
+        if key in agency_fields:
+            # The agency's code, as for the child's home areas (a UUID means nothing to a reader).
+            agency = getattr(obj, key)
+            data[key] = agency.code if agency is not None else None
+        elif hasattr(value, "pk"):
             data[key] = str(value.pk)
     return data
+
+
+def _nrm_rows(referrals: list[Any], pseudonymised: bool) -> list[dict[str, Any]]:
+    """Each referral with its RG and CG decisions (stage, outcome, date, decision maker and agency)."""
+    rows = []
+    for referral in referrals:
+        row = _row(referral, pseudonymised)
+        row["decisions"] = [_row(decision, pseudonymised) for decision in referral.decisions.all()]
+        rows.append(row)
+    return rows
 
 
 def record_to_dict(record: ChildRecord) -> dict[str, Any]:
@@ -79,7 +100,10 @@ def record_to_dict(record: ChildRecord) -> dict[str, Any]:
             "nhs_number": identity.nhs_number,
         }
     for key, items in record.related.items():
-        out[key] = [_row(item, record.pseudonymised) for item in items]
+        if key == "nrm_referrals":
+            out[key] = _nrm_rows(items, record.pseudonymised)
+        else:
+            out[key] = [_row(item, record.pseudonymised) for item in items]
     if record.pseudonymised and "triage_decisions" in record.related:
         # Categories only: the rules' input holds the date of birth, and days-until-18 or the reasons
         # (which quote dates) would let anyone work it back out.
@@ -101,6 +125,12 @@ def record_to_dict(record: ChildRecord) -> dict[str, Any]:
     return out
 
 
+MSG_EXPORT_PURPOSE = "Say why the record is exported (the purpose is audited)"
+
+
 def child_export(*, actor: Actor, pid: str) -> dict[str, Any]:
+    """Raises ``ValidationError`` for a blank purpose and ``ChildNotFound`` (audited) on refusal."""
+    if not (actor.purpose or "").strip():
+        raise ValidationError({"purpose": [MSG_EXPORT_PURPOSE]})
     record = child_get(actor=actor, pid=pid, action=Action.EXPORT)
     return record_to_dict(record)

@@ -53,6 +53,10 @@ class ChildCreateForm(forms.Form):
     )
     nhs_number = forms.CharField(max_length=12, label="NHS number", required=False)
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        name_fields_in_messages(self)
+
     def clean_postcode(self) -> str:
         value = self.cleaned_data.get("postcode", "").strip()
         return normalise_postcode(value) if value else ""
@@ -70,6 +74,29 @@ class ChildCreateForm(forms.Form):
         if value is not None and value >= timezone.localdate():
             raise ValidationError(MSG_DOB_FUTURE)
         return value
+
+
+def name_fields_in_messages(form: forms.Form) -> None:
+    """Replace Django's anonymous defaults ("This field is required.", "Select a valid choice. …") with
+    GOV.UK-style messages that name the field, so the error summary says which answer is wrong.
+    Messages a field sets itself are kept."""
+    defaults = {
+        "required": forms.Field.default_error_messages["required"],
+        "invalid_choice": forms.ChoiceField.default_error_messages["invalid_choice"],
+        "max_length": forms.CharField().error_messages.get("max_length"),
+    }
+    model_choice_default = forms.ModelChoiceField.default_error_messages["invalid_choice"]
+    for field in form.fields.values():
+        label = str(field.label or "this answer")
+        lower = label[0].lower() + label[1:]
+        messages = field.error_messages
+        if messages.get("required") == defaults["required"]:
+            choosing = isinstance(field, forms.ChoiceField | forms.ModelChoiceField)
+            messages["required"] = f"Select {lower}" if choosing else f"Enter {lower}"
+        if messages.get("invalid_choice") in (defaults["invalid_choice"], model_choice_default):
+            messages["invalid_choice"] = f"{label}: select one of the options listed"
+        if isinstance(field, forms.CharField) and field.max_length:
+            messages["max_length"] = f"{label} must be {field.max_length} characters or fewer"
 
 
 def apply_service_errors(form: forms.Form, error: ValidationError) -> None:

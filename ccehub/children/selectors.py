@@ -205,7 +205,7 @@ def _related(child: Child, sections: tuple[str, ...]) -> dict[str, list[Any]]:
     if "nrm" in sections:
         related["nrm_referrals"] = list(
             child.nrm_referrals.select_related("referring_agency")
-            .prefetch_related("decisions")
+            .prefetch_related("decisions__decision_maker_agency")
             .order_by("referred_on")
         )
     if "safeguarding" in sections:

@@ -16,6 +16,7 @@ from ccehub.children.models import (
     Address,
     CaseHolding,
     Child,
+    EthnicityIC,
     Identity,
     RelativeToIncident,
     Sex,
@@ -23,7 +24,7 @@ from ccehub.children.models import (
     VulnerabilityFlag,
 )
 from ccehub.common.access import BASIS_OWN, BASIS_PANEL, BASIS_SYSTEM, Actor, access_basis
-from ccehub.common.models import TriState
+from ccehub.common.models import SourceType, TriState
 from ccehub.common.validators import (
     MSG_DATE_FUTURE,
     MSG_DOB_FUTURE,
@@ -37,6 +38,19 @@ MSG_HOME_LA_KIND = "Home local authority must be a local authority children's se
 MSG_HOME_FORCE_KIND = "Home police force must be a police force"
 MSG_UNKNOWN_CHOICE = "Unknown value {value!r}; use one of: {choices}"
 MSG_GIVEN_NAME = "Enter the child's given name, or 'Unknown'"
+MSG_NAME_TOO_LONG = "{label} must be {limit} characters or fewer"
+MSG_DOB_TOO_EARLY = "Date of birth must be after {earliest:%d %B %Y}: nobody on record is older than {years}"
+MSG_DUPLICATE_CHILD = (
+    "Your agency already has this child ({pid}: same name, date of birth and home local authority); "
+    "record on that child instead"
+)
+
+#: Longest name accepted (the identity table's columns; a name, not a paragraph).
+MAX_NAME_LENGTH = 100
+#: Oldest plausible age, in years, for a date of birth. The same bound as ages elsewhere (an estimated
+#: age, co-present people's ages). Not 25 (the oldest age band): records are kept, and loaded, long
+#: after the child grew up (the report's 13 boys), so an age-today limit would expire them.
+MAX_AGE_YEARS = 120
 
 M = TypeVar("M", bound=models.Model)
 
@@ -83,6 +97,40 @@ def _hold(child: Child, agency: Agency | None, basis: str) -> None:
         CaseHolding.objects.get_or_create(child=child, agency=agency, basis=basis)
 
 
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def _visible_duplicate(
+    actor: Actor, given_name: str, family_name: str, date_of_birth: date | None, home_la: Agency | None
+) -> Child | None:
+    """A child the actor can see with the same names, date of birth and home local authority.
+
+    Only named children with a date of birth: several 'Unknown' children of unknown age are normal.
+    Only for a person acting for an agency: the system actor (loaders, generators, the operator
+    without --user) has no agency whose records it could be duplicating.
+    """
+    from ccehub.children.selectors import child_list
+
+    if actor.system or actor.agency is None:
+        return None
+    if date_of_birth is None or given_name.strip().lower() in {"", "unknown"}:
+        return None
+    return (
+        child_list(actor=actor)
+        .filter(
+            identity__given_name__iexact=given_name.strip(),
+            identity__family_name__iexact=family_name.strip(),
+            identity__date_of_birth=date_of_birth,
+            home_local_authority=home_la,
+        )
+        .first()
+    )
+
+
 @transaction.atomic
 def child_create(
     *,
@@ -104,17 +152,38 @@ def child_create(
     risk_level: str = "not_assessed",
     looked_after: str = TriState.NOT_RECORDED,
     today: date | None = None,
+    allow_duplicate: bool = False,
 ) -> Child:
-    """Create a child and their restricted identity. The recording agency holds the record."""
+    """Create a child and their restricted identity. The recording agency holds the record.
+
+    Every channel (form, API, CLI, triage journey) comes through here, so categories, lengths and
+    dates are checked here whatever the door. An exact duplicate, recorded by someone acting for an
+    agency, of a named child that agency can already see (same names, date of birth and home local authority) is refused with that child's
+    pseudonymous ID unless ``allow_duplicate``; children the actor cannot see are not checked, so the
+    refusal cannot be used to find out who another agency holds (that is the look-up's job).
+    """
     check_can_write(actor)
     today = today or timezone.localdate()
     errors: dict[str, list[str]] = {}
     if not given_name.strip():
         errors["given_name"] = [MSG_GIVEN_NAME]
+    for field, label, value in (
+        ("given_name", "Given name", given_name),
+        ("family_name", "Family name", family_name),
+    ):
+        if len(value.strip()) > MAX_NAME_LENGTH:
+            errors[field] = [MSG_NAME_TOO_LONG.format(label=label, limit=MAX_NAME_LENGTH)]
     if sex not in Sex.values:
         errors["sex"] = [MSG_UNKNOWN_CHOICE.format(value=sex, choices=", ".join(Sex.values))]
+    if ethnicity_ic_code and ethnicity_ic_code not in EthnicityIC.values:
+        errors["ethnicity_ic_code"] = [
+            MSG_UNKNOWN_CHOICE.format(value=ethnicity_ic_code, choices=", ".join(EthnicityIC.values))
+        ]
+    earliest = _years_before(today, MAX_AGE_YEARS)
     if date_of_birth is not None and date_of_birth >= today:
         errors["date_of_birth"] = [MSG_DOB_FUTURE]
+    elif date_of_birth is not None and date_of_birth < earliest:
+        errors["date_of_birth"] = [MSG_DOB_TOO_EARLY.format(earliest=earliest, years=MAX_AGE_YEARS)]
     if postcode:
         try:
             postcode = normalise_postcode(postcode)
@@ -131,6 +200,10 @@ def child_create(
         errors["home_police_force"] = [MSG_HOME_FORCE_KIND]
     if errors:
         raise ValidationError(errors)
+    if not allow_duplicate:
+        existing = _visible_duplicate(actor, given_name, family_name, date_of_birth, home_local_authority)
+        if existing is not None:
+            raise ValidationError({"__all__": [MSG_DUPLICATE_CHILD.format(pid=existing.pseudonymous_id)]})
     child = Child.objects.create(
         sex=sex,
         home_local_authority=home_local_authority,
@@ -194,6 +267,10 @@ def vulnerability_flag_set(
     _choice("factor", factor, VulnerabilityFactor)
     _choice("value", value, TriState)
     _choice("relative_to_incident", relative_to_incident, RelativeToIncident)
+    if source_type:
+        _choice("source_type", source_type, SourceType)
+    if recorded_on is not None and recorded_on > timezone.localdate():
+        raise ValidationError({"recorded_on": [MSG_DATE_FUTURE]})
     flag, created = VulnerabilityFlag.objects.update_or_create(
         child=child,
         factor=factor,
@@ -229,6 +306,9 @@ def fact_record(
     Runs the model's own validation (choices, constraints) before saving and audits the write.
     """
     basis = check_can_write(actor, child)
+    # A date-time without an offset is UK local time (as on the CLI and /api/triage), never a crash
+    # when compared with an aware "now".
+    values = {k: as_local_aware(v) if isinstance(v, datetime) else v for k, v in values.items()}
     instance = model(child=child, **values)
     instance.full_clean()
     for name, value in values.items():
@@ -256,10 +336,24 @@ def fact_record(
     return instance
 
 
+def as_local_aware(value: datetime) -> datetime:
+    """An aware date-time; a naive one is read as UK local time (``TIME_ZONE``, Europe/London).
+
+    The CLI and ``/api/triage`` read a date-time written without an offset the same way.
+    """
+    if timezone.is_aware(value):
+        return value
+    return timezone.make_aware(value, timezone.get_default_timezone())
+
+
 def check_incident_date(child: Child, occurred_at: datetime) -> None:
-    """An incident cannot precede the child's birth or lie in the future."""
+    """An incident cannot precede the child's birth or lie in the future.
+
+    A naive ``occurred_at`` is read as UK local time rather than compared with aware values.
+    """
+    occurred_at = as_local_aware(occurred_at)
     identity = Identity.objects.filter(child=child).only("date_of_birth").first()
-    local = timezone.localtime(occurred_at) if timezone.is_aware(occurred_at) else occurred_at
+    local = timezone.localtime(occurred_at)
     if identity and identity.date_of_birth and local.date() < identity.date_of_birth:
         raise ValidationError({"occurred_at": [MSG_INCIDENT_BEFORE_BIRTH]})
     if occurred_at > timezone.now():

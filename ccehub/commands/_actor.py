@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import getpass
 import os
+import sys
+from typing import NoReturn
+
+MSG_PURPOSE_BLANK = "--purpose: say why you are doing this (it is audited); it cannot be blank"
 
 
 def cli_actor(user: str | None, purpose: str) -> object:
@@ -12,15 +16,22 @@ def cli_actor(user: str | None, purpose: str) -> object:
     asking (for example a custody officer phoning the operator, who has no account here).
 
     Either way the audit log records the name given, why, and the operating-system account and host
-    that really ran the command (``origin``).
+    that really ran the command (``origin``). In the second case a warning on stderr says so, so that
+    a mistyped account name is not mistaken for acting under that account's access rules.
+
+    A blank ``purpose`` is refused (exit 2): every purpose is audited, and an empty one says nothing.
     """
     from django.conf import settings
     from django.contrib.auth import get_user_model
 
     from ccehub.agencies.selectors import active_memberships
     from ccehub.audit.models import Channel
+    from ccehub.commands import fail
     from ccehub.common.access import Actor
 
+    if not (purpose or "").strip():
+        fail(MSG_PURPOSE_BLANK)
+    purpose = purpose.strip()
     name = user or settings.CCEHUB_CLI_USER
     origin = cli_origin()
     if not name:
@@ -28,6 +39,11 @@ def cli_actor(user: str | None, purpose: str) -> object:
     account = get_user_model().objects.filter(username=name, is_active=True).first()
     memberships = active_memberships(user=account) if account is not None else []
     if not memberships:
+        why = "no account" if account is None else "no active agency membership for"
+        sys.stderr.write(
+            f"warning: {why} {name!r} here: acting with the operator's access; "
+            f"recorded as asked by {name!r}\n"
+        )
         return Actor.for_system(name=name, channel=Channel.CLI, purpose=purpose, origin=origin)
     return Actor(user=account, membership=memberships[0], channel=Channel.CLI, purpose=purpose, origin=origin)
 
@@ -41,3 +57,24 @@ def cli_origin() -> str:
     except (KeyError, OSError):  # pragma: no cover - containers without a passwd entry
         os_user = str(os.getuid())
     return f"cli:{os_user}@{socket.gethostname()}"
+
+
+def cli_refused(
+    actor: object, *, message: str, code: int, object_type: str, child_pid: str = "", detail: str = ""
+) -> NoReturn:
+    """Audit a refusal as ``denied`` (committed, as the web and API do) and exit with ``code``."""
+    from django.db import transaction
+
+    from ccehub.audit.models import Action
+    from ccehub.audit.services import audit_record
+    from ccehub.commands import fail
+
+    with transaction.atomic():
+        audit_record(
+            actor=actor,  # type: ignore[arg-type]
+            action=Action.DENIED,
+            object_type=object_type,
+            child_pid=child_pid[:16],
+            detail=detail or message,
+        )
+    fail(message, code)

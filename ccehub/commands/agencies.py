@@ -49,18 +49,25 @@ def register(app: typer.Typer) -> None:
                 actor=actor, code=code, name=name, kind=kind, ons_code=ons_code, out_of_hours_contact=contact
             )
         except ValidationError as exc:
-            fail(_errors_text(exc))
+            fail(_errors_text(exc).replace("ons_code:", "--ons-code:").replace("kind:", "--kind:"))
         typer.echo(f"added {agency.code}: {agency.name} ({agency.get_kind_display()})")
 
     @agencies_app.command("list")
     def list_(kind: Annotated[str | None, typer.Option(help="Only this kind")] = None) -> None:
         """List agencies (code, kind, name)."""
         setup_django()
+        from django.core.exceptions import ValidationError
+
         from ccehub.agencies.models import Agency
+        from ccehub.agencies.services import normalise_kind
+        from ccehub.commands.children import _errors_text
 
         qs = Agency.objects.order_by("kind", "name")
         if kind:
-            qs = qs.filter(kind=kind)
+            try:
+                qs = qs.filter(kind=normalise_kind(kind))
+            except ValidationError as exc:
+                fail(_errors_text(exc).replace("kind:", "--kind:"))
         for agency in qs:
             typer.echo(f"{agency.code}\t{agency.kind}\t{agency.name}")
 

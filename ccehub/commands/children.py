@@ -14,7 +14,10 @@ def _errors_text(exc: Exception) -> str:
     from django.core.exceptions import ValidationError
 
     if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
-        return "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items())
+        return "; ".join(
+            " ".join(msgs) if field == "__all__" else f"{field}: {' '.join(msgs)}"
+            for field, msgs in exc.message_dict.items()
+        )
     if isinstance(exc, ValidationError):
         return "; ".join(exc.messages)
     return str(exc)
@@ -37,6 +40,10 @@ def register(app: typer.Typer) -> None:
         home_la: Annotated[str | None, typer.Option(help="Agency code of the home local authority")] = None,
         home_force: Annotated[str | None, typer.Option(help="Agency code of the home police force")] = None,
         purpose: Annotated[str, typer.Option(help="Why (audited)")] = "Record a child",
+        allow_duplicate: Annotated[
+            bool,
+            typer.Option(help="Record even if you already have a child with the same name, DOB and home LA"),
+        ] = False,
     ) -> None:
         """Record a new child; prints the pseudonymous ID."""
         setup_django()
@@ -59,7 +66,7 @@ def register(app: typer.Typer) -> None:
                     "home_police_force": home_force,
                 }
             )
-            child = child_create(actor=actor, **values)  # type: ignore[arg-type]
+            child = child_create(actor=actor, allow_duplicate=allow_duplicate, **values)  # type: ignore[arg-type]
         except (ValidationError, PermissionDenied) as exc:
             fail(_errors_text(exc))
         typer.echo(child.pseudonymous_id)
@@ -80,11 +87,15 @@ def register(app: typer.Typer) -> None:
         from ccehub.commands._actor import cli_actor
 
         actor = cli_actor(user, purpose)
-        try:
-            with transaction.atomic():
+        refused: ChildNotFound | None = None
+        with transaction.atomic():
+            try:
                 data = child_export(actor=actor, pid=pid)  # type: ignore[arg-type]
-        except ChildNotFound as exc:
-            fail(str(exc), 1)
+            except ChildNotFound as exc:
+                # Caught inside the transaction so the selector's ``denied`` row commits (as on the web).
+                refused = exc
+        if refused is not None:
+            fail(str(refused), 1)  # the same status as "not found": a refusal must not reveal the child
         typer.echo(json.dumps(data, cls=DjangoJSONEncoder, indent=2))
 
     @flags_app.command("set")
@@ -93,19 +104,41 @@ def register(app: typer.Typer) -> None:
         factor: Annotated[str, typer.Option(help="Factor code or the report's label, e.g. 'Domestic Abuse'")],
         value: Annotated[str, typer.Option(help="present, absent, not_recorded or unknown")],
         user: Annotated[str | None, typer.Option(help="Act as this user")] = None,
-        source: Annotated[str, typer.Option(help="Source type, e.g. la_record")] = "research_return",
+        source: Annotated[
+            str,
+            typer.Option(
+                help="Source type: police_record, la_record, education_record, health_record, "
+                "practitioner_interview, disclosure or research_return (the demo's Crest case audit)"
+            ),
+        ] = "research_return",
+        recorded_on: Annotated[
+            str | None,
+            typer.Option(metavar="DATE", help="Date the source recorded it, YYYY-MM-DD; default today"),
+        ] = None,
         purpose: Annotated[str, typer.Option(help="Why (audited)")] = "Correct the vulnerability register",
     ) -> None:
-        """Record one factor for one child (the same source's earlier value is replaced)."""
+        """Record one factor for one child (the same source's earlier value is replaced).
+
+        The source is the source type plus, when --user is an account with a membership, that agency.
+        """
         setup_django()
+        from datetime import date
+
         from django.core.exceptions import PermissionDenied, ValidationError
         from django.db.models import Q
+        from django.utils import timezone
 
         from ccehub.children.models import Child, VulnerabilityFactor
         from ccehub.children.selectors import child_list
         from ccehub.children.services import vulnerability_flag_set
-        from ccehub.commands._actor import cli_actor
+        from ccehub.commands._actor import cli_actor, cli_refused
 
+        on = timezone.localdate()
+        if recorded_on is not None:
+            try:
+                on = date.fromisoformat(recorded_on.strip())
+            except ValueError:
+                fail(f"--recorded-on: {recorded_on!r} is not a real date written YYYY-MM-DD")
         actor = cli_actor(user, purpose)
         labels = {str(f.label).lower(): f.value for f in VulnerabilityFactor}
         factor_code = labels.get(factor.strip().lower(), factor.strip())
@@ -120,15 +153,50 @@ def register(app: typer.Typer) -> None:
         found = list(
             child_list(actor=actor).filter(Q(pseudonymous_id=child.upper()) | Q(display_pseudonym=child))
         )  # type: ignore[arg-type]
-        if len(found) != 1:
-            fail(f"--child: {'no child' if not found else 'more than one child'} matches {child!r}")
+        if len(found) > 1:
+            fail(f"--child: more than one child matches {child!r}")
+        if not found:
+            exists = Child.objects.filter(
+                Q(pseudonymous_id=child.upper()) | Q(display_pseudonym=child)
+            ).exists()
+            cli_refused(
+                actor,
+                message=f"--child: no child matches {child!r}",
+                code=2,
+                object_type="child",
+                child_pid=child.strip().upper() if child.strip().upper().startswith("CH-") else "",
+                detail=f"refused flags set for {child.strip()[:40]!r}: "
+                + ("no recorded basis" if exists else "no such child"),
+            )
         target: Child = found[0]
         try:
             vulnerability_flag_set(
-                actor=actor, child=target, factor=factor_code, value=tri, source_type=source
-            )  # type: ignore[arg-type]
+                actor=actor,  # type: ignore[arg-type]
+                child=target,
+                factor=factor_code,
+                value=tri,
+                source_type=source.strip(),
+                source_agency=actor.agency,  # type: ignore[attr-defined]
+                recorded_on=on,
+            )
         except ValidationError as exc:
-            fail(_errors_text(exc).replace("factor:", "--factor:").replace("value:", "--value:"))
+            renamed = {
+                "factor": "--factor",
+                "value": "--value",
+                "source_type": "--source",
+                "recorded_on": "--recorded-on",
+            }
+            text = _errors_text(exc)
+            for field, option in renamed.items():
+                text = text.replace(f"{field}:", f"{option}:")
+            fail(text)
         except PermissionDenied as exc:
-            fail(str(exc))
+            cli_refused(
+                actor,
+                message=str(exc),
+                code=2,
+                object_type="vulnerability_flag",
+                child_pid=target.pseudonymous_id,
+                detail=f"refused flags set: {exc}",
+            )
         typer.echo(f"{target.label}: {factor_code} = {tri}")

@@ -21,7 +21,12 @@ def vulnerabilities(request: HttpRequest) -> HttpResponse:
         actor=actor, cohort=request.GET.get("cohort", COHORT), channel_action=Action.VIEW
     )
     totals = matrix.row_totals()
-    rows = [(label, cells, totals[label]) for label, cells in matrix.rows]
+    # Each cell with its tri-state value, so the page can say "recorded absent" where the CSV, like
+    # the report's Fig 3, prints a blank for both absent and not recorded.
+    rows = [
+        (label, list(zip(cells, values, strict=True)), totals[label])
+        for (label, cells), (_, values) in zip(matrix.rows, matrix.values, strict=True)
+    ]
     unknown = {label: sum(1 for c in cells if c == "*") for label, cells in matrix.rows}
     return render(
         request,

@@ -84,3 +84,27 @@ def test_agency_admin_sees_history_only_of_children_their_agency_holds(
     assert client.get(f"/children/{islington_child.pseudonymous_id}/history/").status_code == 404
     client.force_login(islington_admin)
     assert client.get(f"/children/{islington_child.pseudonymous_id}/history/").status_code == 200
+
+
+def test_agreement_created_in_the_admin_is_audited(client, boss, agencies):
+    """docs/data-protection.md said admin-created agreements were not audited; they are (channel admin)."""
+    from ccehub.agencies.models import DataSharingAgreement
+
+    client.force_login(boss)
+    response = client.post(
+        "/admin/agencies/datasharingagreement/add/",
+        {
+            "title": "Camden sees Islington cases",
+            "provider": agencies["islington"].pk,
+            "recipient": agencies["camden"].pk,
+            "purpose": "Joint safeguarding",
+            "legal_basis": "Children Act 1989 s47",
+            "starts_on": "2025-01-01",
+            "expires_on": "2025-12-31",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    agreement = DataSharingAgreement.objects.get()
+    event = AuditEvent.objects.get(object_type="datasharingagreement", object_id=str(agreement.pk))
+    assert event.action == "create" and event.channel == "admin" and event.username == "boss"
+    assert "purpose" in event.fields

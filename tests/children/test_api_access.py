@@ -57,3 +57,31 @@ def test_openapi_schema_lists_children_endpoints(client, db):
     """The API publishes an OpenAPI schema."""
     paths = client.get("/api/openapi.json").json()["paths"]
     assert "/api/children/" in paths and "/api/children/{pid}" in paths
+
+
+def test_anonymous_write_is_401_not_a_csrf_failure(islington_child):
+    """No session and no token on a POST: 401 (found in black-box testing: it was 403 'CSRF check Failed')."""
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/api/children/", {"given_name": "Anon"}, content_type="application/json")
+    assert response.status_code == 401
+
+
+def test_signed_in_session_write_still_needs_csrf(islington):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(islington)
+    response = client.post("/api/children/", {"given_name": "Jo"}, content_type="application/json")
+    assert response.status_code == 403
+
+
+def test_schema_errors_use_the_project_shape(client, islington):
+    client.force_login(islington)
+    response = client.post("/api/children/", {"family_name": "X"}, content_type="application/json")
+    assert response.status_code == 422
+    assert response.json() == {
+        "detail": "invalid input",
+        "errors": {"given_name": ["This field is required"]},
+    }
