@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
@@ -20,10 +20,11 @@ from ninja.responses import Status
 from ccehub.audit.models import Action
 from ccehub.audit.services import audit_record
 from ccehub.children.selectors import ChildNotFound, child_get
+from ccehub.children.services import as_local_aware
 from ccehub.common.models import TriState
 from ccehub.incidents import presenters
 from ccehub.incidents.models import IncidentType, TriageDecision
-from ccehub.incidents.selectors import child_decisions
+from ccehub.incidents.selectors import CHILD_DECISIONS_SECTIONS, child_decisions
 from ccehub.incidents.services import incident_record_and_triage
 from ccehub.rules.triage import TriageInputError, TriageJSON, parse_triage_input, triage
 
@@ -250,7 +251,9 @@ class IncidentIn(Schema):
     place: str = ""
     offences: list[str] = Field(default_factory=list)
     indicators: list[str] = Field(default_factory=list)
-    co_present_ages: list[int] = Field(default_factory=list)
+    co_present_ages: list[Annotated[int, Field(ge=0, le=120)]] = Field(
+        default_factory=list, description="Ages (0-120) of others present"
+    )
     estimated_age: int | None = Field(None, ge=0, le=120)
     missing_days: int | None = Field(None, ge=0)
     summary: str = ""
@@ -318,7 +321,9 @@ def child_incident_create(request: HttpRequest, pid: str, payload: IncidentIn) -
 
     actor = api_actor(request, purpose="Record an identifying incident and triage it")
     try:
-        record = child_get(actor=actor, pid=pid, sections=("profile",))
+        # the identity as the decision list asks for it: a user who may see the date of birth gets
+        # the days to 18 in the response; child_get withholds it from anyone who may not
+        record = child_get(actor=actor, pid=pid, sections=CHILD_DECISIONS_SECTIONS)
     except ChildNotFound as exc:
         raise HttpError(404, str(exc)) from None
     indicators = list(payload.indicators)
@@ -326,7 +331,7 @@ def child_incident_create(request: HttpRequest, pid: str, payload: IncidentIn) -
     decision = incident_record_and_triage(
         actor=actor,
         child=record.child,
-        occurred_at=payload.occurred_at,
+        occurred_at=as_local_aware(payload.occurred_at),
         incident_type=payload.incident_type,
         policy=payload.policy,
         is_arrest=payload.arrested,

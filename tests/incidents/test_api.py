@@ -226,3 +226,33 @@ def test_the_officer_who_recorded_the_child_gets_the_same_days_as_the_page(clien
     assert record["outputs"]["days_until_18"] == 791 and record["inputs"]["date_of_birth"] == "2008-05-01"
     spec = client.get("/api/openapi.json").json()
     assert "withheld" in json.dumps(spec["components"]["schemas"]["StoredTriageOut"])
+
+
+def test_recording_an_incident_answers_with_the_days_to_18_the_officer_may_see(client, people, presumed):
+    """The POST's own response reads the child as the decision list does: the officer who may see the
+    date of birth gets the days to 18 there too, not "withheld"."""
+    token = token_create(user=people["users"]["officer"], name="t")
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    pid = presumed.child.pseudonymous_id
+    body = {"occurred_at": "2024-04-02T01:30:00+01:00", "incident_type": "arrest_pwits", "arrested": True}
+    data = post(client, f"/api/children/{pid}/incidents", body, headers).json()
+    listed = client.get(f"/api/children/{pid}/triage", **headers).json()
+    assert data["inputs"]["date_of_birth"] != "withheld"
+    assert data["outputs"]["days_until_18"] == listed[0]["outputs"]["days_until_18"]
+    assert isinstance(data["outputs"]["days_until_18"], int)
+
+
+def test_incident_time_without_offset_is_uk_local_and_ages_are_bounded(client, people, presumed):
+    """A date-time without an offset is UK local time (BST here: 01:30 is 00:30 UTC); ages of others
+    present outside 0-120 are refused, naming the field, with nothing saved."""
+    token = token_create(user=people["users"]["officer"], name="t")
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    pid = presumed.child.pseudonymous_id
+    body = {"occurred_at": "2024-04-02T01:30:00", "incident_type": "arrest_pwits", "arrested": True}
+    response = post(client, f"/api/children/{pid}/incidents", body, headers)
+    assert response.status_code == 201, response.content
+    assert response.json()["inputs"]["incident_date"] == "2024-04-02T01:30+01:00"
+    before = IdentifyingIncident.objects.count()
+    response = post(client, f"/api/children/{pid}/incidents", {**body, "co_present_ages": [-4, 300]}, headers)
+    assert response.status_code == 422 and "co_present_ages" in json.dumps(response.json()["errors"])
+    assert IdentifyingIncident.objects.count() == before
