@@ -16,7 +16,8 @@ from typing import Annotated, Final
 import typer
 
 from ccehub.commands import fail
-from ccehub.rules.triage import TriageInputError, TriageJSON, parse_triage_input, triage
+from ccehub.rules.triage import TriageInputError, TriageJSON
+from ccehub.rules.triage_io import decide, object_pairs
 
 MSG_EMPTY: Final = "input: empty (expected a JSON object or a list of objects)"
 MSG_BAD_JSON: Final = "input: invalid JSON: {problem} (line {line}, column {column})"
@@ -24,25 +25,7 @@ MSG_TOO_DEEP: Final = "input: JSON nested too deeply"
 MSG_TOP_LEVEL: Final = "input: must be a JSON object or a list of objects"
 MSG_UNREADABLE: Final = "cannot read {source}: {problem}"
 MSG_NOT_UTF8: Final = "cannot read {source}: not UTF-8 text"
-MSG_DUPLICATE_FIELD: Final = "appears more than once"
 MSG_BAD_CONSTANT: Final = "input: invalid JSON: {constant} is not a number JSON allows"
-
-
-class _Object(dict[str, object]):
-    """A decoded JSON object that remembers keys given more than once."""
-
-    duplicates: tuple[str, ...] = ()
-
-
-def _object_pairs(pairs: list[tuple[str, object]]) -> _Object:
-    obj = _Object()
-    seen: list[str] = []
-    for key, value in pairs:
-        if key in obj and key not in seen:
-            seen.append(key)
-        obj[key] = value
-    obj.duplicates = tuple(seen)
-    return obj
 
 
 def _reject_constant(constant: str) -> float:
@@ -64,27 +47,11 @@ def _decode(text: str) -> object:
     if not text.strip():
         fail(MSG_EMPTY)
     try:
-        return json.loads(text, object_pairs_hook=_object_pairs, parse_constant=_reject_constant)
+        return json.loads(text, object_pairs_hook=object_pairs, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
         fail(MSG_BAD_JSON.format(problem=exc.msg, line=exc.lineno, column=exc.colno))
     except RecursionError:
         fail(MSG_TOO_DEEP)
-
-
-def _decide(item: object) -> TriageJSON:
-    """The decision for one object; raises :class:`TriageInputError` carrying *every* problem
-    (fields given twice, then what :func:`parse_triage_input` finds)."""
-    problems = [
-        TriageInputError(key, MSG_DUPLICATE_FIELD)
-        for key in (item.duplicates if isinstance(item, _Object) else ())
-    ]
-    try:
-        decision = triage(parse_triage_input(item)).to_json()
-    except TriageInputError as exc:
-        problems.extend(exc.problems)
-    if problems:
-        raise TriageInputError.of(problems)
-    return decision
 
 
 def run(text: str) -> tuple[TriageJSON | list[TriageJSON] | None, list[str]]:
@@ -93,7 +60,7 @@ def run(text: str) -> tuple[TriageJSON | list[TriageJSON] | None, list[str]]:
     document = _decode(text)
     if isinstance(document, dict):
         try:
-            return _decide(document), []
+            return decide(document), []
         except TriageInputError as exc:
             return None, [str(problem) for problem in exc.problems]
     if isinstance(document, list):
@@ -101,7 +68,7 @@ def run(text: str) -> tuple[TriageJSON | list[TriageJSON] | None, list[str]]:
         errors: list[str] = []
         for index, item in enumerate(document):
             try:
-                results.append(_decide(item))
+                results.append(decide(item))
             except TriageInputError as exc:
                 errors.extend(str(problem) for problem in exc.at(f"[{index}]").problems)
         return results, errors

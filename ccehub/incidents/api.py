@@ -26,14 +26,14 @@ from ccehub.incidents import presenters
 from ccehub.incidents.models import IncidentType, TriageDecision
 from ccehub.incidents.selectors import CHILD_DECISIONS_SECTIONS, child_decisions
 from ccehub.incidents.services import incident_record_and_triage
-from ccehub.rules.triage import TriageInputError, TriageJSON, parse_triage_input, triage
+from ccehub.rules.triage import TriageInputError, TriageJSON
+from ccehub.rules.triage_io import decide, object_pairs
 
 router = Router(tags=["triage"])
 
 MSG_BAD_JSON = "invalid JSON: {problem} (line {line}, column {column})"
 MSG_EMPTY = "empty body (expected a JSON object or a list of objects)"
 MSG_TOP_LEVEL = "must be a JSON object or a list of objects"
-MSG_DUPLICATE_FIELD = "appears more than once"
 MSG_BAD_CONSTANT = "invalid JSON: {constant} is not a number JSON allows"
 MSG_TOO_MANY = "at most {limit} incidents per request"
 
@@ -116,26 +116,11 @@ def _request_body_schema() -> dict[str, Any]:
     }
 
 
-class _Object(dict[str, object]):
-    duplicates: tuple[str, ...] = ()
-
-
 class _BadInput(Exception):
     def __init__(self, field: str, detail: str) -> None:
         super().__init__(detail)
         self.field = field
         self.detail = detail
-
-
-def _object_pairs(pairs: list[tuple[str, object]]) -> _Object:
-    obj = _Object()
-    seen: list[str] = []
-    for key, value in pairs:
-        if key in obj and key not in seen:
-            seen.append(key)
-        obj[key] = value
-    obj.duplicates = tuple(seen)
-    return obj
 
 
 def _reject_constant(constant: str) -> float:
@@ -150,25 +135,11 @@ def _decode(body: bytes) -> object:
     if not text.strip():
         raise _BadInput("", MSG_EMPTY)
     try:
-        return json.loads(text, object_pairs_hook=_object_pairs, parse_constant=_reject_constant)
+        return json.loads(text, object_pairs_hook=object_pairs, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
         raise _BadInput("", MSG_BAD_JSON.format(problem=exc.msg, line=exc.lineno, column=exc.colno)) from None
     except RecursionError:
         raise _BadInput("", "JSON nested too deeply") from None
-
-
-def _decide(item: object) -> TriageJSON:
-    problems = [
-        TriageInputError(key, MSG_DUPLICATE_FIELD)
-        for key in (item.duplicates if isinstance(item, _Object) else ())
-    ]
-    try:
-        decision = triage(parse_triage_input(item)).to_json()
-    except TriageInputError as exc:
-        problems.extend(exc.problems)
-    if problems:
-        raise TriageInputError.of(problems)
-    return decision
 
 
 def _unprocessable(request: HttpRequest, errors: list[TriageInputError | _BadInput]) -> HttpResponse:
@@ -208,7 +179,7 @@ def triage_stateless(request: HttpRequest) -> Any:
         return _unprocessable(request, [exc])
     if isinstance(document, dict):
         try:
-            result: TriageJSON | list[TriageJSON] = _decide(document)
+            result: TriageJSON | list[TriageJSON] = decide(document)
         except TriageInputError as exc:
             return _unprocessable(request, [exc])
         count = 1
@@ -219,7 +190,7 @@ def triage_stateless(request: HttpRequest) -> Any:
         errors: list[TriageInputError | _BadInput] = []
         for index, item in enumerate(document):
             try:
-                results.append(_decide(item))
+                results.append(decide(item))
             except TriageInputError as exc:
                 errors.append(exc.at(f"[{index}]"))
         if errors:

@@ -13,12 +13,12 @@ import pytest
 
 from ccehub.commands.triage import (
     MSG_BAD_CONSTANT,
-    MSG_DUPLICATE_FIELD,
     MSG_EMPTY,
     MSG_TOP_LEVEL,
 )
 from ccehub.rules.policy import REPORT_2022
 from ccehub.rules.triage import MSG_DATE, MSG_EVIDENCE_NOTE_REQUIRED, MSG_NEGATIVE, MSG_REQUIRED
+from ccehub.rules.triage_io import MSG_DUPLICATE_FIELD
 
 CCEHUB = str(Path(sys.executable).with_name("ccehub"))
 OUTPUT_FIELDS = [
