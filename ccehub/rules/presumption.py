@@ -67,6 +67,7 @@ class WeakReason(StrEnum):
     PHONE_CHECK_NEGATIVE = "phone_check_negative"  # burners, disappearing messages
     APPARENT_CONSENT = "apparent_consent"  # the child's own account, consent or motive
     ABSENCE_OF_EVIDENCE = "absence_of_evidence"  # nothing found is not evidence of absence
+    OFFENCE_EVIDENCE = "offence_evidence"  # the dealing that raises the presumption
 
 
 WEAK_REASON_LABELS: Final[dict[WeakReason, str]] = {
@@ -75,6 +76,10 @@ WEAK_REASON_LABELS: Final[dict[WeakReason, str]] = {
     WeakReason.PHONE_CHECK_NEGATIVE: "a negative phone check",
     WeakReason.APPARENT_CONSENT: "the child's own account (a denial, apparent consent or a motive such as money)",
     WeakReason.ABSENCE_OF_EVIDENCE: "an absence of evidence (nothing found, no further action, no concerns)",
+    WeakReason.OFFENCE_EVIDENCE: (
+        "evidence of the child's own offending (selling, carrying drugs, previous convictions, being alone), "
+        "which is what raises the presumption, not evidence against it"
+    ),
 }
 
 
@@ -124,6 +129,21 @@ _CONSENT: Final = re.compile(
     r"|\bto\s+(?:pay\s+(?:for|off)|buy|afford|earn|make\s+money|get\s+money)\b|\bpay\s+for\b"
     r"|\btrainers\b|\bclothes\b|\bdesigner\b|\bspending\s+money\b|\bpocket\s+money\b|\bfor\s+himself\b"
     r"|\bfor\s+herself\b"
+)
+# Evidence of the child's own offending: selling, carrying, a record, being alone. It is what raises
+# the presumption (a child dealing in county lines), so it can never be evidence to the contrary
+# role indicators are evidence items, not scores. Evidence that the child controls or
+# exploits others (_CONTROL) is a different matter, left to the specialist who approves a rebuttal.
+_OFFENCE: Final = re.compile(
+    r"\b(?:sell\w*|sold|deal(?:s|t|ing|er|ers)?|supply\w*|supplie[sd]|possess\w*|carr(?:y|ies|ied|ying)"
+    r"|drugs?|heroin|crack|cocaine|cannabis|wraps?|convict\w*|previous(?:ly)?|pnc|offend\w*|offences?"
+    r"|criminal\s+record|antecedents?|alone|by\s+himself|by\s+herself)\b"
+)
+_CONTROL: Final = re.compile(
+    r"\b(?:recruit\w*|direct\w*|control\w*|manag\w*|organis\w*|instruct\w*|supervis\w*|employ\w*"
+    r"|exploits|exploiting|boss|in\s+charge|line\s*holder|holds?\s+the\s+line|runs?\s+(?:the|a|his|her)\s+line"
+    r"|younger|takings|pay(?:s|ing)?\s+(?:the\s+|other\s+|two\s+|younger\s+)?(?:runners?|boys?|girls?|children)"
+    r"|paid\s+(?:the\s+)?(?:runners?|boys?|girls?|children))\b"
 )
 # Which weak reason a clause is about (used to refuse it, and to name it in the reason text).
 _WEAK_REASON_PATTERNS: Final[tuple[tuple[WeakReason, re.Pattern[str]], ...]] = (
@@ -274,6 +294,8 @@ def _clause_weak_reasons(clause: str, phone_negative_in_note: bool) -> set[WeakR
         and _SOURCE.search(_CHILD_SAYS.sub(" ", clause))
     ):
         found.discard(WeakReason.APPARENT_CONSENT)  # the child's account, verified independently
+    if not found and _OFFENCE.search(clause) and not _CONTROL.search(clause):
+        found.add(WeakReason.OFFENCE_EVIDENCE)  # the offence itself, however well evidenced
     if found - {WeakReason.ABSENCE_OF_EVIDENCE}:
         found.discard(WeakReason.ABSENCE_OF_EVIDENCE)  # named by the more specific reason
     return found

@@ -349,3 +349,23 @@ def test_corroborated_independent_evidence_can_still_rebut(note: str) -> None:
     """Positive evidence from an independent source is a candidate rebuttal (a specialist approves);
     the child's account verified by an independent record counts, the child's say-so alone does not."""
     assert assess_rebuttal(claimed=True, evidence_note=note).outcome is RebuttalOutcome.ACCEPTED
+
+
+# Second black-box round: evidence of the dealing itself was accepted as "evidence to the contrary".
+@pytest.mark.parametrize(
+    "note",
+    [
+        "CCTV shows him selling drugs",
+        "Witness saw him selling",
+        "PNC record shows previous convictions for supply",
+        "Phone download shows he was alone",
+        "Body-worn video shows him carrying wraps of heroin and crack",
+    ],
+)
+def test_evidence_of_the_offence_itself_never_rebuts(note: str) -> None:
+    """The offence raises the presumption (R-24), so evidence of it, however good, is not clear
+    evidence to the contrary (R-25); role indicators are evidence items, not scores (R-29)."""
+    result = assess_rebuttal(claimed=True, evidence_note=note)
+    assert result.outcome is RebuttalOutcome.REFUSED_WEAK_EVIDENCE
+    assert result.weak_reasons == (WeakReason.OFFENCE_EVIDENCE,)
+    assert "own offending" in (rebuttal_reason(result) or "")
