@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -84,6 +84,14 @@ MSG_SEX = "sex: {value!r} is not one of M, F, U (or male, female, unknown, or NH
 MSG_BOOL = "{column}: {value!r} is not true or false"
 MSG_POSTCODE = "postcode: {value!r} is not a UK postcode"
 MSG_NRM = "nrm_decision: longer than 40 characters"
+MSG_NRM_UNKNOWN = (
+    "nrm_decision: {value!r} is not an NRM decision (write RG positive, RG negative, CG positive, "
+    "CG negative or leave it blank)"
+)
+MSG_LA_TEXT = (
+    "home_local_authority: {value!r} is not a local authority (give its agency code, ONS code or "
+    "name; notes and addresses do not belong here, because this value is shown to other agencies)"
+)
 MSG_NOTHING_TO_MATCH = "the row has no name and no date of birth: nothing to match it on"
 MSG_DUPLICATE = "record_id: {value!r} appears more than once in the file (also on line {first})"
 MSG_TOO_LONG = "{column}: longer than {limit} characters"
@@ -103,6 +111,30 @@ _DECISION_PATTERNS: tuple[tuple[int, str, re.Pattern[str]], ...] = (
     (2, "RG_POSITIVE", re.compile(r"(rg|reasonable).*(pos|\+)|(pos|\+).*(rg|reasonable)")),
     (1, "RG_NEGATIVE", re.compile(r"(rg|reasonable).*neg|neg.*(rg|reasonable)")),
 )
+
+
+#: Words an extract uses for "no decision yet"; stored as blank.
+NO_DECISION: Final = frozenset(
+    {"pending", "awaiting", "awaiting decision", "none", "n/a", "na", "no decision", "-"}
+)
+#: What an authority's name can be made of (letters, spaces and a little punctuation; no digits, no
+#: slashes or @): anything else is free text that must not cross the agency boundary.
+_AUTHORITY_NAME_RE = re.compile(r"^[^\W\d_][^\W\d_ .,'&()-]*(?:[ .,'&()-]+[^\W\d_]+)*[.)]?$")
+
+
+def decision_known(text: str) -> bool:
+    """``text`` is recognisably an NRM decision (what :func:`decision_rank` can rank)."""
+    return decision_rank(text) > 0
+
+
+_ONS_CODE_RE = re.compile(r"^[EWSN]\d{8}$", re.IGNORECASE)
+
+
+def authority_name_like(text: str) -> bool:
+    """``text`` could name a local authority: an ONS code, or at most 60 letters, spaces and
+    ``.,'&()-``."""
+    text = text.strip()
+    return bool(_ONS_CODE_RE.match(text)) or (len(text) <= 60 and bool(_AUTHORITY_NAME_RE.match(text)))
 
 
 def decision_rank(text: str) -> int:
@@ -257,6 +289,8 @@ def validate_row(
     # extracts name authorities in many ways, and the value still reaches the look-up as written.
     values["home_local_authority_text"] = la_text[:100]
     values["home_local_authority"] = resolve_la(la_text, las) if la_text else None
+    if la_text and values["home_local_authority"] is None and not authority_name_like(la_text):
+        errors.append(MSG_LA_TEXT.format(value=la_text[:60]))
     for column in BOOLEAN_COLUMNS:
         text = row.get(column, "").lower()
         if text in TRUE:
@@ -267,10 +301,15 @@ def validate_row(
             values[column] = None
         else:
             errors.append(MSG_BOOL.format(column=column, value=row.get(column, "")))
-    # Kept as the extract wrote it (systems word decisions differently); decision_rank() reads it.
+    # Kept as the extract wrote it (systems word decisions differently; decision_rank() reads it),
+    # but it must be recognisably a decision: it is shown to other agencies, so free text is refused.
     decision = row.get("nrm_decision", "")
+    if decision.lower() in NO_DECISION:
+        decision = ""
     if len(decision) > 40:
         errors.append(MSG_NRM)
+    elif decision and not decision_known(decision):
+        errors.append(MSG_NRM_UNKNOWN.format(value=decision))
     values["nrm_decision"] = decision[:40]
     if record_id and not (values["given_name"] or values["family_name"] or dob_text):
         errors.append(MSG_NOTHING_TO_MATCH)

@@ -27,7 +27,14 @@ from ccehub.agencies.permissions import IDENTITY_ROLES
 from ccehub.audit.models import Action
 from ccehub.audit.services import audit_record
 from ccehub.common.access import Actor
-from ccehub.records.importer import MSG_POSTCODE, decision_rank, postcode_value, sex_error
+from ccehub.records.importer import (
+    MSG_POSTCODE,
+    authority_name_like,
+    decision_known,
+    decision_rank,
+    postcode_value,
+    sex_error,
+)
 from ccehub.records.models import AgencyRecord, LinkModelVersion, RecordCluster
 
 MSG_NO_INDEX = "There is no person index yet: import agency records and run `ccehub link build`"
@@ -175,7 +182,14 @@ def _summarise(records: list[AgencyRecord]) -> dict[str, Any]:
     """What may cross the boundary about one person, drawn from every record of them."""
     la_held = [r for r in records if r.agency.kind == AgencyKind.LA_CHILDRENS_SERVICES]
     ordered = la_held + [r for r in records if r not in la_held]
-    home_texts = [r.home_local_authority_text for r in ordered if r.home_local_authority_text]
+    # Only what names an authority crosses the boundary (the importer refuses anything else; rows
+    # imported before it did are filtered here).
+    home_texts = [
+        r.home_local_authority_text
+        for r in ordered
+        if r.home_local_authority_text
+        and (r.home_local_authority is not None or authority_name_like(r.home_local_authority_text))
+    ]
     home = (
         Counter(home_texts).most_common(1)[0][0]
         if home_texts
@@ -184,7 +198,7 @@ def _summarise(records: list[AgencyRecord]) -> dict[str, Any]:
     home_agency = next((r.home_local_authority for r in ordered if r.home_local_authority), None)
     if home_agency is None and la_held:
         home_agency = la_held[0].agency
-    decisions = sorted((r.nrm_decision for r in records if r.nrm_decision), key=decision_rank)
+    decisions = sorted((r.nrm_decision for r in records if decision_known(r.nrm_decision)), key=decision_rank)
     contact = next((r.allocated_worker_contact for r in ordered if r.allocated_worker_contact), "")
     if not contact and home_agency is not None:
         contact = home_agency.out_of_hours_contact

@@ -300,3 +300,26 @@ def test_api_refuses_fields_that_cannot_be_what_they_say(db, agencies, make_user
     errors = response.json()["errors"]
     assert set(errors) == {"date_of_birth", "sex", "postcode"}
     assert "banana" in errors["sex"][0] and "not a UK postcode" in errors["postcode"][0]
+
+
+def test_free_text_stored_before_the_import_checks_does_not_cross(stored, index, officer):
+    """Rows imported before nrm_decision and home_local_authority were checked may hold notes or an
+    address: the look-up leaves such values out rather than pass them to another agency."""
+    target = la_record_of(stored)
+    pop, _ = stored
+    person = pop.person(target.true_person_id)
+    AgencyRecord.objects.filter(agency__code=target.agency, record_id=target.record_id).update(
+        nrm_decision="seen by Sgt Jane Doe", home_local_authority=None, home_local_authority_text="c/o 12 High St"
+    )
+    result = person_lookup(
+        actor=officer,
+        index=index,
+        purpose="custody check",
+        query={
+            "given_name": person.given_name,
+            "family_name": person.family_name,
+            "date_of_birth": person.date_of_birth.isoformat(),
+        },
+    )
+    text = repr(result["candidates"])
+    assert result["candidates"] and "Jane Doe" not in text and "High St" not in text
