@@ -172,18 +172,19 @@ def test_free_text_that_would_cross_the_boundary_is_refused(agencies, system_act
     path = write(
         "A1,Tom,Ingram,2006-04-01,M,,c/o Gran Jane Doe 12 High St,true,RG positive\n"
         "A2,Josh,Lee,2007-05-12,M,,Islington,,banana\n"
-        "A3,Sam,Hall,2007-05-12,M,,\"Kingston upon Hull, City of\",true,pending\n"
+        'A3,Sam,Hall,2007-05-12,M,,"Kingston upon Hull, City of",true,pending\n'
         "A4,Max,Ward,2007-05-12,M,,E09000019,true,Positive CG\n"
     )
     result = import_records(actor=system_actor, agency=agencies["islington"], path=path)
     assert not result.written
     assert [(r.line, r.record_id) for r in result.rejects] == [(2, "A1"), (3, "A2")]
-    assert "home_local_authority" in result.rejects[0].reasons[0] and "not a local authority" in (
-        result.rejects[0].reasons[0]
+    assert (
+        "home_local_authority" in result.rejects[0].reasons[0]
+        and "not a local authority" in (result.rejects[0].reasons[0])
     )
     assert "nrm_decision: 'banana' is not an NRM decision" in result.rejects[1].reasons[0]
     path = write(
-        "A3,Sam,Hall,2007-05-12,M,,\"Kingston upon Hull, City of\",true,pending\n"
+        'A3,Sam,Hall,2007-05-12,M,,"Kingston upon Hull, City of",true,pending\n'
         "A4,Max,Ward,2007-05-12,M,,E09000019,true,Positive CG\n"
     )
     result = import_records(actor=system_actor, agency=agencies["islington"], path=path)

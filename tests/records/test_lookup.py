@@ -309,7 +309,9 @@ def test_free_text_stored_before_the_import_checks_does_not_cross(stored, index,
     pop, _ = stored
     person = pop.person(target.true_person_id)
     AgencyRecord.objects.filter(agency__code=target.agency, record_id=target.record_id).update(
-        nrm_decision="seen by Sgt Jane Doe", home_local_authority=None, home_local_authority_text="c/o 12 High St"
+        nrm_decision="seen by Sgt Jane Doe",
+        home_local_authority=None,
+        home_local_authority_text="c/o 12 High St",
     )
     result = person_lookup(
         actor=officer,
