@@ -47,6 +47,7 @@ def register(app: typer.Typer) -> None:
         from ccehub.commands._actor import cli_origin
         from ccehub.common.access import Actor
         from ccehub.records.importer import ImportFileError, import_records, write_rejects
+        from ccehub.records.models import LinkModelVersion
 
         rejects_path = rejects or file.with_suffix(".rejects.csv")
         if skip_invalid:
@@ -114,3 +115,9 @@ def register(app: typer.Typer) -> None:
             f"imported {result.imported} records into {target.code} "
             f"({result.created} created, {result.updated} updated, {len(result.rejects)} rejected)"
         )
+        if result.imported and LinkModelVersion.objects.filter(active=True).exists():
+            typer.echo(
+                "The person index was built before this import: run `ccehub link build` so that "
+                "look-ups find these records (flags and contacts are current already).",
+                err=True,
+            )

@@ -101,7 +101,13 @@ def register(app: typer.Typer) -> None:
         from ccehub.audit.services import audit_record
         from ccehub.commands._actor import cli_actor
         from ccehub.commands.children import _errors_text
-        from ccehub.records.services import active_index, clean_query, person_lookup, public_result
+        from ccehub.records.services import (
+            active_index,
+            clean_query,
+            index_behind,
+            person_lookup,
+            public_result,
+        )
 
         def query_problems(query: dict[str, str]) -> str:
             """What the service would refuse in ``query`` (checked before any query runs), or ''."""
@@ -119,6 +125,8 @@ def register(app: typer.Typer) -> None:
             index = active_index()
         except LookupError as exc:
             fail(str(exc), 1)
+        if behind := index_behind():
+            typer.echo(f"warning: {behind}", err=True)
         try:
             if batch is None:
                 query = {**single, "sex": sex, "postcode": postcode}

@@ -21,6 +21,7 @@ import pandas as pd
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from ccehub.agencies.models import AgencyKind
 from ccehub.agencies.permissions import IDENTITY_ROLES
@@ -142,6 +143,33 @@ def _build(frame: pd.DataFrame, directory: Path, *, backend: str, progress: Any)
                 "training on %s records failed; linking with the shipped model", len(frame), exc_info=True
             )
     return build_index(frame, directory, model=default_model(), backend=backend, progress=progress)
+
+
+MSG_INDEX_BEHIND = (
+    "{count} agency record{s} {were} imported or changed after the person index was built on "
+    "{built:%-d %B %Y at %H:%M}: a child recorded since then is not found, and changed names or dates "
+    "of birth are not searched, until the index is rebuilt (`ccehub link build`)"
+)
+
+
+def index_behind() -> str | None:
+    """A warning when agency records changed after the active index was built (else ``None``).
+
+    Flags and contacts are read from the records at look-up time, so they are always current; who
+    can be *found* is what the index knew when it was built.
+    """
+    version = LinkModelVersion.objects.filter(active=True).order_by("-created_at").first()
+    if version is None:
+        return None
+    count = AgencyRecord.objects.filter(updated_at__gt=version.created_at).count()
+    if not count:
+        return None
+    return MSG_INDEX_BEHIND.format(
+        count=count,
+        s="" if count == 1 else "s",
+        were="was" if count == 1 else "were",
+        built=timezone.localtime(version.created_at),
+    )
 
 
 def active_index() -> Any:

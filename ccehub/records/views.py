@@ -12,7 +12,7 @@ from ccehub.common.views import forbidden
 from ccehub.common.web import actor_from_request, membership_required
 from ccehub.records.forms import LookupForm
 from ccehub.records.presenters import present
-from ccehub.records.services import MSG_LOOKUP_ROLE, check_can_lookup, person_lookup
+from ccehub.records.services import MSG_LOOKUP_ROLE, check_can_lookup, index_behind, person_lookup
 
 
 @membership_required
@@ -50,4 +50,5 @@ def lookup_view(request: HttpRequest) -> HttpResponse:
                 context["searched"] = True
         else:
             status = 400
+    context["index_behind"] = index_behind()
     return render(request, "records/lookup.html", context, status=status)

@@ -191,3 +191,33 @@ def test_free_text_that_would_cross_the_boundary_is_refused(agencies, system_act
     assert result.created == 2 and result.rejects == []
     assert AgencyRecord.objects.get(record_id="A3").nrm_decision == ""
     assert AgencyRecord.objects.get(record_id="A4").nrm_decision == "Positive CG"
+
+
+def test_records_changed_after_the_build_are_flagged(agencies, system_actor, write, client, make_user, roles):
+    """Who can be *found* is what the index knew when it was built: records imported or changed since
+    are counted and shown on the look-up page (flags and contacts are read live, so they are current)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from ccehub.records.models import LinkModelVersion
+    from ccehub.records.services import index_behind
+
+    import_records(
+        actor=system_actor, agency=agencies["islington"], path=write("A1,Tom,Ingram,2006-04-01,M,,,,\n")
+    )
+    assert index_behind() is None  # no index at all: the look-up says so itself
+    version = LinkModelVersion.objects.create(version="v-test", active=True, index_path="/nowhere")
+    assert index_behind() is None
+    LinkModelVersion.objects.filter(pk=version.pk).update(created_at=timezone.now() - timedelta(hours=1))
+    import_records(
+        actor=system_actor,
+        agency=agencies["islington"],
+        path=write("A1,Tom,Ingram,2006-04-01,M,,,,\nA2,Josh,Lee,2007-05-12,M,,,,\n"),
+    )
+    message = index_behind()
+    assert message is not None and message.startswith("2 agency records were imported or changed")
+    assert "ccehub link build" in message
+    client.force_login(make_user("pc", agency=agencies["kent"], role=roles.POLICE_OFFICER))
+    page = client.get("/lookup/")
+    assert page.status_code == 200 and 'id="index-behind"' in page.content.decode()
