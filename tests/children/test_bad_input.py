@@ -149,6 +149,22 @@ def test_api_unknown_agency_code(client, sw):
     assert response.status_code == 422 and "home_local_authority" in response.json()["errors"]
 
 
+def test_api_refuses_unknown_fields(client, sw):
+    """An unknown field (a typo of date_of_birth) is 422 naming it, not silently dropped."""
+    client.force_login(sw)
+    response = client.post(
+        "/api/children/",
+        {"given_name": "E", "ethnicity_ic": "IC99", "dob": "2010-01-01"},
+        content_type="application/json",
+    )
+    assert response.status_code == 422
+    assert response.json() == {
+        "detail": "invalid input",
+        "errors": {"ethnicity_ic": ["is not a recognised field"], "dob": ["is not a recognised field"]},
+    }
+    assert Child.objects.count() == 0
+
+
 @pytest.mark.slow
 def test_cli_names_the_field_and_exits_2(tmp_path):
     """The CLI exits 2 with the field named on stderr and no traceback."""
