@@ -43,7 +43,7 @@ MSG_NAME_TOO_LONG = "{label} must be {limit} characters or fewer"
 EARLIEST_RECORDED_ON = date(1900, 1, 1)
 MSG_RECORDED_TOO_EARLY = "Date recorded must be in 1900 or later"
 MSG_RECORDED_BEFORE_BIRTH = "Date recorded cannot be before the child's date of birth"
-MSG_DOB_TOO_EARLY = "Date of birth must be after {earliest:%d %B %Y}: nobody on record is older than {years}"
+MSG_DOB_TOO_EARLY = "Date of birth must be on or after {earliest}: nobody on record is older than {years}"
 MSG_DUPLICATE_CHILD = (
     "Your agency already has this child ({pid}: same name, date of birth and home local authority); "
     "record on that child instead"
@@ -187,7 +187,9 @@ def child_create(
     if date_of_birth is not None and date_of_birth >= today:
         errors["date_of_birth"] = [MSG_DOB_FUTURE]
     elif date_of_birth is not None and date_of_birth < earliest:
-        errors["date_of_birth"] = [MSG_DOB_TOO_EARLY.format(earliest=earliest, years=MAX_AGE_YEARS)]
+        errors["date_of_birth"] = [
+            MSG_DOB_TOO_EARLY.format(earliest=f"{earliest.day} {earliest:%B %Y}", years=MAX_AGE_YEARS)
+        ]
     if postcode:
         try:
             postcode = normalise_postcode(postcode)

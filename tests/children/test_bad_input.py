@@ -180,3 +180,17 @@ def test_cli_names_the_field_and_exits_2(tmp_path):
             ["flags", "set", "--child", "Nobody", "--factor", "Domestic Abuse", "--value", "x"], url
         )
         assert flag.returncode == 2 and "--child" in flag.stderr
+
+
+def test_oldest_date_of_birth_message_matches_the_bound(sw, actor_for):
+    """The earliest date accepted is the one the message names ("on or after", not "after")."""
+    from ccehub.children.services import MAX_AGE_YEARS, _years_before
+
+    earliest = _years_before(timezone.localdate(), MAX_AGE_YEARS)
+    assert child_create(actor=actor_for(sw), given_name="Old", date_of_birth=earliest)
+    with pytest.raises(ValidationError) as refused:
+        child_create(actor=actor_for(sw), given_name="Older", date_of_birth=earliest - timedelta(days=1))
+    assert refused.value.message_dict["date_of_birth"] == [
+        f"Date of birth must be on or after {earliest.day} {earliest:%B %Y}: "
+        f"nobody on record is older than {MAX_AGE_YEARS}"
+    ]
