@@ -73,6 +73,8 @@ def _request_error_message(error: dict[str, Any]) -> str:
     kind = str(error.get("type", ""))
     if kind == "missing":
         return "This field is required"
+    if kind == "extra_forbidden":
+        return "is not a recognised field"
     if kind.startswith("datetime"):
         return "Enter a real date and time written YYYY-MM-DDTHH:MM (with an offset, or read as UK time)"
     if kind.startswith("date"):

@@ -25,6 +25,7 @@ MSG_AGENCY_CODE = "Agency code must be 2 to 64 letters, digits, hyphens or under
 MSG_AGENCY_KIND = "Unknown agency kind"
 MSG_AGENCY_EXISTS = "An agency with this code already exists"
 MSG_ONS_CODE = "ONS code {value!r} is not {what}"
+MSG_ONS_CODE_HELD = "ONS code {value} is already held by {name} ({code})"
 
 #: ONS (GSS) area codes by agency kind: a letter for the country and eight digits, with the entity
 #: prefix that kind of area has. Children's services are upper-tier: unitary (E06), metropolitan
@@ -121,6 +122,17 @@ def agency_create(*, actor: Actor, code: str, name: str, kind: str, **extra: Any
         raise ValidationError(errors)
     if Agency.objects.filter(code__iexact=code).exists():
         raise ValidationError({"code": [MSG_AGENCY_EXISTS]})
+    if extra.get("ons_code"):
+        # An ONS code names one area: two agencies holding it would make look-ups by area ambiguous.
+        holder = Agency.objects.filter(ons_code=extra["ons_code"]).order_by("code").first()
+        if holder is not None:
+            raise ValidationError(
+                {
+                    "ons_code": [
+                        MSG_ONS_CODE_HELD.format(value=extra["ons_code"], name=holder.name, code=holder.code)
+                    ]
+                }
+            )
     agency = Agency.objects.create(code=code, name=name.strip(), kind=kind, **extra)
     audit_record(
         actor=actor,

@@ -7,6 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.errors import HttpError
+from pydantic import ConfigDict
 
 from ccehub.audit.models import Action
 from ccehub.children.export import record_to_dict
@@ -61,6 +62,9 @@ def export_child(request: HttpRequest, pid: str) -> dict[str, Any]:
 
 
 class ChildIn(Schema):
+    # An unknown field (a "dob" typo) is refused, never dropped: it would record a child without it.
+    model_config = ConfigDict(extra="forbid")
+
     given_name: str
     family_name: str = ""
     sex: str = "unknown"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import ForeignKey
 from django.forms.models import model_to_dict
@@ -47,16 +48,19 @@ def _row(obj: Any, pseudonymised: bool) -> dict[str, Any]:
         allowed = {f.name for f in obj._meta.concrete_fields if _pseudonymised_field_ok(f)}
         data = {k: v for k, v in data.items() if k in allowed}
     data = {k: v for k, v in data.items() if k not in INTERNAL}
-    agency_fields = {
-        f.name
-        for f in obj._meta.concrete_fields
-        if isinstance(f, ForeignKey) and f.related_model._meta.label == "agencies.Agency"
-    }
+    foreign = {f.name: f.related_model for f in obj._meta.concrete_fields if isinstance(f, ForeignKey)}
+    user_model = get_user_model()
     for key, value in list(data.items()):
-        if key in agency_fields:
+        related = foreign.get(key)
+        if related is not None and related._meta.label == "agencies.Agency":
             # The agency's code, as for the child's home areas (a UUID means nothing to a reader).
             agency = getattr(obj, key)
             data[key] = agency.code if agency is not None else None
+        elif related is user_model:
+            # The person's username, not a database id (only identified readers get here: the
+            # pseudonymised allow-list drops every foreign key to a person).
+            person = getattr(obj, key)
+            data[key] = person.get_username() if person is not None else None
         elif hasattr(value, "pk"):
             data[key] = str(value.pk)
     return data

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 
 from ccehub.agencies.models import Agency, AgencyKind
 from ccehub.children.models import EthnicityIC, Sex
+from ccehub.common.dateinput import GovukDateField
 from ccehub.common.validators import MSG_DOB_FUTURE, normalise_postcode, validate_nhs_number
 
 
@@ -26,10 +27,10 @@ class ChildCreateForm(forms.Form):
     )
     family_name = forms.CharField(max_length=100, label="Family name", required=False)
     sex = forms.ChoiceField(choices=Sex.choices, label="Sex", widget=forms.RadioSelect, initial=Sex.UNKNOWN)
-    date_of_birth = forms.DateField(
+    date_of_birth = GovukDateField(
         label="Date of birth",
+        example_year=2008,
         required=False,
-        widget=forms.SelectDateWidget,
         help_text="For example, 27 3 2008. Leave blank if not known.",
         error_messages={"invalid": "Date of birth must be a real date"},
     )

@@ -39,7 +39,11 @@ MSG_HOME_FORCE_KIND = "Home police force must be a police force"
 MSG_UNKNOWN_CHOICE = "Unknown value {value!r}; use one of: {choices}"
 MSG_GIVEN_NAME = "Enter the child's given name, or 'Unknown'"
 MSG_NAME_TOO_LONG = "{label} must be {limit} characters or fewer"
-MSG_DOB_TOO_EARLY = "Date of birth must be after {earliest:%d %B %Y}: nobody on record is older than {years}"
+#: Nothing a source records about a child predates 1900 (nor the child's birth, when known).
+EARLIEST_RECORDED_ON = date(1900, 1, 1)
+MSG_RECORDED_TOO_EARLY = "Date recorded must be in 1900 or later"
+MSG_RECORDED_BEFORE_BIRTH = "Date recorded cannot be before the child's date of birth"
+MSG_DOB_TOO_EARLY = "Date of birth must be on or after {earliest}: nobody on record is older than {years}"
 MSG_DUPLICATE_CHILD = (
     "Your agency already has this child ({pid}: same name, date of birth and home local authority); "
     "record on that child instead"
@@ -183,7 +187,9 @@ def child_create(
     if date_of_birth is not None and date_of_birth >= today:
         errors["date_of_birth"] = [MSG_DOB_FUTURE]
     elif date_of_birth is not None and date_of_birth < earliest:
-        errors["date_of_birth"] = [MSG_DOB_TOO_EARLY.format(earliest=earliest, years=MAX_AGE_YEARS)]
+        errors["date_of_birth"] = [
+            MSG_DOB_TOO_EARLY.format(earliest=f"{earliest.day} {earliest:%B %Y}", years=MAX_AGE_YEARS)
+        ]
     if postcode:
         try:
             postcode = normalise_postcode(postcode)
@@ -271,6 +277,17 @@ def vulnerability_flag_set(
         _choice("source_type", source_type, SourceType)
     if recorded_on is not None and recorded_on > timezone.localdate():
         raise ValidationError({"recorded_on": [MSG_DATE_FUTURE]})
+    if recorded_on is not None and recorded_on < EARLIEST_RECORDED_ON:
+        raise ValidationError({"recorded_on": [MSG_RECORDED_TOO_EARLY]})
+    if recorded_on is not None:
+        # Only checked against a known date of birth (not an estimate); the message does not reveal it.
+        born = (
+            Identity.objects.filter(child=child, date_of_birth_estimated=False)
+            .values_list("date_of_birth", flat=True)
+            .first()
+        )
+        if born is not None and recorded_on < born:
+            raise ValidationError({"recorded_on": [MSG_RECORDED_BEFORE_BIRTH]})
     flag, created = VulnerabilityFlag.objects.update_or_create(
         child=child,
         factor=factor,

@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import Status
+from pydantic import ConfigDict
 
 from ccehub.audit.models import Action
 from ccehub.audit.services import audit_record
@@ -214,7 +215,13 @@ def triage_stateless(request: HttpRequest) -> Any:
 class IncidentIn(Schema):
     """An identifying incident for a child already recorded; it is triaged at once."""
 
-    occurred_at: datetime = Field(..., description="When it happened (ISO date-time, with offset)")
+    model_config = ConfigDict(extra="forbid")
+
+    occurred_at: datetime = Field(
+        ...,
+        description="When it happened: an ISO date-time (YYYY-MM-DDTHH:MM), with an offset or read as UK "
+        "local time (Europe/London); a bare date YYYY-MM-DD is read as midnight UK time",
+    )
     incident_type: str = Field(..., description=f"One of: {', '.join(IncidentType.values)}")
     county_lines_linked: bool | None = Field(None, description="null when not known")
     arrested: bool

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from ccehub.agencies.models import Agency, AgencyKind
 from ccehub.children.models import Child, Sex
+from ccehub.common.dateinput import GovukDateField
 from ccehub.common.models import TriState
 from ccehub.common.validators import MSG_DOB_FUTURE, MSG_INCIDENT_BEFORE_BIRTH
 from ccehub.incidents.models import IncidentType
@@ -64,7 +65,6 @@ COUNTY_LINES_TRI = {YES: TriState.RECORDED_PRESENT, NO: TriState.RECORDED_ABSENT
 IN_HOME_AREA_TRI = {YES: TriState.RECORDED_ABSENT, NO: TriState.RECORDED_PRESENT, UNKNOWN: TriState.UNKNOWN}
 
 _TIME_RE = re.compile(r"^\s*(\d{1,2})[:.](\d{2})\s*$")
-_YEAR_RE = re.compile(r"^\s*\d{4}\s*$")
 
 POLICY_CHOICES = [
     ("current", "Current guidance (default)"),
@@ -121,12 +121,12 @@ class IncidentForm(forms.Form):
     sex = forms.ChoiceField(
         label="Sex", choices=Sex.choices, widget=forms.RadioSelect, initial=Sex.UNKNOWN, required=False
     )
-    date_of_birth = forms.DateField(
+    date_of_birth = GovukDateField(
         label="Date of birth",
         required=False,
-        widget=forms.SelectDateWidget,
         help_text="For example, 27 3 2008. Leave blank if not known.",
-        error_messages={"invalid": MSG_DOB_REAL},
+        min_year=1,  # the form's own bound says "an age of 120 or under on the date of the incident"
+        error_messages={"invalid": MSG_DOB_REAL, "year": MSG_DOB_YEAR},
     )
     estimated_age = _int_field(
         "Estimated age",
@@ -147,11 +147,16 @@ class IncidentForm(forms.Form):
         empty_label="Not known",
     )
 
-    occurred_on = forms.DateField(
+    occurred_on = GovukDateField(
         label="Date of the incident",
-        widget=forms.SelectDateWidget,
         help_text="For example, 27 3 2026",
-        error_messages={"required": MSG_INCIDENT_DATE, "invalid": MSG_INCIDENT_DATE_REAL},
+        min_year=EARLIEST_INCIDENT_DATE.year,
+        error_messages={
+            "required": MSG_INCIDENT_DATE,
+            "invalid": MSG_INCIDENT_DATE_REAL,
+            "year": MSG_INCIDENT_YEAR,
+            "too_early": MSG_INCIDENT_TOO_EARLY_FORM,
+        },
     )
     occurred_time = forms.CharField(
         label="Time of the incident",
@@ -267,15 +272,9 @@ class IncidentForm(forms.Form):
             raise ValidationError(MSG_TIME_REAL)
         return time(hours, minutes)
 
-    def _year_typed(self, name: str) -> str:
-        """The year exactly as typed into a day-month-year date input (``<name>_year``)."""
-        return str(self.data.get(f"{self.add_prefix(name)}_year", "") or "")
-
     def clean_occurred_on(self) -> date:
         value: date = self.cleaned_data["occurred_on"]
-        # SelectDateWidget turns "22" into the year 22: a 2-digit year is refused, never guessed.
-        if not _YEAR_RE.match(self._year_typed("occurred_on")):
-            raise ValidationError(MSG_INCIDENT_YEAR)
+        # A year typed without 4 numbers ("22") is refused by GovukDateField, never guessed.
         if value < EARLIEST_INCIDENT_DATE:
             raise ValidationError(MSG_INCIDENT_TOO_EARLY_FORM)
         if value > timezone.localdate():
@@ -284,8 +283,6 @@ class IncidentForm(forms.Form):
 
     def clean_date_of_birth(self) -> date | None:
         value: date | None = self.cleaned_data.get("date_of_birth")
-        if value is not None and not _YEAR_RE.match(self._year_typed("date_of_birth")):
-            raise ValidationError(MSG_DOB_YEAR)
         if value is not None and value >= timezone.localdate():
             raise ValidationError(MSG_DOB_FUTURE)
         return value

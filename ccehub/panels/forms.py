@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
 from ccehub.agencies.models import Agency, AgencyKind
+from ccehub.common.dateinput import EARLIEST_YEAR, GovukDateField
 from ccehub.nrm.models import ExploitationType, ReferralRationale
 from ccehub.panels.models import (
     ConditionType,
@@ -27,6 +28,9 @@ from ccehub.panels.models import (
 
 MSG_CHILD: Final = "Select the child you are referring"
 MSG_REFERRED_ON: Final = "Enter the date of the referral"
+#: The National Referral Mechanism began on 1 April 2009: no referral is dated before it.
+NRM_START: Final = date(2009, 4, 1)
+MSG_REFERRED_TOO_EARLY: Final = "Date of the referral must be in 2009 or later: the NRM began in April 2009"
 MSG_DATE_REAL: Final = "{label} must be a real date"
 MSG_COUNTY_LINES: Final = "Select whether the case is flagged as county lines"
 MSG_RATIONALE_CODE: Final = "Select why you are referring"
@@ -69,13 +73,20 @@ def apply_service_errors(form: forms.Form, error: ValidationError) -> None:
         form.add_error(None, error.messages)
 
 
-def _date(label: str, required: bool = True, help_text: str = "For example, 27 3 2026") -> forms.DateField:
-    return forms.DateField(
+def _date(
+    label: str,
+    required: bool = True,
+    help_text: str = "For example, 27 3 2026",
+    min_year: int = EARLIEST_YEAR,
+    too_early: str = "",
+) -> GovukDateField:
+    return GovukDateField(
         label=label,
         required=required,
-        widget=forms.SelectDateWidget,
         help_text=help_text,
+        min_year=min_year,
         error_messages={
+            **({"too_early": too_early} if too_early else {}),
             "invalid": MSG_DATE_REAL.format(label=label),
             "required": f"Enter the {label.lower()}",
         },
@@ -104,7 +115,7 @@ class ChildChoiceForm(forms.Form):
 
 
 class ReferralForm(forms.Form):
-    referred_on = _date("Date of the referral")
+    referred_on = _date("Date of the referral", min_year=NRM_START.year, too_early=MSG_REFERRED_TOO_EARLY)
     incident = forms.ChoiceField(
         label="Which incident is the referral about?",
         widget=forms.RadioSelect,

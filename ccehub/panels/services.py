@@ -202,6 +202,10 @@ MSG_ORDER_MADE_BEFORE_APPLIED: Final = (
 )
 MSG_ORDER_MADE_IN_FUTURE: Final = "The date the order was made cannot be in the future"
 MSG_ORDER_NOT_IN_FORCE: Final = "The order was not in force on that date"
+MSG_ORDER_GRANTED_NOT_ACTIVE: Final = (
+    "The order is granted but not yet recorded as in force: use 'Record that the order is in force' "
+    "first, then record the breach"
+)
 MSG_BREACH_DATES: Final = "A breach cannot be reported before it happened, or in the future"
 MSG_BREACH_ANSWERED: Final = "The court's response to this breach is already recorded"
 MSG_NOT_ACTIVE_YET: Final = "The order cannot be active before its start date"
@@ -1737,13 +1741,15 @@ def order_breach_record(
         raise PermissionDenied(MSG_ACTION_OWNER_ONLY)
     if reported_on < occurred_on or reported_on > today:
         raise ValidationError({"reported_on": [MSG_BREACH_DATES]})
-    in_force = (
-        order.status in ORDER_IN_FORCE
-        and (order.starts_on is None or occurred_on >= order.starts_on)
+    within_dates = (
+        (order.starts_on is None or occurred_on >= order.starts_on)
         and (order.made_on is None or occurred_on >= order.made_on)
         and (order.expires_on is None or occurred_on <= order.expires_on)
     )
-    if not in_force:
+    if within_dates and order.status == OrderStatus.GRANTED:
+        # Granted, and the date is within its term, but nobody has recorded it coming into force.
+        raise ValidationError({"occurred_on": [MSG_ORDER_GRANTED_NOT_ACTIVE]})
+    if not (within_dates and order.status in ORDER_IN_FORCE):
         raise ValidationError({"occurred_on": [MSG_ORDER_NOT_IN_FORCE]})
     breach = OrderBreach.objects.create(
         order=order,

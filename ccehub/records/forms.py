@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
+from ccehub.common.dateinput import GovukDateField
 from ccehub.common.validators import normalise_postcode
 
 MSG_PURPOSE_REQUIRED = "Enter why you are looking this child up"
@@ -10,10 +11,10 @@ MSG_PURPOSE_REQUIRED = "Enter why you are looking this child up"
 class LookupForm(forms.Form):
     given_name = forms.CharField(max_length=100, required=False, label="Given name")
     family_name = forms.CharField(max_length=100, required=False, label="Family name")
-    date_of_birth = forms.DateField(
+    date_of_birth = GovukDateField(
         required=False,
         label="Date of birth",
-        widget=forms.SelectDateWidget,
+        example_year=2008,
         help_text="As given, even if you doubt it. For example, 27 3 2008",
         error_messages={"invalid": "Date of birth must be a real date"},
     )

@@ -71,3 +71,24 @@ def test_cli_add_names_the_option(db):
     )
     assert result.exit_code == 2 and "--ons-code" in result.stderr
     assert not Agency.objects.filter(code="newco").exists()
+
+
+def test_cli_add_refuses_an_ons_code_another_agency_holds(agencies):
+    held = agencies["islington"]
+    assert held.ons_code
+    result = run(
+        "agencies",
+        "add",
+        "qa-la4",
+        "--name",
+        "QA LA4",
+        "--kind",
+        "la_childrens_services",
+        "--ons-code",
+        held.ons_code.lower(),
+    )
+    assert result.exit_code == 2
+    assert (
+        f"--ons-code: ONS code {held.ons_code} is already held by {held.name} ({held.code})" in result.stderr
+    )
+    assert not Agency.objects.filter(code="qa-la4").exists()

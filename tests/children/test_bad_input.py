@@ -149,6 +149,22 @@ def test_api_unknown_agency_code(client, sw):
     assert response.status_code == 422 and "home_local_authority" in response.json()["errors"]
 
 
+def test_api_refuses_unknown_fields(client, sw):
+    """An unknown field (a typo of date_of_birth) is 422 naming it, not silently dropped."""
+    client.force_login(sw)
+    response = client.post(
+        "/api/children/",
+        {"given_name": "E", "ethnicity_ic": "IC99", "dob": "2010-01-01"},
+        content_type="application/json",
+    )
+    assert response.status_code == 422
+    assert response.json() == {
+        "detail": "invalid input",
+        "errors": {"ethnicity_ic": ["is not a recognised field"], "dob": ["is not a recognised field"]},
+    }
+    assert Child.objects.count() == 0
+
+
 @pytest.mark.slow
 def test_cli_names_the_field_and_exits_2(tmp_path):
     """The CLI exits 2 with the field named on stderr and no traceback."""
@@ -164,3 +180,17 @@ def test_cli_names_the_field_and_exits_2(tmp_path):
             ["flags", "set", "--child", "Nobody", "--factor", "Domestic Abuse", "--value", "x"], url
         )
         assert flag.returncode == 2 and "--child" in flag.stderr
+
+
+def test_oldest_date_of_birth_message_matches_the_bound(sw, actor_for):
+    """The earliest date accepted is the one the message names ("on or after", not "after")."""
+    from ccehub.children.services import MAX_AGE_YEARS, _years_before
+
+    earliest = _years_before(timezone.localdate(), MAX_AGE_YEARS)
+    assert child_create(actor=actor_for(sw), given_name="Old", date_of_birth=earliest)
+    with pytest.raises(ValidationError) as refused:
+        child_create(actor=actor_for(sw), given_name="Older", date_of_birth=earliest - timedelta(days=1))
+    assert refused.value.message_dict["date_of_birth"] == [
+        f"Date of birth must be on or after {earliest.day} {earliest:%B %Y}: "
+        f"nobody on record is older than {MAX_AGE_YEARS}"
+    ]

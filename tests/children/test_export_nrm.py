@@ -91,3 +91,21 @@ def test_cli_export_has_decisions(referred, agencies, make_user, roles):
     )
     assert result.exit_code == 0, result.output
     _check(json.loads(result.stdout))
+
+
+def test_people_are_named_by_username_and_hidden_from_pseudonymised_readers(
+    client, referred, agencies, make_user, actor_for, roles
+):
+    sw = make_user("e.sw", agencies["islington"], roles.SOCIAL_WORKER)
+    NRMReferral.objects.filter(child=referred).update(referred_by=sw)
+    data = json.loads(
+        json.dumps(child_export(actor=actor_for(sw), pid=referred.pseudonymous_id), default=str)
+    )
+    assert data["nrm_referrals"][0]["referred_by"] == "e.sw"
+    client.force_login(sw)
+    api = client.get(f"/api/children/{referred.pseudonymous_id}/export").json()
+    assert api["nrm_referrals"][0]["referred_by"] == "e.sw"
+    analyst = make_user("e.analyst", agencies["islington"], roles.ANALYST)
+    hidden = child_export(actor=actor_for(analyst), pid=referred.pseudonymous_id)
+    assert "referred_by" not in hidden["nrm_referrals"][0]
+    assert "e.sw" not in json.dumps(hidden, default=str)

@@ -125,6 +125,23 @@ def test_flag_date_must_be_real_and_not_future(users, islington_child, on):
     assert not VulnerabilityFlag.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("on", "message"),
+    [
+        ("2000-01-01", "--recorded-on: Date recorded cannot be before the child's date of birth"),
+        ("1850-01-01", "--recorded-on: Date recorded must be in 1900 or later"),
+    ],
+)
+def test_flag_date_cannot_be_before_birth_or_1900(users, islington_child, on, message):
+    result = run(*flag_args(islington_child.pseudonymous_id, "--user", "c.sw", "--recorded-on", on))
+    assert result.exit_code == 2 and message in result.stderr
+    assert not VulnerabilityFlag.objects.exists()
+    on_birthday = run(
+        *flag_args(islington_child.pseudonymous_id, "--user", "c.sw", "--recorded-on", "2008-05-01")
+    )
+    assert on_birthday.exit_code == 0, on_birthday.output
+
+
 def test_operator_flag_without_membership_has_no_source_agency(users, islington_child):
     """Without --user the operator has no agency: the flag is the source type's alone (as the demo's)."""
     result = run(*flag_args(islington_child.pseudonymous_id))

@@ -199,6 +199,32 @@ def test_child_incident_errors(client, people, presumed):
     assert IdentifyingIncident.objects.count() == before
 
 
+def test_child_incident_refuses_unknown_fields(client, people, presumed):
+    token = token_create(user=people["users"]["officer"], name="t")
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    pid = presumed.child.pseudonymous_id
+    before = IdentifyingIncident.objects.count()
+    body = {
+        "occurred_at": "2024-04-02T01:30",
+        "incident_type": "arrest_pwits",
+        "arrested": True,
+        "ofences": [],
+    }
+    response = post(client, f"/api/children/{pid}/incidents", body, headers)
+    assert response.status_code == 422
+    assert response.json() == {
+        "detail": "invalid input",
+        "errors": {"ofences": ["is not a recognised field"]},
+    }
+    assert IdentifyingIncident.objects.count() == before
+
+
+def test_openapi_describes_occurred_at_as_read(client, auth):
+    spec = client.get("/api/openapi.json", **auth).json()
+    described = spec["components"]["schemas"]["IncidentIn"]["properties"]["occurred_at"]["description"]
+    assert "with offset)" not in described and "Europe/London" in described
+
+
 def test_analyst_gets_decisions_without_the_date_of_birth(client, people, presumed):
     """Pseudonymised: the DOB and a child's days to 18 are "withheld" (as in the downloadable record),
     never null, which the contract reserves for "18 or over" (or no date of birth)."""

@@ -157,6 +157,29 @@ def _active_order(world, child):
     return _move(world, order, "active", date(2024, 4, 3))
 
 
+def test_breach_of_a_granted_order_says_to_record_it_in_force_first(world, child, referral):
+    order = _order(world, child)
+    _move(world, order, "applied", date(2024, 3, 25))
+    grant = {"made_on": date(2024, 4, 2), "starts_on": date(2024, 4, 3), "expires_on": date(2024, 10, 2)}
+    _move(world, order, "granted", date(2024, 4, 2), **grant)
+    breach = {
+        "reported_on": date(2024, 5, 2),
+        "nature": "Seen with referenced person",
+        "today": date(2024, 6, 1),
+    }
+    with pytest.raises(ValidationError) as info:
+        panels.order_breach_record(
+            actor=world["as_officer"], order=order, occurred_on=date(2024, 5, 1), **breach
+        )
+    assert info.value.message_dict["occurred_on"] == [panels.MSG_ORDER_GRANTED_NOT_ACTIVE]
+    assert "Record that the order is in force" in panels.MSG_ORDER_GRANTED_NOT_ACTIVE
+    with pytest.raises(ValidationError) as info:  # outside its term: still simply not in force
+        panels.order_breach_record(
+            actor=world["as_officer"], order=order, occurred_on=date(2024, 4, 1), **breach
+        )
+    assert info.value.message_dict["occurred_on"] == [panels.MSG_ORDER_NOT_IN_FORCE]
+
+
 def test_order_lifecycle_and_breach(world, child, referral):
     """§4.5: draft → applied → granted → active → breach reported → court response → active | varied."""
     order = _active_order(world, child)
