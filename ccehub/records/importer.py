@@ -98,6 +98,9 @@ MSG_TOO_LONG = "{column}: longer than {limit} characters"
 MSG_TOO_MANY_FIELDS = "the row has {count} fields, the header has {expected} (an unquoted comma?)"
 MSG_TOO_FEW_FIELDS = "the row has {count} fields, the header has {expected}"
 MSG_MULTILINE = "{column}: runs across lines (an unclosed quotation mark?)"
+#: Free-text columns where a properly quoted line break (a spreadsheet cell on several lines) is
+#: read as a separator; anywhere else it is a broken row.
+MULTILINE_OK: Final = frozenset({"allocated_worker_contact"})
 #: Key under which :func:`read_rows` passes a row's shape errors to :func:`validate_row`.
 SHAPE = "\x00shape"
 
@@ -212,7 +215,10 @@ def read_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, str]
     reader.fieldnames = header
 
     def rows() -> Iterator[tuple[int, dict[str, str]]]:
+        end = reader.line_num  # the header's last line
         for row in reader:
+            # errors name the line a row starts on (a quoted line break makes a row span lines)
+            start, end = end + 1, reader.line_num
             out = {k: (v or "").strip() for k, v in row.items() if k is not None}
             shape: list[str] = []
             extra = row.get(None)  # type: ignore[call-overload]
@@ -221,10 +227,16 @@ def read_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, str]
             elif any(v is None for k, v in row.items() if k is not None):
                 given = sum(v is not None for k, v in row.items() if k is not None)
                 shape.append(MSG_TOO_FEW_FIELDS.format(count=given, expected=len(header)))
-            shape += [MSG_MULTILINE.format(column=k) for k, v in out.items() if "\n" in v or "\r" in v]
+            for k, v in out.items():
+                if "\n" in v or "\r" in v:
+                    if k in MULTILINE_OK and not shape:
+                        # a contact written on several lines in a spreadsheet cell, quoted properly
+                        out[k] = ", ".join(part.strip() for part in v.splitlines() if part.strip())
+                    else:
+                        shape.append(MSG_MULTILINE.format(column=k))
             if shape:
                 out[SHAPE] = "\n".join(shape)
-            yield reader.line_num, out
+            yield start, out
 
     return header, rows()
 

@@ -221,3 +221,19 @@ def test_records_changed_after_the_build_are_flagged(agencies, system_actor, wri
     client.force_login(make_user("pc", agency=agencies["kent"], role=roles.POLICE_OFFICER))
     page = client.get("/lookup/")
     assert page.status_code == 200 and 'id="index-behind"' in page.content.decode()
+
+
+def test_a_contact_on_several_lines_is_read_and_errors_name_the_rows_first_line(
+    agencies, system_actor, write
+):
+    """A spreadsheet cell holding a contact on two lines, properly quoted, is one contact; a line break
+    in a name is still a broken row, reported at the line where the row starts."""
+    header = HEADER.strip() + ",allocated_worker_contact\n"
+    path = write(
+        'A1,Tom,Ingram,2006-04-01,M,,,,,"J Smith\n020 7527 0000"\nA2,"Jo\nLee",Lee,2006-02-01,F,,,,,x\n',
+        header=header,
+    )
+    result = import_records(actor=system_actor, agency=agencies["islington"], path=path, skip_invalid=True)
+    assert AgencyRecord.objects.get(record_id="A1").allocated_worker_contact == "J Smith, 020 7527 0000"
+    (reject,) = result.rejects
+    assert reject.line == 4 and any("given_name: runs across lines" in r for r in reject.reasons)
