@@ -287,6 +287,16 @@ EXTRACT_COLUMNS = (
 )
 
 
+#: The agency kind (``ccehub agencies add --kind``) of each synthetic agency kind.
+EXTRACT_AGENCY_KINDS = {
+    "police": "police_force",
+    "local_authority": "la_childrens_services",
+    "yot": "youth_offending_team",
+    "health": "health",
+    "custody": "police_force",
+}
+
+
 def write_extracts(records, directory):  # type: ignore[no-untyped-def]
     """One CSV per agency with the import columns; returns ``[(path, rows)]``."""
     import csv
@@ -315,4 +325,11 @@ def write_extracts(records, directory):  # type: ignore[no-untyped-def]
                 row.update(rec.extra)
                 writer.writerow(row)
         written.append((path, len(recs)))
+    # What `ccehub agencies add` needs for each extract (the codes are the generator's own).
+    kinds = {r.agency: EXTRACT_AGENCY_KINDS.get(r.agency_kind, "other") for r in records}
+    with (directory / "agencies.csv").open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["code", "name", "kind"])
+        for agency in sorted(by_agency):
+            writer.writerow([agency.lower(), f"{agency} (synthetic)", kinds[agency]])
     return written

@@ -68,3 +68,17 @@ def register(app: typer.Typer) -> None:
             )
             for path, rows in written:
                 typer.echo(f"wrote {rows} records to {path}")
+            from ccehub.agencies.models import Agency
+
+            codes = {path.stem for path, _ in written}
+            known = {c.lower() for c in Agency.objects.values_list("code", flat=True)}
+            missing = sorted(codes - known)
+            if missing:
+                typer.echo(
+                    f"{len(missing)} of these agencies are not in the database yet: add each with "
+                    f"`ccehub agencies add CODE --name NAME --kind KIND` (codes, names and kinds are in "
+                    f"{Path(extracts) / 'agencies.csv'}) before `ccehub import children FILE --agency CODE`. "
+                    "The extracts carry realistic recording errors (impossible dates among them): import "
+                    "them with --skip-invalid to keep the valid rows.",
+                    err=True,
+                )

@@ -43,3 +43,18 @@ def test_generated_children_are_scoped_like_real_ones(system_actor, make_user, r
     visible = child_list(actor=actor)
     assert visible.exists()
     assert not visible.exclude(holdings__agency=la).exists()
+
+
+def test_extracts_come_with_the_agencies_they_need(tmp_path):
+    """Each extract's agency is listed with a name and a kind `ccehub agencies add` accepts."""
+    import csv
+
+    from ccehub.agencies.models import AgencyKind
+    from ccehub.children.generate import write_extracts
+    from ccehub.synthetic import agency_records, generate_population
+
+    written = write_extracts(agency_records(generate_population(200, seed=3), seed=3), tmp_path)
+    with (tmp_path / "agencies.csv").open(encoding="utf-8") as handle:
+        listed = {row["code"]: row for row in csv.DictReader(handle)}
+    assert set(listed) == {path.stem for path, _ in written}
+    assert {row["kind"] for row in listed.values()} <= set(AgencyKind.values)
