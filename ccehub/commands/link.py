@@ -103,6 +103,7 @@ def register(app: typer.Typer) -> None:
         from ccehub.commands.children import _errors_text
         from ccehub.records.services import (
             active_index,
+            check_can_lookup,
             clean_query,
             index_behind,
             person_lookup,
@@ -117,6 +118,15 @@ def register(app: typer.Typer) -> None:
                 return "; ".join(exc.messages)
             return ""
 
+        def check_refusal() -> None:
+            """Refuse (role, or a threshold below the minimum) before any transaction: the service
+            audits the refusal as ``denied``, and that row must commit, not roll back with the
+            failed look-up (docs/data-protection.md: every refused read is audited)."""
+            try:
+                check_can_lookup(actor, purpose, threshold)  # type: ignore[arg-type]
+            except (ValidationError, PermissionDenied) as exc:
+                fail(_errors_text(exc))
+
         single = {"given_name": given_name, "family_name": family_name, "date_of_birth": dob}
         if batch is None and (problems := query_problems({**single, "sex": sex, "postcode": postcode})):
             fail(problems)
@@ -130,6 +140,7 @@ def register(app: typer.Typer) -> None:
         try:
             if batch is None:
                 query = {**single, "sex": sex, "postcode": postcode}
+                check_refusal()
                 with transaction.atomic():
                     result = person_lookup(
                         actor=actor, query=query, purpose=purpose, threshold=threshold, index=index
@@ -161,6 +172,7 @@ def register(app: typer.Typer) -> None:
                 empty = not (query["given_name"] or query["family_name"] or query["date_of_birth"])
                 if not empty and (problems := query_problems(query)):
                     fail(f"--batch: line {n}: {problems}")
+            check_refusal()
             for row in rows:
                 query = {k: (row.get(k) or "").strip() for k in BATCH_COLUMNS[1:]}
                 with transaction.atomic():

@@ -138,25 +138,43 @@ def code_for_record(key: ForceKey, record_id: str) -> PseudonymCode:
     return PseudonymCode(force=key.force, body=body)
 
 
-_SHAPE: Final = re.compile(r"^([A-Z0-9]+)-([0-9A-Z]{5})-([0-9A-Z]{5})-([0-9A-Z])$")
+#: Separators a person may type or paste between the groups (or leave out): whitespace, the ASCII
+#: hyphen and the Unicode hyphens, dashes and minus sign a word processor substitutes for it.
+_SEPARATORS: Final = re.compile(r"[\s\-\u2010-\u2015\u2212]+")
+_HYPHENS: Final = re.compile(r"[\-\u2010-\u2015\u2212]+")
 
 
 def code_parse(text: str) -> PseudonymCode:
     """Parse a code as a person might type it, and verify its check character.
 
-    Case and surrounding or inner spaces do not matter; O is read as 0 and I or L as 1 in the body
-    and check (Crockford). Raises :class:`InvalidCodeError`.
+    Case, spaces and hyphens do not matter: ``KENT-7F3KQ-9Q2MD-X``, ``kent 7f3kq 9q2md x`` and
+    ``KENT7F3KQ9Q2MDX`` are the same code. It is read either in its four printed groups (separated by
+    spaces and/or hyphens, each group its printed length, so a character missing from a group is
+    malformed rather than shifted into the force prefix) or written solid (the last eleven
+    characters are the body and check). O is read as 0 and I or L as 1 in the body and check
+    (Crockford). Raises :class:`InvalidCodeError`.
+
+    Only the printed four-group form is echoed back (``shaped``) when its check character is wrong:
+    that shape cannot be a name, whereas one long word might be.
     """
-    compact = re.sub(r"\s+", "", text).upper()
-    shape = _SHAPE.match(compact)
-    if shape is None or not FORCE_CODE_PATTERN.match(shape.group(1)):
+    upper = text.upper()
+    groups = [g for g in _SEPARATORS.split(upper) if g]
+    compact = "".join(groups)
+    force, tail = compact[: -(BODY_LENGTH + 1)], compact[-(BODY_LENGTH + 1) :]
+    # Grouped by any separator, or by hyphens with stray spaces inside a group ("KE NT-7F3KQ-...").
+    by_hyphen = [re.sub(r"\s+", "", g) for g in _HYPHENS.split(upper)]
+    printed = any(
+        len(split) == 4 and all(split) and [len(g) for g in split[1:]] == [_GROUP, _GROUP, 1]
+        for split in (groups, by_hyphen)
+    )
+    solid = len(groups) == 1 and len(compact) > BODY_LENGTH + 1
+    if not (printed or solid) or not FORCE_CODE_PATTERN.match(force):
         raise InvalidCodeError(InvalidCodeError.MALFORMED, MSG_MALFORMED)
-    force = shape.group(1)
-    tail = "".join(_CONFUSABLE.get(ch, ch) for ch in shape.group(2) + shape.group(3) + shape.group(4))
+    tail = "".join(_CONFUSABLE.get(ch, ch) for ch in tail)
     if any(ch not in _VALUE for ch in tail):
         raise InvalidCodeError(InvalidCodeError.MALFORMED, MSG_MALFORMED)
     body, check = tail[:BODY_LENGTH], tail[BODY_LENGTH]
     if check_character(force, body) != check:
-        shaped = f"{force}-{body[:_GROUP]}-{body[_GROUP:]}-{check}"
+        shaped = f"{force}-{body[:_GROUP]}-{body[_GROUP:]}-{check}" if printed else ""
         raise InvalidCodeError(InvalidCodeError.BAD_CHECK, MSG_BAD_CHECK, shaped=shaped)
     return PseudonymCode(force=force, body=body)

@@ -189,13 +189,29 @@ def active_index() -> Any:
         return _cache["index"]
 
 
-def check_can_lookup(actor: Actor, purpose: str) -> None:
-    """Raise unless ``actor`` may look children up; a refusal by role is itself audited."""
+def check_can_lookup(actor: Actor, purpose: str, threshold: float | None = None) -> None:
+    """Raise unless ``actor`` may look children up (with ``threshold``, when given).
+
+    Both refusals are access decisions and are audited as ``denied`` (with the actor's purpose): a
+    role that may not look children up, and a threshold below the configured minimum, which would
+    widen what crosses the agency boundary (only operators may lower it, e.g. to evaluate). Callers
+    that run the look-up in a transaction call this first, outside it, so the refusal's row commits.
+    """
     if not actor.system and actor.role not in IDENTITY_ROLES:
         audit_record(actor=actor, action=Action.DENIED, object_type="person_lookup", detail=MSG_LOOKUP_ROLE)
         raise PermissionDenied(MSG_LOOKUP_ROLE)
     if not purpose.strip():
         raise ValidationError({"purpose": [MSG_PURPOSE]})
+    minimum = settings.CCEHUB_LOOKUP_THRESHOLD
+    if threshold is not None and threshold < minimum and not actor.system:
+        message = MSG_THRESHOLD.format(minimum=minimum)
+        audit_record(
+            actor=actor,
+            action=Action.DENIED,
+            object_type="person_lookup",
+            detail=f"refused a threshold of {threshold:g}: {message}",
+        )
+        raise ValidationError({"threshold": [message]})
 
 
 def _tri_any(values: list[bool | None]) -> bool | None:
@@ -276,12 +292,9 @@ def person_lookup(
     Each candidate carries only ``person_id``, ``match_probability``, ``records`` (agency and record
     id), ``home_local_authority``, ``flags`` and ``contact``. The look-up is audited.
     """
-    check_can_lookup(actor, purpose)
+    check_can_lookup(actor, purpose, threshold)
     q = clean_query(query)
     minimum = settings.CCEHUB_LOOKUP_THRESHOLD
-    if threshold is not None and threshold < minimum and not actor.system:
-        # A lower threshold widens what crosses the agency boundary; only operators may (e.g. to evaluate).
-        raise ValidationError({"threshold": [MSG_THRESHOLD.format(minimum=minimum)]})
     index = index if index is not None else active_index()
     result = index.lookup(q, threshold=minimum if threshold is None else threshold, limit=MAX_CANDIDATES)
     refs = [(r.agency, r.record_id) for c in result.candidates for r in c.records]

@@ -17,7 +17,9 @@ from ccehub.records.services import MSG_LOOKUP_ROLE, check_can_lookup, index_beh
 
 @membership_required
 def lookup_view(request: HttpRequest) -> HttpResponse:
-    actor = actor_from_request(request)
+    # A refusal is audited with the purpose the user typed, when the form was submitted with one.
+    typed = str(request.POST.get("purpose", "")).strip() if request.method == "POST" else ""
+    actor = actor_from_request(request, purpose=typed or None)
     try:
         check_can_lookup(actor, "page")
     except PermissionDenied:

@@ -147,3 +147,48 @@ def test_operator_flag_without_membership_has_no_source_agency(users, islington_
     result = run(*flag_args(islington_child.pseudonymous_id))
     assert result.exit_code == 0, result.output
     assert VulnerabilityFlag.objects.get(child=islington_child).source_agency is None
+
+
+@pytest.fixture
+def no_search(monkeypatch):
+    """An index that must not be searched: each refusal below comes before any look-up runs."""
+
+    class Untouchable:
+        model_version = "test"
+
+        def lookup(self, *args, **kwargs):  # pragma: no cover - reaching it is the failure
+            raise AssertionError("a refused look-up searched the index")
+
+    monkeypatch.setattr("ccehub.records.services.active_index", lambda: Untouchable())
+
+
+LOOKUP = ["lookup", "--given-name", "A", "--family-name", "B", "--dob", "2008-01-01"]
+
+
+def test_refused_lookup_by_role_is_audited_and_exits_2(users, no_search):
+    result = run(*LOOKUP, "--user", "c.analyst", "--purpose", "cli deny test")
+    assert result.exit_code == 2 and "Your role cannot look children up" in result.stderr
+    event = AuditEvent.objects.get(action="denied", object_type="person_lookup")
+    assert (event.username, event.channel, event.purpose) == ("c.analyst", "cli", "cli deny test")
+
+
+def test_refused_lookup_threshold_is_audited_and_exits_2(agencies, make_user, roles, no_search):
+    make_user("c.pc", agencies["kent"], roles.POLICE_OFFICER)
+    result = run(*LOOKUP, "--user", "c.pc", "--purpose", "custody", "--threshold", "0.1")
+    assert result.exit_code == 2 and "threshold" in result.stderr
+    event = AuditEvent.objects.get(action="denied", object_type="person_lookup")
+    assert (event.username, event.purpose) == ("c.pc", "custody") and "0.1" in event.detail
+    assert not AuditEvent.objects.filter(action="lookup").exists()
+
+
+def test_refused_batch_lookup_is_audited_once(users, no_search, tmp_path):
+    queries = tmp_path / "q.csv"
+    queries.write_text(
+        "query_id,given_name,family_name,date_of_birth,sex,postcode\nq1,A,B,2008-01-01,,\nq2,,,,,\n"
+    )
+    result = run("lookup", "--batch", str(queries), "--user", "c.analyst", "--purpose", "batch deny")
+    assert result.exit_code == 2 and "Your role cannot look children up" in result.stderr
+    assert result.stdout == ""  # not even the empty query is answered
+    event = AuditEvent.objects.get(action="denied", object_type="person_lookup")
+    assert (event.username, event.purpose) == ("c.analyst", "batch deny")
+    assert not AuditEvent.objects.filter(action="lookup").exists()

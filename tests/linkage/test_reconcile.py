@@ -510,3 +510,13 @@ def test_a_data_row_used_as_titles_is_reported_by_position(tmp_path: Path) -> No
     assert dropped["unrecognised"] == [f"column {position}", "Allocated worker"]
     assert dropped["identity"] == ["Address line 1"]  # real titles are still named
     assert any(d["field"] == f"column {position}" for d in discrepancies if d["kind"] == "dropped_column")
+
+
+def test_codes_typed_with_spaces_or_solid_reconcile(tmp_path: Path) -> None:
+    """docs/reconciliation.md: case, spaces and hyphens do not matter when reading a code."""
+    spaced = code(1).replace("-", " ").lower()
+    solid = code(2).replace("-", "")
+    merged, discrepancies, _ = run(tmp_path, [police(1), police(2, code=solid)], [la(1, code=spaced), la(2)])
+    assert not [d for d in discrepancies if d["kind"] == "invalid_code"]
+    assert sorted(row["code"] for row in merged) == sorted([code(1), code(2)])
+    assert {row["status"] for row in merged} == {"matched"}

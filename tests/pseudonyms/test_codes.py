@@ -136,3 +136,40 @@ def test_bad_check_message_is_the_published_constant() -> None:
     wrong = CODE_ALPHABET[(CODE_ALPHABET.index(code[-1]) + 1) % 32]
     with pytest.raises(InvalidCodeError, match=re.escape(MSG_BAD_CHECK)):
         code_parse(code[:-1] + wrong)
+
+
+def test_spaces_and_hyphens_do_not_matter() -> None:
+    """docs/reconciliation.md: case, spaces and hyphens do not matter when reading a code."""
+    code = str(code_for_record(KENT, "KP-000123"))
+    force, first, second, check = code.split("-")
+    for typed in (
+        f"{force} {first} {second} {check}",
+        f"{force} {first} {second} {check}".lower(),
+        f"{force}{first}{second}{check}",
+        f"{force}{first}{second}{check}".lower(),
+        f"{force[:2]} {force[2:]}-{first}-{second}-{check}",  # a stray space inside a group
+        f"{force}\u2013{first}\u2013{second}\u2013{check}",  # en dashes from a word processor
+        f" {force} - {first} - {second} - {check} ",
+    ):
+        assert str(code_parse(typed)) == code, typed
+
+
+def test_a_character_missing_from_a_printed_group_is_malformed() -> None:
+    """Typed in four groups, a short group is not shifted into the force prefix."""
+    code = str(code_for_record(KENT, "KP-000123"))
+    force, first, second, check = code.split("-")
+    for typed in (f"{force} {first[:4]} {second} {check}", f"{force}-{first}-{second[1:]}-{check}"):
+        with pytest.raises(InvalidCodeError) as raised:
+            code_parse(typed)
+        assert raised.value.reason == InvalidCodeError.MALFORMED
+
+
+def test_a_solid_code_with_a_wrong_check_is_not_echoed() -> None:
+    """One long word could be a name: only the printed four-group shape is echoed back."""
+    code = str(code_for_record(KENT, "KP-000123"))
+    wrong = "0" if code[-1] != "0" else "1"
+    for typed, echoed in ((code[:-1] + wrong, True), (code.replace("-", "")[:-1] + wrong, False)):
+        with pytest.raises(InvalidCodeError) as raised:
+            code_parse(typed)
+        assert raised.value.reason == InvalidCodeError.BAD_CHECK
+        assert bool(raised.value.shaped) is echoed

@@ -325,3 +325,28 @@ def test_free_text_stored_before_the_import_checks_does_not_cross(stored, index,
     )
     text = repr(result["candidates"])
     assert result["candidates"] and "Jane Doe" not in text and "High St" not in text
+
+
+def test_refused_lookup_page_records_the_typed_purpose(db, agencies, make_user, roles, client):
+    """The analyst's refused form is audited with the purpose typed, not the session default."""
+    client.force_login(make_user("an3", agencies["islington"], roles.ANALYST))
+    response = client.post("/lookup/", {"given_name": "A", "purpose": "test analyst"})
+    assert response.status_code == 403
+    event = AuditEvent.objects.get(username="an3", action="denied", object_type="person_lookup")
+    assert event.purpose == "test analyst"
+
+
+def test_api_threshold_below_the_minimum_is_a_refusal_and_audited(db, agencies, make_user, roles, client):
+    """A lowered threshold widens what crosses the agency boundary: 422, audited as denied."""
+    import json
+
+    from ccehub.agencies.tokens import token_create
+
+    token = token_create(user=make_user("pc.low", agencies["kent"], roles.POLICE_OFFICER), name="t")
+    body = {"given_name": "Tom", "purpose": "custody", "threshold": 0.1}
+    response = client.post(
+        "/api/lookup", json.dumps(body), content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}"
+    )
+    assert response.status_code == 422 and "threshold" in response.json()["errors"]
+    event = AuditEvent.objects.get(username="pc.low", action="denied", object_type="person_lookup")
+    assert event.purpose == "custody" and event.channel == "api" and "0.1" in event.detail
