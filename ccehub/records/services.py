@@ -148,7 +148,7 @@ def _build(frame: pd.DataFrame, directory: Path, *, backend: str, progress: Any)
 MSG_INDEX_BEHIND = (
     "{count} agency record{s} {were} imported or changed after the person index was built on "
     "{built:%-d %B %Y at %H:%M}: a child recorded since then is not found, and changed names or dates "
-    "of birth are not searched, until the index is rebuilt (`ccehub link build`)"
+    "of birth are not searched, until an operator rebuilds the index (ccehub link build)"
 )
 
 
