@@ -157,26 +157,29 @@ def _active_order(world, child):
     return _move(world, order, "active", date(2024, 4, 3))
 
 
+def _breach(world, order, occurred_on, reported_on, nature, *, by="as_officer"):
+    """Report a breach of ``order`` (as the officer unless ``by`` says otherwise) on 1 June 2024."""
+    return panels.order_breach_record(
+        actor=world[by],
+        order=order,
+        occurred_on=occurred_on,
+        reported_on=reported_on,
+        nature=nature,
+        today=date(2024, 6, 1),
+    )
+
+
 def test_breach_of_a_granted_order_says_to_record_it_in_force_first(world, child, referral):
     order = _order(world, child)
     _move(world, order, "applied", date(2024, 3, 25))
     grant = {"made_on": date(2024, 4, 2), "starts_on": date(2024, 4, 3), "expires_on": date(2024, 10, 2)}
     _move(world, order, "granted", date(2024, 4, 2), **grant)
-    breach = {
-        "reported_on": date(2024, 5, 2),
-        "nature": "Seen with referenced person",
-        "today": date(2024, 6, 1),
-    }
     with pytest.raises(ValidationError) as info:
-        panels.order_breach_record(
-            actor=world["as_officer"], order=order, occurred_on=date(2024, 5, 1), **breach
-        )
+        _breach(world, order, date(2024, 5, 1), date(2024, 5, 2), "Seen with referenced person")
     assert info.value.message_dict["occurred_on"] == [panels.MSG_ORDER_GRANTED_NOT_ACTIVE]
     assert "Record that the order is in force" in panels.MSG_ORDER_GRANTED_NOT_ACTIVE
     with pytest.raises(ValidationError) as info:  # outside its term: still simply not in force
-        panels.order_breach_record(
-            actor=world["as_officer"], order=order, occurred_on=date(2024, 4, 1), **breach
-        )
+        _breach(world, order, date(2024, 4, 1), date(2024, 5, 2), "Seen with referenced person")
     assert info.value.message_dict["occurred_on"] == [panels.MSG_ORDER_NOT_IN_FORCE]
 
 
@@ -192,23 +195,9 @@ def test_order_lifecycle_and_breach(world, child, referral):
         _move(world, order, "breach_reported", date(2024, 4, 5))
     assert info.value.message_dict["to_status"] == [panels.MSG_USE_BREACH_SERVICE]
     with pytest.raises(ValidationError) as info:
-        panels.order_breach_record(
-            actor=world["as_officer"],
-            order=order,
-            occurred_on=date(2024, 4, 1),
-            reported_on=date(2024, 4, 2),
-            nature="Seen with referenced person",
-            today=date(2024, 6, 1),
-        )
+        _breach(world, order, date(2024, 4, 1), date(2024, 4, 2), "Seen with referenced person")
     assert info.value.message_dict["occurred_on"] == [panels.MSG_ORDER_NOT_IN_FORCE]
-    breach = panels.order_breach_record(
-        actor=world["as_officer"],
-        order=order,
-        occurred_on=date(2024, 5, 1),
-        reported_on=date(2024, 5, 2),
-        nature="Out after curfew with INT-2024-0117",
-        today=date(2024, 6, 1),
-    )
+    breach = _breach(world, order, date(2024, 5, 1), date(2024, 5, 2), "Out after curfew with INT-2024-0117")
     order.refresh_from_db()
     assert order.status == "breach_reported" and breach.reported_by_agency == world["met"]
     panels.order_breach_response_record(
@@ -225,14 +214,7 @@ def test_order_lifecycle_and_breach(world, child, referral):
             actor=world["as_chair"], breach=breach, court_response="warning", response_on=date(2024, 5, 11)
         )
     assert info.value.message_dict["__all__"] == [panels.MSG_BREACH_ANSWERED]
-    second = panels.order_breach_record(
-        actor=world["as_officer"],
-        order=order,
-        occurred_on=date(2024, 6, 1),
-        reported_on=date(2024, 6, 1),
-        nature="Contact",
-        today=date(2024, 6, 1),
-    )
+    second = _breach(world, order, date(2024, 6, 1), date(2024, 6, 1), "Contact")
     panels.order_breach_response_record(
         actor=world["as_chair"], breach=second, court_response="variation", response_on=date(2024, 6, 5)
     )
@@ -256,28 +238,14 @@ def test_order_lifecycle_and_breach(world, child, referral):
 def test_breach_dates_checked(world, child, referral):
     order = _active_order(world, child)
     with pytest.raises(ValidationError) as info:
-        panels.order_breach_record(
-            actor=world["as_officer"],
-            order=order,
-            occurred_on=date(2024, 5, 3),
-            reported_on=date(2024, 5, 2),
-            nature="x",
-            today=date(2024, 6, 1),
-        )
+        _breach(world, order, date(2024, 5, 3), date(2024, 5, 2), "x")
     assert info.value.message_dict["reported_on"] == [panels.MSG_BREACH_DATES]
 
 
 def test_breach_reporter_needs_a_basis(world, child, referral):
     order = _active_order(world, child)
     with pytest.raises(PermissionDenied):
-        panels.order_breach_record(
-            actor=world["as_kent"],
-            order=order,
-            occurred_on=date(2024, 5, 1),
-            reported_on=date(2024, 5, 2),
-            nature="x",
-            today=date(2024, 6, 1),
-        )
+        _breach(world, order, date(2024, 5, 1), date(2024, 5, 2), "x", by="as_kent")
 
 
 def test_monitoring_shows_plan_compliance_missing_and_breaches(world, child, referral, system_actor):
@@ -305,14 +273,7 @@ def test_monitoring_shows_plan_compliance_missing_and_breaches(world, child, ref
         ended_at=datetime(2024, 1, 6, 9, 0, tzinfo=london),
     )  # before oversight: not counted
     order = _active_order(world, child)
-    panels.order_breach_record(
-        actor=world["as_officer"],
-        order=order,
-        occurred_on=date(2024, 5, 1),
-        reported_on=date(2024, 5, 2),
-        nature="Curfew",
-        today=date(2024, 6, 1),
-    )
+    _breach(world, order, date(2024, 5, 1), date(2024, 5, 2), "Curfew")
     rows = monitoring_list(actor=world["as_member"], panel=world["panel"], as_of=date(2024, 5, 1))
     assert len(rows) == 1
     row = rows[0]
@@ -450,12 +411,5 @@ def test_order_granted_dates_checked_and_breaches_before_it_was_made_not_in_forc
     )
     _move(world, order, "active", date(2024, 4, 1))
     with pytest.raises(ValidationError) as info:
-        panels.order_breach_record(
-            actor=world["as_officer"],
-            order=order,
-            occurred_on=date(2024, 3, 30),
-            reported_on=date(2024, 4, 2),
-            nature="Before the order was made",
-            today=date(2024, 6, 1),
-        )
+        _breach(world, order, date(2024, 3, 30), date(2024, 4, 2), "Before the order was made")
     assert info.value.message_dict["occurred_on"] == [panels.MSG_ORDER_NOT_IN_FORCE]
