@@ -81,6 +81,15 @@ def la_record_of(population):
     )
 
 
+def _names_and_dob(person) -> dict[str, str]:
+    """What an officer types about a synthetic child: names and date of birth."""
+    return {
+        "given_name": person.given_name,
+        "family_name": person.family_name,
+        "date_of_birth": person.date_of_birth.isoformat(),
+    }
+
+
 def test_known_child_is_found_with_flags_and_contact(stored, index, officer):
     """A known child's exact details find them first, with the agencies and safeguarding facts."""
     pop, _records = stored
@@ -91,9 +100,7 @@ def test_known_child_is_found_with_flags_and_contact(stored, index, officer):
         index=index,
         purpose="custody check",
         query={
-            "given_name": person.given_name,
-            "family_name": person.family_name,
-            "date_of_birth": person.date_of_birth.isoformat(),
+            **_names_and_dob(person),
             "postcode": person.postcode,
             "sex": person.sex,
         },
@@ -115,11 +122,7 @@ def test_only_the_contract_fields_cross_the_boundary(stored, index, officer):
             actor=officer,
             index=index,
             purpose="p",
-            query={
-                "given_name": person.given_name,
-                "family_name": person.family_name,
-                "date_of_birth": person.date_of_birth.isoformat(),
-            },
+            query=_names_and_dob(person),
         )
     )
     assert set(result) == {"candidates", "query_ms"}
@@ -317,11 +320,7 @@ def test_free_text_stored_before_the_import_checks_does_not_cross(stored, index,
         actor=officer,
         index=index,
         purpose="custody check",
-        query={
-            "given_name": person.given_name,
-            "family_name": person.family_name,
-            "date_of_birth": person.date_of_birth.isoformat(),
-        },
+        query=_names_and_dob(person),
     )
     text = repr(result["candidates"])
     assert result["candidates"] and "Jane Doe" not in text and "High St" not in text
