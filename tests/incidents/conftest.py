@@ -12,6 +12,23 @@ LONDON = ZoneInfo("Europe/London")
 #: A 15-year-old (DOB 2008-05-01) arrested on 1 March 2024 at 21:00: well over 100 days before 18.
 INCIDENT_AT = datetime(2024, 3, 1, 21, 0, tzinfo=LONDON)
 DOB = date(2008, 5, 1)
+#: How the birth date, the 18th birthday and the 791 days between the incident and it could be
+#: written. Tests look for these, not for bare "2008" or "791": ids and timestamps are random digits.
+DOB_REVEALING = (
+    "2008-05-01", "01/05/2008", "1 May 2008", "2026-05-01", "01/05/2026", "1 May 2026", "791 day",
+)  # fmt: skip
+
+
+def revealing(value) -> list[str]:
+    """The forms of the birth date (or days to 18) found in a page's text or anywhere in JSON data;
+    a JSON number 791 counts too."""
+    if isinstance(value, dict):
+        return [found for item in value.values() for found in revealing(item)]
+    if isinstance(value, list):
+        return [found for item in value for found in revealing(item)]
+    if value == 791 and not isinstance(value, bool):
+        return ["791"]
+    return [form for form in DOB_REVEALING if isinstance(value, str) and form in value]
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from ccehub.rules.triage import (
     parse_triage_input,
     triage,
 )
+from tests.incidents.conftest import revealing
 
 pytestmark = pytest.mark.django_db
 
@@ -234,7 +235,7 @@ def test_analyst_gets_decisions_without_the_date_of_birth(client, people, presum
     ).json()
     assert data[0]["inputs"]["date_of_birth"] == "withheld"
     assert data[0]["outputs"]["days_until_18"] == "withheld" and data[0]["outputs"]["age_years"] == 15
-    assert "2008" not in json.dumps(data) and "791" not in json.dumps(data)
+    assert revealing(data) == []
 
 
 def test_the_officer_who_recorded_the_child_gets_the_same_days_as_the_page(client, people, presumed):
@@ -250,6 +251,7 @@ def test_the_officer_who_recorded_the_child_gets_the_same_days_as_the_page(clien
     client.force_login(people["users"]["officer"])
     record = client.get(reverse("incidents:record-json", args=[presumed.pk])).json()
     assert record["outputs"]["days_until_18"] == 791 and record["inputs"]["date_of_birth"] == "2008-05-01"
+    assert {"791", "2008-05-01"} <= set(revealing(record))  # so the analyst tests' check can fail
     spec = client.get("/api/openapi.json").json()
     assert "withheld" in json.dumps(spec["components"]["schemas"]["StoredTriageOut"])
 
