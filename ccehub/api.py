@@ -7,6 +7,7 @@ audit are identical whichever door a request comes through.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,6 +15,7 @@ from django.http import HttpRequest
 from ninja import NinjaAPI, Router
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as RequestValidationError
+from ninja.parser import Parser
 from ninja.security import APIKeyCookie, HttpBearer
 
 from ccehub.audit.models import Channel
@@ -54,7 +56,27 @@ class TokenAuth(HttpBearer):
         return user
 
 
+class JSONParser(Parser):
+    """Ninja's parser, keeping *why* a body could not be read: Ninja itself answers only "Cannot parse
+    request body" (the reason only with DEBUG on), which leaves a caller guessing."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        try:
+            text = request.body.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            request._ccehub_body_problem = "the request body is not UTF-8 text"  # type: ignore[attr-defined]
+            raise
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            request._ccehub_body_problem = (  # type: ignore[attr-defined]
+                f"the request body is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
+            )
+            raise
+
+
 api = NinjaAPI(
+    parser=JSONParser(),
     title="ccehub API",
     version="1",
     description="Multi-agency response to child criminal exploitation in county lines. Synthetic data only.",
@@ -102,6 +124,15 @@ def request_validation_error(request: HttpRequest, exc: RequestValidationError) 
     return api.create_response(
         request, {"detail": "invalid input", "errors": request_errors(exc.errors)}, status=422
     )
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> Any:
+    problem = getattr(request, "_ccehub_body_problem", None)
+    if exc.status_code == 400 and problem:
+        detail = problem[0].upper() + problem[1:]
+        return api.create_response(request, {"detail": detail}, status=400)
+    return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
 
 
 @api.exception_handler(PermissionDenied)

@@ -220,6 +220,30 @@ def test_child_incident_refuses_unknown_fields(client, people, presumed):
     assert IdentifyingIncident.objects.count() == before
 
 
+def test_malformed_body_says_what_is_wrong_and_stores_nothing(client, people, presumed):
+    """Ninja alone answers "Cannot parse request body"; the caller is told where the JSON breaks."""
+    token = token_create(user=people["users"]["officer"], name="t")
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    pid = presumed.child.pseudonymous_id
+    before = IdentifyingIncident.objects.count()
+    response = post(
+        client, f"/api/children/{pid}/incidents", '{"occurred_at": "2024-04-02T01:30",}', headers, raw=True
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "detail": "The request body is not valid JSON: Expecting property name enclosed in double quotes "
+        "(line 1, column 36)"
+    }
+    response = client.post(
+        f"/api/children/{pid}/incidents", data=b"\xff\xfe{", content_type="application/json", **headers
+    )
+    assert response.status_code == 400 and response.json() == {"detail": "The request body is not UTF-8 text"}
+    assert IdentifyingIncident.objects.count() == before
+    # other HTTP errors keep their own message
+    response = client.get(f"/api/children/{pid}/triage")
+    assert response.status_code == 401 and response.json() == {"detail": "Unauthorized"}
+
+
 def test_openapi_describes_occurred_at_as_read(client, auth):
     spec = client.get("/api/openapi.json", **auth).json()
     described = spec["components"]["schemas"]["IncidentIn"]["properties"]["occurred_at"]["description"]
