@@ -158,6 +158,30 @@ def tradition_table(data: dict[str, Any]) -> list[str]:
     return lines
 
 
+def calibration_table(data: dict[str, Any]) -> list[str]:
+    """Trained parameters against the synthetic truth (``bench/calibration.py``)."""
+    prior = data["prior"]
+    lines = [
+        f"Trained parameters against the truth ({data['records']:,} records, {data['match_pairs']:,} "
+        f"pairs of records of the same child, model {data['model_version']}): prior λ trained "
+        f"{prior['trained']:.4g}, true {prior['true']:.4g}. Levels whose trained m is off by more "
+        "than a factor of 1.25:",
+        "",
+        "| comparison | level | trained m | true m |",
+        "|:---|:---|---:|---:|",
+    ]
+    for comparison in data["comparisons"]:
+        for level in comparison["levels"]:
+            trained, true = level["trained_m"], level["true_m"]
+            if level["m_equals_u_by_design"] or trained is None or true <= 0:
+                continue
+            if max(trained / true, true / trained) > 1.25:
+                lines.append(
+                    f"| {comparison['comparison']} | {level['level']} | {trained:.4f} | {true:.4f} |"
+                )
+    return lines
+
+
 def write_summary() -> Path:
     parts = [
         "# Linkage benchmark results",
@@ -171,6 +195,7 @@ def write_summary() -> Path:
         ("lookup_scale_1m_absent5000.json", scale_table),
         ("lookup_scale_seed21.json", scale_table),
         ("lookup_scale_quick.json", scale_table),
+        ("calibration_1m.json", calibration_table),
     ):
         path = RESULTS / name
         if path.exists():
@@ -187,6 +212,8 @@ def write_summary() -> Path:
                 ]
             elif name == "lookup_scale_seed21.json":
                 parts += ["_Another population (`--seed 21`):_", ""]
+            elif name == "calibration_1m.json":
+                parts += ["_Calibration (`bench/calibration.py`, seed 20, 1M records):_", ""]
             parts += [*table(data), ""]
             env = data["environment"]
             parts += [
