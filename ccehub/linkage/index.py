@@ -1,8 +1,9 @@
 """Link every agency's records into persons with Splink, and keep a look-up index on disk.
 
 ``build_index`` standardises the records, trains the model (or reuses one), has Splink score all
-blocked pairs and cluster them (connected components at ``cluster_threshold``), and writes a
-directory:
+blocked pairs and cluster them (connected components at ``cluster_threshold``, split where a
+*cannot-link* pair says two records are different children: :mod:`ccehub.linkage.constraints`), and
+writes a directory:
 
 ``model.json``      the trained model with its version (:class:`LinkageModel`)
 ``records.parquet`` standardised records with their ``person_id``
@@ -19,7 +20,7 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -27,6 +28,7 @@ from typing import Any, Final
 import pandas as pd
 
 from ccehub.linkage.backends import Backend, BackendName, get_backend
+from ccehub.linkage.constraints import cannot_link_pairs, split_cannot_link
 from ccehub.linkage.lookup import DEFAULT_THRESHOLD, LookupEngine, LookupResult
 from ccehub.linkage.model import LinkageModel, train_model
 from ccehub.linkage.progress import ProgressArg, reporter
@@ -55,6 +57,9 @@ class BuildSummary:
     cluster_threshold: float
     timings: dict[str, float] = field(default_factory=dict)
     pairs_scored: int = 0
+    #: Known-different pairs given (both records in the index), and persons they split off.
+    cannot_link: int = 0
+    separated: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -66,6 +71,8 @@ class BuildSummary:
             "backend": self.backend,
             "cluster_threshold": self.cluster_threshold,
             "pairs_scored": self.pairs_scored,
+            "cannot_link": self.cannot_link,
+            "separated": self.separated,
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
         }
 
@@ -82,12 +89,17 @@ def link_records(
     *,
     backend: Backend | BackendName | str = "duckdb",
     cluster_threshold: float = DEFAULT_CLUSTER_THRESHOLD,
+    cannot_link: Collection[tuple[str, str]] = (),
     progress: ProgressArg = False,
-) -> tuple[pd.DataFrame, int]:
+) -> tuple[pd.DataFrame, int, int]:
     """Cluster standardised records into persons with Splink.
 
-    Returns ``(frame, pairs)``: a frame with ``unique_id`` and ``person_id`` (one row per record), and
-    how many pairs scored at or above ``cluster_threshold``.
+    ``cannot_link`` holds pairs of unique ids known to be different children (twins an agency
+    knows); a cluster holding one is split (:func:`ccehub.linkage.constraints.split_cannot_link`).
+
+    Returns ``(frame, pairs, separated)``: a frame with ``unique_id`` and ``person_id`` (one row per
+    record), how many pairs scored at or above ``cluster_threshold``, and how many persons the
+    cannot-link pairs split off.
     """
     from splink import Linker
 
@@ -112,11 +124,19 @@ def link_records(
             output_type="pandas",
         )
         pairs = int(counted["n"].iloc[0])
+        separated = 0
+        if cannot_link:
+            edges = linker.misc.query_sql(  # type: ignore[no-untyped-call]
+                "select unique_id_l, unique_id_r, match_probability "  # noqa: S608 (Splink's table name)
+                f"from {predictions.physical_name}",
+                output_type="pandas",
+            )
+            clustered, separated = split_cannot_link(clustered, edges, cannot_link)
         task.advance()
     members = clustered.groupby("cluster_id")["unique_id"].min()
     ids = {cid: person_id_for([uid]) for cid, uid in members.items()}
     clustered["person_id"] = clustered["cluster_id"].map(ids)
-    return clustered[["unique_id", "person_id"]].reset_index(drop=True), pairs
+    return clustered[["unique_id", "person_id"]].reset_index(drop=True), pairs, separated
 
 
 def build_index(
@@ -128,6 +148,7 @@ def build_index(
     cluster_threshold: float = DEFAULT_CLUSTER_THRESHOLD,
     seed: int = 0,
     spec: ModelSpec = PERSON_MODEL,
+    cannot_link: Iterable[tuple[str, str]] = (),
     progress: ProgressArg = False,
     **train_options: Any,
 ) -> BuildSummary:
@@ -142,6 +163,9 @@ def build_index(
             (left open for the caller, e.g. to reuse a Spark session).
         cluster_threshold: Pairwise probability at which records are joined into one person.
         seed: Seed for training's random sampling.
+        cannot_link: Pairs of unique ids (``"AGENCY:record_id"``) known to be different children,
+            e.g. twins; they are never put in one person. Pairs naming a record not in ``records``
+            are ignored (the summary counts the pairs used).
         progress: ``True`` for progress bars on stderr, a callable for updates, ``False`` for silence.
         train_options: Passed to :func:`train_model` (e.g. ``u_max_pairs``, ``em_max_iterations``).
     """
@@ -158,9 +182,16 @@ def build_index(
             t = time.perf_counter()
             model = train_model(std, backend=be, spec=spec, seed=seed, progress=progress, **train_options)
             timings["train"] = time.perf_counter() - t
+        known = set(std["unique_id"])
+        apart = {pair for pair in cannot_link_pairs(cannot_link) if pair[0] in known and pair[1] in known}
         t = time.perf_counter()
-        clusters, pairs = link_records(
-            std, model, backend=be, cluster_threshold=cluster_threshold, progress=progress
+        clusters, pairs, separated = link_records(
+            std,
+            model,
+            backend=be,
+            cluster_threshold=cluster_threshold,
+            cannot_link=apart,
+            progress=progress,
         )
         timings["link"] = time.perf_counter() - t
     finally:
@@ -185,6 +216,8 @@ def build_index(
         cluster_threshold=cluster_threshold,
         timings=timings,
         pairs_scored=pairs,
+        cannot_link=len(apart),
+        separated=separated,
     )
     manifest = {"format": INDEX_FORMAT, "spec_version": spec.version, **summary.as_dict()}
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True), encoding="utf-8")
