@@ -106,6 +106,10 @@ def register(app: typer.Typer) -> None:
                 f"{len(result.rejects)} of {result.rows} rows are invalid; nothing imported "
                 "(fix them, or use --skip-invalid to import the valid rows)"
             )
+        for warning in result.warnings[:max_errors]:
+            typer.echo(f"warning: {warning}", err=True)
+        if len(result.warnings) > max_errors:
+            typer.echo(f"… and {len(result.warnings) - max_errors} more warnings", err=True)
         if dry_run:
             typer.echo(
                 f"dry run: {result.rows - len(result.rejects)} valid, {len(result.rejects)} invalid; nothing written"

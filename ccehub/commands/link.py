@@ -51,6 +51,19 @@ def register(app: typer.Typer) -> None:
             f"records: {version.records}\npersons: {version.persons}\ntime: {version.build_seconds:.1f}s\n"
             f"model version: {version.version}\nbackend: {version.backend}"
         )
+        built = version.model_json or {}
+        if built.get("cannot_link"):
+            pairs, split = built["cannot_link"], built.get("separated", 0)
+            typer.echo(
+                f"known different children: {pairs} pair{'s' if pairs != 1 else ''} of records kept apart "
+                f"({split} person{'s' if split != 1 else ''} split off)"
+            )
+        if built.get("cannot_link_unresolved"):
+            typer.echo(
+                f"warning: {built['cannot_link_unresolved']} not_same_child_as reference(s) name no record "
+                "of that agency; they take effect once those records are imported",
+                err=True,
+            )
 
     @link_app.command("train-default")
     def train_default() -> None:

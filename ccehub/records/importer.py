@@ -44,6 +44,7 @@ OPTIONAL_COLUMNS: tuple[str, ...] = (
     "looked_after",
     "missing_now",
     "allocated_worker_contact",
+    "not_same_child_as",
 )
 BOOLEAN_COLUMNS = ("open_nrm", "cp_plan", "cin_plan", "looked_after", "missing_now")
 TRUE = {"true", "t", "yes", "y", "1"}
@@ -98,6 +99,15 @@ MSG_TOO_LONG = "{column}: longer than {limit} characters"
 MSG_TOO_MANY_FIELDS = "the row has {count} fields, the header has {expected} (an unquoted comma?)"
 MSG_TOO_FEW_FIELDS = "the row has {count} fields, the header has {expected}"
 MSG_MULTILINE = "{column}: runs across lines (an unclosed quotation mark?)"
+MSG_NOT_SAME_SELF = "not_same_child_as: names the row's own record_id (list the other child's records)"
+MSG_NOT_SAME_MANY = "not_same_child_as: more than {limit} record ids"
+MSG_NOT_SAME_UNKNOWN = (
+    "line {line}: not_same_child_as names {ids}, which {are} not a record of {agency} (yet): it takes "
+    "effect once {it_they} {is_are} imported"
+)
+#: Record ids in ``not_same_child_as`` are separated by semicolons (commas belong to the CSV).
+NOT_SAME_SEPARATOR: Final = ";"
+NOT_SAME_LIMIT: Final = 10
 #: Free-text columns where a properly quoted line break (a spreadsheet cell on several lines) is
 #: read as a separator; anywhere else it is a broken row.
 MULTILINE_OK: Final = frozenset({"allocated_worker_contact"})
@@ -167,6 +177,8 @@ class ImportResult:
     updated: int = 0
     rejects: list[Reject] = field(default_factory=list)
     written: bool = False
+    #: Not errors: e.g. a ``not_same_child_as`` id that names no record of the agency yet.
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def imported(self) -> int:
@@ -329,7 +341,44 @@ def validate_row(
     if len(contact) > 200:
         errors.append(MSG_TOO_LONG.format(column="allocated_worker_contact", limit=200))
     values["allocated_worker_contact"] = contact
+    values["not_same_child_as"] = []
+    others = [part.strip() for part in row.get("not_same_child_as", "").split(NOT_SAME_SEPARATOR)]
+    others = list(dict.fromkeys(part for part in others if part))
+    if record_id and record_id in others:
+        errors.append(MSG_NOT_SAME_SELF)
+    if len(others) > NOT_SAME_LIMIT:
+        errors.append(MSG_NOT_SAME_MANY.format(limit=NOT_SAME_LIMIT))
+    if any(len(part) > 64 for part in others):
+        errors.append(MSG_TOO_LONG.format(column="not_same_child_as (each record id)", limit=64))
+    values["not_same_child_as"] = others
     return values, errors
+
+
+def _unknown_references(agency: Agency, valid: list[dict[str, Any]], lines: dict[str, int]) -> list[str]:
+    """Warnings for ``not_same_child_as`` ids that name neither a row of the file nor a record of the
+    agency: probably a typo, or a record still to come; either way the pair does nothing yet."""
+    named = {other for v in valid for other in v["not_same_child_as"]}
+    if not named:
+        return []
+    known = {v["record_id"] for v in valid} | set(
+        AgencyRecord.objects.filter(agency=agency, record_id__in=named).values_list("record_id", flat=True)
+    )
+    warnings = []
+    for v in valid:
+        missing = [other for other in v["not_same_child_as"] if other not in known]
+        if missing:
+            plural = len(missing) > 1
+            warnings.append(
+                MSG_NOT_SAME_UNKNOWN.format(
+                    line=lines.get(v["record_id"], "?"),
+                    ids=", ".join(repr(m) for m in missing),
+                    are="are" if plural else "is",
+                    agency=agency.code,
+                    it_they="they" if plural else "it",
+                    is_are="are" if plural else "is",
+                )
+            )
+    return warnings
 
 
 def import_records(
@@ -366,7 +415,10 @@ def import_records(
     if progress is not None:
         progress(result.rows % 1000)
     if (result.rejects and not skip_invalid) or dry_run:
+        if not result.rejects:
+            result.warnings = _unknown_references(agency, valid, first_seen)
         return result
+    result.warnings = _unknown_references(agency, valid, first_seen)
     present = (
         set(
             AgencyRecord.objects.filter(

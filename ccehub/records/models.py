@@ -42,6 +42,14 @@ class AgencyRecord(BaseModel):
     looked_after = models.BooleanField(null=True, blank=True)
     missing_now = models.BooleanField(null=True, blank=True)
     allocated_worker_contact = models.CharField(max_length=200, blank=True)
+    not_same_child_as = models.JSONField(
+        default=list,
+        blank=True,
+        help_text=(
+            "Record ids of this agency's records of a different child whom the model could take for "
+            "this one (a twin); the index never puts them in one person"
+        ),
+    )
     child = models.ForeignKey(
         "children.Child", null=True, blank=True, on_delete=models.SET_NULL, related_name="agency_records"
     )

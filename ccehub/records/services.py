@@ -73,8 +73,40 @@ def records_frame() -> pd.DataFrame:
     return frame
 
 
+def cannot_link_pairs() -> tuple[list[tuple[str, str]], int]:
+    """Pairs of records an agency says are different children (``not_same_child_as``), as the
+    index's unique ids; and how many references name no record of that agency (they do nothing)."""
+    from ccehub.linkage.standardise import record_unique_id
+
+    rows = list(
+        AgencyRecord.objects.exclude(not_same_child_as=[])
+        .values_list("agency_id", "agency__code", "record_id", "not_same_child_as")
+        .iterator(chunk_size=5_000)
+    )
+    named = {(agency_id, other) for agency_id, _, _, others in rows for other in others}
+    present: set[tuple[Any, str]] = set()
+    for agency_id in {agency_id for agency_id, _ in named}:
+        wanted = [other for a, other in named if a == agency_id]
+        present |= {
+            (agency_id, rid)
+            for rid in AgencyRecord.objects.filter(agency_id=agency_id, record_id__in=wanted).values_list(
+                "record_id", flat=True
+            )
+        }
+    pairs: list[tuple[str, str]] = []
+    unresolved = 0
+    for agency_id, code, record_id, others in rows:
+        for other in others:
+            if (agency_id, other) in present:
+                pairs.append((record_unique_id(code, record_id), record_unique_id(code, other)))
+            else:
+                unresolved += 1
+    return pairs, unresolved
+
+
 def link_build(*, actor: Actor, backend: str | None = None, progress: Any = False) -> LinkModelVersion:
-    """Train the model on all agency records, cluster them into persons, and activate the new index."""
+    """Train the model on all agency records, cluster them into persons, and activate the new index.
+    Records an agency says are different children (``not_same_child_as``) are never one person."""
     frame = records_frame()
     if frame.empty:
         raise ValidationError(MSG_NO_RECORDS)
@@ -82,8 +114,9 @@ def link_build(*, actor: Actor, backend: str | None = None, progress: Any = Fals
     root = index_root()
     root.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix="build-", dir=root))
+    apart, unresolved = cannot_link_pairs()
     try:
-        summary = _build(frame, staging, backend=backend, progress=progress)
+        summary = _build(frame, staging, backend=backend, progress=progress, cannot_link=apart)
         final = root / summary.model_version
         if final.exists():
             shutil.rmtree(final)
@@ -102,7 +135,7 @@ def link_build(*, actor: Actor, backend: str | None = None, progress: Any = Fals
             records=summary.records,
             persons=summary.persons,
             build_seconds=summary.seconds,
-            model_json=summary.as_dict(),
+            model_json={**summary.as_dict(), "cannot_link_unresolved": unresolved},
             index_path=str(final),
             active=True,
         )
@@ -129,7 +162,14 @@ def link_build(*, actor: Actor, backend: str | None = None, progress: Any = Fals
     return version
 
 
-def _build(frame: pd.DataFrame, directory: Path, *, backend: str, progress: Any) -> Any:
+def _build(
+    frame: pd.DataFrame,
+    directory: Path,
+    *,
+    backend: str,
+    progress: Any,
+    cannot_link: list[tuple[str, str]] | None = None,
+) -> Any:
     """Train on the records when there are enough of them; otherwise, or if training fails, link
     them with the shipped model (see :mod:`ccehub.records.default_model`)."""
     from ccehub.linkage import build_index
@@ -137,12 +177,21 @@ def _build(frame: pd.DataFrame, directory: Path, *, backend: str, progress: Any)
 
     if len(frame) >= MIN_RECORDS_TO_TRAIN:
         try:
-            return build_index(frame, directory, backend=backend, progress=progress)
+            return build_index(
+                frame, directory, backend=backend, progress=progress, cannot_link=cannot_link or ()
+            )
         except Exception:
             logger.warning(
                 "training on %s records failed; linking with the shipped model", len(frame), exc_info=True
             )
-    return build_index(frame, directory, model=default_model(), backend=backend, progress=progress)
+    return build_index(
+        frame,
+        directory,
+        model=default_model(),
+        backend=backend,
+        progress=progress,
+        cannot_link=cannot_link or (),
+    )
 
 
 MSG_INDEX_BEHIND = (

@@ -163,3 +163,71 @@ def test_contract(tmp_path):
         bad_row.write_text("query_id,given_name,sex\nq1,Tom,M\nq2,Ann,banana\n", encoding="utf-8")
         refused = run_ccehub(["lookup", "--batch", str(bad_row), "--purpose", "p"], url, env=env)
         assert refused.returncode == 2 and "line 3: sex" in refused.stderr and not refused.stdout
+
+
+def test_twins_an_agency_knows_stay_two_children(tmp_path):
+    """Harry and Henry Jones, twins at one address, look to the model like one boy recorded once by his
+    diminutive. The authority that holds both says so in ``not_same_child_as``; after that the index
+    keeps them apart, and a look-up of Harry shows Henry as a second candidate with his own flags,
+    never Henry's child-protection plan as Harry's."""
+    la = tmp_path / "la.csv"
+    la.write_text(
+        "record_id,given_name,family_name,date_of_birth,sex,postcode,cp_plan,not_same_child_as\n"
+        "CS1,Harry,Jones,2010-04-02,M,NW1 8NH,false,CS2\n"
+        "CS2,Henry,Jones,2010-04-02,M,NW1 8NH,true,CS1; CS99\n"
+        "CS3,Amira,Khan,2009-07-12,F,N7 6PA,false,\n",
+        encoding="utf-8",
+    )
+    police = tmp_path / "police.csv"
+    police.write_text(
+        "record_id,given_name,family_name,date_of_birth,sex,postcode\n"
+        "PN1,Harry,Jones,2010-04-02,M,NW1 8NH\nPN2,Henry,Jones,02/04/2010,M,\n",
+        encoding="utf-8",
+    )
+    with scratch_database(tmp_path) as url:
+        env = {"CCEHUB_DATA_DIR": str(tmp_path / "data")}
+        for code, kind, path in (("la-c", "la_childrens_services", la), ("pol-m", "police_force", police)):
+            assert (
+                run_ccehub(["agencies", "add", code, "--name", code, "--kind", kind], url, env=env).returncode
+                == 0
+            )
+            imported = run_ccehub(["import", "children", str(path), "--agency", code], url, env=env)
+            assert imported.returncode == 0, imported.stderr
+        # CS99 names no record: imported, with a warning naming the line
+        assert "warning: line 3: not_same_child_as names 'CS99'" in imported_warnings(la, url, env)
+
+        built = run_ccehub(["link", "build"], url, env=env)
+        assert built.returncode == 0, built.stderr
+        assert "known different children: 1 pair of records kept apart (1 person split off)" in built.stdout
+        assert "1 not_same_child_as reference(s) name no record" in built.stderr
+
+        found = run_ccehub(
+            [
+                "lookup",
+                "--given-name",
+                "Harry",
+                "--family-name",
+                "Jones",
+                "--dob",
+                "2010-04-02",
+                "--purpose",
+                "p",
+            ],
+            url,
+            env=env,
+        )
+        assert found.returncode == 0, found.stderr
+        candidates = json.loads(found.stdout)["candidates"]
+        records = [sorted((r["agency"], r["record_id"]) for r in c["records"]) for c in candidates]
+        assert records[0] == [("la-c", "CS1"), ("pol-m", "PN1")]
+        assert [("la-c", "CS2"), ("pol-m", "PN2")] in records[1:]
+        assert candidates[0]["flags"]["cp_plan"] is False
+        henry = candidates[records.index([("la-c", "CS2"), ("pol-m", "PN2")])]
+        assert henry["flags"]["cp_plan"] is True
+
+
+def imported_warnings(path, url, env):
+    """Re-import (updates, same content) and return what it printed to stderr."""
+    again = run_ccehub(["import", "children", str(path), "--agency", "la-c", "--dry-run"], url, env=env)
+    assert again.returncode == 0, again.stderr
+    return again.stderr

@@ -237,3 +237,59 @@ def test_a_contact_on_several_lines_is_read_and_errors_name_the_rows_first_line(
     assert AgencyRecord.objects.get(record_id="A1").allocated_worker_contact == "J Smith, 020 7527 0000"
     (reject,) = result.rejects
     assert reject.line == 4 and any("given_name: runs across lines" in r for r in reject.reasons)
+
+
+def test_not_same_child_as_is_read_checked_and_kept(agencies, system_actor, write, tmp_path):
+    """Semicolon-separated record ids of the agency's records of a different child (a twin). The row's
+    own id is refused; an id that names no record yet is a warning, not an error; re-importing without
+    the column leaves the list as it was."""
+    header = "record_id,given_name,family_name,date_of_birth,sex,postcode,not_same_child_as\n"
+    path = write("T1,Harry,Jones,2010-04-02,M,,T2\nT2,Henry,Jones,2010-04-02,M,, T1 ;T9;T1\n", header=header)
+    result = import_records(actor=system_actor, agency=agencies["islington"], path=path)
+    assert result.rejects == [] and result.created == 2
+    assert AgencyRecord.objects.get(record_id="T1").not_same_child_as == ["T2"]
+    assert AgencyRecord.objects.get(record_id="T2").not_same_child_as == ["T1", "T9"]
+    assert result.warnings == [
+        "line 3: not_same_child_as names 'T9', which is not a record of la-islington (yet): it takes "
+        "effect once it is imported"
+    ]
+
+    path = write(
+        "T3,Amy,Cole,2011-01-01,F,,T3\nT4,Bo,Cole,2011-01-01,F,,"
+        + ";".join(f"X{n}" for n in range(11))
+        + "\n",
+        header=header,
+    )
+    result = import_records(actor=system_actor, agency=agencies["islington"], path=path)
+    assert not result.written
+    assert [r.reasons for r in result.rejects] == [
+        ["not_same_child_as: names the row's own record_id (list the other child's records)"],
+        ["not_same_child_as: more than 10 record ids"],
+    ]
+
+    shorter = tmp_path / "shorter.csv"
+    shorter.write_text(
+        "record_id,given_name,family_name,date_of_birth,sex,postcode\nT1,Harry,Jones,2010-04-02,M,NW1 8NH\n",
+        encoding="utf-8",
+    )
+    import_records(actor=system_actor, agency=agencies["islington"], path=shorter)
+    assert AgencyRecord.objects.get(record_id="T1").not_same_child_as == ["T2"]
+    path = write("T1,Harry,Jones,2010-04-02,M,,\n", header=header)
+    import_records(actor=system_actor, agency=agencies["islington"], path=path)
+    assert AgencyRecord.objects.get(record_id="T1").not_same_child_as == []
+
+
+def test_not_same_child_as_names_records_of_the_same_agency_only(agencies, system_actor, write):
+    """A reference is to the importing agency's own record: another agency's record with the same id is
+    not the twin (agencies number records independently)."""
+    from ccehub.records.services import cannot_link_pairs
+
+    header = "record_id,given_name,family_name,date_of_birth,sex,postcode,not_same_child_as\n"
+    import_records(
+        actor=system_actor,
+        agency=agencies["camden"],
+        path=write("A1,Harry,Jones,2010-04-02,M,,\n", header=header),
+    )
+    path = write("A2,Henry,Jones,2010-04-02,M,,A1;A3\nA3,Hal,Jones,2010-04-02,M,,\n", header=header)
+    import_records(actor=system_actor, agency=agencies["islington"], path=path)
+    assert cannot_link_pairs() == ([("la-islington:A2", "la-islington:A3")], 1)
