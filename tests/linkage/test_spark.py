@@ -32,13 +32,23 @@ def test_build_on_spark_and_look_up(tmp_path: Path) -> None:
     backend = get_backend("spark", master="local[2]", shuffle_partitions=2)
     try:
         # few EM iterations and u pairs: each is a Spark job, and the point here is the path, not the fit
-        summary = build_index(raw, tmp_path, backend=backend, seed=5, em_max_iterations=6, u_max_pairs=2e5)
+        # and the cannot-link split, whose edges come back through Spark: the first two records of a
+        # few children, claimed to be different children, must end up in different persons
+        uid = raw["agency"] + ":" + raw["record_id"]
+        firsts = uid.groupby(raw["true_person_id"]).apply(list)
+        apart = [(ids[0], ids[1]) for ids in firsts if len(ids) >= 2][:5]
+        summary = build_index(
+            raw, tmp_path, backend=backend, seed=5, em_max_iterations=6, u_max_pairs=2e5, cannot_link=apart
+        )
         # build_index leaves a backend it was given open: reuse the session to check its predictions
         index = PersonIndex.load(tmp_path)
         assert summary.backend == "spark"
         assert index.model.dialect == "spark"
         assert "jaro_winkler(" in str(index.model.splink_settings["comparisons"][0])
         assert summary.records == len(raw)
+        assert summary.cannot_link == 5 and summary.separated >= 1
+        person = dict(zip(index.records["unique_id"], index.records["person_id"], strict=True))
+        assert all(person[a] != person[b] for a, b in apart)
         assert 0.8 * population.__len__() <= summary.persons <= 1.3 * len(population)
 
         db_api = backend.db_api()
