@@ -284,6 +284,7 @@ EXTRACT_COLUMNS = (
     "looked_after",
     "missing_now",
     "allocated_worker_contact",
+    "not_same_child_as",
 )
 
 
@@ -297,8 +298,12 @@ EXTRACT_AGENCY_KINDS = {
 }
 
 
-def write_extracts(records, directory):  # type: ignore[no-untyped-def]
-    """One CSV per agency with the import columns; returns ``[(path, rows)]``."""
+def write_extracts(records, directory, twin_of=None):  # type: ignore[no-untyped-def]
+    """One CSV per agency with the import columns; returns ``[(path, rows)]``.
+
+    ``twin_of`` maps a child's true person id to their twin's: a local authority knows the twins in the
+    households it works with, so its extract lists the co-twin's record ids in ``not_same_child_as``
+    (the index then never joins them, as it would twins named Harry and Henry)."""
     import csv
     from pathlib import Path
 
@@ -308,7 +313,12 @@ def write_extracts(records, directory):  # type: ignore[no-untyped-def]
     for rec in records:
         by_agency.setdefault(rec.agency, []).append(rec)
     written = []
+    twin_of = twin_of or {}
     for agency, recs in sorted(by_agency.items()):
+        ids_of: dict[str, list[str]] = {}
+        if recs and recs[0].agency_kind == "local_authority":
+            for rec in recs:
+                ids_of.setdefault(rec.true_person_id, []).append(rec.record_id)
         path = directory / f"{agency.lower()}.csv"
         with path.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.DictWriter(handle, fieldnames=EXTRACT_COLUMNS, extrasaction="ignore")
@@ -323,6 +333,9 @@ def write_extracts(records, directory):  # type: ignore[no-untyped-def]
                     "postcode": rec.postcode,
                 }
                 row.update(rec.extra)
+                twin = twin_of.get(rec.true_person_id)
+                if twin in ids_of:
+                    row["not_same_child_as"] = ";".join(ids_of[twin])
                 writer.writerow(row)
         written.append((path, len(recs)))
     # What `ccehub agencies add` needs for each extract (the codes are the generator's own).

@@ -63,9 +63,9 @@ def register(app: typer.Typer) -> None:
             from ccehub.children.generate import write_extracts
             from ccehub.synthetic import agency_records, generate_population
 
-            written = write_extracts(
-                agency_records(generate_population(children, seed), seed), Path(extracts)
-            )
+            population = generate_population(children, seed)
+            twins = {p.person_id: p.twin_of for p in population if p.twin_of is not None}
+            written = write_extracts(agency_records(population, seed), Path(extracts), twin_of=twins)
             for path, rows in written:
                 typer.echo(f"wrote {rows} records to {path}")
             from ccehub.agencies.models import Agency

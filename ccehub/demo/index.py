@@ -95,7 +95,9 @@ def _synthetic() -> list[AgencyRecord]:
     las = {a.name: a for a in Agency.objects.filter(kind=AgencyKind.LA_CHILDRENS_SERVICES)}
     forces = {a.code: a for a in Agency.objects.filter(kind=AgencyKind.POLICE_FORCE)}
     rows = []
-    for rec in agency_records(generate_population(DEMO_POPULATION, DEMO_SEED), DEMO_SEED):
+    owners: list[str] = []
+    population = generate_population(DEMO_POPULATION, DEMO_SEED)
+    for rec in agency_records(population, DEMO_SEED):
         if rec.agency_kind == "police":
             agency = forces.get(FORCE_CODES.get(rec.agency, ""))
         elif rec.agency_kind == "local_authority":
@@ -129,6 +131,17 @@ def _synthetic() -> list[AgencyRecord]:
                 allocated_worker_contact=extra.get("allocated_worker_contact", ""),
             )
         )
+        owners.append(rec.true_person_id)
+    # A local authority knows the twins in the households it works with (not_same_child_as).
+    twin_of = {p.person_id: p.twin_of for p in population if p.twin_of is not None}
+    held: dict[tuple[str, str], list[str]] = {}
+    for row, owner in zip(rows, owners, strict=True):
+        if row.agency.kind == AgencyKind.LA_CHILDRENS_SERVICES:
+            held.setdefault((row.agency.code, owner), []).append(row.record_id)
+    for row, owner in zip(rows, owners, strict=True):
+        twin = twin_of.get(owner)
+        if twin is not None and row.agency.kind == AgencyKind.LA_CHILDRENS_SERVICES:
+            row.not_same_child_as = held.get((row.agency.code, twin), [])
     return rows
 
 

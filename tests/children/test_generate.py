@@ -58,3 +58,29 @@ def test_extracts_come_with_the_agencies_they_need(tmp_path):
         listed = {row["code"]: row for row in csv.DictReader(handle)}
     assert set(listed) == {path.stem for path, _ in written}
     assert {row["kind"] for row in listed.values()} <= set(AgencyKind.values)
+
+
+def test_la_extracts_name_the_twins_they_know(tmp_path):
+    """A local authority's extract lists the co-twin's record ids in not_same_child_as; other agencies'
+    extracts leave it blank (they do not know the household)."""
+    import csv
+
+    from ccehub.children.generate import write_extracts
+    from ccehub.synthetic import agency_records, generate_population
+
+    population = generate_population(600, seed=4)
+    twins = {p.person_id: p.twin_of for p in population if p.twin_of is not None}
+    records = agency_records(population, seed=4)
+    written = write_extracts(records, tmp_path, twin_of=twins)
+    owner = {(r.agency.lower(), r.record_id): r.true_person_id for r in records}
+    listed = 0
+    for path, _ in written:
+        with path.open(encoding="utf-8") as handle:
+            for row in csv.DictReader(handle):
+                if not row["not_same_child_as"]:
+                    continue
+                assert path.stem.startswith("la-")
+                for other in row["not_same_child_as"].split(";"):
+                    assert twins[owner[(path.stem, row["record_id"])]] == owner[(path.stem, other)]
+                    listed += 1
+    assert listed > 0
