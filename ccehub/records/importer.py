@@ -360,9 +360,14 @@ def _unknown_references(agency: Agency, valid: list[dict[str, Any]], lines: dict
     named = {other for v in valid for other in v["not_same_child_as"]}
     if not named:
         return []
-    known = {v["record_id"] for v in valid} | set(
-        AgencyRecord.objects.filter(agency=agency, record_id__in=named).values_list("record_id", flat=True)
-    )
+    known = {v["record_id"] for v in valid}
+    wanted = sorted(named - known)
+    for start in range(0, len(wanted), 5_000):  # within every database's parameter limit
+        known |= set(
+            AgencyRecord.objects.filter(
+                agency=agency, record_id__in=wanted[start : start + 5_000]
+            ).values_list("record_id", flat=True)
+        )
     warnings = []
     for v in valid:
         missing = [other for other in v["not_same_child_as"] if other not in known]

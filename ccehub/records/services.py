@@ -86,13 +86,14 @@ def cannot_link_pairs() -> tuple[list[tuple[str, str]], int]:
     named = {(agency_id, other) for agency_id, _, _, others in rows for other in others}
     present: set[tuple[Any, str]] = set()
     for agency_id in {agency_id for agency_id, _ in named}:
-        wanted = [other for a, other in named if a == agency_id]
-        present |= {
-            (agency_id, rid)
-            for rid in AgencyRecord.objects.filter(agency_id=agency_id, record_id__in=wanted).values_list(
-                "record_id", flat=True
-            )
-        }
+        wanted = sorted(other for a, other in named if a == agency_id)
+        for start in range(0, len(wanted), 5_000):  # within every database's parameter limit
+            present |= {
+                (agency_id, rid)
+                for rid in AgencyRecord.objects.filter(
+                    agency_id=agency_id, record_id__in=wanted[start : start + 5_000]
+                ).values_list("record_id", flat=True)
+            }
     pairs: list[tuple[str, str]] = []
     unresolved = 0
     for agency_id, code, record_id, others in rows:
