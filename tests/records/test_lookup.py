@@ -349,3 +349,38 @@ def test_api_threshold_below_the_minimum_is_a_refusal_and_audited(db, agencies, 
     assert response.status_code == 422 and "threshold" in response.json()["errors"]
     event = AuditEvent.objects.get(username="pc.low", action="denied", object_type="person_lookup")
     assert event.purpose == "custody" and event.channel == "api" and "0.1" in event.detail
+
+
+def test_twins_an_authority_knows_are_two_candidates_on_the_page(
+    db, agencies, system_actor, tmp_path, settings, make_user, roles, client
+):
+    """Harry and Henry Jones, declared different children by their authority: the officer's page shows
+    two people and says what two candidates can mean, instead of one child with both boys' flags."""
+    from ccehub.records.importer import import_records
+    from ccehub.records.services import link_build
+
+    settings.CCEHUB_DATA_DIR = tmp_path
+    path = tmp_path / "la.csv"
+    path.write_text(
+        "record_id,given_name,family_name,date_of_birth,sex,postcode,cp_plan,not_same_child_as\n"
+        "CS1,Harry,Jones,2010-04-02,M,NW1 8NH,false,CS2\nCS2,Henry,Jones,2010-04-02,M,NW1 8NH,true,\n"
+        "CS3,Amira,Khan,2009-07-12,F,N7 6PA,,\n",
+        encoding="utf-8",
+    )
+    import_records(actor=system_actor, agency=agencies["islington"], path=path)
+    version = link_build(actor=system_actor)
+    assert version.persons == 3 and version.model_json["separated"] == 1
+    client.force_login(make_user("pc.twins", agencies["kent"], roles.POLICE_OFFICER))
+    form = {"given_name": "Harry", "family_name": "Jones", "purpose": "custody check"}
+    form |= {"date_of_birth_day": "2", "date_of_birth_month": "4", "date_of_birth_year": "2010"}
+    page = client.post("/lookup/", form).content.decode()
+    assert "2 possible matches" in page and 'id="more-than-one"' in page
+    assert "2 people in the index match" in page
+    assert page.count("Child protection plan") == 1  # Henry's, on Henry's card only
+    single = client.post(
+        "/lookup/",
+        form
+        | {"given_name": "Amira", "family_name": "Khan"}
+        | {"date_of_birth_day": "12", "date_of_birth_month": "7", "date_of_birth_year": "2009"},
+    ).content.decode()
+    assert "1 possible match" in single and 'id="more-than-one"' not in single
