@@ -105,7 +105,8 @@ MSG_NOT_SAME_UNKNOWN = (
     "line {line}: not_same_child_as names {ids}, which {are} not a record of {agency} (yet): it takes "
     "effect once {it_they} {is_are} imported"
 )
-#: Record ids in ``not_same_child_as`` are separated by semicolons (commas belong to the CSV).
+#: Record ids in ``not_same_child_as`` are separated by semicolons (or by commas in a quoted cell, as a
+#: spreadsheet writes a list typed into one cell).
 NOT_SAME_SEPARATOR: Final = ";"
 NOT_SAME_LIMIT: Final = 10
 #: Free-text columns where a properly quoted line break (a spreadsheet cell on several lines) is
@@ -342,7 +343,8 @@ def validate_row(
         errors.append(MSG_TOO_LONG.format(column="allocated_worker_contact", limit=200))
     values["allocated_worker_contact"] = contact
     values["not_same_child_as"] = []
-    others = [part.strip() for part in row.get("not_same_child_as", "").split(NOT_SAME_SEPARATOR)]
+    listed = row.get("not_same_child_as", "").replace(",", NOT_SAME_SEPARATOR)
+    others = [part.strip() for part in listed.split(NOT_SAME_SEPARATOR)]
     others = list(dict.fromkeys(part for part in others if part))
     if record_id and record_id in others:
         errors.append(MSG_NOT_SAME_SELF)

@@ -244,7 +244,9 @@ def test_not_same_child_as_is_read_checked_and_kept(agencies, system_actor, writ
     own id is refused; an id that names no record yet is a warning, not an error; re-importing without
     the column leaves the list as it was."""
     header = "record_id,given_name,family_name,date_of_birth,sex,postcode,not_same_child_as\n"
-    path = write("T1,Harry,Jones,2010-04-02,M,,T2\nT2,Henry,Jones,2010-04-02,M,, T1 ;T9;T1\n", header=header)
+    path = write(
+        'T1,Harry,Jones,2010-04-02,M,,T2\nT2,Henry,Jones,2010-04-02,M,," T1 ;T9, T1"\n', header=header
+    )
     result = import_records(actor=system_actor, agency=agencies["islington"], path=path)
     assert result.rejects == [] and result.created == 2
     assert AgencyRecord.objects.get(record_id="T1").not_same_child_as == ["T2"]
