@@ -21,7 +21,8 @@ def register(app: typer.Typer) -> None:
             Path,
             typer.Argument(
                 help="CSV with record_id, given_name, family_name, date_of_birth, sex, "
-                "postcode (and optional safeguarding columns)"
+                "postcode (and optional safeguarding columns, and not_same_child_as: this agency's "
+                "record ids of a twin or other child the index must keep apart, separated by semicolons)"
             ),
         ],
         agency: Annotated[str, typer.Option(help="Code of the agency whose extract this is")],
