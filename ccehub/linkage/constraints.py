@@ -109,15 +109,24 @@ def split_cannot_link(
     inside = edges[(edge_cluster_l == edge_cluster_r) & edge_cluster_l.isin(affected)].assign(
         cluster_id=edge_cluster_l
     )
+    ordered = inside.sort_values(
+        ["match_probability", "unique_id_l", "unique_id_r"], ascending=[False, True, True]
+    )
+    # each cluster's edges, strongest first, gathered in one pass (not one scan of them per cluster)
+    edges_of: dict[str, list[tuple[str, str]]] = {}
+    for cluster_id, left, right in zip(
+        ordered["cluster_id"], ordered["unique_id_l"], ordered["unique_id_r"], strict=True
+    ):
+        edges_of.setdefault(cluster_id, []).append((left, right))
+    apart_in: dict[str, set[tuple[str, str]]] = {}
+    for left, right in apart:
+        if left in cluster_of and right in cluster_of and cluster_of[left] == cluster_of[right]:
+            apart_in.setdefault(cluster_of[left], set()).add((left, right))
     new_ids: dict[str, object] = {}
     added = 0
     for cluster_id, ids in members.items():
-        parts = _Parts(ids, apart)
-        mine = inside[inside["cluster_id"] == cluster_id]
-        ordered = mine.sort_values(
-            ["match_probability", "unique_id_l", "unique_id_r"], ascending=[False, True, True]
-        )
-        for left, right in zip(ordered["unique_id_l"], ordered["unique_id_r"], strict=True):
+        parts = _Parts(ids, apart_in[cluster_id])
+        for left, right in edges_of.get(cluster_id, []):
             parts.join(left, right)
         roots = sorted({parts.find(m) for m in ids}, key=lambda r: min(parts.members[r]))
         added += len(roots) - 1

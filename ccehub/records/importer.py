@@ -422,7 +422,7 @@ def import_records(
     if progress is not None:
         progress(result.rows % 1000)
     if (result.rejects and not skip_invalid) or dry_run:
-        if not result.rejects:
+        if not result.rejects or skip_invalid:  # a dry run warns as the import it previews would
             result.warnings = _unknown_references(agency, valid, first_seen)
         return result
     result.warnings = _unknown_references(agency, valid, first_seen)

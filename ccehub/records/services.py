@@ -229,13 +229,16 @@ def active_index() -> Any:
     version = LinkModelVersion.objects.filter(active=True).order_by("-created_at").first()
     if version is None or not Path(version.index_path).exists():
         raise LookupError(MSG_NO_INDEX)
+    # Keyed by the build, not the model version: a rebuild with the same model (always so for small
+    # extracts, linked with the shipped model) has new persons, e.g. twins newly kept apart.
+    build = (version.pk, version.version, version.created_at)
     with _cache_lock:
-        if _cache.get("version") != version.version:
+        if _cache.get("version") != build:
             try:
                 _cache["index"] = PersonIndex.load(version.index_path)
             except ValueError as exc:  # built with other comparisons: refuse rather than mis-score
                 raise LookupError(MSG_STALE_INDEX.format(detail=exc)) from exc
-            _cache["version"] = version.version
+            _cache["version"] = build
         return _cache["index"]
 
 

@@ -281,6 +281,24 @@ def test_not_same_child_as_is_read_checked_and_kept(agencies, system_actor, writ
     assert AgencyRecord.objects.get(record_id="T1").not_same_child_as == []
 
 
+def test_not_same_child_as_dry_run_with_skip_invalid_warns_as_the_import_would(agencies, system_actor, write):
+    """``--dry-run --skip-invalid`` previews the import that would follow: the valid rows' references to
+    no record are warned about then too, not only once the rows are written."""
+    header = "record_id,given_name,family_name,date_of_birth,sex,postcode,not_same_child_as\n"
+    path = write("T1,Harry,Jones,2010-04-02,M,,T9\nT2,Henry,Jones,2010-04-02,M,,T2\n", header=header)
+    warning = (
+        "line 2: not_same_child_as names 'T9', which is not a record of la-islington (yet): it takes "
+        "effect once it is imported"
+    )
+    preview = import_records(
+        actor=system_actor, agency=agencies["islington"], path=path, skip_invalid=True, dry_run=True
+    )
+    assert not preview.written and len(preview.rejects) == 1
+    assert preview.warnings == [warning]
+    result = import_records(actor=system_actor, agency=agencies["islington"], path=path, skip_invalid=True)
+    assert result.written and result.warnings == [warning]
+
+
 def test_not_same_child_as_names_records_of_the_same_agency_only(agencies, system_actor, write):
     """A reference is to the importing agency's own record: another agency's record with the same id is
     not the twin (agencies number records independently)."""

@@ -281,6 +281,34 @@ def test_index_from_an_older_model_is_refused_with_a_message(db, agencies, syste
     assert person_lookup(actor=system_actor, purpose="t", query=query)["candidates"]
 
 
+def test_a_rebuild_with_the_same_model_is_what_the_next_look_up_searches(
+    db, agencies, system_actor, tmp_path, settings
+):
+    """A small extract is linked with the shipped model, so every rebuild has the same model version;
+    a running process must still search the new build. An authority declares the twins it had
+    imported (not_same_child_as) and the operator rebuilds: the next look-up shows two boys."""
+    from ccehub.records import services
+    from ccehub.records.importer import import_records
+    from ccehub.records.services import link_build
+
+    settings.CCEHUB_DATA_DIR = tmp_path
+    services._cache.clear()
+    path = tmp_path / "la.csv"
+    rows = "CS1,Harry,Jones,2010-04-02,M,NW1 8NH,{}\nCS2,Henry,Jones,2010-04-02,M,NW1 8NH,\n"
+    header = "record_id,given_name,family_name,date_of_birth,sex,postcode,not_same_child_as\n"
+    path.write_text(header + rows.format(""), encoding="utf-8")
+    import_records(actor=system_actor, agency=agencies["islington"], path=path)
+    first = link_build(actor=system_actor)
+    query = {"given_name": "Harry", "family_name": "Jones", "date_of_birth": "2010-04-02"}
+    assert len(person_lookup(actor=system_actor, purpose="t", query=query)["candidates"]) == 1
+    path.write_text(header + rows.format("CS2"), encoding="utf-8")
+    import_records(actor=system_actor, agency=agencies["islington"], path=path)
+    second = link_build(actor=system_actor)
+    assert second.version == first.version and second.model_json["separated"] == 1
+    candidates = person_lookup(actor=system_actor, purpose="t", query=query)["candidates"]
+    assert [[r["record_id"] for r in c["records"]] for c in candidates] == [["CS1"], ["CS2"]]
+
+
 def test_api_refuses_fields_that_cannot_be_what_they_say(db, agencies, make_user, roles, client):
     """POST /api/lookup answers 422 naming each field that is not a date, a sex or a postcode, as
     the import and the command line do, before any index is searched."""
