@@ -102,8 +102,8 @@ MSG_MULTILINE = "{column}: runs across lines (an unclosed quotation mark?)"
 MSG_NOT_SAME_SELF = "not_same_child_as: names the row's own record_id (list the other child's records)"
 MSG_NOT_SAME_MANY = "not_same_child_as: more than {limit} record ids"
 MSG_NOT_SAME_UNKNOWN = (
-    "line {line}: not_same_child_as names {ids}, which {are} not a record of {agency} (yet): it takes "
-    "effect once {it_they} {is_are} imported"
+    "line {line}: not_same_child_as names {ids}, which {are_not} of {agency} (yet): {it_they} "
+    "take{s} effect once {it_they} {is_are} imported"
 )
 #: Record ids in ``not_same_child_as`` are separated by semicolons (or by commas in a quoted cell, as a
 #: spreadsheet writes a list typed into one cell).
@@ -379,7 +379,8 @@ def _unknown_references(agency: Agency, valid: list[dict[str, Any]], lines: dict
                 MSG_NOT_SAME_UNKNOWN.format(
                     line=lines.get(v["record_id"], "?"),
                     ids=", ".join(repr(m) for m in missing),
-                    are="are" if plural else "is",
+                    are_not="are not records" if plural else "is not a record",
+                    s="" if plural else "s",
                     agency=agency.code,
                     it_they="they" if plural else "it",
                     is_are="are" if plural else "is",

@@ -78,11 +78,10 @@ def test_integer_cluster_ids_are_fine() -> None:
     assert added == 1 and out.loc[out["unique_id"] == "z", "cluster_id"].item() == "8"
 
 
-def test_many_split_clusters_take_time_in_proportion() -> None:
-    """Each cluster's edges and pairs are found once, not by a scan of all of them per cluster:
-    10,000 twin pairs clustered together took about 40 s (quadratic), now well under one."""
-    import time
-
+def test_many_split_clusters() -> None:
+    """Ten thousand clusters to split at once (a national index's declared twins), each with its own
+    result. Each cluster's edges and pairs are gathered once: a scan of all of them per cluster took
+    about 40 s here (quadratic), now about a second. Speed is not asserted (no timed tests)."""
     n = 10_000
     clusters = _clusters(**{f"k{i}": f"{i}a {i}b {i}c" for i in range(n)})
     edges = _edges(
@@ -92,9 +91,7 @@ def test_many_split_clusters_take_time_in_proportion() -> None:
             for e in ((f"{i}a", f"{i}b", 0.99), (f"{i}a", f"{i}c", 0.97), (f"{i}b", f"{i}c", 0.96))
         )
     )
-    started = time.perf_counter()
     out, added = split_cannot_link(clusters, edges, [(f"{i}a", f"{i}b") for i in range(n)])
-    assert time.perf_counter() - started < 10
     assert added == n and out.loc[out["unique_id"] == "7c", "cluster_id"].item() == "k7/1"
 
 

@@ -279,6 +279,15 @@ def test_not_same_child_as_is_read_checked_and_kept(agencies, system_actor, writ
     path = write("T1,Harry,Jones,2010-04-02,M,,\n", header=header)
     import_records(actor=system_actor, agency=agencies["islington"], path=path)
     assert AgencyRecord.objects.get(record_id="T1").not_same_child_as == []
+    result = import_records(
+        actor=system_actor,
+        agency=agencies["islington"],
+        path=write("T1,Harry,Jones,,,,T8;T9\n", header=header),
+    )
+    assert result.warnings == [
+        "line 2: not_same_child_as names 'T8', 'T9', which are not records of la-islington (yet): they "
+        "take effect once they are imported"
+    ]
 
 
 def test_not_same_child_as_dry_run_with_skip_invalid_warns_as_the_import_would(agencies, system_actor, write):
