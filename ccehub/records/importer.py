@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -342,7 +342,6 @@ def validate_row(
     if len(contact) > 200:
         errors.append(MSG_TOO_LONG.format(column="allocated_worker_contact", limit=200))
     values["allocated_worker_contact"] = contact
-    values["not_same_child_as"] = []
     listed = row.get("not_same_child_as", "").replace(",", NOT_SAME_SEPARATOR)
     others = [part.strip() for part in listed.split(NOT_SAME_SEPARATOR)]
     others = list(dict.fromkeys(part for part in others if part))
@@ -356,6 +355,20 @@ def validate_row(
     return values, errors
 
 
+def held_record_ids(agency_id: Any, record_ids: Iterable[str]) -> set[str]:
+    """Which of ``record_ids`` the agency holds (asked in chunks, within every database's limit on
+    query parameters)."""
+    wanted = sorted(set(record_ids))
+    held: set[str] = set()
+    for start in range(0, len(wanted), 5_000):
+        held |= set(
+            AgencyRecord.objects.filter(
+                agency_id=agency_id, record_id__in=wanted[start : start + 5_000]
+            ).values_list("record_id", flat=True)
+        )
+    return held
+
+
 def _unknown_references(agency: Agency, valid: list[dict[str, Any]], lines: dict[str, int]) -> list[str]:
     """Warnings for ``not_same_child_as`` ids that name neither a row of the file nor a record of the
     agency: probably a typo, or a record still to come; either way the pair does nothing yet."""
@@ -363,13 +376,7 @@ def _unknown_references(agency: Agency, valid: list[dict[str, Any]], lines: dict
     if not named:
         return []
     known = {v["record_id"] for v in valid}
-    wanted = sorted(named - known)
-    for start in range(0, len(wanted), 5_000):  # within every database's parameter limit
-        known |= set(
-            AgencyRecord.objects.filter(
-                agency=agency, record_id__in=wanted[start : start + 5_000]
-            ).values_list("record_id", flat=True)
-        )
+    known |= held_record_ids(agency.pk, named - known)
     warnings = []
     for v in valid:
         missing = [other for other in v["not_same_child_as"] if other not in known]

@@ -33,6 +33,7 @@ from ccehub.records.importer import (
     authority_name_like,
     decision_known,
     decision_rank,
+    held_record_ids,
     postcode_value,
     sex_error,
 )
@@ -73,7 +74,7 @@ def records_frame() -> pd.DataFrame:
     return frame
 
 
-def cannot_link_pairs() -> tuple[list[tuple[str, str]], int]:
+def known_different_pairs() -> tuple[list[tuple[str, str]], int]:
     """Pairs of records an agency says are different children (``not_same_child_as``), as the
     index's unique ids; and how many references name no record of that agency (they do nothing)."""
     from ccehub.linkage.standardise import record_unique_id
@@ -83,22 +84,15 @@ def cannot_link_pairs() -> tuple[list[tuple[str, str]], int]:
         .values_list("agency_id", "agency__code", "record_id", "not_same_child_as")
         .iterator(chunk_size=5_000)
     )
-    named = {(agency_id, other) for agency_id, _, _, others in rows for other in others}
-    present: set[tuple[Any, str]] = set()
-    for agency_id in {agency_id for agency_id, _ in named}:
-        wanted = sorted(other for a, other in named if a == agency_id)
-        for start in range(0, len(wanted), 5_000):  # within every database's parameter limit
-            present |= {
-                (agency_id, rid)
-                for rid in AgencyRecord.objects.filter(
-                    agency_id=agency_id, record_id__in=wanted[start : start + 5_000]
-                ).values_list("record_id", flat=True)
-            }
+    named: dict[Any, set[str]] = {}
+    for agency_id, _, _, others in rows:
+        named.setdefault(agency_id, set()).update(others)
+    held = {agency_id: held_record_ids(agency_id, ids) for agency_id, ids in named.items()}
     pairs: list[tuple[str, str]] = []
     unresolved = 0
     for agency_id, code, record_id, others in rows:
         for other in others:
-            if (agency_id, other) in present:
+            if other in held[agency_id]:
                 pairs.append((record_unique_id(code, record_id), record_unique_id(code, other)))
             else:
                 unresolved += 1
@@ -115,7 +109,7 @@ def link_build(*, actor: Actor, backend: str | None = None, progress: Any = Fals
     root = index_root()
     root.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix="build-", dir=root))
-    apart, unresolved = cannot_link_pairs()
+    apart, unresolved = known_different_pairs()
     try:
         summary = _build(frame, staging, backend=backend, progress=progress, cannot_link=apart)
         final = root / summary.model_version
