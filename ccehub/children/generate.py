@@ -313,12 +313,13 @@ def write_extracts(records, directory, twin_of=None):  # type: ignore[no-untyped
     for rec in records:
         by_agency.setdefault(rec.agency, []).append(rec)
     written = []
-    twin_of = twin_of or {}
+    from ccehub.synthetic import twin_references
+
+    twins = twin_references(
+        ((r.agency, r.true_person_id, r.record_id) for r in records if r.agency_kind == "local_authority"),
+        twin_of or {},
+    )
     for agency, recs in sorted(by_agency.items()):
-        ids_of: dict[str, list[str]] = {}
-        if recs and recs[0].agency_kind == "local_authority":
-            for rec in recs:
-                ids_of.setdefault(rec.true_person_id, []).append(rec.record_id)
         path = directory / f"{agency.lower()}.csv"
         with path.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.DictWriter(handle, fieldnames=EXTRACT_COLUMNS, extrasaction="ignore")
@@ -333,9 +334,7 @@ def write_extracts(records, directory, twin_of=None):  # type: ignore[no-untyped
                     "postcode": rec.postcode,
                 }
                 row.update(rec.extra)
-                twin = twin_of.get(rec.true_person_id)
-                if twin in ids_of:
-                    row["not_same_child_as"] = ";".join(ids_of[twin])
+                row["not_same_child_as"] = ";".join(twins.get((rec.agency, rec.record_id), []))
                 writer.writerow(row)
         written.append((path, len(recs)))
     # What `ccehub agencies add` needs for each extract (the codes are the generator's own).

@@ -90,7 +90,7 @@ def _boys() -> list[AgencyRecord]:
 
 
 def _synthetic() -> list[AgencyRecord]:
-    from ccehub.synthetic import agency_records, generate_population
+    from ccehub.synthetic import agency_records, generate_population, twin_references
 
     las = {a.name: a for a in Agency.objects.filter(kind=AgencyKind.LA_CHILDRENS_SERVICES)}
     forces = {a.code: a for a in Agency.objects.filter(kind=AgencyKind.POLICE_FORCE)}
@@ -133,15 +133,16 @@ def _synthetic() -> list[AgencyRecord]:
         )
         owners.append(rec.true_person_id)
     # A local authority knows the twins in the households it works with (not_same_child_as).
-    twin_of = {p.person_id: p.twin_of for p in population if p.twin_of is not None}
-    held: dict[tuple[str, str], list[str]] = {}
-    for row, owner in zip(rows, owners, strict=True):
-        if row.agency.kind == AgencyKind.LA_CHILDRENS_SERVICES:
-            held.setdefault((row.agency.code, owner), []).append(row.record_id)
-    for row, owner in zip(rows, owners, strict=True):
-        twin = twin_of.get(owner)
-        if twin is not None and row.agency.kind == AgencyKind.LA_CHILDRENS_SERVICES:
-            row.not_same_child_as = held.get((row.agency.code, twin), [])
+    twins = twin_references(
+        (
+            (row.agency.code, owner, row.record_id)
+            for row, owner in zip(rows, owners, strict=True)
+            if row.agency.kind == AgencyKind.LA_CHILDRENS_SERVICES
+        ),
+        {p.person_id: p.twin_of for p in population if p.twin_of is not None},
+    )
+    for row in rows:
+        row.not_same_child_as = twins.get((row.agency.code, row.record_id), [])
     return rows
 
 

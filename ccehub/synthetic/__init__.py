@@ -19,6 +19,7 @@ from ccehub.synthetic.records import (
     agency_records,
     custody_queries,
     records_frame,
+    twin_references,
 )
 
 __all__ = [
@@ -36,4 +37,5 @@ __all__ = [
     "generate_population",
     "holdout",
     "records_frame",
+    "twin_references",
 ]

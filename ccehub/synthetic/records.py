@@ -12,7 +12,7 @@ every record for evaluation only; linkage never reads it.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, timedelta
 from functools import cache
@@ -453,3 +453,24 @@ def records_frame(records: Iterable[AgencyRecord]) -> pd.DataFrame:
         rows.append(row)
     frame = pd.DataFrame(rows, columns=list(RECORD_COLUMNS))
     return frame.fillna("")
+
+
+def twin_references(
+    records: Iterable[tuple[str, str, str]], twin_of: Mapping[str, str]
+) -> dict[tuple[str, str], list[str]]:
+    """What an agency that knows a household would write in ``not_same_child_as``.
+
+    ``records`` are ``(agency, true person id, record id)``; ``twin_of`` maps a child to their twin.
+    Returns, for each record whose child's twin the same agency also holds, the twin's record ids in
+    that agency, keyed by ``(agency, record id)``.
+    """
+    listed = list(records)
+    held: dict[tuple[str, str], list[str]] = {}
+    for agency, person, record_id in listed:
+        held.setdefault((agency, person), []).append(record_id)
+    out: dict[tuple[str, str], list[str]] = {}
+    for agency, person, record_id in listed:
+        twin = twin_of.get(person)
+        if twin is not None and (agency, twin) in held:
+            out[(agency, record_id)] = held[(agency, twin)]
+    return out

@@ -116,3 +116,12 @@ def test_given_names_have_a_long_tail() -> None:
             assert 0.5 <= sum(top) / total <= 0.8, (origin, sex)
             # chance that two children of the tradition and sex share a given name
             assert sum((w / total) ** 2 for w in weights) < 0.015, (origin, sex)
+
+
+def test_twin_references_name_the_co_twins_records_in_the_same_agency() -> None:
+    from ccehub.synthetic import twin_references
+
+    records = [("LA-A", "p1", "A1"), ("LA-A", "p2", "A2"), ("LA-A", "p2", "A3"), ("LA-B", "p1", "B1")]
+    refs = twin_references(records, {"p1": "p2", "p2": "p1"})
+    assert refs == {("LA-A", "A1"): ["A2", "A3"], ("LA-A", "A2"): ["A1"], ("LA-A", "A3"): ["A1"]}
+    assert twin_references(records, {}) == {}
