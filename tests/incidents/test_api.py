@@ -151,10 +151,8 @@ def test_openapi_lists_the_triage_endpoints(client, auth):
     assert spec["paths"]["/api/children/{pid}/triage"]["get"]
 
 
-def test_record_an_incident_for_a_child_and_list_its_decisions(client, people, presumed):
+def test_record_an_incident_for_a_child_and_list_its_decisions(client, people, presumed, auth):
     """POST a child's incident: 201 with the stored decision; GET lists every decision, newest first."""
-    token = token_create(user=people["users"]["officer"], name="t")
-    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
     pid = presumed.child.pseudonymous_id
     body = {
         "occurred_at": "2024-04-02T01:30:00+01:00",
@@ -165,7 +163,7 @@ def test_record_an_incident_for_a_child_and_list_its_decisions(client, people, p
         "indicators": ["reported_missing", "plugging"],
         "missing_days": 16,
     }
-    response = post(client, f"/api/children/{pid}/incidents", body, headers)
+    response = post(client, f"/api/children/{pid}/incidents", body, auth)
     assert response.status_code == 201, response.content
     data = response.json()
     assert data["child"] == pid and data["current"] is True
@@ -174,7 +172,7 @@ def test_record_an_incident_for_a_child_and_list_its_decisions(client, people, p
     )
     codes = [a["code"] for a in data["actions"]]
     assert codes[0] == "urgent_medical_assessment" and "missing_crisis_intervention" in codes
-    listed = client.get(f"/api/children/{pid}/triage", **headers).json()
+    listed = client.get(f"/api/children/{pid}/triage", **auth).json()
     assert [d["id"] for d in listed] == [data["id"], str(presumed.pk)]
 
 
@@ -200,9 +198,7 @@ def test_child_incident_errors(client, people, presumed):
     assert IdentifyingIncident.objects.count() == before
 
 
-def test_child_incident_refuses_unknown_fields(client, people, presumed):
-    token = token_create(user=people["users"]["officer"], name="t")
-    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+def test_child_incident_refuses_unknown_fields(client, people, presumed, auth):
     pid = presumed.child.pseudonymous_id
     before = IdentifyingIncident.objects.count()
     body = {
@@ -211,7 +207,7 @@ def test_child_incident_refuses_unknown_fields(client, people, presumed):
         "arrested": True,
         "ofences": [],
     }
-    response = post(client, f"/api/children/{pid}/incidents", body, headers)
+    response = post(client, f"/api/children/{pid}/incidents", body, auth)
     assert response.status_code == 422
     assert response.json() == {
         "detail": "invalid input",
@@ -220,14 +216,12 @@ def test_child_incident_refuses_unknown_fields(client, people, presumed):
     assert IdentifyingIncident.objects.count() == before
 
 
-def test_malformed_body_says_what_is_wrong_and_stores_nothing(client, people, presumed):
+def test_malformed_body_says_what_is_wrong_and_stores_nothing(client, people, presumed, auth):
     """Ninja alone answers "Cannot parse request body"; the caller is told where the JSON breaks."""
-    token = token_create(user=people["users"]["officer"], name="t")
-    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
     pid = presumed.child.pseudonymous_id
     before = IdentifyingIncident.objects.count()
     response = post(
-        client, f"/api/children/{pid}/incidents", '{"occurred_at": "2024-04-02T01:30",}', headers, raw=True
+        client, f"/api/children/{pid}/incidents", '{"occurred_at": "2024-04-02T01:30",}', auth, raw=True
     )
     assert response.status_code == 400
     assert response.json() == {
@@ -235,7 +229,7 @@ def test_malformed_body_says_what_is_wrong_and_stores_nothing(client, people, pr
         "(line 1, column 36)"
     }
     response = client.post(
-        f"/api/children/{pid}/incidents", data=b"\xff\xfe{", content_type="application/json", **headers
+        f"/api/children/{pid}/incidents", data=b"\xff\xfe{", content_type="application/json", **auth
     )
     assert response.status_code == 400 and response.json() == {"detail": "The request body is not UTF-8 text"}
     assert IdentifyingIncident.objects.count() == before
@@ -280,31 +274,29 @@ def test_the_officer_who_recorded_the_child_gets_the_same_days_as_the_page(clien
     assert "withheld" in json.dumps(spec["components"]["schemas"]["StoredTriageOut"])
 
 
-def test_recording_an_incident_answers_with_the_days_to_18_the_officer_may_see(client, people, presumed):
+def test_recording_an_incident_answers_with_the_days_to_18_the_officer_may_see(
+    client, people, presumed, auth
+):
     """The POST's own response reads the child as the decision list does: the officer who may see the
     date of birth gets the days to 18 there too, not "withheld"."""
-    token = token_create(user=people["users"]["officer"], name="t")
-    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
     pid = presumed.child.pseudonymous_id
     body = {"occurred_at": "2024-04-02T01:30:00+01:00", "incident_type": "arrest_pwits", "arrested": True}
-    data = post(client, f"/api/children/{pid}/incidents", body, headers).json()
-    listed = client.get(f"/api/children/{pid}/triage", **headers).json()
+    data = post(client, f"/api/children/{pid}/incidents", body, auth).json()
+    listed = client.get(f"/api/children/{pid}/triage", **auth).json()
     assert data["inputs"]["date_of_birth"] != "withheld"
     assert data["outputs"]["days_until_18"] == listed[0]["outputs"]["days_until_18"]
     assert isinstance(data["outputs"]["days_until_18"], int)
 
 
-def test_incident_time_without_offset_is_uk_local_and_ages_are_bounded(client, people, presumed):
+def test_incident_time_without_offset_is_uk_local_and_ages_are_bounded(client, people, presumed, auth):
     """A date-time without an offset is UK local time (BST here: 01:30 is 00:30 UTC); ages of others
     present outside 0-120 are refused, naming the field, with nothing saved."""
-    token = token_create(user=people["users"]["officer"], name="t")
-    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
     pid = presumed.child.pseudonymous_id
     body = {"occurred_at": "2024-04-02T01:30:00", "incident_type": "arrest_pwits", "arrested": True}
-    response = post(client, f"/api/children/{pid}/incidents", body, headers)
+    response = post(client, f"/api/children/{pid}/incidents", body, auth)
     assert response.status_code == 201, response.content
     assert response.json()["inputs"]["incident_date"] == "2024-04-02T01:30+01:00"
     before = IdentifyingIncident.objects.count()
-    response = post(client, f"/api/children/{pid}/incidents", {**body, "co_present_ages": [-4, 300]}, headers)
+    response = post(client, f"/api/children/{pid}/incidents", {**body, "co_present_ages": [-4, 300]}, auth)
     assert response.status_code == 422 and "co_present_ages" in json.dumps(response.json()["errors"])
     assert IdentifyingIncident.objects.count() == before
