@@ -24,6 +24,7 @@ from ccehub.linkage.index import (
     PersonIndex,
     build_index,
     link_records,
+    near_joins,
 )
 from ccehub.linkage.lookup import DEFAULT_THRESHOLD, Candidate, LookupResult, RecordRef
 from ccehub.linkage.model import LinkageModel, train_model
@@ -46,6 +47,7 @@ __all__ = [
     "build_index",
     "get_backend",
     "link_records",
+    "near_joins",
     "standardise_frame",
     "standardise_record",
     "train_model",

@@ -224,6 +224,85 @@ def build_index(
     return summary
 
 
+#: Columns of :func:`near_joins`.
+NEAR_JOIN_COLUMNS: Final[tuple[str, ...]] = (
+    "person_a",
+    "person_b",
+    "match_probability",
+    "record_pairs",
+    "kept_apart",
+    "records_a",
+    "records_b",
+)
+
+
+def near_joins(
+    index: PersonIndex,
+    *,
+    min_probability: float = DEFAULT_THRESHOLD,
+    backend: Backend | BackendName | str = "duckdb",
+    progress: ProgressArg = False,
+) -> pd.DataFrame:
+    """Pairs of persons the index keeps apart although some record of one matches some record of the
+    other at ``min_probability`` or more: the clusters a lower clustering threshold would join.
+
+    They are what a data steward reviews: one child split in two (a mistyped birth date in one
+    agency's record) or two children who look alike (namesakes, twins). ``kept_apart`` marks pairs
+    scoring at or above the index's clustering threshold, which only a ``not_same_child_as``
+    declaration keeps in two persons. Scored by Splink with the index's own model and term
+    frequencies, so the probabilities are the build's.
+
+    Returns one row per pair of persons (:data:`NEAR_JOIN_COLUMNS`), best first: the best record pair's
+    probability, how many record pairs scored, and each person's record unique ids.
+    """
+    from splink import Linker
+
+    records = index.records
+    be = get_backend(backend)
+    try:
+        with reporter(progress) as rep:
+            task = rep.task("Scoring record pairs across persons", total=2)
+            db_api = be.db_api()
+            frame = db_api.register(records[list(STANDARD_COLUMNS)], table_name="__ccehub_review_records")
+            linker = Linker(frame, index.model.splink_settings, log_level=logging.WARNING)
+            register_tf_tables(linker, db_api, records, index.model.weights())
+            predictions = linker.inference.predict(
+                threshold_match_probability=min_probability, warning_mode="never"
+            )
+            task.advance()
+            pairs = linker.misc.query_sql(  # type: ignore[no-untyped-call]
+                "select unique_id_l, unique_id_r, match_probability "  # noqa: S608 (Splink's table name)
+                f"from {predictions.physical_name}",
+                output_type="pandas",
+            )
+            task.advance()
+    finally:
+        if isinstance(backend, str):
+            be.close()
+    person = dict(zip(records["unique_id"], records["person_id"], strict=True))
+    left = pairs["unique_id_l"].map(person)
+    right = pairs["unique_id_r"].map(person)
+    across = pairs.assign(person_a=left.where(left < right, right), person_b=right.where(left < right, left))[
+        left != right
+    ]
+    if across.empty:
+        return pd.DataFrame(columns=list(NEAR_JOIN_COLUMNS))
+    grouped = (
+        across.groupby(["person_a", "person_b"])["match_probability"]
+        .agg(match_probability="max", record_pairs="size")
+        .reset_index()
+    )
+    threshold = float(index.manifest.get("cluster_threshold", DEFAULT_CLUSTER_THRESHOLD))
+    grouped["kept_apart"] = grouped["match_probability"] >= threshold
+    members = records.groupby("person_id")["unique_id"].apply(sorted)
+    grouped["records_a"] = grouped["person_a"].map(members)
+    grouped["records_b"] = grouped["person_b"].map(members)
+    ordered = grouped.sort_values(
+        ["match_probability", "person_a", "person_b"], ascending=[False, True, True]
+    ).reset_index(drop=True)
+    return ordered[list(NEAR_JOIN_COLUMNS)]
+
+
 class PersonIndex:
     """A loaded person index: look up one child in milliseconds.
 
