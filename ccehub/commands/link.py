@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -64,6 +66,73 @@ def register(app: typer.Typer) -> None:
                 "of that agency; they take effect once those records are imported",
                 err=True,
             )
+
+    @link_app.command("review")
+    def review(
+        min_probability: Annotated[
+            float, typer.Option(help="Lowest record-pair probability to list (0 to 1, exclusive)")
+        ] = 0.5,
+        out: Annotated[
+            Path | None, typer.Option(help="Write the CSV here (default: standard output)")
+        ] = None,
+    ) -> None:
+        """List pairs of persons a lower clustering threshold would join, for a data steward to check:
+        one child split in two (a mistyped birth date) or two children who look alike."""
+        if not 0 < min_probability < 1:
+            fail("--min-probability: give a number between 0 and 1, e.g. 0.5")
+        if out is not None and (out.is_dir() or not out.parent.is_dir()):
+            fail(f"--out: cannot write {out} (give a file in an existing folder)")
+        setup_django()
+        from django.core.management import call_command
+
+        from ccehub.audit.models import Channel
+        from ccehub.commands._actor import cli_origin
+        from ccehub.common.access import Actor
+        from ccehub.linkage.index import NEAR_JOIN_COLUMNS
+        from ccehub.records.services import link_review
+
+        call_command("migrate", interactive=False, verbosity=0)
+        actor = Actor.for_system(
+            name=cli_origin(),
+            channel=Channel.CLI,
+            purpose="Review near-joins in the person index",
+            origin=cli_origin(),
+        )
+        try:
+            pairs = link_review(actor=actor, min_probability=min_probability, progress=True)
+        except LookupError as exc:
+            fail(str(exc), 1)
+        columns = list(NEAR_JOIN_COLUMNS)
+        rows = [
+            [
+                row.person_a,
+                row.person_b,
+                f"{row.match_probability:.4f}",
+                row.record_pairs,
+                "true" if row.kept_apart else "false",
+                ";".join(row.records_a),
+                ";".join(row.records_b),
+            ]
+            for row in pairs.itertuples(index=False)
+        ]
+        if out is None:
+            writer = csv.writer(sys.stdout, lineterminator="\n")
+            writer.writerow(columns)
+            writer.writerows(rows)
+        else:
+            # record references of children: owner-only, like an import's rejects
+            fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w", newline="", encoding="utf-8") as handle:
+                writer = csv.writer(handle)
+                writer.writerow(columns)
+                writer.writerows(rows)
+        kept = sum(1 for row in rows if row[4] == "true")
+        typer.echo(
+            f"{len(rows)} pair{'s' if len(rows) != 1 else ''} of persons with a record pair at "
+            f"{min_probability} or more ({kept} kept apart by not_same_child_as)"
+            + (f"; written to {out}" if out is not None else ""),
+            err=True,
+        )
 
     @link_app.command("train-default")
     def train_default() -> None:

@@ -236,6 +236,27 @@ def active_index() -> Any:
         return _cache["index"]
 
 
+def link_review(*, actor: Actor, min_probability: float = 0.5, progress: Any = False) -> pd.DataFrame:
+    """Pairs of persons in the active index that a lower clustering threshold would join (see
+    :func:`ccehub.linkage.near_joins`), for a data steward to check with the agencies: one child split
+    in two, or two children who look alike. Audited as an export of the index's record references."""
+    from ccehub.linkage import near_joins
+
+    index = active_index()
+    review = near_joins(
+        index, min_probability=min_probability, backend=settings.CCEHUB_LINKAGE_BACKEND, progress=progress
+    )
+    audit_record(
+        actor=actor,
+        action=Action.EXPORT,
+        object_type="person_index_review",
+        object_id=index.model_version,
+        detail=f"{len(review)} pairs of persons at {min_probability} or more "
+        f"({int(review['kept_apart'].sum())} kept apart by not_same_child_as)",
+    )
+    return review
+
+
 def check_can_lookup(actor: Actor, purpose: str, threshold: float | None = None) -> None:
     """Raise unless ``actor`` may look children up (with ``threshold``, when given).
 

@@ -225,6 +225,23 @@ def test_twins_an_agency_knows_stay_two_children(tmp_path):
         henry = candidates[records.index([("la-c", "CS2"), ("pol-m", "PN2")])]
         assert henry["flags"]["cp_plan"] is True
 
+        # the data steward's review lists the declared twins as kept apart, to a file or to stdout
+        listed = run_ccehub(["link", "review", "--out", str(tmp_path / "review.csv")], url, env=env)
+        assert listed.returncode == 0, listed.stderr
+        assert "kept apart by not_same_child_as" in listed.stderr
+        with (tmp_path / "review.csv").open(encoding="utf-8") as handle:
+            rows = list(csv.DictReader(handle))
+        kept = [row for row in rows if row["kept_apart"] == "true"]
+        assert len(kept) == 1
+        assert {kept[0]["records_a"], kept[0]["records_b"]} == {"la-c:CS1;pol-m:PN1", "la-c:CS2;pol-m:PN2"}
+        assert float(kept[0]["match_probability"]) >= 0.95
+        assert (tmp_path / "review.csv").stat().st_mode & 0o077 == 0
+        printed = run_ccehub(["link", "review", "--min-probability", "0.9"], url, env=env)
+        assert printed.returncode == 0 and printed.stdout.startswith("person_a,person_b,match_probability")
+        for bad in ("0", "1.5"):
+            refused = run_ccehub(["link", "review", "--min-probability", bad], url, env=env)
+            assert refused.returncode == 2 and "--min-probability" in refused.stderr
+
 
 def imported_warnings(path, url, env):
     """Re-import (updates, same content) and return what it printed to stderr."""

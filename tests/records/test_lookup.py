@@ -412,3 +412,26 @@ def test_twins_an_authority_knows_are_two_candidates_on_the_page(
         | {"date_of_birth_day": "12", "date_of_birth_month": "7", "date_of_birth_year": "2009"},
     ).content.decode()
     assert "1 possible match" in single and 'id="more-than-one"' not in single
+
+
+def test_link_review_is_audited_and_needs_an_index(db, agencies, system_actor, tmp_path, settings):
+    """The steward's review of near-joins reads the active index (none yet: a clear refusal) and is
+    audited as an export of record references."""
+    from ccehub.records.importer import import_records
+    from ccehub.records.services import MSG_NO_INDEX, link_build, link_review
+
+    settings.CCEHUB_DATA_DIR = tmp_path
+    with pytest.raises(LookupError, match="no person index"):
+        link_review(actor=system_actor)
+    assert "ccehub link build" in MSG_NO_INDEX
+    path = tmp_path / "la.csv"
+    path.write_text(
+        "record_id,given_name,family_name,date_of_birth,sex,postcode\n"
+        "A1,Tom,Ingram,2008-04-01,M,N1 1AA\nA2,Tom,Ingram,2008-01-04,M,N1 1AA\nA3,Ali,Khan,2010-01-02,M,\n",
+        encoding="utf-8",
+    )
+    import_records(actor=system_actor, agency=agencies["islington"], path=path)
+    link_build(actor=system_actor)
+    review = link_review(actor=system_actor, min_probability=0.1)
+    event = AuditEvent.objects.filter(object_type="person_index_review").latest("at")
+    assert event.action == "export" and f"{len(review)} pairs of persons at 0.1 or more" in event.detail
