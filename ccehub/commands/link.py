@@ -83,12 +83,16 @@ def register(app: typer.Typer) -> None:
         if out is not None and (out.is_dir() or not out.parent.is_dir()):
             fail(f"--out: cannot write {out} (give a file in an existing folder)")
         setup_django()
+        from django.conf import settings
         from django.core.management import call_command
 
         from ccehub.audit.models import Channel
         from ccehub.commands._actor import cli_origin
         from ccehub.common.access import Actor
         from ccehub.linkage.index import NEAR_JOIN_COLUMNS
+
+        if settings.CCEHUB_LINKAGE_BACKEND not in ("duckdb", "spark"):
+            fail(f"CCEHUB_LINKAGE_BACKEND={settings.CCEHUB_LINKAGE_BACKEND!r}: use duckdb or spark")
         from ccehub.records.services import link_review
 
         call_command("migrate", interactive=False, verbosity=0)
