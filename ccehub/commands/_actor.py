@@ -48,6 +48,16 @@ def cli_actor(user: str | None, purpose: str) -> object:
     return Actor(user=account, membership=memberships[0], channel=Channel.CLI, purpose=purpose, origin=origin)
 
 
+def operator_actor(purpose: str) -> object:
+    """The operator running an administrative command (import, build, review, generate …): acts with
+    the server operator's access and is recorded as the operating-system account and host."""
+    from ccehub.audit.models import Channel
+    from ccehub.common.access import Actor
+
+    origin = cli_origin()
+    return Actor.for_system(name=origin, channel=Channel.CLI, purpose=purpose, origin=origin)
+
+
 def cli_origin() -> str:
     """``cli:<os account>@<host>``: who really ran the command, whoever ``--user`` names."""
     import socket

@@ -35,15 +35,11 @@ def register(app: typer.Typer) -> None:
         from django.core.management import call_command
 
         from ccehub.agencies.services import agency_create
-        from ccehub.audit.models import Channel
-        from ccehub.commands._actor import cli_origin
+        from ccehub.commands._actor import operator_actor
         from ccehub.commands.children import _errors_text
-        from ccehub.common.access import Actor
 
         call_command("migrate", interactive=False, verbosity=0)
-        actor = Actor.for_system(
-            name=cli_origin(), channel=Channel.CLI, purpose="Add an agency", origin=cli_origin()
-        )
+        actor = operator_actor("Add an agency")
         try:
             agency = agency_create(
                 actor=actor, code=code, name=name, kind=kind, ons_code=ons_code, out_of_hours_contact=contact

@@ -28,18 +28,11 @@ def register(app: typer.Typer) -> None:
         from django.core.management import call_command
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-        from ccehub.audit.models import Channel
         from ccehub.children.generate import generate_children
-        from ccehub.commands._actor import cli_origin
-        from ccehub.common.access import Actor
+        from ccehub.commands._actor import operator_actor
 
         call_command("migrate", interactive=False, verbosity=0)
-        actor = Actor.for_system(
-            name=cli_origin(),
-            channel=Channel.CLI,
-            purpose="Generate a synthetic population",
-            origin=cli_origin(),
-        )
+        actor = operator_actor("Generate a synthetic population")
         with Progress(
             TextColumn("{task.description}"),
             BarColumn(),

@@ -44,9 +44,7 @@ def register(app: typer.Typer) -> None:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
         from ccehub.agencies.models import Agency
-        from ccehub.audit.models import Channel
-        from ccehub.commands._actor import cli_origin
-        from ccehub.common.access import Actor
+        from ccehub.commands._actor import operator_actor
         from ccehub.records.importer import ImportFileError, import_records, write_rejects
         from ccehub.records.models import LinkModelVersion
 
@@ -66,12 +64,7 @@ def register(app: typer.Typer) -> None:
         target = Agency.objects.filter(code__iexact=agency.strip()).first()
         if target is None:
             fail(f"--agency: no agency with code {agency!r} (add it with `ccehub agencies add`)")
-        actor = Actor.for_system(
-            name=cli_origin(),
-            channel=Channel.CLI,
-            purpose=f"Import {file.name} for {target.code}",
-            origin=cli_origin(),
-        )
+        actor = operator_actor(f"Import {file.name} for {target.code}")
         err = Console(stderr=True)
         try:
             total = max(0, sum(1 for _ in file.open(encoding="utf-8-sig", errors="replace")) - 1)

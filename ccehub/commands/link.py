@@ -34,17 +34,13 @@ def register(app: typer.Typer) -> None:
         from django.core.exceptions import ValidationError
         from django.core.management import call_command
 
-        from ccehub.audit.models import Channel
-        from ccehub.commands._actor import cli_origin
-        from ccehub.common.access import Actor
+        from ccehub.commands._actor import operator_actor
         from ccehub.records.services import link_build
 
         if backend is None and settings.CCEHUB_LINKAGE_BACKEND not in ("duckdb", "spark"):
             fail(f"CCEHUB_LINKAGE_BACKEND={settings.CCEHUB_LINKAGE_BACKEND!r}: use duckdb or spark")
         call_command("migrate", interactive=False, verbosity=0)
-        actor = Actor.for_system(
-            name=cli_origin(), channel=Channel.CLI, purpose="Build the person index", origin=cli_origin()
-        )
+        actor = operator_actor("Build the person index")
         try:
             version = link_build(actor=actor, backend=backend, progress=True)
         except ValidationError as exc:
@@ -86,22 +82,15 @@ def register(app: typer.Typer) -> None:
         from django.conf import settings
         from django.core.management import call_command
 
-        from ccehub.audit.models import Channel
-        from ccehub.commands._actor import cli_origin
-        from ccehub.common.access import Actor
+        from ccehub.commands._actor import operator_actor
         from ccehub.linkage.index import NEAR_JOIN_COLUMNS
+        from ccehub.records.services import link_review
 
         if settings.CCEHUB_LINKAGE_BACKEND not in ("duckdb", "spark"):
             fail(f"CCEHUB_LINKAGE_BACKEND={settings.CCEHUB_LINKAGE_BACKEND!r}: use duckdb or spark")
-        from ccehub.records.services import link_review
 
         call_command("migrate", interactive=False, verbosity=0)
-        actor = Actor.for_system(
-            name=cli_origin(),
-            channel=Channel.CLI,
-            purpose="Review near-joins in the person index",
-            origin=cli_origin(),
-        )
+        actor = operator_actor("Review near-joins in the person index")
         try:
             pairs = link_review(actor=actor, min_probability=min_probability, progress=True)
         except LookupError as exc:
