@@ -24,7 +24,8 @@ Definitions (also in ``docs/panels.md``):
 * **Small numbers.** A cell based on fewer than :data:`SUPPRESSION_THRESHOLD` (5) referrals shows
   :data:`SUPPRESSED` ("fewer than 5") instead of its count, median and 90th percentile. Zero is shown
   as zero. There are no totals across quarters, so a suppressed cell cannot be recovered by
-  subtraction.
+  subtraction; the one total shown, the referrals in scope, is withheld (:data:`WITHHELD`) when any
+  count it adds up is suppressed.
 """
 
 from __future__ import annotations
@@ -46,6 +47,9 @@ if TYPE_CHECKING:
 SUPPRESSION_THRESHOLD: Final = 5
 #: What a suppressed cell shows, on the page, in the CSV and JSON, and in the CLI table.
 SUPPRESSED: Final = "fewer than 5"
+#: What the total of referrals shows when a count it adds up is suppressed: the total minus the
+#: counts shown would otherwise give the suppressed count back.
+WITHHELD: Final = "not shown (it would reveal a count of fewer than 5)"
 #: What a median or percentile shows when no decision was measured.
 NO_DECISIONS: Final = "none"
 
@@ -250,8 +254,16 @@ class TimelinessReport:
         return shown_count(self.escalated)
 
     @property
+    def total_withheld(self) -> bool:
+        """The total adds up every cell's referrals and the referrals left out entirely; if any of
+        those counts is suppressed, the total minus the others would reveal it, so it is withheld."""
+        parts = [c.referrals for c in self.cells]
+        parts += [n for reason, n in self.excluded if reason in (EXCLUDED_ROUTE, EXCLUDED_REFERRAL_DATE)]
+        return any(suppressed(n) for n in parts)
+
+    @property
     def referrals_shown(self) -> str:
-        return shown_count(self.referrals)
+        return WITHHELD if self.total_withheld else shown_count(self.referrals)
 
     def excluded_shown(self) -> list[tuple[str, str]]:
         return [(reason, shown_count(n)) for reason, n in self.excluded]
@@ -279,7 +291,7 @@ class TimelinessReport:
                 "p90": "nearest-rank 90th percentile, days",
                 "route": "route chosen at intake; escalated panel referrals stay on the panel route",
             },
-            "referrals_in_scope": _json_count(self.referrals),
+            "referrals_in_scope": WITHHELD if self.total_withheld else _json_count(self.referrals),
             "excluded": {reason: _json_count(n) for reason, n in self.excluded},
             "panel_referrals_escalated_to_sca": _json_count(self.escalated),
             "rows": [

@@ -18,6 +18,7 @@ from ccehub.reports.timeliness import (
     NATIONAL,
     NO_DECISIONS,
     SUPPRESSED,
+    WITHHELD,
     Dated,
     Measure,
     TimelinessRow,
@@ -252,3 +253,30 @@ def test_chart_and_its_text_alternative():
     alt = chart_alt_text(report)
     assert "Referral to reasonable grounds, 2024 Q2: median 30 days on the local panel route, 12 on" in alt
     assert "Reasonable grounds to conclusive grounds, 2024 Q2: median 0 days" in alt
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        # One suppressed cell: total 13 minus the 10 shown would give the suppressed 3.
+        [row(NATIONAL, D(2024, 1, 10), rg_days=4) for _ in range(10)]
+        + [row(LOCAL_PANEL, D(2024, 1, 10), rg_days=30) for _ in range(3)],
+        # No suppressed cell, but a suppressed "left out" count: 12 - 10 would give it.
+        [row(NATIONAL, D(2024, 1, 10), rg_days=4) for _ in range(5)]
+        + [row(LOCAL_PANEL, D(2024, 1, 10), rg_days=30) for _ in range(5)]
+        + [row("unknown", D(2024, 1, 10)) for _ in range(2)],
+    ],
+)
+def test_the_total_is_withheld_when_subtraction_would_reveal_a_suppressed_count(rows):
+    report = timeliness_compute(rows)
+    assert report.referrals_shown == WITHHELD
+    assert report.to_json()["referrals_in_scope"] == WITHHELD
+
+
+def test_the_total_is_shown_when_nothing_it_adds_up_is_suppressed():
+    rows = [row(NATIONAL, D(2024, 1, 10), rg_days=4) for _ in range(6)]
+    rows += [row(LOCAL_PANEL, D(2024, 1, 10), rg_days=30) for _ in range(5)]
+    rows += [row(LOCAL_PANEL, D(2024, 1, 10), rg_days=None) for _ in range(2)]
+    report = timeliness_compute(rows)
+    assert report.referrals_shown == "13"
+    assert report.to_json()["referrals_in_scope"] == 13
