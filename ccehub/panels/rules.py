@@ -65,15 +65,17 @@ class Quorum:
     no_chair: bool
     problems: tuple[str, ...]
     enforced: bool
+    chair_absent: bool = False
 
     @property
     def may_decide(self) -> bool:
         """A decision may be recorded: quorate, or the panel has switched enforcement off (Q-27).
 
-        The chair rule is never switched off: a lead social worker chairing their own child's case
-        is a conflict of interest, not a question of numbers.
+        The chair rules are never switched off: a lead social worker chairing their own child's case
+        is a conflict of interest, not a question of numbers, and a chair who is not at the table
+        cannot chair the case (the override is about which sectors attend, not who decides).
         """
-        if self.no_chair or self.chair_is_lead_social_worker:
+        if self.no_chair or self.chair_absent or self.chair_is_lead_social_worker:
             return False
         return self.quorate or not self.enforced
 
@@ -123,6 +125,7 @@ def quorum_for_case(
         no_chair=chair is None,
         problems=tuple(problems),
         enforced=enforced,
+        chair_absent=chair_absent,
     )
 
 

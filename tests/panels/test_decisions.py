@@ -14,7 +14,7 @@ from ccehub.nrm.services import MSG_ALREADY_ESCALATED, nrm_decision_record
 from ccehub.panels import services as panels
 from ccehub.panels.models import PanelConfig, PanelDecision, QAEvent
 from ccehub.panels.permissions import MSG_NOT_PANEL_CHAIR
-from ccehub.panels.rules import MSG_QUORUM_CHAIR_IS_LEAD_SW, MSG_QUORUM_SECTORS
+from ccehub.panels.rules import MSG_QUORUM_CHAIR_ABSENT, MSG_QUORUM_CHAIR_IS_LEAD_SW, MSG_QUORUM_SECTORS
 from ccehub.rules.clocks import MSG_CG_IN_RECOVERY_PERIOD, MSG_CG_WITHOUT_RG
 from tests.panels.conftest import decide, held_meeting
 
@@ -132,6 +132,34 @@ def test_quorum_override_is_recorded(world, referral):
     meeting = held_meeting(world, referral, held_on=MEETING_2024, present=("chair", "police"))
     decision = decide(world, meeting, referral, "rg_positive")
     assert decision.quorum_note.startswith("Quorum enforcement switched off for this panel (Q-27)")
+
+
+def test_quorum_override_never_lets_an_absent_acting_chair_decide(world, referral):
+    """Q-27 switches off the sector rule only: a case's chair who is not at the table cannot decide it.
+
+    The acting chair is named while the sitting is still scheduled, then not recorded as present.
+    """
+    from ccehub.panels.services import agenda_item_add, meeting_attendance_record, panel_meeting_schedule
+
+    PanelConfig.objects.create(panel=world["panel"], quorum_enforced=False)
+    meeting = panel_meeting_schedule(
+        actor=world["as_lead"], panel=world["panel"], held_on=MEETING_2024, extraordinary=True, reason="t"
+    )
+    agenda_item_add(actor=world["as_lead"], meeting=meeting, referral=referral)
+    item = meeting.agenda.get(referral=referral)
+    members = world["members"]
+    panels.agenda_item_acting_chair_set(actor=world["as_lead"], item=item, member=members["vice"])
+    meeting = meeting_attendance_record(
+        actor=world["as_lead"],
+        meeting=meeting,
+        present=[members[m] for m in ("chair", "police", "health")],
+        chair=members["chair"],
+        today=MEETING_2024,
+    )
+    with pytest.raises(ValidationError) as info:
+        decide(world, meeting, referral, "rg_positive", actor=world["as_vice"])
+    assert MSG_QUORUM_CHAIR_ABSENT in _all(info.value)
+    assert not PanelDecision.objects.exists()
 
 
 def test_chair_may_not_be_the_childs_lead_social_worker(world, referral):

@@ -88,6 +88,16 @@ QUORUM_CASES = [
         False,
         ["lead social worker"],
     ),
+    (
+        "enforcement off never excuses an absent chair",
+        [POLICE, HEALTH, _m("Sue Social", "social_care")],
+        CHAIR,
+        (),
+        False,
+        False,
+        False,
+        ["not recorded as present"],
+    ),
 ]
 
 
