@@ -15,7 +15,8 @@ Output, in the same shape (object for an object, list for a list)::
      "stage": ..., "overdue": ["rg" | "cg" | "deferral", ...], "policy": code}
 
 Invalid input exits with status 2 and prints on stderr one ``error:`` line per problem, naming the
-list index (``index N``, counted from 0, only for list input) and the field. Nothing is printed on
+list index (``index N``, counted from 0, only for list input) and the field (a field given twice
+is refused; nesting too deep for a referral is invalid input too). Nothing is printed on
 stdout unless every item is valid. Pure: does not start Django. Rules: :mod:`ccehub.rules.clocks`.
 """
 
@@ -59,10 +60,37 @@ MSG_BAD_DATE: Final = "expected a date written YYYY-MM-DD"
 MSG_BAD_DECISION: Final = 'expected an object {"date": "YYYY-MM-DD", "outcome": "positive" or "negative"}'
 MSG_UNKNOWN_OUTCOME: Final = "unknown outcome (expected positive or negative)"
 MSG_POLICY_NOT_TEXT: Final = "policy must be a string such as current or report-2022"
+MSG_TOO_DEEP: Final = "the input is nested too deeply to be a referral"
+MSG_NOT_UTF8: Final = "the input is not UTF-8 text"
+MSG_DUPLICATE_FIELD: Final = "appears more than once"
 
 FIELDS: Final = frozenset({"route", "policy", "referral_date", "rg_decision", "cg_decision", "as_of"})
 DECISION_FIELDS: Final = frozenset({"date", "outcome"})
 _ISO_DATE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+class _JSONObject(dict[str, Any]):
+    """A decoded JSON object that remembers the keys given more than once (the last value is kept)."""
+
+    duplicates: tuple[str, ...] = ()
+
+
+def _object_pairs(pairs: list[tuple[str, Any]]) -> _JSONObject:
+    """``object_pairs_hook``: a field given twice is ambiguous, so it is reported, not silently won by
+    the last value."""
+    obj = _JSONObject()
+    seen: list[str] = []
+    for key, value in pairs:
+        if key in obj and key not in seen:
+            seen.append(key)
+        obj[key] = value
+    obj.duplicates = tuple(seen)
+    return obj
+
+
+def _duplicates(value: Any, prefix: str = "") -> list[ClockInputError]:
+    names = value.duplicates if isinstance(value, _JSONObject) else ()
+    return [ClockInputError(f"{prefix}{name}", MSG_DUPLICATE_FIELD) for name in names]
 
 
 class ItemErrors(Exception):
@@ -109,6 +137,7 @@ def _decision(item: dict[str, Any], name: str, problems: list[ClockInputError]) 
     if not isinstance(value, dict):
         problems.append(ClockInputError(name, MSG_BAD_DECISION, json.dumps(value)))
         return None
+    problems.extend(_duplicates(value, f"{name}."))
     for unknown in sorted(set(value) - DECISION_FIELDS):
         problems.append(ClockInputError(f"{name}.{unknown}", MSG_UNKNOWN_FIELD))
     decided_on = _collect(problems, lambda: _date(value.get("date"), f"{name}.date"))
@@ -149,7 +178,8 @@ def clock_for(item: Any) -> ClockState:
     """
     if not isinstance(item, dict):
         raise ItemErrors([ClockInputError("item", MSG_ITEM_NOT_OBJECT, type(item).__name__)])
-    problems = [ClockInputError(name, MSG_UNKNOWN_FIELD) for name in sorted(set(item) - FIELDS)]
+    problems = _duplicates(item)
+    problems += [ClockInputError(name, MSG_UNKNOWN_FIELD) for name in sorted(set(item) - FIELDS)]
     route = _collect(problems, lambda: _route(item.get("route")))
     policy = _collect(problems, lambda: _policy(item.get("policy")))
     referral_date = _collect(problems, lambda: _date(item.get("referral_date"), "referral_date"))
@@ -188,22 +218,28 @@ def _describe(error: ClockInputError, index: int | None) -> str:
 
 
 def _read(file: str) -> str:
-    if file == "-":
-        return sys.stdin.read()
+    """The input as text: UTF-8, with or without a byte order mark (as Windows editors save it)."""
     try:
-        return Path(file).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        data = sys.stdin.buffer.read() if file == "-" else Path(file).read_bytes()
+    except OSError as exc:
         fail(f"{MSG_CANNOT_READ}: {file} ({exc.__class__.__name__})")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        fail(f"{MSG_CANNOT_READ}: {'standard input' if file == '-' else file} ({MSG_NOT_UTF8})")
 
 
 def run(text: str) -> Any:
     """Parse ``text`` and return the JSON-ready output, or exit 2 listing every problem."""
+    text = text.removeprefix("\ufeff")
     if not text.strip():
         fail(MSG_EMPTY_INPUT)
     try:
-        data = json.loads(text)
+        data = json.loads(text, object_pairs_hook=_object_pairs)
     except json.JSONDecodeError as exc:
         fail(f"{MSG_INVALID_JSON} (line {exc.lineno}, column {exc.colno}: {exc.msg})")
+    except RecursionError:
+        fail(MSG_TOO_DEEP)
 
     if isinstance(data, dict):
         try:

@@ -340,3 +340,40 @@ def test_the_clocks_modules_do_not_import_django() -> None:
         "sys.exit(1 if any(m == 'django' or m.startswith('django.') for m in sys.modules) else 0)"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False, timeout=60).returncode == 0
+
+
+def test_json_nested_too_deeply_is_an_input_error() -> None:
+    """A pathologically nested document is invalid input (exit 2), not an unexpected failure (exit 1)."""
+    assert cmd.MSG_TOO_DEEP in refused("[" * 100_000 + "]" * 100_000)
+
+
+def test_a_utf8_byte_order_mark_is_accepted(tmp_path: Path) -> None:
+    """Files saved with a BOM (Windows editors) read like any other UTF-8 file, on stdin or as FILE."""
+    path = tmp_path / "bom.json"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps(NATIONAL).encode())
+    assert ok_file(path)["rg_due"] == "2022-09-26"
+    assert ok_text("\ufeff" + json.dumps(NATIONAL))["rg_due"] == "2022-09-26"
+
+
+def test_a_field_given_twice_is_refused_naming_it() -> None:
+    """Two values for one field are ambiguous: refused, never "the last one wins" silently."""
+    text = (
+        '[{"route": "national", "route": "local_panel", "referral_date": "2024-01-05", "as_of": "2024-03-01",'
+        ' "rg_decision": {"date": "2024-01-06", "date": "2024-01-07", "outcome": "positive"}}]'
+    )
+    assert refused(text).strip().splitlines() == [
+        f"error: index 0: route: {cmd.MSG_DUPLICATE_FIELD}",
+        f"error: index 0: rg_decision.date: {cmd.MSG_DUPLICATE_FIELD}",
+    ]
+
+
+def ok_file(path: Path) -> Any:
+    result = run("", str(path))
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def ok_text(text: str) -> Any:
+    result = run(text)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
