@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Final
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -75,6 +75,11 @@ PAPER_SECTIONS: tuple[str, ...] = (
     "missing",
     "placements",
     "triage",
+)
+
+MSG_PAST_LIMIT_AT_SITTING: Final = (
+    "Past the panel's limit ({deadline}) by this sitting: a decision here would be refused and the case "
+    "referred to the Home Office SCA. Hear it at a sitting on or before {deadline}, or refer it to the SCA"
 )
 
 #: Stages in which a local-panel referral needs the panel (an RG or a CG to make).
@@ -174,6 +179,8 @@ class Candidate:
     outstanding_requests: int
     #: The later sitting the case is already listed for (only with ``include_listed_later``).
     listed_for: date | None = None
+    #: The panel's limit when it falls before the sitting (R-19): the case cannot be decided there.
+    past_limit: date | None = None
 
 
 def candidate_for(referral: NRMReferral, *, on: date) -> Candidate | None:
@@ -188,9 +195,22 @@ def candidate_for(referral: NRMReferral, *, on: date) -> Candidate | None:
         return None
     outstanding = sum(1 for r in referral.information_requests.all() if r.status == RequestStatus.OPEN)
     reasons = urgency.reasons(on)
+    # A return from Home Office QA is answered (``qa_respond``), not decided again: still listable.
+    past_limit = None if urgency.returned_by_qa else limit_before_sitting(clock)
+    if past_limit is not None:
+        reasons.append(MSG_PAST_LIMIT_AT_SITTING.format(deadline=f"{past_limit:%-d %B %Y}"))
     if outstanding:
         reasons.append(f"{outstanding} information request{'s' if outstanding != 1 else ''} outstanding")
-    return Candidate(referral, urgency, clock, reasons, outstanding)
+    return Candidate(referral, urgency, clock, reasons, outstanding, past_limit=past_limit)
+
+
+def limit_before_sitting(clock: ClockState | None) -> date | None:
+    """The local panel's limit when a sitting on the clock's date is already past it (R-19: never
+    beyond 45 days): any RG or CG there would be refused and the case referred to the SCA, so the
+    case is not listed there (``agenda_build`` leaves it waiting, ``agenda_item_add`` refuses)."""
+    if clock is None or clock.route != "local_panel" or not clock.overdue:
+        return None
+    return clock.decision_deadline
 
 
 def last_returned_on(referral: NRMReferral) -> date | None:

@@ -87,6 +87,7 @@ from ccehub.panels.rules import (
     status_after_court_response,
 )
 from ccehub.panels.selectors import (
+    MSG_PAST_LIMIT_AT_SITTING,
     RECIPIENT_ROLES,
     Candidate,
     agenda_candidates,
@@ -539,7 +540,12 @@ def agenda_build(*, actor: Actor, meeting: PanelMeeting, limit: int | None = Non
     current = AgendaItem.objects.filter(meeting=meeting).count()
     candidates = agenda_candidates(meeting=meeting)
     room = max(cap - current, 0)
-    chosen, waiting = candidates[:room], candidates[room:]
+    # A case already past its limit by this sitting cannot be decided there: it waits, with a
+    # reason saying so, for the lead to list it at an earlier sitting or refer it to the SCA.
+    hearable = [c for c in candidates if c.past_limit is None]
+    chosen = hearable[:room]
+    listed = {id(c) for c in chosen}
+    waiting = [c for c in candidates if id(c) not in listed]
     for candidate in chosen:
         AgendaItem.objects.create(
             meeting=meeting,
@@ -591,6 +597,10 @@ def agenda_item_add(*, actor: Actor, meeting: PanelMeeting, referral: NRMReferra
     )
     if candidate is None:
         raise ValidationError({"referral": [MSG_NOT_LISTABLE]})
+    if candidate.past_limit is not None:
+        raise ValidationError(
+            {"referral": [MSG_PAST_LIMIT_AT_SITTING.format(deadline=f"{candidate.past_limit:%-d %B %Y}")]}
+        )
     AgendaItem.objects.create(
         meeting=meeting, referral=referral, position=1000, urgency=_urgency_json(candidate, meeting.held_on)
     )

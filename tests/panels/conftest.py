@@ -166,9 +166,20 @@ def referral_2022(world, child, incident_2022):
 
 
 def held_meeting(
-    world, referral, *, held_on, present=("chair", "police", "health"), chair="chair", today=None
+    world,
+    referral,
+    *,
+    held_on,
+    present=("chair", "police", "health"),
+    chair="chair",
+    today=None,
+    listed_directly=False,
 ):
-    """Schedule a meeting, list ``referral`` and record attendance: ready for decisions."""
+    """Schedule a meeting, list ``referral`` and record attendance: ready for decisions.
+
+    ``listed_directly`` puts the case on the agenda without the listing service's checks: a case
+    listed by an earlier version, or one whose limit moved after it was listed."""
+    from ccehub.panels.models import AgendaItem
     from ccehub.panels.services import agenda_item_add, meeting_attendance_record, panel_meeting_schedule
 
     meeting = panel_meeting_schedule(
@@ -178,7 +189,10 @@ def held_meeting(
         extraordinary=True,
         reason="test sitting",
     )
-    agenda_item_add(actor=world["as_lead"], meeting=meeting, referral=referral)
+    if listed_directly:
+        AgendaItem.objects.create(meeting=meeting, referral=referral, position=1, urgency={})
+    else:
+        agenda_item_add(actor=world["as_lead"], meeting=meeting, referral=referral)
     members = world["members"]
     return meeting_attendance_record(
         actor=world["as_lead"],

@@ -438,8 +438,9 @@ def test_quorum_sectors_cannot_drop_the_three(world):
 
 def test_an_rg_at_a_sitting_after_the_limit_is_refused_and_escalated(world, referral_2022):
     """Referral 4 March 2022 (report-2022): limit 18 April. An RG at a sitting on 2 May is refused and the
-    case goes to the SCA, whether or not the daily escalation job ran (it has not, here)."""
-    meeting = held_meeting(world, referral_2022, held_on=date(2022, 5, 2))
+    case goes to the SCA, whether or not the daily escalation job ran (it has not, here). The listing
+    service would not list it there; the check at decision time holds for a case listed anyway."""
+    meeting = held_meeting(world, referral_2022, held_on=date(2022, 5, 2), listed_directly=True)
     with pytest.raises(panels.RefusedAndEscalated) as info:
         decide(world, meeting, referral_2022, "rg_positive")
     assert info.value.text == panels.MSG_DECISION_PAST_LIMIT.format(
@@ -458,7 +459,9 @@ def test_an_rg_at_a_sitting_after_the_limit_is_refused_and_escalated(world, refe
 
 
 def test_a_cg_at_a_sitting_after_the_deferral_limit_is_refused_and_escalated(world, referral):
-    """Positive RG on 20 March 2024: the CG limit is 4 May. A CG at a sitting on 20 May is refused."""
+    """Positive RG on 20 March 2024: the CG limit is 4 May. A CG at a sitting on 20 May is refused
+    (the listing service would not list it there; the check holds for a case listed anyway)."""
+    from ccehub.panels.models import AgendaItem
     from ccehub.panels.services import agenda_item_add, meeting_attendance_record, panel_meeting_schedule
 
     first = held_meeting(world, referral, held_on=MEETING_2024)
@@ -470,7 +473,9 @@ def test_a_cg_at_a_sitting_after_the_deferral_limit_is_refused_and_escalated(wor
         extraordinary=True,
         reason="t",
     )
-    agenda_item_add(actor=world["as_lead"], meeting=later, referral=referral)
+    with pytest.raises(ValidationError):
+        agenda_item_add(actor=world["as_lead"], meeting=later, referral=referral)
+    AgendaItem.objects.create(meeting=later, referral=referral, position=1, urgency={})
     members = world["members"]
     later = meeting_attendance_record(
         actor=world["as_lead"],

@@ -219,6 +219,26 @@ def test_concluded_and_escalated_cases_are_not_listed(world, referral):
     assert info.value.message_dict["referral"] == [panels.MSG_NOT_LISTABLE]
 
 
+def test_a_case_past_its_limit_by_the_sitting_is_not_listed_there(world, referral):
+    """R-19 (never beyond 45 days): referral 4 March 2024, limit 18 April. A sitting on 2 May could only
+    refuse its decision and refer it to the SCA, so the case waits, saying why, and cannot be added;
+    a sitting on the limit day itself can still hear it."""
+    late = _schedule(world, date(2024, 5, 2))
+    result = panels.agenda_build(actor=world["as_lead"], meeting=late)
+    reason = panels.MSG_PAST_LIMIT_AT_SITTING.format(deadline="18 April 2024")
+    assert result.items == []
+    assert [c.referral for c in result.waiting] == [referral]
+    assert reason in result.waiting[0].reasons
+    with pytest.raises(ValidationError) as info:
+        panels.agenda_item_add(actor=world["as_lead"], meeting=late, referral=referral)
+    assert info.value.message_dict["referral"] == [reason]
+    assert not AgendaItem.objects.filter(referral=referral).exists()
+    on_the_day = _schedule(world, date(2024, 4, 18))
+    items = panels.agenda_build(actor=world["as_lead"], meeting=on_the_day).items
+    assert [i.referral for i in items] == [referral]
+    assert reason not in items[0].urgency["reasons"]
+
+
 def test_national_referral_cannot_be_listed(world, child, incident):
     national = refer(world, child, incident=incident, flag=False)
     meeting = _schedule(world, date(2024, 4, 9))
@@ -328,9 +348,10 @@ def _listed(meeting):
 
 def test_an_escalated_case_comes_off_agendas_still_to_be_held(world, referral, system_actor):
     """A case referred to the SCA has nothing left for the panel: it does not sit on a coming agenda
-    with stale reasons. Held sittings keep their record."""
+    with stale reasons. Held sittings keep their record. (A sitting after the 18 April limit: listed
+    directly, as a case listed before the listing service refused that.)"""
     april = _schedule(world, date(2024, 4, 22))
-    panels.agenda_build(actor=world["as_lead"], meeting=april)
+    AgendaItem.objects.create(meeting=april, referral=referral, position=1, urgency={})
     assert _listed(april) == [referral]
     panels.referrals_escalate_overdue(actor=system_actor, as_of=date(2024, 4, 18))
     assert _listed(april) == []
@@ -361,14 +382,14 @@ def test_cases_on_a_later_agenda_are_not_waiting_but_can_be_brought_forward(worl
     is listed, and the lead may still bring it forward."""
     from ccehub.panels.selectors import agenda_candidates
 
-    november = _schedule(world, date(2024, 4, 9))
-    december = _schedule(world, date(2024, 5, 14))
+    november = _schedule(world, date(2024, 3, 26))
+    december = _schedule(world, date(2024, 4, 16))
     panels.agenda_build(actor=world["as_lead"], meeting=december)
     assert _listed(december) == [referral]
     assert agenda_candidates(meeting=november) == []
     assert panels.agenda_build(actor=world["as_lead"], meeting=november).items == []
     (later,) = agenda_candidates(meeting=november, include_listed_later=True)
-    assert later.referral == referral and later.listed_for == date(2024, 5, 14)
+    assert later.referral == referral and later.listed_for == date(2024, 4, 16)
     panels.agenda_item_add(actor=world["as_lead"], meeting=november, referral=referral)
     assert _listed(november) == [referral]
 
@@ -389,7 +410,7 @@ def test_a_returned_decision_is_listable_despite_an_older_unheld_listing(world, 
     assert AgendaItem.objects.get(meeting=stale).urgency["reasons"][0] == (
         "Returned by Home Office quality assurance"
     )
-    may = _schedule(world, date(2024, 5, 14))
+    may = _schedule(world, date(2024, 5, 14))  # after the limit: a return is answered, not re-decided
     assert [c.referral for c in agenda_candidates(meeting=may)] == [referral]
     panels.agenda_build(actor=world["as_lead"], meeting=may)
     assert _listed(may) == [referral]
