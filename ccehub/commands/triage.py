@@ -26,6 +26,7 @@ MSG_TOP_LEVEL: Final = "input: must be a JSON object or a list of objects"
 MSG_UNREADABLE: Final = "cannot read {source}: {problem}"
 MSG_NOT_UTF8: Final = "cannot read {source}: not UTF-8 text"
 MSG_BAD_CONSTANT: Final = "input: invalid JSON: {constant} is not a number JSON allows"
+MSG_BAD_VALUE: Final = "input: invalid JSON: a number has more digits than can be read"
 
 
 def _reject_constant(constant: str) -> float:
@@ -52,6 +53,8 @@ def _decode(text: str) -> object:
         fail(MSG_BAD_JSON.format(problem=exc.msg, line=exc.lineno, column=exc.colno))
     except RecursionError:
         fail(MSG_TOO_DEEP)
+    except ValueError:  # an integer longer than Python reads (sys.get_int_max_str_digits)
+        fail(MSG_BAD_VALUE)
 
 
 def run(text: str) -> tuple[TriageJSON | list[TriageJSON] | None, list[str]]:

@@ -36,6 +36,7 @@ MSG_BAD_JSON = "invalid JSON: {problem} (line {line}, column {column})"
 MSG_EMPTY = "empty body (expected a JSON object or a list of objects)"
 MSG_TOP_LEVEL = "must be a JSON object or a list of objects"
 MSG_BAD_CONSTANT = "invalid JSON: {constant} is not a number JSON allows"
+MSG_BAD_VALUE = "invalid JSON: a number has more digits than can be read"
 MSG_TOO_MANY = "at most {limit} incidents per request"
 
 #: A batch bigger than this belongs on the command line (``ccehub triage``), not in one request.
@@ -141,6 +142,8 @@ def _decode(body: bytes) -> object:
         raise _BadInput("", MSG_BAD_JSON.format(problem=exc.msg, line=exc.lineno, column=exc.colno)) from None
     except RecursionError:
         raise _BadInput("", "JSON nested too deeply") from None
+    except ValueError:  # an integer longer than Python reads (sys.get_int_max_str_digits)
+        raise _BadInput("", MSG_BAD_VALUE) from None
 
 
 def _unprocessable(request: HttpRequest, errors: list[TriageInputError | _BadInput]) -> HttpResponse:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import MAXYEAR, date, datetime
 from enum import StrEnum
 from functools import partial
 from typing import Final, TypedDict, TypeVar
@@ -90,6 +90,10 @@ MSG_DOB_AFTER_INCIDENT: Final = "must not be after incident_date"
 MSG_INCIDENT_TOO_EARLY: Final = "must be on or after {earliest} (check the year has four digits, like 2022)"
 MSG_DOB_TOO_OLD: Final = (
     "gives an age over {maximum} on incident_date (check the year has four digits, like 2008)"
+)
+MSG_DOB_TOO_LATE: Final = "gives an 18th birthday after the year {latest} (check the year, like 2008)"
+MSG_INCIDENT_OUT_OF_RANGE: Final = (
+    "falls outside the years 1 to {latest} when read in UK local time (check the year, like 2022)"
 )
 MSG_EVIDENCE_NOTE_REQUIRED: Final = (
     "is required (and must not be blank) when clear_evidence_not_exploited is true"
@@ -162,6 +166,9 @@ def _cross_field_problems(
     if incident_date is not None and date_of_birth is not None:
         if date_of_birth > incident_date:
             problems.append(TriageInputError("date_of_birth", MSG_DOB_AFTER_INCIDENT))
+        elif date_of_birth.year > MAXYEAR - ADULT_AGE:
+            # The 18th birthday (R-24, days_until_18) could not be represented: a typing error.
+            problems.append(TriageInputError("date_of_birth", MSG_DOB_TOO_LATE.format(latest=MAXYEAR)))
         elif age_on(date_of_birth, incident_date) > MAX_AGE:
             problems.append(TriageInputError("date_of_birth", MSG_DOB_TOO_OLD.format(maximum=MAX_AGE)))
     if estimated_age is not None and not 0 <= estimated_age <= MAX_ESTIMATED_AGE:
@@ -263,7 +270,11 @@ def _parse_incident_date(value: object) -> date:
         except ValueError:
             raise TriageInputError(name, MSG_DATE_OR_DATETIME) from None
         if moment.tzinfo is not None:
-            moment = moment.astimezone(LOCAL_TIME)
+            try:
+                moment = moment.astimezone(LOCAL_TIME)
+            except (OverflowError, ValueError):
+                # e.g. 9999-12-31T23:59-05:00 is already the year 10000 in London.
+                raise TriageInputError(name, MSG_INCIDENT_OUT_OF_RANGE.format(latest=MAXYEAR)) from None
         return moment.date()
     if isinstance(value, str) and _DATE_RE.fullmatch(value):
         try:

@@ -179,6 +179,11 @@ def test_report_profile_and_datetime_incident() -> None:
             ["arrested", MSG_DUPLICATE_FIELD],
         ),
         ('{"incident_date": "2022-09-23", "missing_days": NaN}', [MSG_BAD_CONSTANT.format(constant="NaN")]),
+        # An integer too long for Python to read (over 4,300 digits) is invalid JSON input, not a crash.
+        ('{"incident_date": "2022-09-23", "missing_days": ' + "9" * 5000 + "}", ["invalid JSON"]),
+        # Well-formed dates whose arithmetic leaves the calendar are named, not a crash.
+        ('{"incident_date": "9999-12-31", "date_of_birth": "9990-03-01"}', ["date_of_birth"]),
+        ('{"incident_date": "9999-12-31T23:59:59-05:00"}', ["incident_date"]),
     ],
 )
 def test_invalid_input_exits_2_naming_the_field(payload: str, needles: list[str]) -> None:

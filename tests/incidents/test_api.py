@@ -106,6 +106,9 @@ def test_422_lists_every_problem(client, auth):
         ('{"incident_date": "2022-09-23", "estimated_age": NaN}', ""),
         ('{"incident_date": ', ""),
         ("", ""),
+        ('{"incident_date": "2022-09-23", "missing_days": ' + "9" * 5000 + "}", ""),
+        ('{"incident_date": "9999-12-31T23:59:59-05:00"}', "incident_date"),
+        ('{"incident_date": "9999-12-31", "date_of_birth": "9990-03-01"}', "date_of_birth"),
     ],
 )
 def test_malformed_json_is_422(client, auth, raw, field):

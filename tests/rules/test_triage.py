@@ -147,6 +147,25 @@ def test_age_bounds_match_the_estimated_age_bounds() -> None:
         TriageInput(incident_date=date(22, 6, 1))
 
 
+@pytest.mark.parametrize(
+    ("obj", "field"),
+    [
+        # A date of birth whose 18th birthday would fall after the year 9999 (dates that late are
+        # typing errors): refused naming the field, not a crash while counting to the 18th birthday.
+        ({"incident_date": "9999-12-31", "date_of_birth": "9990-03-01"}, "date_of_birth"),
+        ({"incident_date": "9999-12-31", "date_of_birth": "9999-12-31"}, "date_of_birth"),
+        # A date-time whose instant in UK local time falls outside the calendar.
+        ({"incident_date": "9999-12-31T23:59:59-05:00"}, "incident_date"),
+        ({"incident_date": "0001-01-01T00:00:00+05:00"}, "incident_date"),
+    ],
+)
+def test_dates_at_the_ends_of_the_calendar_are_refused_not_crashed(obj: dict[str, Any], field: str) -> None:
+    """Well-formed dates whose arithmetic would leave years 1 to 9999 are invalid input (exit 2 on
+    the CLI, 422 on the API), never an unexpected error."""
+    assert error_for(obj).field == field
+    assert run(incident_date="9999-12-31", date_of_birth="9981-12-31")["age_years"] == 18
+
+
 def test_every_problem_is_reported() -> None:
     """One object with several problems: the error names the first and lists every one, each field
     checked on its own and then across fields (docs/rules-triage.md: one line per problem)."""
