@@ -73,6 +73,14 @@ class JSONParser(Parser):
                 f"the request body is not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
             )
             raise
+        except RecursionError:
+            request._ccehub_body_problem = "the request body is JSON nested too deeply"  # type: ignore[attr-defined]
+            raise ValueError("nested too deeply") from None
+        except ValueError:  # an integer longer than Python reads (sys.get_int_max_str_digits)
+            request._ccehub_body_problem = (  # type: ignore[attr-defined]
+                "the request body is not valid JSON: a number has more digits than can be read"
+            )
+            raise
 
 
 api = NinjaAPI(

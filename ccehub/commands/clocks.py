@@ -61,6 +61,7 @@ MSG_BAD_DECISION: Final = 'expected an object {"date": "YYYY-MM-DD", "outcome": 
 MSG_UNKNOWN_OUTCOME: Final = "unknown outcome (expected positive or negative)"
 MSG_POLICY_NOT_TEXT: Final = "policy must be a string such as current or report-2022"
 MSG_TOO_DEEP: Final = "the input is nested too deeply to be a referral"
+MSG_NUMBER_TOO_LONG: Final = "invalid JSON: a number has more digits than can be read"
 MSG_NOT_UTF8: Final = "the input is not UTF-8 text"
 MSG_DUPLICATE_FIELD: Final = "appears more than once"
 
@@ -240,6 +241,8 @@ def run(text: str) -> Any:
         fail(f"{MSG_INVALID_JSON} (line {exc.lineno}, column {exc.colno}: {exc.msg})")
     except RecursionError:
         fail(MSG_TOO_DEEP)
+    except ValueError:  # an integer longer than Python reads (sys.get_int_max_str_digits)
+        fail(MSG_NUMBER_TOO_LONG)
 
     if isinstance(data, dict):
         try:

@@ -347,6 +347,11 @@ def test_json_nested_too_deeply_is_an_input_error() -> None:
     assert cmd.MSG_TOO_DEEP in refused("[" * 100_000 + "]" * 100_000)
 
 
+def test_a_number_too_long_to_read_is_an_input_error() -> None:
+    """An integer beyond Python's digit limit is invalid input (exit 2), not an unexpected failure."""
+    assert cmd.MSG_NUMBER_TOO_LONG in refused('{"route": "national", "as_of": ' + "9" * 5000 + "}")
+
+
 def test_a_utf8_byte_order_mark_is_accepted(tmp_path: Path) -> None:
     """Files saved with a BOM (Windows editors) read like any other UTF-8 file, on stdin or as FILE."""
     path = tmp_path / "bom.json"

@@ -235,6 +235,12 @@ def test_malformed_body_says_what_is_wrong_and_stores_nothing(client, people, pr
         f"/api/children/{pid}/incidents", data=b"\xff\xfe{", content_type="application/json", **auth
     )
     assert response.status_code == 400 and response.json() == {"detail": "The request body is not UTF-8 text"}
+    for body, detail in (
+        ('{"occurred_at": ' + "9" * 5000 + "}", "a number has more digits than can be read"),
+        ("[" * 100_000 + "]" * 100_000, "JSON nested too deeply"),
+    ):
+        response = post(client, f"/api/children/{pid}/incidents", body, auth, raw=True)
+        assert response.status_code == 400 and detail in response.json()["detail"]
     assert IdentifyingIncident.objects.count() == before
     # other HTTP errors keep their own message
     response = client.get(f"/api/children/{pid}/triage")
