@@ -277,14 +277,16 @@ def _bail_not_rui(f: ActionFacts) -> Action | None:
 
 
 def _cps(f: ActionFacts) -> Action | None:
-    if not (f.treat_as_child and f.has_offences) or f.below_criminal_responsibility:
+    # An arrest is for a suspected offence even before one is coded (W-1: presumption -> CPS early
+    # advice, F-09), so an arrest counts as much as a recorded offence.
+    if not (f.treat_as_child and (f.has_offences or f.arrested)) or f.below_criminal_responsibility:
         return None
     if not (f.presumed or f.county_lines_linked or f.indicators):
         return None
     return Action(
         ActionCode.REQUEST_CPS_EARLY_ADVICE,
         None,
-        "F-09: suspected exploitation with an offence: ask the CPS for early advice and a joint case "
+        "F-09: suspected exploitation with an offence or an arrest: ask the CPS for early advice and a joint case "
         "strategy including youth justice (R-06, R-09).",
     )
 

@@ -50,6 +50,17 @@ def test_presumed_child_gets_the_f01_crisis_package(profile: PolicyProfile) -> N
 
 
 @BOTH_PROFILES
+def test_an_arrest_without_an_offence_code_still_asks_the_cps(profile: PolicyProfile) -> None:
+    """W-1: presumption -> CPS early advice (F-09). An arrest is for a suspected offence even before
+    one is coded; with neither an arrest nor an offence there is nothing for the CPS to advise on."""
+    arrested = decide(county_lines_linked=True, arrested=True, policy=profile)
+    assert arrested.presumption.value == "presumed_victim"
+    assert A.REQUEST_CPS_EARLY_ADVICE in arrested.action_codes
+    neither = decide(county_lines_linked=True, indicators=(Indicator.CASH,), policy=profile)
+    assert A.REQUEST_CPS_EARLY_ADVICE not in neither.action_codes
+
+
+@BOTH_PROFILES
 def test_plugging_needs_hospital_now_at_any_age(profile: PolicyProfile) -> None:
     """Plugging triggers an urgent medical assessment due immediately, for children and adults (R-40)."""
     for dob in (CHILD_DOB, date(1980, 1, 1)):
