@@ -52,6 +52,10 @@ def register(app: typer.Typer) -> None:
         if skip_invalid:
             # Checked before anything is written: rejects that cannot be saved must not leave the
             # valid rows imported with their rejects lost.
+            if rejects_path.exists() and rejects_path.samefile(file):
+                # the rejects file holds line numbers and reasons, not the rows: writing it over the
+                # extract would lose the very rows that need fixing
+                fail(f"--rejects: {rejects_path} is the extract being imported; give another file")
             if rejects_path.is_dir():
                 fail(f"--rejects: {rejects_path} is a directory; give a file name")
             if not rejects_path.parent.is_dir():

@@ -225,8 +225,23 @@ def register(app: typer.Typer) -> None:
             try:
                 with batch.open(newline="", encoding="utf-8-sig") as handle:
                     reader = csv.DictReader(handle)
-                    if "query_id" not in (reader.fieldnames or []):
+                    # Column names in any case, spaces around them ignored (`query_id, given_name`):
+                    # a column that is not read would silently answer "not known" for a known child.
+                    header = [(name or "").strip().lower() for name in (reader.fieldnames or [])]
+                    reader.fieldnames = header
+                    if "query_id" not in header:
                         fail(f"--batch: {batch}: missing column query_id")
+                    if not {"given_name", "family_name", "date_of_birth"} & set(header):
+                        fail(
+                            f"--batch: {batch}: no given_name, family_name or date_of_birth column, so "
+                            f"nothing to search on (columns: {', '.join(BATCH_COLUMNS)})"
+                        )
+                    if ignored := [name for name in header if name not in BATCH_COLUMNS]:
+                        typer.echo(
+                            f"warning: --batch: column(s) not read: {', '.join(ignored)} "
+                            f"(columns: {', '.join(BATCH_COLUMNS)})",
+                            err=True,
+                        )
                     rows = []
                     for row in reader:
                         row["_line"] = str(reader.line_num)

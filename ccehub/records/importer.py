@@ -213,13 +213,36 @@ def resolve_la(text: str, las: dict[str, Agency]) -> Agency | None:
     return found
 
 
+class _Lines:
+    """The text's lines for :mod:`csv`, noting the number of the first non-blank line read since
+    ``first`` was last cleared: the line a row starts on."""
+
+    def __init__(self, text: str) -> None:
+        self._lines = iter(io.StringIO(text))
+        self.number = 0
+        self.first: int | None = None
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._lines)
+        self.number += 1
+        if self.first is None and line.strip("\r\n"):
+            self.first = self.number
+        return line
+
+
 def read_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, str]]]]:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ImportFileError(MSG_NOT_UTF8) from exc
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip() for h in (reader.fieldnames or [])]
+    source = _Lines(text)
+    reader = csv.DictReader(source)
+    # Column names are matched without regard to case or surrounding spaces (``Record_ID`` is
+    # ``record_id``), as exports from case-management systems write them.
+    header = [h.strip().lower() for h in (reader.fieldnames or [])]
     if not header:
         raise ImportFileError(MSG_EMPTY_FILE.format(columns=", ".join(REQUIRED_COLUMNS)))
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
@@ -228,10 +251,14 @@ def read_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, str]
     reader.fieldnames = header
 
     def rows() -> Iterator[tuple[int, dict[str, str]]]:
-        end = reader.line_num  # the header's last line
+        source.first = None  # the header's lines are read
         for row in reader:
-            # errors name the line a row starts on (a quoted line break makes a row span lines)
-            start, end = end + 1, reader.line_num
+            # errors name the line a row starts on: not the line after the previous row (blank lines
+            # between rows are skipped), nor where it ends (a quoted line break makes a row span lines)
+            start, source.first = source.first or reader.line_num, None
+            cells = [*row.values(), *(row.get(None) or [])]
+            if not any(cell.strip() for cell in cells if isinstance(cell, str)):
+                continue  # a row of empty cells (",,,,,", as a spreadsheet writes a cleared row)
             out = {k: (v or "").strip() for k, v in row.items() if k is not None}
             shape: list[str] = []
             extra = row.get(None)  # type: ignore[call-overload]

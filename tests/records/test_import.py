@@ -322,3 +322,28 @@ def test_not_same_child_as_names_records_of_the_same_agency_only(agencies, syste
     path = write("A2,Henry,Jones,2010-04-02,M,,A1;A3\nA3,Hal,Jones,2010-04-02,M,,\n", header=header)
     import_records(actor=system_actor, agency=agencies["islington"], path=path)
     assert known_different_pairs() == ([("la-islington:A2", "la-islington:A3")], 1)
+
+
+def test_line_numbers_count_blank_lines(agencies, system_actor, write):
+    """A reject names the line the row is really on, even after blank lines (which are skipped)."""
+    path = write("\n\nA1,Tom,Ingram,2006-04-01,M,,,,\n\nA2,Jo,Lee,2006-02-30,F,,,,\n")
+    result = import_records(actor=system_actor, agency=agencies["islington"], path=path)
+    (reject,) = result.rejects
+    assert (reject.record_id, reject.line) == ("A2", 6)
+
+
+def test_row_of_empty_cells_is_skipped(agencies, system_actor, write):
+    """A spreadsheet writes a cleared row as ",,,,": nothing to import, not an invalid row."""
+    path = write("A1,Tom,Ingram,2006-04-01,M,,,,\n,,,,,,,,\n , ,,,,,,,\n")
+    result = import_records(actor=system_actor, agency=agencies["islington"], path=path)
+    assert (result.created, result.rejects) == (1, [])
+
+
+def test_column_names_in_any_case(agencies, system_actor, write):
+    """``Record_ID`` or ``DATE_OF_BIRTH`` (as systems export them) name the contract's columns."""
+    header = " Record_ID,Given_Name,FAMILY_NAME,Date_Of_Birth,Sex,Postcode,Open_NRM\n"
+    path = write("A1,Tom,Ingram,2006-04-01,M,N1 1AA,yes\n", header=header)
+    result = import_records(actor=system_actor, agency=agencies["islington"], path=path)
+    assert (result.created, result.rejects) == (1, [])
+    record = AgencyRecord.objects.get(record_id="A1")
+    assert (record.given_name, record.postcode, record.open_nrm) == ("Tom", "N1 1AA", True)
