@@ -13,6 +13,8 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Any, Final
 
@@ -25,6 +27,7 @@ from ccehub.audit.models import Action
 from ccehub.audit.services import audit_record
 from ccehub.common.access import Actor
 from ccehub.common.validators import normalise_postcode
+from ccehub.linkage.standardise import GIVEN_NAME_GROUPS, strip_accents
 from ccehub.records.models import AgencyRecord
 
 REQUIRED_COLUMNS: tuple[str, ...] = (
@@ -149,6 +152,50 @@ def authority_name_like(text: str) -> bool:
     ``.,'&()-``."""
     text = text.strip()
     return bool(_ONS_CODE_RE.match(text)) or (len(text) <= 60 and bool(_AUTHORITY_NAME_RE.match(text)))
+
+
+#: Words that make a "home local authority" a note about a person or an address, never an
+#: authority's name (none is in the name of any authority of England and Wales; "with" is, in
+#: Blackburn with Darwen).
+_NOT_AUTHORITY_TEXT: Final = """
+    mum mom mother mam mummy dad daddy father nan nana nanna nanny gran granny grandma grandmother
+    grandad granddad grandpa grandfather aunt auntie aunty uncle brother bro sister sis cousin
+    stepmum stepdad step carer carers foster fostered friend friends girlfriend boyfriend partner
+    lives living live lived staying stays stay sofa surfing address flat road street lane avenue
+    drive crescent house mr mrs ms miss mx dr nfa"""
+_NOT_AUTHORITY_WORDS: Final = frozenset(_NOT_AUTHORITY_TEXT.split())
+_WORD_RE: Final = re.compile(r"[^\W\d_]+")
+
+
+@cache
+def known_given_names() -> frozenset[str]:
+    """Common given names (the linkage name groups and the synthetic population's list of names
+    given in England and Wales): none is a word of an authority's name (tested)."""
+    names = {name.lower() for group in GIVEN_NAME_GROUPS.values() for name in group}
+    names.update(key.lower() for key in GIVEN_NAME_GROUPS)
+    with resources.files("ccehub.synthetic.data").joinpath("given_names.csv").open(encoding="utf-8") as f:
+        names.update(row["name"].strip().lower() for row in csv.DictReader(f))
+    return frozenset(names)
+
+
+def authority_text_shown(text: str, *, given_name: str = "", family_name: str = "") -> bool:
+    """An unresolved ``home_local_authority`` may cross the agency boundary as written only when it
+    could be an authority's name and is not a note about a person: no relation or address word
+    ("Mum - Tracy Smith", "Lives with nan"), not a person's name ("Alfie Whitcombe": a given name
+    then another word), and not the child's own given name, nor his family name beside other words
+    (a family name alone may be a place: Bolton, Sutton)."""
+    if not authority_name_like(text):
+        return False
+    if _ONS_CODE_RE.match(text.strip()):
+        return True
+    words = _WORD_RE.findall(strip_accents(text).lower())
+    if any(word in _NOT_AUTHORITY_WORDS for word in words):
+        return False
+    given = {w for w in _WORD_RE.findall(strip_accents(given_name).lower()) if len(w) > 1}
+    family = {w for w in _WORD_RE.findall(strip_accents(family_name).lower()) if len(w) > 1}
+    if given & set(words):
+        return False
+    return len(words) < 2 or not (family & set(words) or words[0] in known_given_names())
 
 
 def decision_rank(text: str) -> int:
@@ -341,7 +388,13 @@ def validate_row(
     # extracts name authorities in many ways, and the value still reaches the look-up as written.
     values["home_local_authority_text"] = la_text[:100]
     values["home_local_authority"] = resolve_la(la_text, las) if la_text else None
-    if la_text and values["home_local_authority"] is None and not authority_name_like(la_text):
+    if (
+        la_text
+        and values["home_local_authority"] is None
+        and not authority_text_shown(
+            la_text, given_name=values["given_name"], family_name=values["family_name"]
+        )
+    ):
         errors.append(MSG_LA_TEXT.format(value=la_text[:60]))
     for column in BOOLEAN_COLUMNS:
         text = row.get(column, "").lower()

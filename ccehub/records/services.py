@@ -30,7 +30,7 @@ from ccehub.audit.services import audit_record
 from ccehub.common.access import Actor
 from ccehub.records.importer import (
     MSG_POSTCODE,
-    authority_name_like,
+    authority_text_shown,
     decision_known,
     decision_rank,
     held_record_ids,
@@ -300,7 +300,12 @@ def _summarise(records: list[AgencyRecord]) -> dict[str, Any]:
         r.home_local_authority_text
         for r in ordered
         if r.home_local_authority_text
-        and (r.home_local_authority is not None or authority_name_like(r.home_local_authority_text))
+        and (
+            r.home_local_authority is not None
+            or authority_text_shown(
+                r.home_local_authority_text, given_name=r.given_name, family_name=r.family_name
+            )
+        )
     ]
     home = (
         Counter(home_texts).most_common(1)[0][0]

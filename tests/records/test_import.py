@@ -193,6 +193,72 @@ def test_free_text_that_would_cross_the_boundary_is_refused(agencies, system_act
     assert AgencyRecord.objects.get(record_id="A4").nrm_decision == "Positive CG"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Alfie Whitcombe",  # a person's name: a given name and another word
+        "Lives with nan",
+        "Mum - Tracy Smith",
+        "Tracy Smith (mother)",
+        "Tracy Ingram",  # the child's own family name beside another word: a relative
+        "Tom",  # the child's own given name
+        "Mr Jones",
+        "14 Elm Road",
+    ],
+)
+def test_a_person_or_a_note_is_not_a_home_authority(agencies, system_actor, write, text):
+    """The look-up shows home_local_authority to other agencies as written when it names no authority
+    it knows, so a person's name, a relative or an address there is an invalid row, with its line."""
+    result = import_records(
+        actor=system_actor,
+        agency=agencies["islington"],
+        path=write(f"A1,Tom,Ingram,2006-04-01,M,,{text},,\n"),
+    )
+    assert not result.written and AgencyRecord.objects.count() == 0
+    (reject,) = result.rejects
+    assert reject.line == 2 and reject.reasons[0].startswith("home_local_authority:")
+
+
+def test_every_authority_and_an_unknown_place_name_are_accepted():
+    """No name or ONS code of an authority or force of England and Wales is taken for a person, nor is
+    a place name the reference list does not hold (an extract's own wording, or a fictional test area),
+    nor a family name that is also a place."""
+    import csv
+    from importlib import resources
+
+    from ccehub.records.importer import authority_text_shown
+
+    data = resources.files("ccehub.agencies.data")
+    names = []
+    for file in ("local_authorities.csv", "police_forces.csv"):
+        with data.joinpath(file).open(encoding="utf-8") as f:
+            for row in csv.DictReader(f):
+                names += [row["name"], row.get("ons_code") or ""]
+    assert len(names) > 300
+    refused = [n for n in names if n and not authority_text_shown(n, given_name="Tom", family_name="Ingram")]
+    assert refused == []
+    for text in ("Northshire County Council", "London Borough of Anytown", "Somewhere"):
+        assert authority_text_shown(text, given_name="Tom", family_name="Ingram")
+    assert authority_text_shown("Bolton", given_name="Tom", family_name="Bolton")
+    assert not authority_text_shown("Tom Bolton", given_name="Tom", family_name="Bolton")
+
+
+def test_a_note_stored_before_the_check_is_not_shown(agencies, system_actor, write):
+    """Rows imported before the importer refused a person's name keep it in the database, but the
+    look-up's summary never shows it: the holding authority's code is shown instead."""
+    from ccehub.records.services import _summarise
+
+    import_records(
+        actor=system_actor, agency=agencies["islington"], path=write("A1,Tom,Ingram,2006-04-01,M,,,,\n")
+    )
+    record = AgencyRecord.objects.select_related("agency").get(record_id="A1")
+    record.home_local_authority_text = "Mum - Tracy Smith"
+    record.save()
+    assert _summarise([record])["home_local_authority"] == agencies["islington"].code
+    record.home_local_authority_text = "Northshire"
+    assert _summarise([record])["home_local_authority"] == "Northshire"
+
+
 def test_records_changed_after_the_build_are_flagged(agencies, system_actor, write, client, make_user, roles):
     """Who can be *found* is what the index knew when it was built: records imported or changed since
     are counted and shown on the look-up page (flags and contacts are read live, so they are current)."""
