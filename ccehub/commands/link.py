@@ -161,6 +161,20 @@ def register(app: typer.Typer) -> None:
             fail("give --given-name, --family-name and --dob (or --batch FILE)")
         if batch is not None and not batch.is_file():
             fail(f"--batch: {batch}: no such file")
+        if batch is not None and (
+            given := [
+                option
+                for option, value in (
+                    ("--given-name", given_name),
+                    ("--family-name", family_name),
+                    ("--dob", dob),
+                    ("--postcode", postcode),
+                    ("--sex", sex),
+                )
+                if value
+            ]
+        ):
+            fail(f"--batch reads each query from the file: {', '.join(given)} cannot be given with it")
         if dob:
             from datetime import date
 

@@ -74,16 +74,35 @@ SEXES = {
     "": "",
 }
 #: ISO first, then the day-first forms UK systems export (never month-first: that is a US habit).
-DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y/%m/%d")
+DATE_FORMATS = (
+    "%Y-%m-%d",
+    "%d/%m/%Y",
+    "%d-%m-%Y",
+    "%d.%m.%Y",
+    "%Y/%m/%d",
+    "%d %b %Y",  # 14 Mar 2009
+    "%d %B %Y",  # 14 March 2009
+    "%d-%b-%Y",  # 14-Mar-2009
+)
+#: Dates that systems write for "not known"; none can be a child's date of birth.
+PLACEHOLDER_DATES: Final = frozenset({date(1900, 1, 1), date(1901, 1, 1)})
+EARLIEST_DATE_OF_BIRTH: Final = date(1900, 1, 1)
 #: Values that mean "not recorded" in a yes/no column.
 UNKNOWN = {"unknown", "u", "not known", "n/k", "nk", "null", "none"}
 
 MSG_MISSING_COLUMNS = "missing column(s): {columns}"
 MSG_EMPTY_FILE = "the file is empty (expected a header row: {columns})"
 MSG_NOT_UTF8 = "the file is not UTF-8 text"
+MSG_NOT_UTF8_AT = (
+    'the file is not UTF-8 text (first on line {line}; in Excel, save it as "CSV UTF-8 (Comma delimited)")'
+)
 MSG_REQUIRED = "{column}: required"
 MSG_DATE = "{column}: {value!r} is not a date (use YYYY-MM-DD or DD/MM/YYYY)"
 MSG_FUTURE = "{column}: {value!r} is in the future"
+MSG_PLACEHOLDER_DATE = (
+    "{column}: {value!r} is not a real date of birth (a placeholder for unknown?): leave it blank when "
+    "it is not known"
+)
 MSG_SEX = "sex: {value!r} is not one of M, F, U (or male, female, unknown, or NHS codes 0, 1, 2, 9)"
 MSG_BOOL = "{column}: {value!r} is not true or false"
 MSG_POSTCODE = "postcode: {value!r} is not a UK postcode"
@@ -98,6 +117,10 @@ MSG_LA_TEXT = (
 )
 MSG_NOTHING_TO_MATCH = "the row has no name and no date of birth: nothing to match it on"
 MSG_DUPLICATE = "record_id: {value!r} appears more than once in the file (also on line {first})"
+MSG_DUPLICATE_FIRST = (
+    "record_id: {value!r} appears more than once in the file (also on line {later}); neither row is "
+    "imported, as nothing says which is right"
+)
 MSG_TOO_LONG = "{column}: longer than {limit} characters"
 MSG_TOO_MANY_FIELDS = "the row has {count} fields, the header has {expected} (an unquoted comma?)"
 MSG_TOO_FEW_FIELDS = "the row has {count} fields, the header has {expected}"
@@ -233,7 +256,13 @@ class ImportResult:
         return self.created + self.updated
 
 
+#: A time after a date, as database and spreadsheet exports write a date column
+#: ("2009-03-14 00:00:00", "2009-03-14T00:00:00", "14/03/2009 00:00").
+_TRAILING_TIME: Final = re.compile(r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)$")
+
+
 def _parse_date(value: str) -> date | None:
+    value = _TRAILING_TIME.sub("", value.strip())
     for fmt in DATE_FORMATS:
         try:
             return datetime.strptime(value, fmt).date()
@@ -280,13 +309,24 @@ class _Lines:
         return line
 
 
+def _delimiter(text: str) -> str:
+    """A comma, or the semicolon or tab a header row is separated by when it has no comma (Excel
+    writes semicolons where the comma is the decimal separator; some systems export tabs)."""
+    header = next((line for line in text.splitlines() if line.strip()), "")
+    if "," in header:
+        return ","
+    return max((";", "\t"), key=header.count) if (";" in header or "\t" in header) else ","
+
+
 def read_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, str]]]]:
+    data = path.read_bytes()
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ImportFileError(MSG_NOT_UTF8) from exc
+        line = data[: exc.start].count(b"\n") + 1
+        raise ImportFileError(MSG_NOT_UTF8_AT.format(line=line)) from exc
     source = _Lines(text)
-    reader = csv.DictReader(source)
+    reader = csv.DictReader(source, delimiter=_delimiter(text))
     # Column names are matched without regard to case or surrounding spaces (``Record_ID`` is
     # ``record_id``), as exports from case-management systems write them.
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
@@ -366,12 +406,14 @@ def validate_row(
             errors.append(MSG_DATE.format(column="date_of_birth", value=dob_text))
         elif dob > today:
             errors.append(MSG_FUTURE.format(column="date_of_birth", value=dob_text))
+        elif dob in PLACEHOLDER_DATES or dob < EARLIEST_DATE_OF_BIRTH:
+            errors.append(MSG_PLACEHOLDER_DATE.format(column="date_of_birth", value=dob_text))
         else:
             values["date_of_birth"] = dob
-    sex = row.get("sex", "").lower()
-    if problem := sex_error(sex):
+    sex_text = row.get("sex", "")
+    if problem := sex_error(sex_text):
         errors.append(problem)
-    values["sex"] = SEXES.get(sex, "")
+    values["sex"] = SEXES.get(sex_text.strip().lower(), "")
     postcode = row.get("postcode", "")
     values["postcode"] = ""
     if postcode:
@@ -492,6 +534,8 @@ def import_records(
     result = ImportResult()
     valid: list[dict[str, Any]] = []
     first_seen: dict[str, int] = {}
+    first_valid: dict[str, dict[str, Any]] = {}
+    repeated: dict[str, int] = {}  # record id -> line of its second row
     for line, row in rows:
         result.rows += 1
         values, errors = validate_row(row, las, today)
@@ -499,16 +543,32 @@ def import_records(
         if record_id:
             if record_id in first_seen:
                 errors.append(MSG_DUPLICATE.format(value=record_id, first=first_seen[record_id]))
+                repeated.setdefault(record_id, line)
             else:
                 first_seen[record_id] = line
         if errors:
             result.rejects.append(Reject(line=line, record_id=record_id, reasons=errors))
         else:
             valid.append(values)
+            first_valid.setdefault(record_id, values)
         if progress is not None and result.rows % 1000 == 0:
             progress(1000)
     if progress is not None:
         progress(result.rows % 1000)
+    if repeated:
+        # Nothing says which of two rows for one record is right: neither is imported.
+        dropped = {id(first_valid[r]) for r in repeated if r in first_valid}
+        valid = [values for values in valid if id(values) not in dropped]
+        for record_id, second in repeated.items():
+            if record_id in first_valid:
+                result.rejects.append(
+                    Reject(
+                        line=first_seen[record_id],
+                        record_id=record_id,
+                        reasons=[MSG_DUPLICATE_FIRST.format(value=record_id, later=second)],
+                    )
+                )
+        result.rejects.sort(key=lambda reject: reject.line)
     if (result.rejects and not skip_invalid) or dry_run:
         if not result.rejects or skip_invalid:  # a dry run warns as the import it previews would
             result.warnings = _unknown_references(agency, valid, first_seen)

@@ -66,3 +66,17 @@ def test_unread_columns_are_named(tmp_path, searched):
     result = run_batch(tmp_path, "query_id,given_name,surname\nq1,Alfie,Whitcombe\n")
     assert result.exit_code == 0, result.stderr
     assert "not read: surname" in result.stderr
+
+
+def test_single_query_options_with_batch_are_refused(tmp_path, searched):
+    """--given-name and the like would be silently ignored beside --batch: refused, naming them."""
+    from ccehub.cli import app
+
+    path = tmp_path / "queries.csv"
+    path.write_text("query_id,given_name\nq1,Tom\n", encoding="utf-8")
+    result = CliRunner().invoke(
+        app, ["lookup", "--batch", str(path), "--given-name", "Tom", "--dob", "2009-01-01", "--purpose", "x"]
+    )
+    assert result.exit_code == 2
+    assert "--given-name, --dob cannot be given with it" in result.output
+    assert searched == []

@@ -1,5 +1,6 @@
 """Importing agency extracts: all-or-nothing, --skip-invalid, updates by record_id."""
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -49,12 +50,68 @@ def test_one_invalid_row_imports_nothing(agencies, system_actor, write):
 
 
 def test_skip_invalid_imports_the_rest(agencies, system_actor, write):
-    """--skip-invalid imports the valid rows and returns the rejects."""
-    path = write("A1,Tom,Ingram,2006-04-01,M,,,,\n,No,Id,2006-01-01,M,,,,\nA1,Dup,Licate,2006-01-01,M,,,,\n")
+    """--skip-invalid imports the valid rows and returns the rejects. Two rows for one record_id are
+    both rejected: nothing says which is right."""
+    path = write(
+        "A1,Tom,Ingram,2006-04-01,M,,,,\n,No,Id,2006-01-01,M,,,,\nA1,Dup,Licate,2006-01-01,M,,,,\n"
+        "A2,Josh,Lee,2007-05-12,M,,,,\n"
+    )
     result = import_records(actor=system_actor, agency=agencies["islington"], path=path, skip_invalid=True)
-    assert result.created == 1 and len(result.rejects) == 2
-    assert "record_id: required" in result.rejects[0].reasons
-    assert "appears more than once" in result.rejects[1].reasons[0]
+    assert result.created == 1 and [r.line for r in result.rejects] == [2, 3, 4]
+    assert list(AgencyRecord.objects.values_list("record_id", flat=True)) == ["A2"]
+    assert "also on line 4" in result.rejects[0].reasons[0] and "neither row" in result.rejects[0].reasons[0]
+    assert "record_id: required" in result.rejects[1].reasons
+    assert "also on line 2" in result.rejects[2].reasons[0]
+
+
+def test_dates_as_exports_write_them(agencies, system_actor, write):
+    """A time after the date (database and spreadsheet exports) and a month written as a word are
+    read; a placeholder for an unknown date of birth is refused, asking for a blank."""
+    path = write(
+        "A1,Tom,Ingram,2009-03-14 00:00:00,M,,,,\n"
+        "A2,Josh,Lee,14/03/2009 00:00,M,,,,\n"
+        "A3,Sam,Hall,2009-03-14T00:00:00Z,M,,,,\n"
+        "A4,Max,Ward,14 Mar 2009,M,,,,\n"
+        "A5,Ben,Cole,14 March 2009,M,,,,\n"
+    )
+    result = import_records(actor=system_actor, agency=agencies["islington"], path=path)
+    assert result.created == 5
+    assert set(AgencyRecord.objects.values_list("date_of_birth", flat=True)) == {date(2009, 3, 14)}
+    for placeholder in ("1900-01-01", "01/01/1900", "0001-01-01", "1899-12-31"):
+        result = import_records(
+            actor=system_actor,
+            agency=agencies["islington"],
+            path=write(f"B1,Tom,Ingram,{placeholder},M,,,,\n"),
+        )
+        assert not result.written, placeholder
+        assert "placeholder" in result.rejects[0].reasons[0], placeholder
+
+
+def test_a_semicolon_or_tab_separated_extract_is_read(agencies, system_actor, tmp_path):
+    """Excel writes semicolons where the comma is the decimal separator; some systems export tabs."""
+    for name, sep in (("semi.csv", ";"), ("tabs.tsv", "\t")):
+        path = tmp_path / name
+        path.write_text(
+            sep.join(["record_id", "given_name", "family_name", "date_of_birth", "sex", "postcode"])
+            + "\n"
+            + sep.join([f"{name}-1", "Tom", "Ingram", "2006-04-01", "M", "N1 1AA"])
+            + "\n",
+            encoding="utf-8",
+        )
+        result = import_records(actor=system_actor, agency=agencies["islington"], path=path)
+        assert result.created == 1, name
+    assert AgencyRecord.objects.count() == 2
+
+
+def test_a_windows_encoded_file_is_refused_with_its_line_and_how_to_save_it(agencies, system_actor, tmp_path):
+    path = tmp_path / "cp1252.csv"
+    path.write_bytes(
+        (HEADER + "A1,Tom,Ingram,2006-04-01,M,,,,\nA2,Zoé,Lee,2007-05-12,F,,,,\n").encode("cp1252")
+    )
+    with pytest.raises(ImportFileError) as info:
+        import_records(actor=system_actor, agency=agencies["islington"], path=path)
+    assert "line 3" in str(info.value) and "CSV UTF-8" in str(info.value)
+    assert AgencyRecord.objects.count() == 0
 
 
 def test_reimport_updates(agencies, system_actor, write):
