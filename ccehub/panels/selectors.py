@@ -486,8 +486,11 @@ def qa_reference(child: Child) -> str:
     return f"QA-{body[:5]}-{body[5:]}"
 
 
-def _scrubber(child: Child) -> Any:
-    """Replace the child's own names in free text with "[child]" before it leaves for QA."""
+def _scrubber(child: Child, members: Iterable[str] = ()) -> Any:
+    """Replace the child's names in free text with "[child]", and the members' with "[member]",
+    before it leaves for QA, in any case: the child's whole names and each part of them ("Mary" of
+    "Mary Ann", "Smith" of "Jones-Smith"); a member's full name (a part, such as a rank, may be an
+    ordinary word of the rationale)."""
     identity = Identity.objects.filter(child=child).prefetch_related("aliases").first()
     names: set[str] = set()
     if identity is not None:
@@ -496,12 +499,33 @@ def _scrubber(child: Child) -> Any:
         ]:
             if text and text.strip().casefold() not in ("", "unknown"):
                 names.add(text.strip())
-    if not names:
-        return lambda text: text
-    pattern = re.compile(
-        r"\b(" + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)) + r")\b", re.I
+    replacements = [
+        (_name_pattern(names, parts=True), "[child]"),
+        (_name_pattern(set(members), parts=False), "[member]"),
+    ]
+
+    def scrub(text: str | None) -> str:
+        out = text or ""
+        for pattern, label in replacements:
+            if pattern is not None:
+                out = pattern.sub(label, out)
+        return out
+
+    return scrub
+
+
+def _name_pattern(names: set[str], *, parts: bool) -> re.Pattern[str] | None:
+    """Whole names (and with ``parts`` each part of two letters or more), longest first, as whole
+    words."""
+    forms = {n.strip() for n in names if n.strip()}
+    if parts:
+        forms |= {part for n in list(forms) for part in re.split(r"[\s\-]+", n) if len(part) >= 2}
+    if not forms:
+        return None
+    return re.compile(
+        r"(?<!\w)(" + "|".join(re.escape(n) for n in sorted(forms, key=len, reverse=True)) + r")(?!\w)",
+        re.I,
     )
-    return lambda text: pattern.sub("[child]", text or "")
 
 
 EXPORT_FIELDS: tuple[str, ...] = (
@@ -533,7 +557,7 @@ def qa_export_rows(decisions: Iterable[PanelDecision]) -> list[dict[str, Any]]:
     rows = []
     for decision in decisions:
         referral = decision.referral
-        scrub = _scrubber(referral.child)
+        scrub = _scrubber(referral.child, [m.get("name", "") for m in decision.members_present])
         events = list(decision.qa_events.all())
         returns = [e for e in events if e.kind == QAEventKind.RETURNED]
         responses = [e for e in events if e.kind == QAEventKind.PANEL_RESPONSE]

@@ -131,6 +131,30 @@ def test_export_is_pseudonymised(world, decided, fmt):
     assert event.username == "p.ho" and "1 panel decisions" in event.detail
 
 
+def test_export_scrubs_each_part_of_a_name_and_members_named_in_the_text(world, referral):
+    """A part of a two-word or hyphenated name ("Mary" of "Mary Ann") is as identifying as the whole;
+    a member named in the rationale is shown by role, as the members are."""
+    from ccehub.children.models import Identity
+
+    Identity.objects.filter(child=referral.child).update(given_name="Mary Ann", family_name="Jones-Smith")
+    meeting = held_meeting(world, referral, held_on=date(2024, 3, 20))
+    chair = world["members"]["chair"].name
+    decide(
+        world,
+        meeting,
+        referral,
+        "rg_positive",
+        rationale=f"mary said little; Ann's phone and the Smith family address; {chair} noted the risk",
+    )
+    text = qa_export(actor=world["as_ho"], fmt="json")
+    (row,) = json.loads(text)
+    assert row["rationale"] == "[child] said little; [child]'s phone and the [child] family address; " + (
+        "[member] noted the risk"
+    )
+    for part in ("Mary", "Ann", "Jones", "Smith", chair):
+        assert part.casefold() not in text.casefold()
+
+
 def test_qa_reference_is_stable_and_not_the_pseudonym(world, child):
     assert qa_reference(child) == qa_reference(child)
     assert child.pseudonymous_id not in qa_reference(child)
