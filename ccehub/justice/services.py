@@ -4,7 +4,8 @@
   for that incident (``stayed_pending_cg``): the prosecution should not proceed until the CG decision.
 * A negative CG lifts the stay (the charge returns to where it was).
 * A positive CG does **not** lift the stay by itself: the prosecution may continue only on a recorded
-  justification (the *VCL and AN* high bar), or it is discontinued.
+  justification (the *VCL and AN* high bar), or it is discontinued. Discontinuing (with a reason)
+  is possible at any time during the stay; continuing waits for the CG.
 
 The stay and its lifting are side effects of an NRM decision and run inside that decision's
 transaction (called from :func:`ccehub.nrm.services.nrm_decision_store`), audited as the decider.
@@ -109,8 +110,9 @@ def _cg_outcome(charge: Charge) -> str | None:
     return None
 
 
-def check_prosecution_decision(actor: Actor, charge: Charge) -> str:
-    """Police (or the system), with a write basis, on a stayed charge whose CG has been made."""
+def check_prosecution_decision(actor: Actor, charge: Charge, *, needs_cg: bool = True) -> str:
+    """Police (or the system), with a write basis, on a stayed charge whose CG has been made (or,
+    without ``needs_cg``, any stayed charge: dropping it never needs to wait)."""
     if not actor.system:
         agency = actor.agency
         if actor.role not in PROSECUTION_ROLES or agency is None or agency.kind != AgencyKind.POLICE_FORCE:
@@ -118,7 +120,7 @@ def check_prosecution_decision(actor: Actor, charge: Charge) -> str:
     basis = check_can_write(actor, charge.child)
     if charge.status != ChargeStatus.STAYED_PENDING_CG:
         raise ValidationError({NON_FIELD_ERRORS: [MSG_NOT_STAYED]})
-    if _cg_outcome(charge) is None:
+    if needs_cg and _cg_outcome(charge) is None:
         raise ValidationError({NON_FIELD_ERRORS: [MSG_STAY_AWAITS_CG]})
     return basis
 
@@ -160,13 +162,15 @@ def charge_prosecution_continue(
 
 @transaction.atomic
 def charge_discontinue(*, actor: Actor, charge: Charge, reason: str, on: date | None = None) -> Charge:
-    """Discontinue a stayed prosecution after the CG (e.g. the child is a victim: R-09)."""
+    """Discontinue a stayed prosecution, after the CG (the child is a victim: R-09) or during the
+    stay: the stay holds a prosecution back for the child's sake, so dropping it need not wait for
+    the CG (only continuing does)."""
     charge = (
         Charge.objects.select_for_update(of=("self",))
         .select_related("child", "stayed_for_referral")
         .get(pk=charge.pk)
     )
-    basis = check_prosecution_decision(actor, charge)
+    basis = check_prosecution_decision(actor, charge, needs_cg=False)
     text = (reason or "").strip()
     if not text:
         raise ValidationError({"reason": [MSG_DISCONTINUE_REASON]})

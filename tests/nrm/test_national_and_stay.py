@@ -205,3 +205,22 @@ def test_discontinue_after_positive_cg(world, national, charges):
         actor=world["as_officer"], charge=charge, reason="Victim of exploitation"
     )
     assert charge.status == ChargeStatus.DISCONTINUED
+
+
+def test_a_stayed_prosecution_can_be_dropped_before_the_cg(world, national, charges):
+    """Continuing waits for the CG (R-09); dropping the charge is in the child's favour and need not.
+    A later negative CG does not bring a dropped charge back."""
+    _record(world, national, "rg", "positive", date(2024, 3, 8))
+    charge = Charge.objects.get(pk=charges[0].pk)
+    assert charge.status == ChargeStatus.STAYED_PENDING_CG
+    with pytest.raises(PermissionDenied, match="Only the police"):
+        justice.charge_discontinue(actor=world["as_sw"], charge=charge, reason="Victim")
+    charge = justice.charge_discontinue(
+        actor=world["as_officer"],
+        charge=charge,
+        reason="Not in the public interest: a victim",
+        on=date(2024, 3, 20),
+    )
+    assert charge.status == ChargeStatus.DISCONTINUED
+    _record(world, national, "cg", "negative", date(2024, 4, 10))
+    assert Charge.objects.get(pk=charge.pk).status == ChargeStatus.DISCONTINUED
