@@ -997,8 +997,13 @@ def check_panel_decision(
     plan.defer_until = defer_until
     if plan.deadline is not None and defer_until > plan.deadline:
         profile = referral_profile(referral)
+        days = (
+            profile.panel_rg_limit_days_from_referral
+            if clock.stage == "awaiting_rg"
+            else profile.panel_deferral_limit_days
+        )
         plan.escalate_message = MSG_DEFERRAL_PAST_LIMIT.format(
-            deadline=f"{plan.deadline:%-d %B %Y}", profile=f"{profile.panel_deferral_limit_days}-day"
+            deadline=f"{plan.deadline:%-d %B %Y}", profile=f"{days}-day"
         )
     return plan
 
