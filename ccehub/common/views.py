@@ -17,6 +17,7 @@ from ccehub.agencies.selectors import SESSION_KEY, active_memberships
 from ccehub.audit.models import Action, Channel
 from ccehub.audit.services import audit_record
 from ccehub.common.access import Actor
+from ccehub.common.lockout import account_locked_until, lock_message
 from ccehub.common.web import actor_from_request, membership_required
 
 
@@ -47,13 +48,12 @@ class LoginView(auth_views.LoginView):
         return response
 
     def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
+        # The failure itself is audited by ccehub.common.lockout.record_failed_sign_in (the
+        # user_login_failed signal), for this page and the admin site alike.
         attempted = str(form.data.get("username", ""))[:150]
-        audit_record(
-            actor=Actor.for_system(name=attempted, channel=Channel.WEB, purpose="Sign in"),
-            action=Action.LOGIN_FAILED,
-            object_type="session",
-            detail="wrong username or password",
-        )
+        if (until := account_locked_until(attempted)) is not None:
+            form.errors.clear()
+            form.add_error(None, lock_message(until))
         return super().form_invalid(form)
 
 

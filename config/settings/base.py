@@ -103,6 +103,13 @@ LOGOUT_REDIRECT_URL = "login"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 8 * 60 * 60  # one working shift
+
+# Sign-in lockout (ccehub.common.lockout): this many failed sign-ins within the window lock the
+# account for the lock time, counted from the audit log.
+AUTHENTICATION_BACKENDS = ["ccehub.common.lockout.LockoutBackend"]
+CCEHUB_SIGNIN_FAILURE_LIMIT = 5
+CCEHUB_SIGNIN_FAILURE_WINDOW_MINUTES = 15
+CCEHUB_SIGNIN_LOCK_MINUTES = 15
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -1,0 +1,124 @@
+"""Locking an account after repeated failed sign-ins (data-protection.md, "Authentication").
+
+The rule is pure (:func:`locked_until`); the failures it counts are the audit log's own
+``login_failed`` rows for the username, so every web process and the admin site see one count with
+no cache to share. :class:`LockoutBackend` refuses a locked account before the password is checked,
+and :func:`record_failed_sign_in` (on Django's ``user_login_failed`` signal) audits every failure,
+from the sign-in page and the admin site alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Final
+
+#: The audit detail of a failure that counts towards a lock (a password was checked and was wrong).
+WRONG_CREDENTIALS: Final = "wrong username or password"
+#: The audit detail of an attempt refused because the account was locked (not counted: the password
+#: was not checked, and counting it would let anyone keep an account locked for ever).
+REFUSED_LOCKED: Final = "refused: account locked after repeated failed sign-ins"
+
+
+@dataclass(frozen=True)
+class LockoutPolicy:
+    #: Failed sign-ins within ``window`` that lock the account.
+    limit: int = 5
+    window: timedelta = timedelta(minutes=15)
+    #: How long the lock lasts after the failure that set it.
+    lock: timedelta = timedelta(minutes=15)
+
+
+def locked_until(failures: Iterable[datetime], *, now: datetime, policy: LockoutPolicy) -> datetime | None:
+    """When the account's lock ends, or ``None`` when it is not locked at ``now``.
+
+    ``limit`` failures within ``window`` of each other lock the account until ``lock`` after the
+    last of them. Failures after ``now`` are ignored."""
+    if policy.limit < 1:
+        return None
+    times = sorted(f for f in failures if f <= now)
+    until: datetime | None = None
+    for last in range(policy.limit - 1, len(times)):
+        if times[last] - times[last - policy.limit + 1] <= policy.window:
+            end = times[last] + policy.lock
+            if end > now and (until is None or end > until):
+                until = end
+    return until
+
+
+def _policy() -> LockoutPolicy:
+    from django.conf import settings
+
+    return LockoutPolicy(
+        limit=int(getattr(settings, "CCEHUB_SIGNIN_FAILURE_LIMIT", 5)),
+        window=timedelta(minutes=int(getattr(settings, "CCEHUB_SIGNIN_FAILURE_WINDOW_MINUTES", 15))),
+        lock=timedelta(minutes=int(getattr(settings, "CCEHUB_SIGNIN_LOCK_MINUTES", 15))),
+    )
+
+
+def account_locked_until(username: str) -> datetime | None:
+    """When ``username``'s lock ends, from the audit log's failed sign-ins (``None``: not locked)."""
+    from django.utils import timezone
+
+    from ccehub.audit.models import Action, AuditEvent
+
+    if not username:
+        return None
+    policy = _policy()
+    now = timezone.now()
+    since = now - policy.window - policy.lock
+    failures = AuditEvent.objects.filter(
+        action=Action.LOGIN_FAILED, username=username[:150], at__gte=since, detail=WRONG_CREDENTIALS
+    ).values_list("at", flat=True)
+    return locked_until(failures, now=now, policy=policy)
+
+
+def lock_message(until: datetime) -> str:
+    from django.utils import timezone
+
+    policy = _policy()
+    return (
+        f"This account is locked after {policy.limit} failed sign-ins. Try again after "
+        f"{timezone.localtime(until):%H:%M}, or ask your administrator."
+    )
+
+
+class LockoutBackend:
+    """Django's model backend, refusing a locked account before its password is checked."""
+
+    def __init__(self) -> None:
+        from django.contrib.auth.backends import ModelBackend
+
+        self._backend = ModelBackend()
+
+    def authenticate(
+        self, request: Any, username: str | None = None, password: str | None = None, **kwargs: Any
+    ) -> Any:
+        from django.core.exceptions import PermissionDenied
+
+        if username and account_locked_until(username) is not None:
+            raise PermissionDenied  # authenticate() stops and sends user_login_failed
+        return self._backend.authenticate(request, username=username, password=password, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:  # get_user, has_perm, ... as the model backend
+        return getattr(self._backend, name)
+
+
+def record_failed_sign_in(
+    sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any
+) -> None:
+    """Audit every failed sign-in (``user_login_failed``), saying whether the account was locked."""
+    from ccehub.audit.models import Action, Channel
+    from ccehub.audit.services import audit_record
+    from ccehub.common.access import Actor
+
+    attempted = str(credentials.get("username", ""))[:150]
+    locked = account_locked_until(attempted) is not None
+    origin = str(getattr(request, "META", {}).get("REMOTE_ADDR", ""))[:200] if request is not None else ""
+    audit_record(
+        actor=Actor.for_system(name=attempted, channel=Channel.WEB, purpose="Sign in", origin=origin),
+        action=Action.LOGIN_FAILED,
+        object_type="session",
+        detail=REFUSED_LOCKED if locked else WRONG_CREDENTIALS,
+    )

@@ -1,0 +1,87 @@
+"""Locking an account after repeated failed sign-ins: the pure rule, then the sign-in page and the
+admin site against the real database (the count is the audit log's own failed sign-ins)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from ccehub.common.lockout import REFUSED_LOCKED, WRONG_CREDENTIALS, LockoutPolicy, locked_until
+
+T0 = datetime(2026, 11, 26, 21, 0, tzinfo=UTC)
+POLICY = LockoutPolicy(limit=5, window=timedelta(minutes=15), lock=timedelta(minutes=15))
+
+
+def at(*minutes: float) -> list[datetime]:
+    return [T0 + timedelta(minutes=m) for m in minutes]
+
+
+@pytest.mark.parametrize(
+    ("failures", "now", "until"),
+    [
+        (at(), 0, None),
+        (at(0, 1, 2, 3), 4, None),  # four are not enough
+        (at(0, 1, 2, 3, 4), 4, 19),  # the fifth locks, for 15 minutes after it
+        (at(0, 1, 2, 3, 4), 18.9, 19),
+        (at(0, 1, 2, 3, 4), 19, None),  # the lock has ended
+        (at(0, 4, 8, 12, 15), 16, 30),  # five within exactly the window
+        (at(0, 4, 8, 12, 15.5), 16, None),  # spread over more than the window
+        (at(0, 1, 2, 3, 4, 20), 21, None),  # one more failure after a lock does not lock again
+        (at(0, 1, 2, 3, 4, 5), 6, 20),  # the latest run of five sets the end
+        (at(0, 1, 2, 3, 40), 4, None),  # a failure after now is not counted
+    ],
+)
+def test_locked_until(failures: list[datetime], now: float, until: float | None) -> None:
+    expected = None if until is None else T0 + timedelta(minutes=until)
+    assert locked_until(failures, now=T0 + timedelta(minutes=now), policy=POLICY) == expected
+
+
+def test_a_limit_below_one_never_locks() -> None:
+    assert locked_until(at(0, 1), now=T0, policy=LockoutPolicy(limit=0)) is None
+
+
+def _sign_in(client, username: str, password: str):
+    return client.post("/accounts/login/", {"username": username, "password": password})
+
+
+def test_five_wrong_passwords_lock_the_account_even_against_the_right_one(
+    client, agencies, make_user, roles, settings
+):
+    from ccehub.audit.models import AuditEvent
+
+    make_user("pc.lock", agencies["kent"], roles.POLICE_OFFICER)
+    make_user("pc.other", agencies["kent"], roles.POLICE_OFFICER)
+    for _ in range(5):
+        response = _sign_in(client, "pc.lock", "wrong")
+        assert response.status_code == 200 and "_auth_user_id" not in client.session
+    response = _sign_in(client, "pc.lock", "a-long-test-password")
+    assert "_auth_user_id" not in client.session
+    assert "This account is locked after 5 failed sign-ins" in response.content.decode()
+    details = list(
+        AuditEvent.objects.filter(action="login_failed", username="pc.lock")
+        .order_by("id")
+        .values_list("detail", flat=True)
+    )
+    assert details == [WRONG_CREDENTIALS] * 5 + [REFUSED_LOCKED]
+    # the admin site has no sign-in of its own: it sends people to this page
+    response = client.post("/admin/login/", {"username": "pc.lock", "password": "a-long-test-password"})
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+    assert "_auth_user_id" not in client.session
+    # another account is not affected
+    _sign_in(client, "pc.other", "a-long-test-password")
+    assert "_auth_user_id" in client.session
+    client.logout()
+    # once the lock has run out (here: a lock of no time), the right password works again
+    settings.CCEHUB_SIGNIN_LOCK_MINUTES = 0
+    _sign_in(client, "pc.lock", "a-long-test-password")
+    assert "_auth_user_id" in client.session
+
+
+def test_a_failed_sign_in_is_audited_with_where_it_came_from(client, agencies, make_user, roles):
+    from ccehub.audit.models import AuditEvent
+
+    make_user("sw.one", agencies["islington"], roles.SOCIAL_WORKER)
+    _sign_in(client, "sw.one", "wrong")
+    event = AuditEvent.objects.get(action="login_failed", username="sw.one")
+    assert event.detail == WRONG_CREDENTIALS and event.origin == "127.0.0.1"
