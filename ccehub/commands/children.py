@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Annotated
 
 import typer
@@ -136,6 +137,8 @@ def register(app: typer.Typer) -> None:
         on = timezone.localdate()
         if recorded_on is not None:
             try:
+                if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", recorded_on.strip()):
+                    raise ValueError(recorded_on)
                 on = date.fromisoformat(recorded_on.strip())
             except ValueError:
                 fail(f"--recorded-on: {recorded_on!r} is not a real date written YYYY-MM-DD")

@@ -194,3 +194,18 @@ def test_oldest_date_of_birth_message_matches_the_bound(sw, actor_for):
         f"Date of birth must be on or after {earliest.day} {earliest:%B %Y}: "
         f"nobody on record is older than {MAX_AGE_YEARS}"
     ]
+
+
+@pytest.mark.parametrize("written", ["2010-W01-1", "2010-001", "20100104"])
+def test_api_date_of_birth_only_as_yyyy_mm_dd(client, sw, written):
+    """Python reads ISO week, ordinal and compact dates too ("2010-W01-1" is 4 January 2010): a date of
+    birth written any way but YYYY-MM-DD is refused, naming the field, not silently turned into a day."""
+    client.force_login(sw)
+    response = client.post(
+        "/api/children/", {"given_name": "Jo", "date_of_birth": written}, content_type="application/json"
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"]["date_of_birth"] == [
+        "Date of birth must be a real date written YYYY-MM-DD"
+    ]
+    assert Child.objects.count() == 0
