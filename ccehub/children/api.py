@@ -109,7 +109,8 @@ def parse_child_input(payload: dict[str, Any]) -> dict[str, Any]:
     for field in ("home_local_authority", "home_police_force"):
         code = values.get(field)
         if code:
-            agency = Agency.objects.filter(code=str(code).strip().lower()).first()
+            # codes keep their case and are unique regardless of it (agency_create)
+            agency = Agency.objects.filter(code__iexact=str(code).strip()).first()
             if agency is None:
                 errors[field] = [f"Unknown agency code {code!r}"]
             values[field] = agency
