@@ -74,7 +74,7 @@ def register(app: typer.Typer) -> None:
 
     @children_app.command("export")
     def export(
-        pid: Annotated[str, typer.Argument(help="Pseudonymous ID, e.g. CH-7F3K-9Q2M")],
+        pid: Annotated[str, typer.Argument(help="Pseudonymous ID, e.g. CH-7F3KQ-9Q2MD")],
         purpose: Annotated[str, typer.Option(help="Why the record is exported (audited)")],
         user: Annotated[str | None, typer.Option(help="Act as this user")] = None,
     ) -> None:
