@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.http import HttpRequest
@@ -14,6 +15,9 @@ from ccehub.children.export import record_to_dict
 from ccehub.children.selectors import ChildNotFound, child_get, child_list_audited
 
 router = Router(tags=["children"])
+
+#: A date exactly as YYYY-MM-DD.
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 class ChildSummary(Schema):
@@ -94,7 +98,10 @@ def parse_child_input(payload: dict[str, Any]) -> dict[str, Any]:
     dob = values.get("date_of_birth")
     if dob:
         try:
-            values["date_of_birth"] = date.fromisoformat(str(dob))
+            # fromisoformat alone also reads "2010-W01-1" and "20100104" as days
+            if not _ISO_DATE.fullmatch(str(dob).strip()):
+                raise ValueError(dob)
+            values["date_of_birth"] = date.fromisoformat(str(dob).strip())
         except ValueError:
             errors["date_of_birth"] = ["Date of birth must be a real date written YYYY-MM-DD"]
     else:
@@ -102,7 +109,8 @@ def parse_child_input(payload: dict[str, Any]) -> dict[str, Any]:
     for field in ("home_local_authority", "home_police_force"):
         code = values.get(field)
         if code:
-            agency = Agency.objects.filter(code=str(code).strip().lower()).first()
+            # codes keep their case and are unique regardless of it (agency_create)
+            agency = Agency.objects.filter(code__iexact=str(code).strip()).first()
             if agency is None:
                 errors[field] = [f"Unknown agency code {code!r}"]
             values[field] = agency

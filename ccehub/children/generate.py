@@ -51,6 +51,9 @@ FACTOR_RATES: dict[str, float] = {
     "offending_behaviour": 0.6,
     "victim_of_crime": 0.45,
 }
+#: The population writes sex as its extracts do ("M"/"F"; blank when not recorded).
+POPULATION_SEX = {"M": "male", "F": "female"}
+
 IMPORTING_FORCES = ("kent", "thames-valley", "essex", "sussex", "norfolk", "suffolk", "devon-and-cornwall")
 BATCH = 2000
 
@@ -120,7 +123,7 @@ def _write_batch(actor, batch, offset, cohort, la_by_area, forces, rng, today) -
         child_rows.append(
             Child(
                 pseudonymous_id=new_pseudonymous_id(),
-                sex=person.sex if person.sex in ("male", "female") else "unknown",
+                sex=POPULATION_SEX.get(person.sex, "unknown"),
                 home_local_authority=la,
                 home_police_force=la.police_force if la else None,
                 originating_agency=la,

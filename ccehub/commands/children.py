@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Annotated
 
 import typer
@@ -73,7 +74,7 @@ def register(app: typer.Typer) -> None:
 
     @children_app.command("export")
     def export(
-        pid: Annotated[str, typer.Argument(help="Pseudonymous ID, e.g. CH-7F3K-9Q2M")],
+        pid: Annotated[str, typer.Argument(help="Pseudonymous ID, e.g. CH-7F3KQ-9Q2MD")],
         purpose: Annotated[str, typer.Option(help="Why the record is exported (audited)")],
         user: Annotated[str | None, typer.Option(help="Act as this user")] = None,
     ) -> None:
@@ -136,6 +137,8 @@ def register(app: typer.Typer) -> None:
         on = timezone.localdate()
         if recorded_on is not None:
             try:
+                if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", recorded_on.strip()):
+                    raise ValueError(recorded_on)
                 on = date.fromisoformat(recorded_on.strip())
             except ValueError:
                 fail(f"--recorded-on: {recorded_on!r} is not a real date written YYYY-MM-DD")

@@ -190,6 +190,7 @@ CASES: tuple[Case, ...] = (
             _e(
                 "referral",
                 referrer_role="Social care (with police support)",
+                by_home_la=True,
                 county_lines_flag="recorded_present",
                 linked=True,
             ),
@@ -429,6 +430,7 @@ CASES: tuple[Case, ...] = (
             _e(
                 "referral",
                 referrer_role="Social care",
+                by_home_la=True,
                 linked=False,
                 source_note="Earlier referral, open at the RG stage and awaiting CG at the incident (Q-23: whether "
                 "a positive RG had been given is unclear). Police made no new referral.",
@@ -610,7 +612,7 @@ CASES: tuple[Case, ...] = (
                 relative_to_incident="after",
                 stepped=True,
             ),
-            _e("referral", referrer_role="Social worker", linked=True),
+            _e("referral", referrer_role="Social worker", by_home_la=True, linked=True),
         ),
         provenance="[I] Age 16 at the incident; the date of birth is synthetic and consistent with it. "
         "NRM outcome unknown.",

@@ -282,12 +282,14 @@ def _case(actor: Actor, case: Case, position: int) -> Child:
         elif kind == "referral":
             linked = v.pop("linked", False)
             outcome_known = v.pop("outcome_known", True)
+            # Only where the report says social care referred: otherwise who referred is unknown.
+            by_home_la = v.pop("by_home_la", False)
             last_referral = fact_record(
                 actor=actor,
                 child=child,
                 model=NRMReferral,
                 linked_incident=incident if linked else None,
-                referring_agency=home_la,
+                referring_agency=home_la if by_home_la else None,
                 referred_on_basis=DateBasis.SYNTHETIC,
                 outcome_known_to_case_owner=bool(outcome_known),
                 **({"source_note": REPORT} | v),

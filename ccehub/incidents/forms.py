@@ -26,7 +26,7 @@ from ccehub.rules.policy import PROFILES
 from ccehub.rules.triage import EARLIEST_INCIDENT_DATE, LABELS, MAX_AGE, MAX_ESTIMATED_AGE
 
 MSG_CHILD_CHOICE = "Select whether the child is already recorded on ccehub"
-MSG_CHILD_PID = "Enter the child's pseudonymous ID, like CH-7F3K-9Q2M"
+MSG_CHILD_PID = "Enter the child's pseudonymous ID, like CH-7F3KQ-9Q2MD"
 MSG_CHILD_NOT_FOUND = "No child with that pseudonymous ID is available to you"
 MSG_INCIDENT_DATE = "Enter the date of the incident"
 MSG_INCIDENT_DATE_REAL = "Date of the incident must be a real date"
@@ -108,7 +108,7 @@ class IncidentForm(forms.Form):
         error_messages={"invalid_choice": MSG_CHILD_CHOICE},
     )
     child_pid = forms.CharField(
-        label="Pseudonymous ID", max_length=20, required=False, help_text="For example, CH-7F3K-9Q2M"
+        label="Pseudonymous ID", max_length=20, required=False, help_text="For example, CH-7F3KQ-9Q2MD"
     )
     given_name = forms.CharField(
         label="Given name",

@@ -194,3 +194,35 @@ def test_oldest_date_of_birth_message_matches_the_bound(sw, actor_for):
         f"Date of birth must be on or after {earliest.day} {earliest:%B %Y}: "
         f"nobody on record is older than {MAX_AGE_YEARS}"
     ]
+
+
+@pytest.mark.parametrize("written", ["2010-W01-1", "2010-001", "20100104"])
+def test_api_date_of_birth_only_as_yyyy_mm_dd(client, sw, written):
+    """Python reads ISO week, ordinal and compact dates too ("2010-W01-1" is 4 January 2010): a date of
+    birth written any way but YYYY-MM-DD is refused, naming the field, not silently turned into a day."""
+    client.force_login(sw)
+    response = client.post(
+        "/api/children/", {"given_name": "Jo", "date_of_birth": written}, content_type="application/json"
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"]["date_of_birth"] == [
+        "Date of birth must be a real date written YYYY-MM-DD"
+    ]
+    assert Child.objects.count() == 0
+
+
+@pytest.mark.parametrize("written", ["LA-Testshire", "la-testshire"])
+def test_api_home_authority_by_a_code_added_with_capitals(client, sw, system_actor, written):
+    """`agencies add` keeps a code's case (unique regardless of case): the child's home local authority
+    is found by that code however it is written, not refused as unknown."""
+    from ccehub.agencies.services import agency_create
+
+    testshire = agency_create(actor=system_actor, code="LA-Testshire", name="Testshire", kind="la")
+    client.force_login(sw)
+    response = client.post(
+        "/api/children/",
+        {"given_name": "Jo", "home_local_authority": written},
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.json()
+    assert Child.objects.get().home_local_authority == testshire

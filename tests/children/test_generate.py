@@ -84,3 +84,18 @@ def test_la_extracts_name_the_twins_they_know(tmp_path):
                     assert twins[owner[(path.stem, row["record_id"])]] == owner[(path.stem, other)]
                     listed += 1
     assert listed > 0
+
+
+@pytest.mark.django_db
+def test_generated_children_keep_the_population_s_sex(system_actor):
+    """The population says "M"/"F"; the stored child must say male/female, not "unknown" for everyone."""
+    from ccehub.synthetic import generate_population
+
+    generate_children(actor=system_actor, children=60, seed=21)
+    expected = {"M": "male", "F": "female"}
+    wanted = [expected.get(p.sex, "unknown") for p in generate_population(60, 21).persons]
+    stored = list(
+        Child.objects.filter(cohort="synthetic-21").order_by("created_at", "id").values_list("sex", flat=True)
+    )
+    assert sorted(stored) == sorted(wanted)
+    assert {"male", "female"} <= set(stored)

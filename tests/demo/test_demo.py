@@ -128,3 +128,13 @@ def test_nrm_outcomes_as_stated(demo):
     assert demo["Joshua"].nrm_referrals.count() == 2
     referred = {n for n, c in demo.items() if c.nrm_referrals.exists()}
     assert len(referred) == 10
+
+
+def test_referring_agency_only_where_the_report_says_who_referred(demo):
+    """Sam's, Tom's and Michael's referrals were made by social care (their home local authority);
+    for the others the report does not say who referred, so no agency is invented for them."""
+    named = {"Sam", "Tom", "Michael"}
+    for name, child in demo.items():
+        for referral in child.nrm_referrals.all():
+            expected = child.home_local_authority if name in named else None
+            assert referral.referring_agency == expected, name

@@ -337,3 +337,18 @@ def test_redact_hides_dates_and_day_counts():
 
     text = redact("R-24: aged 16, 18th birthday 2028-07-29, 623 days away; 1,020 days before; 1 day")
     assert "2028" not in text and "623" not in text and "1,020" not in text and " 1 day" not in text
+
+
+def test_pseudonymous_id_example_has_the_real_shape():
+    """The form's hint and message show an ID shaped like the ones issued (CH-XXXXX-XXXXX), not one
+    that no child could have."""
+    import re
+
+    from ccehub.children.models import new_pseudonymous_id
+    from ccehub.incidents.forms import MSG_CHILD_PID, IncidentForm
+
+    shape = re.compile(r"CH-[0-9A-Z]{5}-[0-9A-Z]{5}")
+    assert shape.fullmatch(new_pseudonymous_id())
+    for text in (MSG_CHILD_PID, str(IncidentForm.base_fields["child_pid"].help_text)):
+        found = re.findall(r"CH-[0-9A-Z-]+", text)
+        assert found and all(shape.fullmatch(example) for example in found), text
