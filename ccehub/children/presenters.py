@@ -163,7 +163,8 @@ def chronology(record: ChildRecord, *, pseudonymised: bool = False) -> list[dict
             arrest.arrested_at,
             arrest.arrested_at_basis,
             "criminal",
-            f"Arrest by {arrest.arresting_force} ({what}): {arrest.get_outcome_display().lower()}"
+            f"Arrest by {arrest.arresting_force or 'a force not recorded'} ({what}): "
+            f"{arrest.get_outcome_display().lower()}"
             + (
                 f", {arrest.get_outcome_reason_display().lower()}"
                 if arrest.outcome_reason != "not_stated"

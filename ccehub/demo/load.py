@@ -263,7 +263,9 @@ def _case(actor: Actor, case: Case, position: int) -> Child:
             )
         elif kind == "arrest":
             linked = v.pop("incident", False)
-            force = arresting or _agency(HOME_FORCE)
+            # The arrest at the identifying incident was made by the force that arrested or recorded
+            # it; for any other arrest the report does not say which force (no invented facts).
+            force = (arresting or recording) if linked else None
             fact_record(
                 actor=actor,
                 child=child,
@@ -274,7 +276,8 @@ def _case(actor: Actor, case: Case, position: int) -> Child:
                 arrested_at_basis=DateBasis.SYNTHETIC,
                 **v,
             )
-            _hold(child, force, CaseHolding.Basis.ARRESTING_FORCE)
+            if force is not None:
+                _hold(child, force, CaseHolding.Basis.ARRESTING_FORCE)
         elif kind == "charge":
             last_charge = charge_record(actor=actor, child=child, incident=incident, source_note=REPORT, **v)
         elif kind == "court":

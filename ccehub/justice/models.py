@@ -36,7 +36,14 @@ class Arrest(BaseModel):
         on_delete=models.SET_NULL,
         related_name="arrests",
     )
-    arresting_force = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
+    arresting_force = models.ForeignKey(
+        "agencies.Agency",
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        help_text="Blank when the source does not say which force made the arrest",
+    )
     arrested_at = models.DateTimeField(null=True, blank=True)
     arrested_at_basis = models.CharField(max_length=16, choices=DateBasis.choices, default=DateBasis.RECORDED)
     offences = models.JSONField(default=list, blank=True)
