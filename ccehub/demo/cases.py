@@ -407,7 +407,7 @@ CASES: tuple[Case, ...] = (
         recording_agency="kent",
         arresting_force="kent",
         offences=("pwits_class_a",),
-        indicators=("travelling_without_ticket", "curfew_breach", "drugs_seized", "reported_missing"),
+        indicators=("travelling_without_ticket", "curfew_breach", "drugs_seized"),
         summary=(
             "Stopped at a train station trying to get through the barriers without a ticket, in the evening, "
             "alone. Found in breach of curfew, detained and searched: thousands of pounds' worth of drugs on him "
