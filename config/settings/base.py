@@ -43,6 +43,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "ccehub.common.idle.IdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -110,6 +111,8 @@ AUTHENTICATION_BACKENDS = ["ccehub.common.lockout.LockoutBackend"]
 CCEHUB_SIGNIN_FAILURE_LIMIT = 5
 CCEHUB_SIGNIN_FAILURE_WINDOW_MINUTES = 15
 CCEHUB_SIGNIN_LOCK_MINUTES = 15
+# A web session with no activity for this long is signed out (ccehub.common.idle; 0: never).
+CCEHUB_IDLE_TIMEOUT_MINUTES = 30
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
