@@ -44,6 +44,7 @@ from ccehub.rules.clocks import (
     Outcome,
     nrm_clock,
 )
+from ccehub.rules.json_fields import MSG_DUPLICATE_FIELD, duplicated_fields, object_pairs
 from ccehub.rules.policy import DEFAULT_PROFILE, PROFILES
 
 T = TypeVar("T")
@@ -63,35 +64,14 @@ MSG_POLICY_NOT_TEXT: Final = "policy must be a string such as current or report-
 MSG_TOO_DEEP: Final = "the input is nested too deeply to be a referral"
 MSG_NUMBER_TOO_LONG: Final = "invalid JSON: a number has more digits than can be read"
 MSG_NOT_UTF8: Final = "the input is not UTF-8 text"
-MSG_DUPLICATE_FIELD: Final = "appears more than once"
 
 FIELDS: Final = frozenset({"route", "policy", "referral_date", "rg_decision", "cg_decision", "as_of"})
 DECISION_FIELDS: Final = frozenset({"date", "outcome"})
 _ISO_DATE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-class _JSONObject(dict[str, Any]):
-    """A decoded JSON object that remembers the keys given more than once (the last value is kept)."""
-
-    duplicates: tuple[str, ...] = ()
-
-
-def _object_pairs(pairs: list[tuple[str, Any]]) -> _JSONObject:
-    """``object_pairs_hook``: a field given twice is ambiguous, so it is reported, not silently won by
-    the last value."""
-    obj = _JSONObject()
-    seen: list[str] = []
-    for key, value in pairs:
-        if key in obj and key not in seen:
-            seen.append(key)
-        obj[key] = value
-    obj.duplicates = tuple(seen)
-    return obj
-
-
 def _duplicates(value: Any, prefix: str = "") -> list[ClockInputError]:
-    names = value.duplicates if isinstance(value, _JSONObject) else ()
-    return [ClockInputError(f"{prefix}{name}", MSG_DUPLICATE_FIELD) for name in names]
+    return [ClockInputError(f"{prefix}{name}", MSG_DUPLICATE_FIELD) for name in duplicated_fields(value)]
 
 
 class ItemErrors(Exception):
@@ -236,7 +216,7 @@ def run(text: str) -> Any:
     if not text.strip():
         fail(MSG_EMPTY_INPUT)
     try:
-        data = json.loads(text, object_pairs_hook=_object_pairs)
+        data = json.loads(text, object_pairs_hook=object_pairs)
     except json.JSONDecodeError as exc:
         fail(f"{MSG_INVALID_JSON} (line {exc.lineno}, column {exc.colno}: {exc.msg})")
     except RecursionError:

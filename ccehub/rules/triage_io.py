@@ -8,37 +8,15 @@ then what :func:`~ccehub.rules.triage.parse_triage_input` finds).
 
 from __future__ import annotations
 
-from typing import Final
-
+from ccehub.rules.json_fields import MSG_DUPLICATE_FIELD, JSONObject, duplicated_fields, object_pairs
 from ccehub.rules.triage import TriageInputError, TriageJSON, parse_triage_input, triage
 
-MSG_DUPLICATE_FIELD: Final = "appears more than once"
-
-
-class JSONObject(dict[str, object]):
-    """A decoded JSON object that remembers the keys given more than once."""
-
-    duplicates: tuple[str, ...] = ()
-
-
-def object_pairs(pairs: list[tuple[str, object]]) -> JSONObject:
-    """``object_pairs_hook`` for :func:`json.loads`: the last value wins, the repeats are kept."""
-    obj = JSONObject()
-    seen: list[str] = []
-    for key, value in pairs:
-        if key in obj and key not in seen:
-            seen.append(key)
-        obj[key] = value
-    obj.duplicates = tuple(seen)
-    return obj
+__all__ = ["MSG_DUPLICATE_FIELD", "JSONObject", "decide", "object_pairs"]
 
 
 def decide(item: object) -> TriageJSON:
     """The decision for one decoded object; raises :class:`TriageInputError` carrying every problem."""
-    problems = [
-        TriageInputError(key, MSG_DUPLICATE_FIELD)
-        for key in (item.duplicates if isinstance(item, JSONObject) else ())
-    ]
+    problems = [TriageInputError(key, MSG_DUPLICATE_FIELD) for key in duplicated_fields(item)]
     try:
         decision = triage(parse_triage_input(item)).to_json()
     except TriageInputError as exc:
