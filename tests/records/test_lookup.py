@@ -435,3 +435,12 @@ def test_link_review_is_audited_and_needs_an_index(db, agencies, system_actor, t
     review = link_review(actor=system_actor, min_probability=0.1)
     event = AuditEvent.objects.filter(object_type="person_index_review").latest("at")
     assert event.action == "export" and f"{len(review)} pairs of persons at 0.1 or more" in event.detail
+
+
+def test_refusal_page_title_says_what_happened(db, agencies, make_user, roles, client):
+    """A refused page is titled like its heading (WCAG 2.4.2), not 'Page not found'."""
+    client.force_login(make_user("an4", agencies["islington"], roles.ANALYST))
+    page = client.get("/lookup/").content.decode()
+    assert "<title>You cannot do that – ccehub</title>" in page
+    assert "Page not found" not in page
+
