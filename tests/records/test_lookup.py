@@ -444,3 +444,27 @@ def test_refusal_page_title_says_what_happened(db, agencies, make_user, roles, c
     assert "<title>You cannot do that – ccehub</title>" in page
     assert "Page not found" not in page
 
+
+def test_lookup_page_refuses_a_date_of_birth_in_the_future(db, agencies, make_user, roles, client):
+    """A date of birth in the future is a typing error: the page says so against the field (linked
+    from the error summary) and searches nothing, rather than answering 'no match'."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    client.force_login(make_user("pc.future", agencies["kent"], roles.POLICE_OFFICER))
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    response = client.post(
+        "/lookup/",
+        {
+            "given_name": "Sam",
+            "date_of_birth_day": tomorrow.day,
+            "date_of_birth_month": tomorrow.month,
+            "date_of_birth_year": tomorrow.year,
+            "purpose": "custody",
+        },
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert '<a href="#id_date_of_birth-day">Date of birth must be in the past</a>' in page
+    assert not AuditEvent.objects.filter(username="pc.future", action="lookup").exists()
