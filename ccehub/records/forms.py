@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+from datetime import date
+
 from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from ccehub.common.dateinput import GovukDateField
-from ccehub.common.validators import normalise_postcode
+from ccehub.common.validators import MSG_DOB_FUTURE, normalise_postcode
 
 MSG_PURPOSE_REQUIRED = "Enter why you are looking this child up"
 
@@ -30,6 +34,13 @@ class LookupForm(forms.Form):
         help_text="For example: custody, arrested for PWITS, out of area. This is recorded.",
         error_messages={"required": MSG_PURPOSE_REQUIRED},
     )
+
+    def clean_date_of_birth(self) -> date | None:
+        # A date of birth in the future is a typing error: searching with it would answer "no match".
+        value: date | None = self.cleaned_data.get("date_of_birth")
+        if value is not None and value >= timezone.localdate():
+            raise ValidationError(MSG_DOB_FUTURE)
+        return value
 
     def clean_postcode(self) -> str:
         value = self.cleaned_data.get("postcode", "").strip()

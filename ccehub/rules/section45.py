@@ -63,7 +63,7 @@ def assess_section45(*, offences: Sequence[Offence], treat_as_child: bool) -> Se
             for offence in excluded
         )
         return Section45Result(Section45Status.EXCLUDED_OFFENCE, excluded, reasons)
-    listed = ", ".join(offence.code for offence in offences)
+    listed = ", ".join(f"{offence.code} ({offence.label})" for offence in offences)
     if treat_as_child:
         return Section45Result(
             Section45Status.CHILD_MAY_APPLY,

@@ -143,3 +143,37 @@ def test_officer_triages_an_unknown_child_and_a_specialist_approves_a_rebuttal(p
     page.get_by_role("link", name=re.compile(r"^CH-")).first.click()
     expect(page.get_by_role("heading", name="Triage", exact=True)).to_be_visible()
     assert_accessible(page)
+
+
+def test_repeated_clicks_on_record_and_triage_send_one_incident(page, live_app):
+    """An officer who clicks 'Record and triage' again while the page is loading records the incident
+    once: the browser sends one POST, not one per click (GOV.UK's prevent-double-click)."""
+    base = live_app["url"]
+    sign_in(page, base, "officer")
+    page.goto(base + "/children/")
+    page.get_by_role("link", name=re.compile(r"^Sam ")).click()
+    page.get_by_role("link", name=re.compile(r"^Record an identifying incident")).click()
+    yesterday = timezone.localdate() - timedelta(days=1)
+    _fill_date(page, "Date of the incident", yesterday.day, yesterday.month, yesterday.year)
+    page.get_by_label("Time of the incident").fill("03:15")
+    _choose(page, "Is the incident linked to county lines?", "Yes")
+    _choose(page, "Was the child arrested?", "Yes")
+    _choose(page, "Was the child outside their home area?", "No")
+    posts: list[str] = []
+    page.on(
+        "request",
+        lambda r: posts.append(r.url) if r.method == "POST" and "/incidents/new/" in r.url else None,
+    )
+    # Three clicks in quick succession, each in its own task, before the response arrives.
+    page.evaluate(
+        """() => {
+            const button = [...document.querySelectorAll("main form button")]
+                .find((b) => b.textContent.trim() === "Record and triage");
+            button.click();
+            setTimeout(() => button.click(), 0);
+            setTimeout(() => button.click(), 20);
+        }"""
+    )
+    expect(page).to_have_url(re.compile(r"/incidents/decisions/"))
+    expect(page.get_by_role("heading", name="Triage decision")).to_be_visible()
+    assert len(posts) == 1, posts

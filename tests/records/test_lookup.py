@@ -435,3 +435,36 @@ def test_link_review_is_audited_and_needs_an_index(db, agencies, system_actor, t
     review = link_review(actor=system_actor, min_probability=0.1)
     event = AuditEvent.objects.filter(object_type="person_index_review").latest("at")
     assert event.action == "export" and f"{len(review)} pairs of persons at 0.1 or more" in event.detail
+
+
+def test_refusal_page_title_says_what_happened(db, agencies, make_user, roles, client):
+    """A refused page is titled like its heading (WCAG 2.4.2), not 'Page not found'."""
+    client.force_login(make_user("an4", agencies["islington"], roles.ANALYST))
+    page = client.get("/lookup/").content.decode()
+    assert "<title>You cannot do that – ccehub</title>" in page
+    assert "Page not found" not in page
+
+
+def test_lookup_page_refuses_a_date_of_birth_in_the_future(db, agencies, make_user, roles, client):
+    """A date of birth in the future is a typing error: the page says so against the field (linked
+    from the error summary) and searches nothing, rather than answering 'no match'."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    client.force_login(make_user("pc.future", agencies["kent"], roles.POLICE_OFFICER))
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    response = client.post(
+        "/lookup/",
+        {
+            "given_name": "Sam",
+            "date_of_birth_day": tomorrow.day,
+            "date_of_birth_month": tomorrow.month,
+            "date_of_birth_year": tomorrow.year,
+            "purpose": "custody",
+        },
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert '<a href="#id_date_of_birth-day">Date of birth must be in the past</a>' in page
+    assert not AuditEvent.objects.filter(username="pc.future", action="lookup").exists()

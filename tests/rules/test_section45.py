@@ -118,3 +118,12 @@ def test_catalogue_can_grow_without_code_changes() -> None:
     extra = parse_catalogue(HEADER + "kidnap,Kidnapping,other,false,true,MSA 2015 Sch. 4 (common law)\n")
     result = assess_section45(offences=[extra["kidnap"]], treat_as_child=True)
     assert result.status is Section45Status.EXCLUDED_OFFENCE
+
+
+@pytest.mark.parametrize("treat_as_child", [True, False])
+def test_r02_reason_names_the_offence_in_words(treat_as_child: bool) -> None:
+    """The officer reads the R-02 reason on the decision page: it names each offence in words (with its
+    code, as R-03 does), not only as a code such as 'pwits_class_a'."""
+    offence = get_offence("pwits_class_a")
+    result = assess_section45(offences=[offence], treat_as_child=treat_as_child)
+    assert f"pwits_class_a ({offence.label})" in result.reasons[0]
