@@ -28,6 +28,7 @@ from ccehub.agencies.permissions import IDENTITY_ROLES
 from ccehub.audit.models import Action
 from ccehub.audit.services import audit_record
 from ccehub.common.access import Actor
+from ccehub.common.validators import MSG_DOB_FUTURE
 from ccehub.records.importer import (
     MSG_POSTCODE,
     authority_text_shown,
@@ -345,9 +346,13 @@ def clean_query(raw: dict[str, Any]) -> dict[str, str]:
     errors: dict[str, list[str]] = {}
     if query["date_of_birth"]:
         try:
-            date.fromisoformat(query["date_of_birth"])
+            born = date.fromisoformat(query["date_of_birth"])
         except ValueError:
             errors["date_of_birth"] = [MSG_QUERY_DOB.format(value=query["date_of_birth"])]
+        else:
+            # A typing slip (2035 for 2005) would be answered "not known": refuse it, as the page does.
+            if born >= timezone.localdate():
+                errors["date_of_birth"] = [MSG_DOB_FUTURE]
     if problem := sex_error(query["sex"]):
         errors["sex"] = [problem]
     if query["postcode"] and postcode_value(query["postcode"]) is None:

@@ -333,6 +333,35 @@ def test_api_refuses_fields_that_cannot_be_what_they_say(db, agencies, make_user
     assert "banana" in errors["sex"][0] and "not a UK postcode" in errors["postcode"][0]
 
 
+def test_a_future_date_of_birth_is_refused_by_the_api_and_the_command_line(
+    db, agencies, make_user, roles, client
+):
+    """A typing slip (2035 for 2005) would be answered "not known": the API and the command line refuse
+    it naming the field, as the page does, before any index is searched."""
+    import json
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from typer.testing import CliRunner
+
+    from ccehub.agencies.tokens import token_create
+    from ccehub.cli import app
+    from ccehub.common.validators import MSG_DOB_FUTURE
+
+    future = (timezone.localdate() + timedelta(days=400)).isoformat()
+    token = token_create(user=make_user("pc.future", agencies["kent"], roles.POLICE_OFFICER), name="t")
+    body = {"given_name": "Tom", "family_name": "Ingram", "date_of_birth": future, "purpose": "custody"}
+    response = client.post(
+        "/api/lookup", json.dumps(body), content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}"
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"] == {"date_of_birth": [MSG_DOB_FUTURE]}
+    result = CliRunner().invoke(
+        app, ["lookup", "--given-name", "Tom", "--dob", future, "--purpose", "custody check"]
+    )
+    assert result.exit_code == 2 and MSG_DOB_FUTURE in result.output
+
+
 def test_free_text_stored_before_the_import_checks_does_not_cross(stored, index, officer):
     """Rows imported before nrm_decision and home_local_authority were checked may hold notes or an
     address: the look-up leaves such values out rather than pass them to another agency."""
