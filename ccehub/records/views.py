@@ -11,7 +11,7 @@ from ccehub.children.forms import apply_service_errors
 from ccehub.common.views import forbidden
 from ccehub.common.web import actor_from_request, membership_required
 from ccehub.records.forms import LookupForm
-from ccehub.records.presenters import present
+from ccehub.records.presenters import agency_label, present
 from ccehub.records.services import MSG_LOOKUP_ROLE, check_can_lookup, index_behind, person_lookup
 
 
@@ -46,7 +46,12 @@ def lookup_view(request: HttpRequest) -> HttpResponse:
                 status = 503
             else:
                 codes = {r["agency"] for c in result["candidates"] for r in c["records"]}
-                names = dict(Agency.objects.filter(code__in=codes).values_list("code", "name"))
+                names = {
+                    code: agency_label(name, kind)
+                    for code, name, kind in Agency.objects.filter(code__in=codes).values_list(
+                        "code", "name", "kind"
+                    )
+                }
                 context["results"] = [present(c, names) for c in result["candidates"]]
                 context["query_ms"] = result["query_ms"]
                 context["searched"] = True

@@ -26,7 +26,7 @@ def test_officer_finds_michael_despite_misspellings(page, live_app):
     page.get_by_role("button", name="Search").click()
     card = page.locator(".govuk-summary-card").first
     expect(card).to_contain_text("Known to")
-    expect(card).to_contain_text("Islington")
+    expect(card).to_contain_text("Islington children's services")
     expect(card).to_contain_text("Kent Police")
     expect(card).to_contain_text("Child protection plan")
     # a candidate is a lead to confirm, never an identification (namesakes exist; docs/linkage.md)
