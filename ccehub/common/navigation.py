@@ -7,7 +7,14 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
+from ccehub.agencies.models import AgencyKind
 from ccehub.agencies.permissions import IDENTITY_ROLES
+from ccehub.nrm.services import FIRST_RESPONDER_ROLES
+
+#: Everyone with work on the panel page: its people, and the first responders who refer a child
+#: and answer the panel's information requests there. Home Office QA staff are added by agency
+#: kind in ``nav_items_for``.
+PANEL_ROLES = frozenset({"panel_member", "panel_chair"}) | FIRST_RESPONDER_ROLES
 
 _ITEMS: list[tuple[str, str, frozenset[str] | None]] = [
     ("dashboard", "Dashboard", None),
@@ -16,7 +23,7 @@ _ITEMS: list[tuple[str, str, frozenset[str] | None]] = [
     ("reports:vulnerabilities", "Vulnerability matrix", None),
     ("reports:timeliness", "NRM timeliness", IDENTITY_ROLES | {"analyst"}),
     ("incidents:new", "Record an incident", frozenset({"police_officer", "police_specialist"})),
-    ("panels:home", "CCE panel", frozenset({"panel_member", "panel_chair", "exploitation_worker"})),
+    ("panels:home", "CCE panel", PANEL_ROLES),
 ]
 
 
@@ -26,7 +33,7 @@ def nav_items_for(request: HttpRequest) -> list[dict[str, Any]]:
         return []
     items = []
     for name, text, roles in _ITEMS:
-        if roles is not None and membership.role not in roles:
+        if roles is not None and membership.role not in roles and not _home_office_qa(membership, name):
             continue
         try:
             href = reverse(name)
@@ -35,3 +42,12 @@ def nav_items_for(request: HttpRequest) -> list[dict[str, Any]]:
         active = request.path == href or (href != "/" and request.path.startswith(href))
         items.append({"href": href, "text": text, "active": active})
     return items
+
+
+def _home_office_qa(membership: Any, name: str) -> bool:
+    """Home Office SCA staff (not its administrators) quality-assure panel decisions from the panel page."""
+    return (
+        name == "panels:home"
+        and membership.agency.kind == AgencyKind.HOME_OFFICE_SCA
+        and membership.role != "admin"
+    )

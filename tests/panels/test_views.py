@@ -280,3 +280,25 @@ def test_monitoring_page(client, world, referral):
 def test_refer_to_sca_service_is_reachable_from_lead(world, referral):
     """The lead may send a case to the SCA on purpose (the page is tested in test_views_case.py)."""
     assert panels.referral_refer_to_sca(actor=world["as_lead"], referral=referral, reason="Contested").pk
+
+
+@pytest.mark.parametrize(
+    ("who", "shown"),
+    [
+        ("lead", True),
+        ("chair", True),
+        ("member", True),
+        ("sw", True),  # a first responder refers from the panel page
+        ("officer", True),
+        ("yot", True),
+        ("health", True),  # and answers the panel's information requests there
+        ("ho", True),  # Home Office QA reaches its queue from there
+        ("analyst", False),
+        ("ho_admin", False),
+    ],
+)
+def test_panel_page_is_in_the_navigation_for_everyone_with_panel_work(client, world, who, shown):
+    """Referring, answering an information request and Home Office QA all start on the panel page,
+    so the service navigation must lead there for those roles (not only for the panel's people)."""
+    page = _client(client, world, who).get("/").content.decode()
+    assert (f'href="{reverse("panels:home")}"' in page) is shown
