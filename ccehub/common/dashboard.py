@@ -38,7 +38,10 @@ def dashboard_for(*, actor: Actor) -> dict[str, Any]:
             open_actions.append(
                 {
                     "child": child,
-                    "text": f"{child.open_referrals} NRM referral(s) with no recorded decision",
+                    "text": (
+                        f"{child.open_referrals} NRM referral{'s' if child.open_referrals != 1 else ''} "
+                        "with no recorded decision"
+                    ),
                     "kind": "NRM",
                 }
             )
