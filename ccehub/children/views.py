@@ -107,6 +107,38 @@ def child_history(request: HttpRequest, pid: str) -> HttpResponse:
 
 
 @membership_required
+def history_index(request: HttpRequest) -> HttpResponse:
+    """Where an administrator starts a child's access-history review: the pseudonymous ids of the
+    children the agency holds, and a box for any id (the history page itself decides who may see it)."""
+    actor = actor_from_request(request, purpose="Access history review")
+    if not actor.can_read_audit:
+        audit_record(actor=actor, action=Action.DENIED, object_type="audit_history_index")
+        return refused(request, ChildNotFound())
+    wanted = request.GET.get("pid", "").strip().upper()[:40]
+    if wanted:
+        return redirect("children:history", pid=wanted)
+    held = (
+        sorted(
+            set(
+                CaseHolding.objects.filter(agency=actor.agency).values_list(
+                    "child__pseudonymous_id", flat=True
+                )
+            )
+        )
+        if actor.agency is not None
+        else []
+    )
+    audit_record(
+        actor=actor,
+        action=Action.VIEW,
+        object_type="audit_history_index",
+        fields=["pseudonymous_id"],
+        detail=f"{len(held)} children held",
+    )
+    return render(request, "children/history_index.html", {"held": held})
+
+
+@membership_required
 def child_new(request: HttpRequest) -> HttpResponse:
     """Record a new child. Nothing is saved unless every field is valid."""
     actor = actor_from_request(request)

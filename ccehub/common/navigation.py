@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
 from ccehub.agencies.models import AgencyKind
-from ccehub.agencies.permissions import IDENTITY_ROLES
+from ccehub.agencies.permissions import AUDIT_ROLES, IDENTITY_ROLES
 from ccehub.nrm.services import FIRST_RESPONDER_ROLES
 
 #: Everyone with work on the panel page: its people, and the first responders who refer a child
@@ -24,6 +24,7 @@ _ITEMS: list[tuple[str, str, frozenset[str] | None]] = [
     ("reports:timeliness", "NRM timeliness", IDENTITY_ROLES | {"analyst"}),
     ("incidents:new", "Record an incident", frozenset({"police_officer", "police_specialist"})),
     ("panels:home", "CCE panel", PANEL_ROLES),
+    ("children:history-index", "Access history", AUDIT_ROLES),
 ]
 
 

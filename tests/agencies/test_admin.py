@@ -86,6 +86,28 @@ def test_agency_admin_sees_history_only_of_children_their_agency_holds(
     assert client.get(f"/children/{islington_child.pseudonymous_id}/history/").status_code == 200
 
 
+def test_access_history_is_reachable_from_the_navigation(client, agencies, make_user, roles, islington_child):
+    """An agency administrator starts from "Access history" in the navigation: the children the agency
+    holds, or any pseudonymous id typed in (the history page decides who may see it). Others are refused."""
+    pid = islington_child.pseudonymous_id
+    client.force_login(make_user("iadmin", agencies["islington"], roles.ADMIN))
+    home = client.get("/").content.decode()
+    assert 'href="/children/history/"' in home
+    page = client.get("/children/history/")
+    assert page.status_code == 200 and f'href="/children/{pid}/history/"' in page.content.decode()
+    typed = client.get("/children/history/", {"pid": f" {pid.lower()} "})
+    assert typed.status_code == 302 and typed["Location"] == f"/children/{pid}/history/"
+    assert AuditEvent.objects.filter(
+        object_type="audit_history_index", action="view", username="iadmin"
+    ).exists()
+    client.force_login(make_user("isw", agencies["islington"], roles.SOCIAL_WORKER))
+    assert 'href="/children/history/"' not in client.get("/").content.decode()
+    assert client.get("/children/history/").status_code == 404
+    assert AuditEvent.objects.filter(
+        object_type="audit_history_index", action="denied", username="isw"
+    ).exists()
+
+
 def test_agreement_created_in_the_admin_is_audited(client, boss, agencies):
     """docs/data-protection.md said admin-created agreements were not audited; they are (channel admin)."""
     from ccehub.agencies.models import DataSharingAgreement

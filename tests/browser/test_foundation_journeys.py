@@ -84,7 +84,12 @@ def test_admin_sees_access_history(page, live_app):
     pid = page.url.rstrip("/").split("/")[-1]
     page.context.clear_cookies()
     sign_in(page, base, "admin")
-    page.goto(f"{base}/children/{pid}/history/")
+    page.get_by_role("link", name="Access history").click()
     expect(page.get_by_role("heading", name="Access history")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label("Pseudonymous ID").fill(pid)
+    page.get_by_role("button", name="Show access history").click()
+    expect(page.get_by_role("heading", name="Access history")).to_be_visible()
+    expect(page.locator(".govuk-caption-l")).to_have_text(pid)
     expect(page.get_by_role("cell", name="socialworker").first).to_be_visible()
     assert_accessible(page)
