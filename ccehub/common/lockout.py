@@ -1,6 +1,6 @@
 """Locking an account after repeated failed sign-ins (data-protection.md, "Authentication").
 
-The rule is pure (:func:`locked_until`); the failures it counts are the audit log's own
+The rule is a plain function (:func:`locked_until`); the failures it counts are the audit log's own
 ``login_failed`` rows for the username, so every web process and the admin site see one count with
 no cache to share. :class:`LockoutBackend` refuses a locked account before the password is checked,
 and :func:`record_failed_sign_in` (on Django's ``user_login_failed`` signal) audits every failure,
@@ -13,6 +13,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
+
+from django.contrib.auth.backends import ModelBackend
+from django.core.exceptions import PermissionDenied
 
 #: The audit detail of a failure that counts towards a lock (a password was checked and was wrong).
 WRONG_CREDENTIALS: Final = "wrong username or password"
@@ -84,25 +87,15 @@ def lock_message(until: datetime) -> str:
     )
 
 
-class LockoutBackend:
+class LockoutBackend(ModelBackend):
     """Django's model backend, refusing a locked account before its password is checked."""
-
-    def __init__(self) -> None:
-        from django.contrib.auth.backends import ModelBackend
-
-        self._backend = ModelBackend()
 
     def authenticate(
         self, request: Any, username: str | None = None, password: str | None = None, **kwargs: Any
     ) -> Any:
-        from django.core.exceptions import PermissionDenied
-
         if username and account_locked_until(username) is not None:
             raise PermissionDenied  # authenticate() stops and sends user_login_failed
-        return self._backend.authenticate(request, username=username, password=password, **kwargs)
-
-    def __getattr__(self, name: str) -> Any:  # get_user, has_perm, ... as the model backend
-        return getattr(self._backend, name)
+        return super().authenticate(request, username=username, password=password, **kwargs)
 
 
 def record_failed_sign_in(
