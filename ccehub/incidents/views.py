@@ -8,6 +8,7 @@ raised, so that the audit row recording the refused attempt commits with the req
 from __future__ import annotations
 
 import json
+import secrets
 from typing import Any
 
 from django.contrib import messages
@@ -39,6 +40,14 @@ from ccehub.incidents.selectors import DecisionView, action_get, decision_get
 from ccehub.rules.presumption import PresumptionCategory
 
 MSG_RECORDED = "Incident recorded and triaged"
+MSG_ALREADY_RECORDED = (
+    "This incident was already recorded (the form was sent again, e.g. after going back): here is its "
+    "triage decision"
+)
+#: Session key: the submission tokens of incident forms already recorded, and the decisions they made.
+SUBMISSIONS_KEY = "ccehub_incident_submissions"
+#: How many recent submissions a session remembers.
+SUBMISSIONS_KEPT = 20
 MSG_ACCEPTED = "Action accepted: {label}"
 MSG_DONE = "Action marked as done: {label}"
 MSG_OVERRIDDEN = "Action overridden: {label}"
@@ -106,6 +115,13 @@ def incident_new(request: HttpRequest) -> HttpResponse:
             if identity is not None
             else fixed.label
         )
+    # A one-time token per form: sending the same form again (Back, then submit; a second click
+    # without JavaScript) shows the incident already recorded instead of recording it twice.
+    submission = str(request.POST.get("submission") or "")[:64] or secrets.token_urlsafe(16)
+    recorded: dict[str, str] = request.session.get(SUBMISSIONS_KEY, {})
+    if request.method == "POST" and submission in recorded:
+        messages.info(request, MSG_ALREADY_RECORDED)
+        return redirect("incidents:decision", decision_id=recorded[submission])
     form = IncidentForm(request.POST or None, fixed_child=fixed, resolve_child=_resolver(actor))
     if request.method == "POST" and form.is_valid():
         values = form.incident_values()
@@ -121,12 +137,14 @@ def incident_new(request: HttpRequest) -> HttpResponse:
         except PermissionDenied as exc:
             form.add_error(None, str(exc))
         else:
+            kept = list(recorded.items())[-(SUBMISSIONS_KEPT - 1) :]
+            request.session[SUBMISSIONS_KEY] = {**dict(kept), submission: str(decision.pk)}
             messages.success(request, MSG_RECORDED)
             return redirect("incidents:decision", decision_id=decision.pk)
     return render(
         request,
         "incidents/new.html",
-        {"form": form, "fixed_child": fixed, "fixed_label": fixed_label},
+        {"form": form, "fixed_child": fixed, "fixed_label": fixed_label, "submission": submission},
         status=400 if form.errors else 200,
     )
 

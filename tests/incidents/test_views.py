@@ -85,6 +85,37 @@ def test_officer_records_an_unknown_child_and_sees_the_triage(client, people):
     assert decision.incident.arresting_force.code == "kent" and decision.incident.place == "Margate"
 
 
+def test_the_same_form_sent_twice_records_one_incident(client, people):
+    """Back, then submit again (or a second click without JavaScript) sends the same form: the second
+    time shows the incident already recorded instead of recording it, and its triage, twice."""
+    from ccehub.incidents.views import MSG_ALREADY_RECORDED
+
+    sign_in(client, people["users"]["officer"])
+    page = client.get(reverse("incidents:new")).content.decode()
+    token = re.search(r'name="submission" value="([^"]+)"', page).group(1)
+    first = client.post(reverse("incidents:new"), {**form_data(), "submission": token})
+    again = client.post(reverse("incidents:new"), {**form_data(), "submission": token})
+    assert counts()[1:] == (1, 1)
+    assert again.status_code == 302 and again["Location"] == first["Location"]
+    assert MSG_ALREADY_RECORDED in client.get(again["Location"]).content.decode()
+    # a new form (a new token) records a new incident
+    fresh = re.search(
+        r'name="submission" value="([^"]+)"', client.get(reverse("incidents:new")).content.decode()
+    )
+    assert fresh.group(1) != token
+    client.post(reverse("incidents:new"), {**form_data(), "submission": fresh.group(1)})
+    assert counts()[1:] == (2, 2)
+
+
+def test_a_form_with_errors_keeps_its_token_so_the_corrected_one_records(client, people):
+    sign_in(client, people["users"]["officer"])
+    token = "t-" + "x" * 20
+    bad = client.post(reverse("incidents:new"), {**form_data(occurred_on_day="45"), "submission": token})
+    assert bad.status_code == 400 and f'name="submission" value="{token}"' in bad.content.decode()
+    client.post(reverse("incidents:new"), {**form_data(), "submission": token})
+    assert counts()[1:] == (1, 1)
+
+
 @pytest.mark.parametrize(
     ("overrides", "field", "message", "anchor"),
     [
