@@ -54,6 +54,7 @@ def dashboard_for(*, actor: Actor) -> dict[str, Any]:
             open_actions = open_triage_actions(actor=actor, children=children) + open_actions
         except ImportError:
             pass
+    open_actions += _information_requests(actor)
     audit_record(
         actor=actor,
         action=Action.VIEW,
@@ -62,3 +63,24 @@ def dashboard_for(*, actor: Actor) -> dict[str, Any]:
         detail=f"{len(children)} children",
     )
     return {"children": children, "open_actions": open_actions, "membership": actor.membership}
+
+
+def _information_requests(actor: Actor) -> list[dict[str, Any]]:
+    """The CCE panel's open information requests this user may answer, each linking to its form (the
+    recipient often holds no record of the child, so the child is shown by pseudonym only)."""
+    from django.urls import reverse
+
+    from ccehub.panels.selectors import requests_for_recipient
+
+    today = timezone.localdate()
+    return [
+        {
+            "child": request.referral.child,
+            "text": "the CCE panel asks you for information",
+            "kind": "Panel",
+            "href": reverse("panels:request-respond", args=[request.pk]),
+            "due": f"{request.due_on:%-d %B %Y}",
+            "overdue": request.due_on < today,
+        }
+        for request in requests_for_recipient(actor=actor)
+    ]

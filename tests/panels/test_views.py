@@ -115,6 +115,9 @@ def test_lead_asks_and_recipient_answers(client, world, referral):
     h = _client(client, world, "health")
     inbox = h.get(reverse("panels:home")).content.decode()
     assert "Information requests for you" in inbox and referral.child.pseudonymous_id in inbox
+    respond_url = reverse("panels:request-respond", args=[request.pk])
+    dashboard = h.get(reverse("dashboard")).content.decode()
+    assert f'href="{respond_url}"' in dashboard and "the CCE panel asks you for information" in dashboard
     assert (
         "Any A&amp;E attendances?"
         in h.get(reverse("panels:request-respond", args=[request.pk])).content.decode()
@@ -123,6 +126,7 @@ def test_lead_asks_and_recipient_answers(client, world, referral):
     assert answered.status_code == 302
     request.refresh_from_db()
     assert request.status == "responded"
+    assert f'href="{respond_url}"' not in h.get(reverse("dashboard")).content.decode()
 
 
 def test_meeting_agenda_attendance_and_decision(client, world, young):
