@@ -188,6 +188,13 @@ _NOT_AUTHORITY_TEXT: Final = """
     drive crescent house mr mrs ms miss mx dr nfa"""
 _NOT_AUTHORITY_WORDS: Final = frozenset(_NOT_AUTHORITY_TEXT.split())
 _WORD_RE: Final = re.compile(r"[^\W\d_]+")
+#: Words that say a text names an authority ("Oliver Borough Council" is a place, "Oliver Smith" a
+#: person).
+_AUTHORITY_TEXT: Final = (
+    "council borough county city district metropolitan royal unitary authority children childrens "
+    "services social care la"
+)
+_AUTHORITY_WORDS: Final = frozenset(_AUTHORITY_TEXT.split())
 
 
 @cache
@@ -218,7 +225,12 @@ def authority_text_shown(text: str, *, given_name: str = "", family_name: str = 
     family = {w for w in _WORD_RE.findall(strip_accents(family_name).lower()) if len(w) > 1}
     if given & set(words):
         return False
-    return len(words) < 2 or not (family & set(words) or words[0] in known_given_names())
+    if len(words) < 2:
+        return True  # one word: a place (a family name alone may be one)
+    if family & set(words):
+        return False  # the child's family name beside other words: a relative
+    # worded as an authority ("Oliver Borough Council"), or not a given name then another word
+    return bool(_AUTHORITY_WORDS & set(words)) or words[0] not in known_given_names()
 
 
 def decision_rank(text: str) -> int:

@@ -297,6 +297,9 @@ def test_every_authority_and_an_unknown_place_name_are_accepted():
     for text in ("Northshire County Council", "London Borough of Anytown", "Somewhere"):
         assert authority_text_shown(text, given_name="Tom", family_name="Ingram")
     assert authority_text_shown("Bolton", given_name="Tom", family_name="Bolton")
+    # a given name that begins a fictional authority's name is not a person when worded as one
+    assert authority_text_shown("Oliver Borough Council", given_name="Tom", family_name="Ingram")
+    assert not authority_text_shown("Oliver Whitcombe", given_name="Tom", family_name="Ingram")
     assert not authority_text_shown("Tom Bolton", given_name="Tom", family_name="Bolton")
 
 
