@@ -117,10 +117,6 @@ MSG_LA_TEXT = (
 )
 MSG_NOTHING_TO_MATCH = "the row has no name and no date of birth: nothing to match it on"
 MSG_DUPLICATE = "record_id: {value!r} appears more than once in the file (also on line {first})"
-MSG_DUPLICATE_FIRST = (
-    "record_id: {value!r} appears more than once in the file (also on line {later}); neither row is "
-    "imported, as nothing says which is right"
-)
 MSG_TOO_LONG = "{column}: longer than {limit} characters"
 MSG_TOO_MANY_FIELDS = "the row has {count} fields, the header has {expected} (an unquoted comma?)"
 MSG_TOO_FEW_FIELDS = "the row has {count} fields, the header has {expected}"
@@ -546,41 +542,25 @@ def import_records(
     result = ImportResult()
     valid: list[dict[str, Any]] = []
     first_seen: dict[str, int] = {}
-    first_valid: dict[str, dict[str, Any]] = {}
-    repeated: dict[str, int] = {}  # record id -> line of its second row
     for line, row in rows:
         result.rows += 1
         values, errors = validate_row(row, las, today)
         record_id = values["record_id"]
         if record_id:
             if record_id in first_seen:
+                # The first row stands (the record stays findable; often the rows are copies of one
+                # another); each later one is rejected with the line of the first.
                 errors.append(MSG_DUPLICATE.format(value=record_id, first=first_seen[record_id]))
-                repeated.setdefault(record_id, line)
             else:
                 first_seen[record_id] = line
         if errors:
             result.rejects.append(Reject(line=line, record_id=record_id, reasons=errors))
         else:
             valid.append(values)
-            first_valid.setdefault(record_id, values)
         if progress is not None and result.rows % 1000 == 0:
             progress(1000)
     if progress is not None:
         progress(result.rows % 1000)
-    if repeated:
-        # Nothing says which of two rows for one record is right: neither is imported.
-        dropped = {id(first_valid[r]) for r in repeated if r in first_valid}
-        valid = [values for values in valid if id(values) not in dropped]
-        for record_id, second in repeated.items():
-            if record_id in first_valid:
-                result.rejects.append(
-                    Reject(
-                        line=first_seen[record_id],
-                        record_id=record_id,
-                        reasons=[MSG_DUPLICATE_FIRST.format(value=record_id, later=second)],
-                    )
-                )
-        result.rejects.sort(key=lambda reject: reject.line)
     if (result.rejects and not skip_invalid) or dry_run:
         if not result.rejects or skip_invalid:  # a dry run warns as the import it previews would
             result.warnings = _unknown_references(agency, valid, first_seen)
