@@ -100,9 +100,11 @@ MSG_REQUIRED = "{column}: required"
 MSG_DATE = "{column}: {value!r} is not a date (use YYYY-MM-DD or DD/MM/YYYY)"
 MSG_FUTURE = "{column}: {value!r} is in the future"
 MSG_PLACEHOLDER_DATE = (
-    "{column}: {value!r} is not a real date of birth (a placeholder for unknown?): leave it blank when "
-    "it is not known"
+    "line {line}: date_of_birth {value!r} is not a real date of birth (a placeholder for unknown?): "
+    "imported as not known, so the child is matched on the other fields"
 )
+#: Where :func:`validate_row` leaves warnings about a row it still accepts.
+ROW_WARNINGS: Final = "_warnings"
 MSG_SEX = "sex: {value!r} is not one of M, F, U (or male, female, unknown, or NHS codes 0, 1, 2, 9)"
 MSG_BOOL = "{column}: {value!r} is not true or false"
 MSG_POSTCODE = "postcode: {value!r} is not a UK postcode"
@@ -415,7 +417,8 @@ def validate_row(
         elif dob > today:
             errors.append(MSG_FUTURE.format(column="date_of_birth", value=dob_text))
         elif dob in PLACEHOLDER_DATES or dob < EARLIEST_DATE_OF_BIRTH:
-            errors.append(MSG_PLACEHOLDER_DATE.format(column="date_of_birth", value=dob_text))
+            # Refusing the row would leave the child unfindable: keep it, without the date.
+            values[ROW_WARNINGS] = [dob_text]
         else:
             values["date_of_birth"] = dob
     sex_text = row.get("sex", "")
@@ -542,9 +545,11 @@ def import_records(
     result = ImportResult()
     valid: list[dict[str, Any]] = []
     first_seen: dict[str, int] = {}
+    placeholder_dates: list[tuple[int, str]] = []
     for line, row in rows:
         result.rows += 1
         values, errors = validate_row(row, las, today)
+        placeholder_dates.extend((line, text) for text in values.pop(ROW_WARNINGS, []))
         record_id = values["record_id"]
         if record_id:
             if record_id in first_seen:
@@ -561,11 +566,12 @@ def import_records(
             progress(1000)
     if progress is not None:
         progress(result.rows % 1000)
+    notes = [MSG_PLACEHOLDER_DATE.format(line=line, value=text) for line, text in placeholder_dates]
     if (result.rejects and not skip_invalid) or dry_run:
         if not result.rejects or skip_invalid:  # a dry run warns as the import it previews would
-            result.warnings = _unknown_references(agency, valid, first_seen)
+            result.warnings = notes + _unknown_references(agency, valid, first_seen)
         return result
-    result.warnings = _unknown_references(agency, valid, first_seen)
+    result.warnings = notes + _unknown_references(agency, valid, first_seen)
     present = (
         set(
             AgencyRecord.objects.filter(

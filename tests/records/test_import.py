@@ -68,7 +68,7 @@ def test_skip_invalid_imports_the_rest(agencies, system_actor, write):
 
 def test_dates_as_exports_write_them(agencies, system_actor, write):
     """A time after the date (database and spreadsheet exports) and a month written as a word are
-    read; a placeholder for an unknown date of birth is refused, asking for a blank."""
+    read; a placeholder for an unknown date of birth is read as not known, with a warning."""
     path = write(
         "A1,Tom,Ingram,2009-03-14 00:00:00,M,,,,\n"
         "A2,Josh,Lee,14/03/2009 00:00,M,,,,\n"
@@ -79,14 +79,16 @@ def test_dates_as_exports_write_them(agencies, system_actor, write):
     result = import_records(actor=system_actor, agency=agencies["islington"], path=path)
     assert result.created == 5
     assert set(AgencyRecord.objects.values_list("date_of_birth", flat=True)) == {date(2009, 3, 14)}
-    for placeholder in ("1900-01-01", "01/01/1900", "0001-01-01", "1899-12-31"):
+    for n, placeholder in enumerate(("1900-01-01", "01/01/1900", "0001-01-01", "1899-12-31")):
         result = import_records(
             actor=system_actor,
             agency=agencies["islington"],
-            path=write(f"B1,Tom,Ingram,{placeholder},M,,,,\n"),
+            path=write(f"B{n},Tom,Ingram,{placeholder},M,,,,\n"),
         )
-        assert not result.written, placeholder
-        assert "placeholder" in result.rejects[0].reasons[0], placeholder
+        # refusing the row would leave the child unfindable: imported without the date, with a warning
+        assert result.written and result.rejects == [], placeholder
+        assert AgencyRecord.objects.get(record_id=f"B{n}").date_of_birth is None
+        assert result.warnings[0].startswith("line 2: date_of_birth") and "placeholder" in result.warnings[0]
 
 
 def test_a_semicolon_or_tab_separated_extract_is_read(agencies, system_actor, tmp_path):
