@@ -30,15 +30,14 @@ def register(app: typer.Typer) -> None:
         if backend is not None and backend not in ("duckdb", "spark"):
             fail("--backend: use duckdb or spark")
         setup_django()
-        from django.conf import settings
         from django.core.exceptions import ValidationError
         from django.core.management import call_command
 
         from ccehub.commands._actor import operator_actor
         from ccehub.records.services import link_build
 
-        if backend is None and settings.CCEHUB_LINKAGE_BACKEND not in ("duckdb", "spark"):
-            fail(f"CCEHUB_LINKAGE_BACKEND={settings.CCEHUB_LINKAGE_BACKEND!r}: use duckdb or spark")
+        if backend is None:
+            _check_configured_backend()
         call_command("migrate", interactive=False, verbosity=0)
         actor = operator_actor("Build the person index")
         try:
@@ -79,15 +78,13 @@ def register(app: typer.Typer) -> None:
         if out is not None and (out.is_dir() or not out.parent.is_dir()):
             fail(f"--out: cannot write {out} (give a file in an existing folder)")
         setup_django()
-        from django.conf import settings
         from django.core.management import call_command
 
         from ccehub.commands._actor import operator_actor
         from ccehub.linkage.index import NEAR_JOIN_COLUMNS
         from ccehub.records.services import link_review
 
-        if settings.CCEHUB_LINKAGE_BACKEND not in ("duckdb", "spark"):
-            fail(f"CCEHUB_LINKAGE_BACKEND={settings.CCEHUB_LINKAGE_BACKEND!r}: use duckdb or spark")
+        _check_configured_backend()
 
         call_command("migrate", interactive=False, verbosity=0)
         actor = operator_actor("Review near-joins in the person index")
@@ -303,3 +300,11 @@ def register(app: typer.Typer) -> None:
                 typer.echo(json.dumps({"query_id": row["query_id"].strip(), **out}))
         except (ValidationError, PermissionDenied) as exc:
             fail(_errors_text(exc))
+
+
+def _check_configured_backend() -> None:
+    """Refuse an unknown ``CCEHUB_LINKAGE_BACKEND`` with a message, before any work (not a traceback)."""
+    from django.conf import settings
+
+    if settings.CCEHUB_LINKAGE_BACKEND not in ("duckdb", "spark"):
+        fail(f"CCEHUB_LINKAGE_BACKEND={settings.CCEHUB_LINKAGE_BACKEND!r}: use duckdb or spark")
