@@ -15,7 +15,8 @@ from django.http import HttpRequest
 from ccehub.agencies.models import Agency, ApiToken, DataSharingAgreement, Membership
 from ccehub.agencies.permissions import role_allowed_in
 from ccehub.agencies.services import MSG_OTHER_AGENCY, MSG_ROLE_NOT_IN_AGENCY, MSG_SELF_CHANGE
-from ccehub.common.admin_audit import AuditedAdmin
+from ccehub.common.admin_audit import AuditedAdmin, admin_actor
+from ccehub.common.lockout import account_locked_until, lift_lock
 
 # Sign in to the admin through the service's own (audited) sign-in page.
 admin.site.login = login_required(admin.site.login)  # type: ignore[method-assign]
@@ -113,7 +114,28 @@ SELF_PROTECTED_FIELDS = ("is_staff", "is_superuser", "groups", "user_permissions
 
 @admin.register(User)
 class CcehubUserAdmin(AuditedAdmin, UserAdmin):
-    """Users cannot raise their own privileges: those fields are read-only on their own account."""
+    """Users cannot raise their own privileges: those fields are read-only on their own account.
+
+    The list shows which accounts are locked after failed sign-ins, and an administrator can lift a
+    lock early (someone locked out at the custody desk cannot wait a quarter of an hour)."""
+
+    list_display = (*UserAdmin.list_display, "sign_in_locked_until")
+    actions = ("lift_sign_in_lock",)
+
+    @admin.display(description="Sign-in locked until")
+    def sign_in_locked_until(self, obj: Any) -> str:
+        from django.utils import timezone
+
+        until = account_locked_until(obj.get_username())
+        return "" if until is None else f"{timezone.localtime(until):%H:%M}"
+
+    @admin.action(description="Lift sign-in lock of selected users", permissions=["change"])
+    def lift_sign_in_lock(self, request: HttpRequest, queryset: Any) -> None:
+        lifted = [u.get_username() for u in queryset if lift_lock(u, actor=admin_actor(request))]
+        if lifted:
+            self.message_user(request, f"Sign-in lock lifted for {', '.join(lifted)}.", messages.SUCCESS)
+        else:
+            self.message_user(request, "None of the selected accounts was locked.", messages.WARNING)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         fields = tuple(super().get_readonly_fields(request, obj))

@@ -22,6 +22,8 @@ WRONG_CREDENTIALS: Final = "wrong username or password"
 #: The audit detail of an attempt refused because the account was locked (not counted: the password
 #: was not checked, and counting it would let anyone keep an account locked for ever).
 REFUSED_LOCKED: Final = "refused: account locked after repeated failed sign-ins"
+#: The audit ``object_type`` of an administrator lifting a lock (``object_id``: the user's id).
+LOCK_LIFTED: Final = "sign_in_lock"
 
 
 @dataclass(frozen=True)
@@ -73,8 +75,48 @@ def account_locked_until(username: str) -> datetime | None:
     since = now - policy.window - policy.lock
     failures = AuditEvent.objects.filter(
         action=Action.LOGIN_FAILED, username=username[:150], at__gte=since, detail=WRONG_CREDENTIALS
-    ).values_list("at", flat=True)
-    return locked_until(failures, now=now, policy=policy)
+    )
+    lifted = _last_lift(username, since)
+    if lifted is not None:
+        failures = failures.filter(at__gt=lifted)
+    return locked_until(failures.values_list("at", flat=True), now=now, policy=policy)
+
+
+def _last_lift(username: str, since: datetime) -> datetime | None:
+    """When an administrator last lifted ``username``'s lock (only lifts after ``since`` matter)."""
+    from django.contrib.auth import get_user_model
+
+    from ccehub.audit.models import Action, AuditEvent
+
+    user_id = get_user_model().objects.filter(username=username).values_list("pk", flat=True).first()
+    if user_id is None:
+        return None
+    return (
+        AuditEvent.objects.filter(
+            action=Action.UPDATE, object_type=LOCK_LIFTED, object_id=str(user_id), at__gte=since
+        )
+        .order_by("-at")
+        .values_list("at", flat=True)
+        .first()
+    )
+
+
+def lift_lock(user: Any, *, actor: Any) -> bool:
+    """Lift ``user``'s sign-in lock now, audited as ``actor`` (an administrator). ``False``: the
+    account was not locked, and nothing is written."""
+    from ccehub.audit.models import Action
+    from ccehub.audit.services import audit_record
+
+    if account_locked_until(user.get_username()) is None:
+        return False
+    audit_record(
+        actor=actor,
+        action=Action.UPDATE,
+        object_type=LOCK_LIFTED,
+        object_id=user.pk,
+        detail=f"sign-in lock lifted for {user.get_username()}"[:500],
+    )
+    return True
 
 
 def lock_message(until: datetime) -> str:

@@ -85,3 +85,51 @@ def test_a_failed_sign_in_is_audited_with_where_it_came_from(client, agencies, m
     _sign_in(client, "sw.one", "wrong")
     event = AuditEvent.objects.get(action="login_failed", username="sw.one")
     assert event.detail == WRONG_CREDENTIALS and event.origin == "127.0.0.1"
+
+
+def test_an_administrator_lifts_a_lock_early_and_it_is_audited(client, agencies, make_user, roles):
+    from ccehub.audit.models import AuditEvent
+    from ccehub.common.lockout import LOCK_LIFTED
+
+    locked = make_user("pc.locked", agencies["kent"], roles.POLICE_OFFICER)
+    admin_user = make_user("kent.admin", agencies["kent"], roles.ADMIN)
+    admin_user.is_staff = admin_user.is_superuser = True
+    admin_user.save()
+    for _ in range(5):
+        _sign_in(client, "pc.locked", "wrong")
+    _sign_in(client, "pc.locked", "a-long-test-password")
+    assert "_auth_user_id" not in client.session
+
+    _sign_in(client, "kent.admin", "a-long-test-password")
+    listing = client.get("/admin/auth/user/").content.decode()
+    assert "Sign-in locked until" in listing
+    response = client.post(
+        "/admin/auth/user/",
+        {"action": "lift_sign_in_lock", "_selected_action": [str(locked.pk), str(admin_user.pk)]},
+        follow=True,
+    )
+    assert "Sign-in lock lifted for pc.locked." in response.content.decode()
+    lift = AuditEvent.objects.get(object_type=LOCK_LIFTED)
+    assert lift.username == "kent.admin" and lift.object_id == str(locked.pk) and lift.action == "update"
+    # lifting again writes nothing: the account is no longer locked
+    response = client.post(
+        "/admin/auth/user/",
+        {"action": "lift_sign_in_lock", "_selected_action": [str(locked.pk)]},
+        follow=True,
+    )
+    assert "None of the selected accounts was locked." in response.content.decode()
+    assert AuditEvent.objects.filter(object_type=LOCK_LIFTED).count() == 1
+    client.logout()
+
+    _sign_in(client, "pc.locked", "a-long-test-password")
+    assert "_auth_user_id" in client.session
+    client.logout()
+    # the failures before the lift no longer count: four new ones do not lock again, a fifth does
+    for _ in range(4):
+        _sign_in(client, "pc.locked", "wrong")
+    _sign_in(client, "pc.locked", "a-long-test-password")
+    assert "_auth_user_id" in client.session
+    client.logout()
+    _sign_in(client, "pc.locked", "wrong")
+    response = _sign_in(client, "pc.locked", "a-long-test-password")
+    assert "This account is locked" in response.content.decode()
