@@ -70,9 +70,19 @@ def due_text(action: TriageAction) -> str:
     return f"Within {action.due_within_hours} hours (by {when})"
 
 
+def is_due_now(action: TriageAction) -> bool:
+    """An outstanding action the sources say to take immediately: "Do now", never "Overdue" (its
+    due time is the incident itself, so it would read as overdue the moment it is recorded)."""
+    return action.due_within_hours == 0 and action.is_outstanding
+
+
 def is_overdue(action: TriageAction, now: datetime | None = None) -> bool:
+    """An outstanding action past a due time that gave some hours to act in."""
     return bool(
-        action.due_at is not None and action.is_outstanding and action.due_at < (now or timezone.now())
+        action.due_at is not None
+        and action.due_within_hours != 0
+        and action.is_outstanding
+        and action.due_at < (now or timezone.now())
     )
 
 
@@ -193,8 +203,11 @@ def action_items(actions: list[TriageAction]) -> list[dict[str, Any]]:
                 "label": action_label(action.code),
                 "due": due_text(action),
                 "overdue": is_overdue(action, now),
+                "due_now": is_due_now(action),
                 "status_label": status.label,
-                "status_colour": "red" if is_overdue(action, now) else STATUS_COLOURS.get(status, "grey"),
+                "status_colour": "red"
+                if is_overdue(action, now) or is_due_now(action)
+                else STATUS_COLOURS.get(status, "grey"),
                 "reason": action.reason,
                 "status_reason": action.status_reason,
                 "status_by": action.status_by_name,
@@ -294,11 +307,14 @@ def triage_panels(record: ChildRecord) -> list[dict[str, Any]]:
         actions = list(decision.actions.all())
         outstanding = [a for a in actions if a.is_outstanding]
         overdue = [a for a in outstanding if is_overdue(a)]
+        now_due = [a for a in outstanding if is_due_now(a)]
         history = counts[decision.incident_id]
         decided = f"{local_time_text(decision.decided_at)} under {decision.policy} ({decision.rule_version})"
         if history > 1:
             decided += f"; {history} decisions in its history"
         summary = f"{len(outstanding)} of {len(actions)} outstanding"
+        if now_due:
+            summary += f", {len(now_due)} to do now"
         if overdue:
             summary += f", {len(overdue)} overdue"
         rows = [

@@ -124,7 +124,7 @@ def open_triage_actions(*, actor: Actor, children: Sequence[Child]) -> list[dict
     """Outstanding actions of the latest decisions about ``children`` (already scoped by the caller),
     one dashboard item per decision: the most urgent action, how many more, and whether any is overdue.
     """
-    from ccehub.incidents.presenters import action_label, local_time_text
+    from ccehub.incidents.presenters import action_label, is_due_now, is_overdue, local_time_text
 
     by_id = {child.pk: child for child in children}
     if not by_id:
@@ -156,7 +156,8 @@ def open_triage_actions(*, actor: Actor, children: Sequence[Child]) -> list[dict
                 "text": text,
                 "kind": "Triage",
                 "due": local_time_text(min(timed)) if timed else None,
-                "overdue": any(due < now for due in timed),
+                "overdue": any(is_overdue(a, now) for a in group),
+                "due_now": any(is_due_now(a) for a in group),
                 "href": reverse("incidents:decision", args=[first.decision_id]),
                 "_sort": (min(timed) if timed else None),
             }

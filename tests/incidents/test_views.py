@@ -383,3 +383,37 @@ def test_pseudonymous_id_example_has_the_real_shape():
     for text in (MSG_CHILD_PID, str(IncidentForm.base_fields["child_pid"].help_text)):
         found = re.findall(r"CH-[0-9A-Z-]+", text)
         assert found and all(shape.fullmatch(example) for example in found), text
+
+
+def test_an_immediate_action_reads_do_now_not_overdue(client, people, agencies):
+    """ "Safeguard the child immediately" is due at the incident itself: the moment it is recorded it
+    must read "Do now", not "Overdue" (which would say a deadline was missed that never gave time)."""
+    from ccehub.incidents.selectors import open_triage_actions
+    from tests.incidents.conftest import incident_values, new_child
+
+    occurred = timezone.now() - timedelta(minutes=5)
+    dob = (occurred - timedelta(days=15 * 365)).date()
+    decision = services.incident_record_and_triage(
+        actor=people["officer"],
+        new_child=new_child(date_of_birth=dob, home_local_authority=agencies["islington"]),
+        **incident_values(occurred_at=occurred),
+    )
+    sign_in(client, people["users"]["officer"])
+    page = client.get(reverse("incidents:decision", args=[decision.pk])).content.decode()
+    safeguard = page.split('id="action-safeguard_immediately"', 1)[1].split("</h3>", 1)[0]
+    assert ">Do now<" in safeguard and "Overdue" not in page
+    assert (
+        "to do now"
+        in client.get(reverse("children:detail", args=[decision.child.pseudonymous_id])).content.decode()
+    )
+    [item] = open_triage_actions(actor=people["officer"], children=[decision.child])
+    assert item["due_now"] is True and item["overdue"] is False
+    dashboard = client.get("/").content.decode()
+    assert ">Do now<" in dashboard and ">Overdue<" not in dashboard
+    # once done it is neither
+    action = decision.actions.get(code="safeguard_immediately")
+    services.triage_action_complete(
+        actor=people["officer"], action=action, reason="Placed with police protection"
+    )
+    page = client.get(reverse("incidents:decision", args=[decision.pk])).content.decode()
+    assert ">Do now<" not in page.split('id="action-safeguard_immediately"', 1)[1].split("</h3>", 1)[0]
