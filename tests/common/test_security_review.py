@@ -1,0 +1,38 @@
+"""Defects found by the seventh issue-4 session's security review, each pinned by a test."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+PASSWORD = "a-long-test-password"
+
+
+def _signed_in(client, make_user, agency, role, username="sr.sw"):
+    make_user(username, agency, role)
+    assert client.login(username=username, password=PASSWORD)
+    return client
+
+
+# --- Pages and API answers that show a child's identity are never stored by a browser or proxy ---
+
+
+def test_child_pages_and_api_answers_are_not_cached(client, agencies, make_user, roles, islington_child):
+    from ccehub.agencies.tokens import token_create
+
+    sw = _signed_in(client, make_user, agencies["islington"], roles.SOCIAL_WORKER)
+    pid = islington_child.pseudonymous_id
+    for url in (reverse("children:detail", args=[pid]), reverse("children:list"), reverse("dashboard")):
+        response = sw.get(url)
+        assert response.status_code == 200
+        assert "Jamie" in response.content.decode() or url != reverse("children:detail", args=[pid])
+        assert "no-store" in response.get("Cache-Control", ""), url
+    api = sw.get(f"/api/children/{pid}")
+    assert api.status_code == 200 and api.json()["identity"]["given_name"] == "Jamie"
+    assert "no-store" in api.get("Cache-Control", "")
+    client.logout()
+    token = token_create(user=make_user("sr.api", agencies["islington"], roles.SOCIAL_WORKER), name="t")
+    by_token = client.get(f"/api/children/{pid}", HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert by_token.status_code == 200
+    assert "no-store" in by_token.get("Cache-Control", "")
