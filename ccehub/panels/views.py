@@ -63,6 +63,7 @@ from ccehub.panels.rules import agenda_warning
 from ccehub.panels.selectors import (
     QA_FILTER_STATUSES,
     NotAvailable,
+    _scrubber,
     agenda_candidates,
     case_quorum,
     decision_for_view,
@@ -991,6 +992,13 @@ def qa_detail(request: HttpRequest, decision_id: str) -> HttpResponse:
         except ValidationError as exc:
             if errors_form is not None:
                 panel_forms.apply_service_errors(errors_form, exc)
+    # Home Office QA reads what the QA export gives it: the child's and the members' names are
+    # replaced in the free text (panels.md 1.7); the panel's own people read their own words.
+    scrub = (
+        _scrubber(decision.referral.child, [m.get("name", "") for m in decision.members_present])
+        if home_office
+        else (lambda text: text or "")
+    )
     rows = [
         {
             "key": "Child",
@@ -1001,19 +1009,23 @@ def qa_detail(request: HttpRequest, decision_id: str) -> HttpResponse:
         {"key": "Panel", "value": panel.name if panel else ""},
         {"key": "Decision", "value": decision.get_decision_type_display()},
         {"key": "Decided on", "value": p.day(decision.decided_on)},
-        {"key": "Rationale", "value": decision.rationale},
-        {"key": "Evidence considered", "value": "; ".join(decision.evidence_considered)},
+        {"key": "Rationale", "value": scrub(decision.rationale)},
+        {
+            "key": "Evidence considered",
+            "value": "; ".join(scrub(str(e)) for e in decision.evidence_considered),
+        },
         {
             "key": "Sectors present",
             "value": ", ".join(sorted({m["sector"].replace("_", " ") for m in decision.members_present})),
         },
-        {"key": "Dissent", "value": decision.dissent or "None"},
+        {"key": "Dissent", "value": scrub(decision.dissent) or "None"},
         {"key": "Policy profile", "value": f"{decision.policy_profile} (rules {decision.rule_version})"},
         {"key": "Status", "value": p.qa_tag(decision.ho_qa_status, decision.get_ho_qa_status_display())},
         {"key": "Label", "value": decision.caveat},
     ]
     events = [
-        [e.get_kind_display(), e.at.strftime("%-d %B %Y"), e.note or "—"] for e in decision.qa_events.all()
+        [e.get_kind_display(), e.at.strftime("%-d %B %Y"), scrub(e.note) or "—"]
+        for e in decision.qa_events.all()
     ]
     return render(
         request,
