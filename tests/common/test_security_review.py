@@ -36,3 +36,19 @@ def test_child_pages_and_api_answers_are_not_cached(client, agencies, make_user,
     by_token = client.get(f"/api/children/{pid}", HTTP_AUTHORIZATION=f"Bearer {token}")
     assert by_token.status_code == 200
     assert "no-store" in by_token.get("Cache-Control", "")
+
+
+# --- The access-history box refuses an ID that is no pseudonymous ID, audited, without a crash ---
+
+
+@pytest.mark.parametrize("typed", ["A/B", "CH-1/../2", "x" * 30 + "/"])
+def test_history_index_with_a_slash_is_refused_not_a_server_error(client, agencies, make_user, roles, typed):
+    from ccehub.audit.models import AuditEvent
+
+    admin = _signed_in(client, make_user, agencies["islington"], roles.ADMIN, username="sr.admin")
+    client.raise_request_exception = False
+    response = admin.get(reverse("children:history-index"), {"pid": typed})
+    assert response.status_code == 404
+    assert AuditEvent.objects.filter(
+        username="sr.admin", action="denied", object_type="audit_history"
+    ).exists()
