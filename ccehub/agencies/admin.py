@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import HttpRequest
 
 from ccehub.agencies.models import Agency, ApiToken, DataSharingAgreement, Membership
@@ -110,6 +111,8 @@ admin.site.unregister(User)
 
 #: Fields a user may never change on their own account.
 SELF_PROTECTED_FIELDS = ("is_staff", "is_superuser", "groups", "user_permissions", "is_active")
+#: Fields only a superuser may change on anyone's account.
+PRIVILEGE_FIELDS = ("is_staff", "is_superuser", "groups", "user_permissions")
 
 
 @admin.register(User)
@@ -141,7 +144,24 @@ class CcehubUserAdmin(AuditedAdmin, UserAdmin):
         fields = tuple(super().get_readonly_fields(request, obj))
         if obj is not None and obj.pk == request.user.pk:
             return fields + SELF_PROTECTED_FIELDS
+        if not request.user.is_superuser:
+            # Only the service's superusers grant admin-site access and privileges: an agency
+            # administrator could otherwise make a second account a superuser.
+            return fields + PRIVILEGE_FIELDS
         return fields
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        """A superuser sees every account; an agency administrator only the accounts of their own
+        agency (and accounts with no membership yet, which they create before granting one), never a
+        superuser's: they could otherwise reset another agency's password and sign in as them."""
+        qs = super().get_queryset(request)
+        if request.user.is_superuser:
+            return qs
+        membership = getattr(request, "membership", None)
+        if membership is None:
+            return qs.filter(pk=request.user.pk)
+        own = Q(memberships__agency=membership.agency) | Q(memberships__isnull=True) | Q(pk=request.user.pk)
+        return qs.filter(own).exclude(~Q(pk=request.user.pk), is_superuser=True).distinct()
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         if change and obj.pk == request.user.pk:

@@ -115,6 +115,17 @@ def history_index(request: HttpRequest) -> HttpResponse:
         audit_record(actor=actor, action=Action.DENIED, object_type="audit_history_index")
         return refused(request, ChildNotFound())
     wanted = request.GET.get("pid", "").strip().upper()[:40]
+    if wanted and "/" in wanted:
+        # No pseudonymous ID has a slash, and no URL can carry one to the history page: refuse it
+        # here (audited) rather than fail to build the redirect (a server error, unaudited).
+        audit_record(
+            actor=actor,
+            action=Action.DENIED,
+            object_type="audit_history",
+            child_pid=wanted[:16],
+            detail="refused view: no such child",
+        )
+        return refused(request, ChildNotFound())
     if wanted:
         return redirect("children:history", pid=wanted)
     held = (

@@ -21,3 +21,22 @@ class CurrentMembershipMiddleware:
 
             request.membership = current_membership(user=user, session=request.session)  # type: ignore[attr-defined]
         return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """``Cache-Control: no-store`` on every page and API answer the application itself renders.
+
+    Pages and JSON show children's identities and case facts; a browser's disk cache or back
+    button, or a proxy, must not keep a copy once the user has signed out (a shared office
+    computer). Static files are served before this by WhiteNoise and stay cacheable. A view that
+    sets its own ``Cache-Control`` keeps it.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not response.has_header("Cache-Control"):
+            response["Cache-Control"] = "no-store"
+        return response

@@ -30,6 +30,7 @@ from ccehub.audit.services import audit_record
 from ccehub.children.models import Child, Identity, MissingEpisode
 from ccehub.children.selectors import ChildNotFound, ChildRecord, child_get
 from ccehub.common.access import Actor
+from ccehub.common.csvsafe import spreadsheet_safe
 from ccehub.incidents.models import TriageDecision
 from ccehub.nrm.models import NRMReferral, Route
 from ccehub.nrm.selectors import referral_clock
@@ -632,7 +633,9 @@ def qa_export(*, actor: Actor, fmt: str = "csv", status: str | None = None) -> s
     writer = csv.DictWriter(out, fieldnames=list(EXPORT_FIELDS))
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: ("; ".join(v) if isinstance(v, list) else v) for k, v in row.items()})
+        writer.writerow(
+            {k: spreadsheet_safe("; ".join(v) if isinstance(v, list) else v) for k, v in row.items()}
+        )
     return out.getvalue()
 
 

@@ -63,6 +63,7 @@ from ccehub.panels.rules import agenda_warning
 from ccehub.panels.selectors import (
     QA_FILTER_STATUSES,
     NotAvailable,
+    _scrubber,
     agenda_candidates,
     case_quorum,
     decision_for_view,
@@ -93,6 +94,17 @@ MSG_QA_CONFIRMED = "Decision confirmed"
 MSG_QA_RETURNED = "Decision returned to the panel"
 MSG_QA_RESPONDED = "Response recorded: the decision is back with Home Office quality assurance"
 MSG_NOT_FOUND = "No record with that reference is available to you"
+#: What an analyst sees in place of free text on the panel's case pages (data-protection.md: analysts
+#: work on pseudonymised data, and free text often names the child, their family or an address).
+WITHHELD_FREE_TEXT = "Withheld: free text is not shown on pseudonymised views"
+
+
+def free_text(actor: Actor, text: str | None) -> str:
+    """``text`` for those who read the child's record in full; withheld from an analyst."""
+    if actor.is_analyst and text:
+        return WITHHELD_FREE_TEXT
+    return text or ""
+
 
 #: How many concluded referrals the panel home lists (most recent first).
 CONCLUDED_LISTED = 20
@@ -385,6 +397,8 @@ def referral_detail(request: HttpRequest, referral_id: str) -> HttpResponse:
     decisions = [
         {
             "decision": d,
+            "rationale": free_text(actor, d.rationale),
+            "deferral_reason": free_text(actor, d.deferral_reason),
             "label": d.get_decision_type_display(),
             "when": p.day(d.decided_on),
             "qa": p.qa_tag(d.ho_qa_status, d.get_ho_qa_status_display()),
@@ -394,10 +408,10 @@ def referral_detail(request: HttpRequest, referral_id: str) -> HttpResponse:
     requests = [
         [
             f"{r.recipient_name} ({r.get_recipient_role_display()}, {r.recipient_agency.name})",
-            r.question,
+            free_text(actor, r.question),
             p.day(r.due_on),
             r.get_status_display(),
-            r.response or "—",
+            free_text(actor, r.response) or "—",
         ]
         for r in referral.information_requests.select_related("recipient_agency").order_by("due_on")
     ]
@@ -407,11 +421,15 @@ def referral_detail(request: HttpRequest, referral_id: str) -> HttpResponse:
             d.get_outcome_display(),
             p.day(d.decided_on),
             d.get_decision_maker_display(),
-            d.caveat or "—",
+            free_text(actor, d.caveat) or "—",
         ]
         for d in referral.decisions.order_by("decided_on")
     ]
     rows = p.referral_rows(referral)
+    if actor.is_analyst and referral.escalated_on:
+        for row in rows:
+            if row["key"] == "Referred to the Home Office":
+                row["value"] = f"{p.day(referral.escalated_on)}: {WITHHELD_FREE_TEXT}"
     can_write = _may_write(actor, referral.child)
     if can_write:
         for row in rows:
@@ -436,7 +454,7 @@ def referral_detail(request: HttpRequest, referral_id: str) -> HttpResponse:
                 reverse("panels:plan", args=[plan.pk]),
                 p.day(plan.agreed_on),
             ),
-            plan.summary,
+            free_text(actor, plan.summary),
             p.day(plan.review_on),
         ]
         for plan in (
@@ -991,6 +1009,13 @@ def qa_detail(request: HttpRequest, decision_id: str) -> HttpResponse:
         except ValidationError as exc:
             if errors_form is not None:
                 panel_forms.apply_service_errors(errors_form, exc)
+    # Home Office QA reads what the QA export gives it: the child's and the members' names are
+    # replaced in the free text (panels.md 1.7); the panel's own people read their own words.
+    scrub = (
+        _scrubber(decision.referral.child, [m.get("name", "") for m in decision.members_present])
+        if home_office
+        else (lambda text: text or "")
+    )
     rows = [
         {
             "key": "Child",
@@ -1001,19 +1026,23 @@ def qa_detail(request: HttpRequest, decision_id: str) -> HttpResponse:
         {"key": "Panel", "value": panel.name if panel else ""},
         {"key": "Decision", "value": decision.get_decision_type_display()},
         {"key": "Decided on", "value": p.day(decision.decided_on)},
-        {"key": "Rationale", "value": decision.rationale},
-        {"key": "Evidence considered", "value": "; ".join(decision.evidence_considered)},
+        {"key": "Rationale", "value": scrub(decision.rationale)},
+        {
+            "key": "Evidence considered",
+            "value": "; ".join(scrub(str(e)) for e in decision.evidence_considered),
+        },
         {
             "key": "Sectors present",
             "value": ", ".join(sorted({m["sector"].replace("_", " ") for m in decision.members_present})),
         },
-        {"key": "Dissent", "value": decision.dissent or "None"},
+        {"key": "Dissent", "value": scrub(decision.dissent) or "None"},
         {"key": "Policy profile", "value": f"{decision.policy_profile} (rules {decision.rule_version})"},
         {"key": "Status", "value": p.qa_tag(decision.ho_qa_status, decision.get_ho_qa_status_display())},
         {"key": "Label", "value": decision.caveat},
     ]
     events = [
-        [e.get_kind_display(), e.at.strftime("%-d %B %Y"), e.note or "—"] for e in decision.qa_events.all()
+        [e.get_kind_display(), e.at.strftime("%-d %B %Y"), scrub(e.note) or "—"]
+        for e in decision.qa_events.all()
     ]
     return render(
         request,

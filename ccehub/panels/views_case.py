@@ -39,7 +39,7 @@ from ccehub.panels.selectors import (
     plan_for_view,
     referral_for_view,
 )
-from ccehub.panels.views import _attempt, _forbidden, _form_page, _not_found
+from ccehub.panels.views import _attempt, _forbidden, _form_page, _not_found, free_text
 
 MSG_LEAD_SW_SET = "Lead social worker recorded: {name}"
 MSG_SENT_TO_SCA = "The case has been referred to the Home Office Single Competent Authority"
@@ -288,7 +288,7 @@ def plan_detail(request: HttpRequest, plan_id: str) -> HttpResponse:
             {
                 "action": action,
                 "cells": [
-                    action.description,
+                    free_text(actor, action.description),
                     f"{action.owner_agency.name}" + (f" ({action.owner_name})" if action.owner_name else ""),
                     p.day(action.due_on),
                     format_html(
@@ -300,7 +300,7 @@ def plan_detail(request: HttpRequest, plan_id: str) -> HttpResponse:
         )
     rows = [
         {"key": "Child", "value": plan.child.pseudonymous_id},
-        {"key": "What the plan is for", "value": plan.summary},
+        {"key": "What the plan is for", "value": free_text(actor, plan.summary)},
         {"key": "Agreed on", "value": p.day(plan.agreed_on)},
         {
             "key": "Review date",
@@ -405,7 +405,10 @@ def order_detail(request: HttpRequest, order_id: str) -> HttpResponse:
     rows = [
         {"key": "Child", "value": order.child.pseudonymous_id},
         {"key": "Status", "value": p.order_tag(order)},
-        {"key": "Legal basis", "value": f"{order.get_legal_basis_display()}: {order.legal_basis_detail}"},
+        {
+            "key": "Legal basis",
+            "value": f"{order.get_legal_basis_display()}: {free_text(actor, order.legal_basis_detail)}",
+        },
         {"key": "Court", "value": order.court or "Not recorded"},
         {"key": "Applied for", "value": p.day(order.applied_on)},
         {"key": "Made", "value": p.day(order.made_on)},
@@ -413,16 +416,18 @@ def order_detail(request: HttpRequest, order_id: str) -> HttpResponse:
     ]
     if order.ended_on:
         rows.append({"key": "Ended", "value": p.day(order.ended_on)})
-    conditions = [[c.get_condition_type_display(), c.detail] for c in order.conditions.all()]
+    conditions = [
+        [c.get_condition_type_display(), free_text(actor, c.detail)] for c in order.conditions.all()
+    ]
     protected = [
-        [x.reference, x.held_by.name, x.relationship or "—"]
+        [x.reference, x.held_by.name, free_text(actor, x.relationship) or "—"]
         for x in order.protected_against.select_related("held_by").order_by("reference")
     ]
     breaches = []
     for b in order.breaches.order_by("occurred_on"):
         response = (
             f"{b.get_court_response_display()} on {p.day(b.response_on)}"
-            + (f": {b.response_detail}" if b.response_detail else "")
+            + (f": {free_text(actor, b.response_detail)}" if b.response_detail else "")
             if b.court_response
             else (
                 format_html(
@@ -435,12 +440,12 @@ def order_detail(request: HttpRequest, order_id: str) -> HttpResponse:
                 else p.tag("Awaiting the court", "orange")
             )
         )
-        breaches.append([p.day(b.occurred_on), p.day(b.reported_on), b.nature, response])
+        breaches.append([p.day(b.occurred_on), p.day(b.reported_on), free_text(actor, b.nature), response])
     events = [
         [
             p.day(e.on),
             f"{e.get_from_status_display()} to {e.get_to_status_display()}",
-            e.note or "—",
+            free_text(actor, e.note) or "—",
             e.by_name or "—",
         ]
         for e in order.events.order_by("on", "created_at")
