@@ -1,0 +1,131 @@
+"""Black-box robustness of the ``ccehub`` command (seventh issue-4 session): bad input gets a clear
+message and a documented exit status, never a traceback or "failed unexpectedly", and a failed or
+interrupted run leaves nothing half-done. Through the real entry point in a subprocess, each with its
+own SQLite database."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+UNEXPECTED = "failed unexpectedly"
+
+
+def ccehub(
+    *args: str | Path, db: Path, cwd: Path | None = None, input: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "CCEHUB_DEBUG")}
+    env["DATABASE_URL"] = f"sqlite:///{db}"
+    env["CCEHUB_DATA_DIR"] = str(db.parent / "data")
+    return subprocess.run(
+        [sys.executable, "-m", "ccehub", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+        cwd=cwd or db.parent,
+        input=input,
+        check=False,
+    )
+
+
+def clean_error(result: subprocess.CompletedProcess[str], code: int) -> str:
+    assert result.returncode == code, (result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr and UNEXPECTED not in result.stderr, result.stderr
+    assert result.stderr.startswith("error: "), result.stderr
+    return result.stderr
+
+
+@pytest.fixture(scope="module")
+def migrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated database with the reference agencies, copied for each test that writes."""
+    db = tmp_path_factory.mktemp("migrated") / "db.sqlite3"
+    result = ccehub("agencies", "load-reference", db=db)
+    assert result.returncode == 0, result.stderr
+    return db
+
+
+@pytest.fixture
+def db(migrated: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "db.sqlite3"
+    copy.write_bytes(migrated.read_bytes())
+    return copy
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("agencies", "list"),
+        ("lookup", "--purpose", "Custody", "--given-name", "Tom", "--dob", "2008-03-01"),
+        ("children", "export", "CH-7F3KQ-9Q2MD", "--purpose", "Case review"),
+        ("report", "vulnerabilities"),
+        ("tokens", "create", "--user", "j.smith", "--name", "custody system"),
+    ],
+)
+def test_a_database_not_yet_migrated_says_run_migrate(tmp_path: Path, args: tuple[str, ...]) -> None:
+    """Before `ccehub migrate`, a command that reads the database said "failed unexpectedly … report
+    it" (OperationalError: no such table); it is a set-up step not taken, and says which."""
+    err = clean_error(ccehub(*args, db=tmp_path / "fresh.sqlite3"), 1)
+    assert "not set up" in err and "ccehub migrate" in err
+
+
+def test_a_database_that_cannot_be_opened_is_named_as_the_problem(tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-folder" / "db.sqlite3"
+    err = clean_error(ccehub("agencies", "list", db=missing, cwd=tmp_path), 1)
+    assert "DATABASE_URL" in err
+
+
+def test_ctrl_c_says_what_became_of_the_work_and_leaves_no_half_population(db: Path) -> None:
+    """Ctrl-C exited 130 without a word (Typer swallows it), and `generate` kept every batch of 2,000
+    committed before it: a re-run then said the cohort "already exists" and the population stayed
+    short for good. Now the message says the work was rolled back, and it was."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "CCEHUB_DEBUG")}
+    env.update(DATABASE_URL=f"sqlite:///{db}", CCEHUB_DATA_DIR=str(db.parent / "data"))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ccehub", "generate", "--children", "30000", "--seed", "5"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=db.parent,
+    )
+    time.sleep(12)  # the first batches are written (about 3 s per 2,000 children)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    import sqlite3
+
+    with sqlite3.connect(db) as connection:
+        (count,) = connection.execute(
+            "select count(*) from children_child where cohort = 'synthetic-5'"
+        ).fetchone()
+    assert count == 0
+    assert process.returncode == 130, stderr
+    assert "interrupted" in stderr and "Traceback" not in stderr
+
+
+@pytest.mark.parametrize("extracts", ["a-file.txt", "a-file.txt/sub", ""])
+def test_generate_refuses_an_extracts_folder_it_cannot_write_before_creating_anyone(
+    db: Path, extracts: str
+) -> None:
+    """The population was committed first, then the command failed unexpectedly on the folder."""
+    (db.parent / "a-file.txt").write_text("not a folder\n")
+    err = clean_error(ccehub("generate", "--children", "5", "--seed", "3", "--extracts", extracts, db=db), 2)
+    assert "--extracts" in err
+    import sqlite3
+
+    with sqlite3.connect(db) as connection:
+        assert connection.execute("select count(*) from children_child").fetchone() == (0,)
+
+
+def test_generate_prints_its_progress_on_stderr(db: Path) -> None:
+    """stdout carries the result only (the progress bar was written there when it was not a terminal)."""
+    result = ccehub("generate", "--children", "3", "--seed", "4", db=db)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "created 3 synthetic children in cohort synthetic-4\n"
+    assert "Creating synthetic children" in result.stderr
