@@ -36,6 +36,8 @@ def register(app: typer.Typer) -> None:
         max_errors: Annotated[int, typer.Option(help="How many row errors to print")] = 50,
     ) -> None:
         """Import agency records: all-or-nothing unless --skip-invalid; a known record_id is updated."""
+        if file.is_dir():
+            fail(f"{file}: is a folder; give the extract's CSV file")
         if not file.exists() or not file.is_file():
             fail(f"{file}: no such file")
         setup_django()
@@ -60,10 +62,7 @@ def register(app: typer.Typer) -> None:
                 fail(f"--rejects: {rejects_path} is a directory; give a file name")
             if not rejects_path.parent.is_dir():
                 fail(f"--rejects: the folder {rejects_path.parent} does not exist")
-            if not os.access(rejects_path.parent, os.W_OK) or (
-                rejects_path.exists() and not os.access(rejects_path, os.W_OK)
-            ):
-                fail(f"--rejects: cannot write {rejects_path}")
+            _check_writable(rejects_path)
         call_command("migrate", interactive=False, verbosity=0)
         target = Agency.objects.filter(code__iexact=agency.strip()).first()
         if target is None:
@@ -71,7 +70,11 @@ def register(app: typer.Typer) -> None:
         actor = operator_actor(f"Import {file.name} for {target.code}")
         err = Console(stderr=True)
         try:
-            total = max(0, sum(1 for _ in file.open(encoding="utf-8-sig", errors="replace")) - 1)
+            try:
+                with file.open(encoding="utf-8-sig", errors="replace") as counted:
+                    total = max(0, sum(1 for _ in counted) - 1)
+            except OSError as exc:
+                raise ImportFileError(f"cannot read the file ({exc.strerror or exc})") from None
             with Progress(
                 TextColumn("{task.description}"),
                 BarColumn(),
@@ -79,6 +82,7 @@ def register(app: typer.Typer) -> None:
                 TimeElapsedColumn(),
                 console=err,
                 transient=True,
+                disable=not err.is_terminal,  # in a log, a cleared bar would leave a blank line
             ) as bar:
                 task = bar.add_task(f"Checking {file.name}", total=total or None)
                 result = import_records(
@@ -97,7 +101,15 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"… and {len(result.rejects) - max_errors} more invalid rows", err=True)
         if result.rejects and skip_invalid:
             path = rejects_path
-            write_rejects(result.rejects, path)
+            try:
+                write_rejects(result.rejects, path)
+            except OSError as exc:
+                imported = "nothing was written" if dry_run else f"{result.imported} valid rows were imported"
+                fail(
+                    f"--rejects: cannot write {path} ({exc.strerror or exc}); {imported}, and the "
+                    "invalid rows are listed above",
+                    1,
+                )
             typer.echo(f"wrote {len(result.rejects)} rejected rows with reasons to {path}", err=True)
         if result.rejects and not skip_invalid:
             fail(
@@ -123,3 +135,16 @@ def register(app: typer.Typer) -> None:
                 "look-ups find these records (flags and contacts are current already).",
                 err=True,
             )
+
+
+def _check_writable(path: Path) -> None:
+    """Refuse a rejects path that cannot be written, by trying (``os.access`` says yes to root on a
+    read-only or virtual file system): the valid rows must not be imported with their rejects lost.
+    An existing file is not changed; a file created by the try is removed."""
+    existed = path.exists()
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    except OSError as exc:
+        fail(f"--rejects: cannot write {path} ({exc.strerror or exc})")
+    if not existed:
+        path.unlink(missing_ok=True)

@@ -129,3 +129,53 @@ def test_generate_prints_its_progress_on_stderr(db: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout == "created 3 synthetic children in cohort synthetic-4\n"
     assert "Creating synthetic children" in result.stderr
+
+
+EXTRACT = (
+    "record_id,given_name,family_name,date_of_birth,sex,postcode\n"
+    "A1,Tom,Ingram,2006-04-01,M,N1 1AA\n"
+    "A2,Jo,Lee,2006-02-30,F,\n"
+)
+
+
+def records_in(db: Path) -> int:
+    import sqlite3
+
+    with sqlite3.connect(db) as connection:
+        (count,) = connection.execute("select count(*) from records_agencyrecord").fetchone()
+    return int(count)
+
+
+def test_import_refuses_a_field_too_long_for_a_csv_row_naming_its_line(db: Path) -> None:
+    """A field over 131,072 characters (a binary or mangled file) crashed the import (csv.Error)."""
+    extract = db.parent / "huge.csv"
+    extract.write_text(EXTRACT.splitlines()[0] + "\nA1," + "A" * 200_000 + ",Ingram,2006-04-01,M,\n")
+    err = clean_error(ccehub("import", "children", extract, "--agency", "kent", db=db), 2)
+    assert "line 2" in err and "not a readable CSV row" in err
+    assert records_in(db) == 0
+
+
+@pytest.mark.skipif(not Path("/proc/self/mem").is_file(), reason="needs Linux /proc")
+def test_import_refuses_a_file_that_cannot_be_read(db: Path) -> None:
+    """An unreadable file (permissions, a failing device) crashed the import (OSError)."""
+    err = clean_error(ccehub("import", "children", "/proc/self/mem", "--agency", "kent", db=db), 2)
+    assert "cannot read the file" in err
+
+
+def test_import_names_a_folder_given_as_the_extract(db: Path) -> None:
+    err = clean_error(ccehub("import", "children", db.parent, "--agency", "kent", db=db), 2)
+    assert "is a folder" in err
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs Linux /proc")
+def test_rejects_that_cannot_be_created_are_refused_before_anything_is_imported(db: Path) -> None:
+    """`os.access` said /proc was writable (to root, as on any read-only file system), so the valid rows
+    were imported and the command then failed to create the rejects: rejects lost."""
+    extract = db.parent / "la.csv"
+    extract.write_text(EXTRACT)
+    rejects = "/proc/ccehub-rejects.csv"
+    result = ccehub(
+        "import", "children", extract, "--agency", "kent", "--skip-invalid", "--rejects", rejects, db=db
+    )
+    assert "--rejects" in clean_error(result, 2)
+    assert records_in(db) == 0
