@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from ccehub.commands import fail, setup_django
+from ccehub.commands import check_writable, fail, setup_django
 
 
 def register(app: typer.Typer) -> None:
@@ -62,7 +61,7 @@ def register(app: typer.Typer) -> None:
                 fail(f"--rejects: {rejects_path} is a directory; give a file name")
             if not rejects_path.parent.is_dir():
                 fail(f"--rejects: the folder {rejects_path.parent} does not exist")
-            _check_writable(rejects_path)
+            check_writable(rejects_path, "--rejects")
         call_command("migrate", interactive=False, verbosity=0)
         target = Agency.objects.filter(code__iexact=agency.strip()).first()
         if target is None:
@@ -135,16 +134,3 @@ def register(app: typer.Typer) -> None:
                 "look-ups find these records (flags and contacts are current already).",
                 err=True,
             )
-
-
-def _check_writable(path: Path) -> None:
-    """Refuse a rejects path that cannot be written, by trying (``os.access`` says yes to root on a
-    read-only or virtual file system): the valid rows must not be imported with their rejects lost.
-    An existing file is not changed; a file created by the try is removed."""
-    existed = path.exists()
-    try:
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
-    except OSError as exc:
-        fail(f"--rejects: cannot write {path} ({exc.strerror or exc})")
-    if not existed:
-        path.unlink(missing_ok=True)

@@ -179,3 +179,38 @@ def test_rejects_that_cannot_be_created_are_refused_before_anything_is_imported(
     )
     assert "--rejects" in clean_error(result, 2)
     assert records_in(db) == 0
+
+
+@pytest.fixture(scope="module")
+def indexed(migrated: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database with two records and a built person index (shared: tests only read it)."""
+    db = tmp_path_factory.mktemp("indexed") / "db.sqlite3"
+    db.write_bytes(migrated.read_bytes())
+    extract = db.parent / "kent.csv"
+    extract.write_text(EXTRACT.replace("2006-02-30", "2006-02-28"))
+    assert ccehub("import", "children", extract, "--agency", "kent", db=db).returncode == 0
+    built = ccehub("link", "build", db=db)
+    assert built.returncode == 0, built.stderr
+    return db
+
+
+@pytest.mark.skipif(not Path("/proc/self/mem").is_file(), reason="needs Linux /proc")
+def test_lookup_batch_refuses_a_file_that_cannot_be_read(indexed: Path) -> None:
+    """An unreadable batch file crashed the look-up (OSError) after the index was loaded."""
+    result = ccehub("lookup", "--purpose", "Custody check", "--batch", "/proc/self/mem", db=indexed)
+    err = clean_error(result, 2)
+    assert "cannot read the file" in err and result.stdout == ""
+
+
+def test_lookup_batch_names_a_folder_given_as_the_file(indexed: Path) -> None:
+    result = ccehub("lookup", "--purpose", "Custody check", "--batch", indexed.parent, db=indexed)
+    assert "is a folder" in clean_error(result, 2)
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs Linux /proc")
+def test_link_review_refuses_an_out_file_it_cannot_create_before_scoring(indexed: Path) -> None:
+    """`--out` in a folder that exists but cannot take a file: the review scored every pair, was
+    audited as an export, then failed unexpectedly on the write."""
+    result = ccehub("link", "review", "--out", "/proc/ccehub-review.csv", db=indexed)
+    err = clean_error(result, 2)
+    assert "--out: cannot write" in err and "Scoring" not in err
