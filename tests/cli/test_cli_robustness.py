@@ -214,3 +214,27 @@ def test_link_review_refuses_an_out_file_it_cannot_create_before_scoring(indexed
     result = ccehub("link", "review", "--out", "/proc/ccehub-review.csv", db=indexed)
     err = clean_error(result, 2)
     assert "--out: cannot write" in err and "Scoring" not in err
+
+
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        (("--name", "N" * 201), "--name"),
+        (("--name", "Kent Police (test)", "--contact", "0" * 201), "--contact"),
+    ],
+)
+def test_agencies_add_refuses_values_longer_than_their_columns(
+    db: Path, args: tuple[str, ...], option: str
+) -> None:
+    """SQLite stored them; PostgreSQL refused the row and the command failed unexpectedly."""
+    err = clean_error(ccehub("agencies", "add", "test-force", "--kind", "police", *args, db=db), 2)
+    assert err.startswith(f"error: {option}:") and "characters or fewer" in err
+    assert "test-force" not in ccehub("agencies", "list", db=db).stdout
+
+
+@pytest.mark.parametrize("name", ["", "   ", "x" * 101])
+def test_tokens_create_refuses_a_blank_or_overlong_name(db: Path, name: str) -> None:
+    """A blank name made the token impossible to tell apart when revoking it; over 100 characters
+    PostgreSQL refused the row (SQLite stored it). Refused before any token is made."""
+    err = clean_error(ccehub("tokens", "create", "--user", "nobody", "--name", name, db=db), 2)
+    assert err.startswith("error: --name:")
