@@ -238,3 +238,17 @@ def test_tokens_create_refuses_a_blank_or_overlong_name(db: Path, name: str) -> 
     PostgreSQL refused the row (SQLite stored it). Refused before any token is made."""
     err = clean_error(ccehub("tokens", "create", "--user", "nobody", "--name", name, db=db), 2)
     assert err.startswith("error: --name:")
+
+
+@pytest.mark.parametrize("command", [("serve",), ("demo", "--no-index")])
+@pytest.mark.parametrize("port", ["99999", "-1"])
+def test_a_port_that_cannot_be_one_is_refused_before_anything_runs(
+    tmp_path: Path, command: tuple[str, ...], port: str
+) -> None:
+    """`serve --port 99999` migrated, then failed unexpectedly (OverflowError from bind); `demo`
+    loaded every case first. Refused as a usage error (exit 2), before the database is touched."""
+    db = tmp_path / "db.sqlite3"
+    result = ccehub(*command, "--port", port, db=db)
+    assert result.returncode == 2, result.stderr
+    assert "--port" in result.stderr and UNEXPECTED not in result.stderr and "Traceback" not in result.stderr
+    assert not db.exists() or db.stat().st_size == 0
