@@ -24,6 +24,9 @@ def register(app: typer.Typer) -> None:
             fail("--children: must be at least 1")
         if children > 2_000_000:
             fail("--children: at most 2,000,000 in one run")
+        if abs(seed) >= 10**18:
+            # the cohort is named synthetic-<seed> in a 40-character column: PostgreSQL refuses more
+            fail("--seed: give a whole number of at most 18 digits")
         if extracts is not None:
             _check_extracts_folder(extracts)
         setup_django()

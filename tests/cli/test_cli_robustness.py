@@ -252,3 +252,10 @@ def test_a_port_that_cannot_be_one_is_refused_before_anything_runs(
     assert result.returncode == 2, result.stderr
     assert "--port" in result.stderr and UNEXPECTED not in result.stderr and "Traceback" not in result.stderr
     assert not db.exists() or db.stat().st_size == 0
+
+
+def test_generate_refuses_a_seed_too_long_for_the_cohort_name(db: Path) -> None:
+    """The cohort is `synthetic-<seed>` in a 40-character column: SQLite stored a longer one,
+    PostgreSQL refused the first batch and the command failed unexpectedly."""
+    err = clean_error(ccehub("generate", "--children", "1", "--seed", str(10**30), db=db), 2)
+    assert "--seed" in err
