@@ -24,6 +24,7 @@ MSG_ROLE_NOT_IN_AGENCY = "That role does not exist in this kind of agency"
 MSG_AGENCY_CODE = "Agency code must be 2 to 64 letters, digits, hyphens or underscores"
 MSG_AGENCY_KIND = "Unknown agency kind"
 MSG_AGENCY_EXISTS = "An agency with this code already exists"
+MSG_TOO_LONG = "{what} must be {limit} characters or fewer"
 MSG_ONS_CODE = "ONS code {value!r} is not {what}"
 MSG_ONS_CODE_HELD = "ONS code {value} is already held by {name} ({code})"
 
@@ -109,6 +110,15 @@ def agency_create(*, actor: Actor, code: str, name: str, kind: str, **extra: Any
         errors["code"] = [MSG_AGENCY_CODE]
     if not name.strip():
         errors["name"] = ["Enter the agency's name"]
+    # The columns' lengths: PostgreSQL refuses a longer value with an error, SQLite stores it.
+    name_max = Agency._meta.get_field("name").max_length
+    if len(name.strip()) > name_max:
+        errors["name"] = [MSG_TOO_LONG.format(what="The agency's name", limit=name_max)]
+    contact_max = Agency._meta.get_field("out_of_hours_contact").max_length
+    if len(str(extra.get("out_of_hours_contact") or "")) > contact_max:
+        errors["out_of_hours_contact"] = [
+            MSG_TOO_LONG.format(what="The out-of-hours contact", limit=contact_max)
+        ]
     try:
         kind = normalise_kind(kind)
     except ValidationError as exc:

@@ -91,7 +91,8 @@ def _resolve_las() -> dict[str, Agency]:
 def generate_children(
     *, actor: Actor, children: int, seed: int, progress: Callable[[int], None] | None = None
 ) -> GenerateSummary:
-    """Create ``children`` synthetic children (cohort ``synthetic-<seed>``). Re-running is a no-op."""
+    """Create ``children`` synthetic children (cohort ``synthetic-<seed>``) in one transaction.
+    Re-running is a no-op."""
     from ccehub.synthetic import generate_population
 
     cohort = cohort_name(seed)
@@ -107,12 +108,14 @@ def generate_children(
     today = timezone.localdate()
     created = 0
     people = list(population.persons)
-    for start in range(0, len(people), BATCH):
-        batch = people[start : start + BATCH]
-        with transaction.atomic():
+    # All or nothing: a cohort cut short (Ctrl-C, a full disk) would stay short for good, because a
+    # re-run finds the cohort and creates nothing. Batches bound the memory, not the transaction.
+    with transaction.atomic():
+        for start in range(0, len(people), BATCH):
+            batch = people[start : start + BATCH]
             created += _write_batch(actor, batch, start, cohort, la_by_area, forces, rng, today)
-        if progress is not None:
-            progress(len(batch))
+            if progress is not None:
+                progress(len(batch))
     return GenerateSummary(cohort=cohort, created=created, existing=0)
 
 

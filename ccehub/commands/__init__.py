@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 from typing import NoReturn
 
 
@@ -19,3 +20,16 @@ def fail(message: str, code: int = 2) -> NoReturn:
     """Print ``message`` on stderr and exit with ``code`` (2 = invalid input)."""
     sys.stderr.write(f"error: {message}\n")
     raise SystemExit(code)
+
+
+def check_writable(path: Path, option: str) -> None:
+    """Refuse an output ``path`` that cannot be written (exit 2), by trying: ``os.access`` says yes to
+    root on a read-only or virtual file system. An existing file is not changed; a file created by
+    the try is removed. Called before any work whose result would otherwise be lost."""
+    existed = path.exists()
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    except OSError as exc:
+        fail(f"{option}: cannot write {path} ({exc.strerror or exc})")
+    if not existed:
+        path.unlink(missing_ok=True)

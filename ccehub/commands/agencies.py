@@ -45,7 +45,13 @@ def register(app: typer.Typer) -> None:
                 actor=actor, code=code, name=name, kind=kind, ons_code=ons_code, out_of_hours_contact=contact
             )
         except ValidationError as exc:
-            fail(_errors_text(exc).replace("ons_code:", "--ons-code:").replace("kind:", "--kind:"))
+            fail(
+                _errors_text(exc)
+                .replace("ons_code:", "--ons-code:")
+                .replace("kind:", "--kind:")
+                .replace("out_of_hours_contact:", "--contact:")
+                .replace("name:", "--name:")
+            )
         typer.echo(f"added {agency.code}: {agency.name} ({agency.get_kind_display()})")
 
     @agencies_app.command("list")

@@ -21,7 +21,7 @@ def register(app: typer.Typer) -> None:
         no_server: Annotated[bool, typer.Option("--no-server", help="Load the data and exit")] = False,
         index: Annotated[bool, typer.Option("--index/--no-index", help="Build the demo person index")] = True,
         host: Annotated[str, typer.Option(help="Address to serve on")] = "127.0.0.1",
-        port: Annotated[int, typer.Option(help="Port to serve on")] = 8000,
+        port: Annotated[int, typer.Option(help="Port to serve on", min=1, max=65535)] = 8000,
     ) -> None:
         """Migrate the database named by DATABASE_URL, load the report's 13 cases and serve the app."""
         setup_django()
@@ -79,7 +79,7 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def serve(
         host: Annotated[str, typer.Option(help="Address to serve on")] = "127.0.0.1",
-        port: Annotated[int, typer.Option(help="Port to serve on")] = 8000,
+        port: Annotated[int, typer.Option(help="Port to serve on", min=1, max=65535)] = 8000,
     ) -> None:
         """Serve the web app (migrating first) without loading demo data."""
         setup_django()

@@ -24,8 +24,14 @@ def register(app: typer.Typer) -> None:
             fail("--children: must be at least 1")
         if children > 2_000_000:
             fail("--children: at most 2,000,000 in one run")
+        if abs(seed) >= 10**18:
+            # the cohort is named synthetic-<seed> in a 40-character column: PostgreSQL refuses more
+            fail("--seed: give a whole number of at most 18 digits")
+        if extracts is not None:
+            _check_extracts_folder(extracts)
         setup_django()
         from django.core.management import call_command
+        from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
         from ccehub.children.generate import generate_children
@@ -38,6 +44,7 @@ def register(app: typer.Typer) -> None:
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
+            console=Console(stderr=True),  # stdout carries only the result
             transient=False,
         ) as bar:
             task = bar.add_task("Creating synthetic children", total=children)
@@ -58,7 +65,14 @@ def register(app: typer.Typer) -> None:
 
             population = generate_population(children, seed)
             twins = {p.person_id: p.twin_of for p in population if p.twin_of is not None}
-            written = write_extracts(agency_records(population, seed), Path(extracts), twin_of=twins)
+            try:
+                written = write_extracts(agency_records(population, seed), Path(extracts), twin_of=twins)
+            except OSError as exc:
+                fail(
+                    f"--extracts: cannot write the extracts in {extracts} ({exc.strerror or exc}); the "
+                    "population is in the database: run the same command again to write them",
+                    1,
+                )
             for path, rows in written:
                 typer.echo(f"wrote {rows} records to {path}")
             from ccehub.agencies.models import Agency
@@ -75,3 +89,26 @@ def register(app: typer.Typer) -> None:
                     "them with --skip-invalid to keep the valid rows.",
                     err=True,
                 )
+
+
+def _check_extracts_folder(extracts: str) -> None:
+    """Refuse an ``--extracts`` folder that cannot be written before any child is created: the
+    population used to be committed first and the command then failed on the folder."""
+    import os
+    from pathlib import Path
+
+    if not extracts.strip():
+        fail("--extracts: give a folder for the CSV extracts")
+    folder = Path(extracts)
+    if folder.exists() and not folder.is_dir():
+        fail(f"--extracts: {folder} exists and is not a folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        fail(f"--extracts: cannot create the folder {folder} ({exc.strerror or exc})")
+    try:
+        probe = folder / f".ccehub-write-check-{os.getpid()}"
+        probe.touch()
+        probe.unlink()
+    except OSError as exc:
+        fail(f"--extracts: cannot write in {folder} ({exc.strerror or exc})")

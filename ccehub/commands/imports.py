@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from ccehub.commands import fail, setup_django
+from ccehub.commands import check_writable, fail, setup_django
 
 
 def register(app: typer.Typer) -> None:
@@ -36,6 +35,8 @@ def register(app: typer.Typer) -> None:
         max_errors: Annotated[int, typer.Option(help="How many row errors to print")] = 50,
     ) -> None:
         """Import agency records: all-or-nothing unless --skip-invalid; a known record_id is updated."""
+        if file.is_dir():
+            fail(f"{file}: is a folder; give the extract's CSV file")
         if not file.exists() or not file.is_file():
             fail(f"{file}: no such file")
         setup_django()
@@ -60,10 +61,7 @@ def register(app: typer.Typer) -> None:
                 fail(f"--rejects: {rejects_path} is a directory; give a file name")
             if not rejects_path.parent.is_dir():
                 fail(f"--rejects: the folder {rejects_path.parent} does not exist")
-            if not os.access(rejects_path.parent, os.W_OK) or (
-                rejects_path.exists() and not os.access(rejects_path, os.W_OK)
-            ):
-                fail(f"--rejects: cannot write {rejects_path}")
+            check_writable(rejects_path, "--rejects")
         call_command("migrate", interactive=False, verbosity=0)
         target = Agency.objects.filter(code__iexact=agency.strip()).first()
         if target is None:
@@ -71,7 +69,11 @@ def register(app: typer.Typer) -> None:
         actor = operator_actor(f"Import {file.name} for {target.code}")
         err = Console(stderr=True)
         try:
-            total = max(0, sum(1 for _ in file.open(encoding="utf-8-sig", errors="replace")) - 1)
+            try:
+                with file.open(encoding="utf-8-sig", errors="replace") as counted:
+                    total = max(0, sum(1 for _ in counted) - 1)
+            except OSError as exc:
+                raise ImportFileError(f"cannot read the file ({exc.strerror or exc})") from None
             with Progress(
                 TextColumn("{task.description}"),
                 BarColumn(),
@@ -79,6 +81,7 @@ def register(app: typer.Typer) -> None:
                 TimeElapsedColumn(),
                 console=err,
                 transient=True,
+                disable=not err.is_terminal,  # in a log, a cleared bar would leave a blank line
             ) as bar:
                 task = bar.add_task(f"Checking {file.name}", total=total or None)
                 result = import_records(
@@ -97,7 +100,15 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"… and {len(result.rejects) - max_errors} more invalid rows", err=True)
         if result.rejects and skip_invalid:
             path = rejects_path
-            write_rejects(result.rejects, path)
+            try:
+                write_rejects(result.rejects, path)
+            except OSError as exc:
+                imported = "nothing was written" if dry_run else f"{result.imported} valid rows were imported"
+                fail(
+                    f"--rejects: cannot write {path} ({exc.strerror or exc}); {imported}, and the "
+                    "invalid rows are listed above",
+                    1,
+                )
             typer.echo(f"wrote {len(result.rejects)} rejected rows with reasons to {path}", err=True)
         if result.rejects and not skip_invalid:
             fail(

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from ccehub.commands import fail, setup_django
+from ccehub.commands import check_writable, fail, setup_django
 
 BATCH_COLUMNS = ("query_id", "given_name", "family_name", "date_of_birth", "sex", "postcode")
 
@@ -77,6 +77,8 @@ def register(app: typer.Typer) -> None:
             fail("--min-probability: give a number between 0 and 1, e.g. 0.5")
         if out is not None and (out.is_dir() or not out.parent.is_dir()):
             fail(f"--out: cannot write {out} (give a file in an existing folder)")
+        if out is not None:
+            check_writable(out, "--out")  # before the scoring, which can take minutes
         setup_django()
         from django.core.management import call_command
 
@@ -111,11 +113,14 @@ def register(app: typer.Typer) -> None:
             writer.writerows(rows)
         else:
             # record references of children: owner-only, like an import's rejects
-            fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "w", newline="", encoding="utf-8") as handle:
-                writer = csv.writer(handle)
-                writer.writerow(columns)
-                writer.writerows(rows)
+            try:
+                fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+                with os.fdopen(fd, "w", newline="", encoding="utf-8") as handle:
+                    writer = csv.writer(handle)
+                    writer.writerow(columns)
+                    writer.writerows(rows)
+            except OSError as exc:
+                fail(f"--out: cannot write {out} ({exc.strerror or exc}); run the review again", 1)
         kept = sum(1 for row in rows if row[4] == "true")
         typer.echo(
             f"{len(rows)} pair{'s' if len(rows) != 1 else ''} of persons with a record pair at "
@@ -156,6 +161,8 @@ def register(app: typer.Typer) -> None:
             fail("--threshold: must be between 0 and 1")
         if batch is None and not (given_name or family_name or dob):
             fail("give --given-name, --family-name and --dob (or --batch FILE)")
+        if batch is not None and batch.is_dir():
+            fail(f"--batch: {batch}: is a folder; give the CSV file of queries")
         if batch is not None and not batch.is_file():
             fail(f"--batch: {batch}: no such file")
         if batch is not None and (
@@ -259,6 +266,8 @@ def register(app: typer.Typer) -> None:
                         rows.append(row)
             except UnicodeDecodeError:
                 fail(f"--batch: {batch}: the file is not UTF-8 text")
+            except OSError as exc:  # unreadable (permissions), a failing device
+                fail(f"--batch: {batch}: cannot read the file ({exc.strerror or exc})")
             except csv.Error as exc:
                 fail(f"--batch: {batch}: not a readable CSV file ({exc})")
             for row in rows:

@@ -19,6 +19,11 @@ def register(app: typer.Typer) -> None:
         name: Annotated[str, typer.Option(help="What the token is for, e.g. 'custody system'")],
     ) -> None:
         """Create a token for USER and print it once (only its hash is stored)."""
+        if not name.strip():
+            fail("--name: say what the token is for (it is how the token is found to revoke it)")
+        if len(name.strip()) > 100:
+            fail("--name: at most 100 characters")
+        name = name.strip()
         setup_django()
         from django.contrib.auth import get_user_model
 

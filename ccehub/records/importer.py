@@ -93,6 +93,8 @@ UNKNOWN = {"unknown", "u", "not known", "n/k", "nk", "null", "none"}
 MSG_MISSING_COLUMNS = "missing column(s): {columns}"
 MSG_EMPTY_FILE = "the file is empty (expected a header row: {columns})"
 MSG_NOT_UTF8 = "the file is not UTF-8 text"
+MSG_UNREADABLE = "cannot read the file ({problem})"
+MSG_NOT_CSV_AT = "line {line}: not a readable CSV row ({problem}); is this an agency extract?"
 MSG_NOT_UTF8_AT = (
     'the file is not UTF-8 text (first on line {line}; in Excel, save it as "CSV UTF-8 (Comma delimited)")'
 )
@@ -329,7 +331,10 @@ def _delimiter(text: str) -> str:
 
 
 def read_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, str]]]]:
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:  # unreadable (permissions), a folder, a device that fails to read
+        raise ImportFileError(MSG_UNREADABLE.format(problem=exc.strerror or exc)) from None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -339,7 +344,11 @@ def read_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, str]
     reader = csv.DictReader(source, delimiter=_delimiter(text))
     # Column names are matched without regard to case or surrounding spaces (``Record_ID`` is
     # ``record_id``), as exports from case-management systems write them.
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    try:
+        fieldnames = reader.fieldnames
+    except csv.Error as exc:  # e.g. a field longer than the csv module reads (131,072 characters)
+        raise ImportFileError(MSG_NOT_CSV_AT.format(line=source.number, problem=exc)) from None
+    header = [h.strip().lower() for h in (fieldnames or [])]
     if not header:
         raise ImportFileError(MSG_EMPTY_FILE.format(columns=", ".join(REQUIRED_COLUMNS)))
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
@@ -349,7 +358,17 @@ def read_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, dict[str, str]
 
     def rows() -> Iterator[tuple[int, dict[str, str]]]:
         source.first = None  # the header's lines are read
-        for row in reader:
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                # a whole-file problem (binary data, a field of megabytes): no row after it can be
+                # trusted to start where it seems to, so the file is refused, not the row
+                raise ImportFileError(
+                    MSG_NOT_CSV_AT.format(line=source.first or source.number, problem=exc)
+                ) from None
             # errors name the line a row starts on: not the line after the previous row (blank lines
             # between rows are skipped), nor where it ends (a quoted line break makes a row span lines)
             start, source.first = source.first or reader.line_num, None
