@@ -113,17 +113,36 @@ def link_build(*, actor: Actor, backend: str | None = None, progress: Any = Fals
     apart, unresolved = known_different_pairs()
     try:
         summary = _build(frame, staging, backend=backend, progress=progress, cannot_link=apart)
-        final = root / summary.model_version
-        if final.exists():
-            shutil.rmtree(final)
+        # Each build has its own folder: a rebuild with the same model version must not touch the
+        # live index's files before the database says the new build is the active one.
+        final = root / f"{summary.model_version}--{staging.name.removeprefix('build-')}"
         staging.rename(final)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    try:
+        version = _record_build(actor, summary, final, unresolved)
+    except BaseException:
+        shutil.rmtree(final, ignore_errors=True)
+        raise
+    return version
+
+
+def _record_build(actor: Actor, summary: Any, final: Path, unresolved: int) -> LinkModelVersion:
+    """Make the build in ``final`` the active index, in one transaction; the folder of the build it
+    replaces (same model version) is removed once that transaction has committed."""
     from ccehub.linkage import PersonIndex
 
     clusters = PersonIndex.load(final).clusters()
     with transaction.atomic():
+        replaced = [
+            Path(p)
+            for p in LinkModelVersion.objects.filter(version=summary.model_version).values_list(
+                "index_path", flat=True
+            )
+            if p and Path(p) != final
+        ]
+        transaction.on_commit(lambda: [shutil.rmtree(p, ignore_errors=True) for p in replaced])
         LinkModelVersion.objects.filter(version=summary.model_version).delete()
         version = LinkModelVersion.objects.create(
             version=summary.model_version,

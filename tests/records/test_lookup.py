@@ -497,3 +497,50 @@ def test_lookup_page_refuses_a_date_of_birth_in_the_future(db, agencies, make_us
     page = response.content.decode()
     assert '<a href="#id_date_of_birth-day">Date of birth must be in the past</a>' in page
     assert not AuditEvent.objects.filter(username="pc.future", action="lookup").exists()
+
+
+def test_a_rebuild_that_fails_to_record_leaves_the_live_index_searchable(
+    db, agencies, system_actor, tmp_path, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    """A rebuild with the same model version wrote its files over the live index's folder before
+    recording itself in the database; a failure in between (here: storing the clusters) left the
+    active version pointing at a deleted or half-replaced index. Each build now has its own folder;
+    the one it replaces is removed only once the new build is committed."""
+    from ccehub.records import services
+    from ccehub.records.importer import import_records
+    from ccehub.records.models import LinkModelVersion, RecordCluster
+    from ccehub.records.services import link_build
+
+    settings.CCEHUB_DATA_DIR = tmp_path
+    services._cache.clear()
+    path = tmp_path / "la.csv"
+    path.write_text(
+        "record_id,given_name,family_name,date_of_birth,sex,postcode\nCS1,Harry,Jones,2010-04-02,M,NW1 8NH\n",
+        encoding="utf-8",
+    )
+    import_records(actor=system_actor, agency=agencies["islington"], path=path)
+    with django_capture_on_commit_callbacks(execute=True):
+        first = link_build(actor=system_actor)
+    live_folder = Path(first.index_path).stat().st_ino
+    query = {"given_name": "Harry", "family_name": "Jones", "date_of_birth": "2010-04-02"}
+
+    def fail(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(RecordCluster.objects, "bulk_create", fail)
+    with pytest.raises(OSError):
+        link_build(actor=system_actor)
+    monkeypatch.undo()
+    services._cache.clear()  # a process starting now loads the active index from disk
+    active = LinkModelVersion.objects.get(active=True)
+    assert active.pk == first.pk and Path(active.index_path).stat().st_ino == live_folder
+    assert len(person_lookup(actor=system_actor, purpose="t", query=query)["candidates"]) == 1
+    # the failed build's folder is not left behind beside the live one
+    assert [p for p in tmp_path.joinpath("person-index").iterdir()] == [Path(first.index_path)]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        second = link_build(actor=system_actor)
+    assert second.version == first.version and second.index_path != first.index_path
+    assert Path(second.index_path).is_dir() and not Path(first.index_path).exists()
+    services._cache.clear()
+    assert len(person_lookup(actor=system_actor, purpose="t", query=query)["candidates"]) == 1
