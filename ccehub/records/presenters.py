@@ -56,6 +56,7 @@ def present(candidate: dict[str, Any], agency_names: dict[str, str]) -> dict[str
         "home": home,
         "flags": shown,
         "contact": candidate.get("contact"),
+        "unnamed_record": bool(candidate.get("_best_record_unnamed")),
         "records": candidate["records"],
         "records_named": [
             f"{agency_names.get(r['agency'], r['agency'])}: {r['record_id']}" for r in candidate["records"]

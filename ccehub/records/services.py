@@ -418,6 +418,7 @@ def person_lookup(
                 "flags": summary["flags"],
                 "contact": summary["contact"],
                 "_home_local_authority_name": summary.get("home_local_authority_name"),
+                "_best_record_unnamed": _matched_without_given_name(q, candidate, stored),
             }
         )
     # A look-up that finds a child with a record here belongs in that child's access history too.
@@ -442,6 +443,13 @@ def person_lookup(
         + (": " + ", ".join(c["person_id"] for c in candidates[:10]) if candidates else ""),
     )
     return {"candidates": candidates, "query_ms": round(result.query_ms, 3)}
+
+
+def _matched_without_given_name(query: dict[str, Any], candidate: Any, stored: dict[Any, Any]) -> bool:
+    """The query gave a given name and the record it matched best has none: the same family name,
+    birth date and address may be a twin's or a brother's or sister's (linkage.md, known limits)."""
+    best = stored.get((candidate.best_record.agency, candidate.best_record.record_id))
+    return bool(query.get("given_name")) and best is not None and not (best.given_name or "").strip()
 
 
 def public_result(result: dict[str, Any]) -> dict[str, Any]:
