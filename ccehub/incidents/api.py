@@ -24,6 +24,7 @@ from ccehub.audit.models import Action
 from ccehub.audit.services import audit_record
 from ccehub.children.selectors import ChildNotFound, child_get
 from ccehub.children.services import as_local_aware
+from ccehub.common.api_schemas import AUTH_ERRORS, InvalidInput
 from ccehub.common.models import TriState
 from ccehub.incidents import presenters
 from ccehub.incidents.models import IdentifyingIncident, IncidentType, TriageDecision
@@ -166,7 +167,7 @@ def _unprocessable(request: HttpRequest, errors: list[TriageInputError | _BadInp
 
 @router.post(
     "/triage",
-    response={200: TriageOut | list[TriageOut], 422: TriageError, 403: ProblemOut},
+    response={200: TriageOut | list[TriageOut], 422: TriageError, **AUTH_ERRORS},
     summary="Triage identifying incidents (same contract as `ccehub triage`)",
     description=(
         "One incident object in, one decision object out; a list in, a list out in the same order. "
@@ -335,7 +336,7 @@ def _replayed(response: HttpResponse, actor: Any, incident: IdentifyingIncident,
 
 @router.post(
     "/children/{pid}/incidents",
-    response={201: DecisionOut, 403: ProblemOut, 404: ProblemOut, 422: dict[str, Any]},
+    response={201: DecisionOut, **AUTH_ERRORS, 404: ProblemOut, 422: InvalidInput},
     summary="Record an identifying incident for a child and triage it",
     description=(
         "Send an `Idempotency-Key` header (e.g. a UUID) to make a retry safe: the same key with the "
@@ -416,7 +417,7 @@ def _record(
 
 @router.get(
     "/children/{pid}/triage",
-    response={200: list[DecisionOut], 404: ProblemOut},
+    response={200: list[DecisionOut], **AUTH_ERRORS, 404: ProblemOut},
     summary="A child's triage decisions, newest first (the history included)",
 )
 def child_triage_list(request: HttpRequest, pid: str) -> Any:

@@ -10,6 +10,7 @@ from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 from pydantic import ConfigDict, StrictFloat, StrictInt
 
+from ccehub.common.api_schemas import AUTH_ERRORS, InvalidInput, Problem
 from ccehub.records.services import check_can_lookup, person_lookup, public_result
 
 router = Router(tags=["look-up"])
@@ -34,7 +35,35 @@ class LookupIn(Schema):
     )
 
 
-@router.post("/lookup", summary="Is this child already known? (audited with your purpose)")
+class RecordRef(Schema):
+    agency: str
+    record_id: str
+
+
+class Candidate(Schema):
+    """One person (docs/linkage.md): only these fields cross the agency boundary."""
+
+    person_id: str
+    match_probability: float
+    records: list[RecordRef]
+    home_local_authority: str | None
+    flags: dict[str, bool | str | None] = Field(
+        ...,
+        description="open_nrm, nrm_decision, cp_plan, cin_plan, looked_after, missing_now (null: not known)",
+    )
+    contact: str | None
+
+
+class LookupOut(Schema):
+    candidates: list[Candidate] = Field(..., description="At or above the threshold, best first (at most 10)")
+    query_ms: float
+
+
+@router.post(
+    "/lookup",
+    response={200: LookupOut, **AUTH_ERRORS, 422: InvalidInput, 503: Problem},
+    summary="Is this child already known? (audited with your purpose)",
+)
 def lookup(request: HttpRequest, payload: LookupIn) -> dict[str, Any]:
     from ccehub.api import api_actor
 
