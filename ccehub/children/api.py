@@ -13,6 +13,7 @@ from pydantic import ConfigDict
 from ccehub.audit.models import Action
 from ccehub.children.export import record_to_dict
 from ccehub.children.selectors import ChildNotFound, child_get, child_list_audited
+from ccehub.common.api_schemas import AUTH_ERRORS, InvalidInput, Problem
 
 router = Router(tags=["children"])
 
@@ -28,7 +29,7 @@ class ChildSummary(Schema):
     home_police_force: str | None
 
 
-@router.get("/", response=list[ChildSummary], summary="Children your agency can see")
+@router.get("/", response={200: list[ChildSummary], **AUTH_ERRORS}, summary="Children your agency can see")
 def list_children(request: HttpRequest, q: str = "") -> list[dict[str, Any]]:
     from ccehub.api import api_actor
 
@@ -45,7 +46,11 @@ def list_children(request: HttpRequest, q: str = "") -> list[dict[str, Any]]:
     ]
 
 
-@router.get("/{pid}", summary="One child's record, as you may see it")
+@router.get(
+    "/{pid}",
+    response={200: dict[str, Any], **AUTH_ERRORS, 404: Problem},
+    summary="One child's record, as you may see it",
+)
 def get_child(request: HttpRequest, pid: str) -> dict[str, Any]:
     from ccehub.api import api_actor
 
@@ -55,7 +60,11 @@ def get_child(request: HttpRequest, pid: str) -> dict[str, Any]:
         raise HttpError(404, str(exc)) from None
 
 
-@router.get("/{pid}/export", summary="Export one child's record (audited as an export)")
+@router.get(
+    "/{pid}/export",
+    response={200: dict[str, Any], **AUTH_ERRORS, 404: Problem},
+    summary="Export one child's record (audited as an export)",
+)
 def export_child(request: HttpRequest, pid: str) -> dict[str, Any]:
     from ccehub.api import api_actor
 
@@ -121,7 +130,11 @@ def parse_child_input(payload: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-@router.post("/", response={201: ChildCreated}, summary="Record a new child (your agency holds the record)")
+@router.post(
+    "/",
+    response={201: ChildCreated, **AUTH_ERRORS, 422: InvalidInput},
+    summary="Record a new child (your agency holds the record)",
+)
 def create_child(request: HttpRequest, payload: ChildIn) -> tuple[int, dict[str, str]]:
     from ccehub.api import api_actor
     from ccehub.children.services import child_create

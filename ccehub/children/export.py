@@ -13,7 +13,7 @@ from ccehub.audit.models import Action
 from ccehub.children.selectors import ChildRecord, child_get
 from ccehub.common.access import Actor
 
-INTERNAL = {"id", "child", "created_at", "updated_at", "recorded_by"}
+INTERNAL = {"id", "child", "created_at", "updated_at", "recorded_by", "request_key", "request_hash"}
 #: JSON fields that hold only reference codes or numbers, and so may reach a pseudonymised viewer.
 SAFE_JSON = {"offences", "indicators", "co_present_ages"}
 #: Derived fields that would reveal a date of birth when combined with an incident date.

@@ -12,8 +12,10 @@ import json
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
-from ninja import Field, Router, Schema
+from ninja import Field, Header, Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import Status
 from pydantic import ConfigDict
@@ -22,9 +24,10 @@ from ccehub.audit.models import Action
 from ccehub.audit.services import audit_record
 from ccehub.children.selectors import ChildNotFound, child_get
 from ccehub.children.services import as_local_aware
+from ccehub.common.api_schemas import AUTH_ERRORS, InvalidInput
 from ccehub.common.models import TriState
 from ccehub.incidents import presenters
-from ccehub.incidents.models import IncidentType, TriageDecision
+from ccehub.incidents.models import IdentifyingIncident, IncidentType, TriageDecision
 from ccehub.incidents.selectors import CHILD_DECISIONS_SECTIONS, child_decisions
 from ccehub.incidents.services import incident_record_and_triage
 from ccehub.rules.triage import TriageInputError, TriageJSON
@@ -164,7 +167,7 @@ def _unprocessable(request: HttpRequest, errors: list[TriageInputError | _BadInp
 
 @router.post(
     "/triage",
-    response={200: TriageOut | list[TriageOut], 422: TriageError, 403: ProblemOut},
+    response={200: TriageOut | list[TriageOut], 422: TriageError, **AUTH_ERRORS},
     summary="Triage identifying incidents (same contract as `ccehub triage`)",
     description=(
         "One incident object in, one decision object out; a list in, a list out in the same order. "
@@ -292,24 +295,103 @@ def _tri(value: bool | None, *, yes: str, no: str) -> str:
     return TriState.UNKNOWN if value is None else (yes if value else no)
 
 
+MSG_KEY_LENGTH = "Must be 1 to {limit} characters"
+MSG_KEY_REUSED = (
+    "This key was already used for a different request; a retry must repeat the same child and body, "
+    "and a new incident needs a new key"
+)
+#: The longest ``Idempotency-Key`` kept (a UUID is 36 characters).
+MAX_KEY = 100
+
+
+def _request_hash(pid: str, payload: IncidentIn) -> str:
+    import hashlib
+
+    body = json.dumps({"child": pid, **payload.dict()}, sort_keys=True, default=str)
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def _replayed(response: HttpResponse, actor: Any, incident: IdentifyingIncident, pseudonymised: bool) -> Any:
+    """The decision first made for ``incident``, answered again (and audited as a view of it)."""
+    decision = (
+        TriageDecision.objects.select_related("child")
+        .filter(incident=incident)
+        .order_by("decided_at", "pk")
+        .first()
+    )
+    if decision is None:  # pragma: no cover - an incident is triaged in the same transaction
+        raise HttpError(409, "The incident recorded with this key has no triage decision")
+    audit_record(
+        actor=actor,
+        action=Action.VIEW,
+        object_type="triage_decision",
+        object_id=str(decision.pk),
+        child_pid=decision.child.pseudonymous_id,
+        detail="answered again for a repeated Idempotency-Key",
+    )
+    current = not TriageDecision.objects.filter(supersedes=decision).exists()
+    response["Idempotent-Replayed"] = "true"
+    return Status(201, _decision_out(decision, current=current, pseudonymised=pseudonymised))
+
+
 @router.post(
     "/children/{pid}/incidents",
-    response={201: DecisionOut, 403: ProblemOut, 404: ProblemOut, 422: dict[str, Any]},
+    response={201: DecisionOut, **AUTH_ERRORS, 404: ProblemOut, 422: InvalidInput},
     summary="Record an identifying incident for a child and triage it",
+    description=(
+        "Send an `Idempotency-Key` header (e.g. a UUID) to make a retry safe: the same key with the "
+        "same child and body answers the decision already made (header `Idempotent-Replayed: true`) "
+        "instead of recording the incident again; the same key with a different body is 422."
+    ),
 )
-def child_incident_create(request: HttpRequest, pid: str, payload: IncidentIn) -> Any:
+def child_incident_create(
+    request: HttpRequest,
+    pid: str,
+    payload: IncidentIn,
+    response: HttpResponse,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+) -> Any:
     from ccehub.api import api_actor
 
     actor = api_actor(request, purpose="Record an identifying incident and triage it")
+    key = (idempotency_key or "").strip()
+    if idempotency_key is not None and not 0 < len(key) <= MAX_KEY:
+        raise ValidationError({"Idempotency-Key": [MSG_KEY_LENGTH.format(limit=MAX_KEY)]})
     try:
         # the identity as the decision list asks for it: a user who may see the date of birth gets
         # the days to 18 in the response; child_get withholds it from anyone who may not
         record = child_get(actor=actor, pid=pid, sections=CHILD_DECISIONS_SECTIONS)
     except ChildNotFound as exc:
         raise HttpError(404, str(exc)) from None
+    fingerprint = _request_hash(record.child.pseudonymous_id, payload) if key else ""
+
+    def earlier() -> Any:
+        found = IdentifyingIncident.objects.filter(recorded_by=request.user, request_key=key).first()
+        if found is None:
+            return None
+        if found.request_hash != fingerprint:
+            raise ValidationError({"Idempotency-Key": [MSG_KEY_REUSED]})
+        return _replayed(response, actor, found, record.pseudonymised)
+
+    if key and (replay := earlier()) is not None:
+        return replay
     indicators = list(payload.indicators)
     # ValidationError and PermissionDenied become 422 and 403 in ccehub.api's handlers.
-    decision = incident_record_and_triage(
+    try:
+        with transaction.atomic():
+            decision = _record(actor, record, payload, indicators, key, fingerprint)
+    except IntegrityError:
+        # the same key sent twice at once: the other request recorded it
+        if key and (replay := earlier()) is not None:
+            return replay
+        raise
+    return Status(201, _decision_out(decision, current=True, pseudonymised=record.pseudonymised))
+
+
+def _record(
+    actor: Any, record: Any, payload: IncidentIn, indicators: list[str], key: str, fingerprint: str
+) -> TriageDecision:
+    return incident_record_and_triage(
         actor=actor,
         child=record.child,
         occurred_at=as_local_aware(payload.occurred_at),
@@ -328,13 +410,14 @@ def child_incident_create(request: HttpRequest, pid: str, payload: IncidentIn) -
         estimated_age=payload.estimated_age,
         missing_days=payload.missing_days,
         summary=payload.summary,
+        request_key=key,
+        request_hash=fingerprint,
     )
-    return Status(201, _decision_out(decision, current=True, pseudonymised=record.pseudonymised))
 
 
 @router.get(
     "/children/{pid}/triage",
-    response={200: list[DecisionOut], 404: ProblemOut},
+    response={200: list[DecisionOut], **AUTH_ERRORS, 404: ProblemOut},
     summary="A child's triage decisions, newest first (the history included)",
 )
 def child_triage_list(request: HttpRequest, pid: str) -> Any:

@@ -67,9 +67,20 @@ class IdentifyingIncident(BaseModel):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    #: The ``Idempotency-Key`` of the API request that recorded it, and a hash of that request's body:
+    #: a client retrying the request gets this incident's decision back instead of a second incident.
+    request_key = models.CharField(max_length=100, blank=True, default="")
+    request_hash = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         ordering = ["child", "occurred_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recorded_by", "request_key"],
+                condition=~models.Q(request_key=""),
+                name="incident_request_key_once_per_user",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_incident_type_display()} on {self.occurred_at:%d %b %Y}"

@@ -4,38 +4,79 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 from ninja.errors import HttpError
+from pydantic import ConfigDict, StrictFloat, StrictInt
 
-from ccehub.records.services import person_lookup, public_result
+from ccehub.common.api_schemas import AUTH_ERRORS, InvalidInput, Problem
+from ccehub.records.services import check_can_lookup, person_lookup, public_result
 
 router = Router(tags=["look-up"])
 
+MSG_THRESHOLD_RANGE = "Must be a number between 0 and 1"
+
 
 class LookupIn(Schema):
-    given_name: str = ""
-    family_name: str = ""
-    date_of_birth: str = ""
-    sex: str = ""
-    postcode: str = ""
-    purpose: str
-    threshold: float | None = None
+    # An unknown field (a "dob" or "threshhold" typo) is refused, never dropped: the look-up would run
+    # on less than the caller typed and could answer "not known". ``null`` means not given.
+    model_config = ConfigDict(extra="forbid")
+
+    given_name: str | None = ""
+    family_name: str | None = ""
+    date_of_birth: str | None = Field("", description="YYYY-MM-DD")
+    sex: str | None = ""
+    postcode: str | None = ""
+    purpose: str = Field(..., description="Why you are looking this child up (audited)")
+    # strict: ``true`` is not a threshold of 1.0, nor "0.9" a number
+    threshold: StrictFloat | StrictInt | None = Field(
+        None, description="0 to 1; below the configured minimum is refused (default: the minimum)"
+    )
 
 
-@router.post("/lookup", summary="Is this child already known? (audited with your purpose)")
+class RecordRef(Schema):
+    agency: str
+    record_id: str
+
+
+class Candidate(Schema):
+    """One person (docs/linkage.md): only these fields cross the agency boundary."""
+
+    person_id: str
+    match_probability: float
+    records: list[RecordRef]
+    home_local_authority: str | None
+    flags: dict[str, bool | str | None] = Field(
+        ...,
+        description="open_nrm, nrm_decision, cp_plan, cin_plan, looked_after, missing_now (null: not known)",
+    )
+    contact: str | None
+
+
+class LookupOut(Schema):
+    candidates: list[Candidate] = Field(..., description="At or above the threshold, best first (at most 10)")
+    query_ms: float
+
+
+@router.post(
+    "/lookup",
+    response={200: LookupOut, **AUTH_ERRORS, 422: InvalidInput, 503: Problem},
+    summary="Is this child already known? (audited with your purpose)",
+)
 def lookup(request: HttpRequest, payload: LookupIn) -> dict[str, Any]:
     from ccehub.api import api_actor
 
     data = payload.dict()
     purpose = data.pop("purpose")
     threshold = data.pop("threshold")
+    actor = api_actor(request, purpose=purpose)
+    # The role is the first refusal (403, audited) whatever else is wrong with the request.
+    check_can_lookup(actor, purpose)
     if threshold is not None and not 0 <= threshold <= 1:
-        raise HttpError(422, "threshold must be between 0 and 1")
+        raise ValidationError({"threshold": [MSG_THRESHOLD_RANGE]})
     try:
-        result = person_lookup(
-            actor=api_actor(request, purpose=purpose), query=data, purpose=purpose, threshold=threshold
-        )
+        result = person_lookup(actor=actor, query=data, purpose=purpose, threshold=threshold)
     except LookupError as exc:
         raise HttpError(503, str(exc)) from None
     return public_result(result)

@@ -10,6 +10,7 @@ and why, in the same transaction.
 from __future__ import annotations
 
 import logging
+import re
 import shutil
 import tempfile
 import threading
@@ -49,6 +50,8 @@ MSG_NO_RECORDS = "There are no agency records to link: import some with `ccehub 
 MSG_PURPOSE = "Say why you are looking this child up (the purpose is audited)"
 MSG_LOOKUP_ROLE = "Your role cannot look children up"
 MSG_EMPTY_QUERY = "Give at least a name or a date of birth"
+#: A date exactly as YYYY-MM-DD.
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 MSG_QUERY_DOB = "date_of_birth: {value!r} is not a date written YYYY-MM-DD"
 MSG_THRESHOLD = "The threshold cannot be lower than the configured minimum ({minimum})"
 #: At most this many candidates leave the service for one query.
@@ -365,6 +368,10 @@ def clean_query(raw: dict[str, Any]) -> dict[str, str]:
     errors: dict[str, list[str]] = {}
     if query["date_of_birth"]:
         try:
+            # fromisoformat alone also reads "2010-W05-3" and "20100203" as days (the message and
+            # every other door say YYYY-MM-DD)
+            if not ISO_DATE.fullmatch(query["date_of_birth"]):
+                raise ValueError(query["date_of_birth"])
             born = date.fromisoformat(query["date_of_birth"])
         except ValueError:
             errors["date_of_birth"] = [MSG_QUERY_DOB.format(value=query["date_of_birth"])]

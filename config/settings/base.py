@@ -40,6 +40,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # After WhiteNoise, so static files stay cacheable; every page and API answer is no-store.
     "ccehub.common.middleware.NoStoreMiddleware",
+    # Before CommonMiddleware (APPEND_SLASH): every error under /api/ is JSON, a slash variant a 308.
+    "ccehub.common.middleware.ApiJsonErrorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
