@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
-from pydantic import ConfigDict, StrictFloat, StrictInt
+from pydantic import AliasChoices, ConfigDict, StrictFloat, StrictInt, model_validator
 
 from ccehub.common.api_schemas import AUTH_ERRORS, InvalidInput, Problem
 from ccehub.records.services import check_can_lookup, person_lookup, public_result
@@ -19,13 +19,35 @@ MSG_THRESHOLD_RANGE = "Must be a number between 0 and 1"
 
 
 class LookupIn(Schema):
-    # An unknown field (a "dob" or "threshhold" typo) is refused, never dropped: the look-up would run
-    # on less than the caller typed and could answer "not known". ``null`` means not given.
+    # An unknown field (a "birth_date" or "threshhold" typo) is refused, never dropped: the look-up
+    # would run on less than the caller typed and could answer "not known". ``null`` means not given.
+    # ``dob`` is read as ``date_of_birth`` (it is the command line's name for it, ``--dob``).
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_date_of_birth(cls, data: Any) -> Any:
+        raw = getattr(data, "_obj", data)  # django-ninja wraps the body in a DjangoGetter
+        if (
+            isinstance(raw, dict)
+            and raw.get("dob") not in (None, "")
+            and raw.get("date_of_birth")
+            not in (
+                None,
+                "",
+                raw.get("dob"),
+            )
+        ):
+            raise ValueError("give the date of birth once, as date_of_birth (or dob), not both")
+        return data
 
     given_name: str | None = ""
     family_name: str | None = ""
-    date_of_birth: str | None = Field("", description="YYYY-MM-DD")
+    date_of_birth: str | None = Field(
+        "",
+        validation_alias=AliasChoices("date_of_birth", "dob"),
+        description="YYYY-MM-DD (also read from `dob`)",
+    )
     sex: str | None = ""
     postcode: str | None = ""
     purpose: str = Field(..., description="Why you are looking this child up (audited)")
