@@ -4,6 +4,7 @@ day), in the caption of the decision page and the "Triage: …" headings of the 
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -27,3 +28,14 @@ def test_decision_and_child_pages_use_the_full_date(client, people, presumed):
     for page in (decision, child):
         assert "on 1 March 2024" in page
         assert "01 Mar 2024" not in page
+
+
+@pytest.mark.django_db
+def test_the_reasons_write_dates_in_full(client, people, presumed):
+    """The rules' reasons carry ISO dates ("18th birthday 2026-05-01"); the page writes them as the
+    rest of the service does ("1 May 2026"). The JSON record keeps the rules' own text."""
+    assert client.login(username=people["users"]["officer"].username, password="a-long-test-password")
+    page = client.get(reverse("incidents:decision", args=[presumed.pk])).content.decode()
+    why = page.split('id="reasons"', 1)[1].split('id="facts"', 1)[0]
+    assert "1 May 2026" in why
+    assert not re.search(r"\b\d{4}-\d{2}-\d{2}\b", why), why
