@@ -66,6 +66,12 @@ MSG_READ_ONLY_BASIS = (
 WRITE_BASES = (BASIS_OWN, BASIS_PANEL, BASIS_SYSTEM, "new")
 
 
+def may_record_on(actor: Actor, basis: str | None) -> bool:
+    """Whether ``actor``, seeing a child on ``basis``, may record on the child's file: what the pages
+    ask before offering a form or button that :func:`check_can_write` would refuse."""
+    return actor.can_write_cases and basis in WRITE_BASES
+
+
 def check_can_write(actor: Actor, child: Child | None = None) -> str:
     """Raise unless ``actor`` may record facts (about ``child``, when given). Returns the basis."""
     if not actor.can_write_cases:

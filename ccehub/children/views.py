@@ -19,7 +19,7 @@ from ccehub.children.export import child_export
 from ccehub.children.forms import ChildCreateForm, apply_service_errors
 from ccehub.children.models import CaseHolding
 from ccehub.children.selectors import ChildNotFound, child_get, child_list_audited
-from ccehub.children.services import child_create
+from ccehub.children.services import MSG_READ_ONLY_BASIS, child_create, may_record_on
 from ccehub.common.access import Actor
 from ccehub.common.web import actor_from_request, membership_required
 
@@ -66,6 +66,9 @@ def child_detail(request: HttpRequest, pid: str) -> HttpResponse:
         "conflicts": record.related.get("conflicts", []) if not record.pseudonymised else [],
         "related": record.related,
         "is_analyst": actor.is_analyst,
+        "can_record": may_record_on(actor, record.basis),
+        "read_only_basis": actor.can_write_cases and not may_record_on(actor, record.basis),
+        "read_only_message": MSG_READ_ONLY_BASIS,
     }
     try:
         from ccehub.incidents.presenters import triage_panels

@@ -102,6 +102,23 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
     return render(request, "common/not_found.html", status=404)
 
 
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: a form sent from a page left open across a sign-in or sign-out (or with an
+    expired session) gets a GOV.UK page that says what to do, not Django's bare one (whose inline
+    style the CSP blocks, and which speaks of "CSRF verification")."""
+    return render(
+        request,
+        "common/not_found.html",
+        {
+            "heading": "The form could not be sent",
+            "message": "This happens when a page was open while you signed in or out, or for a long "
+            "time. Go back, reload the page and send the form again: you may need to enter what you "
+            "typed again.",
+        },
+        status=403,
+    )
+
+
 def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     message = str(exception) if exception and str(exception) else "You do not have permission to do that."
     return render(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from ccehub.common.models import BaseModel, DateBasis, TriState
 
@@ -83,7 +84,11 @@ class IdentifyingIncident(BaseModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_incident_type_display()} on {self.occurred_at:%d %b %Y}"
+        # The London calendar day, written as every page writes a date ("5 June 2024").
+        day = (
+            timezone.localtime(self.occurred_at) if timezone.is_aware(self.occurred_at) else self.occurred_at
+        )
+        return f"{self.get_incident_type_display()} on {day.day} {day:%B %Y}"
 
 
 # --- Triage decisions (issue #3 part 3) -----------------------------------------------------------

@@ -8,7 +8,7 @@ nor the dates in the reasons from which it could be worked out.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.urls import reverse
@@ -147,9 +147,21 @@ def record_rows(decision: TriageDecision) -> list[dict[str, Any]]:
     ]
 
 
+def _long_date(match: re.Match[str]) -> str:
+    try:
+        day = date.fromisoformat(match.group(0))
+    except ValueError:
+        return match.group(0)
+    return f"{day.day} {day:%B %Y}"
+
+
 def reasons(decision: TriageDecision, *, pseudonymised: bool) -> list[str]:
+    """The rules' reasons, with their ISO dates written as every page writes a date ("1 May 2026");
+    the JSON record keeps the rules' own text."""
     items = [str(r) for r in decision.outputs.get("reasons", [])]
-    return [redact(r) for r in items] if pseudonymised else items
+    if pseudonymised:
+        return [redact(r) for r in items]
+    return [_ISO_DATE.sub(_long_date, r) for r in items]
 
 
 def input_rows(decision: TriageDecision, *, pseudonymised: bool) -> list[dict[str, Any]]:

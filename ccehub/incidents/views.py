@@ -25,6 +25,7 @@ from ccehub.audit.models import Action, Channel
 from ccehub.audit.services import audit_record
 from ccehub.children.models import Child
 from ccehub.children.selectors import ChildNotFound, child_get
+from ccehub.children.services import MSG_READ_ONLY_BASIS, may_record_on
 from ccehub.common.access import Actor
 from ccehub.common.web import actor_from_request, membership_required
 from ccehub.incidents import presenters, services
@@ -155,6 +156,7 @@ def _decision_context(request: HttpRequest, actor: Actor, view: DecisionView) ->
     latest = view.latest
     is_current = latest.pk == decision.pk
     requester = decision.rebuttal_requested_by_id == getattr(request.user, "pk", None)
+    may_record = may_record_on(actor, view.record.basis)
     return {
         "view": view,
         "decision": decision,
@@ -179,9 +181,11 @@ def _decision_context(request: HttpRequest, actor: Actor, view: DecisionView) ->
             }
             for d in view.history
         ],
-        "can_write": actor.can_write_cases and is_current,
+        "can_write": may_record and is_current,
+        "read_only_basis": actor.can_write_cases and not may_record,
+        "read_only_message": MSG_READ_ONLY_BASIS,
         "presumed": decision.presumption == PresumptionCategory.PRESUMED_VICTIM,
-        "can_request_rebuttal": actor.can_write_cases
+        "can_request_rebuttal": may_record
         and is_current
         and decision.presumption == PresumptionCategory.PRESUMED_VICTIM
         and decision.rebuttal_status in (RebuttalStatus.NONE, RebuttalStatus.REFUSED),

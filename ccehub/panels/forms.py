@@ -302,7 +302,8 @@ MSG_ACTION_PARTS: Final = "Enter what the action is, who owns it and when it is 
 MSG_ACTION_OWNER: Final = "Select the agency that owns the action"
 MSG_LEGAL_BASIS: Final = "Select the legal basis"
 MSG_LEGAL_DETAIL: Final = "Enter the legal basis in detail"
-MSG_CONDITION_PARTS: Final = "Select the type of condition and enter its detail"
+MSG_CONDITION_TYPE: Final = "Select the type of condition"
+MSG_CONDITION_DETAIL: Final = "Enter the condition"
 MSG_PROTECTED_PARTS: Final = "Enter the record reference and select the agency that holds it"
 MSG_NATURE: Final = "Enter what happened"
 MSG_COURT_RESPONSE: Final = "Select the court's response"
@@ -502,14 +503,14 @@ class OrderDraftForm(forms.Form):
                 label="Type of condition",
                 required=required,
                 choices=[("", "Select a type"), *ConditionType.choices],
-                error_messages={"required": MSG_CONDITION_PARTS},
+                error_messages={"required": MSG_CONDITION_TYPE},
             )
             self.fields[f"condition{slot}_detail"] = forms.CharField(
                 label="Condition",
                 required=required,
                 max_length=2000,
                 widget=forms.Textarea(attrs={"rows": 2}),
-                error_messages={"required": MSG_CONDITION_PARTS},
+                error_messages={"required": MSG_CONDITION_DETAIL},
             )
         for slot in range(1, ORDER_PROTECTED_SLOTS + 1):
             self.fields[f"protected{slot}_reference"] = forms.CharField(
@@ -558,8 +559,10 @@ class OrderDraftForm(forms.Form):
                 data.get(f"condition{slot}_type"),
                 (data.get(f"condition{slot}_detail") or "").strip(),
             )
-            if bool(kind) != bool(detail):
-                self.add_error(f"condition{slot}_type", MSG_CONDITION_PARTS)
+            if kind and not detail:
+                self.add_error(f"condition{slot}_detail", MSG_CONDITION_DETAIL)
+            elif detail and not kind:
+                self.add_error(f"condition{slot}_type", MSG_CONDITION_TYPE)
         for slot in range(1, ORDER_PROTECTED_SLOTS + 1):
             ref, held = (
                 (data.get(f"protected{slot}_reference") or "").strip(),

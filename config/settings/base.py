@@ -118,6 +118,7 @@ CCEHUB_SIGNIN_LOCK_MINUTES = 15
 # A web session with no activity for this long is signed out (ccehub.common.idle; 0: never).
 CCEHUB_IDLE_TIMEOUT_MINUTES = 30
 CSRF_COOKIE_HTTPONLY = True
+CSRF_FAILURE_VIEW = "ccehub.common.views.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
