@@ -17,7 +17,7 @@ from ccehub.audit.services import audit_record
 from ccehub.children import presenters
 from ccehub.children.export import child_export
 from ccehub.children.forms import ChildCreateForm, apply_service_errors
-from ccehub.children.models import CaseHolding
+from ccehub.children.models import CaseHolding, Child
 from ccehub.children.selectors import ChildNotFound, child_get, child_list_audited
 from ccehub.children.services import MSG_READ_ONLY_BASIS, child_create, may_record_on
 from ccehub.common.access import Actor
@@ -103,6 +103,17 @@ def child_history(request: HttpRequest, pid: str) -> HttpResponse:
         audit_record(actor=actor, action=Action.DENIED, object_type="audit_history", child_pid=pid[:16])
         return refused(request, ChildNotFound())
     events = list(child_access_history(child_pid=pid)[:500])
+    if not events and not Child.objects.filter(pseudonymous_id=pid).exists():
+        # A mistyped ID is "not found", not an empty history (which reads as "nobody ever looked").
+        # Rows outlive a deleted child's record, so an ID with rows is still shown.
+        audit_record(
+            actor=actor,
+            action=Action.DENIED,
+            object_type="audit_history",
+            child_pid=pid[:16],
+            detail="refused view: no such child",
+        )
+        return refused(request, ChildNotFound())
     audit_record(
         actor=actor, action=Action.VIEW, object_type="audit_history", child_pid=pid[:16], fields=["audit"]
     )

@@ -130,3 +130,20 @@ def test_agreement_created_in_the_admin_is_audited(client, boss, agencies):
     event = AuditEvent.objects.get(object_type="datasharingagreement", object_id=str(agreement.pk))
     assert event.action == "create" and event.channel == "admin" and event.username == "boss"
     assert "purpose" in event.fields
+
+
+def test_a_superuser_typing_an_id_no_child_has_is_told_so(client, boss, agencies, islington_child):
+    """A mistyped ID showed an empty history, as if nobody had ever opened that child's record. It is
+    "not found" (audited) unless a child has that ID or the log holds rows under it (the rows outlive
+    a deleted child's record, so those are still shown)."""
+    boss.is_superuser = True
+    boss.save()
+    client.force_login(boss)
+    response = client.get("/children/CH-ZZZZZ-ZZZZZ/history/")
+    assert response.status_code == 404
+    assert AuditEvent.objects.filter(
+        object_type="audit_history", action="denied", child_pid="CH-ZZZZZ-ZZZZZ"
+    ).exists()
+    assert client.get(f"/children/{islington_child.pseudonymous_id}/history/").status_code == 200
+    AuditEvent.objects.create(action="view", channel="web", object_type="child", child_pid="CH-GONE0-GONE0")
+    assert client.get("/children/CH-GONE0-GONE0/history/").status_code == 200
