@@ -92,6 +92,12 @@ def visible_children_q(agency: Agency, *, on: date | None = None) -> Q:
     )
 
 
+def writable_children_q(agency: Agency) -> Q:
+    """Children ``agency``'s people may record on: its own and its panel's open cases (sight under a
+    data-sharing agreement is read-only; see ``ccehub.children.services.WRITE_BASES``)."""
+    return Q(holdings__agency=agency) | Q(panel_cases__panel=agency, panel_cases__closed_on__isnull=True)
+
+
 def access_basis(actor: Actor, child: Child, *, on: date | None = None) -> str | None:
     """The basis on which ``actor`` may read ``child``, or ``None`` when there is none."""
     if actor.system:

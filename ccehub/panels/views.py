@@ -26,7 +26,7 @@ from ccehub.audit.services import audit_record
 from ccehub.children.presenters import vulnerability_rows
 from ccehub.children.selectors import ChildNotFound, child_get, child_list
 from ccehub.children.services import check_can_write
-from ccehub.common.access import Actor
+from ccehub.common.access import Actor, writable_children_q
 from ccehub.common.web import actor_from_request, membership_required
 from ccehub.incidents.models import IdentifyingIncident
 from ccehub.incidents.presenters import redact
@@ -337,11 +337,16 @@ def referral_new(request: HttpRequest) -> HttpResponse:
         return _forbidden(request, actor, MSG_NOT_FIRST_RESPONDER, object_type="nrm_referral")
     pid = (request.GET.get("child") or request.POST.get("child") or "").strip()[:20]
     if not pid:
-        children = [(c.pseudonymous_id, c.label) for c in child_list(actor=actor)[:500]]
+        # Only children the user may record on: one seen under a data-sharing agreement (read-only)
+        # would be refused after the whole referral form had been filled in.
+        listed = child_list(actor=actor)
+        if not actor.system and actor.agency is not None:
+            listed = listed.filter(writable_children_q(actor.agency)).distinct()
+        children = [(c.pseudonymous_id, c.label) for c in listed[:500]]
         form = panel_forms.ChildChoiceForm(request.GET if "child" in request.GET else None, children=children)
         if form.is_bound:
             form.is_valid()
-        return _form_page(request, "panels/referral_child.html", {"form": form})
+        return _form_page(request, "panels/referral_child.html", {"form": form, "no_children": not children})
     try:
         record = child_get(actor=actor, pid=pid, sections=("profile", "incidents"))
     except ChildNotFound as exc:

@@ -306,3 +306,30 @@ def test_panel_page_is_in_the_navigation_for_everyone_with_panel_work(client, wo
     so the service navigation must lead there for those roles (not only for the panel's people)."""
     page = _client(client, world, who).get("/").content.decode()
     assert (f'href="{reverse("panels:home")}"' in page) is shown
+
+
+def test_the_referral_picker_lists_only_children_the_user_may_record_on(client, world, child, system_actor):
+    """A health practitioner seeing a child under a data-sharing agreement (read-only) was offered the
+    child, filled in the whole referral and was then refused; the picker now lists only the children
+    they may record on, and says why it is empty."""
+    from ccehub.agencies.services import agreement_create
+
+    agreement_create(
+        actor=system_actor,
+        title="Health assessment",
+        provider=world["islington"],
+        recipient=world["health"],
+        child=child,
+        purpose="Health needs assessment",
+        legal_basis="UK GDPR Art 6(1)(e)",
+        includes_identity=True,
+        starts_on=timezone.localdate(),
+        expires_on=timezone.localdate() + timedelta(days=30),
+    )
+    c = _client(client, world, "health")
+    assert child.pseudonymous_id in c.get(reverse("children:list")).content.decode()  # sees the child
+    page = c.get(reverse("panels:referral-new")).content.decode()
+    assert child.pseudonymous_id not in page and 'id="no-children"' in page
+    client.logout()
+    page = _client(client, world, "sw").get(reverse("panels:referral-new")).content.decode()
+    assert child.pseudonymous_id in page and 'id="no-children"' not in page
