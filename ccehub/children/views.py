@@ -106,18 +106,23 @@ def child_history(request: HttpRequest, pid: str) -> HttpResponse:
     if not events and not Child.objects.filter(pseudonymous_id=pid).exists():
         # A mistyped ID is "not found", not an empty history (which reads as "nobody ever looked").
         # Rows outlive a deleted child's record, so an ID with rows is still shown.
-        audit_record(
-            actor=actor,
-            action=Action.DENIED,
-            object_type="audit_history",
-            child_pid=pid[:16],
-            detail="refused view: no such child",
-        )
-        return refused(request, ChildNotFound())
+        return _no_such_child_history(request, actor, pid)
     audit_record(
         actor=actor, action=Action.VIEW, object_type="audit_history", child_pid=pid[:16], fields=["audit"]
     )
     return render(request, "children/history.html", {"pid": pid, "events": events})
+
+
+def _no_such_child_history(request: HttpRequest, actor: Actor, pid: str) -> HttpResponse:
+    """Refuse (and audit) an access-history request for an ID that names no child."""
+    audit_record(
+        actor=actor,
+        action=Action.DENIED,
+        object_type="audit_history",
+        child_pid=pid[:16],
+        detail="refused view: no such child",
+    )
+    return refused(request, ChildNotFound())
 
 
 @membership_required
@@ -132,14 +137,7 @@ def history_index(request: HttpRequest) -> HttpResponse:
     if wanted and "/" in wanted:
         # No pseudonymous ID has a slash, and no URL can carry one to the history page: refuse it
         # here (audited) rather than fail to build the redirect (a server error, unaudited).
-        audit_record(
-            actor=actor,
-            action=Action.DENIED,
-            object_type="audit_history",
-            child_pid=wanted[:16],
-            detail="refused view: no such child",
-        )
-        return refused(request, ChildNotFound())
+        return _no_such_child_history(request, actor, wanted)
     if wanted:
         return redirect("children:history", pid=wanted)
     held = (
