@@ -31,6 +31,7 @@ from ccehub.pseudonyms.keys import KeyFileError, key_generate, key_load, key_wri
 MSG_BAD_DATE = "{option} must be a date as YYYY-MM-DD"
 MSG_SAME_FILE = "POLICE.csv and LA.csv are the same file"
 MSG_OUT_IS_FILE = "{path} exists and is not a directory"
+MSG_OUT_BLANK = "--out is blank: name the directory for the merged dataset (use --out . for this one)"
 
 # Status order for the one-line count, as a reader follows a case through the flow.
 _STATUS_ORDER = (
@@ -76,8 +77,8 @@ def _counts(counts: Mapping[str, int]) -> str:
 def reconcile(
     police: Annotated[Path, typer.Argument(metavar="POLICE.csv", help="Police half (E-31), keyed by code.")],
     la: Annotated[Path, typer.Argument(metavar="LA.csv", help="LA half (E-32), same codes reapplied.")],
-    out: Annotated[
-        Path,
+    out_text: Annotated[
+        str,
         typer.Option(
             "--out", metavar="DIR", help="Directory for merged.csv, discrepancies.csv, summary.json."
         ),
@@ -98,6 +99,10 @@ def reconcile(
     """Reconcile a police half and an LA half on the pseudonymous code (Fig 5 step 9)."""
     deadline_date = _parse_date(deadline, "--deadline")
     as_of_date = _parse_date(as_of, "--as-of") or date.today()
+    if not out_text.strip():
+        # An empty --out (an unset shell variable: --out "$DIR") would write into the current folder.
+        fail(MSG_OUT_BLANK)
+    out = Path(out_text)
     if out.exists() and not out.is_dir():
         fail(MSG_OUT_IS_FILE.format(path=out))
     try:

