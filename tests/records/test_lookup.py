@@ -81,6 +81,33 @@ def la_record_of(population):
     )
 
 
+EXTRACT_HEADER = "record_id,given_name,family_name,date_of_birth,sex,postcode\n"
+
+
+@pytest.fixture
+def linked(db, agencies, system_actor, tmp_path, settings):
+    """``linked(rows, header=EXTRACT_HEADER, build=True)``: write Islington's extract, import it and
+    (unless ``build=False``) build the person index on it, as an operator would; returns the build.
+
+    The index lives under ``tmp_path`` and the process's cached index is dropped, so each test
+    searches only what it imported.
+    """
+    from ccehub.records import services
+    from ccehub.records.importer import import_records
+    from ccehub.records.services import link_build
+
+    settings.CCEHUB_DATA_DIR = tmp_path
+    services._cache.clear()
+
+    def make(rows: str, header: str = EXTRACT_HEADER, build: bool = True):
+        path = tmp_path / "la.csv"
+        path.write_text(header + rows, encoding="utf-8")
+        import_records(actor=system_actor, agency=agencies["islington"], path=path)
+        return link_build(actor=system_actor) if build else None
+
+    return make
+
+
 def _names_and_dob(person) -> dict[str, str]:
     """What an officer types about a synthetic child: names and date of birth."""
     return {
@@ -212,37 +239,21 @@ def test_shipped_model_matches_the_code(db):
     assert default_model().version.startswith("cce-person-")
 
 
-def test_small_extract_builds_with_the_shipped_model(db, agencies, system_actor, tmp_path, settings):
+def test_small_extract_builds_with_the_shipped_model(linked):
     """A handful of records is too few to train on: the build uses the shipped model, never crashes."""
-    from ccehub.records.importer import import_records
-    from ccehub.records.services import link_build
-
-    settings.CCEHUB_DATA_DIR = tmp_path
-    path = tmp_path / "la.csv"
-    path.write_text(
-        "record_id,given_name,family_name,date_of_birth,sex,postcode\n"
+    version = linked(
         "A1,Tom,Ingram,2008-04-01,M,N1 1AA\nA2,Josh,Lee,2009-05-12,M,N7 6AB\nA3,Ali,Khan,2010-01-02,M,\n"
     )
-    import_records(actor=system_actor, agency=agencies["islington"], path=path)
-    version = link_build(actor=system_actor)
     assert (version.records, version.persons) == (3, 3)
 
 
-def test_tiny_index_still_finds_an_exact_match(db, agencies, system_actor, tmp_path, settings):
+def test_tiny_index_still_finds_an_exact_match(linked, system_actor):
     """Five records: every name occurs 'one time in five', which must not make an exact name and date
     of birth look like weak evidence (term frequencies are smoothed, ccehub.linkage.tf)."""
-    from ccehub.records.importer import import_records
-    from ccehub.records.services import link_build, person_lookup
-
-    settings.CCEHUB_DATA_DIR = tmp_path
-    path = tmp_path / "la.csv"
-    path.write_text(
-        "record_id,given_name,family_name,date_of_birth,sex,postcode\n"
+    linked(
         "A1,Fenven,Marlomi,2007-06-19,M,BD1 1AA\nA2,Bello,Minolnol,2007-04-03,F,LS1 4AP\n"
         "A3,Ravtor,Quimi,2009-02-11,M,LS6 2AB\nA4,Zandor,Belka,2010-10-30,F,\nA5,Wynlis,Sultam,2008-01-05,M,LS9 8AB\n"
     )
-    import_records(actor=system_actor, agency=agencies["islington"], path=path)
-    link_build(actor=system_actor)
     result = person_lookup(
         actor=system_actor,
         purpose="t",
@@ -252,22 +263,15 @@ def test_tiny_index_still_finds_an_exact_match(db, agencies, system_actor, tmp_p
     assert result["candidates"][0]["records"] == [{"agency": "la-islington", "record_id": "A1"}]
 
 
-def test_index_from_an_older_model_is_refused_with_a_message(db, agencies, system_actor, tmp_path, settings):
+def test_index_from_an_older_model_is_refused_with_a_message(linked, system_actor):
     """After an upgrade that changes the model's comparisons, the old index is not used to mis-score
     look-ups: the look-up says to rebuild it (no stack trace), and a rebuild fixes it."""
     import json
 
     from ccehub.records import services
-    from ccehub.records.importer import import_records
-    from ccehub.records.services import link_build, person_lookup
+    from ccehub.records.services import link_build
 
-    settings.CCEHUB_DATA_DIR = tmp_path
-    path = tmp_path / "la.csv"
-    path.write_text(
-        "record_id,given_name,family_name,date_of_birth,sex,postcode\nA1,Tom,Ingram,2008-04-01,M,N1 1AA\n"
-    )
-    import_records(actor=system_actor, agency=agencies["islington"], path=path)
-    version = link_build(actor=system_actor)
+    version = linked("A1,Tom,Ingram,2008-04-01,M,N1 1AA\n")
     model_file = Path(version.index_path) / "model.json"
     model = json.loads(model_file.read_text())
     levels = model["splink_settings"]["comparisons"][0]["comparison_levels"]
@@ -281,29 +285,16 @@ def test_index_from_an_older_model_is_refused_with_a_message(db, agencies, syste
     assert person_lookup(actor=system_actor, purpose="t", query=query)["candidates"]
 
 
-def test_a_rebuild_with_the_same_model_is_what_the_next_look_up_searches(
-    db, agencies, system_actor, tmp_path, settings
-):
+def test_a_rebuild_with_the_same_model_is_what_the_next_look_up_searches(linked, system_actor):
     """A small extract is linked with the shipped model, so every rebuild has the same model version;
     a running process must still search the new build. An authority declares the twins it had
     imported (not_same_child_as) and the operator rebuilds: the next look-up shows two boys."""
-    from ccehub.records import services
-    from ccehub.records.importer import import_records
-    from ccehub.records.services import link_build
-
-    settings.CCEHUB_DATA_DIR = tmp_path
-    services._cache.clear()
-    path = tmp_path / "la.csv"
     rows = "CS1,Harry,Jones,2010-04-02,M,NW1 8NH,{}\nCS2,Henry,Jones,2010-04-02,M,NW1 8NH,\n"
-    header = "record_id,given_name,family_name,date_of_birth,sex,postcode,not_same_child_as\n"
-    path.write_text(header + rows.format(""), encoding="utf-8")
-    import_records(actor=system_actor, agency=agencies["islington"], path=path)
-    first = link_build(actor=system_actor)
+    header = EXTRACT_HEADER.replace("postcode", "postcode,not_same_child_as")
+    first = linked(rows.format(""), header)
     query = {"given_name": "Harry", "family_name": "Jones", "date_of_birth": "2010-04-02"}
     assert len(person_lookup(actor=system_actor, purpose="t", query=query)["candidates"]) == 1
-    path.write_text(header + rows.format("CS2"), encoding="utf-8")
-    import_records(actor=system_actor, agency=agencies["islington"], path=path)
-    second = link_build(actor=system_actor)
+    second = linked(rows.format("CS2"), header)
     assert second.version == first.version and second.model_json["separated"] == 1
     candidates = person_lookup(actor=system_actor, purpose="t", query=query)["candidates"]
     assert [[r["record_id"] for r in c["records"]] for c in candidates] == [["CS1"], ["CS2"]]
@@ -408,24 +399,14 @@ def test_api_threshold_below_the_minimum_is_a_refusal_and_audited(db, agencies, 
     assert event.purpose == "custody" and event.channel == "api" and "0.1" in event.detail
 
 
-def test_twins_an_authority_knows_are_two_candidates_on_the_page(
-    db, agencies, system_actor, tmp_path, settings, make_user, roles, client
-):
+def test_twins_an_authority_knows_are_two_candidates_on_the_page(linked, agencies, make_user, roles, client):
     """Harry and Henry Jones, declared different children by their authority: the officer's page shows
     two people and says what two candidates can mean, instead of one child with both boys' flags."""
-    from ccehub.records.importer import import_records
-    from ccehub.records.services import link_build
-
-    settings.CCEHUB_DATA_DIR = tmp_path
-    path = tmp_path / "la.csv"
-    path.write_text(
-        "record_id,given_name,family_name,date_of_birth,sex,postcode,cp_plan,not_same_child_as\n"
+    version = linked(
         "CS1,Harry,Jones,2010-04-02,M,NW1 8NH,false,CS2\nCS2,Henry,Jones,2010-04-02,M,NW1 8NH,true,\n"
         "CS3,Amira,Khan,2009-07-12,F,N7 6PA,,\n",
-        encoding="utf-8",
+        EXTRACT_HEADER.replace("postcode", "postcode,cp_plan,not_same_child_as"),
     )
-    import_records(actor=system_actor, agency=agencies["islington"], path=path)
-    version = link_build(actor=system_actor)
     assert version.persons == 3 and version.model_json["separated"] == 1
     client.force_login(make_user("pc.twins", agencies["kent"], roles.POLICE_OFFICER))
     form = {"given_name": "Harry", "family_name": "Jones", "purpose": "custody check"}
@@ -443,24 +424,17 @@ def test_twins_an_authority_knows_are_two_candidates_on_the_page(
     assert "1 possible match" in single and 'id="more-than-one"' not in single
 
 
-def test_link_review_is_audited_and_needs_an_index(db, agencies, system_actor, tmp_path, settings):
+def test_link_review_is_audited_and_needs_an_index(linked, system_actor):
     """The steward's review of near-joins reads the active index (none yet: a clear refusal) and is
     audited as an export of record references."""
-    from ccehub.records.importer import import_records
-    from ccehub.records.services import MSG_NO_INDEX, link_build, link_review
+    from ccehub.records.services import MSG_NO_INDEX, link_review
 
-    settings.CCEHUB_DATA_DIR = tmp_path
     with pytest.raises(LookupError, match="no person index"):
         link_review(actor=system_actor)
     assert "ccehub link build" in MSG_NO_INDEX
-    path = tmp_path / "la.csv"
-    path.write_text(
-        "record_id,given_name,family_name,date_of_birth,sex,postcode\n"
-        "A1,Tom,Ingram,2008-04-01,M,N1 1AA\nA2,Tom,Ingram,2008-01-04,M,N1 1AA\nA3,Ali,Khan,2010-01-02,M,\n",
-        encoding="utf-8",
+    linked(
+        "A1,Tom,Ingram,2008-04-01,M,N1 1AA\nA2,Tom,Ingram,2008-01-04,M,N1 1AA\nA3,Ali,Khan,2010-01-02,M,\n"
     )
-    import_records(actor=system_actor, agency=agencies["islington"], path=path)
-    link_build(actor=system_actor)
     review = link_review(actor=system_actor, min_probability=0.1)
     event = AuditEvent.objects.filter(object_type="person_index_review").latest("at")
     assert event.action == "export" and f"{len(review)} pairs of persons at 0.1 or more" in event.detail
@@ -500,25 +474,17 @@ def test_lookup_page_refuses_a_date_of_birth_in_the_future(db, agencies, make_us
 
 
 def test_a_rebuild_that_fails_to_record_leaves_the_live_index_searchable(
-    db, agencies, system_actor, tmp_path, settings, monkeypatch, django_capture_on_commit_callbacks
+    linked, system_actor, tmp_path, monkeypatch, django_capture_on_commit_callbacks
 ):
     """A rebuild with the same model version wrote its files over the live index's folder before
     recording itself in the database; a failure in between (here: storing the clusters) left the
     active version pointing at a deleted or half-replaced index. Each build now has its own folder;
     the one it replaces is removed only once the new build is committed."""
     from ccehub.records import services
-    from ccehub.records.importer import import_records
     from ccehub.records.models import LinkModelVersion, RecordCluster
     from ccehub.records.services import link_build
 
-    settings.CCEHUB_DATA_DIR = tmp_path
-    services._cache.clear()
-    path = tmp_path / "la.csv"
-    path.write_text(
-        "record_id,given_name,family_name,date_of_birth,sex,postcode\nCS1,Harry,Jones,2010-04-02,M,NW1 8NH\n",
-        encoding="utf-8",
-    )
-    import_records(actor=system_actor, agency=agencies["islington"], path=path)
+    linked("CS1,Harry,Jones,2010-04-02,M,NW1 8NH\n", build=False)
     with django_capture_on_commit_callbacks(execute=True):
         first = link_build(actor=system_actor)
     live_folder = Path(first.index_path).stat().st_ino
@@ -547,28 +513,15 @@ def test_a_rebuild_that_fails_to_record_leaves_the_live_index_searchable(
 
 
 def test_a_match_on_a_record_with_no_given_name_says_it_may_be_a_brother_or_sister(
-    db, agencies, system_actor, tmp_path, settings, make_user, roles, client
+    linked, system_actor, settings, agencies, make_user, roles, client
 ):
     """The only record is a boy's with no given name; family name, birth date and address agree. He
     may be the child asked about, or his twin: the officer's card says so (linkage.md, known limits).
     A match on a named record carries no such caution."""
-    from ccehub.records import services
-    from ccehub.records.importer import import_records
-    from ccehub.records.services import link_build, person_lookup, public_result
-
-    settings.CCEHUB_DATA_DIR = tmp_path
     # two records link with the shipped model, which puts this one at about 0.4; a trained model on
     # a large index puts such records at about 0.6 (linkage.md): lower the threshold to show it
     settings.CCEHUB_LOOKUP_THRESHOLD = 0.3
-    services._cache.clear()
-    path = tmp_path / "la.csv"
-    path.write_text(
-        "record_id,given_name,family_name,date_of_birth,sex,postcode\n"
-        "CS1,,Jones,2010-04-02,M,NW1 8NH\nCS3,Amira,Khan,2009-07-12,F,N7 6PA\n",
-        encoding="utf-8",
-    )
-    import_records(actor=system_actor, agency=agencies["islington"], path=path)
-    link_build(actor=system_actor)
+    linked("CS1,,Jones,2010-04-02,M,NW1 8NH\nCS3,Amira,Khan,2009-07-12,F,N7 6PA\n")
     client.force_login(make_user("pc.unnamed", agencies["kent"], roles.POLICE_OFFICER))
     form = {"given_name": "Harry", "family_name": "Jones", "postcode": "NW1 8NH", "purpose": "custody check"}
     form |= {"date_of_birth_day": "2", "date_of_birth_month": "4", "date_of_birth_year": "2010"}
