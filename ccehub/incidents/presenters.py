@@ -8,7 +8,7 @@ nor the dates in the reasons from which it could be worked out.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.urls import reverse
@@ -70,20 +70,29 @@ def due_text(action: TriageAction) -> str:
     return f"Within {action.due_within_hours} hours (by {when})"
 
 
-def is_due_now(action: TriageAction) -> bool:
-    """An outstanding action the sources say to take immediately: "Do now", never "Overdue" (its
-    due time is the incident itself, so it would read as overdue the moment it is recorded)."""
-    return action.due_within_hours == 0 and action.is_outstanding
+#: How long an immediate action reads "Do now" before it reads "Overdue": the PACE detention clock
+#: (24 hours before charge, s.41), the time in which a child arrested and safeguarded "immediately"
+#: is still in the arresting force's hands. An immediate action still open after that was missed.
+IMMEDIATE_GRACE = timedelta(hours=24)
+
+
+def is_due_now(action: TriageAction, now: datetime | None = None) -> bool:
+    """An outstanding action the sources say to take immediately, within :data:`IMMEDIATE_GRACE` of
+    its due time: "Do now", not "Overdue" (its due time is the incident itself, so it would read as
+    overdue the moment it is recorded). Past that it is overdue, not a years-old "Do now"."""
+    return bool(
+        action.due_within_hours == 0
+        and action.is_outstanding
+        and (action.due_at is None or (now or timezone.now()) <= action.due_at + IMMEDIATE_GRACE)
+    )
 
 
 def is_overdue(action: TriageAction, now: datetime | None = None) -> bool:
-    """An outstanding action past a due time that gave some hours to act in."""
-    return bool(
-        action.due_at is not None
-        and action.due_within_hours != 0
-        and action.is_outstanding
-        and action.due_at < (now or timezone.now())
-    )
+    """An outstanding action past its due time (an immediate one: past :data:`IMMEDIATE_GRACE`)."""
+    if action.due_at is None or not action.is_outstanding:
+        return False
+    grace = IMMEDIATE_GRACE if action.due_within_hours == 0 else timedelta(0)
+    return action.due_at + grace < (now or timezone.now())
 
 
 def redact(text: str) -> str:
@@ -215,10 +224,10 @@ def action_items(actions: list[TriageAction]) -> list[dict[str, Any]]:
                 "label": action_label(action.code),
                 "due": due_text(action),
                 "overdue": is_overdue(action, now),
-                "due_now": is_due_now(action),
+                "due_now": is_due_now(action, now),
                 "status_label": status.label,
                 "status_colour": "red"
-                if is_overdue(action, now) or is_due_now(action)
+                if is_overdue(action, now) or is_due_now(action, now)
                 else STATUS_COLOURS.get(status, "grey"),
                 "reason": action.reason,
                 "status_reason": action.status_reason,

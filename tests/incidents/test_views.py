@@ -417,3 +417,31 @@ def test_an_immediate_action_reads_do_now_not_overdue(client, people, agencies):
     )
     page = client.get(reverse("incidents:decision", args=[decision.pk])).content.decode()
     assert ">Do now<" not in page.split('id="action-safeguard_immediately"', 1)[1].split("</h3>", 1)[0]
+
+
+def test_an_immediate_action_left_open_past_the_detention_clock_reads_overdue(client, people, agencies):
+    """ "Do now" is for the day of the arrest (the 24-hour PACE clock). "Safeguard immediately" still
+    open two days later was missed: it reads "Overdue" on the decision, the child and the dashboard,
+    not a "Do now" that stays for ever (the demo's 2019 cases read "Do now" years later)."""
+    from ccehub.incidents.selectors import open_triage_actions
+    from tests.incidents.conftest import incident_values, new_child
+
+    occurred = timezone.now() - timedelta(days=2)
+    dob = (occurred - timedelta(days=15 * 365)).date()
+    decision = services.incident_record_and_triage(
+        actor=people["officer"],
+        new_child=new_child(date_of_birth=dob, home_local_authority=agencies["islington"]),
+        **incident_values(occurred_at=occurred),
+    )
+    sign_in(client, people["users"]["officer"])
+    page = client.get(reverse("incidents:decision", args=[decision.pk])).content.decode()
+    safeguard = page.split('id="action-safeguard_immediately"', 1)[1].split("</h3>", 1)[0]
+    assert ">Overdue<" in safeguard and ">Do now<" not in safeguard
+    child_page = client.get(
+        reverse("children:detail", args=[decision.child.pseudonymous_id])
+    ).content.decode()
+    assert "overdue" in child_page and "to do now" not in child_page
+    [item] = open_triage_actions(actor=people["officer"], children=[decision.child])
+    assert item["overdue"] is True and item["due_now"] is False
+    dashboard = client.get("/").content.decode()
+    assert ">Overdue<" in dashboard and ">Do now<" not in dashboard
