@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import subprocess
 
 import pytest
 
-from tests.support.scratch import run_ccehub, scratch_database
+from tests.support.scratch import CCEHUB, run_ccehub, scratch_database
 
 pytestmark = pytest.mark.slow
 
@@ -115,6 +117,27 @@ def test_contract(tmp_path):
         lines = [json.loads(line) for line in batch.stdout.splitlines()]
         assert [line["query_id"] for line in lines] == ["q1", "q2", "q3"]
         assert lines[0]["candidates"] and lines[1]["candidates"] == []
+
+        # `| head -1`: the reader goes away mid-batch. No traceback (click's convention, as Python's
+        # docs advise: stop quietly with status 1); each look-up answered so far was audited.
+        many = tmp_path / "many.csv"
+        with many.open("w", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["query_id", "given_name", "family_name", "date_of_birth"])
+            for n in range(400):
+                writer.writerow(
+                    [f"m{n}", person.given_name, person.family_name, person.date_of_birth.isoformat()]
+                )
+        piped = subprocess.run(
+            ["bash", "-c", f'"{CCEHUB}" lookup --batch "{many}" --purpose "pipe check" | head -n 1'],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env={**os.environ, "DATABASE_URL": url, **env},
+            check=False,
+        )
+        assert "Traceback" not in piped.stderr and piped.stderr.strip() == "", piped.stderr
+        assert json.loads(piped.stdout)["query_id"] == "m0"
 
         missing_purpose = run_ccehub(
             ["lookup", "--given-name", "A", "--family-name", "B", "--dob", "2010-01-01"], url, env=env
