@@ -132,21 +132,27 @@ def link_build(*, actor: Actor, backend: str | None = None, progress: Any = Fals
 
 
 def _record_build(actor: Actor, summary: Any, final: Path, unresolved: int) -> LinkModelVersion:
-    """Make the build in ``final`` the active index, in one transaction; the folder of the build it
-    replaces (same model version) is removed once that transaction has committed."""
+    """Make the build in ``final`` the active index, in one transaction.
+
+    Every build it supersedes gives up its identity data: the folder (names, dates of birth and
+    postcodes of every record) is removed once the transaction has committed, and its clusters are
+    deleted. A build of another model version keeps its row, without a folder, as the history of
+    what was built when (records, persons, time, model); one of the same version is replaced.
+    Nothing searches a superseded build (:func:`active_index` reads the active one), and keeping
+    copies of every extract for as long as the service runs would breach storage limitation.
+    """
     from ccehub.linkage import PersonIndex
 
     clusters = PersonIndex.load(final).clusters()
     with transaction.atomic():
-        replaced = [
-            Path(p)
-            for p in LinkModelVersion.objects.filter(version=summary.model_version).values_list(
-                "index_path", flat=True
-            )
-            if p and Path(p) != final
-        ]
+        # Two builds at once (PostgreSQL): the second waits here, then reads the first's folder too.
+        list(LinkModelVersion.objects.select_for_update().values_list("pk", flat=True))
+        paths = LinkModelVersion.objects.exclude(index_path="").values_list("index_path", flat=True)
+        replaced = [Path(p) for p in paths if Path(p) != final]
         transaction.on_commit(lambda: [shutil.rmtree(p, ignore_errors=True) for p in replaced])
+        RecordCluster.objects.all().delete()
         LinkModelVersion.objects.filter(version=summary.model_version).delete()
+        LinkModelVersion.objects.update(active=False, index_path="")
         version = LinkModelVersion.objects.create(
             version=summary.model_version,
             backend=summary.backend,
@@ -157,7 +163,6 @@ def _record_build(actor: Actor, summary: Any, final: Path, unresolved: int) -> L
             index_path=str(final),
             active=True,
         )
-        LinkModelVersion.objects.exclude(pk=version.pk).update(active=False)
         ids = {
             (code, rid): pk
             for pk, code, rid in AgencyRecord.objects.values_list("pk", "agency__code", "record_id")

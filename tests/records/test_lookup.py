@@ -551,3 +551,30 @@ def test_a_match_on_a_record_with_no_given_name_says_it_may_be_a_brother_or_sist
         | {"date_of_birth_day": "12", "date_of_birth_month": "7", "date_of_birth_year": "2009"},
     ).content.decode()
     assert "1 possible match" in named and "unnamed-record" not in named
+
+
+def test_a_build_of_a_new_model_removes_the_superseded_index(
+    linked, system_actor, tmp_path, django_capture_on_commit_callbacks
+):
+    """Each retrain on changed records is a new model version. The build it replaces held every
+    record's name, date of birth and postcode in its folder, and its clusters in the database, with
+    nothing ever reading them again: both go (storage limitation); its row stays as history."""
+    from ccehub.records.models import LinkModelVersion, RecordCluster
+
+    with django_capture_on_commit_callbacks(execute=True):
+        first = linked("CS1,Harry,Jones,2010-04-02,M,NW1 8NH\nCS3,Amira,Khan,2009-07-12,F,N7 6PA\n")
+    # what an earlier retrain would have left: the same build under another model version
+    LinkModelVersion.objects.filter(pk=first.pk).update(version="cce-person-9-0123456789ab")
+    old_folder = Path(first.index_path)
+    assert old_folder.is_dir() and RecordCluster.objects.filter(model=first).count() == 2
+
+    with django_capture_on_commit_callbacks(execute=True):
+        second = linked("CS1,Harry,Jones,2010-04-02,M,NW1 8NH\nCS3,Amira,Khan,2009-07-12,F,N7 6PA\n")
+    assert not old_folder.exists() and Path(second.index_path).is_dir()
+    assert [p for p in tmp_path.joinpath("person-index").iterdir()] == [Path(second.index_path)]
+    history = LinkModelVersion.objects.get(pk=first.pk)
+    assert (history.active, history.index_path, history.records) == (False, "", 2)
+    assert RecordCluster.objects.filter(model=first).count() == 0
+    assert RecordCluster.objects.filter(model=second).count() == 2
+    query = {"given_name": "Harry", "family_name": "Jones", "date_of_birth": "2010-04-02"}
+    assert len(person_lookup(actor=system_actor, purpose="t", query=query)["candidates"]) == 1
