@@ -46,7 +46,8 @@ class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         from ccehub.agencies.tokens import user_for_token
 
-        user = user_for_token(token)
+        # A revoked or expired token is audited there, and refused here as an unknown one is.
+        user = user_for_token(token, origin=str(request.META.get("REMOTE_ADDR", ""))[:200])
         if user is None:
             return None
         from ccehub.agencies.selectors import current_membership
