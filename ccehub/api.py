@@ -46,7 +46,8 @@ class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         from ccehub.agencies.tokens import user_for_token
 
-        user = user_for_token(token)
+        # A revoked or expired token is audited there, and refused here as an unknown one is.
+        user = user_for_token(token, origin=str(request.META.get("REMOTE_ADDR", ""))[:200])
         if user is None:
             return None
         from ccehub.agencies.selectors import current_membership
@@ -145,12 +146,32 @@ def http_error(request: HttpRequest, exc: HttpError) -> Any:
 
 @api.exception_handler(PermissionDenied)
 def permission_denied(request: HttpRequest, exc: PermissionDenied) -> Any:
+    """403, audited as refused (the row commits: Ninja answers inside the request's transaction, and
+    a service's own atomic block has already rolled its changes back)."""
+    from ccehub.common.refusals import RefusalRecorded, audit_raised_refusal
+
+    if not isinstance(exc, RefusalRecorded):
+        audit_raised_refusal(request, exc, channel=Channel.API)
     return api.create_response(request, {"detail": str(exc) or "forbidden"}, status=403)
+
+
+MSG_NO_MEMBERSHIP = "Your account is not a member of an agency"
 
 
 def api_actor(request: HttpRequest, purpose: str | None = None) -> Any:
     if getattr(request, "membership", None) is None:
-        raise HttpError(403, "Your account is not a member of an agency")
+        from ccehub.common.access import Actor
+        from ccehub.common.refusals import audit_refusal
+
+        actor = Actor(
+            user=request.user,
+            membership=None,
+            channel=Channel.API,
+            purpose=purpose or "",
+            origin=str(request.META.get("REMOTE_ADDR", ""))[:200],
+        )
+        audit_refusal(request, actor=actor, reason=MSG_NO_MEMBERSHIP)
+        raise HttpError(403, MSG_NO_MEMBERSHIP)
     return actor_from_request(request, channel=Channel.API, purpose=purpose)
 
 

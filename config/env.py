@@ -34,3 +34,5 @@ CLI_USER: str | None = os.environ.get("CCEHUB_USER")
 LOOKUP_THRESHOLD: float = float(os.environ.get("CCEHUB_LOOKUP_THRESHOLD", "0.5"))
 #: Linkage backend: ``duckdb`` (default) or ``spark``.
 LINKAGE_BACKEND: str = os.environ.get("CCEHUB_LINKAGE_BACKEND", "duckdb")
+#: How many days a new personal API token works (``ccehub tokens create --days`` overrides it).
+API_TOKEN_DAYS: str = os.environ.get("CCEHUB_API_TOKEN_DAYS", "90")

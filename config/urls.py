@@ -5,7 +5,7 @@ from ccehub.api import api
 from ccehub.common import views as common_views
 
 handler404 = "ccehub.common.views.not_found"
-handler403 = "ccehub.common.views.forbidden"
+handler403 = "ccehub.common.views.permission_denied"
 
 urlpatterns = [
     path("", common_views.dashboard, name="dashboard"),

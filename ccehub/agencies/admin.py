@@ -99,8 +99,9 @@ class DataSharingAgreementAdmin(AuditedAdmin):
 class ApiTokenAdmin(AuditedAdmin):
     """Tokens are created with `ccehub tokens create` (shown once); here they can only be revoked."""
 
-    list_display = ("name", "user", "last_used_at", "revoked_at")
-    readonly_fields = ("user", "name", "token_hash", "last_used_at")
+    list_display = ("name", "user", "last_used_at", "expires_at", "revoked_at")
+    # The expiry is set when the token is made; to end a token sooner, revoke it.
+    readonly_fields = ("user", "name", "token_hash", "last_used_at", "expires_at")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

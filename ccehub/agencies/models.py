@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from ccehub.common.models import BaseModel
 
@@ -134,14 +137,26 @@ class DataSharingAgreement(BaseModel):
         return self.title
 
 
+def default_token_expiry() -> datetime:
+    """When a token made now stops working: ``CCEHUB_API_TOKEN_DAYS`` (90 unless set) from now."""
+    return timezone.now() + timedelta(days=settings.CCEHUB_API_TOKEN_DAYS)
+
+
 class ApiToken(BaseModel):
-    """A personal API token. Only its hash is stored; it is shown once when created."""
+    """A personal API token. Only its hash is stored; it is shown once when created.
+
+    Every token expires (``expires_at``, the first moment it no longer works): a token copied into a
+    script or another system outlives the reason it was made, and nobody notices it still works.
+    """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(max_length=100)
     token_hash = models.CharField(max_length=64, unique=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(
+        default=default_token_expiry, help_text="The token stops working at this moment"
+    )
 
     def __str__(self) -> str:
         return f"{self.name} ({self.user})"

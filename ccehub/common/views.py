@@ -119,6 +119,18 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     )
 
 
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """``handler403``: a ``PermissionDenied`` raised out of a page or the admin, audited as refused.
+
+    It runs after ``ATOMIC_REQUESTS`` rolled the view's transaction back, so the row is written on
+    its own (autocommit) and kept. The page is :func:`forbidden`'s, as before.
+    """
+    from ccehub.common.refusals import audit_raised_refusal
+
+    audit_raised_refusal(request, exception, channel=Channel.WEB)
+    return forbidden(request, exception)
+
+
 def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     message = str(exception) if exception and str(exception) else "You do not have permission to do that."
     return render(

@@ -40,6 +40,9 @@ def membership_required(view: Callable[..., HttpResponse]) -> Callable[..., Http
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if getattr(request, "membership", None) is None:
+            from ccehub.common.refusals import audit_no_membership
+
+            audit_no_membership(request)
             return render(request, "common/no_membership.html", status=403)
         return view(request, *args, **kwargs)
 

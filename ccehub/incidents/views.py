@@ -27,6 +27,7 @@ from ccehub.children.models import Child
 from ccehub.children.selectors import ChildNotFound, child_get
 from ccehub.children.services import MSG_READ_ONLY_BASIS, may_record_on
 from ccehub.common.access import Actor
+from ccehub.common.refusals import RefusedObject, audit_refusal
 from ccehub.common.web import actor_from_request, membership_required
 from ccehub.incidents import presenters, services
 from ccehub.incidents.forms import (
@@ -100,6 +101,7 @@ def incident_new(request: HttpRequest) -> HttpResponse:
     """Record an identifying incident for a known child (``?child=PID``), or a new or unknown one."""
     actor = actor_from_request(request, purpose="Record an identifying incident and triage it")
     if not actor.can_write_cases:
+        audit_refusal(request, actor=actor, reason=MSG_CANNOT_RECORD)
         return _forbidden(request, MSG_CANNOT_RECORD)
     fixed: Child | None = None
     fixed_label = ""
@@ -136,6 +138,11 @@ def incident_new(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             apply_service_errors(form, exc)
         except PermissionDenied as exc:
+            target = RefusedObject(
+                object_type="identifying_incident",
+                child_pid=form.child.pseudonymous_id if form.child is not None else "",
+            )
+            audit_refusal(request, actor=actor, reason=str(exc), target=target)
             form.add_error(None, str(exc))
         else:
             kept = list(recorded.items())[-(SUBMISSIONS_KEPT - 1) :]

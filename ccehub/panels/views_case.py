@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 
 from ccehub.agencies.models import Role
 from ccehub.common.access import Actor
+from ccehub.common.refusals import audit_refusal
 from ccehub.common.web import actor_from_request, membership_required
 from ccehub.nrm.models import NRMReferral
 from ccehub.nrm.services import nrm_decision_record, referral_lead_social_worker_set
@@ -333,6 +334,8 @@ def plan_action_done(request: HttpRequest, action_id: str) -> HttpResponse:
     key = _uuid(action_id)
     action = PlanAction.objects.select_related("plan").filter(pk=key).first() if key else None
     if action is None:
+        # "not found", as for one the user may not see, and audited as every other case object is
+        audit_refusal(request, actor=actor, reason="no such plan action")
         return _not_found(request)
     try:
         plan_for_view(actor=actor, plan_id=action.plan_id)
@@ -580,6 +583,7 @@ def breach_response(request: HttpRequest, breach_id: str) -> HttpResponse:
     key = _uuid(breach_id)
     breach = OrderBreach.objects.select_related("order").filter(pk=key).first() if key else None
     if breach is None:
+        audit_refusal(request, actor=actor, reason="no such breach")
         return _not_found(request)
     try:
         order = order_for_view(actor=actor, order_id=breach.order_id)

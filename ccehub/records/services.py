@@ -20,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -29,6 +29,7 @@ from ccehub.agencies.permissions import IDENTITY_ROLES
 from ccehub.audit.models import Action
 from ccehub.audit.services import audit_record
 from ccehub.common.access import Actor
+from ccehub.common.refusals import RefusalRecorded
 from ccehub.common.validators import MSG_DOB_FUTURE
 from ccehub.records.importer import (
     MSG_POSTCODE,
@@ -295,7 +296,7 @@ def check_can_lookup(actor: Actor, purpose: str, threshold: float | None = None)
     """
     if not actor.system and actor.role not in IDENTITY_ROLES:
         audit_record(actor=actor, action=Action.DENIED, object_type="person_lookup", detail=MSG_LOOKUP_ROLE)
-        raise PermissionDenied(MSG_LOOKUP_ROLE)
+        raise RefusalRecorded(MSG_LOOKUP_ROLE)
     if not purpose.strip():
         raise ValidationError({"purpose": [MSG_PURPOSE]})
     minimum = settings.CCEHUB_LOOKUP_THRESHOLD

@@ -117,6 +117,18 @@ CCEHUB_SIGNIN_FAILURE_WINDOW_MINUTES = 15
 CCEHUB_SIGNIN_LOCK_MINUTES = 15
 # A web session with no activity for this long is signed out (ccehub.common.idle; 0: never).
 CCEHUB_IDLE_TIMEOUT_MINUTES = 30
+# A new personal API token works for this many days (1 to 366); `ccehub tokens create --days` sets
+# another lifetime for one token. Tokens made before tokens expired were given created + this.
+try:
+    CCEHUB_API_TOKEN_DAYS = int(env.API_TOKEN_DAYS)
+except ValueError:
+    CCEHUB_API_TOKEN_DAYS = 0
+if not 1 <= CCEHUB_API_TOKEN_DAYS <= 366:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        f"CCEHUB_API_TOKEN_DAYS must be a whole number of days from 1 to 366, not {env.API_TOKEN_DAYS!r}"
+    )
 CSRF_COOKIE_HTTPONLY = True
 CSRF_FAILURE_VIEW = "ccehub.common.views.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
