@@ -16,7 +16,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from tests.panels.conftest import child, refer, world  # noqa: F401 - fixtures
+from tests.panels.conftest import refer
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "a-long-test-password"
