@@ -153,20 +153,39 @@ def referral_panel_status(referral: NRMReferral, *, on: date) -> str:
     decisions = [d for d in referral.panel_decisions.all() if d.meeting_id is not None]
     if decisions and decisions[-1].decision_type == PanelDecisionType.DEFER:
         return "deferred"
-    upcoming = referral.agenda_items.filter(meeting__status=MeetingStatus.SCHEDULED).exists()
-    if upcoming:
+    if _listed_at_scheduled_sitting(referral):
         return "listed"
     if clock is not None and clock.stage == "awaiting_cg":
         return "rg_positive_awaiting_cg"
     return "info_gathering"
 
 
+def scheduled_listings(prefix: str = "") -> Prefetch:
+    """Prefetch a referral's listings at sittings still scheduled, for :func:`referral_panel_status`
+    (``prefix`` reaches the referrals through another relation, e.g. ``"child__nrm_referrals__"``)."""
+    return Prefetch(
+        prefix + "agenda_items",
+        queryset=AgendaItem.objects.filter(meeting__status=MeetingStatus.SCHEDULED),
+        to_attr="scheduled_listings",
+    )
+
+
+def _listed_at_scheduled_sitting(referral: NRMReferral) -> bool:
+    """Whether the referral is on the agenda of a sitting still scheduled: from the prefetch of
+    :func:`scheduled_listings` when the caller made it (a list page), else one query."""
+    listings = getattr(referral, "scheduled_listings", None)
+    if listings is not None:
+        return bool(listings)
+    return referral.agenda_items.filter(meeting__status=MeetingStatus.SCHEDULED).exists()
+
+
 def panel_referrals(*, panel: Agency) -> QuerySet[NRMReferral]:
-    """The panel's local-route referrals (caller has checked the actor may read the panel)."""
+    """The panel's local-route referrals (caller has checked the actor may read the panel), with
+    what their status and urgency are computed from, so a list of them costs no query per row."""
     return (
         NRMReferral.objects.filter(panel=panel, route=Route.LOCAL_PANEL)
         .select_related("child", "linked_incident")
-        .prefetch_related("decisions", "panel_decisions", "information_requests")
+        .prefetch_related("decisions", "panel_decisions", "information_requests", scheduled_listings())
         .order_by("referred_on", "created_at")
     )
 

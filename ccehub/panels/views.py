@@ -14,6 +14,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -267,9 +268,11 @@ def home(request: HttpRequest) -> HttpResponse:
                     p.day(m.held_on),
                 ),
                 m.get_status_display(),
-                str(m.agenda.count()),
+                str(m.cases),
             ]
-            for m in PanelMeeting.objects.filter(panel=panel).order_by("-held_on")[:8]
+            for m in PanelMeeting.objects.filter(panel=panel)
+            .annotate(cases=Count("agenda"))
+            .order_by("-held_on")[:8]
         ]
         sections.append(
             {

@@ -1,0 +1,73 @@
+"""The panel's pages cost the same number of queries however many cases they list.
+
+Each test reads a page with a few cases and again with more, and expects the same count (or, where
+every case is read through the child's audited read, a fixed cost per case): one query per row (an
+N+1) would make the busiest panels the slowest. Counts, never timings.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from tests.panels.conftest import make_incident, refer
+
+pytestmark = pytest.mark.django_db
+PASSWORD = "a-long-test-password"
+
+
+def referred_children(world, system_actor, count: int, *, sitting: date):
+    """``count`` children, each arrested and referred to the panel (4 March 2024), all listed at a new
+    sitting on ``sitting`` (still scheduled). Returns the sitting and the referrals."""
+    from ccehub.children.services import child_create
+    from ccehub.panels import services as panels
+
+    referrals = []
+    for _ in range(count):
+        child = child_create(
+            actor=system_actor,
+            given_name="Riley",
+            family_name="Countcase",
+            sex="male",
+            date_of_birth=date(2008, 5, 1),
+            home_local_authority=world["islington"],
+            home_police_force=world["met"],
+            allow_duplicate=True,
+        )
+        referrals.append(refer(world, child, incident=make_incident(child, system_actor, world["met"])))
+    meeting = panels.panel_meeting_schedule(
+        actor=world["as_lead"], panel=world["panel"], held_on=sitting, extraordinary=True, reason="test"
+    )
+    for referral in referrals:
+        panels.agenda_item_add(actor=world["as_lead"], meeting=meeting, referral=referral)
+    return meeting, referrals
+
+
+def queries(client, url: str) -> int:
+    client.get(url)  # the first request of a session does its own one-off work
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200, response.content[:300]
+    return len(ctx.captured_queries)
+
+
+def sign_in(client, world, who: str):
+    assert client.login(username=world["users"][who].username, password=PASSWORD)
+    return client
+
+
+@pytest.mark.parametrize("who", ["lead", "chair"])
+def test_panel_home_queries_do_not_grow_with_the_referrals(client, world, system_actor, who):
+    """Each referral's status (listed at a sitting still scheduled?) and each sitting's number of
+    cases came with a query per row."""
+    sign_in(client, world, who)
+    referred_children(world, system_actor, 2, sitting=date(2024, 3, 20))
+    few = queries(client, reverse("panels:home"))
+    referred_children(world, system_actor, 4, sitting=date(2024, 3, 22))
+    page = client.get(reverse("panels:home")).content.decode()
+    assert page.count("Listed") >= 6
+    assert queries(client, reverse("panels:home")) == few
