@@ -113,8 +113,30 @@ def panel_settings(panel: Agency) -> PanelSettings:
 # --- Referral status and urgency ----------------------------------------------------------------
 
 
+def current_triage(prefix: str = "") -> Prefetch:
+    """Prefetch the current (not superseded) triage decisions of a referral's child, newest first,
+    for :func:`latest_priority` (``prefix`` as for :func:`scheduled_listings`)."""
+    return Prefetch(
+        prefix + "child__triage_decisions",
+        queryset=TriageDecision.objects.filter(superseded_by__isnull=True).order_by("-decided_at"),
+        to_attr="current_triage_decisions",
+    )
+
+
 def latest_priority(referral: NRMReferral) -> str:
     """Crisis priority from the latest triage decision on the linked incident (else the child's latest)."""
+    child = referral.child if NRMReferral.child.is_cached(referral) else None
+    current = getattr(child, "current_triage_decisions", None)
+    linked = referral.linked_incident if NRMReferral.linked_incident.is_cached(referral) else None
+    if current is not None and (
+        referral.linked_incident_id is None or (linked is not None and linked.child_id == referral.child_id)
+    ):
+        # Prefetched by a list (``current_triage``): the same choice, made without a query.
+        if referral.linked_incident_id is not None:
+            on_incident = [d for d in current if d.incident_id == referral.linked_incident_id]
+            if on_incident:
+                return on_incident[0].priority
+        return current[0].priority if current else "standard"
     qs = TriageDecision.objects.filter(superseded_by__isnull=True)
     if referral.linked_incident_id is not None:
         decision = qs.filter(incident_id=referral.linked_incident_id).order_by("-decided_at").first()
@@ -185,7 +207,9 @@ def panel_referrals(*, panel: Agency) -> QuerySet[NRMReferral]:
     return (
         NRMReferral.objects.filter(panel=panel, route=Route.LOCAL_PANEL)
         .select_related("child", "linked_incident")
-        .prefetch_related("decisions", "panel_decisions", "information_requests", scheduled_listings())
+        .prefetch_related(
+            "decisions", "panel_decisions", "information_requests", scheduled_listings(), current_triage()
+        )
         .order_by("referred_on", "created_at")
     )
 
@@ -297,15 +321,47 @@ def case_chair(meeting: PanelMeeting, item: AgendaItem | None) -> PanelMember | 
     return meeting.chair
 
 
-def case_quorum(*, meeting: PanelMeeting, referral: NRMReferral, item: AgendaItem | None = None) -> Quorum:
-    """The quorum for one case at one meeting (R-21, Q-27, the chair rule)."""
-    config = panel_settings(meeting.panel)
-    present = [
+def _present_at(meeting: PanelMeeting) -> list[PresentMember]:
+    return [
         PresentMember(
             keys=person_keys(user_id=a.member.user_id, name=a.member.name), name=a.name, sector=a.sector
         )
         for a in Attendance.objects.filter(meeting=meeting, present=True).select_related("member")
     ]
+
+
+def case_quorum(*, meeting: PanelMeeting, referral: NRMReferral, item: AgendaItem | None = None) -> Quorum:
+    """The quorum for one case at one meeting (R-21, Q-27, the chair rule)."""
+    return _case_quorum(
+        meeting=meeting,
+        referral=referral,
+        item=item,
+        config=panel_settings(meeting.panel),
+        present=_present_at(meeting),
+    )
+
+
+def agenda_quorums(*, meeting: PanelMeeting, items: Iterable[AgendaItem]) -> dict[Any, Quorum]:
+    """:func:`case_quorum` for each agenda item (by primary key), reading the panel's settings and the
+    attendance once for the whole agenda rather than once per case."""
+    config = panel_settings(meeting.panel)
+    present = _present_at(meeting)
+    return {
+        item.pk: _case_quorum(
+            meeting=meeting, referral=item.referral, item=item, config=config, present=present
+        )
+        for item in items
+    }
+
+
+def _case_quorum(
+    *,
+    meeting: PanelMeeting,
+    referral: NRMReferral,
+    item: AgendaItem | None,
+    config: PanelSettings,
+    present: list[PresentMember],
+) -> Quorum:
     chair = case_chair(meeting, item)
     return quorum_for_case(
         present=present,
@@ -348,16 +404,19 @@ def meeting_papers(*, actor: Actor, meeting: PanelMeeting) -> list[CasePaper]:
 
     check_panel_reader(actor, meeting.panel)
     papers = []
-    items = AgendaItem.objects.filter(meeting=meeting).select_related(
-        "referral__child", "referral__linked_incident", "acting_chair"
+    items = list(
+        AgendaItem.objects.filter(meeting=meeting).select_related(
+            "referral__child", "referral__linked_incident", "acting_chair"
+        )
     )
+    quorums = agenda_quorums(meeting=meeting, items=items)
     for item in items:
         referral = item.referral
         paper = CasePaper(item=item, referral=referral, available=False)
         paper.clock = referral_clock(
             referral, as_of=max(meeting.held_on, referral.referred_on or meeting.held_on)
         )
-        paper.quorum = case_quorum(meeting=meeting, referral=referral, item=item)
+        paper.quorum = quorums[item.pk]
         paper.requests = list(referral.information_requests.order_by("due_on"))
         paper.previous_decisions = list(referral.panel_decisions.order_by("decided_on", "created_at"))
         try:

@@ -66,6 +66,7 @@ from ccehub.panels.selectors import (
     NotAvailable,
     _scrubber,
     agenda_candidates,
+    agenda_quorums,
     case_quorum,
     decision_for_view,
     may_answer,
@@ -666,12 +667,14 @@ def meeting_detail(request: HttpRequest, meeting_id: str) -> HttpResponse:
     items = list(AgendaItem.objects.filter(meeting=meeting).select_related("referral__child", "acting_chair"))
     held = meeting.status == MeetingStatus.HELD
     chair = is_panel_chair(actor, meeting.panel)
+    decided_at_meeting: dict[Any, list[PanelDecision]] = {}
+    for decision in PanelDecision.objects.filter(meeting=meeting).order_by("created_at"):
+        decided_at_meeting.setdefault(decision.referral_id, []).append(decision)
+    quorums = agenda_quorums(meeting=meeting, items=items) if held else {}
     agenda = []
     for item in items:
-        decided = list(
-            PanelDecision.objects.filter(meeting=meeting, referral=item.referral).order_by("created_at")
-        )
-        quorum = case_quorum(meeting=meeting, referral=item.referral, item=item) if held else None
+        decided = decided_at_meeting.get(item.referral_id, [])
+        quorum = quorums.get(item.pk)
         agenda.append(
             {
                 "item": item,

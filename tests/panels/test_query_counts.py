@@ -14,15 +14,16 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from tests.panels.conftest import make_incident, refer
+from tests.panels.conftest import decide, make_incident, refer
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "a-long-test-password"
 
 
-def referred_children(world, system_actor, count: int, *, sitting: date):
+def referred_children(world, system_actor, count: int, *, sitting: date | None):
     """``count`` children, each arrested and referred to the panel (4 March 2024), all listed at a new
-    sitting on ``sitting`` (still scheduled). Returns the sitting and the referrals."""
+    sitting on ``sitting`` (still scheduled) unless it is ``None``. Returns the sitting and the
+    referrals."""
     from ccehub.children.services import child_create
     from ccehub.panels import services as panels
 
@@ -39,6 +40,8 @@ def referred_children(world, system_actor, count: int, *, sitting: date):
             allow_duplicate=True,
         )
         referrals.append(refer(world, child, incident=make_incident(child, system_actor, world["met"])))
+    if sitting is None:
+        return None, referrals
     meeting = panels.panel_meeting_schedule(
         actor=world["as_lead"], panel=world["panel"], held_on=sitting, extraordinary=True, reason="test"
     )
@@ -71,3 +74,56 @@ def test_panel_home_queries_do_not_grow_with_the_referrals(client, world, system
     page = client.get(reverse("panels:home")).content.decode()
     assert page.count("Listed") >= 6
     assert queries(client, reverse("panels:home")) == few
+
+
+def held_and_decided(world, system_actor, count: int, *, sitting: date):
+    """A sitting with ``count`` cases, held (quorate) and each given a positive RG decision."""
+    from ccehub.panels.services import meeting_attendance_record
+
+    meeting, referrals = referred_children(world, system_actor, count, sitting=sitting)
+    members = world["members"]
+    meeting = meeting_attendance_record(
+        actor=world["as_lead"],
+        meeting=meeting,
+        present=[members["chair"], members["police"], members["health"]],
+        chair=members["chair"],
+        today=sitting,
+    )
+    for referral in referrals:
+        decide(world, meeting, referral, "rg_positive")
+    return meeting
+
+
+def test_held_meeting_page_queries_do_not_grow_with_the_agenda(client, world, system_actor):
+    """Each case's decisions, and its quorum (the panel's settings and the attendance, read again
+    for every case), came with queries per case."""
+    sign_in(client, world, "chair")
+    small = held_and_decided(world, system_actor, 2, sitting=date(2024, 3, 20))
+    large = held_and_decided(world, system_actor, 6, sitting=date(2024, 3, 22))
+    page = client.get(reverse("panels:meeting", args=[large.pk])).content.decode()
+    assert page.count("Quorate") == 6
+    assert queries(client, reverse("panels:meeting", args=[large.pk])) == queries(
+        client, reverse("panels:meeting", args=[small.pk])
+    )
+
+
+def test_scheduled_meeting_page_queries_do_not_grow_with_the_cases_waiting(client, world, system_actor):
+    """The cases waiting for a sitting are ranked by urgency, which reads each one's latest triage
+    priority: two queries per case before it was prefetched with the panel's referrals."""
+    from ccehub.panels.services import panel_meeting_schedule
+
+    sign_in(client, world, "lead")
+    meeting = panel_meeting_schedule(
+        actor=world["as_lead"],
+        panel=world["panel"],
+        held_on=date(2024, 4, 10),
+        extraordinary=True,
+        reason="x",
+    )
+    url = reverse("panels:meeting", args=[meeting.pk])
+    referred_children(world, system_actor, 2, sitting=None)
+    few = queries(client, url)
+    _, referrals = referred_children(world, system_actor, 4, sitting=None)
+    page = client.get(url).content.decode()
+    assert all(r.child.pseudonymous_id in page for r in referrals)
+    assert queries(client, url) == few
