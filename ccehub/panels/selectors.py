@@ -570,7 +570,11 @@ def _scrubber(child: Child, members: Iterable[str] = ()) -> Any:
     before it leaves for QA, in any case: the child's whole names and each part of them ("Mary" of
     "Mary Ann", "Smith" of "Jones-Smith"); a member's full name (a part, such as a rank, may be an
     ordinary word of the rationale)."""
-    identity = Identity.objects.filter(child=child).prefetch_related("aliases").first()
+    try:
+        # Joined with its aliases by a list of decisions (``qa_export``); else read here.
+        identity: Identity | None = child.identity
+    except Identity.DoesNotExist:
+        identity = None
     names: set[str] = set()
     if identity is not None:
         for text in [identity.given_name, identity.family_name] + [
@@ -691,12 +695,18 @@ def qa_export(*, actor: Actor, fmt: str = "csv", status: str | None = None) -> s
     if fmt not in ("csv", "json"):
         raise ValueError("format must be csv or json")
     status = check_qa_status(status)
+    # Each row's free text is scrubbed of the child's names: the identities come with the decisions
+    # (used only to scrub, never exported), not one query per row.
     qs = PanelDecision.objects.exclude(ho_qa_status=QAStatus.NOT_APPLICABLE).select_related(
-        "referral__child", "referral__panel"
+        "referral__child__identity", "referral__panel"
     )
     if status:
         qs = qs.filter(ho_qa_status=status)
-    rows = qa_export_rows(qs.prefetch_related("qa_events").order_by("decided_on", "created_at"))
+    rows = qa_export_rows(
+        qs.prefetch_related("qa_events", "referral__child__identity__aliases").order_by(
+            "decided_on", "created_at"
+        )
+    )
     audit_record(
         actor=actor,
         action=Action.EXPORT,

@@ -127,3 +127,16 @@ def test_scheduled_meeting_page_queries_do_not_grow_with_the_cases_waiting(clien
     page = client.get(url).content.decode()
     assert all(r.child.pseudonymous_id in page for r in referrals)
     assert queries(client, url) == few
+
+
+def test_qa_export_queries_do_not_grow_with_the_decisions(client, world, system_actor):
+    """Each row's free text is scrubbed of the child's names: the identity and aliases were read
+    with two queries per decision."""
+    sign_in(client, world, "ho")
+    held_and_decided(world, system_actor, 2, sitting=date(2024, 3, 20))
+    url = reverse("panels:qa-export", args=["json"])
+    few = queries(client, url)
+    held_and_decided(world, system_actor, 4, sitting=date(2024, 3, 22))
+    rows = client.get(url).json()
+    assert len(rows) == 6 and all("Riley" not in str(row) for row in rows)
+    assert queries(client, url) == few
