@@ -23,6 +23,7 @@ from typing import Any, Final
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from ccehub.agencies.models import Agency
 from ccehub.audit.models import Action
@@ -818,6 +819,15 @@ def monitoring_list(*, actor: Actor, panel: Agency, as_of: date) -> list[Monitor
             Prefetch("child__safeguarding_orders", queryset=SafeguardingOrder.objects.filter(panel=panel)),
             "child__safeguarding_orders__breaches",
             "child__nrm_referrals__decisions",
+            # What referral_panel_status reads of the latest referral, and the episodes counted
+            # below: prefetched, so the list costs the same whatever the number of children.
+            "child__nrm_referrals__panel_decisions",
+            scheduled_listings("child__nrm_referrals__"),
+            Prefetch(
+                "child__missing_episodes",
+                queryset=MissingEpisode.objects.filter(started_at__isnull=False).order_by("started_at"),
+                to_attr="started_missing_episodes",
+            ),
         )
         .order_by("shared_on")
     )
@@ -836,11 +846,13 @@ def monitoring_list(*, actor: Actor, panel: Agency, as_of: date) -> list[Monitor
         referrals = [r for r in child.nrm_referrals.all() if r.panel_id == panel.pk]
         # Oversight runs from the panel referral (the case may have been shared later, on recording).
         since = min([case.shared_on] + [r.referred_on for r in referrals if r.referred_on is not None])
-        episodes = list(
-            MissingEpisode.objects.filter(child=child)
-            .filter(Q(started_at__date__gte=since) | Q(ended_at__isnull=True, started_at__isnull=False))
-            .order_by("started_at")
-        )
+        # Those that started on or after ``since`` (a local date, as ``started_at__date`` compares),
+        # and any still open whenever it started.
+        episodes = [
+            e
+            for e in child.started_missing_episodes
+            if timezone.localtime(e.started_at).date() >= since or e.ended_at is None
+        ]
         starts = [e.started_at.date() for e in episodes if e.started_at is not None]
         orders = list(child.safeguarding_orders.all())
         breaches = [b for o in orders for b in o.breaches.all()]

@@ -1114,8 +1114,10 @@ def monitoring(request: HttpRequest) -> HttpResponse:
     rows = []
     monitored = monitoring_list(actor=actor, panel=panel, as_of=today)
     latest = {}
-    for referral in NRMReferral.objects.filter(panel=panel, child__in=[m.child for m in monitored]).order_by(
-        "referred_on", "created_at"
+    for referral in (
+        NRMReferral.objects.filter(panel=panel, child__in=[m.child for m in monitored])
+        .select_related("child")
+        .order_by("referred_on", "created_at")
     ):
         latest[referral.child_id] = referral
     for m in monitored:

@@ -140,3 +140,46 @@ def test_qa_export_queries_do_not_grow_with_the_decisions(client, world, system_
     rows = client.get(url).json()
     assert len(rows) == 6 and all("Riley" not in str(row) for row in rows)
     assert queries(client, url) == few
+
+
+def under_oversight(world, system_actor, count: int, *, sitting: date) -> None:
+    """Children heard at a sitting, each with a joint plan and a missing episode since."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from ccehub.children.models import MissingEpisode
+    from ccehub.children.services import fact_record
+    from ccehub.panels.services import ActionSpec, joint_plan_create
+
+    meeting = held_and_decided(world, system_actor, count, sitting=sitting)
+    for item in meeting.agenda.select_related("referral__child"):
+        child = item.referral.child
+        joint_plan_create(
+            actor=world["as_lead"],
+            panel=world["panel"],
+            child=child,
+            referral=item.referral,
+            agreed_on=sitting,
+            review_on=sitting + timedelta(days=90),
+            summary="Exit the line safely",
+            actions=[ActionSpec("School place", world["islington"], sitting + timedelta(days=14))],
+        )
+        fact_record(
+            actor=world["as_sw"],
+            child=child,
+            model=MissingEpisode,
+            started_at=datetime(2024, 4, 2, 22, 0, tzinfo=ZoneInfo("Europe/London")),
+        )
+
+
+def test_monitoring_queries_do_not_grow_with_the_children(client, world, system_actor):
+    """Each child's missing episodes, its latest referral's panel decisions and listings, and the
+    referral's child for the link came with queries per child."""
+    sign_in(client, world, "chair")
+    under_oversight(world, system_actor, 2, sitting=date(2024, 3, 20))
+    url = reverse("panels:monitoring")
+    few = queries(client, url)
+    under_oversight(world, system_actor, 4, sitting=date(2024, 3, 22))
+    page = client.get(url).content.decode()
+    assert page.count("1 (missing now)") == 6
+    assert queries(client, url) == few
