@@ -10,13 +10,16 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db.models import QuerySet
+from django.contrib.auth import get_user_model
+from django.db.models import ForeignKey, Prefetch, QuerySet
 
+from ccehub.agencies.models import Agency
 from ccehub.audit.models import Action
 from ccehub.audit.services import audit_record
 from ccehub.children.models import FIG3_ORDER, Child, Identity, VulnerabilityFactor, VulnerabilityFlag
 from ccehub.common.access import Actor, access_basis, identity_allowed, visible_children_q
 from ccehub.common.models import TriState
+from ccehub.nrm.models import NRMDecision
 
 MSG_CHILD_NOT_FOUND = "No child with that reference is available to you"
 
@@ -191,34 +194,52 @@ def child_get(
     return record
 
 
+def _joined(qs: QuerySet[Any]) -> QuerySet[Any]:
+    """``qs`` with every foreign key to an agency or a person joined in.
+
+    The chronology names agencies and the JSON export writes each row's agency code and person's
+    username: read lazily, that was one query per row, so a long history cost a query per fact.
+    """
+    targets = (Agency, get_user_model())
+    names = [
+        f.name
+        for f in qs.model._meta.concrete_fields
+        if isinstance(f, ForeignKey) and f.related_model in targets
+    ]
+    return qs.select_related(*names)
+
+
 def _related(child: Child, sections: tuple[str, ...]) -> dict[str, list[Any]]:
     related: dict[str, list[Any]] = {}
     if "incidents" in sections:
-        related["incidents"] = list(
-            child.incidents.select_related("recording_agency", "arresting_force").order_by("occurred_at")
-        )
+        related["incidents"] = list(_joined(child.incidents.order_by("occurred_at")))
     if "justice" in sections:
-        related["arrests"] = list(child.arrests.select_related("arresting_force").order_by("arrested_at"))
+        related["arrests"] = list(_joined(child.arrests.order_by("arrested_at")))
         related["charges"] = list(child.charges.order_by("charged_on"))
         related["court_outcomes"] = list(child.court_outcomes.order_by("decided_on"))
-        related["conflicts"] = list(child.conflicts.order_by("created_at"))
+        related["conflicts"] = list(_joined(child.conflicts.order_by("created_at")))
     if "nrm" in sections:
         related["nrm_referrals"] = list(
-            child.nrm_referrals.select_related("referring_agency")
-            .prefetch_related("decisions__decision_maker_agency")
-            .order_by("referred_on")
+            _joined(child.nrm_referrals.order_by("referred_on")).prefetch_related(
+                Prefetch("decisions", queryset=_joined(NRMDecision.objects.all()))
+            )
         )
     if "safeguarding" in sections:
-        related["plans"] = list(child.plans.select_related("lead_agency").order_by("started_on"))
-        related["strategy_meetings"] = list(child.strategy_meetings.order_by("held_on"))
+        related["plans"] = list(_joined(child.plans.order_by("started_on")))
+        related["strategy_meetings"] = list(_joined(child.strategy_meetings.order_by("held_on")))
         related["care_orders"] = list(child.care_orders.order_by("started_on"))
         related["secure_orders"] = list(child.secure_orders.order_by("made_on"))
     if "missing" in sections:
-        related["missing_episodes"] = list(child.missing_episodes.order_by("started_at"))
+        related["missing_episodes"] = list(_joined(child.missing_episodes.order_by("started_at")))
     if "placements" in sections:
-        related["placements"] = list(child.placements.order_by("started_on"))
+        related["placements"] = list(_joined(child.placements.order_by("started_on")))
     if "triage" in sections and hasattr(child, "triage_decisions"):
-        related["triage_decisions"] = list(child.triage_decisions.order_by("-decided_at"))
+        # The child page names each decision's incident and counts its actions.
+        related["triage_decisions"] = list(
+            _joined(child.triage_decisions.order_by("-decided_at"))
+            .select_related("incident")
+            .prefetch_related("actions")
+        )
     return related
 
 

@@ -113,7 +113,8 @@ def child_decisions(*, actor: Actor, pid: str) -> tuple[ChildRecord, list[Triage
     record = child_get(actor=actor, pid=pid, sections=CHILD_DECISIONS_SECTIONS)
     decisions = list(
         TriageDecision.objects.filter(child=record.child)
-        .select_related("incident", "agency")
+        # Each decision names its child (the API's "child"): joined, not one query per decision.
+        .select_related("child", "incident", "agency")
         .prefetch_related("actions")
         .order_by("-decided_at", "-created_at")
     )

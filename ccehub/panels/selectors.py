@@ -23,6 +23,7 @@ from typing import Any, Final
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from ccehub.agencies.models import Agency
 from ccehub.audit.models import Action
@@ -113,8 +114,30 @@ def panel_settings(panel: Agency) -> PanelSettings:
 # --- Referral status and urgency ----------------------------------------------------------------
 
 
+def current_triage(prefix: str = "") -> Prefetch:
+    """Prefetch the current (not superseded) triage decisions of a referral's child, newest first,
+    for :func:`latest_priority` (``prefix`` as for :func:`scheduled_listings`)."""
+    return Prefetch(
+        prefix + "child__triage_decisions",
+        queryset=TriageDecision.objects.filter(superseded_by__isnull=True).order_by("-decided_at"),
+        to_attr="current_triage_decisions",
+    )
+
+
 def latest_priority(referral: NRMReferral) -> str:
     """Crisis priority from the latest triage decision on the linked incident (else the child's latest)."""
+    child = referral.child if NRMReferral.child.is_cached(referral) else None
+    current = getattr(child, "current_triage_decisions", None)
+    linked = referral.linked_incident if NRMReferral.linked_incident.is_cached(referral) else None
+    if current is not None and (
+        referral.linked_incident_id is None or (linked is not None and linked.child_id == referral.child_id)
+    ):
+        # Prefetched by a list (``current_triage``): the same choice, made without a query.
+        if referral.linked_incident_id is not None:
+            on_incident = [d for d in current if d.incident_id == referral.linked_incident_id]
+            if on_incident:
+                return on_incident[0].priority
+        return current[0].priority if current else "standard"
     qs = TriageDecision.objects.filter(superseded_by__isnull=True)
     if referral.linked_incident_id is not None:
         decision = qs.filter(incident_id=referral.linked_incident_id).order_by("-decided_at").first()
@@ -153,20 +176,41 @@ def referral_panel_status(referral: NRMReferral, *, on: date) -> str:
     decisions = [d for d in referral.panel_decisions.all() if d.meeting_id is not None]
     if decisions and decisions[-1].decision_type == PanelDecisionType.DEFER:
         return "deferred"
-    upcoming = referral.agenda_items.filter(meeting__status=MeetingStatus.SCHEDULED).exists()
-    if upcoming:
+    if _listed_at_scheduled_sitting(referral):
         return "listed"
     if clock is not None and clock.stage == "awaiting_cg":
         return "rg_positive_awaiting_cg"
     return "info_gathering"
 
 
+def scheduled_listings(prefix: str = "") -> Prefetch:
+    """Prefetch a referral's listings at sittings still scheduled, for :func:`referral_panel_status`
+    (``prefix`` reaches the referrals through another relation, e.g. ``"child__nrm_referrals__"``)."""
+    return Prefetch(
+        prefix + "agenda_items",
+        queryset=AgendaItem.objects.filter(meeting__status=MeetingStatus.SCHEDULED),
+        to_attr="scheduled_listings",
+    )
+
+
+def _listed_at_scheduled_sitting(referral: NRMReferral) -> bool:
+    """Whether the referral is on the agenda of a sitting still scheduled: from the prefetch of
+    :func:`scheduled_listings` when the caller made it (a list page), else one query."""
+    listings = getattr(referral, "scheduled_listings", None)
+    if listings is not None:
+        return bool(listings)
+    return referral.agenda_items.filter(meeting__status=MeetingStatus.SCHEDULED).exists()
+
+
 def panel_referrals(*, panel: Agency) -> QuerySet[NRMReferral]:
-    """The panel's local-route referrals (caller has checked the actor may read the panel)."""
+    """The panel's local-route referrals (caller has checked the actor may read the panel), with
+    what their status and urgency are computed from, so a list of them costs no query per row."""
     return (
         NRMReferral.objects.filter(panel=panel, route=Route.LOCAL_PANEL)
         .select_related("child", "linked_incident")
-        .prefetch_related("decisions", "panel_decisions", "information_requests")
+        .prefetch_related(
+            "decisions", "panel_decisions", "information_requests", scheduled_listings(), current_triage()
+        )
         .order_by("referred_on", "created_at")
     )
 
@@ -278,15 +322,47 @@ def case_chair(meeting: PanelMeeting, item: AgendaItem | None) -> PanelMember | 
     return meeting.chair
 
 
-def case_quorum(*, meeting: PanelMeeting, referral: NRMReferral, item: AgendaItem | None = None) -> Quorum:
-    """The quorum for one case at one meeting (R-21, Q-27, the chair rule)."""
-    config = panel_settings(meeting.panel)
-    present = [
+def _present_at(meeting: PanelMeeting) -> list[PresentMember]:
+    return [
         PresentMember(
             keys=person_keys(user_id=a.member.user_id, name=a.member.name), name=a.name, sector=a.sector
         )
         for a in Attendance.objects.filter(meeting=meeting, present=True).select_related("member")
     ]
+
+
+def case_quorum(*, meeting: PanelMeeting, referral: NRMReferral, item: AgendaItem | None = None) -> Quorum:
+    """The quorum for one case at one meeting (R-21, Q-27, the chair rule)."""
+    return _case_quorum(
+        meeting=meeting,
+        referral=referral,
+        item=item,
+        config=panel_settings(meeting.panel),
+        present=_present_at(meeting),
+    )
+
+
+def agenda_quorums(*, meeting: PanelMeeting, items: Iterable[AgendaItem]) -> dict[Any, Quorum]:
+    """:func:`case_quorum` for each agenda item (by primary key), reading the panel's settings and the
+    attendance once for the whole agenda rather than once per case."""
+    config = panel_settings(meeting.panel)
+    present = _present_at(meeting)
+    return {
+        item.pk: _case_quorum(
+            meeting=meeting, referral=item.referral, item=item, config=config, present=present
+        )
+        for item in items
+    }
+
+
+def _case_quorum(
+    *,
+    meeting: PanelMeeting,
+    referral: NRMReferral,
+    item: AgendaItem | None,
+    config: PanelSettings,
+    present: list[PresentMember],
+) -> Quorum:
     chair = case_chair(meeting, item)
     return quorum_for_case(
         present=present,
@@ -329,16 +405,19 @@ def meeting_papers(*, actor: Actor, meeting: PanelMeeting) -> list[CasePaper]:
 
     check_panel_reader(actor, meeting.panel)
     papers = []
-    items = AgendaItem.objects.filter(meeting=meeting).select_related(
-        "referral__child", "referral__linked_incident", "acting_chair"
+    items = list(
+        AgendaItem.objects.filter(meeting=meeting).select_related(
+            "referral__child", "referral__linked_incident", "acting_chair"
+        )
     )
+    quorums = agenda_quorums(meeting=meeting, items=items)
     for item in items:
         referral = item.referral
         paper = CasePaper(item=item, referral=referral, available=False)
         paper.clock = referral_clock(
             referral, as_of=max(meeting.held_on, referral.referred_on or meeting.held_on)
         )
-        paper.quorum = case_quorum(meeting=meeting, referral=referral, item=item)
+        paper.quorum = quorums[item.pk]
         paper.requests = list(referral.information_requests.order_by("due_on"))
         paper.previous_decisions = list(referral.panel_decisions.order_by("decided_on", "created_at"))
         try:
@@ -492,7 +571,11 @@ def _scrubber(child: Child, members: Iterable[str] = ()) -> Any:
     before it leaves for QA, in any case: the child's whole names and each part of them ("Mary" of
     "Mary Ann", "Smith" of "Jones-Smith"); a member's full name (a part, such as a rank, may be an
     ordinary word of the rationale)."""
-    identity = Identity.objects.filter(child=child).prefetch_related("aliases").first()
+    try:
+        # Joined with its aliases by a list of decisions (``qa_export``); else read here.
+        identity: Identity | None = child.identity
+    except Identity.DoesNotExist:
+        identity = None
     names: set[str] = set()
     if identity is not None:
         for text in [identity.given_name, identity.family_name] + [
@@ -613,12 +696,18 @@ def qa_export(*, actor: Actor, fmt: str = "csv", status: str | None = None) -> s
     if fmt not in ("csv", "json"):
         raise ValueError("format must be csv or json")
     status = check_qa_status(status)
+    # Each row's free text is scrubbed of the child's names: the identities come with the decisions
+    # (used only to scrub, never exported), not one query per row.
     qs = PanelDecision.objects.exclude(ho_qa_status=QAStatus.NOT_APPLICABLE).select_related(
-        "referral__child", "referral__panel"
+        "referral__child__identity", "referral__panel"
     )
     if status:
         qs = qs.filter(ho_qa_status=status)
-    rows = qa_export_rows(qs.prefetch_related("qa_events").order_by("decided_on", "created_at"))
+    rows = qa_export_rows(
+        qs.prefetch_related("qa_events", "referral__child__identity__aliases").order_by(
+            "decided_on", "created_at"
+        )
+    )
     audit_record(
         actor=actor,
         action=Action.EXPORT,
@@ -730,6 +819,15 @@ def monitoring_list(*, actor: Actor, panel: Agency, as_of: date) -> list[Monitor
             Prefetch("child__safeguarding_orders", queryset=SafeguardingOrder.objects.filter(panel=panel)),
             "child__safeguarding_orders__breaches",
             "child__nrm_referrals__decisions",
+            # What referral_panel_status reads of the latest referral, and the episodes counted
+            # below: prefetched, so the list costs the same whatever the number of children.
+            "child__nrm_referrals__panel_decisions",
+            scheduled_listings("child__nrm_referrals__"),
+            Prefetch(
+                "child__missing_episodes",
+                queryset=MissingEpisode.objects.filter(started_at__isnull=False).order_by("started_at"),
+                to_attr="started_missing_episodes",
+            ),
         )
         .order_by("shared_on")
     )
@@ -748,11 +846,13 @@ def monitoring_list(*, actor: Actor, panel: Agency, as_of: date) -> list[Monitor
         referrals = [r for r in child.nrm_referrals.all() if r.panel_id == panel.pk]
         # Oversight runs from the panel referral (the case may have been shared later, on recording).
         since = min([case.shared_on] + [r.referred_on for r in referrals if r.referred_on is not None])
-        episodes = list(
-            MissingEpisode.objects.filter(child=child)
-            .filter(Q(started_at__date__gte=since) | Q(ended_at__isnull=True, started_at__isnull=False))
-            .order_by("started_at")
-        )
+        # Those that started on or after ``since`` (a local date, as ``started_at__date`` compares),
+        # and any still open whenever it started.
+        episodes = [
+            e
+            for e in child.started_missing_episodes
+            if timezone.localtime(e.started_at).date() >= since or e.ended_at is None
+        ]
         starts = [e.started_at.date() for e in episodes if e.started_at is not None]
         orders = list(child.safeguarding_orders.all())
         breaches = [b for o in orders for b in o.breaches.all()]

@@ -14,6 +14,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -65,6 +66,7 @@ from ccehub.panels.selectors import (
     NotAvailable,
     _scrubber,
     agenda_candidates,
+    agenda_quorums,
     case_quorum,
     decision_for_view,
     may_answer,
@@ -267,9 +269,11 @@ def home(request: HttpRequest) -> HttpResponse:
                     p.day(m.held_on),
                 ),
                 m.get_status_display(),
-                str(m.agenda.count()),
+                str(m.cases),
             ]
-            for m in PanelMeeting.objects.filter(panel=panel).order_by("-held_on")[:8]
+            for m in PanelMeeting.objects.filter(panel=panel)
+            .annotate(cases=Count("agenda"))
+            .order_by("-held_on")[:8]
         ]
         sections.append(
             {
@@ -663,12 +667,14 @@ def meeting_detail(request: HttpRequest, meeting_id: str) -> HttpResponse:
     items = list(AgendaItem.objects.filter(meeting=meeting).select_related("referral__child", "acting_chair"))
     held = meeting.status == MeetingStatus.HELD
     chair = is_panel_chair(actor, meeting.panel)
+    decided_at_meeting: dict[Any, list[PanelDecision]] = {}
+    for decision in PanelDecision.objects.filter(meeting=meeting).order_by("created_at"):
+        decided_at_meeting.setdefault(decision.referral_id, []).append(decision)
+    quorums = agenda_quorums(meeting=meeting, items=items) if held else {}
     agenda = []
     for item in items:
-        decided = list(
-            PanelDecision.objects.filter(meeting=meeting, referral=item.referral).order_by("created_at")
-        )
-        quorum = case_quorum(meeting=meeting, referral=item.referral, item=item) if held else None
+        decided = decided_at_meeting.get(item.referral_id, [])
+        quorum = quorums.get(item.pk)
         agenda.append(
             {
                 "item": item,
@@ -1108,8 +1114,10 @@ def monitoring(request: HttpRequest) -> HttpResponse:
     rows = []
     monitored = monitoring_list(actor=actor, panel=panel, as_of=today)
     latest = {}
-    for referral in NRMReferral.objects.filter(panel=panel, child__in=[m.child for m in monitored]).order_by(
-        "referred_on", "created_at"
+    for referral in (
+        NRMReferral.objects.filter(panel=panel, child__in=[m.child for m in monitored])
+        .select_related("child")
+        .order_by("referred_on", "created_at")
     ):
         latest[referral.child_id] = referral
     for m in monitored:

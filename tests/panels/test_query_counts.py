@@ -1,0 +1,185 @@
+"""The panel's pages cost the same number of queries however many cases they list.
+
+Each test reads a page with a few cases and again with more, and expects the same count (or, where
+every case is read through the child's audited read, a fixed cost per case): one query per row (an
+N+1) would make the busiest panels the slowest. Counts, never timings.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from tests.panels.conftest import decide, make_incident, refer
+
+pytestmark = pytest.mark.django_db
+PASSWORD = "a-long-test-password"
+
+
+def referred_children(world, system_actor, count: int, *, sitting: date | None):
+    """``count`` children, each arrested and referred to the panel (4 March 2024), all listed at a new
+    sitting on ``sitting`` (still scheduled) unless it is ``None``. Returns the sitting and the
+    referrals."""
+    from ccehub.children.services import child_create
+    from ccehub.panels import services as panels
+
+    referrals = []
+    for _ in range(count):
+        child = child_create(
+            actor=system_actor,
+            given_name="Riley",
+            family_name="Countcase",
+            sex="male",
+            date_of_birth=date(2008, 5, 1),
+            home_local_authority=world["islington"],
+            home_police_force=world["met"],
+            allow_duplicate=True,
+        )
+        referrals.append(refer(world, child, incident=make_incident(child, system_actor, world["met"])))
+    if sitting is None:
+        return None, referrals
+    meeting = panels.panel_meeting_schedule(
+        actor=world["as_lead"], panel=world["panel"], held_on=sitting, extraordinary=True, reason="test"
+    )
+    for referral in referrals:
+        panels.agenda_item_add(actor=world["as_lead"], meeting=meeting, referral=referral)
+    return meeting, referrals
+
+
+def queries(client, url: str) -> int:
+    client.get(url)  # the first request of a session does its own one-off work
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200, response.content[:300]
+    return len(ctx.captured_queries)
+
+
+def sign_in(client, world, who: str):
+    assert client.login(username=world["users"][who].username, password=PASSWORD)
+    return client
+
+
+@pytest.mark.parametrize("who", ["lead", "chair"])
+def test_panel_home_queries_do_not_grow_with_the_referrals(client, world, system_actor, who):
+    """Each referral's status (listed at a sitting still scheduled?) and each sitting's number of
+    cases came with a query per row."""
+    sign_in(client, world, who)
+    referred_children(world, system_actor, 2, sitting=date(2024, 3, 20))
+    few = queries(client, reverse("panels:home"))
+    referred_children(world, system_actor, 4, sitting=date(2024, 3, 22))
+    page = client.get(reverse("panels:home")).content.decode()
+    assert page.count("Listed") >= 6
+    assert queries(client, reverse("panels:home")) == few
+
+
+def held_and_decided(world, system_actor, count: int, *, sitting: date):
+    """A sitting with ``count`` cases, held (quorate) and each given a positive RG decision."""
+    from ccehub.panels.services import meeting_attendance_record
+
+    meeting, referrals = referred_children(world, system_actor, count, sitting=sitting)
+    members = world["members"]
+    meeting = meeting_attendance_record(
+        actor=world["as_lead"],
+        meeting=meeting,
+        present=[members["chair"], members["police"], members["health"]],
+        chair=members["chair"],
+        today=sitting,
+    )
+    for referral in referrals:
+        decide(world, meeting, referral, "rg_positive")
+    return meeting
+
+
+def test_held_meeting_page_queries_do_not_grow_with_the_agenda(client, world, system_actor):
+    """Each case's decisions, and its quorum (the panel's settings and the attendance, read again
+    for every case), came with queries per case."""
+    sign_in(client, world, "chair")
+    small = held_and_decided(world, system_actor, 2, sitting=date(2024, 3, 20))
+    large = held_and_decided(world, system_actor, 6, sitting=date(2024, 3, 22))
+    page = client.get(reverse("panels:meeting", args=[large.pk])).content.decode()
+    assert page.count("Quorate") == 6
+    assert queries(client, reverse("panels:meeting", args=[large.pk])) == queries(
+        client, reverse("panels:meeting", args=[small.pk])
+    )
+
+
+def test_scheduled_meeting_page_queries_do_not_grow_with_the_cases_waiting(client, world, system_actor):
+    """The cases waiting for a sitting are ranked by urgency, which reads each one's latest triage
+    priority: two queries per case before it was prefetched with the panel's referrals."""
+    from ccehub.panels.services import panel_meeting_schedule
+
+    sign_in(client, world, "lead")
+    meeting = panel_meeting_schedule(
+        actor=world["as_lead"],
+        panel=world["panel"],
+        held_on=date(2024, 4, 10),
+        extraordinary=True,
+        reason="x",
+    )
+    url = reverse("panels:meeting", args=[meeting.pk])
+    referred_children(world, system_actor, 2, sitting=None)
+    few = queries(client, url)
+    _, referrals = referred_children(world, system_actor, 4, sitting=None)
+    page = client.get(url).content.decode()
+    assert all(r.child.pseudonymous_id in page for r in referrals)
+    assert queries(client, url) == few
+
+
+def test_qa_export_queries_do_not_grow_with_the_decisions(client, world, system_actor):
+    """Each row's free text is scrubbed of the child's names: the identity and aliases were read
+    with two queries per decision."""
+    sign_in(client, world, "ho")
+    held_and_decided(world, system_actor, 2, sitting=date(2024, 3, 20))
+    url = reverse("panels:qa-export", args=["json"])
+    few = queries(client, url)
+    held_and_decided(world, system_actor, 4, sitting=date(2024, 3, 22))
+    rows = client.get(url).json()
+    assert len(rows) == 6 and all("Riley" not in str(row) for row in rows)
+    assert queries(client, url) == few
+
+
+def under_oversight(world, system_actor, count: int, *, sitting: date) -> None:
+    """Children heard at a sitting, each with a joint plan and a missing episode since."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from ccehub.children.models import MissingEpisode
+    from ccehub.children.services import fact_record
+    from ccehub.panels.services import ActionSpec, joint_plan_create
+
+    meeting = held_and_decided(world, system_actor, count, sitting=sitting)
+    for item in meeting.agenda.select_related("referral__child"):
+        child = item.referral.child
+        joint_plan_create(
+            actor=world["as_lead"],
+            panel=world["panel"],
+            child=child,
+            referral=item.referral,
+            agreed_on=sitting,
+            review_on=sitting + timedelta(days=90),
+            summary="Exit the line safely",
+            actions=[ActionSpec("School place", world["islington"], sitting + timedelta(days=14))],
+        )
+        fact_record(
+            actor=world["as_sw"],
+            child=child,
+            model=MissingEpisode,
+            started_at=datetime(2024, 4, 2, 22, 0, tzinfo=ZoneInfo("Europe/London")),
+        )
+
+
+def test_monitoring_queries_do_not_grow_with_the_children(client, world, system_actor):
+    """Each child's missing episodes, its latest referral's panel decisions and listings, and the
+    referral's child for the link came with queries per child."""
+    sign_in(client, world, "chair")
+    under_oversight(world, system_actor, 2, sitting=date(2024, 3, 20))
+    url = reverse("panels:monitoring")
+    few = queries(client, url)
+    under_oversight(world, system_actor, 4, sitting=date(2024, 3, 22))
+    page = client.get(url).content.decode()
+    assert page.count("1 (missing now)") == 6
+    assert queries(client, url) == few
