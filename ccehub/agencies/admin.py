@@ -17,7 +17,7 @@ from ccehub.agencies.models import Agency, ApiToken, DataSharingAgreement, Membe
 from ccehub.agencies.permissions import role_allowed_in
 from ccehub.agencies.services import MSG_OTHER_AGENCY, MSG_ROLE_NOT_IN_AGENCY, MSG_SELF_CHANGE
 from ccehub.common.admin_audit import AuditedAdmin, admin_actor
-from ccehub.common.lockout import account_locked_until, lift_lock
+from ccehub.common.lockout import accounts_locked_until, lift_lock
 
 # Sign in to the admin through the service's own (audited) sign-in page.
 admin.site.login = login_required(admin.site.login)  # type: ignore[method-assign]
@@ -126,11 +126,23 @@ class CcehubUserAdmin(AuditedAdmin, UserAdmin):
     list_display = (*UserAdmin.list_display, "sign_in_locked_until")
     actions = ("lift_sign_in_lock",)
 
+    def get_changelist_instance(self, request: HttpRequest) -> Any:
+        """The page's locks, read for all its accounts at once (not three queries a row)."""
+        changelist = super().get_changelist_instance(request)
+        users = list(changelist.result_list)
+        locks = accounts_locked_until(u.get_username() for u in users)
+        for user in users:
+            user._sign_in_locked_until = locks.get(user.get_username())
+        return changelist
+
     @admin.display(description="Sign-in locked until")
     def sign_in_locked_until(self, obj: Any) -> str:
         from django.utils import timezone
 
-        until = account_locked_until(obj.get_username())
+        if hasattr(obj, "_sign_in_locked_until"):
+            until = obj._sign_in_locked_until
+        else:
+            until = accounts_locked_until([obj.get_username()])[obj.get_username()]
         return "" if until is None else f"{timezone.localtime(until):%H:%M}"
 
     @admin.action(description="Lift sign-in lock of selected users", permissions=["change"])
