@@ -62,6 +62,31 @@ def _policy() -> LockoutPolicy:
     )
 
 
+#: How a failed sign-in's typed username is logged when it names no account (then a keyed digest).
+UNKNOWN_ACCOUNT: Final = "unknown account {digest}"
+
+
+def audit_username(typed: str, *, existing: set[str] | None = None) -> str:
+    """The name a failed sign-in is logged and counted under: the username when it is an account's,
+    otherwise a keyed digest of the text (the audit log is append-only, and the text may be a password
+    typed into the wrong box). The same text always gives the same digest, so it still locks."""
+    from django.contrib.auth import get_user_model
+    from django.utils.crypto import salted_hmac
+
+    typed = typed[:150]
+    if not typed:
+        return typed
+    known = (
+        typed in existing
+        if existing is not None
+        else (get_user_model().objects.filter(username=typed).exists())
+    )
+    if known:
+        return typed
+    digest = salted_hmac("ccehub.sign-in.unknown-account", typed, algorithm="sha256").hexdigest()[:16]
+    return UNKNOWN_ACCOUNT.format(digest=digest)
+
+
 def account_locked_until(username: str) -> datetime | None:
     """When ``username``'s lock ends, from the audit log's failed sign-ins (``None``: not locked)."""
     return accounts_locked_until([username]).get(username)
@@ -83,6 +108,7 @@ def accounts_locked_until(usernames: Iterable[str]) -> dict[str, datetime | None
     now = timezone.now()
     since = now - policy.window - policy.lock
     ids = dict(get_user_model().objects.filter(username__in=names).values_list("pk", "username"))
+    logged_as = {name: audit_username(name, existing=set(ids.values())) for name in names}
     lifted: dict[str, datetime] = {}
     for object_id, at in AuditEvent.objects.filter(
         action=Action.UPDATE, object_type=LOCK_LIFTED, object_id__in=[str(pk) for pk in ids], at__gte=since
@@ -92,14 +118,15 @@ def accounts_locked_until(usernames: Iterable[str]) -> dict[str, datetime | None
     failures: dict[str, list[datetime]] = {}
     for name, at in AuditEvent.objects.filter(
         action=Action.LOGIN_FAILED,
-        username__in=[name[:150] for name in names],
+        username__in=set(logged_as.values()),
         at__gte=since,
         detail=WRONG_CREDENTIALS,
     ).values_list("username", "at"):
         failures.setdefault(name, []).append(at)
     out: dict[str, datetime | None] = {}
     for name in usernames:
-        counted = [at for at in failures.get(name[:150], []) if name not in lifted or at > lifted[name]]
+        logged = failures.get(logged_as.get(name, ""), [])
+        counted = [at for at in logged if name not in lifted or at > lifted[name]]
         out[name] = locked_until(counted, now=now, policy=policy) if name else None
     return out
 
@@ -154,8 +181,9 @@ def record_failed_sign_in(
     attempted = str(credentials.get("username", ""))[:150]
     locked = account_locked_until(attempted) is not None
     origin = str(getattr(request, "META", {}).get("REMOTE_ADDR", ""))[:200] if request is not None else ""
+    logged_as = audit_username(attempted)
     audit_record(
-        actor=Actor.for_system(name=attempted, channel=Channel.WEB, purpose="Sign in", origin=origin),
+        actor=Actor.for_system(name=logged_as, channel=Channel.WEB, purpose="Sign in", origin=origin),
         action=Action.LOGIN_FAILED,
         object_type="session",
         detail=REFUSED_LOCKED if locked else WRONG_CREDENTIALS,

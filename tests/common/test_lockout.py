@@ -164,3 +164,31 @@ def test_the_admin_user_list_reads_every_account_lock_at_once(client, agencies, 
     many, page = listing()
     assert page.count('class="field-sign_in_locked_until">') == 8
     assert many == few
+
+
+def test_a_password_typed_as_the_username_is_not_kept_in_the_audit_log(client, agencies, make_user, roles):
+    """The audit log is append-only: a password typed into the username box by mistake would stay
+    there for good. A failed sign-in names the account only when it is one; any other text is kept
+    as a keyed digest, which still counts towards a lock (so a lock never says whether an account
+    exists)."""
+    from ccehub.audit.models import AuditEvent
+
+    make_user("pc.real", agencies["kent"], roles.POLICE_OFFICER)
+    typed = "Tr0ub4dor&3-my-password"
+    for _ in range(5):
+        _sign_in(client, typed, "whatever")
+    rows = AuditEvent.objects.filter(action="login_failed")
+    assert rows.count() == 5
+    assert not AuditEvent.objects.filter(username__contains="Tr0ub4dor").exists()
+    assert not AuditEvent.objects.filter(detail__contains="Tr0ub4dor").exists()
+    marker = rows.first().username
+    assert marker.startswith("unknown account ") and {r.username for r in rows} == {marker}
+    # another unknown text has another digest; the same text the same one
+    _sign_in(client, "someone.else", "x")
+    assert AuditEvent.objects.filter(action="login_failed").exclude(username=marker).count() == 1
+    # the sixth attempt with the same text is refused as locked, as a real account's would be
+    response = _sign_in(client, typed, "whatever")
+    assert "This account is locked after 5 failed sign-ins" in response.content.decode()
+    # a real account's failures still name it
+    _sign_in(client, "pc.real", "wrong")
+    assert AuditEvent.objects.filter(action="login_failed", username="pc.real").count() == 1
