@@ -219,6 +219,24 @@ def test_it_is_read_only(clock, officer, islington_child):
     assert not islington_child.vulnerabilities.exists()
 
 
+def test_it_does_not_export(clock, officer, islington_child, client, kent_pc):
+    """For reading on screen: no JSON download (page, API or service), refused and audited."""
+    from ccehub.children.export import child_export
+    from ccehub.children.selectors import MSG_EMERGENCY_NO_EXPORT
+
+    start(officer, islington_child)
+    pid = islington_child.pseudonymous_id
+    with pytest.raises(ChildNotFound, match=MSG_EMERGENCY_NO_EXPORT):
+        child_export(actor=officer, pid=pid)
+    client.force_login(kent_pc)
+    assert "export.json" not in client.get(f"/children/{pid}/").content.decode()
+    assert client.get(f"/children/{pid}/export.json").status_code == 404
+    assert client.get(f"/api/children/{pid}/export").status_code == 404
+    refused = AuditEvent.objects.filter(action="denied", child_pid=pid, detail__contains="cannot be exported")
+    assert refused.count() == 3
+    assert not AuditEvent.objects.filter(action="export").exists()
+
+
 # --- the setting ---------------------------------------------------------------------------------
 
 
