@@ -36,3 +36,5 @@ LOOKUP_THRESHOLD: float = float(os.environ.get("CCEHUB_LOOKUP_THRESHOLD", "0.5")
 LINKAGE_BACKEND: str = os.environ.get("CCEHUB_LINKAGE_BACKEND", "duckdb")
 #: How many days a new personal API token works (``ccehub tokens create --days`` overrides it).
 API_TOKEN_DAYS: str = os.environ.get("CCEHUB_API_TOKEN_DAYS", "90")
+#: How many hours an emergency (break-glass) access to a child's record lasts.
+EMERGENCY_ACCESS_HOURS: str = os.environ.get("CCEHUB_EMERGENCY_ACCESS_HOURS", "24")

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 
 from ccehub.agencies.models import Agency, AgencyKind
 from ccehub.children.models import EthnicityIC, Sex
+from ccehub.children.services import MSG_EMERGENCY_REASON, clean_emergency_reason
 from ccehub.common.dateinput import GovukDateField
 from ccehub.common.validators import MSG_DOB_FUTURE, normalise_postcode, validate_nhs_number
 
@@ -75,6 +76,26 @@ class ChildCreateForm(forms.Form):
         if value is not None and value >= timezone.localdate():
             raise ValidationError(MSG_DOB_FUTURE)
         return value
+
+
+class EmergencyAccessForm(forms.Form):
+    """Why this record is needed now. The service checks the reason again (every door the same)."""
+
+    reason = forms.CharField(
+        label="Reason",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=(
+            "Say why this child is at risk now, and who you tried at the agency that holds the record. "
+            "The agency that holds the record will read this when it reviews your access."
+        ),
+        error_messages={"required": MSG_EMERGENCY_REASON},
+    )
+
+    def clean_reason(self) -> str:
+        try:
+            return clean_emergency_reason(self.cleaned_data.get("reason", ""))
+        except ValidationError as exc:
+            raise ValidationError(exc.message_dict["reason"]) from None
 
 
 def name_fields_in_messages(form: forms.Form) -> None:

@@ -327,3 +327,48 @@ class RecordConflict(BaseModel):
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+
+
+class EmergencyAccess(BaseModel):
+    """Break-glass sight of one child's record by one person (DESIGN: "time-limited, reasoned and
+    reviewed"): read-only, until ``expires_at``, on the reason they gave, reviewed afterwards.
+
+    Personal to ``user`` (never the agency's), and it does not add the child to any list: it is read
+    as the basis ``emergency_access:<id>`` by :func:`ccehub.common.access.access_basis`. Started only
+    through :func:`ccehub.children.services.emergency_access_start`.
+    """
+
+    class Outcome(models.TextChoices):
+        JUSTIFIED = "justified", "Justified"
+        NOT_JUSTIFIED = "not_justified", "Not justified"
+
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="emergency_accesses")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    agency = models.ForeignKey(
+        "agencies.Agency", on_delete=models.PROTECT, related_name="+", help_text="The user's agency then"
+    )
+    role = models.CharField(max_length=32, help_text="The user's role then")
+    reason = models.TextField()
+    started_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    review_outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True)
+    review_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = "emergency access"
+        verbose_name_plural = "emergency accesses"
+        indexes = [models.Index(fields=["child", "user", "expires_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=models.F("started_at")),
+                name="emergency_access_expires_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Emergency access to {self.child.pseudonymous_id}"

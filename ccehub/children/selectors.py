@@ -17,11 +17,12 @@ from ccehub.agencies.models import Agency
 from ccehub.audit.models import Action
 from ccehub.audit.services import audit_record
 from ccehub.children.models import FIG3_ORDER, Child, Identity, VulnerabilityFactor, VulnerabilityFlag
-from ccehub.common.access import Actor, access_basis, identity_allowed, visible_children_q
+from ccehub.common.access import Actor, access_basis, identity_allowed, is_emergency_basis, visible_children_q
 from ccehub.common.models import TriState
 from ccehub.nrm.models import NRMDecision
 
 MSG_CHILD_NOT_FOUND = "No child with that reference is available to you"
+MSG_EMERGENCY_NO_EXPORT = "A record seen under emergency access cannot be exported"
 
 #: Sections of a child's record, and the audit field names each reveals.
 SECTION_FIELDS: dict[str, tuple[str, ...]] = {
@@ -148,6 +149,17 @@ def _resolve(*, actor: Actor, pid: str, action: str) -> tuple[Child, str]:
             detail=f"refused {action}: " + ("no such child" if child is None else "no recorded basis"),
         )
         raise ChildNotFound()
+    if action == Action.EXPORT and is_emergency_basis(basis):
+        # Emergency access is for reading the record on screen, not for taking a copy away.
+        audit_record(
+            actor=actor,
+            action=Action.DENIED,
+            object_type="child",
+            child_pid=child.pseudonymous_id,
+            basis=basis,
+            detail=f"refused {action}: {MSG_EMERGENCY_NO_EXPORT}",
+        )
+        raise ChildNotFound(MSG_EMERGENCY_NO_EXPORT)
     return child, basis
 
 

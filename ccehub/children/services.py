@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
 from ccehub.agencies.models import Agency, AgencyKind
+from ccehub.agencies.permissions import IDENTITY_ROLES
 from ccehub.audit.models import Action
 from ccehub.audit.services import audit_record
 from ccehub.children.models import (
     Address,
     CaseHolding,
     Child,
+    EmergencyAccess,
     EthnicityIC,
     Identity,
     RelativeToIncident,
@@ -23,7 +26,16 @@ from ccehub.children.models import (
     VulnerabilityFactor,
     VulnerabilityFlag,
 )
-from ccehub.common.access import BASIS_OWN, BASIS_PANEL, BASIS_SYSTEM, Actor, access_basis
+from ccehub.common.access import (
+    BASIS_EMERGENCY,
+    BASIS_OWN,
+    BASIS_PANEL,
+    BASIS_SYSTEM,
+    Actor,
+    access_basis,
+    emergency_access_of,
+    is_emergency_basis,
+)
 from ccehub.common.models import SourceType, TriState
 from ccehub.common.validators import (
     MSG_DATE_FUTURE,
@@ -62,7 +74,11 @@ M = TypeVar("M", bound=models.Model)
 MSG_READ_ONLY_BASIS = (
     "You can see this child under a data-sharing agreement, which does not let you record on their file"
 )
-#: Bases on which an agency may record facts about a child. A data-sharing agreement is read-only.
+MSG_READ_ONLY_EMERGENCY = (
+    "You can see this child under emergency access, which is read-only: you cannot record on their file"
+)
+#: Bases on which an agency may record facts about a child. A data-sharing agreement is read-only,
+#: and so is emergency access (``emergency_access:<id>``).
 WRITE_BASES = (BASIS_OWN, BASIS_PANEL, BASIS_SYSTEM, "new")
 
 
@@ -82,8 +98,13 @@ def check_can_write(actor: Actor, child: Child | None = None) -> str:
     if basis is None:
         raise PermissionDenied("No child with that reference is available to you")
     if basis not in WRITE_BASES:
-        raise PermissionDenied(MSG_READ_ONLY_BASIS)
+        raise PermissionDenied(read_only_message(basis))
     return basis
+
+
+def read_only_message(basis: str | None) -> str:
+    """Why a basis one may read on does not let one record: the words the pages and refusals use."""
+    return MSG_READ_ONLY_EMERGENCY if is_emergency_basis(basis) else MSG_READ_ONLY_BASIS
 
 
 def may_take_holding(basis: str) -> bool:
@@ -381,3 +402,108 @@ def check_incident_date(child: Child, occurred_at: datetime) -> None:
         raise ValidationError({"occurred_at": [MSG_INCIDENT_BEFORE_BIRTH]})
     if occurred_at > timezone.now():
         raise ValidationError({"occurred_at": [MSG_DATE_FUTURE]})
+
+
+# --- Emergency (break-glass) access ------------------------------------------------------------
+
+MSG_EMERGENCY_ROLE = "Only people who work directly with children can use emergency access"
+MSG_EMERGENCY_REASON = (
+    "Reason: say why this child is at risk now and why the agency that holds the record cannot be "
+    "reached, in at least {minimum} characters"
+)
+MSG_EMERGENCY_REASON_LONG = "Reason must be {limit} characters or fewer"
+MSG_ALREADY_VISIBLE = "You can already see this record: open it from the child's page"
+#: The fewest characters, after stripping, that a reason may have ("urgent" says nothing).
+MIN_REASON_LENGTH = 20
+#: The most: a reason, not a case note (the record is read-only under emergency access).
+MAX_REASON_LENGTH = 2000
+MSG_EMERGENCY_REASON = MSG_EMERGENCY_REASON.format(minimum=MIN_REASON_LENGTH)
+MSG_EMERGENCY_REASON_LONG = MSG_EMERGENCY_REASON_LONG.format(limit=MAX_REASON_LENGTH)
+
+
+def _emergency_refused(actor: Actor, pid: str, reason: str) -> None:
+    audit_record(
+        actor=actor,
+        action=Action.DENIED,
+        object_type="emergency_access",
+        child_pid=pid[:16],
+        detail=f"refused create: {reason}",
+    )
+
+
+def emergency_access_check(*, actor: Actor, pid: str) -> tuple[Child, EmergencyAccess | None]:
+    """Whether ``actor`` may start emergency access to the child ``pid``: the child, and the actor's
+    unexpired emergency access to them if there already is one.
+
+    Refusals are audited (``denied``) before they are raised, outside any transaction of this
+    module's, so their rows stand: a role that does not work directly with children (analysts,
+    administrators) or the system (:data:`MSG_EMERGENCY_ROLE`, ``PermissionDenied``); no such child
+    (:class:`~ccehub.children.selectors.ChildNotFound`, as every read refuses it); a basis the actor
+    already has (:data:`MSG_ALREADY_VISIBLE`, ``PermissionDenied``).
+    """
+    from ccehub.children.selectors import ChildNotFound
+
+    pid = pid.strip().upper()
+    person = getattr(actor.user, "is_authenticated", False) and actor.membership is not None
+    if actor.system or not person or actor.role not in IDENTITY_ROLES:
+        _emergency_refused(actor, pid, MSG_EMERGENCY_ROLE)
+        raise PermissionDenied(MSG_EMERGENCY_ROLE)
+    child = Child.objects.filter(pseudonymous_id=pid).first()
+    if child is None:
+        _emergency_refused(actor, pid, "no such child")
+        raise ChildNotFound()
+    basis = access_basis(actor, child)
+    if basis is not None and not is_emergency_basis(basis):
+        _emergency_refused(actor, pid, MSG_ALREADY_VISIBLE)
+        raise PermissionDenied(MSG_ALREADY_VISIBLE)
+    return child, emergency_access_of(actor, child) if basis is not None else None
+
+
+def clean_emergency_reason(reason: str) -> str:
+    """The reason, stripped; raises ``ValidationError`` on ``reason`` when it says too little or too much."""
+    text = (reason or "").strip()
+    if len(text) < MIN_REASON_LENGTH:
+        raise ValidationError({"reason": [MSG_EMERGENCY_REASON]})
+    if len(text) > MAX_REASON_LENGTH:
+        raise ValidationError({"reason": [MSG_EMERGENCY_REASON_LONG]})
+    return text
+
+
+def emergency_access_start(*, actor: Actor, pid: str, reason: str) -> EmergencyAccess:
+    """Start ``actor``'s emergency access to the child ``pid``, for ``CCEHUB_EMERGENCY_ACCESS_HOURS``.
+
+    See :func:`emergency_access_check` for who is refused. An actor who already has an unexpired
+    emergency access to the child gets that one back (not a second). The reason is kept on the row for
+    the reviewer and never copied into the audit log, whose row says only for how long.
+    """
+    child, existing = emergency_access_check(actor=actor, pid=pid)
+    if existing is not None:
+        return existing
+    text = clean_emergency_reason(reason)
+    hours = int(settings.CCEHUB_EMERGENCY_ACCESS_HOURS)
+    with transaction.atomic():
+        # Two submissions at once make one access: the second waits here, then finds the first.
+        Child.objects.select_for_update().filter(pk=child.pk).first()
+        existing = emergency_access_of(actor, child)
+        if existing is not None:
+            return existing
+        now = timezone.now()
+        access = EmergencyAccess.objects.create(
+            child=child,
+            user=actor.user,
+            agency=actor.agency,
+            role=actor.role,
+            reason=text,
+            started_at=now,
+            expires_at=now + timedelta(hours=hours),
+        )
+        audit_record(
+            actor=actor,
+            action=Action.CREATE,
+            object_type="emergency_access",
+            object_id=access.pk,
+            child_pid=child.pseudonymous_id,
+            basis=f"{BASIS_EMERGENCY}:{access.pk}",
+            detail=f"emergency access for {hours} hour{'s' if hours != 1 else ''}",
+        )
+    return access

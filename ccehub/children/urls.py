@@ -10,4 +10,5 @@ urlpatterns = [
     path("<str:pid>/", views.child_detail, name="detail"),
     path("<str:pid>/export.json", views.child_export_view, name="export"),
     path("<str:pid>/history/", views.child_history, name="history"),
+    path("<str:pid>/emergency-access/", views.emergency_access, name="emergency-access"),
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
@@ -16,11 +17,18 @@ from ccehub.audit.selectors import child_access_history
 from ccehub.audit.services import audit_record
 from ccehub.children import presenters
 from ccehub.children.export import child_export
-from ccehub.children.forms import ChildCreateForm, apply_service_errors
-from ccehub.children.models import CaseHolding, Child
+from ccehub.children.forms import ChildCreateForm, EmergencyAccessForm, apply_service_errors
+from ccehub.children.models import CaseHolding, Child, EmergencyAccess
 from ccehub.children.selectors import ChildNotFound, child_get, child_list_audited
-from ccehub.children.services import MSG_READ_ONLY_BASIS, child_create, may_record_on
-from ccehub.common.access import Actor
+from ccehub.children.services import (
+    child_create,
+    emergency_access_check,
+    emergency_access_start,
+    may_record_on,
+    read_only_message,
+)
+from ccehub.common.access import Actor, is_emergency_basis
+from ccehub.common.views import forbidden
 from ccehub.common.web import actor_from_request, membership_required
 
 
@@ -68,7 +76,12 @@ def child_detail(request: HttpRequest, pid: str) -> HttpResponse:
         "is_analyst": actor.is_analyst,
         "can_record": may_record_on(actor, record.basis),
         "read_only_basis": actor.can_write_cases and not may_record_on(actor, record.basis),
-        "read_only_message": MSG_READ_ONLY_BASIS,
+        "read_only_message": read_only_message(record.basis),
+        "emergency": (
+            EmergencyAccess.objects.filter(pk=record.basis.split(":", 1)[1]).first()
+            if is_emergency_basis(record.basis)
+            else None
+        ),
     }
     try:
         from ccehub.incidents.presenters import triage_panels
@@ -177,3 +190,36 @@ def child_new(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"Child recorded as {child.pseudonymous_id}")
             return redirect("children:detail", pid=child.pseudonymous_id)
     return render(request, "children/new.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@membership_required
+def emergency_access(request: HttpRequest, pid: str) -> HttpResponse:
+    """Start emergency (break-glass) access to a child's record: say why, then read it for a few hours.
+
+    Refusals are audited by the service and answered like the child's page answers them: 404 for no
+    such child, 403 for a role that cannot use it or a record already visible (returned, not raised,
+    so the refusal's audit row commits with the request).
+    """
+    actor = actor_from_request(request, purpose="Emergency access")
+    try:
+        child, existing = emergency_access_check(actor=actor, pid=pid)
+    except ChildNotFound as exc:
+        return refused(request, exc)
+    except PermissionDenied as exc:
+        return forbidden(request, exc)
+    if existing is not None:
+        return redirect("children:detail", pid=child.pseudonymous_id)
+    form = EmergencyAccessForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            emergency_access_start(actor=actor, pid=child.pseudonymous_id, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        except ChildNotFound as exc:
+            return refused(request, exc)
+        except PermissionDenied as exc:
+            return forbidden(request, exc)
+        else:
+            return redirect("children:detail", pid=child.pseudonymous_id)
+    context = {"form": form, "child": child, "hours": settings.CCEHUB_EMERGENCY_ACCESS_HOURS}
+    return render(request, "children/emergency_access.html", context, status=400 if form.errors else 200)

@@ -2,8 +2,10 @@
 
 An agency sees the children it holds records about (:class:`~ccehub.children.models.CaseHolding`).
 Any other agency sees a child only through a recorded basis: an open case shared with its CCE panel,
-or an active data-sharing agreement with an agency that holds the child. Every check that refuses
-access is itself audited by the caller.
+or an active data-sharing agreement with an agency that holds the child. One person (not their
+agency) may also see one child, read-only and for a few hours, under emergency access they started
+with a reason (``ccehub.children.services.emergency_access_start``); it is reviewed afterwards. Every
+check that refuses access is itself audited by the caller.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ BASIS_OWN = "own_records"
 BASIS_PANEL = "panel_case"
 BASIS_AGREEMENT = "data_sharing_agreement"
 BASIS_SYSTEM = "system"
+#: ``emergency_access:<id>``: one person's unexpired break-glass access (read-only, never in lists).
+BASIS_EMERGENCY = "emergency_access"
 
 
 @dataclass(frozen=True)
@@ -117,7 +121,34 @@ def access_basis(actor: Actor, child: Child, *, on: date | None = None) -> str |
     agreement = match.first()
     if agreement is not None:
         return f"{BASIS_AGREEMENT}:{agreement.id}"
+    emergency = emergency_access_of(actor, child)
+    if emergency is not None:
+        return f"{BASIS_EMERGENCY}:{emergency.id}"
     return None
+
+
+def is_emergency_basis(basis: str | None) -> bool:
+    return bool(basis) and str(basis).startswith(BASIS_EMERGENCY + ":")
+
+
+def emergency_access_of(actor: Actor, child: Child) -> Any:
+    """``actor``'s own unexpired emergency access to ``child``, or ``None``.
+
+    Personal: the same user, acting for the agency and in a role that works directly with children
+    (as when it was started). Ends at ``expires_at`` (the first moment it no longer works), or as soon
+    as a review finds it not justified.
+    """
+    user = actor.user
+    if actor.system or not getattr(user, "is_authenticated", False) or actor.agency is None:
+        return None
+    if actor.role not in IDENTITY_ROLES:
+        return None
+    return (
+        child.emergency_accesses.filter(user=user, agency=actor.agency, expires_at__gt=timezone.now())
+        .exclude(review_outcome="not_justified")
+        .order_by("-expires_at")
+        .first()
+    )
 
 
 def identity_allowed(actor: Actor, basis: str | None) -> bool:
@@ -131,4 +162,5 @@ def identity_allowed(actor: Actor, basis: str | None) -> bool:
     if basis.startswith(BASIS_AGREEMENT + ":"):
         agreement_id = basis.split(":", 1)[1]
         return DataSharingAgreement.objects.filter(id=agreement_id, includes_identity=True).exists()
-    return False
+    # Emergency access is started to identify a child at risk now: the person needs to know who.
+    return is_emergency_basis(basis)

@@ -25,7 +25,7 @@ from ccehub.audit.models import Action, Channel
 from ccehub.audit.services import audit_record
 from ccehub.children.models import Child
 from ccehub.children.selectors import ChildNotFound, child_get
-from ccehub.children.services import MSG_READ_ONLY_BASIS, may_record_on
+from ccehub.children.services import may_record_on, read_only_message
 from ccehub.common.access import Actor
 from ccehub.common.refusals import RefusedObject, audit_refusal
 from ccehub.common.web import actor_from_request, membership_required
@@ -190,7 +190,7 @@ def _decision_context(request: HttpRequest, actor: Actor, view: DecisionView) ->
         ],
         "can_write": may_record and is_current,
         "read_only_basis": actor.can_write_cases and not may_record,
-        "read_only_message": MSG_READ_ONLY_BASIS,
+        "read_only_message": read_only_message(view.record.basis),
         "presumed": decision.presumption == PresumptionCategory.PRESUMED_VICTIM,
         "can_request_rebuttal": may_record
         and is_current

@@ -432,6 +432,9 @@ def person_lookup(
                 "contact": summary["contact"],
                 "_home_local_authority_name": summary.get("home_local_authority_name"),
                 "_best_record_unnamed": _matched_without_given_name(q, candidate, stored),
+                # The ccehub children its records are linked to: the page offers a way in (the record,
+                # or emergency access); public_result drops it, so the JSON contract is unchanged.
+                "_child_pids": sorted({r.child.pseudonymous_id for r in records if r.child_id is not None}),
             }
         )
     # A look-up that finds a child with a record here belongs in that child's access history too.

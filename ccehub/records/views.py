@@ -7,7 +7,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from ccehub.agencies.models import Agency
+from ccehub.agencies.permissions import IDENTITY_ROLES
 from ccehub.children.forms import apply_service_errors
+from ccehub.children.models import Child
+from ccehub.common.access import Actor, access_basis
 from ccehub.common.views import forbidden
 from ccehub.common.web import actor_from_request, membership_required
 from ccehub.records.forms import LookupForm
@@ -53,9 +56,25 @@ def lookup_view(request: HttpRequest) -> HttpResponse:
                     )
                 }
                 context["results"] = [present(c, names) for c in result["candidates"]]
+                for card, candidate in zip(context["results"], result["candidates"], strict=True):
+                    card["child_links"] = child_links(actor, candidate.get("_child_pids", []))
                 context["query_ms"] = result["query_ms"]
                 context["searched"] = True
         else:
             status = 400
     context["index_behind"] = index_behind()
     return render(request, "records/lookup.html", context, status=status)
+
+
+def child_links(actor: Actor, pids: list[str]) -> list[dict[str, str]]:
+    """For each ccehub child a candidate's records are linked to, the way in the officer has: the
+    record itself when they already have a basis (``open``), or emergency access when their role works
+    directly with children (``emergency``). None otherwise. A check, not a read: nothing is audited
+    until the officer follows the link."""
+    links = []
+    for child in Child.objects.filter(pseudonymous_id__in=pids).order_by("pseudonymous_id"):
+        if access_basis(actor, child) is not None:
+            links.append({"pid": child.pseudonymous_id, "kind": "open"})
+        elif actor.role in IDENTITY_ROLES:
+            links.append({"pid": child.pseudonymous_id, "kind": "emergency"})
+    return links

@@ -129,6 +129,19 @@ if not 1 <= CCEHUB_API_TOKEN_DAYS <= 366:
     raise ImproperlyConfigured(
         f"CCEHUB_API_TOKEN_DAYS must be a whole number of days from 1 to 366, not {env.API_TOKEN_DAYS!r}"
     )
+# Emergency (break-glass) access to a child's record lasts this many hours (1 to 72): long enough for
+# one shift and a handover, short enough that it cannot stand in for a data-sharing agreement.
+try:
+    CCEHUB_EMERGENCY_ACCESS_HOURS = int(env.EMERGENCY_ACCESS_HOURS)
+except ValueError:
+    CCEHUB_EMERGENCY_ACCESS_HOURS = 0
+if not 1 <= CCEHUB_EMERGENCY_ACCESS_HOURS <= 72:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        "CCEHUB_EMERGENCY_ACCESS_HOURS must be a whole number of hours from 1 to 72, "
+        f"not {env.EMERGENCY_ACCESS_HOURS!r}"
+    )
 CSRF_COOKIE_HTTPONLY = True
 CSRF_FAILURE_VIEW = "ccehub.common.views.csrf_failure"
 X_FRAME_OPTIONS = "DENY"

@@ -248,6 +248,20 @@ def test_breach_reporter_needs_a_basis(world, child, referral):
         _breach(world, order, date(2024, 5, 1), date(2024, 5, 2), "x", by="as_kent")
 
 
+def test_emergency_access_does_not_let_one_report_a_breach(world, child, referral):
+    """Emergency access is read-only: a Kent officer who broke the glass reads the order, but records
+    no breach on it (the holding agency or the panel does)."""
+    from ccehub.children.services import MSG_READ_ONLY_EMERGENCY, emergency_access_start
+
+    order = _active_order(world, child)
+    emergency_access_start(
+        actor=world["as_kent"], pid=child.pseudonymous_id, reason="Found him in Margate at 2 a.m., no answer"
+    )
+    with pytest.raises(PermissionDenied, match=MSG_READ_ONLY_EMERGENCY):
+        _breach(world, order, date(2024, 5, 1), date(2024, 5, 2), "x", by="as_kent")
+    assert not order.breaches.exists()
+
+
 def test_monitoring_shows_plan_compliance_missing_and_breaches(world, child, referral, system_actor):
     """F-13: each child under oversight with plan compliance, missing episodes and breaches."""
     from ccehub.children.models import MissingEpisode
