@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import ForeignKey, Prefetch, QuerySet
 
 from ccehub.agencies.models import Agency
-from ccehub.audit.models import Action
+from ccehub.audit.models import Action, Channel
 from ccehub.audit.services import audit_record
 from ccehub.children.models import FIG3_ORDER, Child, Identity, VulnerabilityFactor, VulnerabilityFlag
 from ccehub.common.access import Actor, access_basis, identity_allowed, is_emergency_basis, visible_children_q
@@ -23,6 +23,7 @@ from ccehub.nrm.models import NRMDecision
 
 MSG_CHILD_NOT_FOUND = "No child with that reference is available to you"
 MSG_EMERGENCY_NO_EXPORT = "A record seen under emergency access cannot be exported"
+MSG_EMERGENCY_NO_API = "A record seen under emergency access is read on screen, not through the API"
 
 #: Sections of a child's record, and the audit field names each reveals.
 SECTION_FIELDS: dict[str, tuple[str, ...]] = {
@@ -149,17 +150,19 @@ def _resolve(*, actor: Actor, pid: str, action: str) -> tuple[Child, str]:
             detail=f"refused {action}: " + ("no such child" if child is None else "no recorded basis"),
         )
         raise ChildNotFound()
-    if action == Action.EXPORT and is_emergency_basis(basis):
-        # Emergency access is for reading the record on screen, not for taking a copy away.
+    if is_emergency_basis(basis) and (action == Action.EXPORT or actor.channel == Channel.API):
+        # Emergency access is for reading the record on screen, not for taking a copy away: a
+        # download, or the same JSON fetched by a system holding the officer's token.
+        why = MSG_EMERGENCY_NO_EXPORT if action == Action.EXPORT else MSG_EMERGENCY_NO_API
         audit_record(
             actor=actor,
             action=Action.DENIED,
             object_type="child",
             child_pid=child.pseudonymous_id,
             basis=basis,
-            detail=f"refused {action}: {MSG_EMERGENCY_NO_EXPORT}",
+            detail=f"refused {action}: {why}",
         )
-        raise ChildNotFound(MSG_EMERGENCY_NO_EXPORT)
+        raise ChildNotFound(why)
     return child, basis
 
 

@@ -237,6 +237,25 @@ def test_it_does_not_export(clock, officer, islington_child, client, kent_pc):
     assert not AuditEvent.objects.filter(action="export").exists()
 
 
+def test_it_is_not_read_through_the_api(clock, officer, islington_child, client, kent_pc):
+    """Emergency access is started on a page, with a reason, for reading on screen: a token acting
+    as the same officer does not get the record (or its triage decisions) as JSON. Refused, audited."""
+    from ccehub.agencies.tokens import token_create
+
+    start(officer, islington_child)
+    pid = islington_child.pseudonymous_id
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token_create(user=kent_pc, name='custody system')}"}
+    for path in (f"/api/children/{pid}", f"/api/children/{pid}/triage"):
+        response = client.get(path, **headers)
+        assert response.status_code == 404, path
+        assert "Testcase" not in response.content.decode()
+    refused = AuditEvent.objects.filter(action="denied", child_pid=pid, channel="api")
+    assert refused.count() == 2 and all("not through the API" in row.detail for row in refused)
+    # the page still shows it
+    client.force_login(kent_pc)
+    assert client.get(f"/children/{pid}/").status_code == 200
+
+
 # --- the setting ---------------------------------------------------------------------------------
 
 
