@@ -413,6 +413,10 @@ MSG_EMERGENCY_REASON = (
 )
 MSG_EMERGENCY_REASON_LONG = "Reason must be {limit} characters or fewer"
 MSG_ALREADY_VISIBLE = "You can already see this record: open it from the child's page"
+MSG_EMERGENCY_NOT_JUSTIFIED = (
+    "Your emergency access to this child was reviewed and found not justified: ask the agency that "
+    "holds the record"
+)
 #: The fewest characters, after stripping, that a reason may have ("urgent" says nothing).
 MIN_REASON_LENGTH = 20
 #: The most: a reason, not a case note (the record is read-only under emergency access).
@@ -439,7 +443,9 @@ def emergency_access_check(*, actor: Actor, pid: str) -> tuple[Child, EmergencyA
     module's, so their rows stand: a role that does not work directly with children (analysts,
     administrators) or the system (:data:`MSG_EMERGENCY_ROLE`, ``PermissionDenied``); no such child
     (:class:`~ccehub.children.selectors.ChildNotFound`, as every read refuses it); a basis the actor
-    already has (:data:`MSG_ALREADY_VISIBLE`, ``PermissionDenied``).
+    already has (:data:`MSG_ALREADY_VISIBLE`, ``PermissionDenied``); an access of the actor's to the
+    child that a review found not justified, until it would have expired
+    (:data:`MSG_EMERGENCY_NOT_JUSTIFIED`, ``PermissionDenied``).
     """
     from ccehub.children.selectors import ChildNotFound
 
@@ -456,6 +462,18 @@ def emergency_access_check(*, actor: Actor, pid: str) -> tuple[Child, EmergencyA
     if basis is not None and not is_emergency_basis(basis):
         _emergency_refused(actor, pid, MSG_ALREADY_VISIBLE)
         raise PermissionDenied(MSG_ALREADY_VISIBLE)
+    if basis is None and (
+        child.emergency_accesses.filter(
+            user=actor.user,
+            agency=actor.agency,
+            review_outcome=EmergencyAccess.Outcome.NOT_JUSTIFIED,
+            expires_at__gt=timezone.now(),
+        ).exists()
+    ):
+        # A review that ended an access is not undone by typing a new reason: not until the ended
+        # access would have expired anyway.
+        _emergency_refused(actor, pid, MSG_EMERGENCY_NOT_JUSTIFIED)
+        raise PermissionDenied(MSG_EMERGENCY_NOT_JUSTIFIED)
     return child, emergency_access_of(actor, child) if basis is not None else None
 
 

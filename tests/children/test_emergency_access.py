@@ -191,6 +191,35 @@ def test_a_review_that_finds_it_not_justified_ends_it(clock, officer, islington_
     assert access_basis(officer, islington_child) is None
 
 
+def test_not_justified_cannot_be_undone_by_starting_again(clock, officer, islington_child):
+    """A review that ends an access is not undone by the same person typing a new reason: until the
+    ended access would have expired, a new start is refused (and audited); after that, one may."""
+    from ccehub.children.services import MSG_EMERGENCY_NOT_JUSTIFIED
+
+    access = start(officer, islington_child)
+    clock.now = T0 + timedelta(hours=2)
+    EmergencyAccess.objects.filter(pk=access.pk).update(review_outcome="not_justified", reviewed_at=clock.now)
+    with pytest.raises(PermissionDenied, match=MSG_EMERGENCY_NOT_JUSTIFIED):
+        start(officer, islington_child, reason="A different reason, typed again to get back in")
+    assert EmergencyAccess.objects.count() == 1
+    assert access_basis(officer, islington_child) is None
+    assert AuditEvent.objects.filter(action="denied", object_type="emergency_access").count() == 1
+    clock.now = access.expires_at
+    assert start(officer, islington_child).pk != access.pk
+
+
+def test_the_form_page_refuses_a_restart_after_not_justified(clock, client, kent_pc, officer, islington_child):
+    from ccehub.children.services import MSG_EMERGENCY_NOT_JUSTIFIED
+
+    access = start(officer, islington_child)
+    EmergencyAccess.objects.filter(pk=access.pk).update(review_outcome="not_justified", reviewed_at=T0)
+    client.force_login(kent_pc)
+    response = client.post(url(islington_child), {"reason": REASON})
+    assert response.status_code == 403
+    assert MSG_EMERGENCY_NOT_JUSTIFIED in html.unescape(response.content.decode())
+    assert EmergencyAccess.objects.count() == 1
+
+
 def test_it_is_personal_and_adds_nothing_to_lists(
     clock, officer, agencies, make_user, actor_for, islington_child
 ):
