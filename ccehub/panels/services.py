@@ -28,8 +28,8 @@ from ccehub.agencies.models import Agency, AgencyKind, Membership
 from ccehub.audit.models import Action
 from ccehub.audit.services import audit_record
 from ccehub.children.models import Child
-from ccehub.children.services import MSG_READ_ONLY_EMERGENCY
-from ccehub.common.access import Actor, access_basis, is_emergency_basis
+from ccehub.children.services import WRITE_BASES, read_only_message
+from ccehub.common.access import Actor, access_basis
 from ccehub.nrm.models import NOT_EXPERT_EVIDENCE, DecisionMaker, NRMReferral, Route
 from ccehub.nrm.selectors import referral_clock, referral_concluded, referral_profile
 from ccehub.nrm.services import (
@@ -1753,12 +1753,12 @@ def order_breach_record(
         .get(pk=order.pk)
     )
     basis = access_basis(actor, order.child)
-    if is_emergency_basis(basis):
-        # Emergency access is read-only: the breach is reported by the holding agency or the panel.
-        basis = None
-        if not (is_panel_lead(actor, order.panel) or is_panel_chair(actor, order.panel)):
-            raise PermissionDenied(MSG_READ_ONLY_EMERGENCY)
-    if basis is None and not (is_panel_lead(actor, order.panel) or is_panel_chair(actor, order.panel)):
+    panel_person = is_panel_lead(actor, order.panel) or is_panel_chair(actor, order.panel)
+    if basis is not None and basis not in WRITE_BASES and not panel_person:
+        # Sight under a data-sharing agreement or emergency access is read-only: the breach is
+        # reported by the holding agency or the panel.
+        raise PermissionDenied(read_only_message(basis))
+    if basis is None and not panel_person:
         raise PermissionDenied(MSG_ACTION_OWNER_ONLY)
     if reported_on < occurred_on or reported_on > today:
         raise ValidationError({"reported_on": [MSG_BREACH_DATES]})

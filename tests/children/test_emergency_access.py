@@ -208,7 +208,9 @@ def test_not_justified_cannot_be_undone_by_starting_again(clock, officer, isling
     assert start(officer, islington_child).pk != access.pk
 
 
-def test_the_form_page_refuses_a_restart_after_not_justified(clock, client, kent_pc, officer, islington_child):
+def test_the_form_page_refuses_a_restart_after_not_justified(
+    clock, client, kent_pc, officer, islington_child
+):
     from ccehub.children.services import MSG_EMERGENCY_NOT_JUSTIFIED
 
     access = start(officer, islington_child)

@@ -262,6 +262,27 @@ def test_emergency_access_does_not_let_one_report_a_breach(world, child, referra
     assert not order.breaches.exists()
 
 
+def test_sight_under_a_data_sharing_agreement_does_not_let_one_report_a_breach(world, child, referral):
+    """An agreement gives read-only sight (data-protection.md, gap 3): Kent, seeing the child under
+    Islington's agreement, reads the order but records no breach on it."""
+    from ccehub.agencies.models import DataSharingAgreement
+    from ccehub.children.services import MSG_READ_ONLY_BASIS
+
+    order = _active_order(world, child)
+    DataSharingAgreement.objects.create(
+        title="Islington to Kent",
+        provider=child.holdings.first().agency,
+        recipient=world["as_kent"].agency,
+        purpose="county lines",
+        includes_identity=True,
+        starts_on=date(2020, 1, 1),
+        expires_on=date(2099, 1, 1),
+    )
+    with pytest.raises(PermissionDenied, match=MSG_READ_ONLY_BASIS):
+        _breach(world, order, date(2024, 5, 1), date(2024, 5, 2), "x", by="as_kent")
+    assert not order.breaches.exists()
+
+
 def test_monitoring_shows_plan_compliance_missing_and_breaches(world, child, referral, system_actor):
     """F-13: each child under oversight with plan compliance, missing episodes and breaches."""
     from ccehub.children.models import MissingEpisode
