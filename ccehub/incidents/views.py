@@ -111,6 +111,12 @@ def incident_new(request: HttpRequest) -> HttpResponse:
             record = child_get(actor=actor, pid=pid, sections=("profile", "identity"))
         except ChildNotFound as exc:
             return _not_found(request, exc)
+        if not may_record_on(actor, record.basis):
+            # Read-only sight (an agreement, emergency access): no form that could only be refused.
+            refused = read_only_message(record.basis)
+            target = RefusedObject(object_type="identifying_incident", child_pid=record.child.pseudonymous_id)
+            audit_refusal(request, actor=actor, reason=refused, target=target)
+            return _forbidden(request, refused)
         fixed = record.child
         identity = record.identity
         fixed_label = (

@@ -58,12 +58,23 @@ def test_read_only_sight_refused_on_the_form_is_audited(client, presumed, health
     pid = presumed.child.pseudonymous_id
     before = IdentifyingIncident.objects.count()
     response = sign_in(client, health).post(f"{reverse('incidents:new')}?child={pid}", form_data(child=pid))
-    assert response.status_code == 400 and MSG_READ_ONLY_BASIS in response.content.decode()
+    assert response.status_code == 403 and MSG_READ_ONLY_BASIS in response.content.decode()
     assert IdentifyingIncident.objects.count() == before
     row = AuditEvent.objects.get(action="denied", username="t.health")
     assert (row.object_type, row.child_pid, row.channel) == ("identifying_incident", pid, "web")
     assert row.detail == f"refused create: {MSG_READ_ONLY_BASIS}"
     _no_identity(row)
+
+
+def test_read_only_sight_is_not_offered_the_form(client, presumed, health):
+    """Opening the form for a child seen read-only: a refusal saying why, not a form that can only
+    be refused after it is filled in."""
+    pid = presumed.child.pseudonymous_id
+    response = sign_in(client, health).get(f"{reverse('incidents:new')}?child={pid}")
+    assert response.status_code == 403 and MSG_READ_ONLY_BASIS in response.content.decode()
+    assert 'name="occurred_at' not in response.content.decode()
+    row = AuditEvent.objects.get(action="denied", username="t.health")
+    assert row.detail == f"refused view: {MSG_READ_ONLY_BASIS}" and row.child_pid == pid
 
 
 def test_read_only_sight_refused_by_the_api_is_audited(client, presumed, health):
