@@ -3,7 +3,7 @@ and a 15-year-old arrested in county lines out of area (presumed a potential vic
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -82,3 +82,24 @@ def presumed(people, agencies):
         new_child=new_child(home_local_authority=agencies["islington"], home_police_force=agencies["met"]),
         **incident_values(),
     )
+
+
+@pytest.fixture
+def health(agencies, make_user, roles, system_actor, presumed):
+    """A health practitioner who sees Kent's children under an agreement: read-only sight."""
+    from django.utils import timezone
+
+    from ccehub.agencies.services import agreement_create
+
+    today = timezone.localdate()
+    agreement_create(
+        actor=system_actor,
+        title="Health sight of Kent's children",
+        provider=agencies["kent"],
+        recipient=agencies["health"],
+        purpose="health safeguarding",
+        starts_on=today,
+        expires_on=today + timedelta(days=30),
+        legal_basis="UK GDPR 6(1)(e)",
+    )
+    return make_user("t.health", agencies["health"], roles.HEALTH_PRACTITIONER)

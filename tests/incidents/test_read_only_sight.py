@@ -4,33 +4,17 @@ the child and decision pages do not offer them forms and buttons that end in "Yo
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
-from ccehub.agencies.services import agreement_create
 from ccehub.children.services import MSG_READ_ONLY_BASIS
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def health_client(client, agencies, make_user, roles, system_actor, presumed):
-    today = timezone.localdate()
-    agreement_create(
-        actor=system_actor,
-        title="Health sight of Kent's children",
-        provider=agencies["kent"],
-        recipient=agencies["health"],
-        purpose="health safeguarding",
-        starts_on=today,
-        expires_on=today + timedelta(days=30),
-        legal_basis="UK GDPR 6(1)(e)",
-    )
-    user = make_user("t.health", agencies["health"], roles.HEALTH_PRACTITIONER)
-    assert client.login(username=user.username, password="a-long-test-password")
+def health_client(client, health):
+    assert client.login(username=health.username, password="a-long-test-password")
     return client
 
 

@@ -5,13 +5,10 @@ date of birth. The answer the user gets is what it was before."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
-from ccehub.agencies.services import agreement_create
 from ccehub.agencies.tokens import token_create
 from ccehub.audit.models import AuditEvent
 from ccehub.children.services import MSG_READ_ONLY_BASIS
@@ -20,23 +17,6 @@ from ccehub.incidents.views import MSG_CANNOT_RECORD
 from tests.incidents.test_views import form_data, sign_in
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def health(agencies, make_user, roles, system_actor, presumed):
-    """A health practitioner who sees Kent's children under an agreement: read-only sight."""
-    today = timezone.localdate()
-    agreement_create(
-        actor=system_actor,
-        title="Health sight of Kent's children",
-        provider=agencies["kent"],
-        recipient=agencies["health"],
-        purpose="health safeguarding",
-        starts_on=today,
-        expires_on=today + timedelta(days=30),
-        legal_basis="UK GDPR 6(1)(e)",
-    )
-    return make_user("t.health", agencies["health"], roles.HEALTH_PRACTITIONER)
 
 
 def _no_identity(row: AuditEvent) -> None:
