@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from ccehub.records.models import AgencyRecord
 from ccehub.records.services import person_lookup, public_result
-from tests.records.test_lookup import linked  # noqa: F401 - fixture
 
 ROWS = "CS1,Harry,Jones,2010-04-02,M,NW1 8NH\nCS3,Amira,Khan,2009-07-12,F,N7 6PA\n"
 HARRY = {"given_name": "Harry", "family_name": "Jones", "purpose": "custody check"}
@@ -15,14 +14,14 @@ AMIRA = {"given_name": "Amira", "family_name": "Khan", "purpose": "custody check
 AMIRA |= {"date_of_birth_day": "12", "date_of_birth_month": "7", "date_of_birth_year": "2009"}
 
 
-def _link_harry(linked, child):  # noqa: F811
+def _link_harry(linked, child):
     linked(ROWS)
     AgencyRecord.objects.filter(record_id="CS1").update(child=child)
     return child.pseudonymous_id
 
 
 def test_an_officer_with_no_basis_is_offered_emergency_access(
-    linked,  # noqa: F811
+    linked,
     islington_child,
     agencies,
     make_user,
@@ -38,7 +37,7 @@ def test_an_officer_with_no_basis_is_offered_emergency_access(
 
 
 def test_an_officer_who_can_see_the_child_is_offered_the_record(
-    linked,  # noqa: F811
+    linked,
     islington_child,
     agencies,
     make_user,
@@ -53,7 +52,7 @@ def test_an_officer_who_can_see_the_child_is_offered_the_record(
 
 
 def test_a_candidate_with_no_linked_child_has_no_link(
-    linked,  # noqa: F811
+    linked,
     islington_child,
     agencies,
     make_user,
