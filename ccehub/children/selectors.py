@@ -260,3 +260,25 @@ def _related(child: Child, sections: tuple[str, ...]) -> dict[str, list[Any]]:
 
 def factor_label(code: str) -> str:
     return str(VulnerabilityFactor(code).label)
+
+
+#: Days after an emergency access ends within which its review is due (the dashboard's reminder says
+#: "Overdue" after that). A working week and a weekend: long enough for a reviewer who works part-time.
+EMERGENCY_REVIEW_DAYS = 7
+
+
+def emergency_accesses_to_review(*, user: Any, agency: Agency | None) -> QuerySet[Any]:
+    """The emergency accesses waiting for ``user``'s review, oldest first: the admin's own rule
+    (``EmergencyAccessAdmin``). Only staff who may change them; a superuser reviews any, anyone else
+    those to children ``agency`` holds; nobody their own."""
+    from ccehub.children.models import CaseHolding, EmergencyAccess
+
+    waiting = EmergencyAccess.objects.filter(reviewed_at__isnull=True).order_by("expires_at", "pk")
+    if not (user.is_active and user.is_staff and user.has_perm("children.change_emergencyaccess")):
+        return waiting.none()
+    waiting = waiting.exclude(user=user)
+    if user.is_superuser:
+        return waiting
+    if agency is None:
+        return waiting.none()
+    return waiting.filter(child__in=CaseHolding.objects.filter(agency=agency).values("child"))

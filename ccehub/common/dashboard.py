@@ -55,6 +55,7 @@ def dashboard_for(*, actor: Actor) -> dict[str, Any]:
         except ImportError:
             pass
     open_actions += _information_requests(actor)
+    open_actions += _emergency_reviews(actor)
     audit_record(
         actor=actor,
         action=Action.VIEW,
@@ -83,4 +84,38 @@ def _information_requests(actor: Actor) -> list[dict[str, Any]]:
             "overdue": request.due_on < today,
         }
         for request in requests_for_recipient(actor=actor)
+    ]
+
+
+def _emergency_reviews(actor: Actor) -> list[dict[str, Any]]:
+    """One reminder for the emergency accesses this user may review and nobody has (linking to the
+    admin's "Not yet reviewed" list), due :data:`EMERGENCY_REVIEW_DAYS` after the oldest one ended."""
+    from django.urls import reverse
+
+    from ccehub.children.selectors import EMERGENCY_REVIEW_DAYS, emergency_accesses_to_review
+
+    if actor.system or not getattr(actor.user, "is_authenticated", False) or actor.membership is None:
+        return []
+    waiting = list(
+        emergency_accesses_to_review(user=actor.user, agency=actor.membership.agency).values_list(
+            "expires_at", flat=True
+        )
+    )
+    if not waiting:
+        return []
+    due = timezone.localtime(waiting[0] + timedelta(days=EMERGENCY_REVIEW_DAYS))
+    text = (
+        "1 emergency access to a child your agency holds is waiting for review"
+        if len(waiting) == 1
+        else f"{len(waiting)} emergency accesses to children your agency holds are waiting for review"
+    )
+    return [
+        {
+            "child": None,
+            "text": text,
+            "kind": "Review",
+            "href": reverse("admin:children_emergencyaccess_changelist") + "?reviewed=no",
+            "due": f"{due:%-d %B %Y}",
+            "overdue": due < timezone.now(),
+        }
     ]
