@@ -5,14 +5,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from django.http import HttpRequest
-from ninja import Router, Schema
+from django.http import HttpRequest, HttpResponse
+from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 from pydantic import ConfigDict
 
 from ccehub.audit.models import Action
 from ccehub.children.export import record_to_dict
-from ccehub.children.selectors import ChildNotFound, child_get, child_list_audited
+from ccehub.children.selectors import ChildNotFound, child_get, child_page_audited
 from ccehub.common.api_schemas import AUTH_ERRORS, InvalidInput, Problem
 
 router = Router(tags=["children"])
@@ -29,11 +29,38 @@ class ChildSummary(Schema):
     home_police_force: str | None
 
 
-@router.get("/", response={200: list[ChildSummary], **AUTH_ERRORS}, summary="Children your agency can see")
-def list_children(request: HttpRequest, q: str = "") -> list[dict[str, Any]]:
+#: Children per page of ``GET /api/children/`` unless ``limit`` says otherwise, and the most it may say.
+LIST_LIMIT_DEFAULT = 500
+LIST_LIMIT_MAX = 1000
+
+
+@router.get(
+    "/",
+    response={200: list[ChildSummary], **AUTH_ERRORS, 422: InvalidInput},
+    summary="Children your agency can see",
+    description=(
+        "One page, in a stable order (cohort, then pseudonymous ID). `X-Total-Count` gives the number "
+        "of children in all pages; `Link` gives the `next` and `prev` pages (RFC 8288) when there are."
+    ),
+)
+def list_children(
+    request: HttpRequest,
+    response: HttpResponse,
+    q: str = "",
+    limit: int = Query(LIST_LIMIT_DEFAULT, ge=1, le=LIST_LIMIT_MAX),
+    offset: int = Query(0, ge=0),
+) -> list[dict[str, Any]]:
     from ccehub.api import api_actor
 
-    children = child_list_audited(actor=api_actor(request), search=q[:40])
+    children, total = child_page_audited(actor=api_actor(request), search=q[:40], offset=offset, limit=limit)
+    response["X-Total-Count"] = str(total)
+    links = []
+    if offset + limit < total:
+        links.append(f'<{_page_url(request, q, offset + limit, limit)}>; rel="next"')
+    if offset > 0:
+        links.append(f'<{_page_url(request, q, max(0, offset - limit), limit)}>; rel="prev"')
+    if links:
+        response["Link"] = ", ".join(links)
     return [
         {
             "pseudonymous_id": c.pseudonymous_id,
@@ -44,6 +71,13 @@ def list_children(request: HttpRequest, q: str = "") -> list[dict[str, Any]]:
         }
         for c in children
     ]
+
+
+def _page_url(request: HttpRequest, q: str, offset: int, limit: int) -> str:
+    from urllib.parse import urlencode
+
+    params = {"q": q, "limit": limit, "offset": offset} if q else {"limit": limit, "offset": offset}
+    return request.build_absolute_uri(f"{request.path}?{urlencode(params)}")
 
 
 @router.get(

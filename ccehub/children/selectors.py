@@ -134,6 +134,24 @@ def child_list_audited(*, actor: Actor, search: str = "") -> list[Child]:
     return children
 
 
+def child_page_audited(
+    *, actor: Actor, search: str = "", offset: int = 0, limit: int
+) -> tuple[list[Child], int]:
+    """One page of :func:`child_list` and the number of children in all pages (the API's list)."""
+    scoped = child_list(actor=actor, search=search)
+    total = scoped.count()
+    children = list(scoped[offset : offset + limit]) if offset < total else []
+    audit_record(
+        actor=actor,
+        action=Action.VIEW,
+        object_type="child_list",
+        fields=["pseudonymous_id", "sex", "home_local_authority"],
+        detail=f"{len(children)} of {total} children listed (from {offset})"
+        + (f" matching {search!r}" if search else ""),
+    )
+    return children, total
+
+
 def _resolve(*, actor: Actor, pid: str, action: str) -> tuple[Child, str]:
     child = (
         Child.objects.select_related("home_local_authority", "home_police_force")
