@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.core.paginator import Page, Paginator
 from django.db.models import ForeignKey, Prefetch, QuerySet
 
 from ccehub.agencies.models import Agency
@@ -122,18 +123,6 @@ def child_list(*, actor: Actor, search: str = "") -> QuerySet[Child]:
     return scoped.order_by("cohort", "cohort_position", "pseudonymous_id")
 
 
-def child_list_audited(*, actor: Actor, search: str = "") -> list[Child]:
-    children = list(child_list(actor=actor, search=search))
-    audit_record(
-        actor=actor,
-        action=Action.VIEW,
-        object_type="child_list",
-        fields=["pseudonymous_id", "sex", "home_local_authority"],
-        detail=f"{len(children)} children listed" + (f" matching {search!r}" if search else ""),
-    )
-    return children
-
-
 def child_page_audited(
     *, actor: Actor, search: str = "", offset: int = 0, limit: int
 ) -> tuple[list[Child], int]:
@@ -150,6 +139,23 @@ def child_page_audited(
         + (f" matching {search!r}" if search else ""),
     )
     return children, total
+
+
+def child_list_page(*, actor: Actor, search: str = "", page: Any, per_page: int) -> Page[Child]:
+    """One page of :func:`child_list` for the web (a page number out of range or not a number gives the
+    nearest page), audited as that page."""
+    paged = Paginator(child_list(actor=actor, search=search), per_page).get_page(page)
+    children = list(paged.object_list)
+    paged.object_list = children
+    audit_record(
+        actor=actor,
+        action=Action.VIEW,
+        object_type="child_list",
+        fields=["pseudonymous_id", "sex", "home_local_authority"],
+        detail=f"{len(children)} of {paged.paginator.count} children listed (page {paged.number})"
+        + (f" matching {search!r}" if search else ""),
+    )
+    return paged
 
 
 def _resolve(*, actor: Actor, pid: str, action: str) -> tuple[Child, str]:

@@ -19,7 +19,7 @@ from ccehub.children import presenters
 from ccehub.children.export import child_export
 from ccehub.children.forms import ChildCreateForm, EmergencyAccessForm, apply_service_errors
 from ccehub.children.models import CaseHolding, Child, EmergencyAccess
-from ccehub.children.selectors import ChildNotFound, child_get, child_list_audited
+from ccehub.children.selectors import ChildNotFound, child_get, child_list_page
 from ccehub.children.services import (
     child_create,
     emergency_access_check,
@@ -48,12 +48,20 @@ def refused(request: HttpRequest, exc: Exception) -> HttpResponse:
     return render(request, "common/not_found.html", {"message": str(exc)}, status=404)
 
 
+#: Children on one page of the children list.
+CHILDREN_PER_PAGE = 100
+
+
 @membership_required
 def child_list_view(request: HttpRequest) -> HttpResponse:
     actor = actor_from_request(request)
     query = request.GET.get("q", "").strip()[:40]
-    children = child_list_audited(actor=actor, search=query)
-    return render(request, "children/list.html", {"children": children, "query": query})
+    page = child_list_page(
+        actor=actor, search=query, page=request.GET.get("page"), per_page=CHILDREN_PER_PAGE
+    )
+    return render(
+        request, "children/list.html", {"children": page.object_list, "page_obj": page, "query": query}
+    )
 
 
 @membership_required

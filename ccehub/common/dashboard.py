@@ -16,6 +16,8 @@ from ccehub.common.access import Actor
 #: A missing episode with no end counts as "missing now" only if it started this recently; older
 #: open-ended records are historical entries whose end was never recorded.
 MISSING_NOW_WINDOW = timedelta(days=30)
+#: Children listed on the dashboard (after them, a link to the children list, which has pages).
+DASHBOARD_CHILDREN = 25
 
 
 def dashboard_for(*, actor: Actor) -> dict[str, Any]:
@@ -63,7 +65,13 @@ def dashboard_for(*, actor: Actor) -> dict[str, Any]:
         fields=["pseudonymous_id", "open_actions"],
         detail=f"{len(children)} children",
     )
-    return {"children": children, "open_actions": open_actions, "membership": actor.membership}
+    return {
+        "children": children,
+        "open_actions": open_actions,
+        "membership": actor.membership,
+        "dashboard_children": f":{DASHBOARD_CHILDREN}",
+        "dashboard_children_count": DASHBOARD_CHILDREN,
+    }
 
 
 def _information_requests(actor: Actor) -> list[dict[str, Any]]:
