@@ -123,6 +123,21 @@ def child_list(*, actor: Actor, search: str = "") -> QuerySet[Child]:
     return scoped.order_by("cohort", "cohort_position", "pseudonymous_id")
 
 
+def _search_for_audit(search: str, found: int) -> str:
+    """A list's search as the append-only audit log keeps it. Only pseudonymous IDs and case-study
+    names are searched, so a search that found a child is part of one of those and is kept as typed;
+    one that found nobody may be a real name (or worse) typed into the wrong box, and is kept as a
+    keyed digest (the same text gives the same digest, so repeated searches can still be compared)."""
+    from django.utils.crypto import salted_hmac
+
+    if not search:
+        return ""
+    if found:
+        return f" matching {search!r}"
+    digest = salted_hmac("ccehub.children.search", search, algorithm="sha256").hexdigest()[:16]
+    return f" matching nothing (search not kept: {len(search)} characters, digest {digest})"
+
+
 def child_page_audited(
     *, actor: Actor, search: str = "", offset: int = 0, limit: int
 ) -> tuple[list[Child], int]:
@@ -136,7 +151,7 @@ def child_page_audited(
         object_type="child_list",
         fields=["pseudonymous_id", "sex", "home_local_authority"],
         detail=f"{len(children)} of {total} children listed (from {offset})"
-        + (f" matching {search!r}" if search else ""),
+        + _search_for_audit(search, total),
     )
     return children, total
 
@@ -153,7 +168,7 @@ def child_list_page(*, actor: Actor, search: str = "", page: Any, per_page: int)
         object_type="child_list",
         fields=["pseudonymous_id", "sex", "home_local_authority"],
         detail=f"{len(children)} of {paged.paginator.count} children listed (page {paged.number})"
-        + (f" matching {search!r}" if search else ""),
+        + _search_for_audit(search, paged.paginator.count),
     )
     return paged
 

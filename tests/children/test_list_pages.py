@@ -63,3 +63,19 @@ def test_the_dashboard_lists_the_first_children_and_links_to_all(client, sw, man
     assert f"See all {CHILDREN_PER_PAGE + 3} children" in page
     table = page.split("Children your agency can see</caption>")[1].split("</table>")[0]
     assert table.count('<tr class="govuk-table__row">') == DASHBOARD_CHILDREN + 1  # and the header row
+
+
+@pytest.mark.parametrize("where", ["/children/?q=", "/api/children/?q="])
+def test_a_search_that_finds_nobody_is_not_kept_as_typed(client, sw, agencies, system_actor, where):
+    """Only pseudonymous IDs and case-study names are searched, so a search that found someone is one
+    of those; one that found nobody may be a real name typed into the wrong box, and the audit log is
+    append-only: it keeps a keyed digest instead (the same text, the same digest)."""
+    child = child_create(actor=system_actor, given_name="Jamie", home_local_authority=agencies["islington"])
+    client.force_login(sw)
+    client.get(where + "Jamie%20Smith")
+    client.get(where + "Jamie%20Smith")
+    client.get(where + child.pseudonymous_id[:6])
+    rows = list(AuditEvent.objects.filter(username="isw", object_type="child_list").order_by("id"))
+    assert "Jamie" not in rows[0].detail and "Smith" not in rows[0].detail
+    assert "search not kept" in rows[0].detail and rows[0].detail == rows[1].detail
+    assert repr(child.pseudonymous_id[:6]) in rows[2].detail
