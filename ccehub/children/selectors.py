@@ -6,6 +6,7 @@ access rules and the audit row cannot be forgotten by any one of them.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -173,6 +174,24 @@ def child_list_page(*, actor: Actor, search: str = "", page: Any, per_page: int)
     return paged
 
 
+#: Shaped like a pseudonymous ID (:func:`ccehub.children.models.new_pseudonymous_id`): ``CH-`` and
+#: letters, digits and hyphens, 16 characters at most (earlier IDs were shorter).
+_PID_SHAPE = re.compile(r"CH-[0-9A-Z-]{1,13}")
+
+
+def reference_for_audit(pid: str) -> tuple[str, str]:
+    """A child reference that names no child, as the audit log keeps it: as typed when it is shaped
+    like a pseudonymous ID (a mistyped or probed one), else as a keyed digest (it may be a real name
+    typed into the address bar, and the log is append-only)."""
+    from django.utils.crypto import salted_hmac
+
+    typed = pid.strip().upper()
+    if _PID_SHAPE.fullmatch(typed):
+        return typed, "no such child"
+    digest = salted_hmac("ccehub.children.reference", typed, algorithm="sha256").hexdigest()[:16]
+    return "", f"no such child (reference not kept: {len(typed)} characters, digest {digest})"
+
+
 def _resolve(*, actor: Actor, pid: str, action: str) -> tuple[Child, str]:
     child = (
         Child.objects.select_related("home_local_authority", "home_police_force")
@@ -181,12 +200,15 @@ def _resolve(*, actor: Actor, pid: str, action: str) -> tuple[Child, str]:
     )
     basis = access_basis(actor, child) if child is not None else None
     if child is None or basis is None:
+        reference, why = pid.strip().upper()[:16], "no recorded basis"
+        if child is None:
+            reference, why = reference_for_audit(pid)
         audit_record(
             actor=actor,
             action=Action.DENIED,
             object_type="child",
-            child_pid=pid.strip().upper()[:16],
-            detail=f"refused {action}: " + ("no such child" if child is None else "no recorded basis"),
+            child_pid=reference,
+            detail=f"refused {action}: {why}",
         )
         raise ChildNotFound()
     if is_emergency_basis(basis) and (action == Action.EXPORT or actor.channel == Channel.API):

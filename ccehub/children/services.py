@@ -456,7 +456,10 @@ def emergency_access_check(*, actor: Actor, pid: str) -> tuple[Child, EmergencyA
         raise PermissionDenied(MSG_EMERGENCY_ROLE)
     child = Child.objects.filter(pseudonymous_id=pid).first()
     if child is None:
-        _emergency_refused(actor, pid, "no such child")
+        from ccehub.children.selectors import reference_for_audit
+
+        reference, why = reference_for_audit(pid)
+        _emergency_refused(actor, reference, why)
         raise ChildNotFound()
     basis = access_basis(actor, child)
     if basis is not None and not is_emergency_basis(basis):

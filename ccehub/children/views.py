@@ -19,7 +19,7 @@ from ccehub.children import presenters
 from ccehub.children.export import child_export
 from ccehub.children.forms import ChildCreateForm, EmergencyAccessForm, apply_service_errors
 from ccehub.children.models import CaseHolding, Child, EmergencyAccess
-from ccehub.children.selectors import ChildNotFound, child_get, child_list_page
+from ccehub.children.selectors import ChildNotFound, child_get, child_list_page, reference_for_audit
 from ccehub.children.services import (
     child_create,
     emergency_access_check,
@@ -136,12 +136,13 @@ def child_history(request: HttpRequest, pid: str) -> HttpResponse:
 
 def _no_such_child_history(request: HttpRequest, actor: Actor, pid: str) -> HttpResponse:
     """Refuse (and audit) an access-history request for an ID that names no child."""
+    reference, why = reference_for_audit(pid)
     audit_record(
         actor=actor,
         action=Action.DENIED,
         object_type="audit_history",
-        child_pid=pid[:16],
-        detail="refused view: no such child",
+        child_pid=reference,
+        detail=f"refused view: {why}",
     )
     return refused(request, ChildNotFound())
 

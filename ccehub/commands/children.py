@@ -130,7 +130,7 @@ def register(app: typer.Typer) -> None:
         from django.utils import timezone
 
         from ccehub.children.models import Child, VulnerabilityFactor
-        from ccehub.children.selectors import child_list
+        from ccehub.children.selectors import child_list, reference_for_audit
         from ccehub.children.services import vulnerability_flag_set
         from ccehub.commands._actor import cli_actor, cli_refused
 
@@ -167,9 +167,10 @@ def register(app: typer.Typer) -> None:
                 message=f"--child: no child matches {child!r}",
                 code=2,
                 object_type="child",
-                child_pid=child.strip().upper() if child.strip().upper().startswith("CH-") else "",
-                detail=f"refused flags set for {child.strip()[:40]!r}: "
-                + ("no recorded basis" if exists else "no such child"),
+                child_pid=reference_for_audit(child)[0],
+                detail=f"refused flags set for {child.strip()[:40]!r}: no recorded basis"
+                if exists
+                else f"refused flags set: {reference_for_audit(child)[1]}",
             )
         target: Child = found[0]
         try:

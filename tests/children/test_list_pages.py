@@ -79,3 +79,16 @@ def test_a_search_that_finds_nobody_is_not_kept_as_typed(client, sw, agencies, s
     assert "Jamie" not in rows[0].detail and "Smith" not in rows[0].detail
     assert "search not kept" in rows[0].detail and rows[0].detail == rows[1].detail
     assert repr(child.pseudonymous_id[:6]) in rows[2].detail
+
+
+def test_a_url_reference_that_is_not_a_pseudonymous_id_is_not_kept_as_typed(client, sw):
+    """/children/<anything>/: a reference shaped like a pseudonymous ID is kept (a probe for a real
+    one); anything else (a name typed into the address bar) is kept as a keyed digest."""
+    client.force_login(sw)
+    assert client.get("/children/Jamie%20Smith/").status_code == 404
+    assert client.get("/children/CH-00000-00000/").status_code == 404
+    rows = list(AuditEvent.objects.filter(username="isw", action="denied").order_by("id"))
+    assert len(rows) == 2
+    assert rows[0].child_pid == "" and "JAMIE" not in rows[0].detail.upper()
+    assert "reference not kept" in rows[0].detail
+    assert rows[1].child_pid == "CH-00000-00000"
