@@ -1,10 +1,10 @@
 """Reviewing emergency (break-glass) access in the admin.
 
 Superusers (the service's data protection function) see every emergency access. An agency
-administrator sees those to children their agency holds (a ``CaseHolding``), and may review them,
-and those made by their own agency's people, which they may read but not review (the agency that
-holds the record reviews). Nobody reviews their own. Only the review is editable; nothing is added or
-deleted here, and each review is audited against the child.
+administrator sees those to children their agency holds (a current ``CaseHolding``), and may review
+them, and those made by their own agency's people, which they may read but not review (the agency
+that holds the record reviews). Nobody reviews their own. Only the review is editable; nothing is
+added or deleted here, and each review is audited against the child.
 """
 
 from __future__ import annotations
@@ -91,7 +91,7 @@ class EmergencyAccessAdmin(AuditedAdmin):
         if membership is None:
             return qs.none()
         agency = membership.agency
-        held = CaseHolding.objects.filter(agency=agency).values("child")
+        held = CaseHolding.objects.current().filter(agency=agency).values("child")
         return qs.filter(Q(child__in=held) | Q(agency=agency))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -109,7 +109,9 @@ class EmergencyAccessAdmin(AuditedAdmin):
         membership = getattr(request, "membership", None)
         if (
             membership is None
-            or not CaseHolding.objects.filter(child_id=obj.child_id, agency_id=membership.agency_id).exists()
+            or not CaseHolding.objects.current()
+            .filter(child_id=obj.child_id, agency_id=membership.agency_id)
+            .exists()
         ):
             return MSG_REVIEW_NOT_HOLDER
         return ""

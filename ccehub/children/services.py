@@ -124,8 +124,12 @@ def _choice(field: str, value: str, choices: type[models.TextChoices]) -> str:
 
 
 def _hold(child: Child, agency: Agency | None, basis: str) -> None:
+    """Make ``agency`` a current holder of ``child`` on ``basis``, unless it is one already.
+
+    An ended holding is history and stays ended: recording again starts a new holding.
+    """
     if agency is not None:
-        CaseHolding.objects.get_or_create(child=child, agency=agency, basis=basis)
+        CaseHolding.objects.current().get_or_create(child=child, agency=agency, basis=basis)
 
 
 def _years_before(day: date, years: int) -> date:
