@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
-from ccehub.agencies.models import Agency, AgencyKind
+from ccehub.agencies.models import Agency, AgencyKind, Role
 from ccehub.agencies.permissions import IDENTITY_ROLES
 from ccehub.audit.models import Action
 from ccehub.audit.services import audit_record
@@ -569,8 +569,6 @@ def clean_holding_end_reason(reason: str) -> str:
 
 def may_end_holdings(actor: Actor, agency: Agency) -> bool:
     """The operator (the system actor), or an administrator acting for ``agency`` itself."""
-    from ccehub.agencies.models import Role
-
     if actor.system:
         return True
     return actor.role == Role.ADMIN and actor.agency is not None and actor.agency.pk == agency.pk
