@@ -278,7 +278,7 @@ def agreement_create(
         errors["purpose"] = [MSG_DSA_PURPOSE]
     if not legal_basis.strip():
         errors["legal_basis"] = [MSG_DSA_LEGAL_BASIS]
-    if child is not None and not child.holdings.filter(agency=provider).exists():
+    if child is not None and not child.holdings.current().filter(agency=provider).exists():
         errors["child"] = [MSG_DSA_CHILD_NOT_HELD]
     if errors:
         raise ValidationError(errors)

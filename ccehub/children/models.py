@@ -93,10 +93,20 @@ class Child(BaseModel):
         )
 
 
+class CaseHoldingQuerySet(models.QuerySet["CaseHolding"]):
+    def current(self) -> CaseHoldingQuerySet:
+        """Holdings that have not ended: the only ones that are a basis for anything."""
+        return self.filter(ended_on__isnull=True)
+
+
 class CaseHolding(BaseModel):
     """An agency that holds records about a child in its own right (its own records).
 
     Every other agency needs a recorded basis (panel case, data-sharing agreement) to see the child.
+    A holding ends (``ended_on``, by ``holding_end`` in :mod:`ccehub.children.services`) when the
+    agency no longer works with the child; the row stays as history, and only a current holding
+    (``CaseHolding.objects.current()``) is a basis. Recording again makes the agency a holder again,
+    on a new row.
     """
 
     class Basis(models.TextChoices):
@@ -111,9 +121,30 @@ class CaseHolding(BaseModel):
     child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="holdings")
     agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="holdings")
     basis = models.CharField(max_length=32, choices=Basis.choices)
+    ended_on = models.DateField(null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    end_reason = models.TextField(blank=True)
+
+    objects = CaseHoldingQuerySet.as_manager()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["child", "agency", "basis"], name="holding_unique")]
+        constraints = [
+            # One current holding per child, agency and basis; ended ones are history and may repeat.
+            models.UniqueConstraint(
+                fields=["child", "agency", "basis"],
+                condition=Q(ended_on__isnull=True),
+                name="holding_unique_current",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | ~Q(end_reason=""), name="holding_ended_with_reason"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        ended = f", ended {self.ended_on:%Y-%m-%d}" if self.ended_on else ""
+        return f"{self.child.pseudonymous_id} held by {self.agency.code} ({self.basis}{ended})"
 
 
 class EthnicityIC(models.TextChoices):

@@ -342,4 +342,129 @@ def emergency_accesses_to_review(*, user: Any, agency: Agency | None) -> QuerySe
         return waiting
     if agency is None:
         return waiting.none()
-    return waiting.filter(child__in=CaseHolding.objects.filter(agency=agency).values("child"))
+    return waiting.filter(child__in=CaseHolding.objects.current().filter(agency=agency).values("child"))
+
+
+# --- Reviewing an agency's holdings (known gap 4) -------------------------------------------------
+
+MSG_HOLDING_REVIEW_ROLE = "Only an administrator of the agency, or the operator, can list its holdings"
+#: The columns of the review list: pseudonymous IDs and dates about the holding, never identity.
+HOLDING_REVIEW_COLUMNS: tuple[str, ...] = ("pseudonymous_id", "basis", "held_since", "last_activity")
+
+
+@dataclass(frozen=True)
+class HoldingReviewRow:
+    """One current holding, for a periodic review of whether the agency still needs it."""
+
+    pseudonymous_id: str
+    basis: str
+    held_since: date
+    last_activity: date | None
+
+    @property
+    def active_on(self) -> date:
+        """The last day the holding shows any life: the latest activity, or the day it began."""
+        return max(self.held_since, self.last_activity or self.held_since)
+
+    def cells(self) -> list[str]:
+        last = self.last_activity.isoformat() if self.last_activity else ""
+        return [self.pseudonymous_id, self.basis, self.held_since.isoformat(), last]
+
+
+def months_before(day: date, months: int) -> date:
+    """The same day ``months`` calendar months earlier (the month's last day when it is shorter)."""
+    import calendar
+
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def _local_day(moment: Any) -> date:
+    from django.utils import timezone
+
+    return timezone.localtime(moment).date()
+
+
+def holdings_review(
+    *,
+    actor: Actor,
+    agency: Agency,
+    not_active_for_months: int | None = None,
+    today: date | None = None,
+) -> list[HoldingReviewRow]:
+    """The current holdings of ``agency``, stalest first, for its periodic review; audited as an export.
+
+    ``last_activity`` is the latest day on which the agency itself did something recorded about the
+    child: a write (``create`` or ``update`` audit row) by someone acting for the agency, on the web,
+    the API or the CLI; or an identifying incident it recorded or made the arrest in (the day it
+    happened, which also covers incidents loaded for it by the operator). Reads, exports and refusals
+    are not activity (sight is what a holding gives, not a reason to keep it), nor is administration
+    in the Django admin (reviewing an emergency access, ending a holding). Facts that name no agency
+    (flags from a research return, plans, placements) are not counted: this is a prompt to review,
+    not proof that the agency has no work with the child.
+
+    With ``not_active_for_months``, only holdings with no activity (and not begun) on or after the
+    same day that many calendar months before ``today`` are listed.
+
+    Raises:
+        PermissionDenied: ``actor`` is neither the operator nor an administrator of ``agency``
+            (audited as ``denied``).
+    """
+    from django.core.exceptions import PermissionDenied
+    from django.db.models import OuterRef, Q, Subquery
+    from django.utils import timezone
+
+    from ccehub.audit.models import AuditEvent
+    from ccehub.children.models import CaseHolding
+    from ccehub.children.services import may_end_holdings
+    from ccehub.incidents.models import IdentifyingIncident
+
+    if not may_end_holdings(actor, agency):
+        audit_record(
+            actor=actor,
+            action=Action.DENIED,
+            object_type="case_holding",
+            detail=f"refused export: {MSG_HOLDING_REVIEW_ROLE}",
+        )
+        raise PermissionDenied(MSG_HOLDING_REVIEW_ROLE)
+    writes = (
+        AuditEvent.objects.filter(
+            child_pid=OuterRef("child__pseudonymous_id"),
+            agency_code=agency.code,
+            action__in=[Action.CREATE, Action.UPDATE],
+        )
+        .exclude(channel=Channel.ADMIN)
+        .order_by("-at")
+        .values("at")[:1]
+    )
+    incidents = (
+        IdentifyingIncident.objects.filter(child=OuterRef("child"))
+        .filter(Q(recording_agency=agency) | Q(arresting_force=agency))
+        .order_by("-occurred_at")
+        .values("occurred_at")[:1]
+    )
+    holdings = (
+        CaseHolding.objects.current()
+        .filter(agency=agency)
+        .annotate(last_write=Subquery(writes), last_incident=Subquery(incidents))
+        .values_list("child__pseudonymous_id", "basis", "created_at", "last_write", "last_incident")
+    )
+    rows = []
+    for pid, basis, created_at, last_write, last_incident in holdings:
+        days = [_local_day(moment) for moment in (last_write, last_incident) if moment is not None]
+        rows.append(HoldingReviewRow(pid, basis, _local_day(created_at), max(days, default=None)))
+    detail = ""
+    if not_active_for_months is not None:
+        since = months_before(today or timezone.localdate(), not_active_for_months)
+        rows = [row for row in rows if row.active_on < since]
+        detail = f", not active for {not_active_for_months} months (nothing since {since.isoformat()})"
+    rows.sort(key=lambda row: (row.active_on, row.pseudonymous_id, row.basis))
+    audit_record(
+        actor=actor,
+        action=Action.EXPORT,
+        object_type="case_holding",
+        fields=HOLDING_REVIEW_COLUMNS,
+        detail=f"{len(rows)} current holding{'s' if len(rows) != 1 else ''} of {agency.code} listed{detail}",
+    )
+    return rows

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
-from ccehub.agencies.models import Agency, AgencyKind
+from ccehub.agencies.models import Agency, AgencyKind, Role
 from ccehub.agencies.permissions import IDENTITY_ROLES
 from ccehub.audit.models import Action
 from ccehub.audit.services import audit_record
@@ -124,8 +124,12 @@ def _choice(field: str, value: str, choices: type[models.TextChoices]) -> str:
 
 
 def _hold(child: Child, agency: Agency | None, basis: str) -> None:
+    """Make ``agency`` a current holder of ``child`` on ``basis``, unless it is one already.
+
+    An ended holding is history and stays ended: recording again starts a new holding.
+    """
     if agency is not None:
-        CaseHolding.objects.get_or_create(child=child, agency=agency, basis=basis)
+        CaseHolding.objects.current().get_or_create(child=child, agency=agency, basis=basis)
 
 
 def _years_before(day: date, years: int) -> date:
@@ -528,3 +532,107 @@ def emergency_access_start(*, actor: Actor, pid: str, reason: str) -> EmergencyA
             detail=f"emergency access for {hours} hour{'s' if hours != 1 else ''}",
         )
     return access
+
+
+# --- Ending a holding (known gap 4) ---------------------------------------------------------------
+
+MSG_HOLDING_END_ROLE = (
+    "Only an administrator of the agency that holds the record, or the operator, can end its holding"
+)
+#: The fewest characters, after stripping, that a reason for ending a holding may have.
+MIN_HOLDING_END_REASON = 10
+#: The most: a reason, not a case note.
+MAX_HOLDING_END_REASON = 2000
+MSG_HOLDING_END_REASON = (
+    f"Reason: say why the agency no longer holds records about this child, in at least "
+    f"{MIN_HOLDING_END_REASON} characters"
+)
+MSG_HOLDING_END_REASON_LONG = f"Reason must be {MAX_HOLDING_END_REASON} characters or fewer"
+MSG_HOLDING_NONE = "{agency} holds no current record of this child: there is no holding to end"
+MSG_HOLDING_LAST = (
+    "{agency} is the only agency that holds this child's record: ending its holding would leave the "
+    "record seen by nobody. Another agency must hold the child first"
+)
+
+
+class HoldingEndRefused(Exception):
+    """A holding that cannot be ended (none is current, or it is the child's last); the message says
+    which, for the caller to show."""
+
+
+def clean_holding_end_reason(reason: str) -> str:
+    """The reason, stripped; raises ``ValidationError`` on ``reason`` when it says too little or too much."""
+    text = (reason or "").strip()
+    if len(text) < MIN_HOLDING_END_REASON:
+        raise ValidationError({"reason": [MSG_HOLDING_END_REASON]})
+    if len(text) > MAX_HOLDING_END_REASON:
+        raise ValidationError({"reason": [MSG_HOLDING_END_REASON_LONG]})
+    return text
+
+
+def may_end_holdings(actor: Actor, agency: Agency) -> bool:
+    """The operator (the system actor), or an administrator acting for ``agency`` itself."""
+    if actor.system:
+        return True
+    return actor.role == Role.ADMIN and actor.agency is not None and actor.agency.pk == agency.pk
+
+
+def holding_end(*, actor: Actor, child: Child, agency: Agency, reason: str) -> list[CaseHolding]:
+    """End every current holding of ``child`` by ``agency``: dated today, signed and reasoned.
+
+    The rows stay as history; from now on they are a basis for nothing. Recording about the child for
+    the agency again makes it a holder again, on a new row. One audit row (``update`` of
+    ``case_holding``) per holding ended; the reason is kept on the row, not in the log, because it
+    may name the child.
+
+    Raises:
+        PermissionDenied: ``actor`` is neither the operator nor an administrator of ``agency``
+            (:data:`MSG_HOLDING_END_ROLE`).
+        ValidationError: the reason is shorter than 10 characters or longer than 2,000.
+        HoldingEndRefused: ``agency`` holds the child on no current holding (:data:`MSG_HOLDING_NONE`),
+            or no other agency does, so that nobody would hold the record (:data:`MSG_HOLDING_LAST`).
+
+    A refusal (but not a reason too short) is audited as ``denied`` before it is raised, outside this
+    function's transaction, so the row stands unless the caller's own transaction rolls back.
+    """
+    try:
+        with transaction.atomic():
+            return _holding_end(actor=actor, child=child, agency=agency, reason=reason)
+    except (PermissionDenied, HoldingEndRefused) as exc:
+        audit_record(
+            actor=actor,
+            action=Action.DENIED,
+            object_type="case_holding",
+            child_pid=child.pseudonymous_id,
+            detail=f"refused update: {exc}",
+        )
+        raise
+
+
+def _holding_end(*, actor: Actor, child: Child, agency: Agency, reason: str) -> list[CaseHolding]:
+    if not may_end_holdings(actor, agency):
+        raise PermissionDenied(MSG_HOLDING_END_ROLE)
+    text = clean_holding_end_reason(reason)
+    # Two agencies ending their holdings of one child at once must not both leave it to the other:
+    # the second waits here, then finds itself the last holder.
+    Child.objects.select_for_update().filter(pk=child.pk).first()
+    holdings = list(CaseHolding.objects.current().filter(child=child, agency=agency).order_by("basis"))
+    if not holdings:
+        raise HoldingEndRefused(MSG_HOLDING_NONE.format(agency=agency.name))
+    if not CaseHolding.objects.current().filter(child=child).exclude(agency=agency).exists():
+        raise HoldingEndRefused(MSG_HOLDING_LAST.format(agency=agency.name))
+    today = timezone.localdate()
+    user = actor.user if getattr(actor.user, "is_authenticated", False) else None
+    for holding in holdings:
+        holding.ended_on, holding.ended_by, holding.end_reason = today, user, text
+        holding.save(update_fields=["ended_on", "ended_by", "end_reason", "updated_at"])
+        audit_record(
+            actor=actor,
+            action=Action.UPDATE,
+            object_type="case_holding",
+            object_id=holding.pk,
+            child_pid=child.pseudonymous_id,
+            fields=["ended_on", "ended_by", "end_reason"],
+            detail=f"holding ended: {agency.code} ({holding.basis})",
+        )
+    return holdings

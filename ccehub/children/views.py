@@ -39,7 +39,7 @@ def audit_history_allowed(actor: Actor, pid: str) -> bool:
         return True
     if not actor.can_read_audit or actor.agency is None:
         return False
-    return CaseHolding.objects.filter(child__pseudonymous_id=pid, agency=actor.agency).exists()
+    return CaseHolding.objects.current().filter(child__pseudonymous_id=pid, agency=actor.agency).exists()
 
 
 def refused(request: HttpRequest, exc: Exception) -> HttpResponse:
@@ -165,9 +165,9 @@ def history_index(request: HttpRequest) -> HttpResponse:
     held = (
         sorted(
             set(
-                CaseHolding.objects.filter(agency=actor.agency).values_list(
-                    "child__pseudonymous_id", flat=True
-                )
+                CaseHolding.objects.current()
+                .filter(agency=actor.agency)
+                .values_list("child__pseudonymous_id", flat=True)
             )
         )
         if actor.agency is not None

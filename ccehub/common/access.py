@@ -1,6 +1,7 @@
 """Who is acting, and on what basis they may see a child.
 
-An agency sees the children it holds records about (:class:`~ccehub.children.models.CaseHolding`).
+An agency sees the children it holds records about: a current (not ended)
+:class:`~ccehub.children.models.CaseHolding`; an ended holding is a basis for nothing.
 Any other agency sees a child only through a recorded basis: an open case shared with its CCE panel,
 or an active data-sharing agreement with an agency that holds the child. One person (not their
 agency) may also see one child, read-only and for a few hours, under emergency access they started
@@ -85,13 +86,30 @@ def active_agreements(*, recipient: Agency, on: date | None = None) -> QuerySet[
     )
 
 
+def _held_by(agencies: Any) -> Q:
+    """Children with a current holding by ``agencies`` (one agency, or a queryset of agency ids).
+
+    A subquery over current holdings, not a join: the agency and "not ended" conditions then always
+    apply to the same holding row, however the caller combines this ``Q``.
+    """
+    from ccehub.children.models import CaseHolding
+
+    current = CaseHolding.objects.current()
+    held = (
+        current.filter(agency=agencies)
+        if isinstance(agencies, Agency)
+        else current.filter(agency__in=agencies)
+    )
+    return Q(id__in=held.values("child"))
+
+
 def visible_children_q(agency: Agency, *, on: date | None = None) -> Q:
     """Children ``agency`` may see: its own, its panel's open cases, and those under an agreement."""
     agreements = active_agreements(recipient=agency, on=on)
     return (
-        Q(holdings__agency=agency)
+        _held_by(agency)
         | Q(panel_cases__panel=agency, panel_cases__closed_on__isnull=True)
-        | Q(holdings__agency__in=agreements.filter(child__isnull=True).values("provider"))
+        | _held_by(agreements.filter(child__isnull=True).values("provider"))
         | Q(id__in=agreements.filter(child__isnull=False).values("child"))
     )
 
@@ -99,7 +117,7 @@ def visible_children_q(agency: Agency, *, on: date | None = None) -> Q:
 def writable_children_q(agency: Agency) -> Q:
     """Children ``agency``'s people may record on: its own and its panel's open cases (sight under a
     data-sharing agreement is read-only; see ``ccehub.children.services.WRITE_BASES``)."""
-    return Q(holdings__agency=agency) | Q(panel_cases__panel=agency, panel_cases__closed_on__isnull=True)
+    return _held_by(agency) | Q(panel_cases__panel=agency, panel_cases__closed_on__isnull=True)
 
 
 def access_basis(actor: Actor, child: Child, *, on: date | None = None) -> str | None:
@@ -109,12 +127,12 @@ def access_basis(actor: Actor, child: Child, *, on: date | None = None) -> str |
     agency = actor.agency
     if agency is None or not actor.can_read_cases:
         return None
-    if child.holdings.filter(agency=agency).exists():
+    if child.holdings.current().filter(agency=agency).exists():
         return BASIS_OWN
     if child.panel_cases.filter(panel=agency, closed_on__isnull=True).exists():
         return BASIS_PANEL
     agreements = active_agreements(recipient=agency, on=on)
-    holders = child.holdings.values("agency")
+    holders = child.holdings.current().values("agency")
     match = agreements.filter(Q(child=child) | Q(child__isnull=True, provider__in=holders)).order_by(
         "-starts_on"
     )

@@ -397,6 +397,7 @@ def timeliness_scope(actor: Actor) -> Scope:
     from django.core.exceptions import PermissionDenied
 
     from ccehub.agencies.models import AgencyKind
+    from ccehub.children.models import CaseHolding
 
     if actor.system:
         return Scope("All referrals", everything=True)
@@ -407,9 +408,8 @@ def timeliness_scope(actor: Actor) -> Scope:
         return Scope("All referrals (aggregates only, small numbers suppressed)", everything=True)
     if agency.kind == AgencyKind.CCE_PANEL:
         return Scope(f"Referrals to {agency.name}", {"panel": agency})
-    return Scope(
-        f"Referrals of children {agency.name} holds records about", {"child__holdings__agency": agency}
-    )
+    held = CaseHolding.objects.current().filter(agency=agency).values("child")
+    return Scope(f"Referrals of children {agency.name} holds records about", {"child__in": held})
 
 
 def timeliness_rows(*, actor: Actor) -> tuple[list[TimelinessRow], Scope]:
