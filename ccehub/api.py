@@ -19,7 +19,7 @@ from ninja.parser import Parser
 from ninja.security import APIKeyCookie, HttpBearer
 
 from ccehub.audit.models import Channel
-from ccehub.common.web import actor_from_request
+from ccehub.common.web import actor_from_request, client_address
 
 
 class SessionAuth(APIKeyCookie):
@@ -47,7 +47,7 @@ class TokenAuth(HttpBearer):
         from ccehub.agencies.tokens import user_for_token
 
         # A revoked or expired token is audited there, and refused here as an unknown one is.
-        user = user_for_token(token, origin=str(request.META.get("REMOTE_ADDR", ""))[:200])
+        user = user_for_token(token, origin=client_address(request))
         if user is None:
             return None
         from ccehub.agencies.selectors import current_membership
@@ -168,7 +168,7 @@ def api_actor(request: HttpRequest, purpose: str | None = None) -> Any:
             membership=None,
             channel=Channel.API,
             purpose=purpose or "",
-            origin=str(request.META.get("REMOTE_ADDR", ""))[:200],
+            origin=client_address(request),
         )
         audit_refusal(request, actor=actor, reason=MSG_NO_MEMBERSHIP)
         raise HttpError(403, MSG_NO_MEMBERSHIP)

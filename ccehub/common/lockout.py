@@ -177,10 +177,11 @@ def record_failed_sign_in(
     from ccehub.audit.models import Action, Channel
     from ccehub.audit.services import audit_record
     from ccehub.common.access import Actor
+    from ccehub.common.web import client_address
 
     attempted = str(credentials.get("username", ""))[:150]
     locked = account_locked_until(attempted) is not None
-    origin = str(getattr(request, "META", {}).get("REMOTE_ADDR", ""))[:200] if request is not None else ""
+    origin = client_address(request) if request is not None else ""
     logged_as = audit_username(attempted)
     audit_record(
         actor=Actor.for_system(name=logged_as, channel=Channel.WEB, purpose="Sign in", origin=origin),

@@ -18,7 +18,7 @@ from ccehub.audit.models import Action, Channel
 from ccehub.audit.services import audit_record
 from ccehub.common.access import Actor
 from ccehub.common.lockout import account_locked_until, lock_message
-from ccehub.common.web import actor_from_request, membership_required
+from ccehub.common.web import actor_from_request, client_address, membership_required
 
 
 class LoginView(auth_views.LoginView):
@@ -43,6 +43,7 @@ class LoginView(auth_views.LoginView):
             membership=memberships[0] if memberships else None,
             channel=Channel.WEB,
             purpose="Sign in",
+            origin=client_address(self.request),
         )
         audit_record(actor=actor, action=Action.LOGIN, object_type="session")
         return response
