@@ -42,12 +42,31 @@ class SessionAuth(APIKeyCookie):
         return None
 
 
+class TokensPaused(Exception):
+    """Requests with a token from this address are paused (too many refused tokens): 429."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(retry_after)
+        self.retry_after = retry_after
+
+
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        from ccehub.agencies.tokens import user_for_token
+        import math
 
-        # A revoked or expired token is audited there, and refused here as an unknown one is.
-        user = user_for_token(token, origin=client_address(request))
+        from django.utils import timezone
+
+        from ccehub.agencies.tokens import audit_pause_once, tokens_paused_until, user_for_token
+
+        origin = client_address(request)
+        now = timezone.now()
+        # Before the token is looked up: while paused, even a good token is not tried, so guessing
+        # from this address learns nothing.
+        if (until := tokens_paused_until(origin, now=now)) is not None:
+            audit_pause_once(origin, until=until)
+            raise TokensPaused(max(1, math.ceil((until - now).total_seconds())))
+        # A refused token (unknown, revoked, expired) is audited there, and refused here alike.
+        user = user_for_token(token, origin=origin)
         if user is None:
             return None
         from ccehub.agencies.selectors import current_membership
@@ -142,6 +161,17 @@ def http_error(request: HttpRequest, exc: HttpError) -> Any:
         detail = problem[0].upper() + problem[1:]
         return api.create_response(request, {"detail": detail}, status=400)
     return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
+
+
+@api.exception_handler(TokensPaused)
+def tokens_paused(request: HttpRequest, exc: TokensPaused) -> Any:
+    from ccehub.agencies.tokens import MSG_TOKENS_PAUSED
+
+    response = api.create_response(
+        request, {"detail": MSG_TOKENS_PAUSED.format(seconds=exc.retry_after)}, status=429
+    )
+    response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @api.exception_handler(PermissionDenied)
