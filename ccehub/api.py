@@ -103,7 +103,29 @@ class JSONParser(Parser):
             raise
 
 
-api = NinjaAPI(
+class CcehubAPI(NinjaAPI):
+    """Ninja's API, whose schema also says what a 429 carries: Ninja has no way to declare a
+    response header, and a client needs ``Retry-After`` to know when to try again."""
+
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        schema = super().get_openapi_schema(**kwargs)
+        for item in schema.get("paths", {}).values():
+            for operation in item.values():
+                responses = operation.get("responses", {})
+                paused = responses.get(429, responses.get("429"))
+                if paused is not None:
+                    paused["description"] = (
+                        "Too many refused API tokens from this address: requests with a token are "
+                        "paused (none is looked up) until Retry-After seconds have passed"
+                    )
+                    paused.setdefault("headers", {})["Retry-After"] = {
+                        "description": "Seconds until requests with a token are answered again",
+                        "schema": {"type": "integer", "minimum": 1},
+                    }
+        return schema
+
+
+api = CcehubAPI(
     parser=JSONParser(),
     title="ccehub API",
     version="1",
