@@ -19,7 +19,7 @@ from ninja.parser import Parser
 from ninja.security import APIKeyCookie, HttpBearer
 
 from ccehub.audit.models import Channel
-from ccehub.common.web import actor_from_request
+from ccehub.common.web import actor_from_request, client_address
 
 
 class SessionAuth(APIKeyCookie):
@@ -42,12 +42,31 @@ class SessionAuth(APIKeyCookie):
         return None
 
 
+class TokensPaused(Exception):
+    """Requests with a token from this address are paused (too many refused tokens): 429."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(retry_after)
+        self.retry_after = retry_after
+
+
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        from ccehub.agencies.tokens import user_for_token
+        import math
 
-        # A revoked or expired token is audited there, and refused here as an unknown one is.
-        user = user_for_token(token, origin=str(request.META.get("REMOTE_ADDR", ""))[:200])
+        from django.utils import timezone
+
+        from ccehub.agencies.tokens import audit_pause_once, tokens_paused_until, user_for_token
+
+        origin = client_address(request)
+        now = timezone.now()
+        # Before the token is looked up: while paused, even a good token is not tried, so guessing
+        # from this address learns nothing.
+        if (until := tokens_paused_until(origin, now=now)) is not None:
+            audit_pause_once(origin, until=until)
+            raise TokensPaused(max(1, math.ceil((until - now).total_seconds())))
+        # A refused token (unknown, revoked, expired) is audited there, and refused here alike.
+        user = user_for_token(token, origin=origin)
         if user is None:
             return None
         from ccehub.agencies.selectors import current_membership
@@ -84,7 +103,29 @@ class JSONParser(Parser):
             raise
 
 
-api = NinjaAPI(
+class CcehubAPI(NinjaAPI):
+    """Ninja's API, whose schema also says what a 429 carries: Ninja has no way to declare a
+    response header, and a client needs ``Retry-After`` to know when to try again."""
+
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        schema = super().get_openapi_schema(**kwargs)
+        for item in schema.get("paths", {}).values():
+            for operation in item.values():
+                responses = operation.get("responses", {})
+                paused = responses.get(429, responses.get("429"))
+                if paused is not None:
+                    paused["description"] = (
+                        "Too many refused API tokens from this address: requests with a token are "
+                        "paused (none is looked up) until Retry-After seconds have passed"
+                    )
+                    paused.setdefault("headers", {})["Retry-After"] = {
+                        "description": "Seconds until requests with a token are answered again",
+                        "schema": {"type": "integer", "minimum": 1},
+                    }
+        return schema
+
+
+api = CcehubAPI(
     parser=JSONParser(),
     title="ccehub API",
     version="1",
@@ -144,6 +185,17 @@ def http_error(request: HttpRequest, exc: HttpError) -> Any:
     return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
 
 
+@api.exception_handler(TokensPaused)
+def tokens_paused(request: HttpRequest, exc: TokensPaused) -> Any:
+    from ccehub.agencies.tokens import MSG_TOKENS_PAUSED
+
+    response = api.create_response(
+        request, {"detail": MSG_TOKENS_PAUSED.format(seconds=exc.retry_after)}, status=429
+    )
+    response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
 @api.exception_handler(PermissionDenied)
 def permission_denied(request: HttpRequest, exc: PermissionDenied) -> Any:
     """403, audited as refused (the row commits: Ninja answers inside the request's transaction, and
@@ -168,7 +220,7 @@ def api_actor(request: HttpRequest, purpose: str | None = None) -> Any:
             membership=None,
             channel=Channel.API,
             purpose=purpose or "",
-            origin=str(request.META.get("REMOTE_ADDR", ""))[:200],
+            origin=client_address(request),
         )
         audit_refusal(request, actor=actor, reason=MSG_NO_MEMBERSHIP)
         raise HttpError(403, MSG_NO_MEMBERSHIP)

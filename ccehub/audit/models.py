@@ -60,7 +60,12 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["child_pid", "at"]), models.Index(fields=["username", "at"])]
+        indexes = [
+            models.Index(fields=["child_pid", "at"]),
+            models.Index(fields=["username", "at"]),
+            # the address limits count one address's recent refusals (ccehub.common.lockout, agencies.tokens)
+            models.Index(fields=["origin", "at"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.action} {self.object_type} {self.child_pid}"

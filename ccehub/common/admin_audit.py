@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from ccehub.audit.models import Action, Channel
 from ccehub.audit.services import audit_record
 from ccehub.common.access import Actor
+from ccehub.common.web import client_address
 
 
 def admin_actor(request: HttpRequest) -> Actor:
@@ -18,6 +19,7 @@ def admin_actor(request: HttpRequest) -> Actor:
         membership=getattr(request, "membership", None),
         channel=Channel.ADMIN,
         purpose="Administration",
+        origin=client_address(request),
     )
 
 

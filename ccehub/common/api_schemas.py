@@ -20,5 +20,6 @@ class InvalidInput(Schema):
     errors: dict[str, list[str]]
 
 
-#: The answers every endpoint may give besides its own: no credentials, and no agency membership.
-AUTH_ERRORS: dict[int, Any] = {401: Problem, 403: Problem}
+#: The answers every endpoint may give besides its own: no credentials, no agency membership, and
+#: (with ``Retry-After``, added to the schema by ``ccehub.api``) an address paused for bad tokens.
+AUTH_ERRORS: dict[int, Any] = {401: Problem, 403: Problem, 429: Problem}

@@ -1,10 +1,12 @@
-"""Locking an account after repeated failed sign-ins (data-protection.md, "Authentication").
+"""Locking an account after repeated failed sign-ins, and pausing sign-in from an address that fails
+under many usernames (data-protection.md, "Accounts and sessions").
 
 The rule is a plain function (:func:`locked_until`); the failures it counts are the audit log's own
-``login_failed`` rows for the username, so every web process and the admin site see one count with
-no cache to share. :class:`LockoutBackend` refuses a locked account before the password is checked,
-and :func:`record_failed_sign_in` (on Django's ``user_login_failed`` signal) audits every failure,
-from the sign-in page and the admin site alike.
+``login_failed`` rows, for the username (the account lock) or for the client's address (the pause,
+``CCEHUB_SIGNIN_ADDRESS_LIMIT``), so every web process and the admin site see one count with no
+cache to share. :class:`LockoutBackend` refuses a paused address or a locked account before the
+password is checked, and :func:`record_failed_sign_in` (on Django's ``user_login_failed`` signal)
+audits every failure, from the sign-in page and the admin site alike.
 """
 
 from __future__ import annotations
@@ -22,8 +24,17 @@ WRONG_CREDENTIALS: Final = "wrong username or password"
 #: The audit detail of an attempt refused because the account was locked (not counted: the password
 #: was not checked, and counting it would let anyone keep an account locked for ever).
 REFUSED_LOCKED: Final = "refused: account locked after repeated failed sign-ins"
+#: The audit detail of an attempt refused because its address is paused (not counted, as above).
+REFUSED_ADDRESS: Final = "refused: sign-in from this address paused after repeated failed sign-ins"
 #: The audit ``object_type`` of an administrator lifting a lock (``object_id``: the user's id).
 LOCK_LIFTED: Final = "sign_in_lock"
+#: What the sign-in page says while the address is paused (nothing about the username typed).
+MSG_ADDRESS_PAUSED: Final = (
+    "Sign-in from your network is paused for {duration}, after too many failed sign-ins from it. "
+    "Try again after {until}."
+)
+#: Where :class:`LockoutBackend` leaves why it refused, for :func:`record_failed_sign_in`.
+_REFUSAL_ATTRIBUTE: Final = "_ccehub_sign_in_refused"
 
 
 @dataclass(frozen=True)
@@ -60,6 +71,50 @@ def _policy() -> LockoutPolicy:
         window=timedelta(minutes=int(getattr(settings, "CCEHUB_SIGNIN_FAILURE_WINDOW_MINUTES", 15))),
         lock=timedelta(minutes=int(getattr(settings, "CCEHUB_SIGNIN_LOCK_MINUTES", 15))),
     )
+
+
+def _address_policy() -> LockoutPolicy:
+    """The account lock's window and lock time, with the limit for a whole address."""
+    from dataclasses import replace
+
+    from django.conf import settings
+
+    return replace(_policy(), limit=int(getattr(settings, "CCEHUB_SIGNIN_ADDRESS_LIMIT", 20)))
+
+
+def address_locked_until(address: str, *, now: datetime | None = None) -> datetime | None:
+    """When sign-in from ``address`` resumes, or ``None`` when it is not paused.
+
+    The failures counted are the audit log's failed sign-ins from that address under any username,
+    but only those that checked a password (:data:`WRONG_CREDENTIALS`): refusals while paused or
+    locked are not counted, so a flood of attempts cannot extend a pause for ever. An empty address
+    (a request that had none) is never paused: it is not one client."""
+    from django.utils import timezone
+
+    from ccehub.audit.models import Action, AuditEvent
+
+    if not address:
+        return None
+    policy = _address_policy()
+    now = now or timezone.now()
+    failures = AuditEvent.objects.filter(
+        origin=address,
+        at__gte=now - policy.window - policy.lock,
+        action=Action.LOGIN_FAILED,
+        detail=WRONG_CREDENTIALS,
+    ).values_list("at", flat=True)
+    return locked_until(failures, now=now, policy=policy)
+
+
+def address_pause_message(until: datetime, *, now: datetime) -> str:
+    """:data:`MSG_ADDRESS_PAUSED`: for how many minutes (rounded up) and until what time."""
+    import math
+
+    from django.utils import timezone
+
+    minutes = max(1, math.ceil((until - now).total_seconds() / 60))
+    duration = f"{minutes} minute" + ("" if minutes == 1 else "s")
+    return MSG_ADDRESS_PAUSED.format(duration=duration, until=f"{timezone.localtime(until):%H:%M}")
 
 
 #: How a failed sign-in's typed username is logged when it names no account (then a keyed digest).
@@ -160,12 +215,22 @@ def lock_message(until: datetime) -> str:
 
 
 class LockoutBackend(ModelBackend):
-    """Django's model backend, refusing a locked account before its password is checked."""
+    """Django's model backend, refusing a paused address or a locked account before the password is
+    checked (the address first: its refusal says nothing about the username)."""
 
     def authenticate(
         self, request: Any, username: str | None = None, password: str | None = None, **kwargs: Any
     ) -> Any:
-        if username and account_locked_until(username) is not None:
+        from ccehub.common.web import client_address
+
+        refused = ""
+        if request is not None and address_locked_until(client_address(request)) is not None:
+            refused = REFUSED_ADDRESS
+        elif username and account_locked_until(username) is not None:
+            refused = REFUSED_LOCKED
+        if refused:
+            if request is not None:
+                setattr(request, _REFUSAL_ATTRIBUTE, refused)
             raise PermissionDenied  # authenticate() stops and sends user_login_failed
         return super().authenticate(request, username=username, password=password, **kwargs)
 
@@ -173,18 +238,25 @@ class LockoutBackend(ModelBackend):
 def record_failed_sign_in(
     sender: Any, credentials: dict[str, Any], request: Any = None, **kwargs: Any
 ) -> None:
-    """Audit every failed sign-in (``user_login_failed``), saying whether the account was locked."""
+    """Audit every failed sign-in (``user_login_failed``), saying whether it was refused unchecked
+    (a paused address, a locked account) or checked a password and found it wrong (counted)."""
     from ccehub.audit.models import Action, Channel
     from ccehub.audit.services import audit_record
     from ccehub.common.access import Actor
+    from ccehub.common.web import client_address
 
     attempted = str(credentials.get("username", ""))[:150]
-    locked = account_locked_until(attempted) is not None
-    origin = str(getattr(request, "META", {}).get("REMOTE_ADDR", ""))[:200] if request is not None else ""
+    if request is not None:
+        # what the backend decided; recounting here could disagree with it (another process may
+        # have written the failure that locks in between)
+        detail = getattr(request, _REFUSAL_ATTRIBUTE, "") or WRONG_CREDENTIALS
+    else:
+        detail = REFUSED_LOCKED if account_locked_until(attempted) is not None else WRONG_CREDENTIALS
+    origin = client_address(request) if request is not None else ""
     logged_as = audit_username(attempted)
     audit_record(
         actor=Actor.for_system(name=logged_as, channel=Channel.WEB, purpose="Sign in", origin=origin),
         action=Action.LOGIN_FAILED,
         object_type="session",
-        detail=REFUSED_LOCKED if locked else WRONG_CREDENTIALS,
+        detail=detail,
     )

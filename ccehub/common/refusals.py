@@ -166,4 +166,6 @@ def _page(request: HttpRequest) -> str:
 
 
 def _origin(request: HttpRequest) -> str:
-    return str(request.META.get("REMOTE_ADDR", ""))[:200]
+    from ccehub.common.web import client_address
+
+    return client_address(request)

@@ -11,14 +11,20 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from ccehub.agencies.selectors import SESSION_KEY, active_memberships
 from ccehub.audit.models import Action, Channel
 from ccehub.audit.services import audit_record
 from ccehub.common.access import Actor
-from ccehub.common.lockout import account_locked_until, lock_message
-from ccehub.common.web import actor_from_request, membership_required
+from ccehub.common.lockout import (
+    account_locked_until,
+    address_locked_until,
+    address_pause_message,
+    lock_message,
+)
+from ccehub.common.web import actor_from_request, client_address, membership_required
 
 
 class LoginView(auth_views.LoginView):
@@ -43,6 +49,7 @@ class LoginView(auth_views.LoginView):
             membership=memberships[0] if memberships else None,
             channel=Channel.WEB,
             purpose="Sign in",
+            origin=client_address(self.request),
         )
         audit_record(actor=actor, action=Action.LOGIN, object_type="session")
         return response
@@ -51,7 +58,11 @@ class LoginView(auth_views.LoginView):
         # The failure itself is audited by ccehub.common.lockout.record_failed_sign_in (the
         # user_login_failed signal), for this page and the admin site alike.
         attempted = str(form.data.get("username", ""))[:150]
-        if (until := account_locked_until(attempted)) is not None:
+        now = timezone.now()
+        if (paused := address_locked_until(client_address(self.request), now=now)) is not None:
+            form.errors.clear()
+            form.add_error(None, address_pause_message(paused, now=now))
+        elif (until := account_locked_until(attempted)) is not None:
             form.errors.clear()
             form.add_error(None, lock_message(until))
         return super().form_invalid(form)

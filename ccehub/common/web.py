@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
+from functools import lru_cache, wraps
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -12,9 +12,27 @@ from django.shortcuts import render
 
 from ccehub.audit.models import Channel
 from ccehub.common.access import Actor
+from ccehub.common.addresses import Network, client_address_from, parse_trusted_proxies
 
 DEFAULT_PURPOSE = "Case work"
 PURPOSE_SESSION_KEY = "ccehub_purpose"
+
+
+@lru_cache(maxsize=8)
+def _networks(entries: tuple[str, ...]) -> tuple[Network, ...]:
+    return parse_trusted_proxies(",".join(entries))
+
+
+def client_address(request: HttpRequest) -> str:
+    """Where ``request`` came from, for the audit row's ``origin`` and the address limits: the
+    connection's address, or behind a proxy named in ``CCEHUB_TRUSTED_PROXIES`` the client's
+    (:func:`ccehub.common.addresses.client_address_from`)."""
+    from django.conf import settings
+
+    trusted = _networks(tuple(str(n) for n in getattr(settings, "CCEHUB_TRUSTED_PROXIES", ())))
+    return client_address_from(
+        str(request.META.get("REMOTE_ADDR", "")), str(request.META.get("HTTP_X_FORWARDED_FOR", "")), trusted
+    )
 
 
 def actor_from_request(
@@ -29,7 +47,7 @@ def actor_from_request(
         membership=membership,
         channel=channel,
         purpose=chosen,
-        origin=str(request.META.get("REMOTE_ADDR", ""))[:200],
+        origin=client_address(request),
     )
 
 

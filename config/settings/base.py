@@ -142,6 +142,36 @@ if not 1 <= CCEHUB_EMERGENCY_ACCESS_HOURS <= 72:
         "CCEHUB_EMERGENCY_ACCESS_HOURS must be a whole number of hours from 1 to 72, "
         f"not {env.EMERGENCY_ACCESS_HOURS!r}"
     )
+# The reverse proxies whose X-Forwarded-For is believed (ccehub.common.addresses); none by default, so
+# the connection's own address is the client's and a client cannot choose the address it is seen at.
+try:
+    from ccehub.common.addresses import parse_trusted_proxies
+
+    CCEHUB_TRUSTED_PROXIES = tuple(str(network) for network in parse_trusted_proxies(env.TRUSTED_PROXIES))
+except ValueError as exc:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"CCEHUB_TRUSTED_PROXIES: {exc}") from None
+
+
+def _at_least_one(name: str, text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(f"{name} must be a whole number, 1 or more, not {text!r}")
+    return value
+
+
+# This many failed sign-ins from one address within CCEHUB_SIGNIN_FAILURE_WINDOW_MINUTES, under any
+# usernames, pause sign-in from that address for CCEHUB_SIGNIN_LOCK_MINUTES (ccehub.common.lockout).
+CCEHUB_SIGNIN_ADDRESS_LIMIT = _at_least_one("CCEHUB_SIGNIN_ADDRESS_LIMIT", env.SIGNIN_ADDRESS_LIMIT)
+# This many refused API tokens from one address within 15 minutes pause that address's requests with
+# a token for 15 minutes (429, ccehub.agencies.tokens).
+CCEHUB_API_BAD_TOKEN_LIMIT = _at_least_one("CCEHUB_API_BAD_TOKEN_LIMIT", env.API_BAD_TOKEN_LIMIT)
 CSRF_COOKIE_HTTPONLY = True
 CSRF_FAILURE_VIEW = "ccehub.common.views.csrf_failure"
 X_FRAME_OPTIONS = "DENY"

@@ -42,16 +42,33 @@ def test_lookup_publishes_the_contract(schema):
 @pytest.mark.parametrize(
     ("method", "path", "statuses"),
     [
-        ("get", "/api/children/", {"401", "403"}),
-        ("post", "/api/children/", {"401", "403", "422"}),
-        ("get", "/api/children/{pid}", {"401", "403", "404"}),
-        ("get", "/api/children/{pid}/export", {"401", "403", "404"}),
-        ("post", "/api/lookup", {"401", "403", "422", "503"}),
-        ("post", "/api/triage", {"401", "403", "422"}),
-        ("post", "/api/children/{pid}/incidents", {"401", "403", "404", "422"}),
-        ("get", "/api/children/{pid}/triage", {"401", "403", "404"}),
+        ("get", "/api/children/", {"401", "403", "429"}),
+        ("post", "/api/children/", {"401", "403", "422", "429"}),
+        ("get", "/api/children/{pid}", {"401", "403", "404", "429"}),
+        ("get", "/api/children/{pid}/export", {"401", "403", "404", "429"}),
+        ("post", "/api/lookup", {"401", "403", "422", "429", "503"}),
+        ("post", "/api/triage", {"401", "403", "422", "429"}),
+        ("post", "/api/children/{pid}/incidents", {"401", "403", "404", "422", "429"}),
+        ("get", "/api/children/{pid}/triage", {"401", "403", "404", "429"}),
     ],
 )
 def test_error_answers_are_documented(schema, method, path, statuses):
     responses = schema["paths"][path][method]["responses"]
     assert statuses <= set(responses), sorted(responses)
+
+
+def test_every_authenticated_operation_documents_the_pause_and_its_retry_after(schema):
+    """An address that has sent too many bad tokens is answered 429 with Retry-After (seconds)."""
+    operations = [
+        (path, method, op)
+        for path, item in schema["paths"].items()
+        for method, op in item.items()
+        if op.get("security")
+    ]
+    assert operations
+    for path, method, op in operations:
+        paused = op["responses"].get("429")
+        assert paused is not None, (method, path)
+        assert paused["headers"]["Retry-After"]["schema"] == {"type": "integer", "minimum": 1}
+        body = _resolve(schema, paused["content"]["application/json"]["schema"])
+        assert body["required"] == ["detail"]
