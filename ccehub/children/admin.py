@@ -15,13 +15,14 @@ agency) and audits it.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -32,6 +33,9 @@ from ccehub.audit.services import audit_record
 from ccehub.children.models import CaseHolding, EmergencyAccess
 from ccehub.children.services import HoldingEndRefused, clean_holding_end_reason, holding_end
 from ccehub.common.admin_audit import AuditedAdmin, admin_actor
+
+#: The window of the "Uses in 30 days" column: a person's emergency accesses started in it.
+USES_WINDOW = timedelta(days=30)
 
 MSG_REVIEW_OUTCOME = "Select whether the emergency access was justified"
 MSG_REVIEW_OWN = "Nobody reviews their own emergency access"
@@ -68,7 +72,16 @@ class EmergencyAccessReviewForm(forms.ModelForm):
 @admin.register(EmergencyAccess)
 class EmergencyAccessAdmin(AuditedAdmin):
     form = EmergencyAccessReviewForm
-    list_display = ("child_pid", "user", "agency", "role", "started_at", "expires_at", "reviewed")
+    list_display = (
+        "child_pid",
+        "user",
+        "agency",
+        "role",
+        "started_at",
+        "expires_at",
+        "uses_in_window",
+        "reviewed",
+    )
     list_filter = (NotYetReviewed, "review_outcome")
     search_fields = ("=child__pseudonymous_id", "user__username")
     list_select_related = ("child", "user", "agency")
@@ -80,6 +93,7 @@ class EmergencyAccessAdmin(AuditedAdmin):
         "reason",
         "started_at",
         "expires_at",
+        "uses_in_window",
         "reviewed_at",
         "reviewed_by",
     )
@@ -89,12 +103,34 @@ class EmergencyAccessAdmin(AuditedAdmin):
     def child_pid(self, obj: EmergencyAccess) -> str:
         return obj.child.pseudonymous_id
 
+    @admin.display(description=f"Uses in {USES_WINDOW.days} days", ordering="uses")
+    def uses_in_window(self, obj: EmergencyAccess) -> str:
+        """How many emergency accesses this person started in the window up to and including this
+        one (operations.md: "the same person ... using it often" calls for an agreement instead)."""
+        return f"{getattr(obj, 'uses', 1)} (this one included)"
+
     @admin.display(description="Reviewed?", boolean=True)
     def reviewed(self, obj: EmergencyAccess) -> bool:
         return obj.reviewed_at is not None
 
     def get_queryset(self, request: HttpRequest) -> Any:
-        qs = super().get_queryset(request).select_related("child", "user", "agency", "reviewed_by")
+        uses = (
+            EmergencyAccess.objects.filter(
+                user=OuterRef("user"),
+                started_at__lte=OuterRef("started_at"),
+                started_at__gt=OuterRef("started_at") - USES_WINDOW,
+            )
+            .order_by()
+            .values("user")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        qs = (
+            super()
+            .get_queryset(request)
+            .select_related("child", "user", "agency", "reviewed_by")
+            .annotate(uses=Subquery(uses))
+        )
         if request.user.is_superuser:
             return qs
         membership = getattr(request, "membership", None)

@@ -124,3 +124,33 @@ def test_not_yet_reviewed_filter(client, agencies, make_user, access, other_acce
     assert "Not yet reviewed" in listing
     page = client.get(LIST, {"reviewed": "no"}).content.decode()
     assert other_access.child.pseudonymous_id in page and access.child.pseudonymous_id not in page
+
+
+def test_the_reviewer_sees_how_often_the_person_used_it(
+    client, agencies, make_user, roles, actor_for, system_actor
+):
+    """operations.md asks the reviewer to look for "the same person using it often": each row says how
+    many emergency accesses that person started in the 30 days up to and including this one."""
+    from datetime import timedelta
+
+    from ccehub.children.services import child_create
+
+    pc = make_user("kent.pc", agencies["kent"], roles.POLICE_OFFICER)
+    children = [
+        child_create(actor=system_actor, given_name=f"C{n}", home_local_authority=agencies["islington"])
+        for n in range(3)
+    ]
+    made = [
+        emergency_access_start(actor=actor_for(pc), pid=c.pseudonymous_id, reason=REASON) for c in children
+    ]
+    # the first was 40 days ago: outside the third one's 30 days, inside nobody's but its own
+    EmergencyAccess.objects.filter(pk=made[0].pk).update(
+        started_at=made[0].started_at - timedelta(days=40), expires_at=made[0].expires_at - timedelta(days=40)
+    )
+    client.force_login(agency_admin(make_user, agencies["islington"], "isl.admin"))
+    listing = client.get(LIST).content.decode()
+    assert "Uses in 30 days" in listing
+    page = client.get(change_url(made[2])).content.decode()
+    assert "2 (this one included)" in page
+    page = client.get(change_url(made[0])).content.decode()
+    assert "1 (this one included)" in page
