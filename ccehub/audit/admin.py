@@ -8,10 +8,11 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from ccehub.audit.models import AuditEvent
+from ccehub.common.admin_audit import AuditedReadsAdmin
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(AuditedReadsAdmin):
     list_display = (
         "at",
         "username",

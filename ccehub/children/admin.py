@@ -32,7 +32,7 @@ from ccehub.audit.models import Action
 from ccehub.audit.services import audit_record
 from ccehub.children.models import CaseHolding, EmergencyAccess
 from ccehub.children.services import HoldingEndRefused, clean_holding_end_reason, holding_end
-from ccehub.common.admin_audit import AuditedAdmin, admin_actor
+from ccehub.common.admin_audit import AuditedAdmin, AuditedReadsAdmin, admin_actor
 
 #: The window of the "Uses in 30 days" column: a person's emergency accesses started in it.
 USES_WINDOW = timedelta(days=30)
@@ -219,7 +219,7 @@ class HoldingEndForm(forms.Form):
 
 
 @admin.register(CaseHolding)
-class CaseHoldingAdmin(admin.ModelAdmin):
+class CaseHoldingAdmin(AuditedReadsAdmin):
     list_display = ("child_pid", "agency", "basis", "created_at", "ended_on", "ended_by")
     list_filter = (HoldingStatus, "basis")
     search_fields = ("=child__pseudonymous_id",)

@@ -23,7 +23,53 @@ def admin_actor(request: HttpRequest) -> Actor:
     )
 
 
-class AuditedAdmin(admin.ModelAdmin):
+def _filters_for_audit(request: HttpRequest) -> str:
+    """A list's filters as the audit log keeps them: the search box (``q``) by its length only, since
+    what is typed there may be a name, and the log is append-only."""
+    filters = [
+        f"{key}=<{len(value)} characters>" if key == "q" else f"{key}={value}"
+        for key, value in request.GET.items()
+    ]
+    return f" ({', '.join(filters)})" if filters else ""
+
+
+class AuditedReadsAdmin(admin.ModelAdmin):
+    """Reads audited: a change page shown is a ``view`` of that object (with the child's pseudonymous
+    ID when the object is about a child, so it is in the child's access history), a list shown a
+    ``view`` of ``<model>_list`` with how many rows matched. Only pages actually shown (200 to a GET):
+    a save is audited by :class:`AuditedAdmin`, a refusal by the 403 handler."""
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        response = super().changelist_view(request, extra_context)
+        if request.method == "GET" and response.status_code == 200:
+            changelist = (getattr(response, "context_data", None) or {}).get("cl")
+            count = changelist.result_count if changelist is not None else "?"
+            audit_record(
+                actor=admin_actor(request),
+                action=Action.VIEW,
+                object_type=f"{self.model._meta.model_name}_list",
+                detail=f"{count} listed{_filters_for_audit(request)}"[:500],
+            )
+        return response
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> Any:
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and response.status_code == 200:
+            obj = (getattr(response, "context_data", None) or {}).get("original")
+            child = getattr(obj, "child", None)
+            audit_record(
+                actor=admin_actor(request),
+                action=Action.VIEW,
+                object_type=self.model._meta.model_name,
+                object_id=object_id,
+                child_pid=getattr(child, "pseudonymous_id", "") or "",
+            )
+        return response
+
+
+class AuditedAdmin(AuditedReadsAdmin):
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
         audit_record(
