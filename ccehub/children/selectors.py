@@ -236,7 +236,37 @@ def child_get(
 ) -> ChildRecord:
     """A child's record as ``actor`` may see it. Raises :class:`ChildNotFound`; audits either way."""
     child, basis = _resolve(actor=actor, pid=pid, action=action)
-    show_identity = "identity" in sections and identity_allowed(actor, basis) and not actor.is_analyst
+    show_identity = "identity" in sections and identity_sight(actor, basis)
+    record = _assemble(child, basis, sections=sections, show_identity=show_identity)
+    audit_record(
+        actor=actor,
+        action=action,
+        object_type="child",
+        object_id=child.pk,
+        child_pid=child.pseudonymous_id,
+        fields=revealed_fields(record),
+        basis=basis,
+    )
+    return record
+
+
+def identity_sight(actor: Actor, basis: str) -> bool:
+    """Whether ``actor``, on ``basis``, sees the child's identity (and so the record in full)."""
+    return identity_allowed(actor, basis) and not actor.is_analyst
+
+
+def revealed_fields(record: ChildRecord) -> list[str]:
+    """The audit field names of what ``record`` shows."""
+    revealed: list[str] = []
+    for section in record.sections:
+        revealed.extend(SECTION_FIELDS.get(section, ()))
+    return revealed
+
+
+def _assemble(child: Child, basis: str, *, sections: tuple[str, ...], show_identity: bool) -> ChildRecord:
+    """The record of ``child`` with the given sections. Not audited: callers resolve the actor's basis
+    first (:func:`_resolve`) and write the audit row themselves (:func:`child_get`, and the
+    subject-access response in :mod:`ccehub.children.subject_access`)."""
     identity = (
         Identity.objects.filter(child=child).prefetch_related("aliases", "addresses").first()
         if show_identity
@@ -255,18 +285,6 @@ def child_get(
         record.vulnerability_flags = flags
         record.vulnerabilities = vulnerability_summary(flags)
     record.related = _related(child, sections)
-    revealed: list[str] = []
-    for section in visible_sections:
-        revealed.extend(SECTION_FIELDS.get(section, ()))
-    audit_record(
-        actor=actor,
-        action=action,
-        object_type="child",
-        object_id=child.pk,
-        child_pid=child.pseudonymous_id,
-        fields=revealed,
-        basis=basis,
-    )
     return record
 
 
