@@ -160,3 +160,42 @@ class ApiToken(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.user})"
+
+
+class TwoFactorDevice(BaseModel):
+    """A person's authenticator app for two-factor sign-in (RFC 6238 time-based codes): one a person.
+
+    ``secret`` is the shared secret the app also holds, stored as it is (base32), as Django stores
+    session keys: the server must read it to check a code, so it cannot be hashed. Anyone who can read
+    this table can make codes; protect it like the sessions table. A device is saved only once a code
+    from the app has confirmed it (``confirmed_at``); until then the secret waits in the session.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="two_factor_device"
+    )
+    secret = models.CharField(max_length=64, help_text="Base32 shared secret (RFC 6238)")
+    confirmed_at = models.DateTimeField(help_text="When a code from the app confirmed it")
+    last_used_step = models.BigIntegerField(
+        null=True,
+        blank=True,
+        help_text="The 30-second step of the last code accepted: it and earlier steps are refused",
+    )
+
+    def __str__(self) -> str:
+        return f"Two-factor device of {self.user}"
+
+
+class RecoveryCode(BaseModel):
+    """A one-time code for signing in without the app. Only its SHA-256 hash is stored; the codes
+    are shown once, when the device is confirmed, and each works once (``used_at``)."""
+
+    device = models.ForeignKey(TwoFactorDevice, on_delete=models.CASCADE, related_name="recovery_codes")
+    code_hash = models.CharField(max_length=64)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["device", "code_hash"])]
+
+    def __str__(self) -> str:
+        return f"Recovery code of {self.device.user}"

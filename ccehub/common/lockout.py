@@ -21,6 +21,14 @@ from django.core.exceptions import PermissionDenied
 
 #: The audit detail of a failure that counts towards a lock (a password was checked and was wrong).
 WRONG_CREDENTIALS: Final = "wrong username or password"
+#: The audit details of a second-factor failure (the password was right; the code was not). They
+#: count towards the same lock: five wrong codes lock an account as five wrong passwords do, and
+#: their own wording tells a reader of the log that someone had the password.
+WRONG_CODE: Final = "wrong two-factor code"
+REUSED_CODE: Final = "two-factor code already used"
+WRONG_RECOVERY_CODE: Final = "wrong or already used recovery code"
+#: Every failure that counts towards a lock or an address pause: something secret was checked.
+COUNTED_FAILURES: Final = (WRONG_CREDENTIALS, WRONG_CODE, REUSED_CODE, WRONG_RECOVERY_CODE)
 #: The audit detail of an attempt refused because the account was locked (not counted: the password
 #: was not checked, and counting it would let anyone keep an account locked for ever).
 REFUSED_LOCKED: Final = "refused: account locked after repeated failed sign-ins"
@@ -86,7 +94,7 @@ def address_locked_until(address: str, *, now: datetime | None = None) -> dateti
     """When sign-in from ``address`` resumes, or ``None`` when it is not paused.
 
     The failures counted are the audit log's failed sign-ins from that address under any username,
-    but only those that checked a password (:data:`WRONG_CREDENTIALS`): refusals while paused or
+    but only those that checked a password or a code (:data:`COUNTED_FAILURES`): refusals while paused or
     locked are not counted, so a flood of attempts cannot extend a pause for ever. An empty address
     (a request that had none) is never paused: it is not one client."""
     from django.utils import timezone
@@ -101,7 +109,7 @@ def address_locked_until(address: str, *, now: datetime | None = None) -> dateti
         origin=address,
         at__gte=now - policy.window - policy.lock,
         action=Action.LOGIN_FAILED,
-        detail=WRONG_CREDENTIALS,
+        detail__in=COUNTED_FAILURES,
     ).values_list("at", flat=True)
     return locked_until(failures, now=now, policy=policy)
 
@@ -175,7 +183,7 @@ def accounts_locked_until(usernames: Iterable[str]) -> dict[str, datetime | None
         action=Action.LOGIN_FAILED,
         username__in=set(logged_as.values()),
         at__gte=since,
-        detail=WRONG_CREDENTIALS,
+        detail__in=COUNTED_FAILURES,
     ).values_list("username", "at"):
         failures.setdefault(name, []).append(at)
     out: dict[str, datetime | None] = {}
@@ -260,3 +268,27 @@ def record_failed_sign_in(
         object_type="session",
         detail=detail,
     )
+
+
+def record_failed_second_factor(
+    request: Any, *, user: Any, detail: str, object_type: str = "session"
+) -> None:
+    """Audit a failed or refused second step of sign-in (a code, a recovery code) for ``user``, whose
+    password was right: ``login_failed`` against the account, so :data:`WRONG_CODE` and the like
+    count towards its lock as wrong passwords do. ``object_type`` is ``two_factor_device`` when the
+    code was asked for to turn two-factor sign-in off."""
+    from ccehub.agencies.selectors import active_memberships
+    from ccehub.audit.models import Action, Channel
+    from ccehub.audit.services import audit_record
+    from ccehub.common.access import Actor
+    from ccehub.common.web import client_address
+
+    memberships = active_memberships(user=user)
+    actor = Actor(
+        user=user,
+        membership=memberships[0] if memberships else None,
+        channel=Channel.WEB,
+        purpose="Sign in",
+        origin=client_address(request),
+    )
+    audit_record(actor=actor, action=Action.LOGIN_FAILED, object_type=object_type, detail=detail)
