@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from ccehub.agencies.selectors import SESSION_KEY, active_memberships
+from ccehub.agencies.two_factor import has_two_factor
 from ccehub.audit.models import Action, Channel
 from ccehub.audit.services import audit_record
 from ccehub.common.access import Actor
@@ -24,6 +25,7 @@ from ccehub.common.lockout import (
     address_pause_message,
     lock_message,
 )
+from ccehub.common.two_factor_views import start_pending_sign_in
 from ccehub.common.web import actor_from_request, client_address, membership_required
 
 
@@ -41,17 +43,14 @@ class LoginView(auth_views.LoginView):
         return context
 
     def form_valid(self, form: AuthenticationForm) -> HttpResponse:
-        response = super().form_valid(form)
         user = form.get_user()
-        memberships = active_memberships(user=user)
-        actor = Actor(
-            user=user,
-            membership=memberships[0] if memberships else None,
-            channel=Channel.WEB,
-            purpose="Sign in",
-            origin=client_address(self.request),
-        )
-        audit_record(actor=actor, action=Action.LOGIN, object_type="session")
+        if has_two_factor(user):
+            # The password was right, but it is only the first factor: not signed in until a code.
+            # get_success_url() has already refused a ``next`` for another site.
+            start_pending_sign_in(self.request, user=user, next_url=self.get_success_url())
+            return redirect("login-code")
+        response = super().form_valid(form)
+        audit_sign_in(self.request, user)
         return response
 
     def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
@@ -66,6 +65,19 @@ class LoginView(auth_views.LoginView):
             form.errors.clear()
             form.add_error(None, lock_message(until))
         return super().form_invalid(form)
+
+
+def audit_sign_in(request: HttpRequest, user: Any, *, detail: str = "") -> None:
+    """The ``login`` audit row of a completed sign-in (with a code: ``detail`` says which kind)."""
+    memberships = active_memberships(user=user)
+    actor = Actor(
+        user=user,
+        membership=memberships[0] if memberships else None,
+        channel=Channel.WEB,
+        purpose="Sign in",
+        origin=client_address(request),
+    )
+    audit_record(actor=actor, action=Action.LOGIN, object_type="session", detail=detail)
 
 
 class LogoutView(auth_views.LogoutView):
@@ -84,7 +96,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     from ccehub.common.dashboard import dashboard_for
 
     actor = actor_from_request(request)
-    return render(request, "common/dashboard.html", dashboard_for(actor=actor))
+    context = {**dashboard_for(actor=actor), "two_factor_on": has_two_factor(request.user)}
+    return render(request, "common/dashboard.html", context)
 
 
 @require_POST
