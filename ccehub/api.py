@@ -38,6 +38,12 @@ class SessionAuth(APIKeyCookie):
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
+            from ccehub.agencies.two_factor import MSG_API_REQUIRED, has_two_factor, two_factor_required
+
+            if two_factor_required() and not has_two_factor(user):
+                # A clear 403 (audited by the PermissionDenied handler), not a 401 that would send a
+                # client looking for a token it was never told about.
+                raise PermissionDenied(MSG_API_REQUIRED)
             return user
         return None
 

@@ -15,6 +15,12 @@ def _bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def require_2fa(default: bool) -> bool:
+    """``CCEHUB_REQUIRE_2FA`` (read like ``CCEHUB_DEBUG``), or ``default`` when it is unset: the
+    production settings pass ``True``, every other settings module ``False``."""
+    return _bool("CCEHUB_REQUIRE_2FA", default)
+
+
 def default_sqlite_path() -> Path:
     return BASE_DIR / "var" / "ccehub.sqlite3"
 

@@ -10,12 +10,13 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import HttpRequest
 
-from ccehub.agencies.models import Agency, ApiToken, DataSharingAgreement, Membership
+from ccehub.agencies.models import Agency, ApiToken, DataSharingAgreement, Membership, TwoFactorDevice
 from ccehub.agencies.permissions import role_allowed_in
 from ccehub.agencies.services import MSG_OTHER_AGENCY, MSG_ROLE_NOT_IN_AGENCY, MSG_SELF_CHANGE
+from ccehub.agencies.two_factor import MSG_SELF_RESET, device_reset
 from ccehub.common.admin_audit import AuditedAdmin, admin_actor
 from ccehub.common.lockout import accounts_locked_until, lift_lock
 
@@ -121,10 +122,12 @@ class CcehubUserAdmin(AuditedAdmin, UserAdmin):
     """Users cannot raise their own privileges: those fields are read-only on their own account.
 
     The list shows which accounts are locked after failed sign-ins, and an administrator can lift a
-    lock early (someone locked out at the custody desk cannot wait a quarter of an hour)."""
+    lock early (someone locked out at the custody desk cannot wait a quarter of an hour). It shows
+    who has two-factor sign-in, and an administrator can reset it for someone who lost their phone
+    (never their own: that is turned off on their own page, with a code)."""
 
-    list_display = (*UserAdmin.list_display, "sign_in_locked_until")
-    actions = ("lift_sign_in_lock",)
+    list_display = (*UserAdmin.list_display, "sign_in_locked_until", "two_factor")
+    actions = ("lift_sign_in_lock", "reset_two_factor")
 
     def get_changelist_instance(self, request: HttpRequest) -> Any:
         """The page's locks, read for all its accounts at once (not three queries a row)."""
@@ -153,6 +156,36 @@ class CcehubUserAdmin(AuditedAdmin, UserAdmin):
         else:
             self.message_user(request, "None of the selected accounts was locked.", messages.WARNING)
 
+    @admin.display(description="Two-factor sign-in", boolean=True)
+    def two_factor(self, obj: Any) -> bool:
+        if hasattr(obj, "_two_factor"):
+            return bool(obj._two_factor)
+        return TwoFactorDevice.objects.filter(user_id=obj.pk).exists()
+
+    @admin.action(description="Reset two-factor sign-in of selected users", permissions=["change"])
+    def reset_two_factor(self, request: HttpRequest, queryset: Any) -> None:
+        """The queryset is this admin's own (``get_queryset``): an agency administrator resets only
+        their own agency's accounts, whatever ids the form sends."""
+        own = [u for u in queryset if u.pk == request.user.pk]
+        reset = [
+            u.get_username()
+            for u in queryset
+            if u.pk != request.user.pk and device_reset(user=u, actor=admin_actor(request))
+        ]
+        if own:
+            self.message_user(request, MSG_SELF_RESET + ".", messages.ERROR)
+        if reset:
+            self.message_user(
+                request,
+                f"Two-factor sign-in reset for {', '.join(reset)}. They sign in with their password "
+                "alone until they set it up again.",
+                messages.SUCCESS,
+            )
+        elif not own:
+            self.message_user(
+                request, "None of the selected accounts had two-factor sign-in.", messages.WARNING
+            )
+
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         fields = tuple(super().get_readonly_fields(request, obj))
         if obj is not None and obj.pk == request.user.pk:
@@ -167,7 +200,11 @@ class CcehubUserAdmin(AuditedAdmin, UserAdmin):
         """A superuser sees every account; an agency administrator only the accounts of their own
         agency (and accounts with no membership yet, which they create before granting one), never a
         superuser's: they could otherwise reset another agency's password and sign in as them."""
-        qs = super().get_queryset(request)
+        qs = (
+            super()
+            .get_queryset(request)
+            .annotate(_two_factor=Exists(TwoFactorDevice.objects.filter(user_id=OuterRef("pk"))))
+        )
         if request.user.is_superuser:
             return qs
         membership = getattr(request, "membership", None)

@@ -23,6 +23,55 @@ class CurrentMembershipMiddleware:
         return self.get_response(request)
 
 
+class RequireTwoFactorMiddleware:
+    """With ``CCEHUB_REQUIRE_2FA`` on, a signed-in user who has not set up two-factor sign-in is
+    sent to set it up, from every page but that one and signing out (static files are served
+    before this, by WhiteNoise). An htmx request is told to load the page instead (``HX-Redirect``):
+    a redirect would be swapped into part of a page.
+
+    The API is left to its own session authentication (``ccehub.api.SessionAuth``), which refuses an
+    unenrolled session with a JSON 403; a request with an API token is not affected, since a
+    personal token is a factor of its own. Here a token would be indistinguishable from a session
+    that also sends a token that does not work.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from ccehub.agencies.two_factor import has_two_factor, two_factor_required
+
+        user = getattr(request, "user", None)
+        if (
+            two_factor_required()
+            and user is not None
+            and user.is_authenticated
+            and not self._exempt(request.path_info)
+            and not has_two_factor(user)
+        ):
+            from django.shortcuts import redirect
+            from django.urls import reverse
+
+            if getattr(request, "htmx", False):
+                response = HttpResponse(status=204)
+                response["HX-Redirect"] = reverse("two-factor")
+                return response
+            return redirect("two-factor")
+        return self.get_response(request)
+
+    @staticmethod
+    def _exempt(path: str) -> bool:
+        from django.conf import settings
+        from django.urls import reverse
+
+        static = str(getattr(settings, "STATIC_URL", "") or "")
+        return (
+            path.startswith(_API_PREFIX)
+            or (bool(static) and static.startswith("/") and path.startswith(static))
+            or path in {reverse("two-factor"), reverse("logout")}
+        )
+
+
 class NoStoreMiddleware:
     """``Cache-Control: no-store`` on every page and API answer the application itself renders.
 

@@ -52,6 +52,9 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "ccehub.common.middleware.CurrentMembershipMiddleware",
+    # After sign-in and the idle sign-out: sends a user without two-factor sign-in to set it up
+    # when CCEHUB_REQUIRE_2FA is on.
+    "ccehub.common.middleware.RequireTwoFactorMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -115,6 +118,10 @@ AUTHENTICATION_BACKENDS = ["ccehub.common.lockout.LockoutBackend"]
 CCEHUB_SIGNIN_FAILURE_LIMIT = 5
 CCEHUB_SIGNIN_FAILURE_WINDOW_MINUTES = 15
 CCEHUB_SIGNIN_LOCK_MINUTES = 15
+# Whether every web user must sign in with a two-factor code (ccehub.agencies.two_factor): a signed-in
+# user who has not set it up is sent to set it up, and a session-authenticated API call is refused.
+# Off here (the demo and the tests); on in config.settings.production unless CCEHUB_REQUIRE_2FA says no.
+CCEHUB_REQUIRE_2FA = env.require_2fa(default=False)
 # A web session with no activity for this long is signed out (ccehub.common.idle; 0: never).
 CCEHUB_IDLE_TIMEOUT_MINUTES = 30
 # A new personal API token works for this many days (1 to 366); `ccehub tokens create --days` sets

@@ -9,6 +9,8 @@ if not env.SECRET_KEY:
     raise ImproperlyConfigured("CCEHUB_SECRET_KEY must be set in production")
 SECRET_KEY = env.SECRET_KEY
 DEBUG = False
+# Every web user signs in with a code from an authenticator app (set CCEHUB_REQUIRE_2FA=false to not).
+CCEHUB_REQUIRE_2FA = env.require_2fa(default=True)
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_SSL_REDIRECT = True
