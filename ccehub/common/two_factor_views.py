@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_required
+from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.utils import timezone
@@ -81,9 +82,10 @@ def start_pending_sign_in(request: HttpRequest, *, user: Any, next_url: str) -> 
     }
 
 
-def _pending(request: HttpRequest) -> tuple[Any, dict[str, Any]] | None:
-    """The person waiting to give a code and what was held for them, or ``None`` (nobody, expired,
-    or the account deactivated or without a device since). An expired hold is forgotten."""
+def _pending(request: HttpRequest) -> tuple[Any, Any, dict[str, Any]] | None:
+    """The person waiting to give a code, their device and what was held for them, or ``None``
+    (nobody, expired, or the account deactivated or its device reset since). An expired hold is
+    forgotten."""
     held = request.session.get(two_factor.PENDING_KEY)
     if not isinstance(held, dict):
         return None
@@ -92,10 +94,11 @@ def _pending(request: HttpRequest) -> tuple[Any, dict[str, Any]] | None:
         del request.session[two_factor.PENDING_KEY]
         return None
     user = get_user_model().objects.filter(pk=held.get("user"), is_active=True).first()
-    if user is None or not two_factor.has_two_factor(user):
+    device = two_factor.device_for(user)
+    if user is None or device is None:
         del request.session[two_factor.PENDING_KEY]
         return None
-    return user, held
+    return user, device, held
 
 
 def _safe_next(request: HttpRequest, url: Any) -> str:
@@ -154,10 +157,10 @@ def login_code(request: HttpRequest) -> HttpResponse:
     pending = _pending(request)
     if pending is None:
         return _timed_out(request) if request.method == "POST" else redirect("login")
-    user, held = pending
+    user, device, held = pending
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid() and not _refused_now(request, user, form):
-        result = two_factor.code_check(device=two_factor.device_for(user), typed=form.cleaned_data["code"])
+        result = two_factor.code_check(device=device, typed=form.cleaned_data["code"])
         if result == "ok":
             return _finish_sign_in(request, user=user, held=held, detail="with a two-factor code")
         if result == "reused":
@@ -174,12 +177,10 @@ def login_recovery(request: HttpRequest) -> HttpResponse:
     pending = _pending(request)
     if pending is None:
         return _timed_out(request) if request.method == "POST" else redirect("login")
-    user, held = pending
+    user, device, held = pending
     form = RecoveryCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid() and not _refused_now(request, user, form):
-        left = two_factor.recovery_code_use(
-            device=two_factor.device_for(user), typed=form.cleaned_data["code"]
-        )
+        left = two_factor.recovery_code_use(device=device, typed=form.cleaned_data["code"])
         if left is not None:
             response = _finish_sign_in(
                 request, user=user, held=held, detail=f"with a recovery code ({left} left)"
@@ -224,12 +225,15 @@ def two_factor_page(request: HttpRequest) -> HttpResponse:
         request.session[two_factor.SETUP_KEY] = secret
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        codes = two_factor.device_enrol(
-            user=request.user,
-            secret=secret,
-            typed=form.cleaned_data["code"],
-            actor=actor_from_request(request, purpose="Set up two-factor sign-in"),
-        )
+        try:
+            codes = two_factor.device_enrol(
+                user=request.user,
+                secret=secret,
+                typed=form.cleaned_data["code"],
+                actor=actor_from_request(request, purpose="Set up two-factor sign-in"),
+            )
+        except (ValueError, IntegrityError):  # set up meanwhile, in another tab
+            return redirect("two-factor")
         if codes is not None:
             del request.session[two_factor.SETUP_KEY]
             return render(request, "common/two_factor_recovery_codes.html", {"codes": codes})
