@@ -22,6 +22,7 @@ from ccehub.children.models import FIG3_ORDER, Child, Identity, VulnerabilityFac
 from ccehub.common.access import Actor, access_basis, identity_allowed, is_emergency_basis, visible_children_q
 from ccehub.common.models import TriState
 from ccehub.nrm.models import NRMDecision
+from ccehub.rules.retention import RetentionPolicy
 
 MSG_CHILD_NOT_FOUND = "No child with that reference is available to you"
 MSG_EMERGENCY_NO_EXPORT = "A record seen under emergency access cannot be exported"
@@ -468,3 +469,17 @@ def holdings_review(
         detail=f"{len(rows)} current holding{'s' if len(rows) != 1 else ''} of {agency.code} listed{detail}",
     )
     return rows
+
+
+# --- Retention review (known gap 10) --------------------------------------------------------------
+
+
+def retention_policy() -> RetentionPolicy:
+    """The controller's retention periods, from settings ``CCEHUB_RETENTION_YEARS_AFTER_18`` and
+    ``CCEHUB_RETENTION_YEARS_AFTER_ACTIVITY`` (checked when the settings load)."""
+    from django.conf import settings
+
+    return RetentionPolicy(
+        years_after_18=settings.CCEHUB_RETENTION_YEARS_AFTER_18,
+        years_after_activity=settings.CCEHUB_RETENTION_YEARS_AFTER_ACTIVITY,
+    )
