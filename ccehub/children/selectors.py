@@ -387,6 +387,50 @@ def _local_day(moment: Any) -> date:
     return timezone.localtime(moment).date()
 
 
+def last_activity_annotations(*, via: str = "", agency: Agency | None = None) -> dict[str, Any]:
+    """Annotations ``last_write`` and ``last_incident``: when the latest work on a child's record was
+    written, and when the latest identifying incident took place. Their latest day
+    (:func:`last_activity_day`) is the record's *last activity*, for the holdings review and the
+    retention review alike.
+
+    A write is an audit row of ``create`` or ``update`` about the child, on the web, the API or the
+    CLI. Reads, exports and refusals are not work with the child (sight is what a holding gives, not a
+    reason to keep the record), nor is administration in the Django admin (reviewing an emergency
+    access), nor the bookkeeping of who holds the record (ending a holding). An incident counts on the
+    day it happened, which also covers incidents loaded by the operator.
+
+    ``via`` is the path from the model being queried to the child ("" when it is ``Child`` itself,
+    ``"child"`` for a holding). With ``agency``, only that agency's own writes (by someone acting for
+    it) and the incidents it recorded or made the arrest in.
+    """
+    from django.db.models import OuterRef, Q, Subquery
+
+    from ccehub.audit.models import AuditEvent
+    from ccehub.incidents.models import IdentifyingIncident
+
+    writes = (
+        AuditEvent.objects.filter(
+            child_pid=OuterRef(f"{via}__pseudonymous_id" if via else "pseudonymous_id"),
+            action__in=[Action.CREATE, Action.UPDATE],
+        )
+        .exclude(channel=Channel.ADMIN)
+        .exclude(object_type="case_holding")
+    )
+    incidents = IdentifyingIncident.objects.filter(child=OuterRef(via or "pk"))
+    if agency is not None:
+        writes = writes.filter(agency_code=agency.code)
+        incidents = incidents.filter(Q(recording_agency=agency) | Q(arresting_force=agency))
+    return {
+        "last_write": Subquery(writes.order_by("-at").values("at")[:1]),
+        "last_incident": Subquery(incidents.order_by("-occurred_at").values("occurred_at")[:1]),
+    }
+
+
+def last_activity_day(*moments: Any) -> date | None:
+    """The latest local day of ``moments`` (``None`` among them is skipped; all ``None``: ``None``)."""
+    return max((_local_day(moment) for moment in moments if moment is not None), default=None)
+
+
 def holdings_review(
     *,
     actor: Actor,
@@ -399,9 +443,10 @@ def holdings_review(
     ``last_activity`` is the latest day on which the agency itself did something recorded about the
     child: a write (``create`` or ``update`` audit row) by someone acting for the agency, on the web,
     the API or the CLI; or an identifying incident it recorded or made the arrest in (the day it
-    happened, which also covers incidents loaded for it by the operator). Reads, exports and refusals
-    are not activity (sight is what a holding gives, not a reason to keep it), nor is administration
-    in the Django admin (reviewing an emergency access, ending a holding). Facts that name no agency
+    happened, which also covers incidents loaded for it by the operator): the measure of
+    :func:`last_activity_annotations`, scoped to the agency. Reads, exports and refusals are not
+    activity (sight is what a holding gives, not a reason to keep it), nor is administration in the
+    Django admin (reviewing an emergency access) or ending a holding. Facts that name no agency
     (flags from a research return, plans, placements) are not counted: this is a prompt to review,
     not proof that the agency has no work with the child.
 
@@ -413,13 +458,10 @@ def holdings_review(
             (audited as ``denied``).
     """
     from django.core.exceptions import PermissionDenied
-    from django.db.models import OuterRef, Q, Subquery
     from django.utils import timezone
 
-    from ccehub.audit.models import AuditEvent
     from ccehub.children.models import CaseHolding
     from ccehub.children.services import may_end_holdings
-    from ccehub.incidents.models import IdentifyingIncident
 
     if not may_end_holdings(actor, agency):
         audit_record(
@@ -429,32 +471,17 @@ def holdings_review(
             detail=f"refused export: {MSG_HOLDING_REVIEW_ROLE}",
         )
         raise PermissionDenied(MSG_HOLDING_REVIEW_ROLE)
-    writes = (
-        AuditEvent.objects.filter(
-            child_pid=OuterRef("child__pseudonymous_id"),
-            agency_code=agency.code,
-            action__in=[Action.CREATE, Action.UPDATE],
-        )
-        .exclude(channel=Channel.ADMIN)
-        .order_by("-at")
-        .values("at")[:1]
-    )
-    incidents = (
-        IdentifyingIncident.objects.filter(child=OuterRef("child"))
-        .filter(Q(recording_agency=agency) | Q(arresting_force=agency))
-        .order_by("-occurred_at")
-        .values("occurred_at")[:1]
-    )
     holdings = (
         CaseHolding.objects.current()
         .filter(agency=agency)
-        .annotate(last_write=Subquery(writes), last_incident=Subquery(incidents))
+        .annotate(**last_activity_annotations(via="child", agency=agency))
         .values_list("child__pseudonymous_id", "basis", "created_at", "last_write", "last_incident")
     )
     rows = []
     for pid, basis, created_at, last_write, last_incident in holdings:
-        days = [_local_day(moment) for moment in (last_write, last_incident) if moment is not None]
-        rows.append(HoldingReviewRow(pid, basis, _local_day(created_at), max(days, default=None)))
+        rows.append(
+            HoldingReviewRow(pid, basis, _local_day(created_at), last_activity_day(last_write, last_incident))
+        )
     detail = ""
     if not_active_for_months is not None:
         since = months_before(today or timezone.localdate(), not_active_for_months)
