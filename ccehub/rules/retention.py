@@ -39,8 +39,8 @@ MSG_DOB_UNKNOWN: Final = "date of birth not known: activity rule alone"
 MSG_DOB_ESTIMATED: Final = "date of birth estimated"
 MSG_BIRTHDAY_PASSED: Final = "{nth} birthday passed"
 MSG_BIRTHDAY_NOT_REACHED: Final = "{nth} birthday not reached"
-MSG_NO_ACTIVITY: Final = "no activity for {years} years"
-MSG_RECENT_ACTIVITY: Final = "activity within the last {years} years"
+MSG_NO_ACTIVITY: Final = "no activity for {years}"
+MSG_RECENT_ACTIVITY: Final = "activity within the last {years}"
 
 
 class OpenMatter(StrEnum):
@@ -147,7 +147,8 @@ def retention_review(
         template = MSG_BIRTHDAY_PASSED if on >= by_age_on else MSG_BIRTHDAY_NOT_REACHED
         reasons.append(template.format(nth=ordinal(age)))
     template = MSG_NO_ACTIVITY if on >= by_activity_on else MSG_RECENT_ACTIVITY
-    reasons.append(template.format(years=policy.years_after_activity))
+    years = policy.years_after_activity
+    reasons.append(template.format(years=f"{years} year{'s' if years != 1 else ''}"))
     if date_of_birth is not None and date_of_birth_estimated:
         reasons.append(MSG_DOB_ESTIMATED)
     due_on = by_activity_on if by_age_on is None else max(by_age_on, by_activity_on)

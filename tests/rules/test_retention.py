@@ -160,6 +160,8 @@ def test_the_policy_sets_both_periods(
     assert review.by_age_on == by_age_on
     assert review.by_activity_on == date(2020 + years_after_activity, 1, 1)
     assert review.reasons[0] == reason
+    plural = "" if years_after_activity == 1 else "s"
+    assert review.reasons[1].endswith(f" {years_after_activity} year{plural}")
 
 
 @pytest.mark.parametrize(
