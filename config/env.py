@@ -50,3 +50,7 @@ TRUSTED_PROXIES: str = os.environ.get("CCEHUB_TRUSTED_PROXIES", "")
 SIGNIN_ADDRESS_LIMIT: str = os.environ.get("CCEHUB_SIGNIN_ADDRESS_LIMIT", "20")
 #: Refused API tokens from one address within 15 minutes that pause its token requests (429).
 API_BAD_TOKEN_LIMIT: str = os.environ.get("CCEHUB_API_BAD_TOKEN_LIMIT", "20")
+#: The controller's retention periods, in whole years: a child's record here is due for review on the
+#: later of this many years after the 18th birthday and this many after the last activity.
+RETENTION_YEARS_AFTER_18: str = os.environ.get("CCEHUB_RETENTION_YEARS_AFTER_18", "7")
+RETENTION_YEARS_AFTER_ACTIVITY: str = os.environ.get("CCEHUB_RETENTION_YEARS_AFTER_ACTIVITY", "6")

@@ -403,3 +403,32 @@ class EmergencyAccess(BaseModel):
 
     def __str__(self) -> str:
         return f"Emergency access to {self.child.pseudonymous_id}"
+
+
+class ErasedChild(models.Model):
+    """A child's record erased from ccehub (:func:`ccehub.children.services.child_erase`): the evidence
+    that it was erased, when, by whom, why and how much, with no identity and no case facts.
+
+    Its ``pseudonymous_id`` is never given to another child: a database trigger (migration
+    ``0005_erasedchild``) refuses to write a :class:`Child` with an erased ID, so the audit rows that
+    still carry it can never be read as another child's history. The reason must not name the child
+    (the operator is told so); the audit row of the erasure does not copy it.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    pseudonymous_id = models.CharField(max_length=16, unique=True)
+    erased_at = models.DateTimeField()
+    erased_by = models.CharField(max_length=150, help_text="The operator, or the name given with --user")
+    origin = models.CharField(max_length=200, blank=True, help_text="The OS account and host that ran it")
+    reason = models.TextField(help_text="Why: a request reference or the retention review; never a name")
+    counts = models.JSONField(default=dict, help_text="Rows deleted, per kind (model label)")
+    open_matters = models.JSONField(
+        default=list, blank=True, help_text="Matters still open that the erasure overrode (--even-if-open)"
+    )
+
+    class Meta:
+        ordering = ["-erased_at"]
+        verbose_name = "erased child"
+
+    def __str__(self) -> str:
+        return f"{self.pseudonymous_id} erased {self.erased_at:%Y-%m-%d}"

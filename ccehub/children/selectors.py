@@ -7,6 +7,7 @@ access rules and the audit row cannot be forgotten by any one of them.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -22,6 +23,7 @@ from ccehub.children.models import FIG3_ORDER, Child, Identity, VulnerabilityFac
 from ccehub.common.access import Actor, access_basis, identity_allowed, is_emergency_basis, visible_children_q
 from ccehub.common.models import TriState
 from ccehub.nrm.models import NRMDecision
+from ccehub.rules.retention import OpenMatter, RetentionPolicy, RetentionReview, retention_review
 
 MSG_CHILD_NOT_FOUND = "No child with that reference is available to you"
 MSG_EMERGENCY_NO_EXPORT = "A record seen under emergency access cannot be exported"
@@ -404,6 +406,50 @@ def _local_day(moment: Any) -> date:
     return timezone.localtime(moment).date()
 
 
+def last_activity_annotations(*, via: str = "", agency: Agency | None = None) -> dict[str, Any]:
+    """Annotations ``last_write`` and ``last_incident``: when the latest work on a child's record was
+    written, and when the latest identifying incident took place. Their latest day
+    (:func:`last_activity_day`) is the record's *last activity*, for the holdings review and the
+    retention review alike.
+
+    A write is an audit row of ``create`` or ``update`` about the child, on the web, the API or the
+    CLI. Reads, exports and refusals are not work with the child (sight is what a holding gives, not a
+    reason to keep the record), nor is administration in the Django admin (reviewing an emergency
+    access), nor the bookkeeping of who holds the record (ending a holding). An incident counts on the
+    day it happened, which also covers incidents loaded by the operator.
+
+    ``via`` is the path from the model being queried to the child ("" when it is ``Child`` itself,
+    ``"child"`` for a holding). With ``agency``, only that agency's own writes (by someone acting for
+    it) and the incidents it recorded or made the arrest in.
+    """
+    from django.db.models import OuterRef, Q, Subquery
+
+    from ccehub.audit.models import AuditEvent
+    from ccehub.incidents.models import IdentifyingIncident
+
+    writes = (
+        AuditEvent.objects.filter(
+            child_pid=OuterRef(f"{via}__pseudonymous_id" if via else "pseudonymous_id"),
+            action__in=[Action.CREATE, Action.UPDATE],
+        )
+        .exclude(channel=Channel.ADMIN)
+        .exclude(object_type="case_holding")
+    )
+    incidents = IdentifyingIncident.objects.filter(child=OuterRef(via or "pk"))
+    if agency is not None:
+        writes = writes.filter(agency_code=agency.code)
+        incidents = incidents.filter(Q(recording_agency=agency) | Q(arresting_force=agency))
+    return {
+        "last_write": Subquery(writes.order_by("-at").values("at")[:1]),
+        "last_incident": Subquery(incidents.order_by("-occurred_at").values("occurred_at")[:1]),
+    }
+
+
+def last_activity_day(*moments: Any) -> date | None:
+    """The latest local day of ``moments`` (``None`` among them is skipped; all ``None``: ``None``)."""
+    return max((_local_day(moment) for moment in moments if moment is not None), default=None)
+
+
 def holdings_review(
     *,
     actor: Actor,
@@ -416,9 +462,10 @@ def holdings_review(
     ``last_activity`` is the latest day on which the agency itself did something recorded about the
     child: a write (``create`` or ``update`` audit row) by someone acting for the agency, on the web,
     the API or the CLI; or an identifying incident it recorded or made the arrest in (the day it
-    happened, which also covers incidents loaded for it by the operator). Reads, exports and refusals
-    are not activity (sight is what a holding gives, not a reason to keep it), nor is administration
-    in the Django admin (reviewing an emergency access, ending a holding). Facts that name no agency
+    happened, which also covers incidents loaded for it by the operator): the measure of
+    :func:`last_activity_annotations`, scoped to the agency. Reads, exports and refusals are not
+    activity (sight is what a holding gives, not a reason to keep it), nor is administration in the
+    Django admin (reviewing an emergency access) or ending a holding. Facts that name no agency
     (flags from a research return, plans, placements) are not counted: this is a prompt to review,
     not proof that the agency has no work with the child.
 
@@ -430,13 +477,10 @@ def holdings_review(
             (audited as ``denied``).
     """
     from django.core.exceptions import PermissionDenied
-    from django.db.models import OuterRef, Q, Subquery
     from django.utils import timezone
 
-    from ccehub.audit.models import AuditEvent
     from ccehub.children.models import CaseHolding
     from ccehub.children.services import may_end_holdings
-    from ccehub.incidents.models import IdentifyingIncident
 
     if not may_end_holdings(actor, agency):
         audit_record(
@@ -446,32 +490,17 @@ def holdings_review(
             detail=f"refused export: {MSG_HOLDING_REVIEW_ROLE}",
         )
         raise PermissionDenied(MSG_HOLDING_REVIEW_ROLE)
-    writes = (
-        AuditEvent.objects.filter(
-            child_pid=OuterRef("child__pseudonymous_id"),
-            agency_code=agency.code,
-            action__in=[Action.CREATE, Action.UPDATE],
-        )
-        .exclude(channel=Channel.ADMIN)
-        .order_by("-at")
-        .values("at")[:1]
-    )
-    incidents = (
-        IdentifyingIncident.objects.filter(child=OuterRef("child"))
-        .filter(Q(recording_agency=agency) | Q(arresting_force=agency))
-        .order_by("-occurred_at")
-        .values("occurred_at")[:1]
-    )
     holdings = (
         CaseHolding.objects.current()
         .filter(agency=agency)
-        .annotate(last_write=Subquery(writes), last_incident=Subquery(incidents))
+        .annotate(**last_activity_annotations(via="child", agency=agency))
         .values_list("child__pseudonymous_id", "basis", "created_at", "last_write", "last_incident")
     )
     rows = []
     for pid, basis, created_at, last_write, last_incident in holdings:
-        days = [_local_day(moment) for moment in (last_write, last_incident) if moment is not None]
-        rows.append(HoldingReviewRow(pid, basis, _local_day(created_at), max(days, default=None)))
+        rows.append(
+            HoldingReviewRow(pid, basis, _local_day(created_at), last_activity_day(last_write, last_incident))
+        )
     detail = ""
     if not_active_for_months is not None:
         since = months_before(today or timezone.localdate(), not_active_for_months)
@@ -484,5 +513,219 @@ def holdings_review(
         object_type="case_holding",
         fields=HOLDING_REVIEW_COLUMNS,
         detail=f"{len(rows)} current holding{'s' if len(rows) != 1 else ''} of {agency.code} listed{detail}",
+    )
+    return rows
+
+
+# --- Retention review (known gap 10) --------------------------------------------------------------
+
+
+def retention_policy() -> RetentionPolicy:
+    """The controller's retention periods, from settings ``CCEHUB_RETENTION_YEARS_AFTER_18`` and
+    ``CCEHUB_RETENTION_YEARS_AFTER_ACTIVITY`` (checked when the settings load)."""
+    from django.conf import settings
+
+    return RetentionPolicy(
+        years_after_18=settings.CCEHUB_RETENTION_YEARS_AFTER_18,
+        years_after_activity=settings.CCEHUB_RETENTION_YEARS_AFTER_ACTIVITY,
+    )
+
+
+MSG_RETENTION_ROLE = "Only the operator can list the children due for a retention review"
+#: The columns of the retention review list: pseudonymous IDs and dates about the record, never
+#: identity. ``due_month`` is a month, not a day: when the age rule decides, the day would be a
+#: birthday, and so give away the date of birth.
+RETENTION_REVIEW_COLUMNS: tuple[str, ...] = (
+    "pseudonymous_id",
+    "status",
+    "due_month",
+    "reasons",
+    "last_activity",
+    "holders",
+)
+STATUS_DUE = "due"
+STATUS_HELD = "held open"
+
+
+def open_matter_rows() -> dict[OpenMatter, QuerySet[Any]]:
+    """For each kind of open matter, the rows that are one (each has a ``child``).
+
+    * NRM referral: not concluded in the NRM's own sense (:func:`ccehub.nrm.selectors.referral_concluded`:
+      a negative RG, any CG, or a report row whose stage was not stated).
+    * Panel case, joint plan: not closed.
+    * Safeguarding order: anything but refused, discharged or expired (a draft is being applied for).
+    * Criminal charge: charged, stayed pending the CG decision, or in court.
+    * Investigation: an arrest whose outcome is bail or release under investigation.
+    * Child plan (CIN, CP, care, the joint plan's mirror …), care order: no end date.
+    """
+    from django.db.models import Exists, OuterRef, Q
+
+    from ccehub.justice.models import Arrest, ArrestOutcome, Charge, ChargeStatus
+    from ccehub.nrm.models import DecisionOutcome, DecisionStage, NRMReferral
+    from ccehub.panels.models import JointPlan, OrderStatus, PanelCase, SafeguardingOrder
+    from ccehub.safeguarding.models import CareOrder, ChildPlan
+
+    concluding = NRMDecision.objects.filter(referral=OuterRef("pk")).filter(
+        Q(stage__in=[DecisionStage.CONCLUSIVE_GROUNDS, DecisionStage.UNSTATED])
+        | Q(stage=DecisionStage.REASONABLE_GROUNDS, outcome=DecisionOutcome.NEGATIVE)
+    )
+    return {
+        OpenMatter.NRM_REFERRAL: NRMReferral.objects.exclude(Exists(concluding)),
+        OpenMatter.PANEL_CASE: PanelCase.objects.filter(closed_on__isnull=True),
+        OpenMatter.SAFEGUARDING_ORDER: SafeguardingOrder.objects.exclude(
+            status__in=[OrderStatus.REFUSED, OrderStatus.DISCHARGED, OrderStatus.EXPIRED]
+        ),
+        OpenMatter.JOINT_PLAN: JointPlan.objects.filter(closed_on__isnull=True),
+        OpenMatter.CRIMINAL_CHARGE: Charge.objects.filter(
+            status__in=[ChargeStatus.CHARGED, ChargeStatus.STAYED_PENDING_CG, ChargeStatus.COURT_PROCEEDINGS]
+        ),
+        OpenMatter.INVESTIGATION: Arrest.objects.filter(
+            outcome__in=[ArrestOutcome.RUI, ArrestOutcome.BAILED]
+        ),
+        OpenMatter.CHILD_PLAN: ChildPlan.objects.filter(ended_on__isnull=True),
+        OpenMatter.CARE_ORDER: CareOrder.objects.filter(ended_on__isnull=True),
+    }
+
+
+def _retention_facts() -> QuerySet[Child]:
+    """Children annotated with what the retention rule needs: date of birth, last activity, and one
+    flag per kind of open matter (``open_<name>``), in one query."""
+    from django.db.models import Exists, F, OuterRef
+
+    opens = {
+        f"open_{matter.name.lower()}": Exists(rows.filter(child=OuterRef("pk")))
+        for matter, rows in open_matter_rows().items()
+    }
+    return Child.objects.annotate(
+        dob=F("identity__date_of_birth"),
+        dob_estimated=F("identity__date_of_birth_estimated"),
+        **last_activity_annotations(),
+        **opens,
+    ).order_by()
+
+
+def _review_of(child: Child, *, on: date, policy: RetentionPolicy) -> tuple[RetentionReview, date]:
+    """The rule's review of an annotated child (:func:`_retention_facts`), and its last activity: the
+    latest write or incident, or the day the record was made when there is neither (a bulk load)."""
+    facts: Any = child
+    last = last_activity_day(facts.last_write, facts.last_incident, facts.created_at)
+    assert last is not None  # created_at is never empty
+    matters = [matter for matter in OpenMatter if getattr(facts, f"open_{matter.name.lower()}")]
+    review = retention_review(
+        date_of_birth=facts.dob,
+        date_of_birth_estimated=bool(facts.dob_estimated),
+        last_activity=last,
+        open_matters=matters,
+        policy=policy,
+        on=on,
+    )
+    return review, last
+
+
+def child_retention(*, child: Child, on: date, policy: RetentionPolicy | None = None) -> RetentionReview:
+    """Whether ``child``'s record is due for a retention review on ``on`` (the settings' policy unless
+    ``policy``), and why. Not audited: the caller (the erasure) audits what it does with it."""
+    annotated = _retention_facts().get(pk=child.pk)
+    return _review_of(annotated, on=on, policy=policy or retention_policy())[0]
+
+
+@dataclass(frozen=True)
+class RetentionRow:
+    """One child in the retention review list."""
+
+    pseudonymous_id: str
+    review: RetentionReview
+    last_activity: date
+    holders: tuple[str, ...]
+
+    @property
+    def status(self) -> str:
+        return STATUS_DUE if self.review.due else STATUS_HELD
+
+    def cells(self) -> list[str]:
+        return [
+            self.pseudonymous_id,
+            self.status,
+            self.review.due_on.strftime("%Y-%m"),
+            "; ".join(self.review.reasons),
+            self.last_activity.isoformat(),
+            ";".join(self.holders),
+        ]
+
+
+#: Children read from the database at a time by the retention review.
+RETENTION_CHUNK = 2000
+
+
+def retention_review_list(
+    *,
+    actor: Actor,
+    as_of: date,
+    include_held: bool = False,
+    policy: RetentionPolicy | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[RetentionRow]:
+    """The children whose record is due for a retention review on ``as_of``, longest due first
+    (:func:`ccehub.rules.retention.retention_review`, with the settings' policy unless ``policy``).
+    With ``include_held``, also those whose dates have passed but which a matter still open keeps
+    (status "held open"). Audited as one export; only the operator (the system actor) may list.
+
+    ``progress(advance, total)`` is called as children are read, for a progress bar.
+
+    Raises:
+        PermissionDenied: ``actor`` is not the operator (:data:`MSG_RETENTION_ROLE`; audited as
+            ``denied``).
+    """
+    from django.core.exceptions import PermissionDenied
+
+    from ccehub.children.models import CaseHolding
+
+    if not actor.system:
+        audit_record(
+            actor=actor,
+            action=Action.DENIED,
+            object_type="retention_review",
+            detail=f"refused export: {MSG_RETENTION_ROLE}",
+        )
+        raise PermissionDenied(MSG_RETENTION_ROLE)
+    policy = policy or retention_policy()
+    total = Child.objects.count()
+    found: list[tuple[Child, RetentionReview, date]] = []
+    batch = 0
+    for child in _retention_facts().only("pk", "pseudonymous_id", "created_at").iterator(RETENTION_CHUNK):
+        review, last = _review_of(child, on=as_of, policy=policy)
+        if review.due or (include_held and review.due_on <= as_of):
+            found.append((child, review, last))
+        batch += 1
+        if progress is not None and batch == RETENTION_CHUNK:
+            progress(batch, total)
+            batch = 0
+    if progress is not None and batch:
+        progress(batch, total)
+    holders: dict[Any, list[str]] = {}
+    ids = [child.pk for child, _, _ in found]
+    for start in range(0, len(ids), RETENTION_CHUNK):
+        for child_id, code in (
+            CaseHolding.objects.current()
+            .filter(child_id__in=ids[start : start + RETENTION_CHUNK])
+            .values_list("child_id", "agency__code")
+            .distinct()
+        ):
+            holders.setdefault(child_id, []).append(code)
+    rows = [
+        RetentionRow(child.pseudonymous_id, review, last, tuple(sorted(set(holders.get(child.pk, [])))))
+        for child, review, last in found
+    ]
+    rows.sort(key=lambda row: (row.review.due_on, row.pseudonymous_id))
+    due = sum(1 for row in rows if row.review.due)
+    held = f", {len(rows) - due} held open" if include_held else ""
+    audit_record(
+        actor=actor,
+        action=Action.EXPORT,
+        object_type="retention_review",
+        fields=RETENTION_REVIEW_COLUMNS,
+        detail=f"{due} child{'ren' if due != 1 else ''} due for retention review on {as_of.isoformat()} "
+        f"listed{held} (policy: {policy.years_after_18} years after 18, "
+        f"{policy.years_after_activity} after last activity)",
     )
     return rows

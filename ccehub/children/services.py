@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -19,6 +20,7 @@ from ccehub.children.models import (
     CaseHolding,
     Child,
     EmergencyAccess,
+    ErasedChild,
     EthnicityIC,
     Identity,
     RelativeToIncident,
@@ -44,6 +46,7 @@ from ccehub.common.validators import (
     normalise_postcode,
     validate_nhs_number,
 )
+from ccehub.rules.retention import RetentionReview
 
 MSG_NO_WRITE = "Your role cannot record information about children"
 MSG_HOME_LA_KIND = "Home local authority must be a local authority children's services"
@@ -636,3 +639,238 @@ def _holding_end(*, actor: Actor, child: Child, agency: Agency, reason: str) -> 
             detail=f"holding ended: {agency.code} ({holding.basis})",
         )
     return holdings
+
+
+# --- Erasing a child's record (known gap 10; data-subject rights: erasure) ------------------------
+
+MSG_ERASE_ROLE = "Only the operator can erase a child's record"
+MSG_ERASE_NO_CHILD = "No child with that pseudonymous ID"
+MSG_ERASE_ALREADY = "{pid} was erased on {day}"
+MSG_ERASE_OPEN = (
+    "Not erased: the record has open matters ({matters}). While a matter is open the shared work "
+    "still needs the record, and an erasure request can be refused where the processing is needed "
+    "for a legal obligation or a public task (UK GDPR Article 17(3)(b)). Close them at source first, "
+    "or erase even so only on the data protection officer's decision"
+)
+#: The fewest characters, after stripping, that a reason for erasing may have; and the most.
+MIN_ERASE_REASON = 20
+MAX_ERASE_REASON = 2000
+MSG_ERASE_REASON = (
+    f"Reason: say why the record is erased (for example the erasure request's reference, or the "
+    f"retention review), in at least {MIN_ERASE_REASON} characters; do not name the child"
+)
+MSG_ERASE_REASON_LONG = f"Reason must be {MAX_ERASE_REASON} characters or fewer"
+
+
+class ErasureRefused(Exception):
+    """A record that cannot be erased (no such child, already erased, open matters); the message says
+    which, for the caller to show."""
+
+
+@dataclass(frozen=True)
+class ErasureResult:
+    """What an erasure deleted (or, for a dry run, would delete), and what it left."""
+
+    pseudonymous_id: str
+    #: Rows deleted per kind (model label, e.g. ``children.Identity``): the child first, then by label.
+    counts: dict[str, int]
+    #: The retention review on the day: open matters overridden, and whether the record was due.
+    review: RetentionReview
+    #: Agencies' own records (``records.AgencyRecord``) that pointed at the child: kept, unlinked.
+    agency_records_unlinked: int
+    #: Audit rows about the child, which stay (append-only).
+    audit_rows_kept: int
+    #: The tombstone; ``None`` for a dry run.
+    tombstone: ErasedChild | None
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def clean_erasure_reason(reason: str) -> str:
+    """The reason, stripped; raises ``ValidationError`` on ``reason`` when it says too little or too much."""
+    text = (reason or "").strip()
+    if len(text) < MIN_ERASE_REASON:
+        raise ValidationError({"reason": [MSG_ERASE_REASON]})
+    if len(text) > MAX_ERASE_REASON:
+        raise ValidationError({"reason": [MSG_ERASE_REASON_LONG]})
+    return text
+
+
+def child_erase(
+    *,
+    actor: Actor,
+    pid: str,
+    reason: str,
+    even_if_open: bool = False,
+    dry_run: bool = True,
+    today: date | None = None,
+) -> ErasureResult:
+    """Erase the child ``pid`` from ccehub: the child and every row that exists only because of them
+    (identity, aliases, addresses, holdings, flags, episodes, placements, conflicts, emergency
+    accesses, agreements for that one child, incidents and their triage, arrests, charges, outcomes,
+    NRM referrals and decisions, the panel's agenda entries, decisions, QA, information requests,
+    plans and orders about them, safeguarding plans and orders), in one transaction.
+
+    Kept: the audit log's rows (append-only; they carry the pseudonymous ID, never identity), the
+    agencies' own records (``records.AgencyRecord``, their data, re-imported from their extracts: a
+    link to the child is cleared), panel meetings and what else is not only about this child. A
+    tombstone (:class:`ErasedChild`) records when, who, why and the counts, and keeps the ID from being
+    given again. One audit row (``delete`` of ``child``) has the counts, not the reason, which may
+    name someone.
+
+    With ``dry_run`` (the default) the same deletion runs and is rolled back, so the counts are
+    exactly what an erasure would delete; it is audited as a ``view`` of ``child_erasure``.
+
+    Only the operator (the system actor). Refused while the retention rule finds a matter still open
+    (:data:`MSG_ERASE_OPEN`) unless ``even_if_open``: the tombstone and the audit row then say which.
+
+    Raises:
+        PermissionDenied: ``actor`` is not the operator (:data:`MSG_ERASE_ROLE`).
+        ValidationError: the reason is shorter than 20 characters or longer than 2,000 (on ``reason``).
+        ErasureRefused: no such child (:data:`MSG_ERASE_NO_CHILD`), already erased
+            (:data:`MSG_ERASE_ALREADY`), or open matters (:data:`MSG_ERASE_OPEN`).
+
+    A refusal (but not a reason too short or too long) is audited as ``denied`` before it is raised,
+    outside this function's transaction, so the row stands unless the caller's own transaction rolls
+    back.
+    """
+    pid = pid.strip().upper()
+    try:
+        with transaction.atomic():
+            return _child_erase(
+                actor=actor,
+                pid=pid,
+                reason=reason,
+                even_if_open=even_if_open,
+                dry_run=dry_run,
+                today=today or timezone.localdate(),
+            )
+    except (PermissionDenied, ErasureRefused) as exc:
+        from ccehub.children.selectors import reference_for_audit
+
+        known = (
+            Child.objects.filter(pseudonymous_id=pid).exists()
+            or ErasedChild.objects.filter(pseudonymous_id=pid).exists()
+        )
+        audit_record(
+            actor=actor,
+            action=Action.DENIED,
+            object_type="child",
+            child_pid=pid[:16] if known else reference_for_audit(pid)[0],
+            detail=f"refused delete: {exc}",
+        )
+        raise
+
+
+def _child_erase(
+    *, actor: Actor, pid: str, reason: str, even_if_open: bool, dry_run: bool, today: date
+) -> ErasureResult:
+    from ccehub.audit.models import AuditEvent
+    from ccehub.children.selectors import child_retention
+    from ccehub.records.models import AgencyRecord
+
+    if not actor.system:
+        raise PermissionDenied(MSG_ERASE_ROLE)
+    text = clean_erasure_reason(reason)
+    tombstone = ErasedChild.objects.filter(pseudonymous_id=pid).first()
+    if tombstone is not None:
+        erased_on = timezone.localtime(tombstone.erased_at)
+        raise ErasureRefused(MSG_ERASE_ALREADY.format(pid=pid, day=f"{erased_on:%-d %B %Y}"))
+    # Nothing is recorded about the child while it is erased: writers wait here, then find it gone.
+    child = Child.objects.select_for_update().filter(pseudonymous_id=pid).first()
+    if child is None:
+        raise ErasureRefused(MSG_ERASE_NO_CHILD)
+    review = child_retention(child=child, on=today)
+    if review.open_matters and not even_if_open:
+        raise ErasureRefused(MSG_ERASE_OPEN.format(matters=", ".join(review.open_matters)))
+    unlinked = AgencyRecord.objects.filter(child=child).count()
+    audit_rows = AuditEvent.objects.filter(child_pid=pid).count()
+    child_pk = child.pk
+    if dry_run:
+        with transaction.atomic():
+            counts = _erase_rows(child)
+            transaction.set_rollback(True)  # a rehearsal: the counts are real, the rows stay
+    else:
+        counts = _erase_rows(child)
+    total = sum(counts.values())
+    # Class names, not labels, so that a record with rows of almost every kind still fits the audit
+    # row's detail; the labels are its fields, and the tombstone has every count.
+    counted = ", ".join(f"{label.partition('.')[2]} {n}" for label, n in counts.items())
+    overridden = [str(matter) for matter in review.open_matters]
+    if dry_run:
+        audit_record(
+            actor=actor,
+            action=Action.VIEW,
+            object_type="child_erasure",
+            object_id=child_pk,
+            child_pid=pid,
+            fields=list(counts),
+            detail=_fit(f"dry run: would erase {total} rows: {counted}"),
+        )
+        return ErasureResult(pid, counts, review, unlinked, audit_rows, None)
+    tombstone = ErasedChild.objects.create(
+        pseudonymous_id=pid,
+        erased_at=timezone.now(),
+        erased_by=actor.username[:150],
+        origin=actor.origin[:200],
+        reason=text,
+        counts=counts,
+        open_matters=overridden,
+    )
+    audit_record(
+        actor=actor,
+        action=Action.DELETE,
+        object_type="child",
+        object_id=child_pk,
+        child_pid=pid,
+        fields=list(counts),
+        detail=_fit(
+            f"erased {total} rows"
+            + (f", even though open: {', '.join(overridden)}" if overridden else "")
+            + f"; tombstone {tombstone.pk}; {counted}"
+        ),
+    )
+    return ErasureResult(pid, counts, review, unlinked, audit_rows, tombstone)
+
+
+def _fit(detail: str, limit: int = 500) -> str:
+    """``detail`` cut to the audit row's 500 characters, with an ellipsis when cut."""
+    return detail if len(detail) <= limit else detail[: limit - 1] + "…"
+
+
+def _erase_rows(child: Child) -> dict[str, int]:
+    """Delete ``child`` and every row that exists only because of them; rows deleted per model label.
+
+    Most of the graph cascades from the child. Three references protect on purpose, so that a panel's
+    decision or a triage decision never vanishes when one referral or incident is deleted by mistake:
+    erasing the child removes them deliberately, first. The panel's decisions and agenda entries on
+    the child's referrals go before the referrals; triage decisions go from the newest end of each
+    chain, since each protects the one it superseded, before the incidents. References from rows that
+    are not about the child (an agency's own record) are set to null by the schema and kept.
+    """
+    from collections import Counter
+
+    from django.db.models import Q
+
+    from ccehub.incidents.models import TriageDecision
+    from ccehub.panels.models import AgendaItem, PanelDecision
+
+    deleted: Counter[str] = Counter()
+
+    def count(result: tuple[int, dict[str, int]]) -> None:
+        deleted.update({label: n for label, n in result[1].items() if n})
+
+    count(PanelDecision.objects.filter(referral__child=child).delete())
+    count(AgendaItem.objects.filter(referral__child=child).delete())
+    decisions = TriageDecision.objects.filter(Q(child=child) | Q(incident__child=child))
+    while decisions.exists():
+        heads = decisions.filter(superseded_by__isnull=True)
+        before = sum(deleted.values())
+        count(heads.delete())
+        if sum(deleted.values()) == before:  # pragma: no cover - a chain always has a newest end
+            raise RuntimeError("triage decisions of this child form a loop: nothing to delete first")
+    count(child.delete())
+    label = Child._meta.label
+    return {label: deleted.pop(label)} | dict(sorted(deleted.items()))

@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -50,6 +51,8 @@ def refused(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 #: Children on one page of the children list.
 CHILDREN_PER_PAGE = 100
+#: Rows on one page of a child's access history.
+HISTORY_PER_PAGE = 100
 
 
 @membership_required
@@ -121,9 +124,21 @@ def child_history(request: HttpRequest, pid: str) -> HttpResponse:
     actor = actor_from_request(request, purpose="Access history review")
     pid = pid.strip().upper()
     if not audit_history_allowed(actor, pid):
-        audit_record(actor=actor, action=Action.DENIED, object_type="audit_history", child_pid=pid[:16])
+        reference, why = (
+            (pid[:16], "no recorded basis")
+            if Child.objects.filter(pseudonymous_id=pid).exists()
+            else reference_for_audit(pid)
+        )
+        audit_record(
+            actor=actor,
+            action=Action.DENIED,
+            object_type="audit_history",
+            child_pid=reference,
+            detail=f"refused view: {why}",
+        )
         return refused(request, ChildNotFound())
-    events = list(child_access_history(child_pid=pid)[:500])
+    page = Paginator(child_access_history(child_pid=pid), HISTORY_PER_PAGE).get_page(request.GET.get("page"))
+    events = list(page.object_list)
     if not events and not Child.objects.filter(pseudonymous_id=pid).exists():
         # A mistyped ID is "not found", not an empty history (which reads as "nobody ever looked").
         # Rows outlive a deleted child's record, so an ID with rows is still shown.
@@ -131,7 +146,7 @@ def child_history(request: HttpRequest, pid: str) -> HttpResponse:
     audit_record(
         actor=actor, action=Action.VIEW, object_type="audit_history", child_pid=pid[:16], fields=["audit"]
     )
-    return render(request, "children/history.html", {"pid": pid, "events": events})
+    return render(request, "children/history.html", {"pid": pid, "events": events, "page_obj": page})
 
 
 def _no_such_child_history(request: HttpRequest, actor: Actor, pid: str) -> HttpResponse:

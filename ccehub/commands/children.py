@@ -99,6 +99,108 @@ def register(app: typer.Typer) -> None:
             fail(str(refused), 1)  # the same status as "not found": a refusal must not reveal the child
         typer.echo(json.dumps(data, cls=DjangoJSONEncoder, indent=2))
 
+    @children_app.command("erase")
+    def erase(
+        pid: Annotated[str, typer.Argument(metavar="PID", help="Pseudonymous ID, e.g. CH-7F3KQ-9Q2MD")],
+        reason: Annotated[
+            str,
+            typer.Option(
+                metavar="TEXT",
+                help="Why (20 characters or more: the request's reference, or the retention review). "
+                "Do not name the child: it is kept, in the tombstone",
+            ),
+        ],
+        yes: Annotated[
+            bool, typer.Option("--yes", help="Erase. Without it: a dry run that deletes nothing")
+        ] = False,
+        even_if_open: Annotated[
+            bool,
+            typer.Option(
+                "--even-if-open",
+                help="Erase although a matter is still open (an NRM referral, a panel case, an order …): "
+                "only on the data protection officer's decision",
+            ),
+        ] = False,
+        user: Annotated[
+            str | None,
+            typer.Option(
+                metavar="NAME",
+                help="Who asked for it, recorded as the eraser (not an account: the operator erases)",
+            ),
+        ] = None,
+        purpose: Annotated[str, typer.Option(help="Why (audited)")] = "Erase a child's record",
+    ) -> None:
+        """Erase a child's record from ccehub: the child and everything only about them, in one go.
+
+        Without --yes, a dry run: prints what would be deleted (rows per kind) and deletes nothing.
+        Refused (exit 1, audited) while a matter is still open, unless --even-if-open. The audit log
+        keeps its rows; a tombstone keeps when, who, why and the counts, and the ID is never given
+        again. The agencies' own records in the person index are not erased: each agency erases them
+        at source. Operator only.
+        """
+        setup_django()
+        from django.core.exceptions import PermissionDenied, ValidationError
+
+        from ccehub.children.services import ErasureRefused, child_erase
+        from ccehub.commands._actor import cli_actor
+
+        actor = cli_actor(user, purpose)
+        try:
+            result = child_erase(
+                actor=actor,  # type: ignore[arg-type]
+                pid=pid,
+                reason=reason,
+                even_if_open=even_if_open,
+                dry_run=not yes,
+            )
+        except ValidationError as exc:
+            fail(
+                " ".join(exc.messages)
+                .replace("Reason: ", "--reason: ", 1)
+                .replace("Reason ", "--reason: ", 1)
+            )
+        except PermissionDenied as exc:
+            fail(str(exc), 1)  # audited as denied by the service
+        except ErasureRefused as exc:
+            hint = ""
+            if "open matters" in str(exc) and not even_if_open:
+                hint = (
+                    ".\nIf the data protection officer has decided to erase it even so, run again with "
+                    "--even-if-open"
+                )
+            fail(f"{exc}{hint}", 1)
+        width = max(len(label) for label in result.counts)
+        lines = [f"  {label:<{width}}  {n}" for label, n in result.counts.items()]
+        due = result.review
+        if due.open_matters:
+            retention = "open matters, overridden by --even-if-open: " + ", ".join(due.open_matters)
+        elif due.due:
+            retention = f"due for retention review since {due.due_on:%Y-%m}"
+        else:
+            retention = f"not yet due for retention review (due {due.due_on:%Y-%m})"
+        if result.tombstone is None:
+            typer.echo(
+                f"dry run: nothing was deleted. Erasing {result.pseudonymous_id} would delete {result.total} rows:"
+            )
+            typer.echo("\n".join(lines))
+            typer.echo(f"Retention: {retention}.")
+            typer.echo("Run again with --yes to erase.")
+            return
+        typer.echo(f"erased {result.pseudonymous_id}: {result.total} rows deleted")
+        typer.echo("\n".join(lines))
+        typer.echo(f"Retention: {retention}.")
+        typer.echo(
+            f"The audit log keeps its {result.audit_rows_kept + 1} rows about {result.pseudonymous_id} "
+            "(append-only; they hold the pseudonymous ID, never identity), and the tombstone keeps the "
+            "reason and these counts. The ID is never given to another child."
+        )
+        unlinked = result.agency_records_unlinked
+        typer.echo(
+            "Not erased: the agencies' own records (imported from their extracts) and the person index "
+            f"built from them{f' ({unlinked} linked to this child, now unlinked)' if unlinked else ''}. "
+            "Each agency must erase them at source: ccehub re-imports whatever its extracts still hold."
+        )
+
     @flags_app.command("set")
     def set_flag(
         child: Annotated[str, typer.Option(help="Pseudonymous ID, or a case-study name such as Ben")],

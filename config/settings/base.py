@@ -179,6 +179,33 @@ CCEHUB_SIGNIN_ADDRESS_LIMIT = _at_least_one("CCEHUB_SIGNIN_ADDRESS_LIMIT", env.S
 # This many refused API tokens from one address within 15 minutes pause that address's requests with
 # a token for 15 minutes (429, ccehub.agencies.tokens).
 CCEHUB_API_BAD_TOKEN_LIMIT = _at_least_one("CCEHUB_API_BAD_TOKEN_LIMIT", env.API_BAD_TOKEN_LIMIT)
+
+
+def _retention_years(name: str, text: str) -> int:
+    from ccehub.rules.retention import MAX_YEARS, MIN_YEARS, MSG_POLICY_YEARS
+
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not MIN_YEARS <= value <= MAX_YEARS:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(
+            MSG_POLICY_YEARS.format(name=name, low=MIN_YEARS, high=MAX_YEARS, value=text)
+        )
+    return value
+
+
+# A child's record here is due for a retention review (ccehub.rules.retention, `ccehub retention
+# review`) on the later of this many years after the 18th birthday and this many after the last
+# activity. The controller sets both from its own retention schedule: 7 and 6 are a placeholder.
+CCEHUB_RETENTION_YEARS_AFTER_18 = _retention_years(
+    "CCEHUB_RETENTION_YEARS_AFTER_18", env.RETENTION_YEARS_AFTER_18
+)
+CCEHUB_RETENTION_YEARS_AFTER_ACTIVITY = _retention_years(
+    "CCEHUB_RETENTION_YEARS_AFTER_ACTIVITY", env.RETENTION_YEARS_AFTER_ACTIVITY
+)
 CSRF_COOKIE_HTTPONLY = True
 CSRF_FAILURE_VIEW = "ccehub.common.views.csrf_failure"
 X_FRAME_OPTIONS = "DENY"

@@ -1,10 +1,11 @@
 """The children tests may use the panel world (tests/panels/conftest.py): agencies, people by role,
-and Jamie, whose history the query-count tests grow. The holdings tests share the people of the two
-agencies that hold the Islington child (Islington and the Met) and a way to end the Met's holding."""
+and Jamie, whose history the query-count tests grow, with his arrest and NRM referral. The holdings
+tests share the people of the two agencies that hold the Islington child (Islington and the Met) and a
+way to end the Met's holding."""
 
 import pytest
 
-from tests.panels.conftest import child, world  # noqa: F401 - fixtures
+from tests.panels.conftest import child, incident, referral, world  # noqa: F401 - fixtures
 
 #: Why the Met's holding of the Islington child ends, in the holdings tests.
 HOLDING_END_REASON = "Moved to Kent in 2023; no open work with the Met since"
