@@ -29,12 +29,12 @@ Membership.objects.create(user=user, agency=Agency.objects.get(code="la-islingto
 
 
 def fresh_code(secret: str, used: str | None = None) -> str:
-    """The app's current code, waiting for the next step when ``used`` is still current (a step's
-    code works once)."""
-    code = totp.code_at(secret, time.time())
-    while code == used:
-        time.sleep(1)
-        code = totp.code_at(secret, time.time())
+    """The app's current code; when ``used`` is still current (a step's code works once), the next
+    step's, which the app accepts too (one step either side, for clocks that drift) — no waiting."""
+    now = time.time()
+    code = totp.code_at(secret, now)
+    if code == used:
+        code = totp.code_at(secret, now + totp.STEP_SECONDS)
     return code
 
 
