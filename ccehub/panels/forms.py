@@ -17,6 +17,7 @@ from ccehub.agencies.models import Agency, AgencyKind
 from ccehub.common.dateinput import EARLIEST_YEAR, GovukDateField
 from ccehub.nrm.models import ExploitationType, ReferralRationale
 from ccehub.panels.models import (
+    CloseReason,
     ConditionType,
     CourtResponse,
     LegalBasis,
@@ -639,3 +640,79 @@ class BreachResponseForm(forms.Form):
     )
     response_on = _date("Date of the response")
     detail = _text("Detail", "", required=False, rows=3)
+
+
+# --- Closing a panel case or a joint plan (R-50) ------------------------------------------------
+
+MSG_CLOSE_RISK_LEVEL: Final = "Select the exploitation risk now"
+MSG_CLOSE_RISK_REDUCED: Final = "Select whether the exploitation risk has reduced"
+MSG_CLOSE_REASON: Final = "Select why the {noun} is closing"
+MSG_CLOSE_NOTE: Final = "Enter the reasons for closing"
+MSG_CLOSE_SITTING: Final = "Select whether the panel approved the closure at a meeting"
+MSG_NO_OPEN_CASE: Final = "This child has no open panel case to close"
+#: The "no meeting" answer to "Did the panel approve the closure at a meeting?".
+NO_SITTING: Final = "none"
+#: The reassessed levels offered ("not assessed" is no reassessment, R-50).
+CLOSE_RISK_CHOICES: Final = [("low", "Low"), ("medium", "Medium"), ("high", "High")]
+
+
+class ClosureForm(forms.Form):
+    """Close a panel case (``noun="case"``) or a joint plan (``noun="plan"``): the reassessment, the
+    reason, the date, the sitting that approved it, and the confirmation of any warning."""
+
+    risk_level = forms.ChoiceField(
+        label="What is the exploitation risk now?",
+        choices=CLOSE_RISK_CHOICES,
+        widget=forms.RadioSelect,
+        help_text="The panel's reassessment at closing (R-50)",
+        error_messages={"required": MSG_CLOSE_RISK_LEVEL},
+    )
+    risk_reduced = forms.ChoiceField(
+        label="Has the exploitation risk reduced?",
+        choices=[(YES, "Yes"), (NO, "No")],
+        widget=forms.RadioSelect,
+        help_text="If it has not, the panel must have approved the closure at a quorate meeting",
+        error_messages={"required": MSG_CLOSE_RISK_REDUCED},
+    )
+    reason = forms.ChoiceField(
+        choices=[(value, label) for value, label in CloseReason.choices if value != CloseReason.REPLACED],
+        widget=forms.RadioSelect,
+    )
+    note = _text(
+        "The reasons for closing",
+        MSG_CLOSE_NOTE,
+        help_text="What has changed for the child, and who agreed. Not shown on pseudonymised views",
+        rows=4,
+    )
+    approved_at = forms.ChoiceField(
+        label="Did the panel approve the closure at a meeting?",
+        widget=forms.RadioSelect,
+        initial=NO_SITTING,
+        error_messages={"required": MSG_CLOSE_SITTING},
+    )
+    confirm_warnings = forms.BooleanField(required=False)
+
+    def __init__(self, *args: Any, noun: str, sittings: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.sittings = {str(m.pk): m for m in sittings}
+        self.fields["reason"].label = f"Why is the {noun} closing?"
+        self.fields["reason"].error_messages["required"] = MSG_CLOSE_REASON.format(noun=noun)
+        opened = "shared with the panel" if noun == "case" else "agreed"
+        self.fields["approved_at"].choices = [
+            (NO_SITTING, "No: the chair signs it off alone"),
+            *[(key, f"Meeting on {m.held_on.day} {m.held_on:%B %Y}") for key, m in self.sittings.items()],
+        ]
+        self.fields[
+            "approved_at"
+        ].help_text = (
+            f"Needed when the risk has not reduced (R-50). Meetings held since the {noun} was {opened}"
+        )
+        self.fields["closed_on"] = _date(f"Date the {noun} closed")
+        self.fields["confirm_warnings"].label = f"I confirm that the {noun} should close despite the warning"
+        self.order_fields(
+            ["risk_level", "risk_reduced", "reason", "note", "closed_on", "approved_at", "confirm_warnings"]
+        )
+
+    def sitting(self) -> Any:
+        """The meeting chosen as the panel's approval, or ``None``."""
+        return self.sittings.get(self.cleaned_data["approved_at"])

@@ -12,7 +12,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from ccehub.children.models import RiskLevel
 from ccehub.common.models import BaseModel
+from ccehub.rules.closure import CLOSURE_REASON_LABELS, ClosureReason
 
 
 class PanelArea(BaseModel):
@@ -23,7 +25,60 @@ class PanelArea(BaseModel):
         constraints = [models.UniqueConstraint(fields=["panel", "local_authority"], name="panel_area_unique")]
 
 
-class PanelCase(BaseModel):
+class CloseReason(models.TextChoices):
+    """Why a panel case or joint plan closed (E-15 ``closure_reason``; :mod:`ccehub.rules.closure`)."""
+
+    RISK_REDUCED = ClosureReason.RISK_REDUCED.value, CLOSURE_REASON_LABELS[ClosureReason.RISK_REDUCED]
+    DIRECT_WORK_COMPLETED = (
+        ClosureReason.DIRECT_WORK_COMPLETED.value,
+        CLOSURE_REASON_LABELS[ClosureReason.DIRECT_WORK_COMPLETED],
+    )
+    TURNED_18 = ClosureReason.TURNED_18.value, CLOSURE_REASON_LABELS[ClosureReason.TURNED_18]
+    MOVED_AREA = ClosureReason.MOVED_AREA.value, CLOSURE_REASON_LABELS[ClosureReason.MOVED_AREA]
+    DISENGAGED = ClosureReason.DISENGAGED.value, CLOSURE_REASON_LABELS[ClosureReason.DISENGAGED]
+    CUSTODY = ClosureReason.CUSTODY.value, CLOSURE_REASON_LABELS[ClosureReason.CUSTODY]
+    #: A joint plan only: closed on the day a later plan was agreed (never offered on the form).
+    REPLACED = "replaced", "Replaced by a later joint plan"
+
+
+class ClosureRecord(models.Model):
+    """What closing a panel case or a joint plan records (R-50): the reason, the reassessed risk,
+    the panel's approval when there was one, the warnings confirmed, and who closed it. Empty while
+    open. ``closed_on`` is on each model."""
+
+    close_reason = models.CharField(max_length=24, choices=CloseReason.choices, blank=True)
+    close_note = models.TextField(blank=True, help_text="The reasons for closing, in the chair's words")
+    risk_at_close = models.CharField(
+        max_length=16, choices=RiskLevel.choices, blank=True, help_text="The exploitation risk reassessed"
+    )
+    risk_reduced_at_close = models.BooleanField(null=True, blank=True)
+    closure_meeting = models.ForeignKey(
+        "PanelMeeting",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The quorate sitting that approved the closure (R-50 panel sign-off), if any",
+    )
+    closure_warnings = models.JSONField(
+        default=list, blank=True, help_text="The warnings the chair confirmed when closing"
+    )
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    closed_by_name = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class PanelCase(ClosureRecord, BaseModel):
+    """A child's case shared with a panel: the basis for its members to see the child while open.
+
+    Closed by the panel's chair (:func:`ccehub.panels.services.panel_case_close`); a later referral
+    opens a new one (one open case per panel and child).
+    """
+
     panel = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="panel_cases")
     child = models.ForeignKey("children.Child", on_delete=models.CASCADE, related_name="panel_cases")
     shared_by = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
@@ -38,8 +93,16 @@ class PanelCase(BaseModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["panel", "child"], condition=Q(closed_on__isnull=True), name="panel_case_one_open"
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(closed_on__isnull=True) | Q(closed_on__gte=models.F("shared_on")),
+                name="panel_case_closed_after_shared",
+            ),
         ]
+
+    def __str__(self) -> str:
+        state = f"closed {self.closed_on}" if self.closed_on else "open"
+        return f"Panel case shared on {self.shared_on} ({state})"
 
 
 # --- Configuration (F-05, Q-27) -------------------------------------------------------------------
@@ -348,8 +411,12 @@ class InformationRequest(BaseModel):
 # --- After the decision: joint plan (E-15) and safeguarding orders (E-19, E-20) --------------------
 
 
-class JointPlan(BaseModel):
-    """The panel's joint plan for a child (F-06, W-5 phase 2). Mirrored as a CCE joint ChildPlan."""
+class JointPlan(ClosureRecord, BaseModel):
+    """The panel's joint plan for a child (F-06, W-5 phase 2). Mirrored as a CCE joint ChildPlan.
+
+    Closed by the panel's chair (:func:`ccehub.panels.services.joint_plan_close`), with the panel case
+    (:func:`~ccehub.panels.services.panel_case_close`), or when a later plan replaces it.
+    """
 
     panel = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="joint_plans")
     child = models.ForeignKey("children.Child", on_delete=models.CASCADE, related_name="joint_plans")
@@ -366,15 +433,22 @@ class JointPlan(BaseModel):
     review_on = models.DateField()
     summary = models.TextField()
     closed_on = models.DateField(null=True, blank=True)
-    closure_reason = models.TextField(blank=True)
 
     class Meta:
         ordering = ["child", "agreed_on"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(review_on__gte=models.F("agreed_on")), name="joint_plan_review_after"
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(closed_on__isnull=True) | Q(closed_on__gte=models.F("agreed_on")),
+                name="joint_plan_closed_after_agreed",
+            ),
         ]
+
+    def __str__(self) -> str:
+        state = f"closed {self.closed_on}" if self.closed_on else "open"
+        return f"Joint plan agreed on {self.agreed_on} ({state})"
 
 
 class PlanActionStatus(models.TextChoices):

@@ -58,6 +58,13 @@ def tag(text: str, colour: str) -> SafeString:
     return format_html('<strong class="govuk-tag govuk-tag--{}">{}</strong>', colour, text)
 
 
+def open_or_closed_tag(closed_on: date | None) -> SafeString:
+    """A panel case or joint plan: "Open", or "Closed" with the date."""
+    if closed_on is None:
+        return tag("Open", "blue")
+    return format_html("{} {}", tag("Closed", "grey"), day(closed_on))
+
+
 def status_tag(code: str) -> SafeString:
     text, colour = STATUS_LABELS.get(code, (code, "grey"))
     return tag(text, colour)

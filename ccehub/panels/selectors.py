@@ -65,6 +65,7 @@ from ccehub.panels.rules import (
     quorum_for_case,
 )
 from ccehub.rules.clocks import ClockState
+from ccehub.rules.closure import Approval, OpenWork
 
 #: What the panel's papers reveal about a child (chronology, vulnerabilities, triage).
 PAPER_SECTIONS: tuple[str, ...] = (
@@ -339,6 +340,70 @@ def case_quorum(*, meeting: PanelMeeting, referral: NRMReferral, item: AgendaIte
         item=item,
         config=panel_settings(meeting.panel),
         present=_present_at(meeting),
+    )
+
+
+# --- Closing a panel case or a joint plan (R-50) ------------------------------------------------
+
+#: Order states that no longer bind anyone: every other state keeps a case (and its plan) open.
+ORDER_ENDED: Final[tuple[str, ...]] = ("discharged", "expired", "refused")
+
+
+def closure_open_work(*, panel: Agency, child: Child) -> OpenWork:
+    """What the panel still has in hand for ``child`` (:class:`ccehub.rules.closure.OpenWork`).
+
+    Referrals awaiting the panel: local-route referrals to this panel, not sent to the SCA, with no
+    conclusive outcome (no negative RG, no CG). Home Office QA: the panel's decisions pending, or
+    returned and awaiting its response. Orders: not discharged, expired or refused. Requests: open.
+    """
+    from ccehub.nrm.selectors import referral_concluded
+
+    referrals = NRMReferral.objects.filter(
+        panel=panel, child=child, route=Route.LOCAL_PANEL, escalated_on__isnull=True
+    ).prefetch_related("decisions")
+    return OpenWork(
+        awaiting_panel_decision=sum(1 for r in referrals if not referral_concluded(r)),
+        awaiting_home_office_qa=PanelDecision.objects.filter(
+            referral__panel=panel,
+            referral__child=child,
+            ho_qa_status__in=[QAStatus.PENDING, QAStatus.RETURNED],
+        ).count(),
+        orders_not_ended=SafeguardingOrder.objects.filter(panel=panel, child=child)
+        .exclude(status__in=ORDER_ENDED)
+        .count(),
+        open_requests=InformationRequest.objects.filter(
+            referral__panel=panel, referral__child=child, status=RequestStatus.OPEN
+        ).count(),
+    )
+
+
+def closure_approval(*, meeting: PanelMeeting, child: Child) -> Approval:
+    """A held sitting as the panel's approval of closing ``child``'s case or plan (R-50), with its
+    quorum for that child: the quorum sectors present (or the panel's override, Q-27), a chair
+    recorded and present, and the chair not the child's lead social worker on any of the child's
+    referrals to the panel (the same rules as for a decision, :func:`case_quorum`)."""
+    lead_keys: list[str] = []
+    for referral in NRMReferral.objects.filter(panel_id=meeting.panel_id, child=child):
+        lead_keys += person_keys(
+            user_id=referral.lead_social_worker_id, name=referral.lead_social_worker_name
+        )
+    config = panel_settings(meeting.panel)
+    quorum = quorum_for_case(
+        present=_present_at(meeting),
+        chair=_member_present(meeting.chair) if meeting.chair is not None else None,
+        lead_social_worker_keys=lead_keys,
+        required_sectors=config.quorum_sectors,
+        enforced=config.quorum_enforced,
+    )
+    return Approval(held_on=meeting.held_on, quorum_problems=() if quorum.may_decide else quorum.problems)
+
+
+def closure_sittings(*, panel: Agency, since: date, limit: int = 6) -> list[PanelMeeting]:
+    """The panel's latest held sittings on or after ``since``: those that could approve a closure."""
+    return list(
+        PanelMeeting.objects.filter(panel=panel, status=MeetingStatus.HELD, held_on__gte=since).order_by(
+            "-held_on", "-created_at"
+        )[:limit]
     )
 
 

@@ -45,6 +45,8 @@ from ccehub.panels.models import (
     NRM_DECISION_TYPES,
     AgendaItem,
     Attendance,
+    CloseReason,
+    ClosureRecord,
     ConditionType,
     CourtResponse,
     InformationRequest,
@@ -95,12 +97,26 @@ from ccehub.panels.selectors import (
     candidate_for,
     case_chair,
     case_quorum,
+    closure_approval,
+    closure_open_work,
     escalations_due,
     may_answer,
     next_meeting_after,
     referral_urgency,
 )
 from ccehub.rules.clocks import MSG_PANEL_NEGATIVE_CG, ClockState
+from ccehub.rules.closure import (
+    RULE_VERSION as CLOSURE_RULE_VERSION,
+)
+from ccehub.rules.closure import (
+    SUBJECT_NOUNS,
+    Approval,
+    ClosureAssessment,
+    ClosureFacts,
+    Subject,
+    assess_closure,
+    day_text,
+)
 from ccehub.rules.policy import PROFILES, profile_in_force
 
 # --- Messages a user can see (tests assert on them) ---------------------------------------------
@@ -212,6 +228,15 @@ MSG_BREACH_DATES: Final = "A breach cannot be reported before it happened, or in
 MSG_BREACH_ANSWERED: Final = "The court's response to this breach is already recorded"
 MSG_NOT_ACTIVE_YET: Final = "The order cannot be active before its start date"
 MSG_USE_BREACH_SERVICE: Final = "Report a breach with the breach form, which records what happened"
+MSG_CLOSE_CHAIR_ONLY: Final = "Only a chair of this panel can close a panel case or a joint plan"
+MSG_CASE_ALREADY_CLOSED: Final = "This panel case was closed on {day}"
+MSG_PLAN_ALREADY_CLOSED: Final = "This joint plan was closed on {day}"
+MSG_APPROVAL_NOT_HELD: Final = "Choose a meeting of this panel that has been held"
+MSG_CONFIRM_WARNINGS: Final = "Confirm that the {noun} should close despite the warning"
+MSG_CASE_BEFORE_PLAN: Final = (
+    "The child's joint plan was agreed on {day}: the case cannot close before it (the plan closes with "
+    "the case)"
+)
 
 MAX_TEXT: Final = 10_000
 
@@ -1446,7 +1471,8 @@ def joint_plan_create(
         )
     for old_plan in current:
         old_plan.closed_on = agreed_on
-        old_plan.save(update_fields=["closed_on", "updated_at"])
+        old_plan.close_reason = CloseReason.REPLACED
+        old_plan.save(update_fields=["closed_on", "close_reason", "updated_at"])
         if old_plan.child_plan_id is not None:
             ChildPlan.objects.filter(pk=old_plan.child_plan_id, ended_on__isnull=True).update(
                 ended_on=agreed_on
@@ -1457,7 +1483,7 @@ def joint_plan_create(
             object_type="joint_plan",
             object_id=old_plan.pk,
             child_pid=child.pseudonymous_id,
-            fields=["joint_plans.closed_on"],
+            fields=["joint_plans.closed_on", "joint_plans.close_reason"],
             basis=_basis(actor, child, panel),
             detail=f"replaced by the plan agreed on {agreed_on}",
         )
@@ -1564,6 +1590,366 @@ def plan_action_complete(*, actor: Actor, action: PlanAction, on: date, note: st
         detail=f"done on {on}",
     )
     return action
+
+
+# --- Closing a panel case or a joint plan (R-50, W-5) -------------------------------------------
+
+
+class ClosureRefused(ValidationError):
+    """A closure refused, or waiting for its warnings to be confirmed (``confirm_warnings``).
+
+    Carries the rule's warnings as well, so a page can show them next to the refusals.
+    """
+
+    def __init__(self, errors: dict[str, list[str]], *, warnings: tuple[str, ...]) -> None:
+        super().__init__(errors)
+        self.warnings = warnings
+
+
+#: The rule's fact names, as the services and forms name them.
+_CLOSURE_FIELDS: Final = {"approval": "approved_at", "": NON_FIELD_ERRORS}
+#: The fields a closure writes (the audit row names them, prefixed by the table).
+_CLOSURE_COLUMNS: Final = (
+    "closed_on",
+    "close_reason",
+    "close_note",
+    "risk_at_close",
+    "risk_reduced_at_close",
+    "closure_meeting",
+    "closed_by",
+)
+
+
+def check_close_chair(actor: Actor, panel: Agency) -> None:
+    """Only a chair of the panel closes (W-5 "panel approves closure"): the chair records the panel's
+    decisions. Not the lead, who runs its business, nor an administrator, who reads no case records."""
+    if not is_panel_chair(actor, panel):
+        raise PermissionDenied(MSG_CLOSE_CHAIR_ONLY)
+
+
+def _closure_check(
+    *,
+    subject: Subject,
+    panel: Agency,
+    child: Child,
+    opened_on: date,
+    closed_on: date,
+    risk_level: str,
+    risk_reduced: bool | None,
+    reason: str,
+    note: str,
+    approved_at: PanelMeeting | None,
+    confirm_warnings: bool,
+    today: date,
+    extra: dict[str, list[str]] | None = None,
+) -> tuple[ClosureAssessment, str]:
+    """Run the rule on the record's facts; raise :class:`ClosureRefused` with every refusal (or for an
+    unconfirmed warning). Returns the assessment and the cleaned note."""
+    noun = SUBJECT_NOUNS[subject]
+    errors: dict[str, list[str]] = {}
+    text = (note or "").strip()
+    if not text:
+        what = (
+            "the reasons for closing the case"
+            if subject is Subject.PANEL_CASE
+            else "the reasons for closing the plan"
+        )
+        errors["note"] = [MSG_REQUIRED.format(what=what)]
+    elif len(text) > MAX_TEXT:
+        errors["note"] = [MSG_TEXT_TOO_LONG.format(what="The reasons for closing", limit=MAX_TEXT)]
+    approval: Approval | None = None
+    if approved_at is not None:
+        if approved_at.panel_id != panel.pk or approved_at.status != MeetingStatus.HELD:
+            errors["approved_at"] = [MSG_APPROVAL_NOT_HELD]
+        else:
+            approval = closure_approval(meeting=approved_at, child=child)
+    assessment = assess_closure(
+        ClosureFacts(
+            subject=subject,
+            opened_on=opened_on,
+            closed_on=closed_on,
+            today=today,
+            risk_level=risk_level,
+            risk_reduced=risk_reduced,
+            reason=reason,
+            approval=approval,
+            open_work=closure_open_work(panel=panel, child=child),
+        )
+    )
+    unusable_sitting = "approved_at" in errors
+    for refusal in assessment.refusals:
+        key = _CLOSURE_FIELDS.get(refusal.field, refusal.field)
+        if key == "approved_at" and unusable_sitting:
+            continue  # the sitting named could not approve anything: say that, not "needs approval" too
+        errors.setdefault(key, []).append(refusal.message)
+    for key, messages in (extra or {}).items():
+        errors.setdefault(key, []).extend(messages)
+    if errors:
+        raise ClosureRefused(errors, warnings=assessment.warnings)
+    if assessment.warnings and not confirm_warnings:
+        raise ClosureRefused(
+            {"confirm_warnings": [MSG_CONFIRM_WARNINGS.format(noun=noun)]}, warnings=assessment.warnings
+        )
+    return assessment, text
+
+
+def _closure_write(
+    *,
+    actor: Actor,
+    record: ClosureRecord,
+    closed_on: date,
+    risk_level: str,
+    risk_reduced: bool,
+    reason: str,
+    note: str,
+    approved_at: PanelMeeting | None,
+    warnings: tuple[str, ...],
+) -> None:
+    record.closed_on = closed_on  # type: ignore[attr-defined]
+    record.close_reason = reason
+    record.close_note = note
+    record.risk_at_close = risk_level
+    record.risk_reduced_at_close = risk_reduced
+    record.closure_meeting = approved_at
+    record.closure_warnings = list(warnings)
+    record.closed_by = _user_of(actor)
+    record.closed_by_name = actor.username[:150]
+    record.save(update_fields=[*_CLOSURE_COLUMNS, "closure_warnings", "closed_by_name", "updated_at"])
+
+
+def _closure_detail(
+    *,
+    closed_on: date,
+    reason: str,
+    risk_level: str,
+    risk_reduced: bool,
+    approved_at: PanelMeeting | None,
+    warnings: tuple[str, ...],
+) -> str:
+    """The audit row's summary: the facts of the closure, never the chair's free text."""
+    approval = (
+        f"approved at the sitting on {approved_at.held_on.isoformat()}"
+        if approved_at is not None
+        else "chair's sign-off"
+    )
+    return (
+        f"closed on {closed_on.isoformat()}: {reason}; risk {risk_level}, "
+        f"{'reduced' if risk_reduced else 'not reduced'}; {approval}"
+        + (f"; {len(warnings)} warning(s) confirmed" if warnings else "")
+        + f"; rule {CLOSURE_RULE_VERSION}"
+    )
+
+
+def _plan_close_write(
+    *,
+    actor: Actor,
+    plan: JointPlan,
+    basis: str,
+    closed_on: date,
+    risk_level: str,
+    risk_reduced: bool,
+    reason: str,
+    note: str,
+    approved_at: PanelMeeting | None,
+    warnings: tuple[str, ...],
+    with_case: bool,
+) -> None:
+    from ccehub.safeguarding.models import ChildPlan
+
+    _closure_write(
+        actor=actor,
+        record=plan,
+        closed_on=closed_on,
+        risk_level=risk_level,
+        risk_reduced=risk_reduced,
+        reason=reason,
+        note=note,
+        approved_at=approved_at,
+        warnings=warnings,
+    )
+    if plan.child_plan_id is not None:
+        # The safeguarding record's mirror of the plan ends with it (and stops holding the record).
+        ChildPlan.objects.filter(pk=plan.child_plan_id, ended_on__isnull=True).update(ended_on=closed_on)
+    audit_record(
+        actor=actor,
+        action=Action.UPDATE,
+        object_type="joint_plan",
+        object_id=plan.pk,
+        child_pid=plan.child.pseudonymous_id,
+        fields=[f"joint_plans.{column}" for column in _CLOSURE_COLUMNS],
+        basis=basis,
+        detail=_closure_detail(
+            closed_on=closed_on,
+            reason=reason,
+            risk_level=risk_level,
+            risk_reduced=risk_reduced,
+            approved_at=approved_at,
+            warnings=warnings,
+        )
+        + ("; closed with the panel case" if with_case else ""),
+    )
+
+
+def panel_case_close(
+    *,
+    actor: Actor,
+    case: PanelCase,
+    closed_on: date,
+    risk_level: str,
+    risk_reduced: bool | None,
+    reason: str,
+    note: str,
+    approved_at: PanelMeeting | None = None,
+    confirm_warnings: bool = False,
+    today: date | None = None,
+) -> PanelCase:
+    """Close a child's panel case (W-5 CLOSED): the panel's basis for seeing the child ends.
+
+    A chair of the panel closes it, with the exploitation risk reassessed (``risk_level``), whether it
+    has reduced, a reason (:class:`~ccehub.panels.models.CloseReason`) and the reasons in words
+    (``note``, kept on the case, not in the audit log). With the risk not reduced, the panel must have
+    approved the closure at a quorate sitting (``approved_at``, R-50). The case stays open while the
+    panel owes a decision, has one with Home Office QA, has an order not ended or a question
+    unanswered (:mod:`ccehub.rules.closure`). Warnings (direct work finished with the risk not
+    reduced; risk still high) need ``confirm_warnings``. ``closed_on`` is not in the future nor before
+    the case was shared.
+
+    The child's open joint plan closes with the case, with the same reassessment and reasons (W-5: the
+    case closes last, after phase 3, and a plan cannot outlive the panel's sight of the child).
+
+    Raises:
+        PermissionDenied: not a chair of the panel.
+        ClosureRefused: refused, with every reason, or awaiting the warnings' confirmation.
+        ValidationError: the case is already closed.
+    """
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        case = (
+            PanelCase.objects.select_for_update(of=("self",)).select_related("panel", "child").get(pk=case.pk)
+        )
+        check_close_chair(actor, case.panel)
+        if case.closed_on is not None:
+            raise ValidationError(
+                {NON_FIELD_ERRORS: [MSG_CASE_ALREADY_CLOSED.format(day=day_text(case.closed_on))]}
+            )
+        plans = list(
+            JointPlan.objects.select_for_update(of=("self",))
+            .select_related("child")
+            .filter(panel=case.panel, child=case.child, closed_on__isnull=True)
+            .order_by("agreed_on", "created_at")
+        )
+        late = [p for p in plans if closed_on < p.agreed_on]
+        assessment, text = _closure_check(
+            subject=Subject.PANEL_CASE,
+            panel=case.panel,
+            child=case.child,
+            opened_on=case.shared_on,
+            closed_on=closed_on,
+            risk_level=risk_level,
+            risk_reduced=risk_reduced,
+            reason=reason,
+            note=note,
+            approved_at=approved_at,
+            confirm_warnings=confirm_warnings,
+            today=today,
+            extra={"closed_on": [MSG_CASE_BEFORE_PLAN.format(day=day_text(late[-1].agreed_on))]}
+            if late
+            else None,
+        )
+        assert risk_reduced is not None  # the rule refuses an unanswered question
+        basis = _basis(actor, case.child, case.panel)  # while the case is still open
+        facts = {
+            "closed_on": closed_on,
+            "risk_level": risk_level,
+            "risk_reduced": risk_reduced,
+            "reason": reason,
+            "note": text,
+            "approved_at": approved_at,
+            "warnings": assessment.warnings,
+        }
+        _closure_write(actor=actor, record=case, **facts)
+        audit_record(
+            actor=actor,
+            action=Action.UPDATE,
+            object_type="panel_case",
+            object_id=case.pk,
+            child_pid=case.child.pseudonymous_id,
+            fields=[f"panel_cases.{column}" for column in _CLOSURE_COLUMNS],
+            basis=basis,
+            detail=_closure_detail(
+                closed_on=closed_on,
+                reason=reason,
+                risk_level=risk_level,
+                risk_reduced=risk_reduced,
+                approved_at=approved_at,
+                warnings=assessment.warnings,
+            )
+            + (f"; {len(plans)} joint plan(s) closed with it" if plans else "")
+            + "; the panel's basis for the child ends",
+        )
+        for plan in plans:
+            _plan_close_write(actor=actor, plan=plan, basis=basis, with_case=True, **facts)
+    return case
+
+
+def joint_plan_close(
+    *,
+    actor: Actor,
+    plan: JointPlan,
+    closed_on: date,
+    risk_level: str,
+    risk_reduced: bool | None,
+    reason: str,
+    note: str,
+    approved_at: PanelMeeting | None = None,
+    confirm_warnings: bool = False,
+    today: date | None = None,
+) -> JointPlan:
+    """Close a joint plan (the plan machine's CLOSED, R-50); the panel case stays open.
+
+    The same checks as :func:`panel_case_close`, with the plan's dates (not before it was agreed), and
+    only an order not ended keeps a plan open (its conditions are part of the plan's protection). The
+    plan's mirror on the child's safeguarding record ends on the same day.
+    """
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        plan = (
+            JointPlan.objects.select_for_update(of=("self",)).select_related("panel", "child").get(pk=plan.pk)
+        )
+        check_close_chair(actor, plan.panel)
+        if plan.closed_on is not None:
+            raise ValidationError(
+                {NON_FIELD_ERRORS: [MSG_PLAN_ALREADY_CLOSED.format(day=day_text(plan.closed_on))]}
+            )
+        assessment, text = _closure_check(
+            subject=Subject.JOINT_PLAN,
+            panel=plan.panel,
+            child=plan.child,
+            opened_on=plan.agreed_on,
+            closed_on=closed_on,
+            risk_level=risk_level,
+            risk_reduced=risk_reduced,
+            reason=reason,
+            note=note,
+            approved_at=approved_at,
+            confirm_warnings=confirm_warnings,
+            today=today,
+        )
+        assert risk_reduced is not None
+        _plan_close_write(
+            actor=actor,
+            plan=plan,
+            basis=_basis(actor, plan.child, plan.panel),
+            closed_on=closed_on,
+            risk_level=risk_level,
+            risk_reduced=risk_reduced,
+            reason=reason,
+            note=text,
+            approved_at=approved_at,
+            warnings=assessment.warnings,
+            with_case=False,
+        )
+    return plan
 
 
 # --- Safeguarding Orders (E-19, E-20, F-12, §4.5) ------------------------------------------------

@@ -163,6 +163,8 @@ class Attempt:
     value: Any = None
     refused: HttpResponse | None = None
     """The 403 page to return when the service refused the actor."""
+    error: ValidationError | None = None
+    """The service's refusal shown on the form (what it carries beyond the messages, e.g. warnings)."""
 
 
 def _attempt(
@@ -191,10 +193,11 @@ def _attempt(
             _refusal_audited(
                 actor, object_type=object_type, object_id=object_id, child_pid=child_pid, exc=exc
             )
+        shown = exc
         if renames and hasattr(exc, "error_dict"):
-            exc = ValidationError({renames.get(k, k): v for k, v in exc.message_dict.items()})
-        panel_forms.apply_service_errors(form, exc)
-        return Attempt()
+            shown = ValidationError({renames.get(k, k): v for k, v in exc.message_dict.items()})
+        panel_forms.apply_service_errors(form, shown)
+        return Attempt(error=exc)
     except PermissionDenied as exc:
         refused = _forbidden(
             request, actor, str(exc), object_type=object_type, object_id=object_id, child_pid=child_pid
@@ -465,6 +468,7 @@ def referral_detail(request: HttpRequest, referral_id: str) -> HttpResponse:
             ),
             free_text(actor, plan.summary),
             p.day(plan.review_on),
+            p.open_or_closed_tag(plan.closed_on),
         ]
         for plan in (
             JointPlan.objects.filter(panel=panel, child=referral.child).order_by("-agreed_on")
@@ -488,11 +492,30 @@ def referral_detail(request: HttpRequest, referral_id: str) -> HttpResponse:
             else []
         )
     ]
+    from ccehub.panels.views_case import closure_rows
+
+    panel_cases = []
+    for case in (
+        PanelCase.objects.filter(panel=panel, child=referral.child)
+        .select_related("closure_meeting")
+        .order_by("-shared_on", "-created_at")
+        if panel
+        else []
+    ):
+        rows_for_case = [
+            {"key": "Shared with the panel", "value": p.day(case.shared_on)},
+            {"key": "Status", "value": p.open_or_closed_tag(case.closed_on)},
+        ]
+        if case.closed_on is not None:
+            rows_for_case += closure_rows(actor, case)
+        panel_cases.append({"case": case, "rows": rows_for_case})
     return render(
         request,
         "panels/referral_detail.html",
         {
             "referral": referral,
+            "panel_cases": panel_cases,
+            "can_close_case": under_panel and panel is not None and is_panel_chair(actor, panel),
             "rows": rows,
             # Day counts to the 18th birthday, with the referral date, would reveal the date of birth.
             "reasons": [redact(r) for r in referral.route_reasons]
@@ -515,7 +538,7 @@ def referral_detail(request: HttpRequest, referral_id: str) -> HttpResponse:
             "can_plan": runs and under_panel,
             "plans": plans,
             "orders": orders,
-            "plans_head": ["Plan", "What it is for", "Review"],
+            "plans_head": ["Plan", "What it is for", "Review", "Status"],
             "orders_head": ["Order", "Status", "In force"],
             "requests_head": ["Asked", "Question", "Due", "Status", "Answer"],
             "nrm_head": ["Stage", "Outcome", "Date", "Decided by", "Label"],

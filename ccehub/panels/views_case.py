@@ -22,6 +22,8 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from ccehub.agencies.models import Role
+from ccehub.audit.models import Action
+from ccehub.audit.services import audit_record
 from ccehub.common.access import Actor
 from ccehub.common.refusals import audit_refusal
 from ccehub.common.web import actor_from_request, membership_required
@@ -30,12 +32,21 @@ from ccehub.nrm.services import nrm_decision_record, referral_lead_social_worker
 from ccehub.panels import forms as panel_forms
 from ccehub.panels import presenters as p
 from ccehub.panels import services
-from ccehub.panels.models import OrderBreach, PanelDecision, PanelDecisionType, PlanAction, PlanActionStatus
+from ccehub.panels.models import (
+    CloseReason,
+    OrderBreach,
+    PanelCase,
+    PanelDecision,
+    PanelDecisionType,
+    PlanAction,
+    PlanActionStatus,
+)
 from ccehub.panels.permissions import MSG_NOT_PANEL_LEAD, is_panel_chair, is_panel_lead
 from ccehub.panels.rules import ORDER_IN_FORCE, ORDER_TRANSITIONS
 from ccehub.panels.selectors import (
     NotAvailable,
     _uuid,
+    closure_sittings,
     order_for_view,
     plan_for_view,
     referral_for_view,
@@ -52,6 +63,8 @@ MSG_ORDER_DRAFTED = "Safeguarding Order drafted"
 MSG_ORDER_MOVED = "Order updated: {label}"
 MSG_BREACH_RECORDED = "Breach recorded: the order awaits the court's response"
 MSG_RESPONSE_RECORDED = "The court's response is recorded"
+MSG_CASE_CLOSED = "Panel case closed on {day}: the panel no longer sees the child's record"
+MSG_PLAN_CLOSED = "Joint plan closed on {day}"
 
 
 def _posted(request: HttpRequest) -> Any:
@@ -247,7 +260,7 @@ def plan_detail(request: HttpRequest, plan_id: str) -> HttpResponse:
     except NotAvailable as exc:
         return _not_found(request, str(exc))
     runs = _lead_or_chair(actor, plan.panel)
-    form = panel_forms.PlanActionForm(_posted(request)) if runs else None
+    form = panel_forms.PlanActionForm(_posted(request)) if runs and plan.closed_on is None else None
     if request.method == "POST":
         if form is None:
             return _forbidden(
@@ -311,8 +324,9 @@ def plan_detail(request: HttpRequest, plan_id: str) -> HttpResponse:
         },
         {"key": "Panel", "value": plan.panel.name},
     ]
+    rows.append({"key": "Status", "value": p.open_or_closed_tag(plan.closed_on)})
     if plan.closed_on is not None:
-        rows.append({"key": "Closed", "value": f"{p.day(plan.closed_on)} (replaced by a later joint plan)"})
+        rows.extend(closure_rows(actor, plan))
     return render(
         request,
         "panels/plan_detail.html",
@@ -322,6 +336,7 @@ def plan_detail(request: HttpRequest, plan_id: str) -> HttpResponse:
             "actions": actions,
             "form": form,
             "head": ["Action", "Owner", "Due", "Status"],
+            "can_close": plan.closed_on is None and is_panel_chair(actor, plan.panel),
         },
         status=400 if form is not None and form.errors else 200,
     )
@@ -351,6 +366,182 @@ def plan_action_done(request: HttpRequest, action_id: str) -> HttpResponse:
         )
     messages.success(request, MSG_ACTION_DONE.format(description=done.description))
     return redirect("panels:plan", plan_id=action.plan_id)
+
+
+# --- Closing a panel case or a joint plan (R-50, W-5) ---------------------------------------------
+
+
+def closure_rows(actor: Actor, record: Any) -> list[dict[str, Any]]:
+    """Summary rows for a closed panel case or joint plan: when and why, the reassessment, who
+    approved it, the chair's reasons (withheld from analysts) and who closed it."""
+    if record.close_reason in ("", CloseReason.REPLACED) and not record.close_note:
+        # Closed without a reassessment: a plan replaced by a later one (before this was recorded, the
+        # only way a plan closed), or a case from the demo's history.
+        why = CloseReason.REPLACED.label if hasattr(record, "agreed_on") else "Not recorded"
+        return [{"key": "Reason for closing", "value": why}]
+    rows: list[dict[str, Any]] = [{"key": "Reason for closing", "value": record.get_close_reason_display()}]
+    if record.risk_at_close:
+        reduced = {True: "reduced", False: "not reduced", None: "not recorded whether reduced"}
+        rows.append(
+            {
+                "key": "Risk at closing",
+                "value": f"{record.get_risk_at_close_display()}, {reduced[record.risk_reduced_at_close]}",
+            }
+        )
+    if record.closure_meeting_id is not None:
+        approval = f"Approved at the meeting on {p.day(record.closure_meeting.held_on)}"
+    else:
+        approval = "The chair's sign-off (the risk had reduced)"
+    rows.append({"key": "Approval", "value": approval})
+    if record.closure_warnings:
+        rows.append({"key": "Warnings confirmed", "value": "; ".join(record.closure_warnings)})
+    rows.append({"key": "In the chair's words", "value": free_text(actor, record.close_note)})
+    if record.closed_by_name:
+        rows.append({"key": "Closed by", "value": record.closed_by_name})
+    return rows
+
+
+def _closing(
+    request: HttpRequest,
+    actor: Actor,
+    *,
+    noun: str,
+    record: Any,
+    opened_on: Any,
+    service: Any,
+    done_message: str,
+    done_url: str,
+    back_text: str,
+) -> HttpResponse:
+    """The closing form for a panel case (``noun="case"``) or a joint plan: chair only; refusals as an
+    error summary, the rule's warnings as warning text with an "I confirm" checkbox."""
+    pid = record.child.pseudonymous_id
+    object_type = "panel_case" if noun == "case" else "joint_plan"
+    if not is_panel_chair(actor, record.panel):
+        return _forbidden(
+            request,
+            actor,
+            services.MSG_CLOSE_CHAIR_ONLY,
+            object_type=object_type,
+            object_id=record.pk,
+            child_pid=pid,
+        )
+    form = panel_forms.ClosureForm(
+        _posted(request),
+        noun=noun,
+        sittings=closure_sittings(panel=record.panel, since=opened_on),
+        initial={"closed_on": timezone.localdate(), "approved_at": panel_forms.NO_SITTING},
+    )
+    warnings: tuple[str, ...] = ()
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        done = _attempt(
+            request,
+            actor,
+            form,
+            lambda: service(
+                actor=actor,
+                closed_on=data["closed_on"],
+                risk_level=data["risk_level"],
+                risk_reduced=data["risk_reduced"] == panel_forms.YES,
+                reason=data["reason"],
+                note=data["note"],
+                approved_at=form.sitting(),
+                confirm_warnings=data["confirm_warnings"],
+            ),
+            object_type=object_type,
+            object_id=record.pk,
+            child_pid=pid,
+        )
+        if done.refused:
+            return done.refused
+        if done.ok:
+            messages.success(request, done_message.format(day=p.day(data["closed_on"])))
+            return redirect(done_url)
+        warnings = getattr(done.error, "warnings", ())
+    heading = "Close this panel case" if noun == "case" else "Close this joint plan"
+    return _form_page(
+        request,
+        "panels/close.html",
+        {
+            "form": form,
+            "child": record.child,
+            "heading": heading,
+            "noun": noun,
+            "warnings": warnings,
+            "back_url": done_url,
+            "back_text": back_text,
+        },
+    )
+
+
+@membership_required
+def case_close(request: HttpRequest, referral_id: str) -> HttpResponse:
+    """Close the child's open panel case (and its open joint plan). The panel's chair."""
+    actor = actor_from_request(request, purpose="Close a panel case")
+    try:
+        referral = referral_for_view(actor=actor, referral_id=referral_id)
+    except NotAvailable as exc:
+        return _not_found(request, str(exc))
+    pid = referral.child.pseudonymous_id
+    panel = referral.panel
+    if panel is None or not is_panel_chair(actor, panel):
+        return _forbidden(
+            request, actor, services.MSG_CLOSE_CHAIR_ONLY, object_type="panel_case", child_pid=pid
+        )
+    case = PanelCase.objects.filter(panel=panel, child=referral.child, closed_on__isnull=True).first()
+    if case is None:
+        audit_record(
+            actor=actor,
+            action=Action.DENIED,
+            object_type="panel_case",
+            child_pid=pid,
+            detail=f"refused: {panel_forms.MSG_NO_OPEN_CASE}",
+        )
+        return _not_found(request, panel_forms.MSG_NO_OPEN_CASE)
+    return _closing(
+        request,
+        actor,
+        noun="case",
+        record=case,
+        opened_on=case.shared_on,
+        service=lambda **values: services.panel_case_close(case=case, **values),
+        done_message=MSG_CASE_CLOSED,
+        done_url=reverse("panels:referral", args=[referral.pk]),
+        back_text="Back to the referral",
+    )
+
+
+@membership_required
+def plan_close(request: HttpRequest, plan_id: str) -> HttpResponse:
+    """Close a joint plan; the panel case stays open. The panel's chair."""
+    actor = actor_from_request(request, purpose="Close a joint plan")
+    try:
+        plan = plan_for_view(actor=actor, plan_id=plan_id)
+    except NotAvailable as exc:
+        return _not_found(request, str(exc))
+    if plan.closed_on is not None and is_panel_chair(actor, plan.panel):
+        message = services.MSG_PLAN_ALREADY_CLOSED.format(day=p.day(plan.closed_on))
+        audit_record(
+            actor=actor,
+            action=Action.DENIED,
+            object_type="joint_plan",
+            object_id=plan.pk,
+            child_pid=plan.child.pseudonymous_id,
+            detail=f"refused: {message}",
+        )
+        return _not_found(request, message)
+    return _closing(
+        request,
+        actor,
+        noun="plan",
+        record=plan,
+        opened_on=plan.agreed_on,
+        service=lambda **values: services.joint_plan_close(plan=plan, **values),
+        done_message=MSG_PLAN_CLOSED,
+        done_url=reverse("panels:plan", args=[plan.pk]),
+        back_text="Back to the joint plan",
+    )
 
 
 # --- Safeguarding Orders --------------------------------------------------------------------------

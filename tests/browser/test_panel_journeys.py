@@ -7,7 +7,9 @@
 3. after the decision: the lead records the lead social worker, agrees a joint plan and marks an
    action done, drafts a Safeguarding Order and takes it through the court to a breach and response;
 4. a case sent to the Home Office on purpose (Camden's social worker refers, the lead sends it on);
-5. the timeliness report, panel against national, with its chart, suppression and CSV.
+5. the timeliness report, panel against national, with its chart, suppression and CSV;
+6. the chair closes a panel case: refused while the panel owes a decision, then closed once the
+   case has gone to the Home Office, confirming the warning that the risk is still high.
 
 Uses the panel demo (``ccehub/panels/demo.py``): Kai (no referral yet), Ash (referred), Remi (no
 referral yet, Camden), and the decided history behind the timeliness report.
@@ -396,3 +398,87 @@ def test_timeliness_report_panel_against_national(page, live_app, tmp_path):
     download.value.save_as(saved)
     text = saved.read_text()
     assert text.startswith("quarter,route,referrals,") and "local_panel" in text and "national" in text
+
+
+def test_the_chair_closes_a_panel_case(page, live_app):
+    """6. A social worker records a child and refers them (local route); the chair cannot close the
+    case while the panel owes a decision; the lead sends it to the Home Office; the chair closes it,
+    confirming the warning that the risk is still high; the case shows as closed and the panel no
+    longer sees the child's record."""
+    base = live_app["url"]
+    today = timezone.localdate()
+    sign_in(page, base, "socialworker")
+    page.goto(f"{base}/children/new/")
+    page.get_by_label("Given name").fill("Sky")
+    page.get_by_label("Family name").fill("Close-Journey")
+    _fill_date(page, "Date of birth", today - timedelta(days=15 * 365 + 60))
+    page.get_by_label("Home local authority").select_option(label="Islington")
+    page.get_by_role("button", name="Save child").click()
+    _banner(page, "Child recorded as")
+    pid = page.locator(".govuk-notification-banner").inner_text().split("recorded as")[1].split()[0]
+    page.goto(f"{base}/panels/referrals/new/?child={pid}")
+    page.get_by_role("group", name="Which incident is the referral about?").get_by_label(
+        "Not linked to an incident"
+    ).check()
+    page.get_by_role("group", name="Is the case flagged as county lines?").get_by_label("Yes").check()
+    page.get_by_label("Suspicion of exploitation").check()
+    page.get_by_label("What have you seen or been told?").fill("Seen running for an older associate")
+    page.get_by_role("button", name="Make the referral").click()
+    _banner(page, "Route: Local panel")
+    referral_url = page.url
+
+    # The chair: refused while the referral awaits the panel's decision.
+    _switch(page, base, "panelchair")
+    page.goto(referral_url)
+    expect(page.get_by_role("heading", name="Panel case")).to_be_visible()
+    page.get_by_role("link", name="Close this panel case").click()
+    expect(page.get_by_role("heading", name="Close this panel case")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("button", name="Close this panel case").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Select the exploitation risk now")
+    assert page.title().startswith("Error:")
+    page.get_by_role("group", name="What is the exploitation risk now?").get_by_label("High").check()
+    page.get_by_role("group", name="Has the exploitation risk reduced?").get_by_label("Yes").check()
+    page.get_by_label("The exploitation risk has reduced").check()
+    page.get_by_label("The reasons for closing").fill("Back at school full time; no missing episodes")
+    page.get_by_role("button", name="Close this panel case").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text(
+        "An NRM referral is still awaiting the panel's reasonable- or conclusive-grounds decision"
+    )
+    expect(page.locator(".govuk-warning-text")).to_contain_text("The exploitation risk is still high")
+    assert_accessible(page)
+
+    # The lead sends the referral to the Home Office: the panel owes nothing more.
+    _switch(page, base, "exploitation")
+    page.goto(referral_url)
+    page.get_by_role("link", name="Refer to the Home Office SCA").click()
+    page.get_by_label("Why is the case going to the Home Office?").fill("Linked to a case with the SCA")
+    page.get_by_role("button", name="Refer to the Home Office").click()
+    _banner(page, "referred to the Home Office Single Competent Authority")
+    expect(page.get_by_role("link", name="Close this panel case")).to_have_count(0)  # the lead cannot
+
+    # The chair closes it, confirming the warning.
+    _switch(page, base, "panelchair")
+    page.goto(referral_url)
+    page.get_by_role("link", name="Close this panel case").click()
+    page.get_by_role("group", name="What is the exploitation risk now?").get_by_label("High").check()
+    page.get_by_role("group", name="Has the exploitation risk reduced?").get_by_label("Yes").check()
+    page.get_by_label("The exploitation risk has reduced").check()
+    page.get_by_label("The reasons for closing").fill("Back at school full time; no missing episodes")
+    page.get_by_role("button", name="Close this panel case").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text(
+        "Confirm that the panel case should close despite the warning"
+    )
+    assert_accessible(page)
+    page.get_by_label("I confirm that the case should close despite the warning").check()
+    page.get_by_role("button", name="Close this panel case").click()
+    _banner(page, "Panel case closed on")
+    summary = page.locator(".govuk-summary-list", has_text="Shared with the panel")
+    expect(summary).to_contain_text("Closed")
+    expect(summary).to_contain_text("The exploitation risk has reduced")
+    expect(summary).to_contain_text("High, reduced")
+    expect(page.get_by_role("link", name="Close this panel case")).to_have_count(0)
+    assert_accessible(page)
+
+    page.goto(f"{base}/children/{pid}/")
+    expect(page.get_by_text("No child with that reference is available to you")).to_be_visible()

@@ -216,7 +216,7 @@ def test_a_referral_is_open_until_it_is_concluded(world, child, referral, decisi
     from ccehub.nrm.selectors import referral_concluded
     from ccehub.panels.models import PanelCase
 
-    PanelCase.objects.filter(child=child).update(closed_on=date(2024, 6, 1))
+    PanelCase.objects.filter(child=child).update(closed_on=date(2024, 7, 1))
     for stage, outcome in decisions:
         NRMDecision.objects.create(
             referral=referral, stage=stage, outcome=outcome, decided_on=date(2024, 5, 1)
@@ -287,9 +287,9 @@ def test_a_current_safeguarding_order_and_an_open_joint_plan_hold_the_record(wor
     for status in ("refused", "discharged", "expired"):
         SafeguardingOrder.objects.filter(pk=order.pk).update(status=status)
         assert OpenMatter.SAFEGUARDING_ORDER not in child_retention(child=child, on=FAR).open_matters
-    JointPlan.objects.filter(pk=plan.pk).update(closed_on=date(2024, 6, 1))
-    PanelCase.objects.filter(child=child).update(closed_on=date(2024, 6, 1))
-    ChildPlan.objects.filter(pk=plan.child_plan_id).update(ended_on=date(2024, 6, 1))
+    JointPlan.objects.filter(pk=plan.pk).update(closed_on=date(2024, 7, 1))
+    PanelCase.objects.filter(child=child).update(closed_on=date(2024, 7, 1))
+    ChildPlan.objects.filter(pk=plan.child_plan_id).update(ended_on=date(2024, 7, 1))
     assert child_retention(child=child, on=FAR).open_matters == (OpenMatter.NRM_REFERRAL,)
 
 
