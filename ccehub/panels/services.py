@@ -206,6 +206,7 @@ MSG_PLAN_NEEDS_ACTION: Final = "A joint plan needs at least one action with an o
 MSG_ACTION_DUE_BEFORE_PLAN: Final = "An action cannot be due before the plan was agreed"
 MSG_ACTION_NOT_OPEN: Final = "This action is already {status}"
 MSG_PLAN_CLOSED: Final = "This joint plan is closed: agree a new plan instead"
+MSG_PLAN_CLOSED_ACTIONS: Final = "This joint plan was closed on {day}: its actions can no longer change"
 MSG_ACTION_OWNER_ONLY: Final = "Only the owning agency or the panel lead can close this action"
 MSG_ORDER_NEEDS_CONDITION: Final = "An order needs at least one condition"
 MSG_REFERENCE_NOT_CODE: Final = (
@@ -1556,6 +1557,14 @@ def plan_action_add(*, actor: Actor, plan: JointPlan, spec: ActionSpec) -> PlanA
     return action
 
 
+def _check_plan_open_for_actions(plan: JointPlan) -> None:
+    """A closed plan is history (§1.9): its actions stay as they were when it closed."""
+    if plan.closed_on is not None:
+        raise ValidationError(
+            {NON_FIELD_ERRORS: [MSG_PLAN_CLOSED_ACTIONS.format(day=day_text(plan.closed_on))]}
+        )
+
+
 @transaction.atomic
 def plan_action_complete(*, actor: Actor, action: PlanAction, on: date, note: str = "") -> PlanAction:
     action = (
@@ -1563,10 +1572,6 @@ def plan_action_complete(*, actor: Actor, action: PlanAction, on: date, note: st
         .select_related("plan__child", "plan__panel")
         .get(pk=action.pk)
     )
-    if action.status != PlanActionStatus.OPEN:
-        raise ValidationError(
-            {NON_FIELD_ERRORS: [MSG_ACTION_NOT_OPEN.format(status=action.get_status_display().lower())]}
-        )
     plan = action.plan
     if not (
         actor.system
@@ -1575,6 +1580,11 @@ def plan_action_complete(*, actor: Actor, action: PlanAction, on: date, note: st
         or is_panel_chair(actor, plan.panel)
     ):
         raise PermissionDenied(MSG_ACTION_OWNER_ONLY)
+    _check_plan_open_for_actions(plan)
+    if action.status != PlanActionStatus.OPEN:
+        raise ValidationError(
+            {NON_FIELD_ERRORS: [MSG_ACTION_NOT_OPEN.format(status=action.get_status_display().lower())]}
+        )
     action.status = PlanActionStatus.DONE
     action.completed_on = on
     action.note = (note or "").strip()

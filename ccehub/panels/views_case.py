@@ -297,7 +297,11 @@ def plan_detail(request: HttpRequest, plan_id: str) -> HttpResponse:
             if overdue
             else p.tag(action.get_status_display(), p.ACTION_COLOURS[action.status])
         )
-        may_close = action.status == PlanActionStatus.OPEN and (runs or actor.agency == action.owner_agency)
+        may_close = (
+            plan.closed_on is None
+            and action.status == PlanActionStatus.OPEN
+            and (runs or actor.agency == action.owner_agency)
+        )
         actions.append(
             {
                 "action": action,
