@@ -34,7 +34,7 @@ from ccehub.common.access import Actor
 from ccehub.common.csvsafe import spreadsheet_safe
 from ccehub.incidents.models import TriageDecision
 from ccehub.nrm.models import NRMReferral, Route
-from ccehub.nrm.selectors import referral_clock
+from ccehub.nrm.selectors import referral_clock, referral_concluded
 from ccehub.panels.models import (
     DEFAULT_QUORUM_SECTORS,
     AgendaItem,
@@ -210,10 +210,53 @@ def panel_referrals(*, panel: Agency) -> QuerySet[NRMReferral]:
         NRMReferral.objects.filter(panel=panel, route=Route.LOCAL_PANEL)
         .select_related("child", "linked_incident")
         .prefetch_related(
-            "decisions", "panel_decisions", "information_requests", scheduled_listings(), current_triage()
+            "decisions",
+            "panel_decisions",
+            "information_requests",
+            scheduled_listings(),
+            current_triage(),
+            Prefetch(
+                "child__panel_cases",
+                queryset=PanelCase.objects.filter(panel=panel).order_by("shared_on", "created_at"),
+                to_attr="cases_with_panel",
+            ),
         )
         .order_by("referred_on", "created_at")
     )
+
+
+def referral_panel_case(referral: NRMReferral) -> PanelCase | None:
+    """The panel case that holds a local-panel referral: the first of the child's cases with the panel
+    not closed before the referral was made (a case is shared on the day of intake, which may be after
+    the referral date, and a referral made after a case closed opens the next one). From the prefetch
+    of :func:`panel_referrals` when the caller made it, else one query."""
+    cases = getattr(referral.child, "cases_with_panel", None)
+    if cases is None:
+        cases = list(
+            PanelCase.objects.filter(panel_id=referral.panel_id, child_id=referral.child_id).order_by(
+                "shared_on", "created_at"
+            )
+        )
+    made = referral.referred_on
+    for case in cases:
+        if case.closed_on is None or made is None or case.closed_on >= made:
+            return case
+    return None
+
+
+def referral_case_closed(referral: NRMReferral) -> bool:
+    """Whether the panel case holding the referral is closed (the chair closed it, §1.9)."""
+    case = referral_panel_case(referral)
+    return case is not None and case.closed_on is not None
+
+
+def referral_in_hand(referral: NRMReferral) -> bool:
+    """Whether a referral is the panel's work in hand: not concluded (unless Home Office QA returned a
+    decision to the panel), and its panel case not closed. A referral sent to the SCA stays in hand
+    until its case closes: the panel keeps the child in sight meanwhile."""
+    if referral_case_closed(referral):
+        return False
+    return not referral_concluded(referral) or bool(returned_decisions(referral))
 
 
 @dataclass

@@ -77,10 +77,11 @@ from ccehub.panels.selectors import (
     qa_queue,
     qa_reference,
     referral_for_view,
+    referral_in_hand,
+    referral_panel_case,
     referral_panel_status,
     requests_for_recipient,
     requests_overdue,
-    returned_decisions,
 )
 from ccehub.rules.policy import profile_in_force
 
@@ -240,15 +241,14 @@ def home(request: HttpRequest) -> HttpResponse:
     for panel in reader_panels(actor):
         rows, concluded = [], []
         for referral in panel_referrals(panel=panel):
-            if referral_concluded(referral) and not returned_decisions(referral):
-                # Concluded referrals are listed apart, most recent first, so the work in hand leads.
-                concluded.append(
-                    [
-                        p.referral_link(referral),
-                        p.day(referral.referred_on),
-                        p.status_tag(referral_panel_status(referral, on=today)),
-                    ]
-                )
+            if not referral_in_hand(referral):
+                # Concluded referrals, and those whose panel case is closed, are listed apart, most
+                # recent first, so the work in hand leads.
+                case = referral_panel_case(referral)
+                outcome = p.status_tag(referral_panel_status(referral, on=today))
+                if case is not None and case.closed_on is not None:
+                    outcome = format_html("{} Case closed on {}", outcome, p.day(case.closed_on))
+                concluded.append([p.referral_link(referral), p.day(referral.referred_on), outcome])
                 continue
             clock = referral_clock(referral, as_of=max(today, referral.referred_on or today))
             deadline = clock.decision_deadline if clock is not None else None
