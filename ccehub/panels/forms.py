@@ -296,6 +296,7 @@ def today_initial(today: date) -> dict[str, date]:
 
 MSG_LEAD_SW: Final = "Choose the lead social worker's account, or enter their name"
 MSG_SCA_REASON: Final = "Enter why the case is going to the Home Office"
+MSG_WITHDRAW_REASON: Final = "Enter why you are withdrawing the request"
 MSG_STAGE: Final = "Select which decision the Home Office made"
 MSG_OUTCOME: Final = "Select whether the decision was positive or negative"
 MSG_PLAN_SUMMARY: Final = "Enter what the plan is for"
@@ -374,6 +375,16 @@ class ReferToScaForm(forms.Form):
         MSG_SCA_REASON,
         help_text="For example, the panel cannot agree on the conclusive-grounds decision",
         rows=4,
+    )
+
+
+class WithdrawRequestForm(forms.Form):
+    reason = _text(
+        "Why are you withdrawing this request?",
+        MSG_WITHDRAW_REASON,
+        help_text="For example, the answer came another way, or the case has gone to the Home Office. "
+        "Do not name other people: use their record references.",
+        rows=3,
     )
 
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("referrals/<str:referral_id>/", views.referral_detail, name="referral"),
     path("referrals/<str:referral_id>/requests/new/", views.request_new, name="request-new"),
     path("requests/<str:request_id>/respond/", views.request_respond, name="request-respond"),
+    path("requests/<str:request_id>/withdraw/", views.request_withdraw, name="request-withdraw"),
     path("meetings/new/", views.meeting_new, name="meeting-new"),
     path("meetings/<str:meeting_id>/", views.meeting_detail, name="meeting"),
     path("meetings/<str:meeting_id>/agenda/", views.agenda_build, name="agenda-build"),

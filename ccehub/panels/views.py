@@ -20,6 +20,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from ccehub.audit.models import Action, Channel
@@ -47,6 +48,7 @@ from ccehub.panels.models import (
     PanelMeeting,
     PanelMember,
     QAStatus,
+    RequestStatus,
     SafeguardingOrder,
 )
 from ccehub.panels.permissions import (
@@ -88,6 +90,7 @@ from ccehub.rules.policy import profile_in_force
 MSG_REFERRED = "Referral made. Route: {route}"
 MSG_REQUESTED = "Information requested from {name}"
 MSG_RESPONDED = "Your answer has been sent to the panel"
+MSG_WITHDRAWN = "Information request to {name} withdrawn"
 MSG_SCHEDULED = "Meeting scheduled for {day}"
 MSG_AGENDA_BUILT = "Agenda built: {count} cases listed"
 MSG_LISTED = "Case added to the agenda"
@@ -108,6 +111,9 @@ def free_text(actor: Actor, text: str | None) -> str:
         return WITHHELD_FREE_TEXT
     return text or ""
 
+
+#: The requests table's last column on the lead's referral page, named for screen readers only.
+WITHDRAW_HEAD = mark_safe('<span class="govuk-visually-hidden">Withdraw</span>')
 
 #: How many concluded referrals the panel home lists (most recent first).
 CONCLUDED_LISTED = 20
@@ -417,6 +423,7 @@ def referral_detail(request: HttpRequest, referral_id: str) -> HttpResponse:
         }
         for d in referral.panel_decisions.order_by("decided_on", "created_at")
     ]
+    may_withdraw = panel is not None and is_panel_lead(actor, panel)
     requests = [
         [
             f"{r.recipient_name} ({r.get_recipient_role_display()}, {r.recipient_agency.name})",
@@ -424,6 +431,7 @@ def referral_detail(request: HttpRequest, referral_id: str) -> HttpResponse:
             p.day(r.due_on),
             r.get_status_display(),
             free_text(actor, r.response) or "—",
+            *([_withdraw_link(r)] if may_withdraw else []),
         ]
         for r in referral.information_requests.select_related("recipient_agency").order_by("due_on")
     ]
@@ -540,7 +548,8 @@ def referral_detail(request: HttpRequest, referral_id: str) -> HttpResponse:
             "orders": orders,
             "plans_head": ["Plan", "What it is for", "Review", "Status"],
             "orders_head": ["Order", "Status", "In force"],
-            "requests_head": ["Asked", "Question", "Due", "Status", "Answer"],
+            "requests_head": ["Asked", "Question", "Due", "Status", "Answer"]
+            + ([WITHDRAW_HEAD] if may_withdraw else []),
             "nrm_head": ["Stage", "Outcome", "Date", "Decided by", "Label"],
         },
     )
@@ -599,6 +608,72 @@ def request_new(request: HttpRequest, referral_id: str) -> HttpResponse:
             messages.success(request, MSG_REQUESTED.format(name=done.value.recipient_name))
             return redirect("panels:referral", referral_id=referral.pk)
     return _form_page(request, "panels/request_new.html", {"form": form, "referral": referral})
+
+
+def _withdraw_link(info: InformationRequest) -> str:
+    """The referral page's "Withdraw this request" button for an open request (the lead's page)."""
+    if info.status != RequestStatus.OPEN:
+        return ""
+    return format_html(
+        '<a class="govuk-button govuk-button--secondary govuk-!-margin-bottom-0" data-module="govuk-button" '
+        'href="{}">Withdraw this request<span class="govuk-visually-hidden"> to {}</span></a>',
+        reverse("panels:request-withdraw", args=[info.pk]),
+        info.recipient_name,
+    )
+
+
+@membership_required
+def request_withdraw(request: HttpRequest, request_id: str) -> HttpResponse:
+    """Withdraw an open information request, with the reason (the panel lead or chair, as the service)."""
+    actor = actor_from_request(request, purpose="Withdraw a panel's information request")
+    from ccehub.panels.selectors import _uuid
+
+    key = _uuid(request_id)
+    info = (
+        InformationRequest.objects.select_related("referral__child", "referral__panel", "recipient_agency")
+        .filter(pk=key)
+        .first()
+        if key
+        else None
+    )
+    if info is None:
+        audit_record(
+            actor=actor,
+            action=Action.DENIED,
+            object_type="information_request",
+            object_id=key or "",
+            detail="refused: no such request",
+        )
+        return _not_found(request)
+    pid = info.referral.child.pseudonymous_id
+    if info.referral.panel is None or not is_panel_lead(actor, info.referral.panel):
+        return _forbidden(
+            request,
+            actor,
+            MSG_NOT_PANEL_LEAD,
+            object_type="information_request",
+            object_id=info.pk,
+            child_pid=pid,
+        )
+    form = panel_forms.WithdrawRequestForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        done = _attempt(
+            request,
+            actor,
+            form,
+            lambda: services.information_request_withdraw(
+                actor=actor, request=info, reason=form.cleaned_data["reason"]
+            ),
+            object_type="information_request",
+            object_id=info.pk,
+            child_pid=pid,
+        )
+        if done.refused:
+            return done.refused
+        if done.ok:
+            messages.success(request, MSG_WITHDRAWN.format(name=info.recipient_name))
+            return redirect("panels:referral", referral_id=info.referral_id)
+    return _form_page(request, "panels/request_withdraw.html", {"form": form, "info": info})
 
 
 @membership_required
