@@ -25,6 +25,7 @@ from ccehub.panels.models import (
     PanelDecisionType,
     PanelMember,
     RecipientRole,
+    Sector,
 )
 
 MSG_CHILD: Final = "Select the child you are referring"
@@ -297,6 +298,11 @@ def today_initial(today: date) -> dict[str, date]:
 MSG_LEAD_SW: Final = "Choose the lead social worker's account, or enter their name"
 MSG_SCA_REASON: Final = "Enter why the case is going to the Home Office"
 MSG_WITHDRAW_REASON: Final = "Enter why you are withdrawing the request"
+MSG_SETTINGS_COUNTY_LINES: Final = "Select which referrals the panel can take"
+MSG_SETTINGS_QUORUM: Final = "Select whether the panel can decide without the quorum"
+MSG_SETTINGS_PROFILE: Final = "Select which rules apply to new referrals"
+#: The policy-profile choice meaning "no pinned profile" (stored as blank).
+PROFILE_IN_FORCE: Final = "in_force"
 MSG_STAGE: Final = "Select which decision the Home Office made"
 MSG_OUTCOME: Final = "Select whether the decision was positive or negative"
 MSG_PLAN_SUMMARY: Final = "Enter what the plan is for"
@@ -727,3 +733,75 @@ class ClosureForm(forms.Form):
     def sitting(self) -> Any:
         """The meeting chosen as the panel's approval, or ``None``."""
         return self.sittings.get(self.cleaned_data["approved_at"])
+
+
+class PanelSettingsForm(forms.Form):
+    """The panel's switches (``panel_config_set``), in plain words. The service validates the values."""
+
+    county_lines = forms.ChoiceField(
+        label="Which referrals can the panel take?",
+        choices=[
+            ("flagged", "Only referrals flagged as county lines"),
+            ("all", "Every eligible child, whether or not the referral is flagged as county lines"),
+        ],
+        widget=forms.RadioSelect,
+        help_text="A referral the panel cannot take goes to the Home Office Single Competent Authority. "
+        "This changes where new referrals go, not referrals already made.",
+        error_messages={"required": MSG_SETTINGS_COUNTY_LINES},
+    )
+    quorum = forms.ChoiceField(
+        label="Can the panel decide without every sector in the quorum?",
+        choices=[
+            ("enforced", "No: a decision needs every sector in the quorum present"),
+            ("override", "Yes: allow a decision without them (the quorum override)"),
+        ],
+        widget=forms.RadioSelect,
+        help_text="Either way, the chair must be present. A decision made under the override says so.",
+        error_messages={"required": MSG_SETTINGS_QUORUM},
+    )
+    quorum_sectors = forms.MultipleChoiceField(
+        label="Which sectors must be present for a decision?",
+        choices=Sector.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="Social care, police and health are always needed. Tick any other sector the panel "
+        "also needs at each decision.",
+    )
+    policy_profile = forms.ChoiceField(
+        label="Which rules apply to new referrals?",
+        widget=forms.RadioSelect,
+        help_text="The rules set the panel's time limits and what it may decide. A referral keeps the "
+        "rules it was made under until it is finished, so this changes new referrals only.",
+        error_messages={"required": MSG_SETTINGS_PROFILE},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from ccehub.rules.policy import PROFILES
+
+        super().__init__(*args, **kwargs)
+        self.fields["policy_profile"].choices = [
+            (PROFILE_IN_FORCE, "The rules in force on the date of each referral"),
+            *((code, profile.title) for code, profile in PROFILES.items()),
+        ]
+
+    @classmethod
+    def initial_from(cls, settings: Any) -> dict[str, Any]:
+        """The form's values for a panel's :class:`~ccehub.panels.selectors.PanelSettings`."""
+        return {
+            "county_lines": "flagged" if settings.require_county_lines_flag else "all",
+            "quorum": "enforced" if settings.quorum_enforced else "override",
+            "quorum_sectors": list(settings.quorum_sectors),
+            "policy_profile": settings.policy_profile or PROFILE_IN_FORCE,
+        }
+
+    def values(self) -> dict[str, Any]:
+        """The service's keyword arguments (every setting, sectors in the order of ``Sector``)."""
+        data = self.cleaned_data
+        chosen = set(data.get("quorum_sectors") or [])
+        profile = data["policy_profile"]
+        return {
+            "require_county_lines_flag": data["county_lines"] == "flagged",
+            "quorum_enforced": data["quorum"] == "enforced",
+            "quorum_sectors": [s for s in Sector.values if s in chosen],
+            "policy_profile": "" if profile == PROFILE_IN_FORCE else profile,
+        }

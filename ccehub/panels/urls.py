@@ -5,6 +5,7 @@ from ccehub.panels import views, views_case
 app_name = "panels"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("settings/", views.settings, name="settings"),
     path("referrals/new/", views.referral_new, name="referral-new"),
     path("referrals/<str:referral_id>/", views.referral_detail, name="referral"),
     path("referrals/<str:referral_id>/requests/new/", views.request_new, name="request-new"),

@@ -75,6 +75,7 @@ from ccehub.panels.selectors import (
     meeting_papers,
     monitoring_list,
     panel_referrals,
+    panel_settings,
     qa_export,
     qa_queue,
     qa_reference,
@@ -91,6 +92,8 @@ MSG_REFERRED = "Referral made. Route: {route}"
 MSG_REQUESTED = "Information requested from {name}"
 MSG_RESPONDED = "Your answer has been sent to the panel"
 MSG_WITHDRAWN = "Information request to {name} withdrawn"
+MSG_SETTINGS_SAVED = "Panel settings saved"
+MSG_SETTINGS_UNCHANGED = "No settings changed"
 MSG_SCHEDULED = "Meeting scheduled for {day}"
 MSG_AGENDA_BUILT = "Agenda built: {count} cases listed"
 MSG_LISTED = "Case added to the agenda"
@@ -292,6 +295,7 @@ def home(request: HttpRequest) -> HttpResponse:
                 "concluded_count": len(concluded),
                 "meetings": meetings,
                 "can_run": is_panel_lead(actor, panel) or is_panel_chair(actor, panel),
+                "can_configure": is_panel_chair(actor, panel),
             }
         )
     audit_record(
@@ -337,6 +341,41 @@ def home(request: HttpRequest) -> HttpResponse:
             "overdue_head": ["Child", "Asked", "Was due"],
         },
     )
+
+
+# --- Settings -----------------------------------------------------------------------------------
+
+
+@membership_required
+def settings(request: HttpRequest) -> HttpResponse:
+    """The panel's switches (``panel_config_set``): a chair of the panel, as the service allows."""
+    actor = actor_from_request(request, purpose="Change the panel's settings")
+    panel = actor.agency
+    if panel is None or not is_panel_chair(actor, panel):
+        return _forbidden(request, actor, MSG_NOT_PANEL_CHAIR, object_type="panel_config")
+    current = panel_forms.PanelSettingsForm.initial_from(panel_settings(panel))
+    form = panel_forms.PanelSettingsForm(request.POST if request.method == "POST" else None, initial=current)
+    if request.method == "POST" and form.is_valid():
+        before = panel_forms.PanelSettingsForm(data=current)
+        before.is_valid()
+        changed = {k: v for k, v in form.values().items() if v != before.values()[k]}
+        if not changed:
+            messages.success(request, MSG_SETTINGS_UNCHANGED)
+            return redirect("panels:settings")
+        done = _attempt(
+            request,
+            actor,
+            form,
+            lambda: services.panel_config_set(actor=actor, panel=panel, **changed),
+            object_type="panel_config",
+            object_id=panel.pk,
+        )
+        if done.refused:
+            return done.refused
+        if done.ok:
+            messages.success(request, MSG_SETTINGS_SAVED)
+            return redirect("panels:settings")
+    return _form_page(request, "panels/settings.html", {"form": form, "panel": panel})
 
 
 # --- Referral -----------------------------------------------------------------------------------
