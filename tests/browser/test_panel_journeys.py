@@ -9,7 +9,8 @@
 4. a case sent to the Home Office on purpose (Camden's social worker refers, the lead sends it on);
 5. the timeliness report, panel against national, with its chart, suppression and CSV;
 6. the chair closes a panel case: refused while the panel owes a decision, then closed once the
-   case has gone to the Home Office, confirming the warning that the risk is still high.
+   case has gone to the Home Office, confirming the warning that the risk is still high;
+7. the chair changes the panel's settings: a refusal from the service as an error summary, then saved.
 
 Uses the panel demo (``ccehub/panels/demo.py``): Kai (no referral yet), Ash (referred), Remi (no
 referral yet, Camden), and the decided history behind the timeliness report.
@@ -482,3 +483,51 @@ def test_the_chair_closes_a_panel_case(page, live_app):
 
     page.goto(f"{base}/children/{pid}/")
     expect(page.get_by_text("No child with that reference is available to you")).to_be_visible()
+
+
+def test_the_chair_changes_the_panel_settings(page, live_app):
+    """7. The chair opens the panel's settings from the panel home: the current values are filled in;
+    leaving health out of the quorum is refused as an error summary; adding education is saved, and
+    then taken out again (the demo is shared by the other journeys)."""
+    base = live_app["url"]
+    sign_in(page, base, "panelchair")
+    page.goto(f"{base}/panels/")
+    page.get_by_role("link", name="Panel settings").click()
+    expect(page.get_by_role("heading", name="Panel settings")).to_be_visible()
+    routing = page.get_by_role("group", name="Which referrals can the panel take?")
+    expect(routing.get_by_label("Only referrals flagged as county lines")).to_be_checked()
+    quorum = page.get_by_role("group", name="Can the panel decide without every sector in the quorum?")
+    expect(
+        quorum.get_by_role("radio", name="No: a decision needs every sector in the quorum present")
+    ).to_be_checked()
+    rules = page.get_by_role("group", name="Which rules apply to new referrals?")
+    expect(rules.get_by_label("The rules in force on the date of each referral")).to_be_checked()
+    sectors = page.get_by_role("group", name="Which sectors must be present for a decision?")
+    expect(sectors.get_by_label("Health")).to_be_checked()
+    assert_accessible(page)
+
+    sectors.get_by_label("Health").uncheck()
+    page.get_by_role("button", name="Save the settings").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text(
+        "Social care, police and health must always be in the quorum"
+    )
+    assert page.title().startswith("Error:")
+    assert_accessible(page)
+
+    sectors = page.get_by_role("group", name="Which sectors must be present for a decision?")
+    sectors.get_by_label("Health").check()
+    sectors.get_by_label("Education").check()
+    page.get_by_role("button", name="Save the settings").click()
+    _banner(page, "Panel settings saved")
+    sectors = page.get_by_role("group", name="Which sectors must be present for a decision?")
+    expect(sectors.get_by_label("Education")).to_be_checked()
+    assert_accessible(page)
+
+    sectors.get_by_label("Education").uncheck()
+    page.get_by_role("button", name="Save the settings").click()
+    _banner(page, "Panel settings saved")
+    expect(
+        page.get_by_role("group", name="Which sectors must be present for a decision?").get_by_label(
+            "Education"
+        )
+    ).not_to_be_checked()
