@@ -298,6 +298,7 @@ def today_initial(today: date) -> dict[str, date]:
 MSG_LEAD_SW: Final = "Choose the lead social worker's account, or enter their name"
 MSG_SCA_REASON: Final = "Enter why the case is going to the Home Office"
 MSG_WITHDRAW_REASON: Final = "Enter why you are withdrawing the request"
+MSG_DROP_REASON: Final = "Enter why the action is no longer needed"
 MSG_SETTINGS_COUNTY_LINES: Final = "Select which referrals the panel can take"
 MSG_SETTINGS_QUORUM: Final = "Select whether the panel can decide without the quorum"
 MSG_SETTINGS_PROFILE: Final = "Select which rules apply to new referrals"
@@ -390,6 +391,16 @@ class WithdrawRequestForm(forms.Form):
         MSG_WITHDRAW_REASON,
         help_text="For example, the answer came another way, or the case has gone to the Home Office. "
         "Do not name other people: use their record references.",
+        rows=3,
+    )
+
+
+class DropActionForm(forms.Form):
+    reason = _text(
+        "Why is this action no longer needed?",
+        MSG_DROP_REASON,
+        help_text="For example, the need was met another way. Do not name other people: use their "
+        "record references.",
         rows=3,
     )
 

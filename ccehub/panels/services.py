@@ -207,6 +207,7 @@ MSG_ACTION_DUE_BEFORE_PLAN: Final = "An action cannot be due before the plan was
 MSG_ACTION_NOT_OPEN: Final = "This action is already {status}"
 MSG_PLAN_CLOSED: Final = "This joint plan is closed: agree a new plan instead"
 MSG_PLAN_CLOSED_ACTIONS: Final = "This joint plan was closed on {day}: its actions can no longer change"
+MSG_DROP_REASON: Final = "Enter why the action is no longer needed"
 MSG_ACTION_OWNER_ONLY: Final = "Only the owning agency or the panel lead can close this action"
 MSG_ORDER_NEEDS_CONDITION: Final = "An order needs at least one condition"
 MSG_REFERENCE_NOT_CODE: Final = (
@@ -1598,6 +1599,43 @@ def plan_action_complete(*, actor: Actor, action: PlanAction, on: date, note: st
         fields=["joint_plans.actions"],
         basis=_basis(actor, plan.child, plan.panel),
         detail=f"done on {on}",
+    )
+    return action
+
+
+@transaction.atomic
+def plan_action_drop(*, actor: Actor, action: PlanAction, reason: str) -> PlanAction:
+    """Mark an open action of an open plan as no longer needed, with why. Lead or chair, as for adding
+    one: the panel agreed the action, so the panel's people take it off, not its owner alone. The
+    reason is kept on the action (``note``); the audit row says "dropped" without the words, which
+    can name people."""
+    action = (
+        PlanAction.objects.select_for_update(of=("self",))
+        .select_related("plan__child", "plan__panel")
+        .get(pk=action.pk)
+    )
+    plan = action.plan
+    _check_lead_or_chair(actor, plan.panel)
+    _check_plan_open_for_actions(plan)
+    if action.status != PlanActionStatus.OPEN:
+        raise ValidationError(
+            {NON_FIELD_ERRORS: [MSG_ACTION_NOT_OPEN.format(status=action.get_status_display().lower())]}
+        )
+    text = (reason or "").strip()
+    if not text:
+        raise ValidationError({"reason": [MSG_DROP_REASON]})
+    action.status = PlanActionStatus.DROPPED
+    action.note = _text("reason", text, what="why the action is no longer needed")
+    action.save(update_fields=["status", "note", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=Action.UPDATE,
+        object_type="plan_action",
+        object_id=action.pk,
+        child_pid=plan.child.pseudonymous_id,
+        fields=["joint_plans.actions"],
+        basis=_basis(actor, plan.child, plan.panel),
+        detail="dropped",
     )
     return action
 

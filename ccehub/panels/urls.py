@@ -34,6 +34,7 @@ urlpatterns = [
     path("plans/<str:plan_id>/", views_case.plan_detail, name="plan"),
     path("plans/<str:plan_id>/close/", views_case.plan_close, name="plan-close"),
     path("plans/actions/<str:action_id>/done/", views_case.plan_action_done, name="plan-action-done"),
+    path("plans/actions/<str:action_id>/drop/", views_case.plan_action_drop, name="plan-action-drop"),
     path("referrals/<str:referral_id>/orders/new/", views_case.order_new, name="order-new"),
     path("orders/<str:order_id>/", views_case.order_detail, name="order"),
     path("orders/<str:order_id>/breaches/new/", views_case.breach_new, name="breach-new"),

@@ -59,6 +59,7 @@ MSG_SCA_DECISION = "Home Office decision recorded: {label}"
 MSG_PLAN_AGREED = "Joint plan recorded with {count}"
 MSG_ACTION_ADDED = "Action added to the plan"
 MSG_ACTION_DONE = "Action marked as done: {description}"
+MSG_ACTION_DROPPED = "Action dropped: {description}"
 MSG_ORDER_DRAFTED = "Safeguarding Order drafted"
 MSG_ORDER_MOVED = "Order updated: {label}"
 MSG_BREACH_RECORDED = "Breach recorded: the order awaits the court's response"
@@ -314,6 +315,7 @@ def plan_detail(request: HttpRequest, plan_id: str) -> HttpResponse:
                     ),
                 ],
                 "may_close": may_close,
+                "may_drop": plan.closed_on is None and action.status == PlanActionStatus.OPEN and runs,
             }
         )
     rows = [
@@ -370,6 +372,47 @@ def plan_action_done(request: HttpRequest, action_id: str) -> HttpResponse:
         )
     messages.success(request, MSG_ACTION_DONE.format(description=done.description))
     return redirect("panels:plan", plan_id=action.plan_id)
+
+
+@membership_required
+def plan_action_drop(request: HttpRequest, action_id: str) -> HttpResponse:
+    """Drop an action no longer needed, with why (lead or chair, as the service allows)."""
+    actor = actor_from_request(request, purpose="Drop a joint plan action")
+    key = _uuid(action_id)
+    action = PlanAction.objects.select_related("plan", "owner_agency").filter(pk=key).first() if key else None
+    if action is None:
+        audit_refusal(request, actor=actor, reason="no such plan action")
+        return _not_found(request)
+    try:
+        plan = plan_for_view(actor=actor, plan_id=action.plan_id)
+    except NotAvailable as exc:
+        return _not_found(request, str(exc))
+    pid = plan.child.pseudonymous_id
+    if not _lead_or_chair(actor, plan.panel):
+        return _forbidden(
+            request, actor, MSG_NOT_PANEL_LEAD, object_type="plan_action", object_id=action.pk, child_pid=pid
+        )
+    form = panel_forms.DropActionForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        done = _attempt(
+            request,
+            actor,
+            form,
+            lambda: services.plan_action_drop(actor=actor, action=action, reason=form.cleaned_data["reason"]),
+            object_type="plan_action",
+            object_id=action.pk,
+            child_pid=pid,
+        )
+        if done.refused:
+            return done.refused
+        if done.ok:
+            messages.success(request, MSG_ACTION_DROPPED.format(description=action.description))
+            return redirect("panels:plan", plan_id=plan.pk)
+    return _form_page(
+        request,
+        "panels/plan_action_drop.html",
+        {"form": form, "action": action, "plan": plan, "description": free_text(actor, action.description)},
+    )
 
 
 # --- Closing a panel case or a joint plan (R-50, W-5) ---------------------------------------------

@@ -102,3 +102,74 @@ def test_the_page_of_a_closed_plan_offers_no_mark_as_done(client, world, referra
     ).exists()
     action.refresh_from_db()
     assert action.status == PlanActionStatus.OPEN
+
+
+# --- Dropping an action no longer needed ---------------------------------------------------------
+
+DROP_REASON = "The debt was cleared through the family; no threat assessment is needed"
+
+
+def test_the_lead_or_chair_drops_an_action_no_longer_needed(world, child, referral):
+    plan = _plan(world, child)
+    action = plan.actions.get(owner_agency=world["met"])
+    with pytest.raises(ValidationError) as empty:
+        panels.plan_action_drop(actor=world["as_lead"], action=action, reason=" ")
+    assert empty.value.message_dict["reason"] == [panels.MSG_DROP_REASON]
+    dropped = panels.plan_action_drop(actor=world["as_chair"], action=action, reason=DROP_REASON)
+    assert dropped.status == PlanActionStatus.DROPPED and dropped.note == DROP_REASON
+    event = AuditEvent.objects.get(object_type="plan_action", object_id=str(action.pk), action="update")
+    assert event.detail == "dropped" and event.child_pid == child.pseudonymous_id
+    with pytest.raises(ValidationError) as again:
+        panels.plan_action_drop(actor=world["as_lead"], action=action, reason=DROP_REASON)
+    assert again.value.messages == [panels.MSG_ACTION_NOT_OPEN.format(status="no longer needed")]
+    with pytest.raises(ValidationError):
+        panels.plan_action_complete(actor=world["as_officer"], action=action, on=TODAY)
+
+
+def test_only_the_lead_or_chair_drops_an_action(world, child, referral):
+    from django.core.exceptions import PermissionDenied
+
+    plan = _plan(world, child)
+    action = plan.actions.get(owner_agency=world["met"])
+    for who in ("as_officer", "as_member"):
+        with pytest.raises(PermissionDenied):
+            panels.plan_action_drop(actor=world[who], action=action, reason=DROP_REASON)
+    action.refresh_from_db()
+    assert action.status == PlanActionStatus.OPEN
+
+
+def test_a_done_action_or_one_on_a_closed_plan_is_not_dropped(world, child, referral):
+    plan = _plan(world, child)
+    done = panels.plan_action_complete(
+        actor=world["as_officer"], action=plan.actions.get(owner_agency=world["met"]), on=TODAY
+    )
+    with pytest.raises(ValidationError) as refused:
+        panels.plan_action_drop(actor=world["as_lead"], action=done, reason=DROP_REASON)
+    assert refused.value.messages == [panels.MSG_ACTION_NOT_OPEN.format(status="done")]
+    _closed(world, plan)
+    still_open = plan.actions.get(owner_agency=world["islington"])
+    with pytest.raises(ValidationError) as closed:
+        panels.plan_action_drop(actor=world["as_lead"], action=still_open, reason=DROP_REASON)
+    assert closed.value.messages == [panels.MSG_PLAN_CLOSED_ACTIONS.format(day="20 September 2024")]
+
+
+def test_an_action_is_dropped_from_the_plan_page(client, world, referral):
+    plan = _plan(world, referral.child)
+    action = plan.actions.get(owner_agency=world["met"])
+    url = reverse("panels:plan-action-drop", args=[action.pk])
+    assert url not in _text(_client(client, world, "officer").get(reverse("panels:plan", args=[plan.pk])))
+    assert client.post(url, {"reason": DROP_REASON}).status_code == 403
+    c = _client(client, world, "lead")
+    page = _text(c.get(reverse("panels:plan", args=[plan.pk])))
+    assert url in page and "Drop this action" in page
+    form = c.get(url)
+    assert form.status_code == 200 and "Why is this action no longer needed?" in _text(form)
+    empty = c.post(url, {"reason": ""})
+    assert empty.status_code == 400 and "govuk-error-summary" in _text(empty)
+    done = c.post(url, {"reason": DROP_REASON}, follow=True)
+    page = _text(done)
+    assert done.redirect_chain[-1][0] == reverse("panels:plan", args=[plan.pk])
+    assert "Action dropped: Debt threat assessment" in page and url not in page
+    assert "No longer needed" in page
+    action.refresh_from_db()
+    assert action.status == PlanActionStatus.DROPPED
