@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import os
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ccehub.commands import check_writable, fail, setup_django
+from ccehub.commands import check_writable, fail, setup_django, write_csv
 
 if TYPE_CHECKING:
     from ccehub.agencies.models import Agency
@@ -140,20 +137,7 @@ def register(app: typer.Typer) -> None:
                 not_active_for_months=not_active_for_months,
             )
             lines = [[spreadsheet_safe(cell) for cell in row.cells()] for row in rows]
-            if out is None:
-                writer = csv.writer(sys.stdout, lineterminator="\n")
-                writer.writerow(HOLDING_REVIEW_COLUMNS)
-                writer.writerows(lines)
-            else:
-                # Pseudonymous IDs of the children an agency holds: owner-only, like the other exports.
-                try:
-                    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-                    with os.fdopen(fd, "w", newline="", encoding="utf-8") as handle:
-                        writer = csv.writer(handle)
-                        writer.writerow(HOLDING_REVIEW_COLUMNS)
-                        writer.writerows(lines)
-                except OSError as exc:
-                    fail(f"--out: cannot write {out} ({exc.strerror or exc})", 1)
+            write_csv(out, HOLDING_REVIEW_COLUMNS, lines)
         which = f" not active for {not_active_for_months} months" if not_active_for_months else ""
         typer.echo(
             f"{len(rows)} current holding{'s' if len(rows) != 1 else ''} of {holder.code}{which} listed"

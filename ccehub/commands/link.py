@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from ccehub.commands import check_writable, fail, setup_django
+from ccehub.commands import check_writable, fail, setup_django, write_csv
 
 BATCH_COLUMNS = ("query_id", "given_name", "family_name", "date_of_birth", "sex", "postcode")
 
@@ -107,20 +105,7 @@ def register(app: typer.Typer) -> None:
             ]
             for row in pairs.itertuples(index=False)
         ]
-        if out is None:
-            writer = csv.writer(sys.stdout, lineterminator="\n")
-            writer.writerow(columns)
-            writer.writerows(rows)
-        else:
-            # record references of children: owner-only, like an import's rejects
-            try:
-                fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-                with os.fdopen(fd, "w", newline="", encoding="utf-8") as handle:
-                    writer = csv.writer(handle)
-                    writer.writerow(columns)
-                    writer.writerows(rows)
-            except OSError as exc:
-                fail(f"--out: cannot write {out} ({exc.strerror or exc}); run the review again", 1)
+        write_csv(out, columns, rows, hint="; run the review again")
         kept = sum(1 for row in rows if row[4] == "true")
         typer.echo(
             f"{len(rows)} pair{'s' if len(rows) != 1 else ''} of persons with a record pair at "

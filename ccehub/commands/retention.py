@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import csv
-import os
 import re
-import sys
 from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from ccehub.commands import check_writable, fail, setup_django
+from ccehub.commands import check_writable, fail, setup_django, write_csv
 
 MSG_BAD_DATE = "{option}: {value!r} is not a real date written YYYY-MM-DD"
 
@@ -96,20 +93,7 @@ def register(app: typer.Typer) -> None:
             )
             bar.stop()
             lines = [[spreadsheet_safe(cell) for cell in row.cells()] for row in rows]
-            if out is None:
-                writer = csv.writer(sys.stdout, lineterminator="\n")
-                writer.writerow(RETENTION_REVIEW_COLUMNS)
-                writer.writerows(lines)
-            else:
-                # Pseudonymous IDs and who holds them: owner-only, like the other exports.
-                try:
-                    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-                    with os.fdopen(fd, "w", newline="", encoding="utf-8") as handle:
-                        writer = csv.writer(handle)
-                        writer.writerow(RETENTION_REVIEW_COLUMNS)
-                        writer.writerows(lines)
-                except OSError as exc:
-                    fail(f"--out: cannot write {out} ({exc.strerror or exc})", 1)
+            write_csv(out, RETENTION_REVIEW_COLUMNS, lines)
         due = sum(1 for row in rows if row.review.due)
         held = f" ({len(rows) - due} more held open)" if include_held else ""
         typer.echo(
