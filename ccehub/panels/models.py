@@ -390,6 +390,8 @@ class InformationRequest(BaseModel):
     response = models.TextField(blank=True)
     responded_on = models.DateField(null=True, blank=True)
     responded_by_name = models.CharField(max_length=150, blank=True)
+    withdrawn_on = models.DateField(null=True, blank=True)
+    withdrawn_reason = models.TextField(blank=True, help_text="Why the panel withdrew it (free text)")
     response_recorded_on_behalf = models.BooleanField(
         default=False, help_text="The panel lead recorded a reply received another way"
     )

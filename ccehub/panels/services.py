@@ -852,15 +852,22 @@ def information_request_withdraw(
         )
     text = _text("reason", reason, what="why the request is withdrawn")
     request.status = RequestStatus.WITHDRAWN
-    request.save(update_fields=["status", "updated_at"])
+    request.withdrawn_on = timezone.localdate()
+    request.withdrawn_reason = text
+    request.save(update_fields=["status", "withdrawn_on", "withdrawn_reason", "updated_at"])
     audit_record(
         actor=actor,
         action=Action.UPDATE,
         object_type="information_request",
         object_id=request.pk,
         child_pid=request.referral.child.pseudonymous_id,
-        fields=["information_requests.status"],
-        detail=f"withdrawn: {text}"[:500],
+        fields=[
+            "information_requests.status",
+            "information_requests.withdrawn_on",
+            "information_requests.withdrawn_reason",
+        ],
+        # the reason is free text that may name people: kept on the request, not in the log
+        detail="withdrawn",
     )
     return request
 

@@ -469,7 +469,11 @@ def referral_detail(request: HttpRequest, referral_id: str) -> HttpResponse:
             free_text(actor, r.question),
             p.day(r.due_on),
             r.get_status_display(),
-            free_text(actor, r.response) or "—",
+            (
+                f"Withdrawn: {free_text(actor, r.withdrawn_reason)}"
+                if r.status == RequestStatus.WITHDRAWN and r.withdrawn_reason
+                else free_text(actor, r.response) or "—"
+            ),
             *([_withdraw_link(r)] if may_withdraw else []),
         ]
         for r in referral.information_requests.select_related("recipient_agency").order_by("due_on")
