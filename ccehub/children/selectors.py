@@ -573,7 +573,12 @@ def open_matter_rows() -> dict[OpenMatter, QuerySet[Any]]:
         OpenMatter.NRM_REFERRAL: NRMReferral.objects.exclude(Exists(concluding)),
         OpenMatter.PANEL_CASE: PanelCase.objects.filter(closed_on__isnull=True),
         OpenMatter.SAFEGUARDING_ORDER: SafeguardingOrder.objects.exclude(
-            status__in=[OrderStatus.REFUSED, OrderStatus.DISCHARGED, OrderStatus.EXPIRED]
+            status__in=[
+                OrderStatus.REFUSED,
+                OrderStatus.DISCHARGED,
+                OrderStatus.EXPIRED,
+                OrderStatus.WITHDRAWN,
+            ]
         ),
         OpenMatter.JOINT_PLAN: JointPlan.objects.filter(closed_on__isnull=True),
         OpenMatter.CRIMINAL_CHARGE: Charge.objects.filter(

@@ -631,6 +631,7 @@ ORDER_STEPS: Final[dict[str, tuple[str, str]]] = {
     OrderStatus.VARIED: ("Record a variation of the order", "Date of the variation"),
     OrderStatus.DISCHARGED: ("Record that the order was discharged", "Date of the discharge"),
     OrderStatus.EXPIRED: ("Record that the order expired", "Date it expired"),
+    OrderStatus.WITHDRAWN: ("Withdraw the draft or the application", "Date it was withdrawn"),
 }
 
 

@@ -492,6 +492,7 @@ class OrderStatus(models.TextChoices):
     VARIED = "varied", "Varied"
     DISCHARGED = "discharged", "Discharged"
     EXPIRED = "expired", "Expired"
+    WITHDRAWN = "withdrawn", "Withdrawn"
 
 
 class SafeguardingOrder(BaseModel):

@@ -46,6 +46,7 @@ ORDER_COLOURS = {
     "varied": "purple",
     "discharged": "grey",
     "expired": "grey",
+    "withdrawn": "grey",
 }
 ACTION_COLOURS = {"open": "blue", "done": "green", "dropped": "grey"}
 

@@ -227,8 +227,11 @@ def agenda_warning(count: int, cases_per_meeting: int) -> str | None:
 #: Allowed transitions. "Court response" is not a resting state: recording the court's response to
 #: a breach moves the order back to active, or to varied when the court varied it.
 ORDER_TRANSITIONS: Final[dict[str, frozenset[str]]] = {
-    "draft": frozenset({"applied"}),
-    "applied": frozenset({"granted", "refused"}),
+    # "withdrawn" (not in DOMAIN §4.5, whose machine has no way out of a draft): a draft the panel
+    # will not apply for, or an application it withdraws before the hearing. Without it an abandoned
+    # draft kept the panel case open for good (rules/closure.py).
+    "draft": frozenset({"applied", "withdrawn"}),
+    "applied": frozenset({"granted", "refused", "withdrawn"}),
     "granted": frozenset({"active"}),
     "refused": frozenset(),
     "active": frozenset({"breach_reported", "varied", "discharged", "expired"}),
@@ -236,6 +239,7 @@ ORDER_TRANSITIONS: Final[dict[str, frozenset[str]]] = {
     "varied": frozenset({"active", "breach_reported", "discharged", "expired"}),
     "discharged": frozenset(),
     "expired": frozenset(),
+    "withdrawn": frozenset(),
 }
 
 #: States in which the order binds the child (monitoring, breaches).

@@ -389,7 +389,7 @@ def case_quorum(*, meeting: PanelMeeting, referral: NRMReferral, item: AgendaIte
 # --- Closing a panel case or a joint plan (R-50) ------------------------------------------------
 
 #: Order states that no longer bind anyone: every other state keeps a case (and its plan) open.
-ORDER_ENDED: Final[tuple[str, ...]] = ("discharged", "expired", "refused")
+ORDER_ENDED: Final[tuple[str, ...]] = ("discharged", "expired", "refused", "withdrawn")
 
 
 def closure_open_work(*, panel: Agency, child: Child) -> OpenWork:
@@ -397,7 +397,7 @@ def closure_open_work(*, panel: Agency, child: Child) -> OpenWork:
 
     Referrals awaiting the panel: local-route referrals to this panel, not sent to the SCA, with no
     conclusive outcome (no negative RG, no CG). Home Office QA: the panel's decisions pending, or
-    returned and awaiting its response. Orders: not discharged, expired or refused. Requests: open.
+    returned and awaiting its response. Orders: not discharged, expired, refused or withdrawn. Requests: open.
     """
     from ccehub.nrm.selectors import referral_concluded
 

@@ -2169,7 +2169,7 @@ def safeguarding_order_transition(
     elif to_status == OrderStatus.VARIED:
         if expires_on is not None:
             order.expires_on = expires_on
-    elif to_status in (OrderStatus.DISCHARGED, OrderStatus.EXPIRED):
+    elif to_status in (OrderStatus.DISCHARGED, OrderStatus.EXPIRED, OrderStatus.WITHDRAWN):
         order.ended_on = on
     _order_event(actor=actor, order=order, to_status=to_status, on=on, note=(note or "").strip())
     order.save()

@@ -731,6 +731,7 @@ _STEP_ORDER = [
     "breach_reported",
     "discharged",
     "expired",
+    "withdrawn",
 ]
 
 

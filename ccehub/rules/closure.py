@@ -20,7 +20,7 @@ every closure.
 
 What keeps a **panel case** open whatever the risk: an NRM referral awaiting the panel's reasonable-
 or conclusive-grounds decision, a panel decision with Home Office quality assurance (pending, or
-returned and awaiting the panel's response), a Safeguarding Order not discharged, expired or refused,
+returned and awaiting the panel's response), a Safeguarding Order not discharged, expired, refused or withdrawn,
 an information request awaiting an answer. Closing the case ends the panel's sight of the child, so
 none of the panel's own work can be left behind it. A **joint plan** is kept open only by an order not
 ended (the order's conditions are part of the plan's protection, E-19 "engage with the plan"); the
@@ -126,7 +126,7 @@ MSG_AWAITING_QA: Final = (
     "quality assurance confirms {them}"
 )
 MSG_ORDERS_NOT_ENDED: Final = (
-    "{what} not discharged, expired or refused: the {noun} stays open while the panel is responsible for "
+    "{what} not discharged, expired, refused or withdrawn: the {noun} stays open while the panel is responsible for "
     "{them}"
 )
 MSG_REQUESTS_OPEN: Final = (
@@ -171,7 +171,7 @@ class OpenWork:
     awaiting_home_office_qa: int = 0
     """Panel decisions pending Home Office QA, or returned and awaiting the panel's response."""
     orders_not_ended: int = 0
-    """Safeguarding Orders not discharged, expired or refused (a draft is being applied for)."""
+    """Safeguarding Orders not discharged, expired, refused or withdrawn (a draft is being applied for)."""
     open_requests: int = 0
     """Information requests awaiting an answer."""
 

@@ -234,6 +234,9 @@ def test_an_open_information_request_keeps_the_case_open(world, child, referral)
         ([], True),  # a draft is being applied for
         ([("applied", {})], True),
         ([("applied", {}), ("refused", {})], False),
+        # a draft that will not be applied for, or an application the panel withdraws, ends it
+        ([("withdrawn", {})], False),
+        ([("applied", {}), ("withdrawn", {})], False),
     ],
 )
 def test_a_safeguarding_order_not_ended_keeps_the_case_open(world, child, referral, steps, blocks):
@@ -545,3 +548,33 @@ def test_a_replaced_plan_is_closed_as_replaced(world, child, referral):
     _plan(world, child, agreed_on=date(2024, 8, 1))
     first.refresh_from_db()
     assert first.closed_on == date(2024, 8, 1) and first.close_reason == CloseReason.REPLACED
+
+
+def test_a_withdrawn_order_is_ended_and_shown_as_withdrawn(client, world, child, referral):
+    """The order page offers the withdrawal of a draft; afterwards the order reads Withdrawn, ended
+    on that day, and offers no further step."""
+    from django.urls import reverse
+
+    from ccehub.panels.models import SafeguardingOrder
+
+    order = panels.safeguarding_order_draft(
+        actor=world["as_lead"],
+        panel=world["panel"],
+        child=child,
+        legal_basis="existing_order_adapted",
+        legal_basis_detail="CCE prevention order (adapted)",
+        conditions=[("curfew", "Home by 21:00")],
+        protected_against=[],
+    )
+    client.force_login(world["users"]["lead"])
+    page = client.get(reverse("panels:order", args=[order.pk])).content.decode()
+    step = reverse("panels:order-step", args=[order.pk, "withdrawn"])
+    assert step in page
+    panels.safeguarding_order_transition(
+        actor=world["as_lead"], order=order, to_status="withdrawn", on=date(2024, 7, 5)
+    )
+    order = SafeguardingOrder.objects.get(pk=order.pk)
+    assert order.status == "withdrawn" and order.ended_on == date(2024, 7, 5)
+    page = client.get(reverse("panels:order", args=[order.pk])).content.decode()
+    assert "Withdrawn" in page
+    assert step not in page and reverse("panels:order-step", args=[order.pk, "applied"]) not in page

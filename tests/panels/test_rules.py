@@ -182,6 +182,12 @@ TRANSITIONS = [
     ("varied", "active", True),
     ("discharged", "active", False),
     ("expired", "active", False),
+    # a draft the panel will not apply for, or an application it withdraws before the hearing
+    ("draft", "withdrawn", True),
+    ("applied", "withdrawn", True),
+    ("granted", "withdrawn", False),
+    ("active", "withdrawn", False),
+    ("withdrawn", "applied", False),
 ]
 
 
