@@ -7,8 +7,9 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
-from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q
 from django.http import HttpRequest
@@ -22,6 +23,15 @@ from ccehub.common.lockout import accounts_locked_until, lift_lock
 
 # Sign in to the admin through the service's own (audited) sign-in page.
 admin.site.login = login_required(admin.site.login)  # type: ignore[method-assign]
+
+# Groups carry permissions (who may review emergency access, end holdings): Django's own admin for
+# them is replaced by one that audits reads and changes like every other admin page.
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class AuditedGroupAdmin(AuditedAdmin, GroupAdmin):
+    pass
 
 
 @admin.register(Agency)

@@ -80,3 +80,23 @@ def test_an_admin_search_is_kept_by_its_length_only(client, reviewer, access):
     client.get("/admin/children/emergencyaccess/", {"q": "Jamie Smith", "reviewed": "no"})
     row = admin_views("isl.admin").get()
     assert "Jamie" not in row.detail and "q=<11 characters>" in row.detail and "reviewed=no" in row.detail
+
+
+def test_the_groups_admin_is_audited_too(client, agencies, make_user):
+    """Groups carry permissions (who may review emergency access): reading and changing them in the
+    admin is audited like every other admin page."""
+    from django.contrib.auth.models import Group
+
+    boss = make_user("boss", agencies["islington"], "admin", is_staff=True, is_superuser=True)
+    client.force_login(boss)
+    assert client.get("/admin/auth/group/").status_code == 200
+    response = client.post("/admin/auth/group/add/", {"name": "Emergency access reviewers"})
+    assert response.status_code == 302
+    group = Group.objects.get(name="Emergency access reviewers")
+    assert client.get(f"/admin/auth/group/{group.pk}/change/").status_code == 200
+    rows = AuditEvent.objects.filter(username="boss", channel="admin").order_by("id")
+    assert [(r.action, r.object_type) for r in rows] == [
+        ("view", "group_list"),
+        ("create", "group"),
+        ("view", "group"),
+    ]
