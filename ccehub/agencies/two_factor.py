@@ -196,8 +196,33 @@ def device_reset(*, user: Any, actor: Any) -> bool:
     there was no device, and nothing is written."""
     if not has_two_factor(user):
         return False
-    _device_delete(user=user, actor=actor, detail=f"reset by an administrator for {user.get_username()}")
+    ended = end_sessions(user=user)
+    _device_delete(
+        user=user,
+        actor=actor,
+        detail=f"reset by an administrator for {user.get_username()}"
+        + (f"; {ended} open session{'s' if ended != 1 else ''} ended" if ended else ""),
+    )
     return True
+
+
+def end_sessions(*, user: Any) -> int:
+    """Sign ``user`` out everywhere: delete their unexpired database sessions (a reset is for a lost
+    or stolen phone, and a session opened with it must not outlive the reset). The number ended."""
+    from django.conf import settings
+    from django.contrib.auth import SESSION_KEY
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+
+    if settings.SESSION_ENGINE != "django.contrib.sessions.backends.db":
+        return 0  # another engine keeps its sessions where this cannot reach; documented
+    mine = [
+        session.pk
+        for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator()
+        if session.get_decoded().get(SESSION_KEY) == str(user.pk)
+    ]
+    Session.objects.filter(pk__in=mine).delete()
+    return len(mine)
 
 
 def _device_delete(*, user: Any, actor: Any, detail: str) -> None:

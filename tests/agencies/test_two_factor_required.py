@@ -141,3 +141,27 @@ def test_an_agency_administrator_cannot_reset_another_agencys_user(client, agenc
             "object_id", flat=True
         )
     ) == [str(camden_sw.pk)]
+
+
+def test_a_reset_signs_the_user_out_everywhere(client, agencies, make_user, roles, sw):
+    """A reset is for a lost or stolen phone: sessions already open on the user's devices end with it
+    (the administrator's own session, and other users' sessions, are untouched)."""
+    from django.test import Client
+
+    from ccehub.agencies.two_factor import device_reset
+    from ccehub.common.access import Actor
+
+    enrol(sw)
+    elsewhere = Client()
+    elsewhere.force_login(sw)
+    other_user = make_user("sw.other", agencies["islington"], roles.SOCIAL_WORKER)
+    other = Client()
+    other.force_login(other_user)
+    assert elsewhere.get("/").status_code == 200 and other.get("/").status_code == 200
+    boss = make_user("boss.reset", agencies["islington"], roles.ADMIN, is_staff=True, is_superuser=True)
+    assert device_reset(user=sw, actor=Actor.for_system(name="test", channel="cli", purpose="Reset"))
+    response = elsewhere.get("/")
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert other.get("/").status_code == 200
+    client.force_login(boss)
+    assert client.get("/").status_code == 200
