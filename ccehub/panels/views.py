@@ -665,10 +665,8 @@ def _withdraw_link(info: InformationRequest) -> str:
     )
 
 
-@membership_required
-def request_withdraw(request: HttpRequest, request_id: str) -> HttpResponse:
-    """Withdraw an open information request, with the reason (the panel lead or chair, as the service)."""
-    actor = actor_from_request(request, purpose="Withdraw a panel's information request")
+def _information_request(request_id: str) -> tuple[Any, InformationRequest | None]:
+    """The request a URL names (its key, or ``None`` when the ID is not one), with what its pages show."""
     from ccehub.panels.selectors import _uuid
 
     key = _uuid(request_id)
@@ -679,6 +677,14 @@ def request_withdraw(request: HttpRequest, request_id: str) -> HttpResponse:
         if key
         else None
     )
+    return key, info
+
+
+@membership_required
+def request_withdraw(request: HttpRequest, request_id: str) -> HttpResponse:
+    """Withdraw an open information request, with the reason (the panel lead or chair, as the service)."""
+    actor = actor_from_request(request, purpose="Withdraw a panel's information request")
+    key, info = _information_request(request_id)
     if info is None:
         audit_record(
             actor=actor,
@@ -722,16 +728,7 @@ def request_withdraw(request: HttpRequest, request_id: str) -> HttpResponse:
 @membership_required
 def request_respond(request: HttpRequest, request_id: str) -> HttpResponse:
     actor = actor_from_request(request, purpose="Answer a panel's information request")
-    from ccehub.panels.selectors import _uuid
-
-    key = _uuid(request_id)
-    info = (
-        InformationRequest.objects.select_related("referral__child", "referral__panel", "recipient_agency")
-        .filter(pk=key)
-        .first()
-        if key
-        else None
-    )
+    key, info = _information_request(request_id)
     if info is None or not (
         may_answer(actor, info) or (info.referral.panel and is_panel_lead(actor, info.referral.panel))
     ):
