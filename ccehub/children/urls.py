@@ -1,6 +1,7 @@
 from django.urls import path
 
 from ccehub.children import views
+from ccehub.justice import views as justice_views
 
 app_name = "children"
 urlpatterns = [
@@ -11,4 +12,7 @@ urlpatterns = [
     path("<str:pid>/export.json", views.child_export_view, name="export"),
     path("<str:pid>/history/", views.child_history, name="history"),
     path("<str:pid>/emergency-access/", views.emergency_access, name="emergency-access"),
+    path("<str:pid>/charges/", justice_views.charge_list, name="charges"),
+    path("<str:pid>/charges/new/", justice_views.charge_new, name="charge-new"),
+    path("<str:pid>/charges/<str:charge_id>/", justice_views.charge_detail, name="charge"),
 ]

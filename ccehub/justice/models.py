@@ -115,6 +115,14 @@ class Charge(BaseModel):
     )
     prosecution_decided_by_name = models.CharField(max_length=150, blank=True)
 
+    @property
+    def offence_label(self) -> str:
+        """The offence as the catalogue names it (the code itself for one the catalogue lacks)."""
+        from ccehub.rules.offences import catalogue
+
+        found = catalogue().get(self.offence)
+        return found.label if found is not None else self.offence
+
 
 class SentenceType(models.TextChoices):
     YRO = "yro", "Youth rehabilitation order"

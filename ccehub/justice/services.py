@@ -1,4 +1,7 @@
-"""The criminal stay guard (R-09, J-02, J-03, F-08).
+"""Charges through the criminal process (W-4) and the stay guard (R-09, J-02, J-03, F-08).
+
+* A charge is recorded (police) and moves on through court by the W-4 steps of
+  :mod:`ccehub.rules.prosecution` (:func:`charge_step`).
 
 * A positive reasonable-grounds decision on a referral linked to an incident stays every live charge
   for that incident (``stayed_pending_cg``): the prosecution should not proceed until the CG decision.
@@ -26,6 +29,8 @@ from ccehub.audit.services import audit_record
 from ccehub.children.services import check_can_write
 from ccehub.common.access import Actor
 from ccehub.justice.models import Charge, ChargeStatus
+from ccehub.rules.offences import catalogue
+from ccehub.rules.prosecution import step_problems
 
 MSG_NOT_STAYED: Final = "This charge is not stayed pending a conclusive-grounds decision"
 MSG_STAY_AWAITS_CG: Final = (
@@ -38,6 +43,10 @@ MSG_JUSTIFICATION_REQUIRED: Final = (
 )
 MSG_DISCONTINUE_REASON: Final = "Enter the reason for discontinuing the prosecution"
 MSG_PROSECUTION_ROLE: Final = "Only the police can record a prosecution decision on a stayed charge"
+MSG_CHARGE_ROLE: Final = "Only the police can record a charge or where it went"
+MSG_INCIDENT_OTHER_CHILD: Final = "That incident is about a different child"
+MSG_ARREST_OTHER_CHILD: Final = "That arrest is about a different child"
+MSG_UNKNOWN_OFFENCE: Final = "Choose an offence from the list"
 
 #: Charges a stay applies to: live ones (not yet concluded or already stayed).
 STAYABLE: Final[frozenset[str]] = frozenset({ChargeStatus.CHARGED, ChargeStatus.COURT_PROCEEDINGS})
@@ -110,13 +119,20 @@ def _cg_outcome(charge: Charge) -> str | None:
     return None
 
 
+def is_police(actor: Actor) -> bool:
+    """Whether ``actor`` records charges and prosecution decisions: a police role in a police force
+    (or the system, loading data)."""
+    if actor.system:
+        return True
+    agency = actor.agency
+    return actor.role in PROSECUTION_ROLES and agency is not None and agency.kind == AgencyKind.POLICE_FORCE
+
+
 def check_prosecution_decision(actor: Actor, charge: Charge, *, needs_cg: bool = True) -> str:
     """Police (or the system), with a write basis, on a stayed charge whose CG has been made (or,
     without ``needs_cg``, any stayed charge: dropping it never needs to wait)."""
-    if not actor.system:
-        agency = actor.agency
-        if actor.role not in PROSECUTION_ROLES or agency is None or agency.kind != AgencyKind.POLICE_FORCE:
-            raise PermissionDenied(MSG_PROSECUTION_ROLE)
+    if not is_police(actor):
+        raise PermissionDenied(MSG_PROSECUTION_ROLE)
     basis = check_can_write(actor, charge.child)
     if charge.status != ChargeStatus.STAYED_PENDING_CG:
         raise ValidationError({NON_FIELD_ERRORS: [MSG_NOT_STAYED]})
@@ -224,10 +240,22 @@ def _open_positive_rg(incident_id: object) -> tuple[object, date] | None:
 def charge_record(
     *, actor: Actor, child: object, offence: str, incident: object = None, **values: object
 ) -> Charge:
-    """Record a charge. A charge for an incident whose NRM referral already has a positive RG and no
-    CG is stayed from the start (R-09): a stay must not depend on the order things were recorded in."""
+    """Record a charge (police). A charge for an incident whose NRM referral already has a positive RG
+    and no CG is stayed from the start (R-09): a stay must not depend on the order things were
+    recorded in. Open referrals not linked to the incident do not stay it: the charging screen shows
+    them (J-04, :func:`ccehub.justice.selectors.charging_notices_for`)."""
     from ccehub.children.services import fact_record
 
+    if not is_police(actor):
+        raise PermissionDenied(MSG_CHARGE_ROLE)
+    if offence not in catalogue():
+        raise ValidationError({"offence": [MSG_UNKNOWN_OFFENCE]})
+    child_id = getattr(child, "pk", None)
+    if incident is not None and getattr(incident, "child_id", child_id) != child_id:
+        raise ValidationError({"incident": [MSG_INCIDENT_OTHER_CHILD]})
+    arrest = values.get("arrest")
+    if arrest is not None and getattr(arrest, "child_id", child_id) != child_id:
+        raise ValidationError({"arrest": [MSG_ARREST_OTHER_CHILD]})
     charge = fact_record(actor=actor, child=child, model=Charge, offence=offence, incident=incident, **values)  # type: ignore[arg-type]
     if incident is not None and charge.status in STAYABLE:
         found = _open_positive_rg(getattr(incident, "pk", incident))
@@ -240,4 +268,32 @@ def charge_record(
             charge.status_reason = STAY_REASON.format(on=on, referral=getattr(referral, "pk", ""))
             charge.save()
             _audit(actor, charge, "stayed on recording: RG already positive (R-09)", ["charges.status"])
+    return charge
+
+
+@transaction.atomic
+def charge_step(*, actor: Actor, charge: Charge, to_status: str, reason: str = "") -> Charge:
+    """Move a charge on through the criminal process (W-4): to court, dropped (with a reason),
+    convicted or acquitted. A stayed charge moves only by the prosecution decision (J-03); an
+    acquittal on the section 45 defence needs an offence for which the defence exists (R-03)."""
+    charge = Charge.objects.select_for_update(of=("self",)).select_related("child").get(pk=charge.pk)
+    if not is_police(actor):
+        raise PermissionDenied(MSG_CHARGE_ROLE)
+    basis = check_can_write(actor, charge.child)
+    offence = catalogue().get(charge.offence)
+    text = (reason or "").strip()
+    problems = step_problems(
+        current=charge.status,
+        to=to_status,
+        reason=text,
+        s45_excluded=offence is not None and offence.s45_excluded,
+    )
+    if problems:
+        raise ValidationError({field or NON_FIELD_ERRORS: [message] for field, message in problems.items()})
+    before = charge.get_status_display().lower()
+    charge.status = to_status
+    charge.status_reason = text
+    charge.save(update_fields=["status", "status_reason", "updated_at"])
+    after = charge.get_status_display().lower()
+    _audit(actor, charge, f"{before} -> {after} (W-4)", ["charges.status"], basis)
     return charge

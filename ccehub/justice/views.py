@@ -1,0 +1,218 @@
+"""A child's charges (W-4): the list, recording a charge, and what happened to it next.
+
+The charging screen shows every open NRM referral on the child (J-04), not only those linked to the
+charge's incident; a linked referral with a positive RG stays the charge (R-09). Police record; anyone
+who may see the child's record sees the page (pseudonymised for analysts: no free-text reasons).
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from ccehub.children.forms import apply_service_errors
+from ccehub.children.selectors import ChildNotFound, ChildRecord, child_get
+from ccehub.children.services import may_record_on, read_only_message
+from ccehub.common.access import Actor
+from ccehub.common.refusals import RefusedObject, audit_refusal
+from ccehub.common.views import forbidden
+from ccehub.common.web import actor_from_request, membership_required
+from ccehub.justice import services
+from ccehub.justice.forms import ChargeForm, ChargeStepForm, ProsecutionDecisionForm
+from ccehub.justice.models import Charge, ChargeStatus
+from ccehub.justice.selectors import charging_notices_for
+from ccehub.rules.prosecution import CONCLUDED, ChargeState, allowed_next
+
+SECTIONS = ("profile", "incidents", "justice", "nrm")
+PURPOSE = "Charges and prosecution"
+MSG_RECORDED = "Charge recorded"
+MSG_RECORDED_STAYED = "Charge recorded and stayed pending the conclusive-grounds decision (R-09)"
+MSG_ALREADY_RECORDED = "That charge was already recorded: it is shown below (the form was sent twice)"
+MSG_UPDATED = "Charge updated: {status}"
+SUBMISSIONS_KEY = "ccehub_charge_submissions"
+SUBMISSIONS_KEPT = 20
+
+
+def _not_found(request: HttpRequest, exc: Exception | None = None) -> HttpResponse:
+    message = str(exc) if exc else "No charge with that reference is available to you"
+    return render(request, "common/not_found.html", {"message": message}, status=404)
+
+
+def _record(actor: Actor, pid: str) -> ChildRecord:
+    return child_get(actor=actor, pid=pid, sections=SECTIONS)
+
+
+def _may_charge(actor: Actor, record: ChildRecord) -> bool:
+    return services.is_police(actor) and may_record_on(actor, record.basis)
+
+
+def _refuse(request: HttpRequest, actor: Actor, record: ChildRecord, object_type: str) -> HttpResponse:
+    """The audited 403 for a form the actor may not use on this child."""
+    reason = services.MSG_CHARGE_ROLE if not services.is_police(actor) else read_only_message(record.basis)
+    target = RefusedObject(object_type=object_type, child_pid=record.child.pseudonymous_id)
+    audit_refusal(request, actor=actor, reason=reason, target=target)
+    return forbidden(request, PermissionDenied(reason))
+
+
+def _incident_label(incident: Any) -> str:
+    when = incident.occurred_at
+    return (
+        f"{incident.get_incident_type_display()} on {when:%-d %B %Y}"
+        if when
+        else incident.get_incident_type_display()
+    )
+
+
+@membership_required
+def charge_list(request: HttpRequest, pid: str) -> HttpResponse:
+    actor = actor_from_request(request, purpose=PURPOSE)
+    try:
+        record = _record(actor, pid)
+    except ChildNotFound as exc:
+        return _not_found(request, exc)
+    incidents = {i.pk: i for i in record.related["incidents"]}
+    referrals = record.related["nrm_referrals"]
+    rows = []
+    for charge in record.related["charges"]:
+        incident = incidents.get(charge.incident_id)
+        live = ChargeState(charge.status) not in CONCLUDED
+        rows.append(
+            {
+                "charge": charge,
+                "incident": _incident_label(incident) if incident else "",
+                "reason": "" if record.pseudonymised else charge.status_reason,
+                "notices": charging_notices_for(referrals, incident=incident) if live else (),
+                "live": live,
+            }
+        )
+    context = {
+        "record": record,
+        "child": record.child,
+        "rows": rows,
+        "may_charge": _may_charge(actor, record),
+        "incidents": [(i.pk, _incident_label(i)) for i in reversed(record.related["incidents"])],
+    }
+    return render(request, "justice/charges.html", context)
+
+
+@membership_required
+def charge_new(request: HttpRequest, pid: str) -> HttpResponse:
+    """Record a charge, for one of the child's incidents (``?incident=ID``) or none (J-04 notices first)."""
+    actor = actor_from_request(request, purpose=PURPOSE)
+    try:
+        record = _record(actor, pid)
+    except ChildNotFound as exc:
+        return _not_found(request, exc)
+    if not _may_charge(actor, record):
+        return _refuse(request, actor, record, "charge")
+    wanted = (request.GET.get("incident") or request.POST.get("incident") or "").strip()
+    incident = next((i for i in record.related["incidents"] if str(i.pk) == wanted), None)
+    if wanted and incident is None:
+        return _not_found(
+            request, ChildNotFound("No incident with that reference is recorded for this child")
+        )
+    pid = record.child.pseudonymous_id
+    recorded: dict[str, str] = request.session.get(SUBMISSIONS_KEY, {})
+    submission = str(request.POST.get("submission") or "")[:64]
+    if request.method == "POST" and submission in recorded:
+        messages.info(request, MSG_ALREADY_RECORDED)
+        return redirect("children:charge", pid=pid, charge_id=recorded[submission])
+    form = ChargeForm(request.POST or None, initial={"submission": secrets.token_urlsafe(16)})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            charge = services.charge_record(
+                actor=actor,
+                child=record.child,
+                offence=data["offence"],
+                incident=incident,
+                offence_description=data["offence_description"],
+                charged_on=data["charged_on"],
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        except PermissionDenied:
+            return _refuse(request, actor, record, "charge")
+        else:
+            if submission:
+                kept = list(recorded.items())[-(SUBMISSIONS_KEPT - 1) :]
+                request.session[SUBMISSIONS_KEY] = {**dict(kept), submission: str(charge.pk)}
+            stayed = charge.status == ChargeStatus.STAYED_PENDING_CG
+            messages.success(request, MSG_RECORDED_STAYED if stayed else MSG_RECORDED)
+            return redirect("children:charges", pid=pid)
+    context = {
+        "record": record,
+        "child": record.child,
+        "form": form,
+        "incident": incident,
+        "incident_label": _incident_label(incident) if incident else "",
+        "notices": charging_notices_for(record.related["nrm_referrals"], incident=incident),
+    }
+    return render(request, "justice/charge_new.html", context, status=400 if form.errors else 200)
+
+
+@membership_required
+def charge_detail(request: HttpRequest, pid: str, charge_id: str) -> HttpResponse:
+    """One charge: its notices, and the next step (W-4) or the prosecution decision on a stay (J-03)."""
+    actor = actor_from_request(request, purpose=PURPOSE)
+    try:
+        record = _record(actor, pid)
+    except ChildNotFound as exc:
+        return _not_found(request, exc)
+    charge: Charge | None = next((c for c in record.related["charges"] if str(c.pk) == charge_id), None)
+    if charge is None:
+        return _not_found(request)
+    may_charge = _may_charge(actor, record)
+    if request.method == "POST" and not may_charge:
+        return _refuse(request, actor, record, "charge")
+    stayed = charge.status == ChargeStatus.STAYED_PENDING_CG
+    posted = request.POST if request.method == "POST" else None
+    form: ChargeStepForm | ProsecutionDecisionForm | None = None
+    if stayed:
+        form = ProsecutionDecisionForm(posted)
+    elif allowed_next(charge.status):
+        form = ChargeStepForm(posted, current=charge.status)
+    if posted is not None and form is not None and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if stayed and data["decision"] == "continue":
+                done = services.charge_prosecution_continue(
+                    actor=actor, charge=charge, justification=data["text"]
+                )
+            elif stayed:
+                done = services.charge_discontinue(actor=actor, charge=charge, reason=data["text"])
+            else:
+                done = services.charge_step(
+                    actor=actor, charge=charge, to_status=data["to_status"], reason=data["reason"]
+                )
+        except ValidationError as exc:
+            shown = exc
+            if hasattr(exc, "error_dict"):
+                rename = {"justification": "text", "reason": "text"} if stayed else {}
+                shown = ValidationError({rename.get(k, k): v for k, v in exc.message_dict.items()})
+            apply_service_errors(form, shown)
+        except PermissionDenied:
+            return _refuse(request, actor, record, "charge")
+        else:
+            messages.success(request, MSG_UPDATED.format(status=done.get_status_display().lower()))
+            return redirect("children:charges", pid=record.child.pseudonymous_id)
+    incident = next((i for i in record.related["incidents"] if i.pk == charge.incident_id), None)
+    live = ChargeState(charge.status) not in CONCLUDED
+    context = {
+        "record": record,
+        "child": record.child,
+        "charge": charge,
+        "incident_label": _incident_label(incident) if incident else "",
+        "reason": "" if record.pseudonymised else charge.status_reason,
+        "justification": "" if record.pseudonymised else charge.prosecution_justification,
+        "notices": charging_notices_for(record.related["nrm_referrals"], incident=incident) if live else (),
+        "form": form if may_charge else None,
+        "stayed": stayed,
+    }
+    status = 400 if form is not None and form.errors else 200
+    return render(request, "justice/charge_detail.html", context, status=status)

@@ -1,0 +1,206 @@
+"""A charge's route through the criminal process (W-4) and what the charging screen must show (J-04).
+
+Two rules, no framework:
+
+* :func:`step_problems` - whether a charge may move from one status to another. The statuses are the
+  ``ChargeStatus`` codes. A stayed charge (R-09) leaves its stay only through the prosecution
+  decision of J-03 (continue with a justification after a positive CG, or discontinue), never as an
+  ordinary step; a charge dropped needs a reason; an acquittal on the section 45 defence needs an
+  offence for which the defence exists (R-03, Schedule 4).
+* :func:`charging_notices` - every open NRM referral on the child, linked to the charge's incident
+  or not (J-04: Tom was charged and sentenced while an earlier referral awaited its CG, and the CG
+  came back positive after sentence). A linked referral with a positive RG means the charge is
+  stayed (R-09); a linked one awaiting its RG means it will be if the RG is positive.
+
+Sources: DOMAIN.md §4.4 (W-4), R-03, R-09, J-02, J-03, J-04, Q-23.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from typing import Final
+
+
+class ChargeState(StrEnum):
+    """The ``ChargeStatus`` codes (``ccehub.justice.models``), named here without Django."""
+
+    CHARGED = "charged"
+    STAYED_PENDING_CG = "stayed_pending_cg"
+    DISCONTINUED = "discontinued"
+    COURT_PROCEEDINGS = "court_proceedings"
+    CONVICTED = "convicted"
+    ACQUITTED_S45 = "acquitted_s45"
+    ACQUITTED_OTHER = "acquitted_other"
+    UNKNOWN = "unknown"
+
+
+#: Where a charge can go next (W-4). ``unknown`` is a status carried over from a source that did not
+#: say (the report's own cases): any recorded outcome may follow it. The concluded statuses go nowhere.
+NEXT: Final[Mapping[ChargeState, frozenset[ChargeState]]] = {
+    ChargeState.CHARGED: frozenset({ChargeState.COURT_PROCEEDINGS, ChargeState.DISCONTINUED}),
+    ChargeState.COURT_PROCEEDINGS: frozenset(
+        {
+            ChargeState.CONVICTED,
+            ChargeState.ACQUITTED_S45,
+            ChargeState.ACQUITTED_OTHER,
+            ChargeState.DISCONTINUED,
+        }
+    ),
+    ChargeState.UNKNOWN: frozenset(
+        {
+            ChargeState.CHARGED,
+            ChargeState.COURT_PROCEEDINGS,
+            ChargeState.DISCONTINUED,
+            ChargeState.CONVICTED,
+            ChargeState.ACQUITTED_S45,
+            ChargeState.ACQUITTED_OTHER,
+        }
+    ),
+    ChargeState.STAYED_PENDING_CG: frozenset(),
+    ChargeState.DISCONTINUED: frozenset(),
+    ChargeState.CONVICTED: frozenset(),
+    ChargeState.ACQUITTED_S45: frozenset(),
+    ChargeState.ACQUITTED_OTHER: frozenset(),
+}
+
+#: Statuses that end the charge.
+CONCLUDED: Final[frozenset[ChargeState]] = frozenset(
+    {
+        ChargeState.DISCONTINUED,
+        ChargeState.CONVICTED,
+        ChargeState.ACQUITTED_S45,
+        ChargeState.ACQUITTED_OTHER,
+    }
+)
+
+MSG_STAYED: Final = (
+    "This charge is stayed pending the conclusive-grounds decision (R-09): record the prosecution decision "
+    "instead (discontinue at any time, or continue with a justification once the CG is made)"
+)
+MSG_CONCLUDED: Final = "This charge has been concluded"
+MSG_NOT_NEXT: Final = "A charge that is {current} cannot become {to}: choose one of {allowed}"
+MSG_UNKNOWN_STATUS: Final = "Unknown charge status {value!r}"
+MSG_DROP_REASON: Final = "Enter why the charge was dropped"
+MSG_S45_EXCLUDED: Final = (
+    "The section 45 defence is not available for this offence (Modern Slavery Act 2015 Schedule 4, R-03): "
+    "record the acquittal as 'Acquitted'"
+)
+
+
+def allowed_next(current: str) -> tuple[ChargeState, ...]:
+    """The statuses a charge in ``current`` may move to, in the order of the enumeration."""
+    try:
+        state = ChargeState(current)
+    except ValueError:
+        return ()
+    return tuple(s for s in ChargeState if s in NEXT[state])
+
+
+def step_problems(*, current: str, to: str, reason: str, s45_excluded: bool) -> dict[str, str]:
+    """Why a charge in ``current`` may not move to ``to``: ``{field: message}``, empty when it may.
+
+    ``field`` is ``"to_status"``, ``"reason"`` or ``""`` (the charge as a whole).
+    """
+    try:
+        state = ChargeState(current)
+    except ValueError:
+        return {"": MSG_UNKNOWN_STATUS.format(value=current)}
+    if state is ChargeState.STAYED_PENDING_CG:
+        return {"": MSG_STAYED}
+    if state in CONCLUDED:
+        return {"": MSG_CONCLUDED}
+    try:
+        target = ChargeState(to)
+    except ValueError:
+        return {"to_status": MSG_UNKNOWN_STATUS.format(value=to)}
+    if target not in NEXT[state]:
+        allowed = ", ".join(_label(s) for s in allowed_next(state))
+        return {"to_status": MSG_NOT_NEXT.format(current=_label(state), to=_label(target), allowed=allowed)}
+    if target is ChargeState.ACQUITTED_S45 and s45_excluded:
+        return {"to_status": MSG_S45_EXCLUDED}
+    if target is ChargeState.DISCONTINUED and not reason.strip():
+        return {"reason": MSG_DROP_REASON}
+    return {}
+
+
+def _label(state: ChargeState) -> str:
+    return state.value.replace("_", " ")
+
+
+# --- J-04: what the charging screen shows --------------------------------------------------------
+
+
+class NoticeKind(StrEnum):
+    """How an open referral bears on a charge."""
+
+    STAYS = "stays"  # linked to the charge's incident, RG positive, CG awaited: the charge is stayed (R-09)
+    MAY_STAY = "may_stay"  # linked, RG awaited: a positive RG will stay the charge (J-02)
+    UNLINKED = "unlinked"  # open but about something else: shown all the same (J-04)
+
+
+@dataclass(frozen=True, slots=True)
+class OpenReferral:
+    """What the rule needs to know about one of the child's NRM referrals."""
+
+    referral_id: str
+    referred_on: date | None
+    linked_incident_id: str | None
+    rg_positive: bool  # a positive RG has been made
+    rg_positive_on: date | None  # its date, when recorded
+    concluded: bool  # a negative RG or any CG (``ccehub.nrm.selectors.referral_concluded``)
+
+
+@dataclass(frozen=True, slots=True)
+class ChargingNotice:
+    referral_id: str
+    kind: NoticeKind
+    text: str
+
+
+def _on(day: date | None) -> str:
+    return f"{day:%-d %B %Y}" if day is not None else "a date not recorded"
+
+
+def charging_notices(
+    referrals: Iterable[OpenReferral], *, incident_id: str | None
+) -> tuple[ChargingNotice, ...]:
+    """The child's open NRM referrals as the charging screen states them, those that stay the charge
+    first, then the rest by referral date. ``incident_id`` is the charge's incident (``None``: none
+    named, so no referral can be linked to it and none stays it)."""
+    notices: list[tuple[int, date, ChargingNotice]] = []
+    for r in referrals:
+        if r.concluded:
+            continue
+        linked = incident_id is not None and r.linked_incident_id == incident_id
+        referred = f"NRM referral made on {_on(r.referred_on)}"
+        if linked and r.rg_positive:
+            kind, order = NoticeKind.STAYS, 0
+            text = (
+                f"{referred} for this incident has a positive reasonable-grounds decision "
+                f"({_on(r.rg_positive_on)}) and awaits its conclusive-grounds decision: the charge is stayed "
+                "until then (R-09)."
+            )
+        elif linked:
+            kind, order = NoticeKind.MAY_STAY, 1
+            text = (
+                f"{referred} for this incident awaits its reasonable-grounds decision: if it is "
+                "positive, the charge will be stayed until the conclusive-grounds decision (R-09)."
+            )
+        else:
+            kind, order = NoticeKind.UNLINKED, 2
+            stage = (
+                f"has a positive reasonable-grounds decision ({_on(r.rg_positive_on)}) and awaits"
+                if r.rg_positive
+                else "awaits its reasonable-grounds decision and"
+            )
+            text = (
+                f"{referred}, not linked to this incident, {stage} its conclusive-grounds decision. A "
+                "positive decision would mean the child is a victim of exploitation: take it into account "
+                "before charging (J-04)."
+            )
+        notices.append((order, r.referred_on or date.min, ChargingNotice(r.referral_id, kind, text)))
+    notices.sort(key=lambda item: (item[0], item[1]))
+    return tuple(notice for _, _, notice in notices)

@@ -1,0 +1,46 @@
+"""A Kent officer records a charge for a child the force arrested: the charging screen shows the open
+NRM referral (J-04) before the form, then the charge is taken to court. Each page passes axe."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import assert_accessible, sign_in
+
+pytestmark = pytest.mark.browser
+
+
+def test_officer_records_a_charge_seeing_open_referrals(page, live_app):
+    base = live_app["url"]
+    sign_in(page, base, "officer")
+    page.goto(base + "/children/?q=Liam")
+    page.get_by_role("link", name=re.compile(r"Liam")).first.click()
+    page.get_by_role("link", name="Charges and prosecution").click()
+    expect(page.get_by_role("heading", name="Charges and prosecution")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("link", name=re.compile(r"^Record a charge for the incident")).first.click()
+    expect(page.get_by_role("heading", name="Open NRM referrals")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"NRM referral made on .* for this incident awaits"))).to_be_visible()
+    assert_accessible(page)
+    # Nothing filled in: the GOV.UK error summary, and nothing recorded.
+    page.get_by_role("button", name="Record the charge").click()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+    assert page.title().startswith("Error:")
+    assert_accessible(page)
+    page.get_by_label("Offence charged").select_option("possession_weapon")
+    day = date.today() - timedelta(days=2)
+    page.get_by_label("Day").fill(str(day.day))
+    page.get_by_label("Month").fill(str(day.month))
+    page.get_by_label("Year").fill(str(day.year))
+    page.get_by_role("button", name="Record the charge").click()
+    expect(page.get_by_text("Charge recorded")).to_be_visible()
+    row = page.locator("tr", has_text="Possession of an offensive weapon")
+    row.get_by_role("link", name=re.compile("^Update")).click()
+    page.get_by_label("Court proceedings").check()
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Charge updated: court proceedings")).to_be_visible()
+    assert_accessible(page)

@@ -1,0 +1,177 @@
+"""The charges pages: police record a charge and what happened to it; the charging screen shows every
+open NRM referral (J-04); a stayed charge takes the prosecution decision (J-03); others read only."""
+
+from __future__ import annotations
+
+import html
+from datetime import date, timedelta
+
+import pytest
+from django.utils import timezone
+
+from ccehub.audit.models import AuditEvent
+from ccehub.justice.models import Charge, ChargeStatus
+from ccehub.nrm.models import NRMDecision, NRMReferral
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def incident(islington_child, system_actor, agencies):
+    from ccehub.incidents.services import incident_record
+
+    return incident_record(
+        actor=system_actor,
+        child=islington_child,
+        occurred_at=timezone.now() - timedelta(days=20),
+        incident_type="arrest_pwits",
+        recording_agency=agencies["kent"],
+        arresting_force=agencies["kent"],
+    )
+
+
+@pytest.fixture
+def kent_pc(make_user, agencies, roles):
+    return make_user("kent.pc", agencies["kent"], roles.POLICE_OFFICER)
+
+
+@pytest.fixture
+def earlier_referral(islington_child):
+    """Tom's case: an earlier referral, about something else, awaiting its CG after a positive RG."""
+    referral = NRMReferral.objects.create(
+        child=islington_child, referred_on=date.today() - timedelta(days=300)
+    )
+    NRMDecision.objects.create(
+        referral=referral, stage="rg", outcome="positive", decided_on=date.today() - timedelta(days=290)
+    )
+    return referral
+
+
+def page(response) -> str:
+    return html.unescape(response.content.decode())
+
+
+def date_fields(name: str, day: date) -> dict[str, str]:
+    return {f"{name}_day": str(day.day), f"{name}_month": str(day.month), f"{name}_year": str(day.year)}
+
+
+def test_charging_screen_shows_unlinked_open_referral_then_records(
+    client, kent_pc, islington_child, incident, earlier_referral
+):
+    client.force_login(kent_pc)
+    pid = islington_child.pseudonymous_id
+    listing = page(client.get(f"/children/{pid}/charges/"))
+    assert "No charges recorded." in listing and "Record a charge for the incident" in listing
+    form = client.get(f"/children/{pid}/charges/new/?incident={incident.pk}")
+    assert form.status_code == 200
+    text = page(form)
+    assert "not linked to this incident" in text and "J-04" in text
+    token = form.context["form"].initial["submission"]
+    data = {"incident": str(incident.pk), "offence": "pwits_class_a", "submission": token}
+    data |= date_fields("charged_on", date.today() - timedelta(days=1))
+    response = client.post(f"/children/{pid}/charges/new/", data, follow=True)
+    assert "Charge recorded" in page(response)
+    (charge,) = Charge.objects.filter(child=islington_child)
+    assert charge.status == ChargeStatus.CHARGED and charge.incident_id == incident.pk
+    # Sent again (Back, then submit): shown, not recorded twice.
+    again = client.post(f"/children/{pid}/charges/new/", data, follow=True)
+    assert "already recorded" in page(again) and Charge.objects.filter(child=islington_child).count() == 1
+    # The charge page shows the notice too, and takes it to court.
+    detail = page(client.get(f"/children/{pid}/charges/{charge.pk}/"))
+    assert "not linked to this incident" in detail
+    response = client.post(f"/children/{pid}/charges/{charge.pk}/", {"to_status": "court_proceedings"})
+    assert response.status_code == 302
+    charge.refresh_from_db()
+    assert charge.status == ChargeStatus.COURT_PROCEEDINGS
+
+
+def test_bad_form_is_a_400_with_messages_and_nothing_saved(client, kent_pc, islington_child, incident):
+    client.force_login(kent_pc)
+    pid = islington_child.pseudonymous_id
+    data = {"offence": "jaywalking"} | date_fields("charged_on", date.today() + timedelta(days=3))
+    response = client.post(f"/children/{pid}/charges/new/", data)
+    assert response.status_code == 400
+    assert "Choose an offence from the list" in page(response)
+    data = {"offence": "pwits_class_a"} | date_fields("charged_on", date.today() + timedelta(days=3))
+    response = client.post(f"/children/{pid}/charges/new/", data)
+    assert response.status_code == 400 and "The date charged must be today or in the past" in page(response)
+    assert not Charge.objects.exists()
+    charge_less = client.post(f"/children/{pid}/charges/new/?incident=not-an-incident", data)
+    assert charge_less.status_code == 404
+
+
+def test_dropping_needs_a_reason_on_the_page(client, kent_pc, islington_child, incident):
+    client.force_login(kent_pc)
+    pid = islington_child.pseudonymous_id
+    charge = Charge.objects.create(child=islington_child, incident=incident, offence="pwits_class_a")
+    response = client.post(
+        f"/children/{pid}/charges/{charge.pk}/", {"to_status": "discontinued", "reason": ""}
+    )
+    assert response.status_code == 400 and "Enter why the charge was dropped" in page(response)
+    response = client.post(
+        f"/children/{pid}/charges/{charge.pk}/", {"to_status": "discontinued", "reason": "Likely exploited"}
+    )
+    assert response.status_code == 302
+    charge.refresh_from_db()
+    assert charge.status == ChargeStatus.DISCONTINUED and charge.status_reason == "Likely exploited"
+
+
+def test_stayed_charge_takes_the_prosecution_decision(client, kent_pc, islington_child, incident):
+    """R-09/J-03: continuing waits for the CG; discontinuing does not."""
+    from ccehub.common.access import Actor
+    from ccehub.justice.services import charge_record
+
+    referral = NRMReferral.objects.create(
+        child=islington_child, linked_incident=incident, referred_on=date.today() - timedelta(days=10)
+    )
+    NRMDecision.objects.create(
+        referral=referral, stage="rg", outcome="positive", decided_on=date.today() - timedelta(days=5)
+    )
+    system = Actor.for_system(name="t", channel="system", purpose="t")
+    charge = charge_record(actor=system, child=islington_child, offence="pwits_class_a", incident=incident)
+    assert charge.status == ChargeStatus.STAYED_PENDING_CG
+    client.force_login(kent_pc)
+    url = f"/children/{islington_child.pseudonymous_id}/charges/{charge.pk}/"
+    text = page(client.get(url))
+    assert "Prosecution decision" in text and "the charge is stayed" in text
+    response = client.post(url, {"decision": "continue", "text": "Serious violence"})
+    assert response.status_code == 400 and "cannot continue until the conclusive-grounds decision" in page(
+        response
+    )
+    response = client.post(url, {"decision": "discontinue", "text": "Victim of exploitation"})
+    assert response.status_code == 302
+    charge.refresh_from_db()
+    assert charge.status == ChargeStatus.DISCONTINUED
+
+
+def test_social_worker_reads_but_cannot_record(client, make_user, agencies, roles, islington_child, incident):
+    from ccehub.children.models import CaseHolding
+
+    CaseHolding.objects.create(child=islington_child, agency=agencies["islington"], basis="home_la")
+    sw = make_user("isl.sw", agencies["islington"], roles.SOCIAL_WORKER)
+    charge = Charge.objects.create(child=islington_child, incident=incident, offence="pwits_class_a")
+    client.force_login(sw)
+    pid = islington_child.pseudonymous_id
+    listing = client.get(f"/children/{pid}/charges/")
+    assert listing.status_code == 200 and "Record a charge" not in page(listing)
+    assert "<form" not in page(client.get(f"/children/{pid}/charges/{charge.pk}/")).split("</header>")[-1]
+    assert client.get(f"/children/{pid}/charges/new/").status_code == 403
+    response = client.post(f"/children/{pid}/charges/{charge.pk}/", {"to_status": "court_proceedings"})
+    assert response.status_code == 403
+    charge.refresh_from_db()
+    assert charge.status == ChargeStatus.CHARGED
+    assert AuditEvent.objects.filter(action="denied", object_type="charge", child_pid=pid).count() == 2
+
+
+def test_no_basis_no_page(client, make_user, agencies, roles, islington_child):
+    stranger = make_user("camden.sw", agencies["camden"], roles.SOCIAL_WORKER)
+    client.force_login(stranger)
+    assert client.get(f"/children/{islington_child.pseudonymous_id}/charges/").status_code == 404
+    assert client.get(f"/children/{islington_child.pseudonymous_id}/charges/new/").status_code == 404
+
+
+def test_child_page_links_to_charges(client, kent_pc, islington_child, incident):
+    Charge.objects.create(child=islington_child, incident=incident, offence="pwits_class_a")
+    client.force_login(kent_pc)
+    text = page(client.get(f"/children/{islington_child.pseudonymous_id}/"))
+    assert f"/children/{islington_child.pseudonymous_id}/charges/" in text and "(1 charge)" in text

@@ -1,0 +1,173 @@
+"""A charge's route (W-4) and the charging screen's notices of open NRM referrals (J-04, R-09)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ccehub.justice.models import ChargeStatus
+from ccehub.rules.prosecution import (
+    CONCLUDED,
+    MSG_CONCLUDED,
+    MSG_DROP_REASON,
+    MSG_S45_EXCLUDED,
+    MSG_STAYED,
+    NEXT,
+    ChargeState,
+    NoticeKind,
+    OpenReferral,
+    allowed_next,
+    charging_notices,
+    step_problems,
+)
+
+
+def test_states_are_the_model_choices():
+    """The rule names every status the model stores, and no other."""
+    assert {s.value for s in ChargeState} == set(ChargeStatus.values)
+    assert set(NEXT) == set(ChargeState)
+
+
+@pytest.mark.parametrize(
+    ("current", "to"),
+    [
+        ("charged", "court_proceedings"),
+        ("charged", "discontinued"),
+        ("court_proceedings", "convicted"),
+        ("court_proceedings", "acquitted_s45"),
+        ("court_proceedings", "acquitted_other"),
+        ("court_proceedings", "discontinued"),
+        ("unknown", "convicted"),
+    ],
+)
+def test_w4_steps_allowed(current, to):
+    assert step_problems(current=current, to=to, reason="CPS review", s45_excluded=False) == {}
+
+
+@pytest.mark.parametrize(
+    ("current", "to"),
+    [
+        ("charged", "convicted"),  # a conviction needs court proceedings first
+        ("charged", "acquitted_s45"),
+        ("court_proceedings", "charged"),  # no going back
+        ("charged", "stayed_pending_cg"),  # only an RG stays a charge (J-02)
+        ("charged", "unknown"),
+    ],
+)
+def test_w4_steps_refused(current, to):
+    problems = step_problems(current=current, to=to, reason="x", s45_excluded=False)
+    assert set(problems) == {"to_status"}
+    assert "cannot become" in problems["to_status"]
+
+
+def test_stayed_charge_moves_only_by_the_prosecution_decision():
+    """R-09/J-03: a stay ends by the prosecution decision, never by an ordinary step."""
+    for to in ChargeState:
+        assert step_problems(current="stayed_pending_cg", to=to, reason="x", s45_excluded=False) == {
+            "": MSG_STAYED
+        }
+
+
+@pytest.mark.parametrize("current", sorted(CONCLUDED))
+def test_concluded_charge_goes_nowhere(current):
+    assert allowed_next(current) == ()
+    assert step_problems(current=current, to="court_proceedings", reason="x", s45_excluded=False) == {
+        "": MSG_CONCLUDED
+    }
+
+
+def test_dropping_a_charge_needs_a_reason():
+    assert step_problems(current="charged", to="discontinued", reason="  ", s45_excluded=False) == {
+        "reason": MSG_DROP_REASON
+    }
+
+
+def test_s45_acquittal_refused_for_a_schedule_4_offence():
+    """R-03: the defence does not exist for Schedule 4 offences, so no acquittal can rest on it."""
+    assert step_problems(current="court_proceedings", to="acquitted_s45", reason="", s45_excluded=True) == {
+        "to_status": MSG_S45_EXCLUDED
+    }
+    assert (
+        step_problems(current="court_proceedings", to="acquitted_other", reason="", s45_excluded=True) == {}
+    )
+
+
+def test_unknown_codes_are_refused_not_raised():
+    assert set(step_problems(current="bogus", to="charged", reason="", s45_excluded=False)) == {""}
+    assert set(step_problems(current="charged", to="bogus", reason="", s45_excluded=False)) == {"to_status"}
+    assert allowed_next("bogus") == ()
+
+
+@given(
+    st.sampled_from(list(ChargeState)), st.sampled_from(list(ChargeState)), st.text(max_size=5), st.booleans()
+)
+def test_step_allowed_iff_in_the_table(current, to, reason, excluded):
+    """Property: a step is allowed exactly when W-4 lists it and its conditions hold."""
+    allowed = (
+        to in NEXT[current]
+        and not (to is ChargeState.ACQUITTED_S45 and excluded)
+        and not (to is ChargeState.DISCONTINUED and not reason.strip())
+    )
+    assert (step_problems(current=current, to=to, reason=reason, s45_excluded=excluded) == {}) == allowed
+
+
+# --- J-04 -------------------------------------------------------------------------------------------
+
+
+def referral(rid, *, on=date(2021, 3, 1), incident=None, rg=None, concluded=False):
+    return OpenReferral(
+        referral_id=rid,
+        referred_on=on,
+        linked_incident_id=incident,
+        rg_positive=rg is not None,
+        rg_positive_on=rg if rg is not True else None,
+        concluded=concluded,
+    )
+
+
+def test_unlinked_open_referral_is_shown():
+    """J-04 (Tom): an earlier referral awaiting its CG is shown though it is about another incident."""
+    notices = charging_notices([referral("R1", incident="I-old", rg=date(2021, 4, 1))], incident_id="I-new")
+    assert [(n.referral_id, n.kind) for n in notices] == [("R1", NoticeKind.UNLINKED)]
+    assert "not linked to this incident" in notices[0].text and "1 April 2021" in notices[0].text
+    assert "J-04" in notices[0].text
+
+
+def test_linked_referral_with_positive_rg_stays_and_comes_first():
+    notices = charging_notices(
+        [
+            referral("R-unlinked", on=date(2020, 1, 1)),
+            referral("R-linked", on=date(2021, 5, 1), incident="I-1", rg=date(2021, 5, 3)),
+        ],
+        incident_id="I-1",
+    )
+    assert [(n.referral_id, n.kind) for n in notices] == [
+        ("R-linked", NoticeKind.STAYS),
+        ("R-unlinked", NoticeKind.UNLINKED),
+    ]
+    assert "stayed" in notices[0].text and "R-09" in notices[0].text
+
+
+def test_linked_referral_awaiting_rg_may_stay():
+    (notice,) = charging_notices([referral("R1", incident="I-1")], incident_id="I-1")
+    assert notice.kind is NoticeKind.MAY_STAY and "will be stayed" in notice.text
+
+
+def test_concluded_referrals_are_not_shown_and_no_incident_links_nothing():
+    assert charging_notices([referral("R1", incident="I-1", concluded=True)], incident_id="I-1") == ()
+    (notice,) = charging_notices([referral("R1", incident="I-1", rg=date(2021, 5, 3))], incident_id=None)
+    assert notice.kind is NoticeKind.UNLINKED
+
+
+def test_undated_referral_is_described_not_dropped():
+    (notice,) = charging_notices([referral("R1", on=None)], incident_id=None)
+    assert "a date not recorded" in notice.text
+
+
+def test_positive_rg_without_a_date_still_stays():
+    """A report row may record a positive RG without its date: it is positive all the same."""
+    (notice,) = charging_notices([referral("R1", incident="I-1", rg=True)], incident_id="I-1")
+    assert notice.kind is NoticeKind.STAYS and "a date not recorded" in notice.text
