@@ -84,6 +84,17 @@ class NRMReferral(BaseModel):
         related_name="panel_referrals",
         help_text="The CCE panel deciding a local-panel referral",
     )
+    # RESTRICT, not PROTECT: a case with referrals is never deleted on its own, but erasing the child
+    # deletes the case and its referrals together (PROTECT would refuse that). Not SET_NULL: a lost
+    # link would silently fall back to the dates (``case_by_dates``).
+    panel_case = models.ForeignKey(
+        "panels.PanelCase",
+        null=True,
+        blank=True,
+        on_delete=models.RESTRICT,
+        related_name="referrals",
+        help_text="The panel case the referral was recorded in (set at intake, local panel route)",
+    )
     route_reasons = models.JSONField(default=list, blank=True, help_text="Why this route was chosen")
     policy_profile = models.CharField(
         max_length=20, blank=True, help_text="Policy profile for this referral's clocks and decisions"

@@ -362,6 +362,10 @@ def nrm_referral_create(
         rule_version=profile.rule_version,
         re_referral_of=concluded,
     )
+    # The case first, so that the referral's audit row names the case it was recorded in.
+    case = None
+    if route.panel is not None:
+        case = panel_case_open(actor=actor, panel=route.panel, child=child, referral=referral, on=today)
     audit_record(
         actor=actor,
         action=Action.CREATE,
@@ -373,22 +377,24 @@ def nrm_referral_create(
         detail=(
             f"route {route.route}"
             + (f" ({route.panel.code})" if route.panel else "")
+            + (f"; panel case {case.pk}" if case is not None else "")
             + f"; policy {profile.code} {profile.rule_version}"
             + (f"; re-referral of {concluded.pk}" if concluded else "")
         ),
     )
-    if route.panel is not None:
-        panel_case_open(actor=actor, panel=route.panel, child=child, referral=referral, on=today)
     return referral
 
 
 def panel_case_open(*, actor: Actor, panel: Agency, child: Child, referral: NRMReferral, on: date) -> Any:
-    """Share the child's case with the panel (the basis for its members to see the child), once."""
+    """Share the child's case with the panel (the basis for its members to see the child), once, and
+    record on the referral the case it belongs to: the case open when the referral is recorded, else
+    the one opened now. The referral's date plays no part, so a referral recorded after a case closed
+    opens the next case even when it is dated on or before the closing day (panels.md §1.9)."""
     from ccehub.panels.models import PanelCase
 
     existing = PanelCase.objects.filter(panel=panel, child=child, closed_on__isnull=True).first()
     if existing is not None:
-        return existing
+        return _recorded_in(referral, existing)
     shared_by = actor.agency or child.home_local_authority
     if shared_by is None:  # pragma: no cover - a local route needs a home local authority
         raise ValidationError({NON_FIELD_ERRORS: ["No agency to share the case from"]})
@@ -410,6 +416,12 @@ def panel_case_open(*, actor: Actor, panel: Agency, child: Child, referral: NRMR
         basis="new",
         detail=f"case shared with {panel.code}: basis panel_case for its members",
     )
+    return _recorded_in(referral, case)
+
+
+def _recorded_in(referral: NRMReferral, case: Any) -> Any:
+    referral.panel_case = case
+    referral.save(update_fields=["panel_case", "updated_at"])
     return case
 
 

@@ -308,16 +308,15 @@ def timeliness_history_load(*, actor: Actor, today: date) -> int:
                 )
             if local:
                 settled = cg_on or (rg_on if not rg_positive else None)
-                cases.append(
-                    PanelCase(
-                        panel=panel,
-                        child=child,
-                        shared_by=la,
-                        shared_on=referred,
-                        reason="NRM referral on the local panel route (synthetic history)",
-                        closed_on=min(last_day, (settled or rg_on) + timedelta(days=90)),
-                    )
+                referral.panel_case = PanelCase(
+                    panel=panel,
+                    child=child,
+                    shared_by=la,
+                    shared_on=referred,
+                    reason="NRM referral on the local panel route (synthetic history)",
+                    closed_on=min(last_day, (settled or rg_on) + timedelta(days=90)),
                 )
+                cases.append(referral.panel_case)
             if escalated:
                 assert referral.escalated_on is not None
                 escalations.append(
@@ -334,9 +333,9 @@ def timeliness_history_load(*, actor: Actor, today: date) -> int:
                 )
     Child.objects.bulk_create(children)
     CaseHolding.objects.bulk_create(holdings, ignore_conflicts=True)
+    PanelCase.objects.bulk_create(cases)
     NRMReferral.objects.bulk_create(referrals)
     NRMDecision.objects.bulk_create(decisions)
-    PanelCase.objects.bulk_create(cases)
     PanelDecision.objects.bulk_create(escalations)
     AuditEvent.objects.bulk_create(
         AuditEvent(

@@ -65,7 +65,7 @@ from ccehub.panels.rules import (
     quorum_for_case,
 )
 from ccehub.rules.clocks import ClockState
-from ccehub.rules.closure import Approval, OpenWork
+from ccehub.rules.closure import Approval, OpenWork, case_by_dates
 
 #: What the panel's papers reveal about a child (chronology, vulnerabilities, triage).
 PAPER_SECTIONS: tuple[str, ...] = (
@@ -226,22 +226,28 @@ def panel_referrals(*, panel: Agency) -> QuerySet[NRMReferral]:
 
 
 def referral_panel_case(referral: NRMReferral) -> PanelCase | None:
-    """The panel case that holds a local-panel referral: the first of the child's cases with the panel
-    not closed before the referral was made (a case is shared on the day of intake, which may be after
-    the referral date, and a referral made after a case closed opens the next one). From the prefetch
-    of :func:`panel_referrals` when the caller made it, else one query."""
+    """The panel case that holds a local-panel referral: the one recorded on it at intake
+    (``panel_case``: the case open when it was recorded, or the one it opened).
+
+    Why a fallback: the intake service links every referral it records, and migration ``nrm 0004``
+    linked the older ones wherever the dates found a case, but a row written another way (a fixture, a
+    loader, an import) may have no link. The dates are then the only evidence there is, so such a row
+    is placed as every referral was before the link (:func:`ccehub.rules.closure.case_by_dates`) and
+    keeps the answer it had. From the prefetch of :func:`panel_referrals` or :func:`monitoring_list`
+    when the caller made it (no query, linked or not), else at most one query."""
     cases = getattr(referral.child, "cases_with_panel", None)
+    if referral.panel_case_id is not None:
+        for case in cases or ():
+            if case.pk == referral.panel_case_id:
+                return case
+        return referral.panel_case
     if cases is None:
         cases = list(
             PanelCase.objects.filter(panel_id=referral.panel_id, child_id=referral.child_id).order_by(
                 "shared_on", "created_at"
             )
         )
-    made = referral.referred_on
-    for case in cases:
-        if case.closed_on is None or made is None or case.closed_on >= made:
-            return case
-    return None
+    return case_by_dates(cases, referral.referred_on)
 
 
 def referral_case_closed(referral: NRMReferral) -> bool:
@@ -927,6 +933,12 @@ def monitoring_list(*, actor: Actor, panel: Agency, as_of: date) -> list[Monitor
             Prefetch("child__safeguarding_orders", queryset=SafeguardingOrder.objects.filter(panel=panel)),
             "child__safeguarding_orders__breaches",
             "child__nrm_referrals__decisions",
+            # What referral_panel_case reads of a referral not linked to its case.
+            Prefetch(
+                "child__panel_cases",
+                queryset=PanelCase.objects.filter(panel=panel).order_by("shared_on", "created_at"),
+                to_attr="cases_with_panel",
+            ),
             # What referral_panel_status reads of the latest referral, and the episodes counted
             # below: prefetched, so the list costs the same whatever the number of children.
             "child__nrm_referrals__panel_decisions",
@@ -951,7 +963,12 @@ def monitoring_list(*, actor: Actor, panel: Agency, as_of: date) -> list[Monitor
             1 for a in actions if a.status == PlanActionStatus.DONE and (a.completed_on or as_of) <= as_of
         )
         overdue = sum(1 for a in actions if a.status == PlanActionStatus.OPEN and a.due_on < as_of)
-        referrals = [r for r in child.nrm_referrals.all() if r.panel_id == panel.pk]
+        # This case's referrals: after a case closed, the next one's oversight and stage are its own.
+        referrals = [
+            r
+            for r in child.nrm_referrals.all()
+            if r.panel_id == panel.pk and getattr(referral_panel_case(r), "pk", None) == case.pk
+        ]
         # Oversight runs from the panel referral (the case may have been shared later, on recording).
         since = min([case.shared_on] + [r.referred_on for r in referrals if r.referred_on is not None])
         # Those that started on or after ``since`` (a local date, as ``started_at__date`` compares),

@@ -546,6 +546,7 @@ def referral_detail(request: HttpRequest, referral_id: str) -> HttpResponse:
     from ccehub.panels.views_case import closure_rows
 
     panel_cases = []
+    holding = referral_panel_case(referral) if panel else None
     for case in (
         PanelCase.objects.filter(panel=panel, child=referral.child)
         .select_related("closure_meeting")
@@ -559,7 +560,13 @@ def referral_detail(request: HttpRequest, referral_id: str) -> HttpResponse:
         ]
         if case.closed_on is not None:
             rows_for_case += closure_rows(actor, case)
-        panel_cases.append({"case": case, "rows": rows_for_case})
+        panel_cases.append(
+            {
+                "case": case,
+                "rows": rows_for_case,
+                "holds_referral": holding is not None and holding.pk == case.pk,
+            }
+        )
     return render(
         request,
         "panels/referral_detail.html",

@@ -35,10 +35,11 @@ Pure: dates are arguments, nothing reads the clock.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
-from typing import Final
+from typing import Final, Protocol, TypeVar
 
 RULE_VERSION: Final = "closure-1"
 
@@ -307,3 +308,27 @@ def assess_closure(facts: ClosureFacts) -> ClosureAssessment:
     if level == RiskLevel.HIGH:
         warnings.append(WARN_RISK_STILL_HIGH.format(noun=noun))
     return ClosureAssessment(refusals=tuple(refusals), warnings=tuple(warnings), approved_by_panel=approved)
+
+
+# --- Which case holds a referral, by the dates (rows without the link) ------------------------
+
+
+class Closable(Protocol):
+    @property
+    def closed_on(self) -> date | None: ...
+
+
+CaseT = TypeVar("CaseT", bound=Closable)
+
+
+def case_by_dates(cases: Sequence[CaseT], referred_on: date | None) -> CaseT | None:
+    """The panel case that holds a referral, judged by the dates alone: the first of the child's
+    cases with the panel (``cases`` in the order they were shared) not closed before the referral
+    date. A referral recorded after a case closed but dated on or before its closing day is put with
+    the closed case, which is wrong: a referral records its case (``NRMReferral.panel_case``) when it
+    is made, and this is only for rows without that link (and what migration ``nrm 0004`` used to
+    fill it in for the rows made before it)."""
+    for case in cases:
+        if case.closed_on is None or referred_on is None or case.closed_on >= referred_on:
+            return case
+    return None

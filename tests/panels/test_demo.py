@@ -58,6 +58,7 @@ def test_demo_history_gives_the_timeliness_report_numbers_on_both_routes():
     assert report.escalated >= 1
     assert not escalations_due(as_of=today)
     assert not PanelCase.objects.filter(child__cohort=HISTORY_COHORT, closed_on__isnull=True).exists()
+    assert not history.filter(route="local_panel", panel_case__isnull=True).exists()
     assert (
         not PanelDecision.objects.filter(referral__child__cohort=HISTORY_COHORT)
         .exclude(decision_type="referred_to_sca")
