@@ -8,7 +8,7 @@ from django import forms
 from django.utils import timezone
 
 from ccehub.common.dateinput import GovukDateField
-from ccehub.justice.models import ChargeStatus
+from ccehub.justice.models import ChargeStatus, SentenceType
 from ccehub.rules.offences import offence_labels
 from ccehub.rules.prosecution import allowed_next
 
@@ -109,3 +109,31 @@ class ProsecutionDecisionForm(forms.Form):
             "continue": "Only after the conclusive-grounds decision",
             "discontinue": "At any time: the child may be a victim of exploitation (R-09)",
         }
+
+
+class CourtOutcomeForm(forms.Form):
+    """What the court did: a remand while the charge is before it, or the sentence on a conviction."""
+
+    decided_on = GovukDateField(
+        label="Date of the hearing",
+        help_text="For example, 27 3 2026",
+        error_messages={
+            "required": "Enter the date of the hearing",
+            "invalid": "The date of the hearing must be a real date",
+        },
+    )
+    remanded_in_custody = forms.BooleanField(label="Remanded in custody", required=False)
+    sentence_type = forms.ChoiceField(
+        label="Sentence",
+        widget=forms.RadioSelect,
+        required=False,
+        choices=[("", "No sentence at this hearing"), *SentenceType.choices],
+    )
+    length_months = forms.IntegerField(
+        label="Length of the sentence in months",
+        required=False,
+        min_value=1,
+        max_value=240,
+        help_text="Leave blank if not known",
+        error_messages={"invalid": "Enter the length as a whole number of months, like 12"},
+    )

@@ -28,9 +28,9 @@ from ccehub.audit.models import Action
 from ccehub.audit.services import audit_record
 from ccehub.children.services import check_can_write
 from ccehub.common.access import Actor
-from ccehub.justice.models import Charge, ChargeStatus
+from ccehub.justice.models import Charge, ChargeStatus, CourtOutcome
 from ccehub.rules.offences import catalogue
-from ccehub.rules.prosecution import step_problems
+from ccehub.rules.prosecution import court_outcome_problems, step_problems
 
 MSG_NOT_STAYED: Final = "This charge is not stayed pending a conclusive-grounds decision"
 MSG_STAY_AWAITS_CG: Final = (
@@ -47,6 +47,7 @@ MSG_CHARGE_ROLE: Final = "Only the police can record a charge or where it went"
 MSG_INCIDENT_OTHER_CHILD: Final = "That incident is about a different child"
 MSG_ARREST_OTHER_CHILD: Final = "That arrest is about a different child"
 MSG_UNKNOWN_OFFENCE: Final = "Choose an offence from the list"
+MSG_COURT_ROLE: Final = "Only the police or the youth offending team can record a court outcome"
 
 #: Charges a stay applies to: live ones (not yet concluded or already stayed).
 STAYABLE: Final[frozenset[str]] = frozenset({ChargeStatus.CHARGED, ChargeStatus.COURT_PROCEEDINGS})
@@ -297,3 +298,48 @@ def charge_step(*, actor: Actor, charge: Charge, to_status: str, reason: str = "
     after = charge.get_status_display().lower()
     _audit(actor, charge, f"{before} -> {after} (W-4)", ["charges.status"], basis)
     return charge
+
+
+def may_record_court_outcome(actor: Actor) -> bool:
+    """Police, or a youth offending team worker (who attends the youth court), or the system."""
+    return is_police(actor) or actor.role == Role.YOT_WORKER
+
+
+@transaction.atomic
+def court_outcome_record(
+    *,
+    actor: Actor,
+    charge: Charge,
+    decided_on: date,
+    remanded_in_custody: bool = False,
+    sentence_type: str = "",
+    length_months: int | None = None,
+    today: date | None = None,
+) -> CourtOutcome:
+    """Record what the court did on a charge (W-4): a remand while before the court, or the sentence on
+    a conviction (:func:`ccehub.rules.prosecution.court_outcome_problems`)."""
+    from ccehub.children.services import fact_record
+
+    charge = Charge.objects.select_for_update(of=("self",)).select_related("child").get(pk=charge.pk)
+    if not may_record_court_outcome(actor):
+        raise PermissionDenied(MSG_COURT_ROLE)
+    check_can_write(actor, charge.child)
+    problems = court_outcome_problems(
+        charge_status=charge.status,
+        remanded=remanded_in_custody,
+        sentence_type=sentence_type,
+        length_months=length_months,
+        decided_on=decided_on,
+        charged_on=charge.charged_on,
+        today=today or timezone.localdate(),
+    )
+    if problems:
+        raise ValidationError({field or NON_FIELD_ERRORS: [message] for field, message in problems.items()})
+    values: dict[str, object] = {
+        "charge": charge,
+        "decided_on": decided_on,
+        "remanded_in_custody": remanded_in_custody,
+    }
+    if sentence_type:
+        values |= {"sentence_type": sentence_type, "length_months": length_months}
+    return fact_record(actor=actor, child=charge.child, model=CourtOutcome, **values)

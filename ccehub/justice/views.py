@@ -23,7 +23,7 @@ from ccehub.common.refusals import RefusedObject, audit_refusal
 from ccehub.common.views import forbidden
 from ccehub.common.web import actor_from_request, membership_required
 from ccehub.justice import services
-from ccehub.justice.forms import ChargeForm, ChargeStepForm, ProsecutionDecisionForm
+from ccehub.justice.forms import ChargeForm, ChargeStepForm, CourtOutcomeForm, ProsecutionDecisionForm
 from ccehub.justice.models import Charge, ChargeStatus
 from ccehub.justice.selectors import charging_notices_for
 from ccehub.rules.prosecution import CONCLUDED, ChargeState, allowed_next
@@ -34,6 +34,9 @@ MSG_RECORDED = "Charge recorded"
 MSG_RECORDED_STAYED = "Charge recorded and stayed pending the conclusive-grounds decision (R-09)"
 MSG_ALREADY_RECORDED = "That charge was already recorded: it is shown below (the form was sent twice)"
 MSG_UPDATED = "Charge updated: {status}"
+MSG_OUTCOME_RECORDED = "Court outcome recorded"
+#: Charges on which the court can still act (a remand, or the sentence on a conviction).
+COURT_STATUSES = frozenset({ChargeStatus.COURT_PROCEEDINGS, ChargeStatus.CONVICTED})
 SUBMISSIONS_KEY = "ccehub_charge_submissions"
 SUBMISSIONS_KEPT = 20
 
@@ -51,9 +54,16 @@ def _may_charge(actor: Actor, record: ChildRecord) -> bool:
     return services.is_police(actor) and may_record_on(actor, record.basis)
 
 
-def _refuse(request: HttpRequest, actor: Actor, record: ChildRecord, object_type: str) -> HttpResponse:
+def _may_record_outcome(actor: Actor, record: ChildRecord) -> bool:
+    return services.may_record_court_outcome(actor) and may_record_on(actor, record.basis)
+
+
+def _refuse(
+    request: HttpRequest, actor: Actor, record: ChildRecord, object_type: str, *, role_message: str = ""
+) -> HttpResponse:
     """The audited 403 for a form the actor may not use on this child."""
-    reason = services.MSG_CHARGE_ROLE if not services.is_police(actor) else read_only_message(record.basis)
+    role_ok = services.may_record_court_outcome(actor) if role_message else services.is_police(actor)
+    reason = (role_message or services.MSG_CHARGE_ROLE) if not role_ok else read_only_message(record.basis)
     target = RefusedObject(object_type=object_type, child_pid=record.child.pseudonymous_id)
     audit_refusal(request, actor=actor, reason=reason, target=target)
     return forbidden(request, PermissionDenied(reason))
@@ -164,7 +174,7 @@ def charge_detail(request: HttpRequest, pid: str, charge_id: str) -> HttpRespons
         record = _record(actor, pid)
     except ChildNotFound as exc:
         return _not_found(request, exc)
-    charge: Charge | None = next((c for c in record.related["charges"] if str(c.pk) == charge_id), None)
+    charge = _charge(record, charge_id)
     if charge is None:
         return _not_found(request)
     may_charge = _may_charge(actor, record)
@@ -213,6 +223,48 @@ def charge_detail(request: HttpRequest, pid: str, charge_id: str) -> HttpRespons
         "notices": charging_notices_for(record.related["nrm_referrals"], incident=incident) if live else (),
         "form": form if may_charge else None,
         "stayed": stayed,
+        "outcomes": [o for o in record.related["court_outcomes"] if o.charge_id == charge.pk],
+        "may_record_outcome": charge.status in COURT_STATUSES and _may_record_outcome(actor, record),
     }
     status = 400 if form is not None and form.errors else 200
     return render(request, "justice/charge_detail.html", context, status=status)
+
+
+def _charge(record: ChildRecord, charge_id: str) -> Charge | None:
+    return next((c for c in record.related["charges"] if str(c.pk) == charge_id), None)
+
+
+@membership_required
+def court_outcome_new(request: HttpRequest, pid: str, charge_id: str) -> HttpResponse:
+    """Record what the court did on a charge: a remand, or the sentence on a conviction (W-4)."""
+    actor = actor_from_request(request, purpose=PURPOSE)
+    try:
+        record = _record(actor, pid)
+    except ChildNotFound as exc:
+        return _not_found(request, exc)
+    charge = _charge(record, charge_id)
+    if charge is None:
+        return _not_found(request)
+    if not _may_record_outcome(actor, record):
+        return _refuse(request, actor, record, "court_outcome", role_message=services.MSG_COURT_ROLE)
+    form = CourtOutcomeForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.court_outcome_record(
+                actor=actor,
+                charge=charge,
+                decided_on=data["decided_on"],
+                remanded_in_custody=data["remanded_in_custody"],
+                sentence_type=data["sentence_type"],
+                length_months=data["length_months"],
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        except PermissionDenied:
+            return _refuse(request, actor, record, "court_outcome", role_message=services.MSG_COURT_ROLE)
+        else:
+            messages.success(request, MSG_OUTCOME_RECORDED)
+            return redirect("children:charge", pid=record.child.pseudonymous_id, charge_id=charge.pk)
+    context = {"record": record, "child": record.child, "charge": charge, "form": form}
+    return render(request, "justice/court_outcome_new.html", context, status=400 if form.errors else 200)

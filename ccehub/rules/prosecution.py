@@ -204,3 +204,65 @@ def charging_notices(
         notices.append((order, r.referred_on or date.min, ChargingNotice(r.referral_id, kind, text)))
     notices.sort(key=lambda item: (item[0], item[1]))
     return tuple(notice for _, _, notice in notices)
+
+
+# --- Court outcomes: a remand, or the sentence on a conviction (W-4) -----------------------------
+
+#: The ``SentenceType`` codes (``ccehub.justice.models``).
+SENTENCE_TYPES: Final[frozenset[str]] = frozenset({"yro", "dto", "custody", "other"})
+#: Twenty years: a bound on a typed length, not a legal maximum.
+MAX_SENTENCE_MONTHS: Final = 240
+
+MSG_OUTCOME_NOTHING: Final = "Record a remand in custody, a sentence, or both"
+MSG_SENTENCE_NOT_CONVICTED: Final = "A sentence can only be recorded on a charge that ended in a conviction"
+MSG_REMAND_NOT_LIVE: Final = (
+    "A remand in custody can only be recorded while the charge is before the court or awaiting sentence"
+)
+MSG_OUTCOME_CHARGE_STAYED: Final = (
+    "This charge is stayed pending the conclusive-grounds decision (R-09): nothing happens at court until "
+    "the prosecution decision"
+)
+MSG_UNKNOWN_SENTENCE: Final = "Choose the type of sentence"
+MSG_LENGTH_WITHOUT_SENTENCE: Final = "Give a length only with a sentence"
+MSG_LENGTH_RANGE: Final = f"The length must be a whole number of months from 1 to {MAX_SENTENCE_MONTHS}"
+MSG_OUTCOME_FUTURE: Final = "The date of the court outcome must be today or in the past"
+MSG_OUTCOME_BEFORE_CHARGE: Final = "The date of the court outcome cannot be before the charge ({charged_on})"
+
+
+def court_outcome_problems(
+    *,
+    charge_status: str,
+    remanded: bool,
+    sentence_type: str,
+    length_months: int | None,
+    decided_on: date,
+    charged_on: date | None,
+    today: date,
+) -> dict[str, str]:
+    """Why this court outcome may not be recorded on a charge in ``charge_status``: ``{field: message}``.
+
+    A remand belongs to a charge before the court (``court_proceedings``) or convicted and awaiting
+    sentence; a sentence only to a conviction (W-4: CONVICTED → SENTENCED). A stayed charge has no
+    court outcome until the prosecution decision (R-09).
+    """
+    problems: dict[str, str] = {}
+    if charge_status == ChargeState.STAYED_PENDING_CG:
+        return {"": MSG_OUTCOME_CHARGE_STAYED}
+    if not remanded and not sentence_type:
+        problems[""] = MSG_OUTCOME_NOTHING
+    if sentence_type and sentence_type not in SENTENCE_TYPES:
+        problems["sentence_type"] = MSG_UNKNOWN_SENTENCE
+    elif sentence_type and charge_status != ChargeState.CONVICTED:
+        problems["sentence_type"] = MSG_SENTENCE_NOT_CONVICTED
+    if remanded and charge_status not in {ChargeState.COURT_PROCEEDINGS, ChargeState.CONVICTED}:
+        problems["remanded_in_custody"] = MSG_REMAND_NOT_LIVE
+    if length_months is not None:
+        if not sentence_type:
+            problems["length_months"] = MSG_LENGTH_WITHOUT_SENTENCE
+        elif not 1 <= length_months <= MAX_SENTENCE_MONTHS:
+            problems["length_months"] = MSG_LENGTH_RANGE
+    if decided_on > today:
+        problems["decided_on"] = MSG_OUTCOME_FUTURE
+    elif charged_on is not None and decided_on < charged_on:
+        problems["decided_on"] = MSG_OUTCOME_BEFORE_CHARGE.format(charged_on=_on(charged_on))
+    return problems

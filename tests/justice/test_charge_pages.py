@@ -145,9 +145,6 @@ def test_stayed_charge_takes_the_prosecution_decision(client, kent_pc, islington
 
 
 def test_social_worker_reads_but_cannot_record(client, make_user, agencies, roles, islington_child, incident):
-    from ccehub.children.models import CaseHolding
-
-    CaseHolding.objects.create(child=islington_child, agency=agencies["islington"], basis="home_la")
     sw = make_user("isl.sw", agencies["islington"], roles.SOCIAL_WORKER)
     charge = Charge.objects.create(child=islington_child, incident=incident, offence="pwits_class_a")
     client.force_login(sw)
@@ -175,3 +172,84 @@ def test_child_page_links_to_charges(client, kent_pc, islington_child, incident)
     client.force_login(kent_pc)
     text = page(client.get(f"/children/{islington_child.pseudonymous_id}/"))
     assert f"/children/{islington_child.pseudonymous_id}/charges/" in text and "(1 charge)" in text
+
+
+def test_court_outcomes_remand_then_sentence(client, kent_pc, islington_child, incident):
+    """Daniel-like: remanded while before the court; then convicted and sentenced."""
+    from ccehub.justice.models import CourtOutcome
+
+    charge = Charge.objects.create(
+        child=islington_child,
+        incident=incident,
+        offence="pwits_class_a",
+        charged_on=date.today() - timedelta(days=30),
+        status=ChargeStatus.COURT_PROCEEDINGS,
+    )
+    client.force_login(kent_pc)
+    pid = islington_child.pseudonymous_id
+    url = f"/children/{pid}/charges/{charge.pk}/court/"
+    assert "Record a court outcome" in page(client.get(f"/children/{pid}/charges/{charge.pk}/"))
+    # A sentence before a conviction is refused, on the form, and nothing is saved.
+    data = date_fields("decided_on", date.today() - timedelta(days=20)) | {"sentence_type": "custody"}
+    response = client.post(url, data)
+    assert response.status_code == 400 and "only be recorded on a charge that ended in a conviction" in page(
+        response
+    )
+    assert not CourtOutcome.objects.exists()
+    response = client.post(
+        url, date_fields("decided_on", date.today() - timedelta(days=20)) | {"remanded_in_custody": "on"}
+    )
+    assert response.status_code == 302
+    client.post(f"/children/{pid}/charges/{charge.pk}/", {"to_status": "convicted"})
+    data = date_fields("decided_on", date.today() - timedelta(days=2)) | {
+        "sentence_type": "dto",
+        "length_months": "12",
+    }
+    assert client.post(url, data).status_code == 302
+    text = page(client.get(f"/children/{pid}/charges/{charge.pk}/"))
+    assert "remanded in custody" in text and "Detention and training order, 12 months" in text
+    assert CourtOutcome.objects.filter(charge=charge).count() == 2
+    assert AuditEvent.objects.filter(object_type="courtoutcome", child_pid=pid, action="create").count() == 2
+
+
+def test_yot_records_court_outcomes_but_not_charges(
+    client, make_user, agencies, roles, islington_child, incident
+):
+    from ccehub.agencies.models import Agency, AgencyKind
+    from ccehub.children.models import CaseHolding
+
+    yot = Agency.objects.create(
+        code="islington-yjs", name="Islington YJS", kind=AgencyKind.YOUTH_OFFENDING_TEAM
+    )
+    CaseHolding.objects.create(child=islington_child, agency=yot, basis="youth_justice")
+    worker = make_user("yot.worker", yot, roles.YOT_WORKER)
+    charge = Charge.objects.create(
+        child=islington_child, incident=incident, offence="pwits_class_a", status=ChargeStatus.CONVICTED
+    )
+    client.force_login(worker)
+    pid = islington_child.pseudonymous_id
+    assert client.get(f"/children/{pid}/charges/new/").status_code == 403
+    data = date_fields("decided_on", date.today() - timedelta(days=2)) | {
+        "sentence_type": "yro",
+        "length_months": "12",
+    }
+    assert client.post(f"/children/{pid}/charges/{charge.pk}/court/", data).status_code == 302
+    assert "Youth rehabilitation order, 12 months" in page(
+        client.get(f"/children/{pid}/charges/{charge.pk}/")
+    )
+
+
+def test_social_worker_cannot_record_court_outcome(
+    client, make_user, agencies, roles, islington_child, incident
+):
+    sw = make_user("isl.sw2", agencies["islington"], roles.SOCIAL_WORKER)
+    charge = Charge.objects.create(
+        child=islington_child, incident=incident, offence="pwits_class_a", status=ChargeStatus.CONVICTED
+    )
+    client.force_login(sw)
+    pid = islington_child.pseudonymous_id
+    assert "Record a court outcome" not in page(client.get(f"/children/{pid}/charges/{charge.pk}/"))
+    response = client.post(
+        f"/children/{pid}/charges/{charge.pk}/court/", date_fields("decided_on", date.today())
+    )
+    assert response.status_code == 403 and "youth offending team" in page(response)

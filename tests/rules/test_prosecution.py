@@ -13,21 +13,34 @@ from ccehub.rules.prosecution import (
     CONCLUDED,
     MSG_CONCLUDED,
     MSG_DROP_REASON,
+    MSG_LENGTH_RANGE,
+    MSG_LENGTH_WITHOUT_SENTENCE,
+    MSG_OUTCOME_CHARGE_STAYED,
+    MSG_OUTCOME_FUTURE,
+    MSG_OUTCOME_NOTHING,
+    MSG_REMAND_NOT_LIVE,
     MSG_S45_EXCLUDED,
+    MSG_SENTENCE_NOT_CONVICTED,
     MSG_STAYED,
+    MSG_UNKNOWN_SENTENCE,
     NEXT,
+    SENTENCE_TYPES,
     ChargeState,
     NoticeKind,
     OpenReferral,
     allowed_next,
     charging_notices,
+    court_outcome_problems,
     step_problems,
 )
 
 
 def test_states_are_the_model_choices():
     """The rule names every status the model stores, and no other."""
+    from ccehub.justice.models import SentenceType
+
     assert {s.value for s in ChargeState} == set(ChargeStatus.values)
+    assert set(SENTENCE_TYPES) == set(SentenceType.values)
     assert set(NEXT) == set(ChargeState)
 
 
@@ -171,3 +184,69 @@ def test_positive_rg_without_a_date_still_stays():
     """A report row may record a positive RG without its date: it is positive all the same."""
     (notice,) = charging_notices([referral("R1", incident="I-1", rg=True)], incident_id="I-1")
     assert notice.kind is NoticeKind.STAYS and "a date not recorded" in notice.text
+
+
+# --- Court outcomes -----------------------------------------------------------------------------
+
+TODAY = date(2026, 11, 27)
+
+
+def outcome(**overrides):
+    values = {
+        "charge_status": "convicted",
+        "remanded": False,
+        "sentence_type": "yro",
+        "length_months": 12,
+        "decided_on": date(2026, 6, 1),
+        "charged_on": date(2026, 1, 5),
+        "today": TODAY,
+    }
+    return court_outcome_problems(**(values | overrides))
+
+
+def test_sentence_on_a_conviction_is_recorded():
+    """Tom: a 12-month youth rehabilitation order on conviction."""
+    assert outcome() == {}
+    assert outcome(sentence_type="custody", length_months=None) == {}
+
+
+def test_remand_before_the_court_or_awaiting_sentence():
+    """Daniel: remanded in custody while the charge was before the court."""
+    assert (
+        outcome(charge_status="court_proceedings", remanded=True, sentence_type="", length_months=None) == {}
+    )
+    assert outcome(remanded=True, sentence_type="", length_months=None) == {}
+    assert outcome(charge_status="charged", remanded=True, sentence_type="", length_months=None) == {
+        "remanded_in_custody": MSG_REMAND_NOT_LIVE
+    }
+
+
+def test_sentence_needs_a_conviction():
+    for status in ("charged", "court_proceedings", "acquitted_s45", "discontinued"):
+        assert outcome(charge_status=status)["sentence_type"] == MSG_SENTENCE_NOT_CONVICTED
+
+
+def test_stayed_charge_has_no_court_outcome():
+    assert outcome(charge_status="stayed_pending_cg") == {"": MSG_OUTCOME_CHARGE_STAYED}
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"sentence_type": "", "length_months": None}, "", MSG_OUTCOME_NOTHING),
+        ({"sentence_type": "caning"}, "sentence_type", MSG_UNKNOWN_SENTENCE),
+        ({"sentence_type": "", "remanded": True}, "length_months", MSG_LENGTH_WITHOUT_SENTENCE),
+        ({"length_months": 0}, "length_months", MSG_LENGTH_RANGE),
+        ({"length_months": 241}, "length_months", MSG_LENGTH_RANGE),
+        ({"decided_on": TODAY.replace(day=28)}, "decided_on", MSG_OUTCOME_FUTURE),
+        ({"decided_on": date(2026, 1, 4)}, "decided_on", "cannot be before the charge (5 January 2026)"),
+    ],
+)
+def test_court_outcome_refusals(overrides, field, message):
+    problems = outcome(**overrides)
+    assert field in problems and message in problems[field]
+
+
+def test_outcome_on_the_day_of_charge_and_undated_charge():
+    assert outcome(decided_on=date(2026, 1, 5)) == {}
+    assert outcome(charged_on=None) == {}
