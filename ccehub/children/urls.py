@@ -15,5 +15,7 @@ urlpatterns = [
     path("<str:pid>/charges/", justice_views.charge_list, name="charges"),
     path("<str:pid>/charges/new/", justice_views.charge_new, name="charge-new"),
     path("<str:pid>/charges/<str:charge_id>/", justice_views.charge_detail, name="charge"),
-    path("<str:pid>/charges/<str:charge_id>/court/", justice_views.court_outcome_new, name="court-outcome-new"),
+    path(
+        "<str:pid>/charges/<str:charge_id>/court/", justice_views.court_outcome_new, name="court-outcome-new"
+    ),
 ]

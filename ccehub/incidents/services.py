@@ -128,6 +128,11 @@ def incident_record(
         fields=["incidents"],
         basis=basis,
     )
+    from ccehub.panels.escalation import plans_review_for_event
+    from ccehub.rules.escalation import TriggerEvent
+
+    on = timezone.localtime(incident.occurred_at).date() if incident.occurred_at else None
+    plans_review_for_event(actor=actor, child=child, event=TriggerEvent.INCIDENT, on=on)
     return incident
 
 

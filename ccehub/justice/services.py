@@ -29,6 +29,8 @@ from ccehub.audit.services import audit_record
 from ccehub.children.services import check_can_write
 from ccehub.common.access import Actor
 from ccehub.justice.models import Charge, ChargeStatus, CourtOutcome
+from ccehub.panels.escalation import plans_review_for_event
+from ccehub.rules.escalation import TriggerEvent
 from ccehub.rules.offences import catalogue
 from ccehub.rules.prosecution import court_outcome_problems, step_problems
 
@@ -269,6 +271,9 @@ def charge_record(
             charge.status_reason = STAY_REASON.format(on=on, referral=getattr(referral, "pk", ""))
             charge.save()
             _audit(actor, charge, "stayed on recording: RG already positive (R-09)", ["charges.status"])
+    plans_review_for_event(
+        actor=actor, child=child, event=TriggerEvent.CHARGE, on=charge.charged_on or timezone.localdate()
+    )
     return charge
 
 
@@ -297,6 +302,11 @@ def charge_step(*, actor: Actor, charge: Charge, to_status: str, reason: str = "
     charge.save(update_fields=["status", "status_reason", "updated_at"])
     after = charge.get_status_display().lower()
     _audit(actor, charge, f"{before} -> {after} (W-4)", ["charges.status"], basis)
+    if to_status == ChargeStatus.CONVICTED:
+        # J-11: a conviction means a plan review (the step carries no date: it is recorded on the day).
+        plans_review_for_event(
+            actor=actor, child=charge.child, event=TriggerEvent.CONVICTION, on=timezone.localdate()
+        )
     return charge
 
 
@@ -342,4 +352,12 @@ def court_outcome_record(
     }
     if sentence_type:
         values |= {"sentence_type": sentence_type, "length_months": length_months}
-    return fact_record(actor=actor, child=charge.child, model=CourtOutcome, **values)
+    outcome = fact_record(actor=actor, child=charge.child, model=CourtOutcome, **values)
+    # J-11 / R-50: a sentence or a remand means a plan review.
+    for happened, event in (
+        (bool(sentence_type), TriggerEvent.SENTENCE),
+        (remanded_in_custody, TriggerEvent.REMAND),
+    ):
+        if happened:
+            plans_review_for_event(actor=actor, child=charge.child, event=event, on=decided_on)
+    return outcome

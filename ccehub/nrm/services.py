@@ -382,6 +382,10 @@ def nrm_referral_create(
             + (f"; re-referral of {concluded.pk}" if concluded else "")
         ),
     )
+    from ccehub.panels.escalation import plans_review_for_event
+    from ccehub.rules.escalation import TriggerEvent
+
+    plans_review_for_event(actor=actor, child=child, event=TriggerEvent.NRM_REFERRAL, on=referral.referred_on)
     return referral
 
 

@@ -817,3 +817,25 @@ class PanelSettingsForm(forms.Form):
             "quorum_sectors": [s for s in Sector.values if s in chosen],
             "policy_profile": "" if profile == PROFILE_IN_FORCE else profile,
         }
+
+
+# --- Reviewing a joint plan (R-50, F-22) ---------------------------------------------------------
+
+
+class PlanReviewForm(forms.Form):
+    reviewed_on = _date("Date of the review")
+    risk_level = forms.ChoiceField(
+        label="Exploitation risk, as reassessed at this review",
+        widget=forms.RadioSelect,
+        choices=[("low", "Low"), ("medium", "Medium"), ("high", "High")],
+        error_messages={
+            "required": "Give the exploitation risk as reassessed at this review: low, medium or high"
+        },
+    )
+    note = _text(
+        "What did the review find, and what changes?",
+        "Enter what the review found and what changes",
+        help_text="Do not name other people: use their record references.",
+        rows=4,
+    )
+    next_review_on = _date("Date of the next review")

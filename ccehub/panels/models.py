@@ -433,6 +433,11 @@ class JointPlan(ClosureRecord, BaseModel):
     )
     agreed_on = models.DateField()
     review_on = models.DateField()
+    review_trigger = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="Why the review was brought forward (a trigger event, R-50); cleared by the next review",
+    )
     summary = models.TextField()
     closed_on = models.DateField(null=True, blank=True)
 
@@ -451,6 +456,34 @@ class JointPlan(ClosureRecord, BaseModel):
     def __str__(self) -> str:
         state = f"closed {self.closed_on}" if self.closed_on else "open"
         return f"Joint plan agreed on {self.agreed_on} ({state})"
+
+
+class JointPlanReview(BaseModel):
+    """A review of a joint plan (R-50, F-22): the risk reassessed, what it found, the next review date.
+
+    Recorded by the panel lead or chair (:func:`ccehub.panels.services.joint_plan_review`).
+    """
+
+    plan = models.ForeignKey(JointPlan, on_delete=models.CASCADE, related_name="reviews")
+    reviewed_on = models.DateField()
+    risk_level = models.CharField(max_length=16, choices=RiskLevel.choices)
+    note = models.TextField()
+    next_review_on = models.DateField()
+    trigger = models.CharField(
+        max_length=200, blank=True, help_text="The trigger event that brought this review forward, if one did"
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_by_name = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["plan", "reviewed_on", "created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(next_review_on__gt=models.F("reviewed_on")), name="plan_review_next_after"
+            )
+        ]
 
 
 class PlanActionStatus(models.TextChoices):

@@ -40,6 +40,7 @@ from ccehub.nrm.services import (
     referral_escalate,
     rule_refusal,
 )
+from ccehub.panels.escalation import plans_review_for_event
 from ccehub.panels.models import (
     DEFAULT_QUORUM_SECTORS,
     NRM_DECISION_TYPES,
@@ -51,6 +52,7 @@ from ccehub.panels.models import (
     CourtResponse,
     InformationRequest,
     JointPlan,
+    JointPlanReview,
     LegalBasis,
     MeetingStatus,
     OrderBreach,
@@ -117,6 +119,7 @@ from ccehub.rules.closure import (
     assess_closure,
     day_text,
 )
+from ccehub.rules.escalation import TriggerEvent, review_problems
 from ccehub.rules.policy import PROFILES, profile_in_force
 
 # --- Messages a user can see (tests assert on them) ---------------------------------------------
@@ -1947,6 +1950,61 @@ def panel_case_close(
     return case
 
 
+@transaction.atomic
+def joint_plan_review(
+    *,
+    actor: Actor,
+    plan: JointPlan,
+    reviewed_on: date,
+    risk_level: str,
+    note: str,
+    next_review_on: date,
+    today: date | None = None,
+) -> JointPlanReview:
+    """Record a review of an open joint plan (R-50, F-22): the exploitation risk reassessed, what the
+    review found, and the next review date, which becomes the plan's. Clears a trigger that brought
+    the review forward. Lead or chair, as for the plan's actions. The note stays on the review; the
+    audit row gives the risk and the dates, not the words (they can name people)."""
+    plan = JointPlan.objects.select_for_update(of=("self",)).select_related("child", "panel").get(pk=plan.pk)
+    _check_lead_or_chair(actor, plan.panel)
+    if plan.closed_on is not None:
+        raise ValidationError({NON_FIELD_ERRORS: [MSG_PLAN_CLOSED]})
+    problems = review_problems(
+        reviewed_on=reviewed_on,
+        agreed_on=plan.agreed_on,
+        next_review_on=next_review_on,
+        risk=risk_level,
+        note=note,
+        today=today or timezone.localdate(),
+    )
+    if problems:
+        raise ValidationError(problems)
+    review = JointPlanReview.objects.create(
+        plan=plan,
+        reviewed_on=reviewed_on,
+        risk_level=risk_level,
+        note=_text("note", note, what="what the review found"),
+        next_review_on=next_review_on,
+        trigger=plan.review_trigger,
+        reviewed_by=actor.user if getattr(actor.user, "is_authenticated", False) else None,
+        reviewed_by_name=actor.username[:150],
+    )
+    plan.review_on = next_review_on
+    plan.review_trigger = ""
+    plan.save(update_fields=["review_on", "review_trigger", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=Action.CREATE,
+        object_type="joint_plan_review",
+        object_id=review.pk,
+        child_pid=plan.child.pseudonymous_id,
+        fields=["joint_plans.reviews"],
+        basis=_basis(actor, plan.child, plan.panel),
+        detail=f"risk {risk_level}; reviewed {reviewed_on}; next review {next_review_on}",
+    )
+    return review
+
+
 def joint_plan_close(
     *,
     actor: Actor,
@@ -2239,6 +2297,7 @@ def order_breach_record(
         fields=["safeguarding_orders.breaches"],
         basis=basis or _basis(actor, order.child, order.panel),
     )
+    plans_review_for_event(actor=actor, child=order.child, event=TriggerEvent.ORDER_BREACH, on=occurred_on)
     return breach
 
 

@@ -33,6 +33,7 @@ urlpatterns = [
     path("referrals/<str:referral_id>/close/", views_case.case_close, name="case-close"),
     path("plans/<str:plan_id>/", views_case.plan_detail, name="plan"),
     path("plans/<str:plan_id>/close/", views_case.plan_close, name="plan-close"),
+    path("plans/<str:plan_id>/review/", views_case.plan_review, name="plan-review"),
     path("plans/actions/<str:action_id>/done/", views_case.plan_action_done, name="plan-action-done"),
     path("plans/actions/<str:action_id>/drop/", views_case.plan_action_drop, name="plan-action-drop"),
     path("referrals/<str:referral_id>/orders/new/", views_case.order_new, name="order-new"),

@@ -66,6 +66,7 @@ MSG_BREACH_RECORDED = "Breach recorded: the order awaits the court's response"
 MSG_RESPONSE_RECORDED = "The court's response is recorded"
 MSG_CASE_CLOSED = "Panel case closed on {day}: the panel no longer sees the child's record"
 MSG_PLAN_CLOSED = "Joint plan closed on {day}"
+MSG_PLAN_REVIEWED = "Review recorded: the next review is on {day}"
 
 
 def _posted(request: HttpRequest) -> Any:
@@ -324,9 +325,16 @@ def plan_detail(request: HttpRequest, plan_id: str) -> HttpResponse:
         {"key": "Agreed on", "value": p.day(plan.agreed_on)},
         {
             "key": "Review date",
-            "value": format_html("{} {}", p.day(plan.review_on), p.tag("Review overdue", "red"))
-            if plan.review_on < today and plan.closed_on is None
-            else p.day(plan.review_on),
+            "value": format_html(
+                "{}{}{}",
+                p.day(plan.review_on),
+                format_html(" {}", p.tag("Review overdue", "red"))
+                if plan.review_on < today and plan.closed_on is None
+                else "",
+                format_html('<br><span class="govuk-body-s">Brought forward: {}</span>', plan.review_trigger)
+                if plan.review_trigger and plan.closed_on is None
+                else "",
+            ),
         },
         {"key": "Panel", "value": plan.panel.name},
     ]
@@ -343,9 +351,62 @@ def plan_detail(request: HttpRequest, plan_id: str) -> HttpResponse:
             "form": form,
             "head": ["Action", "Owner", "Due", "Status"],
             "can_close": plan.closed_on is None and is_panel_chair(actor, plan.panel),
+            "can_review": plan.closed_on is None and runs,
+            "reviews": [
+                {
+                    "cells": [
+                        p.day(r.reviewed_on),
+                        r.get_risk_level_display(),
+                        free_text(actor, r.note),
+                        p.day(r.next_review_on),
+                        r.trigger or "Scheduled",
+                    ]
+                }
+                for r in plan.reviews.order_by("-reviewed_on", "-created_at")
+            ],
         },
         status=400 if form is not None and form.errors else 200,
     )
+
+
+@membership_required
+def plan_review(request: HttpRequest, plan_id: str) -> HttpResponse:
+    """Record a review of a joint plan (R-50, F-22): lead or chair, as for the plan's actions."""
+    actor = actor_from_request(request, purpose="Review a joint plan")
+    try:
+        plan = plan_for_view(actor=actor, plan_id=plan_id)
+    except NotAvailable as exc:
+        return _not_found(request, str(exc))
+    pid = plan.child.pseudonymous_id
+    if not _lead_or_chair(actor, plan.panel):
+        return _forbidden(
+            request, actor, MSG_NOT_PANEL_LEAD, object_type="joint_plan", object_id=plan.pk, child_pid=pid
+        )
+    form = panel_forms.PlanReviewForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        done = _attempt(
+            request,
+            actor,
+            form,
+            lambda: services.joint_plan_review(
+                actor=actor,
+                plan=plan,
+                reviewed_on=data["reviewed_on"],
+                risk_level=data["risk_level"],
+                note=data["note"],
+                next_review_on=data["next_review_on"],
+            ),
+            object_type="joint_plan",
+            object_id=plan.pk,
+            child_pid=pid,
+        )
+        if done.refused:
+            return done.refused
+        if done.ok:
+            messages.success(request, MSG_PLAN_REVIEWED.format(day=p.day(data["next_review_on"])))
+            return redirect("panels:plan", plan_id=plan.pk)
+    return _form_page(request, "panels/plan_review.html", {"form": form, "plan": plan})
 
 
 @require_POST

@@ -275,6 +275,22 @@ def test_after_the_decision_joint_plan_and_safeguarding_order(page, live_app):
     page.get_by_role("button", name="Mark as done (Debt threat assessment)").click()
     _banner(page, "Action marked as done: Debt threat assessment")
     expect(page.locator("table strong.govuk-tag", has_text="Done")).to_be_visible()
+    # A review of the plan: refused without the risk, then recorded; the plan lists it.
+    page.get_by_role("link", name="Record a review").click()
+    expect(page.get_by_role("heading", name="Review the joint plan")).to_be_visible()
+    page.get_by_role("button", name="Record the review").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Give the exploitation risk")
+    assert_accessible(page)
+    _fill_date(page, "Date of the review", today)
+    page.get_by_label("Medium").check()
+    page.get_by_label("What did the review find, and what changes?").fill(
+        "Debt threat assessed; school place next"
+    )
+    _fill_date(page, "Date of the next review", today + timedelta(days=28))
+    page.get_by_role("button", name="Record the review").click()
+    _banner(page, "Review recorded: the next review is on")
+    expect(page.get_by_text("Debt threat assessed; school place next")).to_be_visible()
+    assert_accessible(page)
 
     # A Safeguarding Order: drafted, applied for, granted, in force, breached, answered by the court.
     page.get_by_role("link", name="Back to the referral").click()

@@ -147,7 +147,15 @@ def everything(world, child, incident, referral, system_actor):
         due_on=date(2024, 3, 28),
         today=date(2024, 3, 21),
     )
-    _plan(world, child, referral=referral)
+    plan = _plan(world, child, referral=referral)
+    panels.joint_plan_review(
+        actor=world["as_lead"],
+        plan=plan,
+        reviewed_on=date(2024, 4, 2),
+        risk_level="high",
+        note="Still going missing",
+        next_review_on=date(2024, 5, 2),
+    )
     order = _active_order(world, child)
     _breach(world, order, date(2024, 5, 1), date(2024, 5, 2), "Out after curfew with INT-2024-0117")
     # the incident triaged twice: a chain of two decisions, each with its actions

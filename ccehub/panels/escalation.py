@@ -1,0 +1,50 @@
+"""The support-escalation guard as a side effect (F-22, R-50, J-11): a trigger event recorded anywhere
+brings the child's open joint plans' reviews forward.
+
+Called inside the transaction of the write that records the event (an incident, a charge, a
+conviction, a remand or sentence, an NRM referral, a Safeguarding Order breach), and audited as the
+actor who recorded it, as the criminal stay is (J-02). Imports nothing from the other services, so
+any of them may call it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+
+from ccehub.audit.models import Action
+from ccehub.audit.services import audit_record
+from ccehub.common.access import Actor
+from ccehub.panels.models import JointPlan
+from ccehub.rules.escalation import TriggerEvent, review_after_trigger, trigger_text
+
+
+@transaction.atomic
+def plans_review_for_event(
+    *, actor: Actor, child: Any, event: TriggerEvent, on: date | None
+) -> list[JointPlan]:
+    """Bring each open joint plan's review to within N days of the event (R-50). Returns the plans
+    whose review moved. An event without a date triggers nothing: the rule cannot place it."""
+    if on is None:
+        return []
+    moved = []
+    for plan in JointPlan.objects.select_for_update(of=("self",)).filter(child=child, closed_on__isnull=True):
+        new = review_after_trigger(review_on=plan.review_on, agreed_on=plan.agreed_on, event_on=on)
+        if new is None:
+            continue
+        plan.review_on = new
+        plan.review_trigger = trigger_text(event, on)
+        plan.save(update_fields=["review_on", "review_trigger", "updated_at"])
+        audit_record(
+            actor=actor,
+            action=Action.UPDATE,
+            object_type="joint_plan",
+            object_id=plan.pk,
+            child_pid=child.pseudonymous_id,
+            fields=["joint_plans.review_on"],
+            detail=f"review brought forward to {new}: {event.value} on {on} (R-50)",
+        )
+        moved.append(plan)
+    return moved
