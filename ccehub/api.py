@@ -62,7 +62,7 @@ class TokenAuth(HttpBearer):
 
         from django.utils import timezone
 
-        from ccehub.agencies.tokens import audit_pause_once, tokens_paused_until, user_for_token
+        from ccehub.agencies.tokens import audit_pause_once, live_token, tokens_paused_until
 
         origin = client_address(request)
         now = timezone.now()
@@ -72,12 +72,15 @@ class TokenAuth(HttpBearer):
             audit_pause_once(origin, until=until)
             raise TokensPaused(max(1, math.ceil((until - now).total_seconds())))
         # A refused token (unknown, revoked, expired) is audited there, and refused here alike.
-        user = user_for_token(token, origin=origin)
-        if user is None:
+        found = live_token(token, origin=origin)
+        if found is None:
             return None
         from ccehub.agencies.selectors import current_membership
 
+        user = found.user
         request.user = user
+        # which token: an Idempotency-Key is the token's, not the user's (ccehub.children.idempotency)
+        request.api_token_id = found.pk  # type: ignore[attr-defined]
         request.membership = current_membership(user=user, session=None)  # type: ignore[attr-defined]
         return user
 
@@ -110,14 +113,25 @@ class JSONParser(Parser):
 
 
 class CcehubAPI(NinjaAPI):
-    """Ninja's API, whose schema also says what a 429 carries: Ninja has no way to declare a
-    response header, and a client needs ``Retry-After`` to know when to try again."""
+    """Ninja's API, whose schema also says what a 429 carries, and what a replayed request's answer
+    carries: Ninja has no way to declare a response header, and a client needs ``Retry-After`` to know
+    when to try again, and ``Idempotent-Replayed`` to know that nothing new was recorded."""
 
     def get_openapi_schema(self, **kwargs: Any) -> Any:
         schema = super().get_openapi_schema(**kwargs)
         for item in schema.get("paths", {}).values():
             for operation in item.values():
                 responses = operation.get("responses", {})
+                if any(p.get("name") == "Idempotency-Key" for p in operation.get("parameters", [])):
+                    created = responses.get(201, responses.get("201"))
+                    if created is not None:
+                        created.setdefault("headers", {})["Idempotent-Replayed"] = {
+                            "description": (
+                                "Present (`true`) when this answers an earlier request with the same "
+                                "Idempotency-Key and body: nothing new was recorded"
+                            ),
+                            "schema": {"type": "string", "enum": ["true"]},
+                        }
                 paused = responses.get(429, responses.get("429"))
                 if paused is not None:
                     paused["description"] = (

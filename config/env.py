@@ -44,6 +44,8 @@ LINKAGE_BACKEND: str = os.environ.get("CCEHUB_LINKAGE_BACKEND", "duckdb")
 API_TOKEN_DAYS: str = os.environ.get("CCEHUB_API_TOKEN_DAYS", "90")
 #: How many hours an emergency (break-glass) access to a child's record lasts.
 EMERGENCY_ACCESS_HOURS: str = os.environ.get("CCEHUB_EMERGENCY_ACCESS_HOURS", "24")
+#: How many hours an API request's ``Idempotency-Key`` is remembered (a retry within them is answered again).
+IDEMPOTENCY_HOURS: str = os.environ.get("CCEHUB_IDEMPOTENCY_HOURS", "24")
 #: Comma-separated addresses or networks of the reverse proxies whose ``X-Forwarded-For`` is believed.
 TRUSTED_PROXIES: str = os.environ.get("CCEHUB_TRUSTED_PROXIES", "")
 #: Failed sign-ins from one address (any usernames) that pause sign-in from it.

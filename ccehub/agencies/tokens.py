@@ -66,7 +66,13 @@ def token_issue(*, user: Any, name: str, days: int | None = None) -> tuple[str, 
 
 
 def user_for_token(token: str, *, origin: str = "") -> Any:
-    """The active user a live token acts as, or ``None``.
+    """The active user a live token acts as, or ``None`` (:func:`live_token`'s user)."""
+    found = live_token(token, origin=origin)
+    return None if found is None else found.user
+
+
+def live_token(token: str, *, origin: str = "") -> Any:
+    """The stored row of a live token (its ``user`` loaded), or ``None``.
 
     An unknown token is refused and audited as ``denied`` with no user (and neither the token nor its
     hash). A token that names a user but is revoked, expired or belongs to a deactivated account is
@@ -91,7 +97,7 @@ def user_for_token(token: str, *, origin: str = "") -> Any:
         _audit_refused(found, why=why, origin=origin)
         return None
     ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
-    return found.user
+    return found
 
 
 def _audit_refused(found: Any, *, why: str, origin: str) -> None:

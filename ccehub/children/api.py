@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Annotated, Any
 
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from ninja import Query, Router, Schema
+from django.utils import timezone
+from ninja import Header, Query, Router, Schema
 from ninja.errors import HttpError
+from ninja.responses import Status
 from pydantic import ConfigDict
 
 from ccehub.audit.models import Action
+from ccehub.children import idempotency
 from ccehub.children.export import record_to_dict
 from ccehub.children.selectors import ChildNotFound, child_get, child_page_audited
 from ccehub.common.api_schemas import AUTH_ERRORS, InvalidInput, Problem
@@ -164,14 +168,92 @@ def parse_child_input(payload: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
+_KEY_DESCRIPTION = (
+    "Optional. 1 to 255 printable ASCII characters, e.g. a UUID, new for each child. A retry with the "
+    "same key and body, from the same API token (or signed-in user), within `CCEHUB_IDEMPOTENCY_HOURS` "
+    "(24) hours of the first request answers the child that request created (header "
+    "`Idempotent-Replayed: true`) instead of recording it again. The same key with a different body is "
+    "422. A request that failed is not remembered: correct it and retry with the same key."
+)
+
+
 @router.post(
     "/",
-    response={201: ChildCreated, **AUTH_ERRORS, 422: InvalidInput},
+    response={201: ChildCreated, 400: Problem, **AUTH_ERRORS, 409: Problem, 422: InvalidInput},
     summary="Record a new child (your agency holds the record)",
+    description=(
+        "Send an `Idempotency-Key` header to make a retry safe: a client that timed out and sends the "
+        "request again gets the same pseudonymous ID, not a second child. A malformed key is 400; a "
+        "key whose first request has not answered yet is 409."
+    ),
 )
-def create_child(request: HttpRequest, payload: ChildIn) -> tuple[int, dict[str, str]]:
+def create_child(
+    request: HttpRequest,
+    payload: ChildIn,
+    response: HttpResponse,
+    idempotency_key: Annotated[
+        str | None, Header(alias="Idempotency-Key", description=_KEY_DESCRIPTION)
+    ] = None,
+) -> Any:
     from ccehub.api import api_actor
     from ccehub.children.services import child_create
 
-    child = child_create(actor=api_actor(request), **parse_child_input(payload.dict()))
-    return 201, {"pseudonymous_id": child.pseudonymous_id}
+    key = None
+    if idempotency_key is not None:
+        try:
+            key = idempotency.parse_key(idempotency_key)
+        except ValueError as exc:
+            raise HttpError(400, str(exc)) from None
+    actor = api_actor(request)
+    values = payload.dict()
+    if key is None:
+        child = child_create(actor=actor, **parse_child_input(values))
+        return Status(201, _created(child))
+    now = timezone.now()
+    idempotency.purge_expired(now=now)
+    try:
+        # the claim, the child and the stored answer commit together, or not at all (a 422 or 403)
+        with transaction.atomic():
+            claimed = idempotency.claim(
+                scope=idempotency.scope_of(request),
+                key=key,
+                user=request.user,
+                fingerprint=idempotency.request_fingerprint(values),
+                now=now,
+            )
+            child = child_create(actor=actor, **parse_child_input(values))
+            body = _created(child)
+            idempotency.answer(claimed, child=child, status=201, body=body)
+    except idempotency.KeyTaken as taken:
+        return _replay(response, actor, taken.stored, values)
+    return Status(201, body)
+
+
+def _created(child: Any) -> dict[str, str]:
+    """The answer to a creation: the pseudonymous ID, nothing that identifies the child."""
+    return {"pseudonymous_id": child.pseudonymous_id}
+
+
+def _replay(response: HttpResponse, actor: Any, stored: Any, values: dict[str, Any]) -> Any:
+    """The answer stored for a key, given again: a read of the child's pseudonymous ID, audited as one."""
+    from django.core.exceptions import ValidationError
+
+    from ccehub.audit.services import audit_record
+    from ccehub.common.access import access_basis
+
+    if not idempotency.fingerprint_matches(stored.fingerprint, values):
+        raise ValidationError({"Idempotency-Key": [idempotency.MSG_KEY_REUSED]})
+    if stored.response_status is None or stored.child is None:
+        raise HttpError(409, idempotency.MSG_KEY_IN_PROGRESS)
+    audit_record(
+        actor=actor,
+        action=Action.VIEW,
+        object_type="child",
+        object_id=stored.child.pk,
+        child_pid=stored.child.pseudonymous_id,
+        fields=["pseudonymous_id"],
+        basis=access_basis(actor, stored.child) or "",
+        detail=idempotency.REPLAY_DETAIL,
+    )
+    response["Idempotent-Replayed"] = "true"
+    return Status(stored.response_status, stored.response_body)

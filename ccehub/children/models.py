@@ -432,3 +432,39 @@ class ErasedChild(models.Model):
 
     def __str__(self) -> str:
         return f"{self.pseudonymous_id} erased {self.erased_at:%Y-%m-%d}"
+
+
+class IdempotencyKey(BaseModel):
+    """An ``Idempotency-Key`` sent with ``POST /api/children/``, and the answer its request got.
+
+    A retry with the same key and body, from the same token (or, for a browser session, the same user),
+    within ``CCEHUB_IDEMPOTENCY_HOURS`` of ``created_at`` is answered with this stored answer instead of
+    a second child (:mod:`ccehub.children.idempotency`). Only a creation that succeeded is kept: the
+    row is claimed and answered in the transaction that creates the child, and goes with it when the
+    request fails. No identity: the body is a hash keyed with the secret key (it cannot confirm a guess
+    of who the child is), and the answer holds only the pseudonymous ID. Expired rows are deleted when
+    a new key is stored; the row goes with its child when the child is erased, and with its user.
+    """
+
+    #: ``token:<ApiToken id>`` or ``user:<user id>``: whose key it is. Keys are never global.
+    scope = models.CharField(max_length=64)
+    key = models.CharField(max_length=255, help_text="As the client sent it: 1 to 255 printable ASCII")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    fingerprint = models.CharField(max_length=64, help_text="HMAC-SHA-256 of the request body as read")
+    # Empty only inside the transaction that is creating the child: never committed empty.
+    child = models.ForeignKey(
+        Child, null=True, blank=True, on_delete=models.CASCADE, related_name="idempotency_keys"
+    )
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="idempotency_key_once_per_scope"),
+        ]
+        # expired rows are found by age
+        indexes = [models.Index(fields=["created_at"], name="idempotency_key_created")]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key}"

@@ -711,7 +711,8 @@ def child_erase(
     (identity, aliases, addresses, holdings, flags, episodes, placements, conflicts, emergency
     accesses, agreements for that one child, incidents and their triage, arrests, charges, outcomes,
     NRM referrals and decisions, the panel's agenda entries, decisions, QA, information requests,
-    plans and orders about them, safeguarding plans and orders), in one transaction.
+    plans and orders about them, safeguarding plans and orders, the API's retry key of the request
+    that created them), in one transaction.
 
     Kept: the audit log's rows (append-only; they carry the pseudonymous ID, never identity), the
     agencies' own records (``records.AgencyRecord``, their data, re-imported from their extracts: a

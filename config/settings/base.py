@@ -149,6 +149,27 @@ if not 1 <= CCEHUB_EMERGENCY_ACCESS_HOURS <= 72:
         "CCEHUB_EMERGENCY_ACCESS_HOURS must be a whole number of hours from 1 to 72, "
         f"not {env.EMERGENCY_ACCESS_HOURS!r}"
     )
+
+
+def _whole_hours(name: str, text: str, *, low: int, high: int) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not low <= value <= high:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(
+            f"{name} must be a whole number of hours from {low} to {high}, not {text!r}"
+        )
+    return value
+
+
+# An `Idempotency-Key` sent with POST /api/children/ is remembered for this many hours (1 to 168): a
+# retry with the same key and body within them answers the child already created, instead of a second
+# one (ccehub.children.idempotency). Long enough for a client to retry after an outage, short enough
+# that the table holds a day's keys, not a history.
+CCEHUB_IDEMPOTENCY_HOURS = _whole_hours("CCEHUB_IDEMPOTENCY_HOURS", env.IDEMPOTENCY_HOURS, low=1, high=168)
 # The reverse proxies whose X-Forwarded-For is believed (ccehub.common.addresses); none by default, so
 # the connection's own address is the client's and a client cannot choose the address it is seen at.
 try:

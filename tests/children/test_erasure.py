@@ -106,7 +106,14 @@ def added_between(before, after) -> set[tuple[str, object]]:
 def everything(world, child, incident, referral, system_actor):
     """Jamie with a row in every model about a child, and Remi sharing his panel meeting."""
     from ccehub.agencies.services import agreement_create
-    from ccehub.children.models import Alias, EmergencyAccess, MissingEpisode, Placement, RecordConflict
+    from ccehub.children.models import (
+        Alias,
+        EmergencyAccess,
+        IdempotencyKey,
+        MissingEpisode,
+        Placement,
+        RecordConflict,
+    )
     from ccehub.children.services import emergency_access_start, fact_record, vulnerability_flag_set
     from ccehub.incidents.services import triage_from_incident
     from ccehub.justice.models import Arrest, CourtOutcome
@@ -207,6 +214,16 @@ def everything(world, child, incident, referral, system_actor):
         reason="Stopped in Kent tonight; checking for flags",
     )
     assert EmergencyAccess.objects.filter(child=child).exists()
+    # the API's Idempotency-Key of the request that created him (ccehub.children.idempotency)
+    IdempotencyKey.objects.create(
+        scope=f"user:{world['users']['sw'].pk}",
+        key="created-jamie",
+        user=world["users"]["sw"],
+        fingerprint="0" * 64,
+        child=child,
+        response_status=201,
+        response_body={"pseudonymous_id": child.pseudonymous_id},
+    )
     linked = AgencyRecord.objects.create(
         agency=world["met"], record_id="MET-0001", given_name="Jamie", child=child
     )
