@@ -56,6 +56,7 @@ def dashboard_for(*, actor: Actor) -> dict[str, Any]:
             open_actions = open_triage_actions(actor=actor, children=children) + open_actions
         except ImportError:
             pass
+    open_actions += _prosecution_decisions(actor)
     open_actions += _information_requests(actor)
     open_actions += _emergency_reviews(actor)
     audit_record(
@@ -72,6 +73,40 @@ def dashboard_for(*, actor: Actor) -> dict[str, Any]:
         "dashboard_children": f":{DASHBOARD_CHILDREN}",
         "dashboard_children_count": DASHBOARD_CHILDREN,
     }
+
+
+def _prosecution_decisions(actor: Actor) -> list[dict[str, Any]]:
+    """For the police: charges still stayed although the referral's conclusive-grounds decision has been
+    made (J-03): the stay ends only when someone records the prosecution decision, so say so."""
+    from django.urls import reverse
+
+    from ccehub.justice.models import Charge, ChargeStatus
+    from ccehub.justice.services import is_police
+
+    if actor.system or actor.membership is None or not is_police(actor):
+        return []
+    waiting = (
+        Charge.objects.filter(
+            child__in=child_list(actor=actor).values("pk"),
+            status=ChargeStatus.STAYED_PENDING_CG,
+            stayed_for_referral__decisions__stage="cg",
+        )
+        .select_related("child")
+        .distinct()
+        .order_by("stayed_on", "pk")
+    )
+    return [
+        {
+            "child": charge.child,
+            "text": (
+                f"the conclusive-grounds decision has been made and the charge ({charge.offence_label.lower()}) "
+                "is still stayed: record the prosecution decision"
+            ),
+            "kind": "Charge",
+            "href": reverse("children:charge", args=[charge.child.pseudonymous_id, charge.pk]),
+        }
+        for charge in waiting
+    ]
 
 
 def _information_requests(actor: Actor) -> list[dict[str, Any]]:

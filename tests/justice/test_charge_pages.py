@@ -253,3 +253,38 @@ def test_social_worker_cannot_record_court_outcome(
         f"/children/{pid}/charges/{charge.pk}/court/", date_fields("decided_on", date.today())
     )
     assert response.status_code == 403 and "youth offending team" in page(response)
+
+
+def test_dashboard_asks_the_police_for_the_prosecution_decision_after_the_cg(
+    client, kent_pc, make_user, agencies, roles, islington_child, incident
+):
+    """J-03: a positive CG does not lift the stay; the police are told a decision is waiting."""
+    from ccehub.common.access import Actor
+    from ccehub.justice.services import charge_record
+
+    referral = NRMReferral.objects.create(
+        child=islington_child, linked_incident=incident, referred_on=date.today() - timedelta(days=100)
+    )
+    NRMDecision.objects.create(
+        referral=referral, stage="rg", outcome="positive", decided_on=date.today() - timedelta(days=95)
+    )
+    system = Actor.for_system(name="t", channel="system", purpose="t")
+    charge = charge_record(actor=system, child=islington_child, offence="pwits_class_a", incident=incident)
+    client.force_login(kent_pc)
+    assert "record the prosecution decision" not in page(client.get("/")), "no CG yet: nothing to decide"
+    NRMDecision.objects.create(
+        referral=referral, stage="cg", outcome="positive", decided_on=date.today() - timedelta(days=1)
+    )
+    text = page(client.get("/"))
+    assert "record the prosecution decision" in text
+    assert f"/children/{islington_child.pseudonymous_id}/charges/{charge.pk}/" in text
+    # Not for social care, who cannot make it.
+    client.force_login(make_user("isl.sw3", agencies["islington"], roles.SOCIAL_WORKER))
+    assert "record the prosecution decision" not in page(client.get("/"))
+    # Decided: no longer asked.
+    client.force_login(kent_pc)
+    client.post(
+        f"/children/{islington_child.pseudonymous_id}/charges/{charge.pk}/",
+        {"decision": "discontinue", "text": "Victim of exploitation"},
+    )
+    assert "record the prosecution decision" not in page(client.get("/"))
