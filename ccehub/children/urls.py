@@ -18,4 +18,9 @@ urlpatterns = [
     path(
         "<str:pid>/charges/<str:charge_id>/court/", justice_views.court_outcome_new, name="court-outcome-new"
     ),
+    path(
+        "<str:pid>/charges/<str:charge_id>/court/<str:outcome_id>/ended-early/",
+        justice_views.sentence_end_early,
+        name="sentence-ended-early",
+    ),
 ]

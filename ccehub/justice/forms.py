@@ -137,3 +137,23 @@ class CourtOutcomeForm(forms.Form):
         help_text="Leave blank if not known",
         error_messages={"invalid": "Enter the length as a whole number of months, like 12"},
     )
+
+
+class EndedEarlyForm(forms.Form):
+    months = forms.IntegerField(
+        label="After how many months did the sentence end?",
+        min_value=1,
+        max_value=240,
+        error_messages={
+            "required": "Enter after how many months the sentence ended",
+            "invalid": "Enter the months as a whole number, like 5",
+        },
+    )
+    reason = forms.CharField(
+        label="Why did it end early?",
+        max_length=200,
+        help_text="For example, revoked early for good progress",
+        error_messages={
+            "required": "Enter why the sentence ended early (for example, revoked early for good progress)"
+        },
+    )

@@ -32,7 +32,7 @@ from ccehub.justice.models import Charge, ChargeStatus, CourtOutcome
 from ccehub.panels.escalation import plans_review_for_event
 from ccehub.rules.escalation import TriggerEvent
 from ccehub.rules.offences import catalogue
-from ccehub.rules.prosecution import court_outcome_problems, step_problems
+from ccehub.rules.prosecution import court_outcome_problems, ended_early_problems, step_problems
 
 MSG_NOT_STAYED: Final = "This charge is not stayed pending a conclusive-grounds decision"
 MSG_STAY_AWAITS_CG: Final = (
@@ -360,4 +360,37 @@ def court_outcome_record(
     ):
         if happened:
             plans_review_for_event(actor=actor, child=charge.child, event=event, on=decided_on)
+    return outcome
+
+
+@transaction.atomic
+def sentence_ended_early(*, actor: Actor, outcome: CourtOutcome, months: int, reason: str) -> CourtOutcome:
+    """Record that a sentence ended early, after ``months`` (e.g. a YRO revoked for good progress)."""
+    outcome = CourtOutcome.objects.select_for_update(of=("self",)).select_related("child").get(pk=outcome.pk)
+    if not may_record_court_outcome(actor):
+        raise PermissionDenied(MSG_COURT_ROLE)
+    basis = check_can_write(actor, outcome.child)
+    text = (reason or "").strip()
+    problems = ended_early_problems(
+        sentence_type=outcome.sentence_type,
+        length_months=outcome.length_months,
+        already_ended=outcome.ended_early_after_months is not None,
+        months=months,
+        reason=text,
+    )
+    if problems:
+        raise ValidationError({field or NON_FIELD_ERRORS: [message] for field, message in problems.items()})
+    outcome.ended_early_after_months = months
+    outcome.ended_early_reason = text[:200]
+    outcome.save(update_fields=["ended_early_after_months", "ended_early_reason", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=Action.UPDATE,
+        object_type="courtoutcome",
+        object_id=outcome.pk,
+        child_pid=outcome.child.pseudonymous_id,
+        fields=["court_outcomes.ended_early"],
+        basis=basis,
+        detail=f"sentence ended early after {months} months",
+    )
     return outcome

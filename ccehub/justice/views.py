@@ -23,7 +23,13 @@ from ccehub.common.refusals import RefusedObject, audit_refusal
 from ccehub.common.views import forbidden
 from ccehub.common.web import actor_from_request, membership_required
 from ccehub.justice import services
-from ccehub.justice.forms import ChargeForm, ChargeStepForm, CourtOutcomeForm, ProsecutionDecisionForm
+from ccehub.justice.forms import (
+    ChargeForm,
+    ChargeStepForm,
+    CourtOutcomeForm,
+    EndedEarlyForm,
+    ProsecutionDecisionForm,
+)
 from ccehub.justice.models import Charge, ChargeStatus
 from ccehub.justice.selectors import charging_notices_for
 from ccehub.rules.prosecution import CONCLUDED, ChargeState, allowed_next
@@ -35,6 +41,7 @@ MSG_RECORDED_STAYED = "Charge recorded and stayed pending the conclusive-grounds
 MSG_ALREADY_RECORDED = "That charge was already recorded: it is shown below (the form was sent twice)"
 MSG_UPDATED = "Charge updated: {status}"
 MSG_OUTCOME_RECORDED = "Court outcome recorded"
+MSG_ENDED_EARLY = "Recorded: the sentence ended after {months} months"
 #: Charges on which the court can still act (a remand, or the sentence on a conviction).
 COURT_STATUSES = frozenset({ChargeStatus.COURT_PROCEEDINGS, ChargeStatus.CONVICTED})
 SUBMISSIONS_KEY = "ccehub_charge_submissions"
@@ -225,6 +232,7 @@ def charge_detail(request: HttpRequest, pid: str, charge_id: str) -> HttpRespons
         "stayed": stayed,
         "outcomes": [o for o in record.related["court_outcomes"] if o.charge_id == charge.pk],
         "may_record_outcome": charge.status in COURT_STATUSES and _may_record_outcome(actor, record),
+        "may_end_early": _may_record_outcome(actor, record),
     }
     status = 400 if form is not None and form.errors else 200
     return render(request, "justice/charge_detail.html", context, status=status)
@@ -268,3 +276,42 @@ def court_outcome_new(request: HttpRequest, pid: str, charge_id: str) -> HttpRes
             return redirect("children:charge", pid=record.child.pseudonymous_id, charge_id=charge.pk)
     context = {"record": record, "child": record.child, "charge": charge, "form": form}
     return render(request, "justice/court_outcome_new.html", context, status=400 if form.errors else 200)
+
+
+@membership_required
+def sentence_end_early(request: HttpRequest, pid: str, charge_id: str, outcome_id: str) -> HttpResponse:
+    """Record that a sentence ended early (W-4 SENTENCED → COMPLETED early, as Tom's YRO did)."""
+    actor = actor_from_request(request, purpose=PURPOSE)
+    try:
+        record = _record(actor, pid)
+    except ChildNotFound as exc:
+        return _not_found(request, exc)
+    charge = _charge(record, charge_id)
+    outcome = next(
+        (
+            o
+            for o in record.related["court_outcomes"]
+            if charge is not None and o.charge_id == charge.pk and str(o.pk) == outcome_id
+        ),
+        None,
+    )
+    if charge is None or outcome is None:
+        return _not_found(request)
+    if not _may_record_outcome(actor, record):
+        return _refuse(request, actor, record, "court_outcome", role_message=services.MSG_COURT_ROLE)
+    form = EndedEarlyForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.sentence_ended_early(
+                actor=actor, outcome=outcome, months=data["months"], reason=data["reason"]
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        except PermissionDenied:
+            return _refuse(request, actor, record, "court_outcome", role_message=services.MSG_COURT_ROLE)
+        else:
+            messages.success(request, MSG_ENDED_EARLY.format(months=data["months"]))
+            return redirect("children:charge", pid=record.child.pseudonymous_id, charge_id=charge.pk)
+    context = {"record": record, "child": record.child, "charge": charge, "outcome": outcome, "form": form}
+    return render(request, "justice/sentence_ended_early.html", context, status=400 if form.errors else 200)

@@ -266,3 +266,30 @@ def court_outcome_problems(
     elif charged_on is not None and decided_on < charged_on:
         problems["decided_on"] = MSG_OUTCOME_BEFORE_CHARGE.format(charged_on=_on(charged_on))
     return problems
+
+
+MSG_NOT_A_SENTENCE: Final = "Only a sentence can end early: this court outcome records no sentence"
+MSG_ALREADY_ENDED: Final = "This sentence is already recorded as ended early"
+MSG_ENDED_RANGE: Final = "The months served must be a whole number from 1 to {limit}"
+MSG_ENDED_NOT_EARLY: Final = "A sentence of {length} months that ran {months} months did not end early"
+MSG_ENDED_REASON: Final = "Enter why the sentence ended early (for example, revoked early for good progress)"
+
+
+def ended_early_problems(
+    *, sentence_type: str, length_months: int | None, already_ended: bool, months: int, reason: str
+) -> dict[str, str]:
+    """Why a sentence may not be recorded as ended early after ``months`` (W-4 SENTENCED → COMPLETED,
+    "incl. early for compliance": Tom's 12-month YRO ended at 5 months)."""
+    if not sentence_type:
+        return {"": MSG_NOT_A_SENTENCE}
+    if already_ended:
+        return {"": MSG_ALREADY_ENDED}
+    problems: dict[str, str] = {}
+    limit = length_months - 1 if length_months is not None else MAX_SENTENCE_MONTHS
+    if length_months is not None and months >= length_months:
+        problems["months"] = MSG_ENDED_NOT_EARLY.format(length=length_months, months=months)
+    elif not 1 <= months <= limit:
+        problems["months"] = MSG_ENDED_RANGE.format(limit=limit)
+    if not reason.strip():
+        problems["reason"] = MSG_ENDED_REASON
+    return problems

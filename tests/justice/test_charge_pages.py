@@ -288,3 +288,35 @@ def test_dashboard_asks_the_police_for_the_prosecution_decision_after_the_cg(
         {"decision": "discontinue", "text": "Victim of exploitation"},
     )
     assert "record the prosecution decision" not in page(client.get("/"))
+
+
+def test_sentence_ended_early(client, kent_pc, islington_child, incident):
+    """Tom: a 12-month YRO that ended at 5 months for good progress."""
+    from ccehub.justice.models import CourtOutcome
+
+    charge = Charge.objects.create(
+        child=islington_child, incident=incident, offence="pwits_class_a", status=ChargeStatus.CONVICTED
+    )
+    outcome = CourtOutcome.objects.create(
+        child=islington_child,
+        charge=charge,
+        decided_on=date.today() - timedelta(days=200),
+        sentence_type="yro",
+        length_months=12,
+    )
+    client.force_login(kent_pc)
+    pid = islington_child.pseudonymous_id
+    assert "Record that it ended early" in page(client.get(f"/children/{pid}/charges/{charge.pk}/"))
+    url = f"/children/{pid}/charges/{charge.pk}/court/{outcome.pk}/ended-early/"
+    bad = client.post(url, {"months": "12", "reason": "Completed"})
+    assert bad.status_code == 400 and "did not end early" in page(bad)
+    response = client.post(url, {"months": "5", "reason": "Revoked early for good progress"}, follow=True)
+    text = page(response)
+    assert "the sentence ended after 5 months" in text and "(ended after 5 months)" in text
+    assert "Record that it ended early" not in text
+    outcome.refresh_from_db()
+    assert outcome.ended_early_after_months == 5
+    assert client.post(url, {"months": "4", "reason": "again"}).status_code == 400
+    assert (
+        client.get(f"/children/{pid}/charges/{charge.pk}/court/{charge.pk}/ended-early/").status_code == 404
+    )

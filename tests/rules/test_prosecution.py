@@ -11,10 +11,13 @@ from hypothesis import strategies as st
 from ccehub.justice.models import ChargeStatus
 from ccehub.rules.prosecution import (
     CONCLUDED,
+    MSG_ALREADY_ENDED,
     MSG_CONCLUDED,
     MSG_DROP_REASON,
+    MSG_ENDED_REASON,
     MSG_LENGTH_RANGE,
     MSG_LENGTH_WITHOUT_SENTENCE,
+    MSG_NOT_A_SENTENCE,
     MSG_OUTCOME_CHARGE_STAYED,
     MSG_OUTCOME_FUTURE,
     MSG_OUTCOME_NOTHING,
@@ -31,6 +34,7 @@ from ccehub.rules.prosecution import (
     allowed_next,
     charging_notices,
     court_outcome_problems,
+    ended_early_problems,
     step_problems,
 )
 
@@ -250,3 +254,31 @@ def test_court_outcome_refusals(overrides, field, message):
 def test_outcome_on_the_day_of_charge_and_undated_charge():
     assert outcome(decided_on=date(2026, 1, 5)) == {}
     assert outcome(charged_on=None) == {}
+
+
+def test_tom_yro_ended_at_five_months():
+    assert (
+        ended_early_problems(
+            sentence_type="yro", length_months=12, already_ended=False, months=5, reason="Good progress"
+        )
+        == {}
+    )
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        ({"sentence_type": ""}, {"": MSG_NOT_A_SENTENCE}),
+        ({"already_ended": True}, {"": MSG_ALREADY_ENDED}),
+        ({"months": 12}, {"months": "A sentence of 12 months that ran 12 months did not end early"}),
+        ({"months": 0}, {"months": "The months served must be a whole number from 1 to 11"}),
+        (
+            {"length_months": None, "months": 300},
+            {"months": "The months served must be a whole number from 1 to 240"},
+        ),
+        ({"reason": " "}, {"reason": MSG_ENDED_REASON}),
+    ],
+)
+def test_ended_early_refusals(values, expected):
+    base = {"sentence_type": "yro", "length_months": 12, "already_ended": False, "months": 5, "reason": "x"}
+    assert ended_early_problems(**(base | values)) == expected
