@@ -199,9 +199,22 @@ def chronology(record: ChildRecord, *, pseudonymised: bool = False) -> list[dict
         decisions = list(referral.decisions.all())
         for decision in decisions:
             label = f"{decision.get_stage_display()} decision: {decision.get_outcome_display().lower()}"
+            note = decision.source_note
+            if decision.recovery_override_reason:
+                # The N-02 override: the fact for everyone, the reason (free text) in the note, which
+                # pseudonymised views leave out.
+                label += ", made inside the recovery period by override"
+                note = " ".join(
+                    part
+                    for part in (
+                        note,
+                        "Why inside the recovery period: " + decision.recovery_override_reason,
+                    )
+                    if part
+                )
             if decision.stage == "cg":
                 label += " (not expert evidence; not binding on a court, R v Breani)"
-            add(decision.decided_on, decision.decided_on_basis, "nrm", label, decision.source_note)
+            add(decision.decided_on, decision.decided_on_basis, "nrm", label, note)
         if not decisions:
             add(
                 None,

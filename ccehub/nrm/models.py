@@ -173,6 +173,11 @@ class NRMDecision(BaseModel):
         max_length=120, blank=True, help_text="R-07 label, set on every decision recorded"
     )
     late = models.BooleanField(default=False, help_text="Made after the clock's deadline (a timeliness fact)")
+    recovery_override_reason = models.TextField(
+        blank=True,
+        help_text="Why a national conclusive-grounds decision was made inside the recovery period (the N-02 "
+        "override); blank for every other decision",
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -45,7 +45,7 @@ class ReferralDecisions:
                 return None
             if as_of is not None and row.decided_on > as_of:
                 return None
-            return Decision(row.decided_on, row.outcome)  # type: ignore[arg-type]
+            return Decision(row.decided_on, row.outcome, row.recovery_override_reason)  # type: ignore[arg-type]
 
         return convert(self.rg), convert(self.cg)
 

@@ -36,7 +36,15 @@ from ccehub.nrm.models import (
 )
 from ccehub.nrm.selectors import clock_route, referral_concluded, referral_decisions, referral_profile
 from ccehub.rules.age import assess_age
-from ccehub.rules.clocks import ClockInputError, Decision, check_decisions, rg_due_date
+from ccehub.rules.clocks import (
+    MSG_CG_IN_RECOVERY_PERIOD,
+    MSG_OVERRIDE_NOT_NEEDED,
+    ClockInputError,
+    Decision,
+    check_decisions,
+    earliest_cg_date,
+    rg_due_date,
+)
 from ccehub.rules.policy import PROFILES, PolicyProfile, get_profile, profile_in_force
 from ccehub.rules.presumption import assess_panel_eligibility
 
@@ -75,6 +83,21 @@ MSG_ESCALATION_REASON: Final = "Enter why the case is going to the Home Office"
 MSG_REFERRAL_CONCLUDED: Final = "This referral has been concluded"
 MSG_LEAD_SW_NEEDED: Final = "Name the lead social worker, or choose their account"
 MSG_LEAD_SW_ROLE: Final = "The lead social worker's account must be a social worker's"
+#: The question on the SCA decision page that takes the N-02 override's reason.
+OVERRIDE_QUESTION: Final = "Why was the conclusive-grounds decision made inside the recovery period?"
+MSG_CG_INSIDE_RECOVERY_PERIOD: Final = (
+    "The date of the decision is inside the recovery period: a conclusive-grounds decision is made on "
+    "{earliest} or later. If the Home Office did decide inside the recovery period, you can record it "
+    "with a reason: answer '" + OVERRIDE_QUESTION + "'"
+)
+MSG_OVERRIDE_REASON_NOT_NEEDED: Final = (
+    "Leave the reason for a decision inside the recovery period blank: this decision is dated "
+    "{earliest} or later, after the recovery period"
+)
+MSG_OVERRIDE_REASON_ON_RG: Final = (
+    "Leave the reason for a decision inside the recovery period blank: only a conclusive-grounds "
+    "decision can need one"
+)
 
 #: R-10 / brief: any first responder may refer.
 FIRST_RESPONDER_ROLES: Final[frozenset[str]] = frozenset(
@@ -445,11 +468,21 @@ class DecisionCheck:
 
 
 def check_decision_facts(
-    *, referral: NRMReferral, stage: str, outcome: str, decided_on: date
+    *,
+    referral: NRMReferral,
+    stage: str,
+    outcome: str,
+    decided_on: date,
+    recovery_override_reason: str = "",
 ) -> DecisionCheck:
     """The rules' view of adding this decision. Stage already decided or an unknown route raise at once;
     a rule refusal (recovery period, negative panel CG, ...) is returned in ``rule_error`` so that the
-    caller can decide whether it escalates (a panel) or simply refuses."""
+    caller can decide whether it escalates (a panel) or simply refuses.
+
+    ``recovery_override_reason`` (the N-02 override, national route) goes to the rules on the new
+    decision: a national CG inside the recovery period is refused without it, and any other decision
+    is refused with it. The check's ``cg`` then carries the reason for :func:`nrm_decision_store`.
+    """
     for name, value, allowed in (
         ("stage", stage, ("rg", "cg")),
         ("outcome", outcome, ("positive", "negative")),
@@ -476,7 +509,7 @@ def check_decision_facts(
         label = "reasonable-grounds" if stage == "rg" else "conclusive-grounds"
         raise ValidationError({NON_FIELD_ERRORS: [MSG_STAGE_ALREADY_DECIDED.format(stage=label)]})
     rg, cg = existing.as_rules()
-    new = Decision(decided_on, outcome)  # type: ignore[arg-type]
+    new = Decision(decided_on, outcome, recovery_override_reason)  # type: ignore[arg-type]
     if stage == "rg":
         rg = new
     else:
@@ -501,6 +534,24 @@ def rule_refusal(exc: ClockInputError) -> ValidationError:
         else NON_FIELD_ERRORS
     )
     return ValidationError({field_name: [exc.message]})
+
+
+def _national_refusal(check: DecisionCheck, exc: ClockInputError) -> ValidationError:
+    """A rules refusal of an SCA decision as a form error. The recovery period's refusal offers the
+    override (N-02) and says from when a CG is due; a reason given where none is needed is refused on
+    the reason's field. Everything else as :func:`rule_refusal`."""
+    earliest = earliest_cg_date(check.route, check.profile, check.rg)  # type: ignore[arg-type]
+    when = f"{earliest:%-d %B %Y}" if earliest is not None else "the end of the recovery period"
+    if exc.message == MSG_CG_IN_RECOVERY_PERIOD:
+        return ValidationError({"decided_on": [MSG_CG_INSIDE_RECOVERY_PERIOD.format(earliest=when)]})
+    if exc.message == MSG_OVERRIDE_NOT_NEEDED:
+        message = (
+            MSG_OVERRIDE_REASON_ON_RG
+            if exc.field.startswith("rg_")
+            else MSG_OVERRIDE_REASON_NOT_NEEDED.format(earliest=when)
+        )
+        return ValidationError({"recovery_override_reason": [message]})
+    return rule_refusal(exc)
 
 
 def _is_late(*, check: DecisionCheck, referral: NRMReferral, stage: str, decided_on: date) -> bool:
@@ -532,10 +583,24 @@ def nrm_decision_store(
     """Store a checked decision with its profile, rule version and R-07 label; then the join points:
     J-02 (a positive RG stays the charges for the linked incident) and J-03 (a CG settles the stay).
 
+    A CG the check let through by the N-02 override (its ``cg`` carries a reason) stores the reason;
+    the audit row says the override was used, and when the recovery period ended, but not the reason:
+    it is free text that may name people, and stays on the decision.
+
     Call inside the caller's transaction, after its checks.
     """
     from ccehub.justice.services import charges_after_cg, charges_stay_for_rg
 
+    override = check.cg.recovery_override_reason.strip() if stage == "cg" and check.cg else ""
+    fields = ["nrm_referrals.decisions"]
+    detail = (
+        f"{stage} {outcome} by {maker} on {decided_on}; "
+        f"policy {check.profile.code} {check.profile.rule_version}"
+    )
+    if override:
+        earliest = earliest_cg_date(check.route, check.profile, check.rg)  # type: ignore[arg-type]
+        fields.append("nrm_referrals.decisions.recovery_override_reason")
+        detail += f"; inside the recovery period by override (earliest CG {earliest}; reason on the decision)"
     decision = NRMDecision.objects.create(
         referral=referral,
         stage=DecisionStage.REASONABLE_GROUNDS if stage == "rg" else DecisionStage.CONCLUSIVE_GROUNDS,
@@ -548,6 +613,7 @@ def nrm_decision_store(
         rationale=rationale,
         caveat=NOT_EXPERT_EVIDENCE,
         late=_is_late(check=check, referral=referral, stage=stage, decided_on=decided_on),
+        recovery_override_reason=override,
         recorded_by=_user_of(actor),
         recorded_by_name=actor.username[:150],
     )
@@ -557,12 +623,9 @@ def nrm_decision_store(
         object_type="nrm_decision",
         object_id=decision.pk,
         child_pid=referral.child.pseudonymous_id,
-        fields=["nrm_referrals.decisions"],
+        fields=fields,
         basis=basis,
-        detail=(
-            f"{stage} {outcome} by {maker} on {decided_on}; "
-            f"policy {check.profile.code} {check.profile.rule_version}"
-        ),
+        detail=detail,
     )
     if stage == "rg" and outcome == "positive":
         charges_stay_for_rg(actor=actor, referral=referral, on=decided_on)
@@ -580,13 +643,16 @@ def nrm_decision_record(
     outcome: str,
     decided_on: date,
     rationale: str = "",
+    recovery_override_reason: str = "",
     today: date | None = None,
 ) -> NRMDecision:
     """Record a Home Office SCA decision on a national (or escalated) referral, as received.
 
     Recorded by an agency that may write about the child (typically the referrer or the home local
-    authority). The rules refuse a national CG inside the recovery period (N-02) and a CG without a
-    positive RG.
+    authority). The rules refuse a CG without a positive RG, and a national CG inside the recovery
+    period (N-02) unless ``recovery_override_reason`` says why the SCA decided early (the N-02
+    override: ccehub records what happened). The refusal offers the override; a reason on any other
+    decision is refused. The reason is stored on the decision and the override audited.
     """
     today = today or timezone.localdate()
     basis = check_can_write(actor, referral.child)
@@ -595,9 +661,15 @@ def nrm_decision_record(
         raise ValidationError({NON_FIELD_ERRORS: [MSG_PANEL_DECIDES]})
     if decided_on > today:
         raise ValidationError({"decided_on": [MSG_DECIDED_IN_FUTURE]})
-    check = check_decision_facts(referral=referral, stage=stage, outcome=outcome, decided_on=decided_on)
+    check = check_decision_facts(
+        referral=referral,
+        stage=stage,
+        outcome=outcome,
+        decided_on=decided_on,
+        recovery_override_reason=(recovery_override_reason or "").strip(),
+    )
     if check.rule_error is not None:
-        raise rule_refusal(check.rule_error)
+        raise _national_refusal(check, check.rule_error)
     sca = Agency.objects.filter(kind=AgencyKind.HOME_OFFICE_SCA, active=True).order_by("name").first()
     return nrm_decision_store(
         actor=actor,

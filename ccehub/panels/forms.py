@@ -16,6 +16,7 @@ from django.db.models import QuerySet
 from ccehub.agencies.models import Agency, AgencyKind
 from ccehub.common.dateinput import EARLIEST_YEAR, GovukDateField
 from ccehub.nrm.models import ExploitationType, ReferralRationale
+from ccehub.nrm.services import OVERRIDE_QUESTION
 from ccehub.panels.models import (
     CloseReason,
     ConditionType,
@@ -420,6 +421,22 @@ class ScaDecisionForm(forms.Form):
     )
     decided_on = _date("Date of the decision")
     rationale = _text("What the decision letter says", "", required=False, rows=3)
+    #: The N-02 override: shown always, needed only for a CG dated inside the recovery period (the
+    #: service refuses such a CG without it, and a reason on any other decision).
+    recovery_override_reason = _text(OVERRIDE_QUESTION, "", required=False, rows=3)
+
+    def __init__(self, *args: Any, earliest_cg: date | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        when = (
+            f"before {earliest_cg.day} {earliest_cg:%B %Y}"
+            if earliest_cg is not None
+            else "before the recovery period ended"
+        )
+        self.fields["recovery_override_reason"].help_text = (
+            f"Only if the Home Office made a conclusive-grounds decision {when}, inside the recovery "
+            "period: for example, the child asked for an early decision. Leave it blank otherwise. "
+            "Not shown on pseudonymised views"
+        )
 
 
 # --- Joint plan ------------------------------------------------------------------------------------

@@ -95,8 +95,32 @@ def clock_rows(clock: ClockState | None) -> list[dict[str, Any]]:
             "value": day(clock.decision_deadline) if clock.decision_deadline else "No deadline",
         },
         {"key": "Overdue", "value": tag(overdue, "red") if overdue else "Nothing overdue"},
+        *(
+            [{"key": "Conclusive grounds inside the recovery period", "value": OVERRIDE_CLOCK_TEXT}]
+            if clock.cg_recovery_override
+            else []
+        ),
         {"key": "Policy profile", "value": f"{clock.policy} (rules {clock.rule_version})"},
     ]
+
+
+#: The clock row of a CG the Home Office made inside the recovery period (the N-02 override).
+OVERRIDE_CLOCK_TEXT = "Yes, by override: the reason is recorded with the decision"
+#: How a decision made inside the recovery period by the N-02 override is marked where it is shown.
+OVERRIDE_LABEL = "Made inside the recovery period by override"
+
+
+def decision_date_cell(decision: Any, reason: str) -> Any:
+    """A decision's date for a table; a CG recorded by the N-02 override says so, with ``reason`` (the
+    caller passes the reason, or the withheld text for an analyst)."""
+    if not decision.recovery_override_reason:
+        return day(decision.decided_on)
+    return format_html(
+        '{}<br>{}<br><span class="govuk-body-s">Why: {}</span>',
+        day(decision.decided_on),
+        tag(OVERRIDE_LABEL, "yellow"),
+        reason,
+    )
 
 
 def referral_rows(referral: NRMReferral) -> list[dict[str, Any]]:

@@ -482,7 +482,7 @@ def referral_detail(request: HttpRequest, referral_id: str) -> HttpResponse:
         [
             d.get_stage_display(),
             d.get_outcome_display(),
-            p.day(d.decided_on),
+            p.decision_date_cell(d, free_text(actor, d.recovery_override_reason)),
             d.get_decision_maker_display(),
             free_text(actor, d.caveat) or "—",
         ]

@@ -28,6 +28,7 @@ from ccehub.common.access import Actor
 from ccehub.common.refusals import audit_refusal
 from ccehub.common.web import actor_from_request, membership_required
 from ccehub.nrm.models import NRMReferral
+from ccehub.nrm.selectors import referral_clock
 from ccehub.nrm.services import nrm_decision_record, referral_lead_social_worker_set
 from ccehub.panels import forms as panel_forms
 from ccehub.panels import presenters as p
@@ -67,6 +68,8 @@ MSG_RESPONSE_RECORDED = "The court's response is recorded"
 MSG_CASE_CLOSED = "Panel case closed on {day}: the panel no longer sees the child's record"
 MSG_PLAN_CLOSED = "Joint plan closed on {day}"
 MSG_PLAN_REVIEWED = "Review recorded: the next review is on {day}"
+#: Clock stages in which a CG is still to come (the SCA decision page then names the earliest day).
+AWAITING_CG = ("recovery_period", "awaiting_cg")
 
 
 def _posted(request: HttpRequest) -> Any:
@@ -177,7 +180,12 @@ def sca_decision(request: HttpRequest, referral_id: str) -> HttpResponse:
     except NotAvailable as exc:
         return _not_found(request, str(exc))
     pid = referral.child.pseudonymous_id
-    form = panel_forms.ScaDecisionForm(_posted(request))
+    today = timezone.localdate()
+    clock = referral_clock(referral, as_of=max(today, referral.referred_on or today))
+    awaiting_cg = clock is not None and clock.route == "national" and clock.stage in AWAITING_CG
+    form = panel_forms.ScaDecisionForm(
+        _posted(request), earliest_cg=clock.earliest_cg if clock is not None and awaiting_cg else None
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         done = _attempt(
@@ -191,6 +199,7 @@ def sca_decision(request: HttpRequest, referral_id: str) -> HttpResponse:
                 outcome=data["outcome"],
                 decided_on=data["decided_on"],
                 rationale=data["rationale"],
+                recovery_override_reason=data["recovery_override_reason"],
             ),
             object_type="nrm_decision",
             child_pid=pid,

@@ -44,8 +44,12 @@ Interpretations (the ambiguous points):
   happen only on the national route. A negative RG concludes the referral negative.
 * A decision dated after ``as_of`` is refused rather than ignored: a clock "as of" a date must not
   know the future, and a future-dated decision is far more often a typing error.
-* A national CG dated before ``earliest_cg`` is refused (N-02: no CG within the recovery period);
-  under ``report-2022`` a negative CG by a local panel is refused (R-18: it goes to the SCA).
+* A national CG dated before ``earliest_cg`` is refused (N-02: no CG within the recovery period)
+  unless it carries an override reason (:attr:`Decision.recovery_override_reason`, not blank): the
+  Home Office sometimes does decide early, and ccehub records what happened. The clock then says so
+  (:attr:`ClockState.cg_recovery_override`). A reason on any other decision is refused, so that it
+  always means "made inside the recovery period". Under ``report-2022`` a negative CG by a local
+  panel is refused (R-18: it goes to the SCA).
 """
 
 from __future__ import annotations
@@ -83,6 +87,10 @@ MSG_CG_BEFORE_RG: Final = "conclusive-grounds decision is dated before the reaso
 MSG_CG_IN_RECOVERY_PERIOD: Final = (
     "a national conclusive-grounds decision cannot be made before the recovery period ends"
 )
+MSG_OVERRIDE_NOT_NEEDED: Final = (
+    "a recovery-period override reason is only for a national conclusive-grounds decision dated"
+    " before earliest_cg"
+)
 MSG_PANEL_NEGATIVE_CG: Final = (
     "under this policy a local panel cannot make a negative conclusive-grounds decision"
     " (R-18: it goes to the Single Competent Authority)"
@@ -113,14 +121,21 @@ class ClockInputError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Decision:
-    """An RG or CG decision: the day it was made and its outcome."""
+    """An RG or CG decision: the day it was made, its outcome and, for a national CG made inside the
+    recovery period (N-02 override), why. Only whether the reason is blank matters to the rules."""
 
     decided_on: date
     outcome: Outcome
+    recovery_override_reason: str = ""
 
     @property
     def positive(self) -> bool:
         return self.outcome == "positive"
+
+    @property
+    def overridden(self) -> bool:
+        """An override reason was given (whitespace alone is no reason)."""
+        return bool(self.recovery_override_reason.strip())
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +158,9 @@ class ClockState:
     #: DOMAIN §4.2.2 "[today = deadline AND no positive-CG consensus] -> ESCALATED_TO_SCA"). True from
     #: the deadline day itself, one day before ``overdue`` (a decision *on* the deadline is on time).
     escalation_due: bool = False
+    #: National route only: the CG was made inside the recovery period (before ``earliest_cg``) and
+    #: let through by the N-02 override, with a reason. Reports and timeliness can tell these apart.
+    cg_recovery_override: bool = False
 
 
 def _profile(profile: PolicyProfile | str) -> PolicyProfile:
@@ -194,6 +212,20 @@ def earliest_cg_date(route: Route, profile: PolicyProfile, rg: Decision | None) 
     return rg.decided_on + timedelta(days=profile.recovery_period_days)
 
 
+def cg_inside_recovery_period(
+    route: Route, profile: PolicyProfile, rg: Decision | None, cg: Decision | None
+) -> bool:
+    """Whether a national CG is dated before ``earliest_cg``, i.e. inside the recovery period (N-02).
+
+    Always false on the local-panel route (its ``earliest_cg`` is the RG date, and a CG before the
+    RG is refused for that reason), without a CG, and without a positive RG.
+    """
+    if route != "national" or cg is None:
+        return False
+    earliest = earliest_cg_date(route, profile, rg)
+    return earliest is not None and cg.decided_on < earliest
+
+
 def deferral_deadline_date(route: Route, profile: PolicyProfile, rg: Decision | None) -> date | None:
     """Last day a local panel may defer its CG decision: positive RG + ``panel_deferral_limit_days``.
 
@@ -228,6 +260,8 @@ def check_decisions(
                 profile.panel_deferral_limit_days if route == "local_panel" else profile.recovery_period_days
             )
             _check_in_range("rg_decision.date", rg.decided_on, days)
+        if rg.overridden:
+            raise ClockInputError("rg_decision.recovery_override_reason", MSG_OVERRIDE_NOT_NEEDED)
         if route == "local_panel" and not rg.positive and not profile.panel_may_decide_negative_rg:
             raise ClockInputError("rg_decision.outcome", MSG_PANEL_NEGATIVE_RG, f"policy {profile.code}")
     if cg is None:
@@ -239,10 +273,18 @@ def check_decisions(
     _check_dated("cg_decision", cg, referral_date, as_of)
     if cg.decided_on < rg.decided_on:
         raise ClockInputError("cg_decision.date", MSG_CG_BEFORE_RG, f"{cg.decided_on} < {rg.decided_on}")
-    earliest = earliest_cg_date(route, profile, rg)
-    if earliest is not None and cg.decided_on < earliest:
+    inside = cg_inside_recovery_period(route, profile, rg, cg)
+    if inside and not cg.overridden:
         raise ClockInputError(
-            "cg_decision.date", MSG_CG_IN_RECOVERY_PERIOD, f"earliest_cg is {earliest}, policy {profile.code}"
+            "cg_decision.date",
+            MSG_CG_IN_RECOVERY_PERIOD,
+            f"earliest_cg is {earliest_cg_date(route, profile, rg)}, policy {profile.code}",
+        )
+    if cg.overridden and not inside:
+        raise ClockInputError(
+            "cg_decision.recovery_override_reason",
+            MSG_OVERRIDE_NOT_NEEDED,
+            f"earliest_cg is {earliest_cg_date(route, profile, rg)}, route {route}",
         )
     if route == "local_panel" and not cg.positive and not profile.panel_may_decide_negative_cg:
         raise ClockInputError("cg_decision.outcome", MSG_PANEL_NEGATIVE_CG, f"policy {profile.code}")
@@ -301,7 +343,8 @@ def nrm_clock(
         profile: a policy profile or its code (``"current"``, ``"report-2022"``).
         referral_date: the day the referral was made.
         rg: the reasonable-grounds decision, if made.
-        cg: the conclusive-grounds decision, if made.
+        cg: the conclusive-grounds decision, if made; a national one dated inside the recovery
+            period needs a ``recovery_override_reason`` (N-02 override).
         as_of: the day the clocks are read (never defaulted to today: rules are pure).
 
     Raises:
@@ -354,4 +397,5 @@ def nrm_clock(
         stage=stage,
         overdue=tuple(overdue),
         escalation_due=escalation_due,
+        cg_recovery_override=cg is not None and cg.overridden,
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -12,7 +12,7 @@ from ccehub.justice import services as justice
 from ccehub.justice.models import Charge, ChargeStatus
 from ccehub.nrm import services as nrm
 from ccehub.nrm.models import NOT_EXPERT_EVIDENCE
-from ccehub.rules.clocks import MSG_CG_IN_RECOVERY_PERIOD, MSG_CG_WITHOUT_RG
+from ccehub.rules.clocks import MSG_CG_WITHOUT_RG
 from tests.panels.conftest import TODAY_2024, refer
 
 pytestmark = pytest.mark.django_db
@@ -77,7 +77,11 @@ def test_national_cg_waits_for_the_recovery_period(world, child, label, referred
     else:
         with pytest.raises(ValidationError) as info:
             _record(world, referral, "cg", "positive", cg_on)
-        assert info.value.message_dict["decided_on"] == [MSG_CG_IN_RECOVERY_PERIOD]
+        # Refused, with the N-02 override offered (tests/nrm/test_recovery_override.py records one).
+        earliest = rg_on + timedelta(days=30 if referred.year == 2024 else 45)
+        assert info.value.message_dict["decided_on"] == [
+            nrm.MSG_CG_INSIDE_RECOVERY_PERIOD.format(earliest=f"{earliest.day} {earliest:%B %Y}")
+        ]
 
 
 def test_national_decision_records_profile_label_and_lateness(world, national):

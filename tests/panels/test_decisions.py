@@ -10,12 +10,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from ccehub.audit.models import AuditEvent
 from ccehub.justice.models import Charge, ChargeStatus
 from ccehub.nrm.models import NOT_EXPERT_EVIDENCE, NRMDecision
-from ccehub.nrm.services import MSG_ALREADY_ESCALATED, nrm_decision_record
+from ccehub.nrm.services import MSG_ALREADY_ESCALATED, MSG_CG_INSIDE_RECOVERY_PERIOD, nrm_decision_record
 from ccehub.panels import services as panels
 from ccehub.panels.models import PanelConfig, PanelDecision, QAEvent
 from ccehub.panels.permissions import MSG_NOT_PANEL_CHAIR
 from ccehub.panels.rules import MSG_QUORUM_CHAIR_ABSENT, MSG_QUORUM_CHAIR_IS_LEAD_SW, MSG_QUORUM_SECTORS
-from ccehub.rules.clocks import MSG_CG_IN_RECOVERY_PERIOD, MSG_CG_WITHOUT_RG
+from ccehub.rules.clocks import MSG_CG_WITHOUT_RG
 from tests.panels.conftest import decide, held_meeting
 
 pytestmark = pytest.mark.django_db
@@ -324,7 +324,7 @@ def test_escalated_referral_follows_the_national_clocks(world, referral_2022):
     }
     with pytest.raises(ValidationError) as info:
         nrm_decision_record(decided_on=date(2022, 5, 3), **record)  # day 44 of 45
-    assert _all(info.value) == [MSG_CG_IN_RECOVERY_PERIOD]
+    assert _all(info.value) == [MSG_CG_INSIDE_RECOVERY_PERIOD.format(earliest="4 May 2022")]
     decision = nrm_decision_record(decided_on=date(2022, 5, 4), **record)
     assert decision.decision_maker == "home_office_sca" and decision.policy_profile == "report-2022"
 

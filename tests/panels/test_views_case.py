@@ -13,13 +13,12 @@ from django.utils import timezone
 
 from ccehub.audit.models import AuditEvent
 from ccehub.nrm.models import NRMDecision
-from ccehub.nrm.services import MSG_PANEL_DECIDES
+from ccehub.nrm.services import MSG_CG_INSIDE_RECOVERY_PERIOD, MSG_PANEL_DECIDES
 from ccehub.panels import forms as panel_forms
 from ccehub.panels import services as panels
 from ccehub.panels.models import JointPlan, PanelDecision, SafeguardingOrder
 from ccehub.panels.permissions import MSG_NOT_PANEL_LEAD
 from ccehub.panels.rules import MSG_ORDER_TRANSITION
-from ccehub.rules.clocks import MSG_CG_IN_RECOVERY_PERIOD
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "a-long-test-password"
@@ -97,7 +96,9 @@ def test_referral_to_the_sca_on_purpose_then_the_sca_decides(client, world, refe
     assert "The date of the decision cannot be before the referral was made" in _text(before)
     assert "as_of" not in _text(before) and "referral_date" not in _text(before)
     early = c.post(record, {"stage": "cg", "outcome": "positive", **_date("decided_on", TODAY)})
-    assert early.status_code == 400 and MSG_CG_IN_RECOVERY_PERIOD in _text(early)
+    earliest = rg_on + timedelta(days=30)  # current profile: the 30-day recovery period
+    offered = MSG_CG_INSIDE_RECOVERY_PERIOD.format(earliest=f"{earliest.day} {earliest:%B %Y}")
+    assert early.status_code == 400 and offered in _text(early)
     assert NRMDecision.objects.filter(referral=referral).count() == 1
     assert NRMDecision.objects.get(referral=referral).decision_maker == "home_office_sca"
 
