@@ -56,6 +56,7 @@ def _files(response: SubjectAccessResponse) -> dict[str, str]:
         "access-history.csv": _csv(response.history_columns, response.history),
         "agencies.csv": _csv(AGENCY_COLUMNS, response.agencies),
         "agency-records.csv": _csv(AGENCY_RECORD_COLUMNS, response.agency_records),
+        "panel.json": json.dumps(response.panel, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False) + "\n",
     }
 
 
@@ -118,7 +119,7 @@ def register(app: typer.Typer) -> None:
             bool,
             typer.Option(
                 "--with-staff-names",
-                help="Name the staff in the access history (default: agency and role only)",
+                help="Name the staff in the access history and panel.json (default: withheld)",
             ),
         ] = False,
     ) -> None:
@@ -127,8 +128,10 @@ def register(app: typer.Typer) -> None:
         Files: README.txt (the cover note, and what the controller must check before release),
         record.json (the full record, as `children export` gives it to someone with full sight),
         access-history.csv (every audit row about the child, oldest first), agencies.csv (holdings,
-        panel cases and data-sharing agreements) and agency-records.csv (agency records the person
-        index links to the child). The folder is owner-only (0700), each file too (0600).
+        panel cases and data-sharing agreements), agency-records.csv (agency records the person
+        index links to the child) and panel.json (what the CCE panels hold about the child: cases,
+        the sittings that heard them, decisions, information requests, joint plans and Safeguarding
+        Orders). The folder is owner-only (0700), each file too (0600).
 
         Refused (exit 1, audited) for an unknown child, and for a --user who may not export the
         child or does not see its identity. Exit 2 when DIR is a file or a folder that is not empty:
@@ -168,9 +171,11 @@ def register(app: typer.Typer) -> None:
         if problem is not None:
             fail(f"--out: cannot write {out} ({problem.strerror or problem}); nothing was kept", 1)
         names = "staff names included" if with_staff_names else "staff names withheld"
+        cases = response.panel_counts["panel_cases"]
         typer.echo(
             f"wrote a DRAFT subject-access response for {response.pseudonymous_id} to {out} "
-            f"({len(response.history)} access-history rows, {names}); read README.txt and check "
+            f"({len(response.history)} access-history rows, "
+            f"{cases} panel case{'' if cases == 1 else 's'}, {names}); read README.txt and check "
             "every file before anything is released",
             err=True,
         )

