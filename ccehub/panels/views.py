@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -241,6 +242,32 @@ def _meeting(actor: Actor, meeting_id: str) -> PanelMeeting | None:
 # --- Home ---------------------------------------------------------------------------------------
 
 
+#: Open joint plans whose review falls within this many days are listed on the panel home.
+PLAN_REVIEW_SOON_DAYS = 14
+
+
+def _plan_reviews_due(panel: Any, today: date) -> list[list[Any]]:
+    """The panel's open joint plans due for review within :data:`PLAN_REVIEW_SOON_DAYS` (or overdue),
+    soonest first, with why a review was brought forward (R-50): for whoever runs the panel."""
+    due = JointPlan.objects.filter(
+        panel=panel, closed_on__isnull=True, review_on__lte=today + timedelta(days=PLAN_REVIEW_SOON_DAYS)
+    ).select_related("child")
+    return [
+        [
+            format_html(
+                '<a class="govuk-link" href="{}">{}</a>',
+                reverse("panels:plan", args=[plan.pk]),
+                plan.child.label,
+            ),
+            format_html("{} {}", p.day(plan.review_on), p.tag("Overdue", "red"))
+            if plan.review_on < today
+            else p.day(plan.review_on),
+            plan.review_trigger or "Scheduled",
+        ]
+        for plan in due.order_by("review_on", "pk")
+    ]
+
+
 @membership_required
 def home(request: HttpRequest) -> HttpResponse:
     """What the actor does on the panel: their panels' cases and meetings, their inbox, QA."""
@@ -287,14 +314,16 @@ def home(request: HttpRequest) -> HttpResponse:
             .annotate(cases=Count("agenda"))
             .order_by("-held_on")[:8]
         ]
+        can_run = is_panel_lead(actor, panel) or is_panel_chair(actor, panel)
         sections.append(
             {
                 "panel": panel,
+                "plan_reviews": _plan_reviews_due(panel, today) if can_run else [],
                 "rows": rows,
                 "concluded": concluded[:CONCLUDED_LISTED],
                 "concluded_count": len(concluded),
                 "meetings": meetings,
-                "can_run": is_panel_lead(actor, panel) or is_panel_chair(actor, panel),
+                "can_run": can_run,
                 "can_configure": is_panel_chair(actor, panel),
             }
         )
@@ -336,6 +365,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "is_qa": is_ho_qa(actor),
             "inbox_head": ["Child", "Asked of you as", "Due"],
             "meetings_head": ["Date", "Status", "Cases"],
+            "plan_reviews_head": ["Child", "Review date", "Why then"],
             "referrals_head": ["Child", "Referred on", "Status", "Decision due"],
             "concluded_head": ["Child", "Referred on", "Outcome"],
             "overdue_head": ["Child", "Asked", "Was due"],

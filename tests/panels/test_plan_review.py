@@ -184,3 +184,19 @@ def test_review_page(client, world, child, referral, system_actor):
     assert client.login(username=world["users"]["officer"].username, password=PASSWORD)
     assert client.get(url).status_code in (403, 404)
     assert JointPlan.objects.get(pk=plan.pk).reviews.count() == 1
+
+
+def test_panel_home_lists_plans_due_for_review(client, world, child, referral, system_actor):
+    """The lead sees plans due within two weeks, the overdue first, and why; a member of another agency does not."""
+    from tests.panels.conftest import make_incident
+
+    plan = _plan(world, child)
+    assert client.login(username=world["users"]["lead"].username, password=PASSWORD)
+    assert "Joint plans due for review" not in _text(client.get("/panels/"))
+    make_incident(child, system_actor, world["kent"], when=timezone.now() - timedelta(days=10))
+    text = _text(client.get("/panels/"))
+    assert "Joint plans due for review" in text and "A new incident on" in text and "Overdue" in text
+    assert f"/panels/plans/{plan.pk}/" in text
+    client.logout()
+    assert client.login(username=world["users"]["member"].username, password=PASSWORD)
+    assert "Joint plans due for review" not in _text(client.get("/panels/"))
