@@ -158,7 +158,9 @@ def chronology(record: ChildRecord, *, pseudonymised: bool = False) -> list[dict
     for inc in r.get("incidents", []):
         add(inc.occurred_at, inc.occurred_at_basis, "incident", inc.get_incident_type_display(), inc.summary)
     for arrest in r.get("arrests", []):
-        what = arrest.offence_description or ", ".join(arrest.offences) or "offence not stated"
+        # The description is free text (it can name people): a pseudonymised viewer sees the codes.
+        coded = ", ".join(arrest.offences) or "offence not stated"
+        what = coded if pseudonymised else (arrest.offence_description or coded)
         add(
             arrest.arrested_at,
             arrest.arrested_at_basis,
@@ -177,7 +179,8 @@ def chronology(record: ChildRecord, *, pseudonymised: bool = False) -> list[dict
             charge.charged_on,
             "recorded",
             "criminal",
-            f"Charge {charge.offence_description or charge.offence}: {charge.get_status_display().lower()}",
+            f"Charge {charge.offence_label if pseudonymised else charge.offence_description or charge.offence_label}: "
+            f"{charge.get_status_display().lower()}",
             charge.status_reason,
         )
     for outcome in r.get("court_outcomes", []):

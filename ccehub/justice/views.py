@@ -76,6 +76,14 @@ def _refuse(
     return forbidden(request, PermissionDenied(reason))
 
 
+def _title(record: ChildRecord, charge: Charge) -> str:
+    """The charge as a heading: its description as charged, or for a pseudonymised viewer only the
+    catalogue's offence (the description is free text)."""
+    if record.pseudonymised or not charge.offence_description:
+        return charge.offence_label
+    return charge.offence_description
+
+
 def _incident_label(incident: Any) -> str:
     when = incident.occurred_at
     return (
@@ -101,6 +109,7 @@ def charge_list(request: HttpRequest, pid: str) -> HttpResponse:
         rows.append(
             {
                 "charge": charge,
+                "title": _title(record, charge),
                 "incident": _incident_label(incident) if incident else "",
                 "reason": "" if record.pseudonymised else charge.status_reason,
                 "notices": charging_notices_for(referrals, incident=incident) if live else (),
@@ -224,6 +233,7 @@ def charge_detail(request: HttpRequest, pid: str, charge_id: str) -> HttpRespons
         "record": record,
         "child": record.child,
         "charge": charge,
+        "title": _title(record, charge),
         "incident_label": _incident_label(incident) if incident else "",
         "reason": "" if record.pseudonymised else charge.status_reason,
         "justification": "" if record.pseudonymised else charge.prosecution_justification,
@@ -274,7 +284,13 @@ def court_outcome_new(request: HttpRequest, pid: str, charge_id: str) -> HttpRes
         else:
             messages.success(request, MSG_OUTCOME_RECORDED)
             return redirect("children:charge", pid=record.child.pseudonymous_id, charge_id=charge.pk)
-    context = {"record": record, "child": record.child, "charge": charge, "form": form}
+    context = {
+        "record": record,
+        "child": record.child,
+        "charge": charge,
+        "form": form,
+        "title": _title(record, charge),
+    }
     return render(request, "justice/court_outcome_new.html", context, status=400 if form.errors else 200)
 
 

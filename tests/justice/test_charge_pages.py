@@ -320,3 +320,67 @@ def test_sentence_ended_early(client, kent_pc, islington_child, incident):
     assert (
         client.get(f"/children/{pid}/charges/{charge.pk}/court/{charge.pk}/ended-early/").status_code == 404
     )
+
+
+def test_analyst_sees_the_offence_not_the_free_text(
+    client, make_user, agencies, roles, islington_child, incident
+):
+    """Pseudonymised sight: the catalogue's offence, the status, dates; never the description, the reasons,
+    the justification or why a sentence ended early (free text can name people)."""
+    from ccehub.justice.models import CourtOutcome
+
+    charge = Charge.objects.create(
+        child=islington_child,
+        incident=incident,
+        offence="pwits_class_a",
+        offence_description="Supplied heroin with Tyler Example at 12 Acacia Road",
+        status=ChargeStatus.CONVICTED,
+        status_reason="Convicted; Tyler Example gave evidence",
+        prosecution_justification="Public interest per DCI Someone",
+    )
+    CourtOutcome.objects.create(
+        child=islington_child,
+        charge=charge,
+        decided_on=date.today() - timedelta(days=100),
+        sentence_type="yro",
+        length_months=12,
+        ended_early_after_months=5,
+        ended_early_reason="Revoked after Tyler Example moved away",
+    )
+    client.force_login(make_user("isl.analyst", agencies["islington"], roles.ANALYST))
+    pid = islington_child.pseudonymous_id
+    for url in (f"/children/{pid}/charges/", f"/children/{pid}/charges/{charge.pk}/"):
+        response = client.get(url)
+        assert response.status_code == 200
+        text = page(response)
+        assert "Possession with intent to supply a Class A drug" in text
+        for secret in ("Tyler", "Acacia", "DCI Someone"):
+            assert secret not in text, (url, secret)
+
+
+def test_child_page_chronology_hides_offence_descriptions_from_analysts(
+    client, make_user, agencies, roles, islington_child, incident
+):
+    from ccehub.justice.models import Arrest
+
+    Charge.objects.create(
+        child=islington_child,
+        incident=incident,
+        offence="pwits_class_a",
+        offence_description="Supplied with Tyler Example",
+        charged_on=date.today() - timedelta(days=3),
+    )
+    Arrest.objects.create(
+        child=islington_child,
+        offences=["pwits_class_a"],
+        offence_description="Arrested with Tyler Example",
+        arrested_at=timezone.now() - timedelta(days=4),
+    )
+    pid = islington_child.pseudonymous_id
+    client.force_login(make_user("isl.analyst2", agencies["islington"], roles.ANALYST))
+    text = page(client.get(f"/children/{pid}/"))
+    assert "Tyler" not in text
+    assert "Charge Possession with intent to supply a Class A drug: charged" in text
+    client.force_login(make_user("isl.sw4", agencies["islington"], roles.SOCIAL_WORKER))
+    text = page(client.get(f"/children/{pid}/"))
+    assert "Charge Supplied with Tyler Example: charged" in text and "Arrested with Tyler Example" in text
