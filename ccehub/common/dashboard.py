@@ -85,9 +85,15 @@ def _prosecution_decisions(actor: Actor) -> list[dict[str, Any]]:
 
     if actor.system or actor.membership is None or not is_police(actor):
         return []
+    from ccehub.children.models import Child
+    from ccehub.common.access import writable_children_q
+
+    # Only children the agency may record on: sight under an agreement is read-only, so a reminder
+    # there would lead to a refusal.
+    writable = Child.objects.filter(writable_children_q(actor.membership.agency)).values("pk")
     waiting = (
         Charge.objects.filter(
-            child__in=child_list(actor=actor).values("pk"),
+            child__in=writable,
             status=ChargeStatus.STAYED_PENDING_CG,
             stayed_for_referral__decisions__stage="cg",
         )

@@ -71,6 +71,12 @@ class ChargeStepForm(forms.Form):
         max_length=2000,
         help_text="Required when the charge was dropped",
     )
+    on = GovukDateField(
+        label="When did it happen?",
+        required=False,
+        help_text="For example, 27 3 2026. Leave blank for today.",
+        error_messages={"invalid": "The date must be a real date"},
+    )
 
     def __init__(self, *args: Any, current: str, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -11,9 +11,9 @@ from ccehub.rules.prosecution import ChargingNotice, OpenReferral, charging_noti
 
 def open_referral(referral: Any) -> OpenReferral:
     """The rule's view of an ``NRMReferral`` (its ``decisions`` prefetched, or one query)."""
-    positive_rg = [
-        d.decided_on for d in referral.decisions.all() if d.stage == "rg" and d.outcome == "positive"
-    ]
+    decisions = list(referral.decisions.all())
+    positive_rg = [d.decided_on for d in decisions if d.stage == "rg" and d.outcome == "positive"]
+    positive_cg = [d.decided_on for d in decisions if d.stage == "cg" and d.outcome == "positive"]
     return OpenReferral(
         referral_id=str(referral.pk),
         referred_on=referral.referred_on,
@@ -21,6 +21,8 @@ def open_referral(referral: Any) -> OpenReferral:
         rg_positive=bool(positive_rg),
         rg_positive_on=positive_rg[0] if positive_rg else None,
         concluded=referral_concluded(referral),
+        cg_positive=bool(positive_cg),
+        cg_positive_on=positive_cg[0] if positive_cg else None,
     )
 
 

@@ -16,8 +16,9 @@ transaction (called from :func:`ccehub.nrm.services.nrm_decision_store`), audite
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
-from typing import Final
+from typing import Any, Final
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
@@ -49,12 +50,18 @@ MSG_CHARGE_ROLE: Final = "Only the police can record a charge or where it went"
 MSG_INCIDENT_OTHER_CHILD: Final = "That incident is about a different child"
 MSG_ARREST_OTHER_CHILD: Final = "That arrest is about a different child"
 MSG_UNKNOWN_OFFENCE: Final = "Choose an offence from the list"
+MSG_STEP_FUTURE: Final = "The date must be today or in the past"
+MSG_STEP_BEFORE_CHARGE: Final = "The date cannot be before the charge"
 MSG_COURT_ROLE: Final = "Only the police or the youth offending team can record a court outcome"
 
 #: Charges a stay applies to: live ones (not yet concluded or already stayed).
 STAYABLE: Final[frozenset[str]] = frozenset({ChargeStatus.CHARGED, ChargeStatus.COURT_PROCEEDINGS})
 PROSECUTION_ROLES: Final[frozenset[str]] = frozenset({Role.POLICE_OFFICER, Role.POLICE_SPECIALIST})
 
+STAY_AFTER_CG_REASON: Final = (
+    "J-03: the NRM referral {referral} for this incident has a positive conclusive-grounds decision ({on}): "
+    "the prosecution continues only on a recorded justification (VCL and AN), or is discontinued"
+)
 STAY_REASON: Final = (
     "R-09: stayed pending the conclusive-grounds decision after a positive reasonable-grounds decision on "
     "{on} (NRM referral {referral})"
@@ -223,20 +230,58 @@ def _audit(actor: Actor, charge: Charge, detail: str, fields: list[str], basis: 
     )
 
 
-def _open_positive_rg(incident_id: object) -> tuple[object, date] | None:
-    """The referral for this incident that has a positive RG and no CG yet, with the RG date."""
-    from ccehub.nrm.models import NRMDecision
+@dataclass(frozen=True)
+class LinkedStay:
+    """Why a charge for an incident is held back: the linked referral's positive RG, and whether its
+    CG has also come back positive (then only a justified prosecution decision releases it, J-03)."""
 
-    rg = (
-        NRMDecision.objects.filter(referral__linked_incident_id=incident_id, stage="rg", outcome="positive")
-        .exclude(referral__decisions__stage="cg")
-        .select_related("referral")
-        .order_by("-decided_on")
-        .first()
+    referral: Any
+    on: date
+    cg_positive_on: date | None
+    cg_positive: bool
+
+    @property
+    def reason(self) -> str:
+        if self.cg_positive:
+            when = self.cg_positive_on or "a date not recorded"
+            return STAY_AFTER_CG_REASON.format(on=when, referral=getattr(self.referral, "pk", ""))
+        return STAY_REASON.format(on=self.on, referral=getattr(self.referral, "pk", ""))
+
+
+def _linked_stay(incident_id: object) -> LinkedStay | None:
+    """The referral linked to this incident that holds a new charge back: a positive RG with the CG
+    still to come (R-09), else a positive RG and a positive CG (J-03: the child is a recognised victim,
+    so the prosecution needs a justified decision). A negative CG releases it; so does no positive RG."""
+    from ccehub.nrm.models import NRMReferral
+
+    pending = settled = None
+    referrals = (
+        NRMReferral.objects.filter(linked_incident_id=incident_id)
+        .prefetch_related("decisions")
+        .order_by("-referred_on", "-created_at")
     )
-    if rg is None:
-        return None
-    return rg.referral, rg.decided_on or timezone.localdate()
+    for referral in referrals:
+        decisions = list(referral.decisions.all())
+        rg = next((d for d in decisions if d.stage == "rg" and d.outcome == "positive"), None)
+        if rg is None:
+            continue
+        cg = next((d for d in decisions if d.stage == "cg"), None)
+        rg_on = rg.decided_on or timezone.localdate()
+        if cg is None and pending is None:
+            pending = LinkedStay(referral, rg_on, None, False)
+        elif cg is not None and cg.outcome == "positive" and settled is None:
+            settled = LinkedStay(referral, rg_on, cg.decided_on, True)
+    return pending or settled
+
+
+def _apply_stay(actor: Actor, charge: Charge, stay: LinkedStay, *, status_before: str, detail: str) -> None:
+    charge.status_before_stay = status_before
+    charge.status = ChargeStatus.STAYED_PENDING_CG
+    charge.stayed_for_referral = stay.referral
+    charge.stayed_on = stay.on
+    charge.status_reason = stay.reason
+    charge.save()
+    _audit(actor, charge, detail, ["charges.status"])
 
 
 @transaction.atomic
@@ -261,16 +306,14 @@ def charge_record(
         raise ValidationError({"arrest": [MSG_ARREST_OTHER_CHILD]})
     charge = fact_record(actor=actor, child=child, model=Charge, offence=offence, incident=incident, **values)  # type: ignore[arg-type]
     if incident is not None and charge.status in STAYABLE:
-        found = _open_positive_rg(getattr(incident, "pk", incident))
-        if found is not None:
-            referral, on = found
-            charge.status_before_stay = charge.status
-            charge.status = ChargeStatus.STAYED_PENDING_CG
-            charge.stayed_for_referral = referral  # type: ignore[assignment]
-            charge.stayed_on = on
-            charge.status_reason = STAY_REASON.format(on=on, referral=getattr(referral, "pk", ""))
-            charge.save()
-            _audit(actor, charge, "stayed on recording: RG already positive (R-09)", ["charges.status"])
+        stay = _linked_stay(getattr(incident, "pk", incident))
+        if stay is not None:
+            detail = (
+                "held on recording: CG already positive, prosecution needs a justification (J-03)"
+                if stay.cg_positive
+                else "stayed on recording: RG already positive (R-09)"
+            )
+            _apply_stay(actor, charge, stay, status_before=charge.status, detail=detail)
     plans_review_for_event(
         actor=actor, child=child, event=TriggerEvent.CHARGE, on=charge.charged_on or timezone.localdate()
     )
@@ -278,7 +321,9 @@ def charge_record(
 
 
 @transaction.atomic
-def charge_step(*, actor: Actor, charge: Charge, to_status: str, reason: str = "") -> Charge:
+def charge_step(
+    *, actor: Actor, charge: Charge, to_status: str, reason: str = "", on: date | None = None
+) -> Charge:
     """Move a charge on through the criminal process (W-4): to court, dropped (with a reason),
     convicted or acquitted. A stayed charge moves only by the prosecution decision (J-03); an
     acquittal on the section 45 defence needs an offence for which the defence exists (R-03)."""
@@ -294,19 +339,31 @@ def charge_step(*, actor: Actor, charge: Charge, to_status: str, reason: str = "
         reason=text,
         s45_excluded=offence is not None and offence.s45_excluded,
     )
+    day = on or timezone.localdate()
+    if day > timezone.localdate():
+        problems["on"] = MSG_STEP_FUTURE
+    elif charge.charged_on is not None and day < charge.charged_on:
+        problems["on"] = MSG_STEP_BEFORE_CHARGE
     if problems:
         raise ValidationError({field or NON_FIELD_ERRORS: [message] for field, message in problems.items()})
+    if to_status in STAYABLE and charge.incident_id is not None:
+        # A status carried over as "unknown" was never stayed (J-02 stays live charges only): moving it
+        # back into the live process while its incident's referral holds charges back stays it now.
+        stay = _linked_stay(charge.incident_id)
+        if stay is not None:
+            _apply_stay(
+                actor, charge, stay, status_before=to_status, detail="stayed on entering the process (R-09)"
+            )
+            return charge
     before = charge.get_status_display().lower()
     charge.status = to_status
     charge.status_reason = text
     charge.save(update_fields=["status", "status_reason", "updated_at"])
     after = charge.get_status_display().lower()
-    _audit(actor, charge, f"{before} -> {after} (W-4)", ["charges.status"], basis)
+    _audit(actor, charge, f"{before} -> {after} on {day} (W-4)", ["charges.status"], basis)
     if to_status == ChargeStatus.CONVICTED:
-        # J-11: a conviction means a plan review (the step carries no date: it is recorded on the day).
-        plans_review_for_event(
-            actor=actor, child=charge.child, event=TriggerEvent.CONVICTION, on=timezone.localdate()
-        )
+        # J-11: a conviction means a plan review, dated when it happened (a late record: overdue).
+        plans_review_for_event(actor=actor, child=charge.child, event=TriggerEvent.CONVICTION, on=day)
     return charge
 
 
@@ -334,7 +391,14 @@ def court_outcome_record(
     if not may_record_court_outcome(actor):
         raise PermissionDenied(MSG_COURT_ROLE)
     check_can_write(actor, charge.child)
+    earlier = list(
+        CourtOutcome.objects.filter(charge=charge).values_list(
+            "decided_on", "remanded_in_custody", "sentence_type"
+        )
+    )
     problems = court_outcome_problems(
+        already_sentenced=any(sentence for _, _, sentence in earlier),
+        remand_days=frozenset(day for day, remanded, _ in earlier if remanded and day is not None),
         charge_status=charge.status,
         remanded=remanded_in_custody,
         sentence_type=sentence_type,
@@ -377,6 +441,8 @@ def sentence_ended_early(*, actor: Actor, outcome: CourtOutcome, months: int, re
         already_ended=outcome.ended_early_after_months is not None,
         months=months,
         reason=text,
+        sentenced_on=outcome.decided_on,
+        today=timezone.localdate(),
     )
     if problems:
         raise ValidationError({field or NON_FIELD_ERRORS: [message] for field, message in problems.items()})

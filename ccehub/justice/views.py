@@ -14,9 +14,10 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from ccehub.children.forms import apply_service_errors
-from ccehub.children.selectors import ChildNotFound, ChildRecord, child_get
+from ccehub.children.selectors import ChildNotFound, ChildRecord, child_get, identity_sight
 from ccehub.children.services import may_record_on, read_only_message
 from ccehub.common.access import Actor
 from ccehub.common.refusals import RefusedObject, audit_refusal
@@ -53,8 +54,27 @@ def _not_found(request: HttpRequest, exc: Exception | None = None) -> HttpRespon
     return render(request, "common/not_found.html", {"message": message}, status=404)
 
 
+def _no_such(
+    request: HttpRequest, actor: Actor, record: ChildRecord, object_type: str, object_id: str, what: str
+) -> HttpResponse:
+    """A 404 for an id that names nothing of this child's (a charge, an outcome, an incident), audited
+    as a refusal: ids of other children's rows under this child's reference are how records leak."""
+    target = RefusedObject(
+        object_type=object_type, object_id=object_id[:64], child_pid=record.child.pseudonymous_id
+    )
+    audit_refusal(request, actor=actor, reason=f"no such {what} on this child's record", target=target)
+    return _not_found(request, ChildNotFound(f"No {what} with that reference is recorded for this child"))
+
+
 def _record(actor: Actor, pid: str) -> ChildRecord:
     return child_get(actor=actor, pid=pid, sections=SECTIONS)
+
+
+def _free_text(actor: Actor, record: ChildRecord) -> bool:
+    """Whether the actor sees free text on these pages. They do not load the identity section (no name
+    is shown), so ``record.pseudonymised`` is always true here: what decides is whether the actor
+    would see the identity on this basis (an analyst never does)."""
+    return identity_sight(actor, record.basis)
 
 
 def _may_charge(actor: Actor, record: ChildRecord) -> bool:
@@ -76,16 +96,16 @@ def _refuse(
     return forbidden(request, PermissionDenied(reason))
 
 
-def _title(record: ChildRecord, charge: Charge) -> str:
+def _title(free_text: bool, charge: Charge) -> str:
     """The charge as a heading: its description as charged, or for a pseudonymised viewer only the
     catalogue's offence (the description is free text)."""
-    if record.pseudonymised or not charge.offence_description:
+    if not free_text or not charge.offence_description:
         return charge.offence_label
     return charge.offence_description
 
 
 def _incident_label(incident: Any) -> str:
-    when = incident.occurred_at
+    when = timezone.localtime(incident.occurred_at) if incident.occurred_at else None  # UK day, not UTC
     return (
         f"{incident.get_incident_type_display()} on {when:%-d %B %Y}"
         if when
@@ -102,6 +122,7 @@ def charge_list(request: HttpRequest, pid: str) -> HttpResponse:
         return _not_found(request, exc)
     incidents = {i.pk: i for i in record.related["incidents"]}
     referrals = record.related["nrm_referrals"]
+    free_text = _free_text(actor, record)
     rows = []
     for charge in record.related["charges"]:
         incident = incidents.get(charge.incident_id)
@@ -109,9 +130,9 @@ def charge_list(request: HttpRequest, pid: str) -> HttpResponse:
         rows.append(
             {
                 "charge": charge,
-                "title": _title(record, charge),
+                "title": _title(free_text, charge),
                 "incident": _incident_label(incident) if incident else "",
-                "reason": "" if record.pseudonymised else charge.status_reason,
+                "reason": charge.status_reason if free_text else "",
                 "notices": charging_notices_for(referrals, incident=incident) if live else (),
                 "live": live,
             }
@@ -192,7 +213,7 @@ def charge_detail(request: HttpRequest, pid: str, charge_id: str) -> HttpRespons
         return _not_found(request, exc)
     charge = _charge(record, charge_id)
     if charge is None:
-        return _not_found(request)
+        return _no_such(request, actor, record, "charge", charge_id, "charge")
     may_charge = _may_charge(actor, record)
     if request.method == "POST" and not may_charge:
         return _refuse(request, actor, record, "charge")
@@ -214,7 +235,11 @@ def charge_detail(request: HttpRequest, pid: str, charge_id: str) -> HttpRespons
                 done = services.charge_discontinue(actor=actor, charge=charge, reason=data["text"])
             else:
                 done = services.charge_step(
-                    actor=actor, charge=charge, to_status=data["to_status"], reason=data["reason"]
+                    actor=actor,
+                    charge=charge,
+                    to_status=data["to_status"],
+                    reason=data["reason"],
+                    on=data["on"],
                 )
         except ValidationError as exc:
             shown = exc
@@ -229,14 +254,16 @@ def charge_detail(request: HttpRequest, pid: str, charge_id: str) -> HttpRespons
             return redirect("children:charges", pid=record.child.pseudonymous_id)
     incident = next((i for i in record.related["incidents"] if i.pk == charge.incident_id), None)
     live = ChargeState(charge.status) not in CONCLUDED
+    free_text = _free_text(actor, record)
     context = {
+        "free_text": free_text,
         "record": record,
         "child": record.child,
         "charge": charge,
-        "title": _title(record, charge),
+        "title": _title(free_text, charge),
         "incident_label": _incident_label(incident) if incident else "",
-        "reason": "" if record.pseudonymised else charge.status_reason,
-        "justification": "" if record.pseudonymised else charge.prosecution_justification,
+        "reason": charge.status_reason if free_text else "",
+        "justification": charge.prosecution_justification if free_text else "",
         "notices": charging_notices_for(record.related["nrm_referrals"], incident=incident) if live else (),
         "form": form if may_charge else None,
         "stayed": stayed,
@@ -262,7 +289,7 @@ def court_outcome_new(request: HttpRequest, pid: str, charge_id: str) -> HttpRes
         return _not_found(request, exc)
     charge = _charge(record, charge_id)
     if charge is None:
-        return _not_found(request)
+        return _no_such(request, actor, record, "charge", charge_id, "charge")
     if not _may_record_outcome(actor, record):
         return _refuse(request, actor, record, "court_outcome", role_message=services.MSG_COURT_ROLE)
     form = CourtOutcomeForm(request.POST if request.method == "POST" else None)
@@ -289,7 +316,7 @@ def court_outcome_new(request: HttpRequest, pid: str, charge_id: str) -> HttpRes
         "child": record.child,
         "charge": charge,
         "form": form,
-        "title": _title(record, charge),
+        "title": _title(_free_text(actor, record), charge),
     }
     return render(request, "justice/court_outcome_new.html", context, status=400 if form.errors else 200)
 
@@ -311,8 +338,10 @@ def sentence_end_early(request: HttpRequest, pid: str, charge_id: str, outcome_i
         ),
         None,
     )
-    if charge is None or outcome is None:
-        return _not_found(request)
+    if charge is None:
+        return _no_such(request, actor, record, "charge", charge_id, "charge")
+    if outcome is None:
+        return _no_such(request, actor, record, "courtoutcome", outcome_id, "court outcome")
     if not _may_record_outcome(actor, record):
         return _refuse(request, actor, record, "court_outcome", role_message=services.MSG_COURT_ROLE)
     form = EndedEarlyForm(request.POST if request.method == "POST" else None)

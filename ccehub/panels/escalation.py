@@ -13,11 +13,12 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Max
 
 from ccehub.audit.models import Action
 from ccehub.audit.services import audit_record
 from ccehub.common.access import Actor
-from ccehub.panels.models import JointPlan
+from ccehub.panels.models import JointPlan, JointPlanReview
 from ccehub.rules.escalation import TriggerEvent, review_after_trigger, trigger_text
 
 
@@ -30,13 +31,29 @@ def plans_review_for_event(
     if on is None:
         return []
     moved = []
-    for plan in JointPlan.objects.select_for_update(of=("self",)).filter(child=child, closed_on__isnull=True):
-        new = review_after_trigger(review_on=plan.review_on, agreed_on=plan.agreed_on, event_on=on)
+    # Locked first, then their last reviews read apart: PostgreSQL refuses FOR UPDATE with GROUP BY.
+    plans = list(
+        JointPlan.objects.select_for_update(of=("self",)).filter(child=child, closed_on__isnull=True)
+    )
+    last_reviewed = dict(
+        JointPlanReview.objects.filter(plan__in=plans)
+        .values("plan")
+        .annotate(last=Max("reviewed_on"))
+        .values_list("plan", "last")
+    )
+    for plan in plans:
+        new = review_after_trigger(
+            review_on=plan.review_on,
+            agreed_on=plan.agreed_on,
+            event_on=on,
+            last_reviewed_on=last_reviewed.get(plan.pk),
+        )
         if new is None:
             continue
         plan.review_on = new
         plan.review_trigger = trigger_text(event, on)
-        plan.save(update_fields=["review_on", "review_trigger", "updated_at"])
+        plan.review_trigger_on = on
+        plan.save(update_fields=["review_on", "review_trigger", "review_trigger_on", "updated_at"])
         audit_record(
             actor=actor,
             action=Action.UPDATE,

@@ -438,6 +438,11 @@ class JointPlan(ClosureRecord, BaseModel):
         blank=True,
         help_text="Why the review was brought forward (a trigger event, R-50); cleared by the next review",
     )
+    review_trigger_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="The day of the trigger event; a review dated before it leaves it standing",
+    )
     summary = models.TextField()
     closed_on = models.DateField(null=True, blank=True)
 

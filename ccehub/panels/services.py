@@ -119,7 +119,7 @@ from ccehub.rules.closure import (
     assess_closure,
     day_text,
 )
-from ccehub.rules.escalation import TriggerEvent, review_problems
+from ccehub.rules.escalation import TriggerEvent, review_problems, trigger_cleared
 from ccehub.rules.policy import PROFILES, profile_in_force
 
 # --- Messages a user can see (tests assert on them) ---------------------------------------------
@@ -1969,6 +1969,7 @@ def joint_plan_review(
     _check_lead_or_chair(actor, plan.panel)
     if plan.closed_on is not None:
         raise ValidationError({NON_FIELD_ERRORS: [MSG_PLAN_CLOSED]})
+    last = plan.reviews.order_by("-reviewed_on").values_list("reviewed_on", flat=True).first()
     problems = review_problems(
         reviewed_on=reviewed_on,
         agreed_on=plan.agreed_on,
@@ -1976,22 +1977,29 @@ def joint_plan_review(
         risk=risk_level,
         note=note,
         today=today or timezone.localdate(),
+        last_reviewed_on=last,
     )
     if problems:
         raise ValidationError(problems)
+    answered = trigger_cleared(reviewed_on=reviewed_on, trigger_on=plan.review_trigger_on)
     review = JointPlanReview.objects.create(
         plan=plan,
         reviewed_on=reviewed_on,
         risk_level=risk_level,
         note=_text("note", note, what="what the review found"),
         next_review_on=next_review_on,
-        trigger=plan.review_trigger,
+        trigger=plan.review_trigger if answered else "",
         reviewed_by=actor.user if getattr(actor.user, "is_authenticated", False) else None,
         reviewed_by_name=actor.username[:150],
     )
-    plan.review_on = next_review_on
-    plan.review_trigger = ""
-    plan.save(update_fields=["review_on", "review_trigger", "updated_at"])
+    if answered:
+        plan.review_on = next_review_on
+        plan.review_trigger, plan.review_trigger_on = "", None
+    else:
+        # Recorded late, dated before the event that brought the review forward: that review is
+        # still owed, so the trigger and its date stand (the later of the two dates never wins).
+        plan.review_on = min(next_review_on, plan.review_on)
+    plan.save(update_fields=["review_on", "review_trigger", "review_trigger_on", "updated_at"])
     audit_record(
         actor=actor,
         action=Action.CREATE,

@@ -331,8 +331,15 @@ def home(request: HttpRequest) -> HttpResponse:
         actor=actor,
         action=Action.VIEW,
         object_type="panel_home",
-        fields=["nrm_referrals"],
-        detail=f"{sum(len(s['rows']) + len(s['concluded']) for s in sections)} referrals listed",
+        fields=["nrm_referrals", "joint_plans"]
+        if any(s["plan_reviews"] for s in sections)
+        else ["nrm_referrals"],
+        detail=f"{sum(len(s['rows']) + len(s['concluded']) for s in sections)} referrals listed"
+        + (
+            f"; {plans} joint plans due for review"
+            if (plans := sum(len(s["plan_reviews"]) for s in sections))
+            else ""
+        ),
     )
     inbox = [
         [

@@ -8,6 +8,8 @@ means a plan review. W-5: a re-exploitation indicator (missing, arrest, breach) 
   review already falls soon enough (a trigger never pushes a review back) or the event came before
   the plan was agreed (the plan was made knowing it).
 * :func:`review_problems` - whether a review of the plan may be recorded as given.
+* :func:`trigger_cleared` - whether a review answers the trigger that brought it forward (a review
+  dated before the event did not).
 
 N is :data:`TRIGGER_REVIEW_DAYS` (a design decision, DOMAIN.md R-50 "[D]"): seven calendar days, so
 that a fortnightly panel can still review in time and a weekly one at its next sitting.
@@ -49,6 +51,7 @@ TRIGGER_LABELS: Final[dict[TriggerEvent, str]] = {
 
 MSG_REVIEW_FUTURE: Final = "The review date must be today or in the past"
 MSG_REVIEW_BEFORE_AGREED: Final = "The review cannot be before the plan was agreed ({agreed_on})"
+MSG_REVIEW_BEFORE_LAST: Final = "The review cannot be dated before the plan's last review ({last})"
 MSG_NEXT_REVIEW_NOT_AFTER: Final = "The next review must be after this review"
 MSG_RISK_NOT_GIVEN: Final = "Give the exploitation risk as reassessed at this review: low, medium or high"
 MSG_REVIEW_NOTE: Final = "Enter what the review found and what changes"
@@ -60,22 +63,35 @@ def trigger_text(event: TriggerEvent, on: date) -> str:
 
 
 def review_after_trigger(
-    *, review_on: date, agreed_on: date, event_on: date, days: int = TRIGGER_REVIEW_DAYS
+    *,
+    review_on: date,
+    agreed_on: date,
+    event_on: date,
+    last_reviewed_on: date | None = None,
+    days: int = TRIGGER_REVIEW_DAYS,
 ) -> date | None:
     """The review date after a trigger event on ``event_on``, or ``None`` when it stays as it is.
 
     The review is due ``days`` after the event, unless it is already due by then. An event before
-    the plan was agreed does not trigger: the plan was agreed knowing it. An event recorded late may
-    give a date already past: the review is then overdue, which is the truth.
+    the plan was agreed does not trigger: the plan was agreed knowing it; nor does one on or before
+    the plan's last review (recorded late, but the review already knew of it). An event recorded late
+    may otherwise give a date already past: the review is then overdue, which is the truth.
     """
-    if event_on < agreed_on:
+    if event_on < agreed_on or (last_reviewed_on is not None and event_on <= last_reviewed_on):
         return None
     due = event_on + timedelta(days=days)
     return due if due < review_on else None
 
 
 def review_problems(
-    *, reviewed_on: date, agreed_on: date, next_review_on: date, risk: str, note: str, today: date
+    *,
+    reviewed_on: date,
+    agreed_on: date,
+    next_review_on: date,
+    risk: str,
+    note: str,
+    today: date,
+    last_reviewed_on: date | None = None,
 ) -> dict[str, str]:
     """Why a review of a joint plan may not be recorded as given: ``{field: message}``.
 
@@ -87,6 +103,8 @@ def review_problems(
         problems["reviewed_on"] = MSG_REVIEW_FUTURE
     elif reviewed_on < agreed_on:
         problems["reviewed_on"] = MSG_REVIEW_BEFORE_AGREED.format(agreed_on=f"{agreed_on:%-d %B %Y}")
+    elif last_reviewed_on is not None and reviewed_on < last_reviewed_on:
+        problems["reviewed_on"] = MSG_REVIEW_BEFORE_LAST.format(last=f"{last_reviewed_on:%-d %B %Y}")
     if next_review_on <= reviewed_on:
         problems["next_review_on"] = MSG_NEXT_REVIEW_NOT_AFTER
     if risk not in {level.value for level in REASSESSED_LEVELS}:
@@ -94,3 +112,9 @@ def review_problems(
     if not note.strip():
         problems["note"] = MSG_REVIEW_NOTE
     return problems
+
+
+def trigger_cleared(*, reviewed_on: date, trigger_on: date | None) -> bool:
+    """Whether a review on ``reviewed_on`` answers the trigger event of ``trigger_on`` (none: yes).
+    A review dated before the event (recorded late) did not consider it, so the trigger stands."""
+    return trigger_on is None or reviewed_on >= trigger_on

@@ -10,7 +10,9 @@ Two rules, no framework:
 * :func:`charging_notices` - every open NRM referral on the child, linked to the charge's incident
   or not (J-04: Tom was charged and sentenced while an earlier referral awaited its CG, and the CG
   came back positive after sentence). A linked referral with a positive RG means the charge is
-  stayed (R-09); a linked one awaiting its RG means it will be if the RG is positive.
+  stayed (R-09); a linked one awaiting its RG means it will be if the RG is positive. A positive CG
+  (the child is a recognised victim) is shown too: linked, it holds the charge for the prosecution
+  decision (J-03); on another referral, it is to be taken into account.
 
 Sources: DOMAIN.md §4.4 (W-4), R-03, R-09, J-02, J-03, J-04, Q-23.
 """
@@ -139,6 +141,8 @@ class NoticeKind(StrEnum):
     STAYS = "stays"  # linked to the charge's incident, RG positive, CG awaited: the charge is stayed (R-09)
     MAY_STAY = "may_stay"  # linked, RG awaited: a positive RG will stay the charge (J-02)
     UNLINKED = "unlinked"  # open but about something else: shown all the same (J-04)
+    VICTIM_LINKED = "victim_linked"  # linked, positive CG: held for the prosecution decision (J-03)
+    VICTIM_OTHER = "victim_other"  # another referral's positive CG: the child is a recognised victim
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +155,8 @@ class OpenReferral:
     rg_positive: bool  # a positive RG has been made
     rg_positive_on: date | None  # its date, when recorded
     concluded: bool  # a negative RG or any CG (``ccehub.nrm.selectors.referral_concluded``)
+    cg_positive: bool = False  # the CG was positive: the child is recognised as a victim
+    cg_positive_on: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,15 +173,31 @@ def _on(day: date | None) -> str:
 def charging_notices(
     referrals: Iterable[OpenReferral], *, incident_id: str | None
 ) -> tuple[ChargingNotice, ...]:
-    """The child's open NRM referrals as the charging screen states them, those that stay the charge
-    first, then the rest by referral date. ``incident_id`` is the charge's incident (``None``: none
+    """The child's open NRM referrals, and those with a positive CG (the child is a recognised victim),
+    as the charging screen states them: those that hold the charge back first, then the rest by
+    referral date. ``incident_id`` is the charge's incident (``None``: none
     named, so no referral can be linked to it and none stays it)."""
     notices: list[tuple[int, date, ChargingNotice]] = []
     for r in referrals:
-        if r.concluded:
-            continue
         linked = incident_id is not None and r.linked_incident_id == incident_id
         referred = f"NRM referral made on {_on(r.referred_on)}"
+        if r.cg_positive:
+            kind, order = (NoticeKind.VICTIM_LINKED, 0) if linked else (NoticeKind.VICTIM_OTHER, 2)
+            where = "for this incident" if linked else "not linked to this incident,"
+            then = (
+                "The charge is held until the prosecution decision: it continues only on a recorded "
+                "justification (VCL and AN: a high bar), or is discontinued (J-03)."
+                if linked
+                else "Take it into account before charging (J-04)."
+            )
+            text = (
+                f"{referred} {where} has a positive conclusive-grounds decision ({_on(r.cg_positive_on)}): the "
+                f"child is recognised as a victim of exploitation. {then}"
+            )
+            notices.append((order, r.referred_on or date.min, ChargingNotice(r.referral_id, kind, text)))
+            continue
+        if r.concluded:
+            continue
         if linked and r.rg_positive:
             kind, order = NoticeKind.STAYS, 0
             text = (
@@ -223,6 +245,11 @@ MSG_OUTCOME_CHARGE_STAYED: Final = (
     "the prosecution decision"
 )
 MSG_UNKNOWN_SENTENCE: Final = "Choose the type of sentence"
+MSG_ALREADY_SENTENCED: Final = (
+    "A sentence is already recorded on this charge: one conviction, one sentence (record a sentence that "
+    "ended early on the charge page)"
+)
+MSG_REMAND_SAME_DAY: Final = "A remand in custody is already recorded on this charge for that day"
 MSG_LENGTH_WITHOUT_SENTENCE: Final = "Give a length only with a sentence"
 MSG_LENGTH_RANGE: Final = f"The length must be a whole number of months from 1 to {MAX_SENTENCE_MONTHS}"
 MSG_OUTCOME_FUTURE: Final = "The date of the court outcome must be today or in the past"
@@ -238,6 +265,8 @@ def court_outcome_problems(
     decided_on: date,
     charged_on: date | None,
     today: date,
+    already_sentenced: bool = False,
+    remand_days: frozenset[date] = frozenset(),
 ) -> dict[str, str]:
     """Why this court outcome may not be recorded on a charge in ``charge_status``: ``{field: message}``.
 
@@ -254,8 +283,12 @@ def court_outcome_problems(
         problems["sentence_type"] = MSG_UNKNOWN_SENTENCE
     elif sentence_type and charge_status != ChargeState.CONVICTED:
         problems["sentence_type"] = MSG_SENTENCE_NOT_CONVICTED
+    elif sentence_type and already_sentenced:
+        problems["sentence_type"] = MSG_ALREADY_SENTENCED
     if remanded and charge_status not in {ChargeState.COURT_PROCEEDINGS, ChargeState.CONVICTED}:
         problems["remanded_in_custody"] = MSG_REMAND_NOT_LIVE
+    elif remanded and decided_on in remand_days:
+        problems["remanded_in_custody"] = MSG_REMAND_SAME_DAY
     if length_months is not None:
         if not sentence_type:
             problems["length_months"] = MSG_LENGTH_WITHOUT_SENTENCE
@@ -272,11 +305,25 @@ MSG_NOT_A_SENTENCE: Final = "Only a sentence can end early: this court outcome r
 MSG_ALREADY_ENDED: Final = "This sentence is already recorded as ended early"
 MSG_ENDED_RANGE: Final = "The months served must be a whole number from 1 to {limit}"
 MSG_ENDED_NOT_EARLY: Final = "A sentence of {length} months that ran {months} months did not end early"
+MSG_ENDED_NOT_YET: Final = "The sentence was passed on {on}: it cannot have run {months} months by today"
 MSG_ENDED_REASON: Final = "Enter why the sentence ended early (for example, revoked early for good progress)"
 
 
+def months_between(start: date, end: date) -> int:
+    """Whole months from ``start`` to ``end`` (0 when ``end`` is earlier): 5 March to 4 April is 0."""
+    months = (end.year - start.year) * 12 + end.month - start.month - (1 if end.day < start.day else 0)
+    return max(months, 0)
+
+
 def ended_early_problems(
-    *, sentence_type: str, length_months: int | None, already_ended: bool, months: int, reason: str
+    *,
+    sentence_type: str,
+    length_months: int | None,
+    already_ended: bool,
+    months: int,
+    reason: str,
+    sentenced_on: date | None = None,
+    today: date | None = None,
 ) -> dict[str, str]:
     """Why a sentence may not be recorded as ended early after ``months`` (W-4 SENTENCED → COMPLETED,
     "incl. early for compliance": Tom's 12-month YRO ended at 5 months)."""
@@ -290,6 +337,8 @@ def ended_early_problems(
         problems["months"] = MSG_ENDED_NOT_EARLY.format(length=length_months, months=months)
     elif not 1 <= months <= limit:
         problems["months"] = MSG_ENDED_RANGE.format(limit=limit)
+    elif sentenced_on is not None and today is not None and months > months_between(sentenced_on, today):
+        problems["months"] = MSG_ENDED_NOT_YET.format(on=_on(sentenced_on), months=months)
     if not reason.strip():
         problems["reason"] = MSG_ENDED_REASON
     return problems

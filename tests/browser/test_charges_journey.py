@@ -23,7 +23,7 @@ def test_officer_records_a_charge_seeing_open_referrals(page, live_app):
     expect(page.get_by_role("heading", name="Charges and prosecution")).to_be_visible()
     assert_accessible(page)
     page.get_by_role("link", name=re.compile(r"^Record a charge for the incident")).first.click()
-    expect(page.get_by_role("heading", name="Open NRM referrals")).to_be_visible()
+    expect(page.get_by_role("heading", name="NRM referrals")).to_be_visible()
     expect(page.get_by_text(re.compile(r"NRM referral made on .* for this incident awaits"))).to_be_visible()
     assert_accessible(page)
     # Nothing filled in: the GOV.UK error summary, and nothing recorded.

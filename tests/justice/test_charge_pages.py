@@ -384,3 +384,67 @@ def test_child_page_chronology_hides_offence_descriptions_from_analysts(
     client.force_login(make_user("isl.sw4", agencies["islington"], roles.SOCIAL_WORKER))
     text = page(client.get(f"/children/{pid}/"))
     assert "Charge Supplied with Tyler Example: charged" in text and "Arrested with Tyler Example" in text
+
+
+def test_police_with_full_sight_see_the_free_text(client, kent_pc, islington_child, incident):
+    """The counterpart of the analyst test: the officer who recorded them sees the description, the
+    reason and the justification (the pages load no identity, so sight is decided by the basis)."""
+    charge = Charge.objects.create(
+        child=islington_child,
+        incident=incident,
+        offence="pwits_class_a",
+        offence_description="Supplied heroin at the Acacia Road address",
+        status=ChargeStatus.COURT_PROCEEDINGS,
+        status_reason="First hearing listed",
+        prosecution_justification="Serious violence alongside the supply",
+    )
+    client.force_login(kent_pc)
+    pid = islington_child.pseudonymous_id
+    assert "Supplied heroin at the Acacia Road address" in page(client.get(f"/children/{pid}/charges/"))
+    text = page(client.get(f"/children/{pid}/charges/{charge.pk}/"))
+    for shown in ("Supplied heroin at the Acacia Road address", "First hearing listed", "Serious violence"):
+        assert shown in text
+
+
+def test_a_charge_of_another_child_is_not_found(
+    client, kent_pc, system_actor, agencies, islington_child, incident
+):
+    from ccehub.children.services import child_create
+
+    other = child_create(
+        actor=system_actor,
+        given_name="Other",
+        family_name="Child",
+        sex="male",
+        home_local_authority=agencies["islington"],
+    )
+    from ccehub.children.models import CaseHolding
+
+    CaseHolding.objects.create(child=other, agency=agencies["kent"], basis="arresting_force")
+    charge = Charge.objects.create(child=islington_child, incident=incident, offence="pwits_class_a")
+    client.force_login(kent_pc)
+    url = f"/children/{other.pseudonymous_id}/charges/{charge.pk}/"
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"to_status": "discontinued", "reason": "x"}).status_code == 404
+    charge.refresh_from_db()
+    assert charge.status == ChargeStatus.CHARGED
+    assert AuditEvent.objects.filter(action="denied", object_type="charge", object_id=str(charge.pk)).exists()
+
+
+def test_incident_is_labelled_with_its_uk_day(client, kent_pc, islington_child, system_actor, agencies):
+    """00:30 BST on 5 June is 23:30 UTC on 4 June: the pages say 5 June."""
+    from datetime import UTC, datetime
+
+    from ccehub.incidents.services import incident_record
+
+    incident_record(
+        actor=system_actor,
+        child=islington_child,
+        occurred_at=datetime(2025, 6, 4, 23, 30, tzinfo=UTC),
+        incident_type="arrest_pwits",
+        recording_agency=agencies["kent"],
+        arresting_force=agencies["kent"],
+    )
+    client.force_login(kent_pc)
+    text = page(client.get(f"/children/{islington_child.pseudonymous_id}/charges/"))
+    assert "on 5 June 2025" in text and "on 4 June 2025" not in text

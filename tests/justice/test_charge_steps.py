@@ -62,8 +62,9 @@ def test_police_record_a_charge_and_take_it_through_court(islington_child, incid
             "detail", flat=True
         )
     )
-    assert "charged -> court proceedings (W-4)" in details
-    assert "court proceedings -> acquitted (section 45 defence) (W-4)" in details
+    today = date.today()
+    assert f"charged -> court proceedings on {today} (W-4)" in details
+    assert f"court proceedings -> acquitted (section 45 defence) on {today} (W-4)" in details
 
 
 def test_only_police_record_charges(islington_child, incident, social_worker, officer):
@@ -136,3 +137,132 @@ def test_j04_unlinked_open_referral_is_a_notice_but_does_not_stay(islington_chil
         islington_child.nrm_referrals.prefetch_related("decisions"), incident=incident
     )
     assert [(n.referral_id, n.kind) for n in notices] == [(str(earlier.pk), NoticeKind.UNLINKED)]
+
+
+def _decide(referral, stage, outcome, days_ago):
+    return NRMDecision.objects.create(
+        referral=referral, stage=stage, outcome=outcome, decided_on=date.today() - timedelta(days=days_ago)
+    )
+
+
+def test_charge_after_a_positive_cg_is_held_for_a_justified_decision(islington_child, incident, officer):
+    """J-03 / R-08: the child is a recognised victim for this incident; a charge recorded now cannot go
+    to court without the recorded justification (VCL and AN)."""
+    from ccehub.justice.services import charge_prosecution_continue
+
+    referral = NRMReferral.objects.create(
+        child=islington_child, linked_incident=incident, referred_on=date.today() - timedelta(days=100)
+    )
+    _decide(referral, "rg", "positive", 95)
+    _decide(referral, "cg", "positive", 2)
+    charge = charge_record(actor=officer, child=islington_child, offence="pwits_class_a", incident=incident)
+    assert charge.status == ChargeStatus.STAYED_PENDING_CG and charge.stayed_for_referral_id == referral.pk
+    assert "positive conclusive-grounds decision" in charge.status_reason
+    (notice,) = charging_notices_for(
+        islington_child.nrm_referrals.prefetch_related("decisions"), incident=incident
+    )
+    assert notice.kind is NoticeKind.VICTIM_LINKED
+    with pytest.raises(ValidationError):
+        charge_step(actor=officer, charge=charge, to_status="court_proceedings")
+    with pytest.raises(ValidationError):
+        charge_prosecution_continue(actor=officer, charge=charge, justification=" ")
+    charge = charge_prosecution_continue(
+        actor=officer, charge=charge, justification="Serious violence as well"
+    )
+    assert charge.status == ChargeStatus.COURT_PROCEEDINGS
+
+
+def test_charge_after_a_negative_cg_stands(islington_child, incident, officer):
+    referral = NRMReferral.objects.create(
+        child=islington_child, linked_incident=incident, referred_on=date.today() - timedelta(days=100)
+    )
+    _decide(referral, "rg", "positive", 95)
+    _decide(referral, "cg", "negative", 2)
+    charge = charge_record(actor=officer, child=islington_child, offence="pwits_class_a", incident=incident)
+    assert charge.status == ChargeStatus.CHARGED
+
+
+def test_unknown_status_entering_the_process_is_stayed(islington_child, incident, officer):
+    """A charge carried over as 'unknown' was never stayed; taking it to court while the incident's
+    referral has a positive RG stays it instead (R-09)."""
+    from ccehub.justice.models import Charge
+
+    referral = NRMReferral.objects.create(
+        child=islington_child, linked_incident=incident, referred_on=date.today() - timedelta(days=10)
+    )
+    _decide(referral, "rg", "positive", 5)
+    charge = Charge.objects.create(
+        child=islington_child, incident=incident, offence="pwits_class_a", status="unknown"
+    )
+    charge = charge_step(actor=officer, charge=charge, to_status="court_proceedings")
+    assert (
+        charge.status == ChargeStatus.STAYED_PENDING_CG and charge.status_before_stay == "court_proceedings"
+    )
+    # An outcome from the past (the report's own cases) is recorded as it happened.
+    other = Charge.objects.create(
+        child=islington_child, incident=incident, offence="pwits_class_a", status="unknown"
+    )
+    assert charge_step(actor=officer, charge=other, to_status="convicted").status == ChargeStatus.CONVICTED
+
+
+def test_step_dates_are_checked_and_date_the_conviction_trigger(islington_child, incident, officer):
+    from ccehub.justice.services import MSG_STEP_BEFORE_CHARGE, MSG_STEP_FUTURE
+
+    charge = charge_record(
+        actor=officer,
+        child=islington_child,
+        offence="pwits_class_a",
+        incident=incident,
+        charged_on=date.today() - timedelta(days=30),
+    )
+    with pytest.raises(ValidationError) as exc:
+        charge_step(
+            actor=officer, charge=charge, to_status="court_proceedings", on=date.today() + timedelta(days=1)
+        )
+    assert exc.value.message_dict == {"on": [MSG_STEP_FUTURE]}
+    with pytest.raises(ValidationError) as exc:
+        charge_step(
+            actor=officer, charge=charge, to_status="court_proceedings", on=date.today() - timedelta(days=31)
+        )
+    assert exc.value.message_dict == {"on": [MSG_STEP_BEFORE_CHARGE]}
+    charge_step(
+        actor=officer, charge=charge, to_status="court_proceedings", on=date.today() - timedelta(days=20)
+    )
+
+
+def test_one_sentence_per_charge_and_one_remand_a_day(islington_child, incident, officer):
+    """Found in review: posting the sentence twice recorded two sentences (and fired two triggers)."""
+    from ccehub.justice.services import court_outcome_record
+    from ccehub.rules.prosecution import MSG_ALREADY_SENTENCED, MSG_REMAND_SAME_DAY
+
+    charge = charge_record(actor=officer, child=islington_child, offence="pwits_class_a", incident=incident)
+    charge = charge_step(actor=officer, charge=charge, to_status="court_proceedings")
+    day = date.today() - timedelta(days=3)
+    court_outcome_record(actor=officer, charge=charge, decided_on=day, remanded_in_custody=True)
+    with pytest.raises(ValidationError) as exc:
+        court_outcome_record(actor=officer, charge=charge, decided_on=day, remanded_in_custody=True)
+    assert exc.value.message_dict == {"remanded_in_custody": [MSG_REMAND_SAME_DAY]}
+    charge = charge_step(actor=officer, charge=charge, to_status="convicted")
+    court_outcome_record(
+        actor=officer, charge=charge, decided_on=date.today(), sentence_type="dto", length_months=12
+    )
+    with pytest.raises(ValidationError) as exc:
+        court_outcome_record(
+            actor=officer, charge=charge, decided_on=date.today(), sentence_type="dto", length_months=12
+        )
+    assert exc.value.message_dict == {"sentence_type": [MSG_ALREADY_SENTENCED]}
+
+
+def test_ended_early_cannot_outrun_the_calendar(islington_child, incident, officer):
+    from ccehub.justice.models import CourtOutcome
+    from ccehub.justice.services import sentence_ended_early
+
+    outcome = CourtOutcome.objects.create(
+        child=islington_child,
+        decided_on=date.today() - timedelta(days=2),
+        sentence_type="yro",
+        length_months=12,
+    )
+    with pytest.raises(ValidationError) as exc:
+        sentence_ended_early(actor=officer, outcome=outcome, months=11, reason="Good progress")
+    assert "cannot have run 11 months by today" in exc.value.message_dict["months"][0]

@@ -182,7 +182,7 @@ def test_review_page(client, world, child, referral, system_actor):
     # A police officer (not lead or chair) cannot review.
     client.logout()
     assert client.login(username=world["users"]["officer"].username, password=PASSWORD)
-    assert client.get(url).status_code in (403, 404)
+    assert client.get(url).status_code == 403
     assert JointPlan.objects.get(pk=plan.pk).reviews.count() == 1
 
 
@@ -200,3 +200,55 @@ def test_panel_home_lists_plans_due_for_review(client, world, child, referral, s
     client.logout()
     assert client.login(username=world["users"]["member"].username, password=PASSWORD)
     assert "Joint plans due for review" not in _text(client.get("/panels/"))
+
+
+def test_a_backdated_review_does_not_answer_a_later_trigger(world, child, referral, system_actor):
+    """Found in review: a review dated before the event that brought it forward left R-50 unanswered."""
+    from tests.panels.conftest import make_incident
+
+    plan = _plan(world, child)
+    make_incident(child, system_actor, world["kent"], when=timezone.now() - timedelta(hours=1))
+    plan.refresh_from_db()
+    due, trigger = plan.review_on, plan.review_trigger
+    today = timezone.localdate()
+    review = panels.joint_plan_review(
+        actor=world["as_lead"],
+        plan=plan,
+        reviewed_on=today - timedelta(days=20),
+        risk_level="medium",
+        note="Recorded late: the review of three weeks ago",
+        next_review_on=today + timedelta(days=90),
+    )
+    plan.refresh_from_db()
+    assert plan.review_trigger == trigger and plan.review_on == due and review.trigger == ""
+    # A review after the event answers it.
+    panels.joint_plan_review(
+        actor=world["as_lead"],
+        plan=plan,
+        reviewed_on=today,
+        risk_level="high",
+        note="Re-arrest reviewed",
+        next_review_on=today + timedelta(days=30),
+    )
+    plan.refresh_from_db()
+    assert plan.review_trigger == "" and plan.review_on == today + timedelta(days=30)
+
+
+def test_an_event_before_the_last_review_does_not_trigger(world, child, referral, system_actor):
+    from ccehub.justice.services import charge_record
+
+    plan = _plan(world, child)
+    today = timezone.localdate()
+    panels.joint_plan_review(
+        actor=world["as_lead"],
+        plan=plan,
+        reviewed_on=today - timedelta(days=2),
+        risk_level="high",
+        note="Reviewed",
+        next_review_on=today + timedelta(days=60),
+    )
+    charge_record(
+        actor=system_actor, child=child, offence="possession_weapon", charged_on=today - timedelta(days=10)
+    )
+    plan.refresh_from_db()
+    assert plan.review_on == today + timedelta(days=60) and plan.review_trigger == ""

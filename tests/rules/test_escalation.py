@@ -19,6 +19,7 @@ from ccehub.rules.escalation import (
     TriggerEvent,
     review_after_trigger,
     review_problems,
+    trigger_cleared,
     trigger_text,
 )
 
@@ -110,3 +111,29 @@ def test_a_complete_review_is_accepted():
 )
 def test_review_refusals(overrides, field, message):
     assert review(**overrides) == {field: message}
+
+
+def test_an_event_the_last_review_already_knew_does_not_trigger():
+    """A charge dated 10 days ago, recorded after a review held 2 days ago: that review took it in."""
+    assert (
+        review_after_trigger(
+            review_on=REVIEW, agreed_on=AGREED, event_on=date(2026, 4, 1), last_reviewed_on=date(2026, 4, 9)
+        )
+        is None
+    )
+    assert review_after_trigger(
+        review_on=REVIEW, agreed_on=AGREED, event_on=date(2026, 4, 10), last_reviewed_on=date(2026, 4, 9)
+    ) == date(2026, 4, 17)
+
+
+def test_a_review_dated_before_the_trigger_does_not_answer_it():
+    assert trigger_cleared(reviewed_on=date(2026, 4, 1), trigger_on=date(2026, 4, 4)) is False
+    assert trigger_cleared(reviewed_on=date(2026, 4, 4), trigger_on=date(2026, 4, 4)) is True
+    assert trigger_cleared(reviewed_on=date(2026, 4, 1), trigger_on=None) is True
+
+
+def test_reviews_are_in_order():
+    assert review(last_reviewed_on=date(2026, 4, 12)) == {
+        "reviewed_on": "The review cannot be dated before the plan's last review (12 April 2026)"
+    }
+    assert review(last_reviewed_on=date(2026, 4, 10)) == {}

@@ -35,6 +35,7 @@ from ccehub.rules.prosecution import (
     charging_notices,
     court_outcome_problems,
     ended_early_problems,
+    months_between,
     step_problems,
 )
 
@@ -282,3 +283,43 @@ def test_tom_yro_ended_at_five_months():
 def test_ended_early_refusals(values, expected):
     base = {"sentence_type": "yro", "length_months": 12, "already_ended": False, "months": 5, "reason": "x"}
     assert ended_early_problems(**(base | values)) == expected
+
+
+def test_positive_cg_is_shown_linked_first_and_unlinked_as_context():
+    """A positive CG: the child is a recognised victim. Linked, it holds the charge (J-03); otherwise
+    it is shown to be taken into account (J-04). A negative CG shows nothing."""
+    linked = OpenReferral(
+        "R-l", date(2021, 5, 1), "I-1", True, date(2021, 5, 3), True, True, date(2021, 9, 1)
+    )
+    other = OpenReferral("R-o", date(2019, 1, 1), "I-0", True, None, True, True, None)
+    negative = OpenReferral("R-n", date(2018, 1, 1), "I-9", True, None, True, False, None)
+    notices = charging_notices([other, negative, linked], incident_id="I-1")
+    assert [(n.referral_id, n.kind) for n in notices] == [
+        ("R-l", NoticeKind.VICTIM_LINKED),
+        ("R-o", NoticeKind.VICTIM_OTHER),
+    ]
+    assert "1 September 2021" in notices[0].text and "VCL and AN" in notices[0].text
+    assert "recognised as a victim" in notices[1].text and "a date not recorded" in notices[1].text
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "months"),
+    [
+        (date(2026, 3, 5), date(2026, 4, 4), 0),
+        (date(2026, 3, 5), date(2026, 4, 5), 1),
+        (date(2025, 11, 30), date(2026, 4, 29), 4),
+        (date(2026, 4, 5), date(2026, 3, 5), 0),
+    ],
+)
+def test_months_between(start, end, months):
+    assert months_between(start, end) == months
+
+
+def test_ended_early_within_the_time_served():
+    base = {"sentence_type": "yro", "length_months": 12, "already_ended": False, "reason": "Good progress"}
+    sentenced = date(2026, 1, 10)
+    assert ended_early_problems(**base, months=5, sentenced_on=sentenced, today=date(2026, 6, 10)) == {}
+    assert (
+        "cannot have run 5 months"
+        in ended_early_problems(**base, months=5, sentenced_on=sentenced, today=date(2026, 6, 9))["months"]
+    )
