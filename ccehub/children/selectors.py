@@ -7,7 +7,7 @@ access rules and the audit row cannot be forgotten by any one of them.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -17,10 +17,17 @@ from django.core.paginator import Page, Paginator
 from django.db.models import ForeignKey, Prefetch, QuerySet
 
 from ccehub.agencies.models import Agency
-from ccehub.audit.models import Action, Channel
-from ccehub.audit.services import audit_record
+from ccehub.audit.models import Action, AuditEvent, Channel
+from ccehub.audit.services import audit_event, audit_record, audit_records
 from ccehub.children.models import FIG3_ORDER, Child, Identity, VulnerabilityFactor, VulnerabilityFlag
-from ccehub.common.access import Actor, access_basis, identity_allowed, is_emergency_basis, visible_children_q
+from ccehub.common.access import (
+    Actor,
+    access_bases,
+    access_basis,
+    identity_allowed,
+    is_emergency_basis,
+    visible_children_q,
+)
 from ccehub.common.models import TriState
 from ccehub.nrm.models import NRMDecision
 from ccehub.rules.retention import OpenMatter, RetentionPolicy, RetentionReview, retention_review
@@ -194,30 +201,28 @@ def reference_for_audit(pid: str) -> tuple[str, str]:
     return "", f"no such child (reference not kept: {len(typed)} characters, digest {digest})"
 
 
-def _resolve(*, actor: Actor, pid: str, action: str) -> tuple[Child, str]:
-    child = (
-        Child.objects.select_related("home_local_authority", "home_police_force")
-        .filter(pseudonymous_id=pid.strip().upper())
-        .first()
-    )
-    basis = access_basis(actor, child) if child is not None else None
+def _refusal(
+    *, actor: Actor, pid: str, child: Child | None, basis: str | None, action: str
+) -> tuple[AuditEvent, str] | None:
+    """Why ``actor`` may not have ``action`` on the child found (or not) by ``pid`` on ``basis``:
+    the audit row (unwritten) and the message for :class:`ChildNotFound`; ``None`` when it may."""
     if child is None or basis is None:
         reference, why = pid.strip().upper()[:16], "no recorded basis"
         if child is None:
             reference, why = reference_for_audit(pid)
-        audit_record(
+        event = audit_event(
             actor=actor,
             action=Action.DENIED,
             object_type="child",
             child_pid=reference,
             detail=f"refused {action}: {why}",
         )
-        raise ChildNotFound()
+        return event, MSG_CHILD_NOT_FOUND
     if is_emergency_basis(basis) and (action == Action.EXPORT or actor.channel == Channel.API):
         # Emergency access is for reading the record on screen, not for taking a copy away: a
         # download, or the same JSON fetched by a system holding the officer's token.
         why = MSG_EMERGENCY_NO_EXPORT if action == Action.EXPORT else MSG_EMERGENCY_NO_API
-        audit_record(
+        event = audit_event(
             actor=actor,
             action=Action.DENIED,
             object_type="child",
@@ -225,8 +230,37 @@ def _resolve(*, actor: Actor, pid: str, action: str) -> tuple[Child, str]:
             basis=basis,
             detail=f"refused {action}: {why}",
         )
-        raise ChildNotFound(why)
+        return event, why
+    return None
+
+
+def _resolve(*, actor: Actor, pid: str, action: str) -> tuple[Child, str]:
+    child = (
+        Child.objects.select_related("home_local_authority", "home_police_force")
+        .filter(pseudonymous_id=pid.strip().upper())
+        .first()
+    )
+    basis = access_basis(actor, child) if child is not None else None
+    refused = _refusal(actor=actor, pid=pid, child=child, basis=basis, action=action)
+    if refused is not None:
+        event, message = refused
+        audit_records([event])
+        raise ChildNotFound(message)
+    assert child is not None and basis is not None
     return child, basis
+
+
+def _read_event(actor: Actor, record: ChildRecord, action: str) -> AuditEvent:
+    """The audit row of ``actor``'s ``action`` on ``record`` (unwritten)."""
+    return audit_event(
+        actor=actor,
+        action=action,
+        object_type="child",
+        object_id=record.child.pk,
+        child_pid=record.child.pseudonymous_id,
+        fields=revealed_fields(record),
+        basis=record.basis,
+    )
 
 
 def child_get(
@@ -240,16 +274,59 @@ def child_get(
     child, basis = _resolve(actor=actor, pid=pid, action=action)
     show_identity = "identity" in sections and identity_sight(actor, basis)
     record = _assemble(child, basis, sections=sections, show_identity=show_identity)
-    audit_record(
-        actor=actor,
-        action=action,
-        object_type="child",
-        object_id=child.pk,
-        child_pid=child.pseudonymous_id,
-        fields=revealed_fields(record),
-        basis=basis,
-    )
+    audit_records([_read_event(actor, record, action)])
     return record
+
+
+def child_get_many(
+    *,
+    actor: Actor,
+    pids: Sequence[str],
+    sections: tuple[str, ...] = ALL_SECTIONS,
+    action: str = Action.VIEW,
+) -> list[ChildRecord | None]:
+    """:func:`child_get` for each of ``pids``, in a fixed number of queries however many there are:
+    one record per reference, in order, or ``None`` where :func:`child_get` would raise
+    :class:`ChildNotFound`.
+
+    The same scoping and the same audit: one row per reference (a read, or a refusal), each exactly
+    the row :func:`child_get` writes, in the order of ``pids``, written together in one INSERT.
+    """
+    keys = [pid.strip().upper() for pid in pids]
+    found = {
+        child.pseudonymous_id: child
+        for child in Child.objects.select_related("home_local_authority", "home_police_force").filter(
+            pseudonymous_id__in=set(keys)
+        )
+    }
+    bases = access_bases(actor, found.values())
+    sight: dict[str, bool] = {}
+    outcomes: list[AuditEvent | Any] = []  # each reference's refusal, or the child read
+    to_read: dict[Any, tuple[Child, str, bool]] = {}
+    for pid, key in zip(pids, keys, strict=True):
+        child = found.get(key)
+        basis = bases[child.pk] if child is not None else None
+        refused = _refusal(actor=actor, pid=pid, child=child, basis=basis, action=action)
+        if refused is not None:
+            outcomes.append(refused[0])
+            continue
+        assert child is not None and basis is not None
+        if basis not in sight:
+            sight[basis] = "identity" in sections and identity_sight(actor, basis)
+        to_read[child.pk] = (child, basis, sight[basis])
+        outcomes.append(child.pk)
+    records = dict(zip(to_read, _assemble_many(list(to_read.values()), sections=sections), strict=True))
+    events: list[AuditEvent] = []
+    out: list[ChildRecord | None] = []
+    for outcome in outcomes:
+        if isinstance(outcome, AuditEvent):
+            events.append(outcome)
+            out.append(None)
+        else:
+            events.append(_read_event(actor, records[outcome], action))
+            out.append(records[outcome])
+    audit_records(events)
+    return out
 
 
 def identity_sight(actor: Actor, basis: str) -> bool:
@@ -269,25 +346,7 @@ def _assemble(child: Child, basis: str, *, sections: tuple[str, ...], show_ident
     """The record of ``child`` with the given sections. Not audited: callers resolve the actor's basis
     first (:func:`_resolve`) and write the audit row themselves (:func:`child_get`, and the
     subject-access response in :mod:`ccehub.children.subject_access`)."""
-    identity = (
-        Identity.objects.filter(child=child).prefetch_related("aliases", "addresses").first()
-        if show_identity
-        else None
-    )
-    visible_sections = tuple(s for s in sections if s != "identity" or identity is not None)
-    record = ChildRecord(
-        child=child,
-        basis=basis,
-        identity=identity,
-        pseudonymised=identity is None,
-        sections=visible_sections,
-    )
-    if "vulnerabilities" in sections:
-        flags = list(child.vulnerabilities.select_related("source_agency").order_by("factor", "recorded_on"))
-        record.vulnerability_flags = flags
-        record.vulnerabilities = vulnerability_summary(flags)
-    record.related = _related(child, sections)
-    return record
+    return _assemble_many([(child, basis, show_identity)], sections=sections)[0]
 
 
 def _joined(qs: QuerySet[Any]) -> QuerySet[Any]:
@@ -305,38 +364,101 @@ def _joined(qs: QuerySet[Any]) -> QuerySet[Any]:
     return qs.select_related(*names)
 
 
-def _related(child: Child, sections: tuple[str, ...]) -> dict[str, list[Any]]:
-    related: dict[str, list[Any]] = {}
-    if "incidents" in sections:
-        related["incidents"] = list(_joined(child.incidents.order_by("occurred_at")))
-    if "justice" in sections:
-        related["arrests"] = list(_joined(child.arrests.order_by("arrested_at")))
-        related["charges"] = list(child.charges.order_by("charged_on"))
-        related["court_outcomes"] = list(child.court_outcomes.order_by("decided_on"))
-        related["conflicts"] = list(_joined(child.conflicts.order_by("created_at")))
-    if "nrm" in sections:
-        related["nrm_referrals"] = list(
-            _joined(child.nrm_referrals.order_by("referred_on")).prefetch_related(
-                Prefetch("decisions", queryset=_joined(NRMDecision.objects.all()))
-            )
+def _nrm_referrals(qs: QuerySet[Any]) -> QuerySet[Any]:
+    return _joined(qs.order_by("referred_on")).prefetch_related(
+        Prefetch("decisions", queryset=_joined(NRMDecision.objects.all()))
+    )
+
+
+def _triage_decisions(qs: QuerySet[Any]) -> QuerySet[Any]:
+    # The child page names each decision's incident and counts its actions; the panel's papers ask
+    # whether each is current (``is_current`` reads the decision that supersedes it, if any).
+    return (
+        _joined(qs.order_by("-decided_at"))
+        .select_related("incident", "superseded_by")
+        .prefetch_related("actions")
+    )
+
+
+#: What each section reads besides the child: (section, the child's relation and the key in
+#: ``ChildRecord.related``, how its rows are read). One query per relation for any number of children.
+RELATED_READS: tuple[tuple[str, str, Callable[[QuerySet[Any]], QuerySet[Any]]], ...] = (
+    ("incidents", "incidents", lambda qs: _joined(qs.order_by("occurred_at"))),
+    ("justice", "arrests", lambda qs: _joined(qs.order_by("arrested_at"))),
+    ("justice", "charges", lambda qs: qs.order_by("charged_on")),
+    ("justice", "court_outcomes", lambda qs: qs.order_by("decided_on")),
+    ("justice", "conflicts", lambda qs: _joined(qs.order_by("created_at"))),
+    ("nrm", "nrm_referrals", _nrm_referrals),
+    ("safeguarding", "plans", lambda qs: _joined(qs.order_by("started_on"))),
+    ("safeguarding", "strategy_meetings", lambda qs: _joined(qs.order_by("held_on"))),
+    ("safeguarding", "care_orders", lambda qs: qs.order_by("started_on")),
+    ("safeguarding", "secure_orders", lambda qs: qs.order_by("made_on")),
+    ("missing", "missing_episodes", lambda qs: _joined(qs.order_by("started_at"))),
+    ("placements", "placements", lambda qs: _joined(qs.order_by("started_on"))),
+    ("triage", "triage_decisions", _triage_decisions),
+)
+
+
+def _rows_by_child(
+    children: list[Child], relation: str, read: Callable[[QuerySet[Any]], QuerySet[Any]]
+) -> dict[Any, list[Any]]:
+    """The rows of ``relation`` for each of ``children`` (by primary key), read with ``read`` in one
+    query, each child's in the order ``read`` gives them; each row knows its child (as when read
+    through the child's own related manager)."""
+    rel = Child._meta.get_field(relation)
+    fk = rel.field  # type: ignore[union-attr]
+    by_pk = {child.pk: child for child in children}
+    rows: dict[Any, list[Any]] = {pk: [] for pk in by_pk}
+    queryset = rel.related_model._default_manager.filter(**{f"{fk.name}__in": list(by_pk)})  # type: ignore[union-attr]
+    for row in read(queryset):
+        child_id = getattr(row, fk.attname)
+        fk.set_cached_value(row, by_pk[child_id])
+        rows[child_id].append(row)
+    return rows
+
+
+def _assemble_many(reads: list[tuple[Child, str, bool]], *, sections: tuple[str, ...]) -> list[ChildRecord]:
+    """:func:`_assemble` for each ``(child, basis, show_identity)``, in one query per section's
+    relation whatever the number of children. Not audited (the callers audit)."""
+    children = list({child.pk: child for child, _, _ in reads}.values())
+    shown = [child.pk for child, _, show_identity in reads if show_identity]
+    identities: dict[Any, Identity] = {}
+    if shown:
+        for identity in (
+            Identity.objects.filter(child_id__in=shown)
+            .prefetch_related("aliases", "addresses")
+            .order_by("pk")
+        ):
+            identities.setdefault(identity.child_id, identity)
+    flags: dict[Any, list[VulnerabilityFlag]] = {}
+    if "vulnerabilities" in sections and children:
+        flags = _rows_by_child(
+            children,
+            "vulnerabilities",
+            lambda qs: qs.select_related("source_agency").order_by("factor", "recorded_on"),
         )
-    if "safeguarding" in sections:
-        related["plans"] = list(_joined(child.plans.order_by("started_on")))
-        related["strategy_meetings"] = list(_joined(child.strategy_meetings.order_by("held_on")))
-        related["care_orders"] = list(child.care_orders.order_by("started_on"))
-        related["secure_orders"] = list(child.secure_orders.order_by("made_on"))
-    if "missing" in sections:
-        related["missing_episodes"] = list(_joined(child.missing_episodes.order_by("started_at")))
-    if "placements" in sections:
-        related["placements"] = list(_joined(child.placements.order_by("started_on")))
-    if "triage" in sections and hasattr(child, "triage_decisions"):
-        # The child page names each decision's incident and counts its actions.
-        related["triage_decisions"] = list(
-            _joined(child.triage_decisions.order_by("-decided_at"))
-            .select_related("incident")
-            .prefetch_related("actions")
+    related: dict[str, dict[Any, list[Any]]] = {}
+    if children:
+        for section, relation, read in RELATED_READS:
+            if section in sections and hasattr(Child, relation):
+                related[relation] = _rows_by_child(children, relation, read)
+    records = []
+    for child, basis, show_identity in reads:
+        identity = identities.get(child.pk) if show_identity else None
+        visible_sections = tuple(s for s in sections if s != "identity" or identity is not None)
+        record = ChildRecord(
+            child=child,
+            basis=basis,
+            identity=identity,
+            pseudonymised=identity is None,
+            sections=visible_sections,
         )
-    return related
+        if "vulnerabilities" in sections:
+            record.vulnerability_flags = list(flags[child.pk])
+            record.vulnerabilities = vulnerability_summary(record.vulnerability_flags)
+        record.related = {relation: list(rows[child.pk]) for relation, rows in related.items()}
+        records.append(record)
+    return records
 
 
 def factor_label(code: str) -> str:

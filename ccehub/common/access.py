@@ -11,6 +11,7 @@ check that refuses access is itself audited by the caller.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -122,27 +123,67 @@ def writable_children_q(agency: Agency) -> Q:
 
 def access_basis(actor: Actor, child: Child, *, on: date | None = None) -> str | None:
     """The basis on which ``actor`` may read ``child``, or ``None`` when there is none."""
+    return access_bases(actor, [child], on=on)[child.pk]
+
+
+def access_bases(actor: Actor, children: Iterable[Child], *, on: date | None = None) -> dict[Any, str | None]:
+    """:func:`access_basis` for each of ``children`` (by primary key), in a fixed number of queries
+    however many there are (a meeting's papers read every child on the agenda).
+
+    In order, the first that applies: the actor's agency holds the child (own records); its CCE panel
+    has an open case about the child; an active data-sharing agreement to the agency covers the child
+    (one naming the child, or a blanket one from an agency holding it; the latest to start); the
+    person's own emergency access to the child.
+    """
+    from ccehub.children.models import CaseHolding, Child
+
+    ids = list(dict.fromkeys(child.pk for child in children))
     if actor.system:
-        return BASIS_SYSTEM
+        return dict.fromkeys(ids, BASIS_SYSTEM)
     agency = actor.agency
-    if agency is None or not actor.can_read_cases:
-        return None
-    if child.holdings.current().filter(agency=agency).exists():
-        return BASIS_OWN
-    if child.panel_cases.filter(panel=agency, closed_on__isnull=True).exists():
-        return BASIS_PANEL
-    agreements = active_agreements(recipient=agency, on=on)
-    holders = child.holdings.current().values("agency")
-    match = agreements.filter(Q(child=child) | Q(child__isnull=True, provider__in=holders)).order_by(
-        "-starts_on"
-    )
-    agreement = match.first()
-    if agreement is not None:
-        return f"{BASIS_AGREEMENT}:{agreement.id}"
-    emergency = emergency_access_of(actor, child)
-    if emergency is not None:
-        return f"{BASIS_EMERGENCY}:{emergency.id}"
-    return None
+    bases: dict[Any, str | None] = dict.fromkeys(ids)
+    if agency is None or not actor.can_read_cases or not ids:
+        return bases
+    holders: dict[Any, set[Any]] = {}
+    for child_id, agency_id in (
+        CaseHolding.objects.current().filter(child_id__in=ids).values_list("child_id", "agency_id")
+    ):
+        holders.setdefault(child_id, set()).add(agency_id)
+
+    def rest() -> list[Any]:
+        return [pk for pk in ids if bases[pk] is None]
+
+    for pk in ids:
+        if agency.pk in holders.get(pk, ()):
+            bases[pk] = BASIS_OWN
+    if rest():
+        panel_cases = Child._meta.get_field("panel_cases").related_model._default_manager
+        for pk in panel_cases.filter(child_id__in=rest(), panel=agency, closed_on__isnull=True).values_list(
+            "child_id", flat=True
+        ):
+            bases[pk] = BASIS_PANEL
+    if rest():
+        providers = {holder for pk in rest() for holder in holders.get(pk, ())}
+        agreements = list(
+            active_agreements(recipient=agency, on=on)
+            .filter(Q(child_id__in=rest()) | Q(child__isnull=True, provider_id__in=providers))
+            .order_by("-starts_on")
+        )
+        for pk in rest():
+            agreement = next(
+                (
+                    a
+                    for a in agreements
+                    if a.child_id == pk or (a.child_id is None and a.provider_id in holders.get(pk, ()))
+                ),
+                None,
+            )
+            if agreement is not None:
+                bases[pk] = f"{BASIS_AGREEMENT}:{agreement.id}"
+    if rest():
+        for pk, emergency in emergency_accesses_of(actor, rest()).items():
+            bases[pk] = f"{BASIS_EMERGENCY}:{emergency.id}"
+    return bases
 
 
 def is_emergency_basis(basis: str | None) -> bool:
@@ -156,17 +197,28 @@ def emergency_access_of(actor: Actor, child: Child) -> Any:
     (as when it was started). Ends at ``expires_at`` (the first moment it no longer works), or as soon
     as a review finds it not justified.
     """
+    return emergency_accesses_of(actor, [child.pk]).get(child.pk)
+
+
+def emergency_accesses_of(actor: Actor, child_ids: Iterable[Any]) -> dict[Any, Any]:
+    """:func:`emergency_access_of` for each of ``child_ids`` that has one (by child), in one query."""
     user = actor.user
     if actor.system or not getattr(user, "is_authenticated", False) or actor.agency is None:
-        return None
+        return {}
     if actor.role not in IDENTITY_ROLES:
-        return None
-    return (
-        child.emergency_accesses.filter(user=user, agency=actor.agency, expires_at__gt=timezone.now())
+        return {}
+    from ccehub.children.models import EmergencyAccess
+
+    found: dict[Any, Any] = {}
+    for emergency in (
+        EmergencyAccess.objects.filter(
+            child_id__in=list(child_ids), user=user, agency=actor.agency, expires_at__gt=timezone.now()
+        )
         .exclude(review_outcome="not_justified")
         .order_by("-expires_at")
-        .first()
-    )
+    ):
+        found.setdefault(emergency.child_id, emergency)
+    return found
 
 
 def identity_allowed(actor: Actor, basis: str | None) -> bool:

@@ -29,7 +29,7 @@ from ccehub.agencies.models import Agency
 from ccehub.audit.models import Action
 from ccehub.audit.services import audit_record
 from ccehub.children.models import Child, Identity, MissingEpisode
-from ccehub.children.selectors import ChildNotFound, ChildRecord, child_get
+from ccehub.children.selectors import ChildRecord, child_get_many
 from ccehub.common.access import Actor
 from ccehub.common.csvsafe import spreadsheet_safe
 from ccehub.incidents.models import TriageDecision
@@ -512,31 +512,43 @@ class CasePaper:
 def meeting_papers(*, actor: Actor, meeting: PanelMeeting) -> list[CasePaper]:
     """Papers for every case on the agenda, compiled from each child's record as ``actor`` may see it.
 
-    Each child is read through ``child_get`` (scoped, audited); a child the actor has no basis to see
-    gives an unavailable paper rather than an error. The chronology stops at the meeting date.
+    Each child is read through ``child_get_many`` (``child_get`` for the whole agenda: scoped, and
+    audited with one row per child as ``child_get`` writes it); a child the actor has no basis to see
+    gives an unavailable paper rather than an error. The chronology stops at the meeting date. A
+    fixed number of queries however many cases are listed: the papers are read in the meeting room.
     """
     from ccehub.children.presenters import chronology
 
     check_panel_reader(actor, meeting.panel)
     papers = []
     items = list(
-        AgendaItem.objects.filter(meeting=meeting).select_related(
-            "referral__child", "referral__linked_incident", "acting_chair"
+        AgendaItem.objects.filter(meeting=meeting)
+        .select_related("referral__child", "referral__linked_incident", "acting_chair")
+        .prefetch_related(
+            "referral__decisions",
+            Prefetch(
+                "referral__information_requests", queryset=InformationRequest.objects.order_by("due_on")
+            ),
+            Prefetch(
+                "referral__panel_decisions",
+                queryset=PanelDecision.objects.order_by("decided_on", "created_at"),
+            ),
         )
     )
     quorums = agenda_quorums(meeting=meeting, items=items)
-    for item in items:
+    records = child_get_many(
+        actor=actor, pids=[item.referral.child.pseudonymous_id for item in items], sections=PAPER_SECTIONS
+    )
+    for item, record in zip(items, records, strict=True):
         referral = item.referral
         paper = CasePaper(item=item, referral=referral, available=False)
         paper.clock = referral_clock(
             referral, as_of=max(meeting.held_on, referral.referred_on or meeting.held_on)
         )
         paper.quorum = quorums[item.pk]
-        paper.requests = list(referral.information_requests.order_by("due_on"))
-        paper.previous_decisions = list(referral.panel_decisions.order_by("decided_on", "created_at"))
-        try:
-            record = child_get(actor=actor, pid=referral.child.pseudonymous_id, sections=PAPER_SECTIONS)
-        except ChildNotFound:
+        paper.requests = list(referral.information_requests.all())
+        paper.previous_decisions = list(referral.panel_decisions.all())
+        if record is None:
             papers.append(paper)
             continue
         paper.available = True

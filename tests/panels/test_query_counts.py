@@ -183,3 +183,82 @@ def test_monitoring_queries_do_not_grow_with_the_children(client, world, system_
     page = client.get(url).content.decode()
     assert page.count("1 (missing now)") == 6
     assert queries(client, url) == few
+
+
+def papers_meeting(world, system_actor, count: int, *, sitting: date):
+    """A sitting with ``count`` cases, each child with what the papers show: a vulnerability, a
+    missing episode, a triage decision superseded by a second one, and an information request
+    answered."""
+    from datetime import timedelta
+
+    from ccehub.children.models import MissingEpisode
+    from ccehub.children.services import fact_record, vulnerability_flag_set
+    from ccehub.incidents.services import triage_decide
+    from ccehub.panels import services as panels
+
+    meeting, referrals = referred_children(world, system_actor, count, sitting=sitting)
+    for referral in referrals:
+        child = referral.child
+        vulnerability_flag_set(
+            actor=system_actor,
+            child=child,
+            factor="reported_missing",
+            value="recorded_present",
+            source_agency=world["islington"],
+        )
+        fact_record(
+            actor=system_actor,
+            child=child,
+            model=MissingEpisode,
+            approximate_duration_days=3,
+            started_at=referral.linked_incident.occurred_at - timedelta(days=20),
+        )
+        triage_decide(actor=system_actor, incident=referral.linked_incident)
+        triage_decide(actor=system_actor, incident=referral.linked_incident)
+        request = panels.information_request_create(
+            actor=world["as_lead"],
+            referral=referral,
+            recipient_role="health",
+            recipient_agency=world["health"],
+            recipient_name="Dr Pat Health",
+            question="Any A&E attendances?",
+            due_on=date(2024, 3, 15),
+            today=date(2024, 3, 5),
+        )
+        panels.information_request_respond(
+            actor=world["as_health"], request=request, response="Two attendances", today=date(2024, 3, 8)
+        )
+    return meeting
+
+
+@pytest.mark.parametrize("who", ["chair", "lead", "camden_lead"])
+def test_papers_queries_do_not_grow_with_the_agenda(client, world, system_actor, who):
+    """Each case's child was read on its own through ``child_get`` (its basis, every section of the
+    record, the triage decisions' supersession, one audit row), and its referral's clock, requests
+    and earlier decisions: 24 or 25 queries per case here (1 case 36, 4 cases 111 for the chair),
+    9 for the Camden lead, who has no basis to see these Islington children and gets unavailable
+    papers, each refusal still audited. Now the same whatever the number of cases."""
+    from ccehub.audit.models import AuditEvent
+
+    sign_in(client, world, who)
+    one = papers_meeting(world, system_actor, 1, sitting=date(2024, 3, 20))
+    four = papers_meeting(world, system_actor, 4, sitting=date(2024, 3, 22))
+    page = client.get(reverse("panels:papers", args=[four.pk])).content.decode()
+    available = who != "camden_lead"
+    assert page.count("Two attendances") == 4
+    assert page.count("Missing episode (about 3 days)") == (4 if available else 0)
+    assert page.count("Triage: priority") == (4 if available else 0)
+    username = world["users"][who].username
+    before = AuditEvent.objects.filter(username=username, object_type="child").count()
+    small = queries(client, reverse("panels:papers", args=[one.pk]))
+    large = queries(client, reverse("panels:papers", args=[four.pk]))
+    # Both reads of each page (the warm-up and the counted one) audit every child on the agenda.
+    assert AuditEvent.objects.filter(username=username, object_type="child").count() == before + 2 * (1 + 4)
+    last_four = AuditEvent.objects.filter(username=username, object_type="child").order_by("-id")[:4]
+    expected = {
+        "chair": ("view", "panel_case"),
+        "lead": ("view", "own_records"),
+        "camden_lead": ("denied", ""),
+    }
+    assert {(row.action, row.basis) for row in last_four} == {expected[who]}
+    assert large == small
