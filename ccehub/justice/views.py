@@ -207,13 +207,10 @@ def charge_new(request: HttpRequest, pid: str) -> HttpResponse:
 def charge_detail(request: HttpRequest, pid: str, charge_id: str) -> HttpResponse:
     """One charge: its notices, and the next step (W-4) or the prosecution decision on a stay (J-03)."""
     actor = actor_from_request(request, purpose=PURPOSE)
-    try:
-        record = _record(actor, pid)
-    except ChildNotFound as exc:
-        return _not_found(request, exc)
-    charge = _charge(record, charge_id)
-    if charge is None:
-        return _no_such(request, actor, record, "charge", charge_id, "charge")
+    found = _charge_page(request, actor, pid, charge_id)
+    if isinstance(found, HttpResponse):
+        return found
+    record, charge = found
     may_charge = _may_charge(actor, record)
     if request.method == "POST" and not may_charge:
         return _refuse(request, actor, record, "charge")
@@ -279,10 +276,11 @@ def _charge(record: ChildRecord, charge_id: str) -> Charge | None:
     return next((c for c in record.related["charges"] if str(c.pk) == charge_id), None)
 
 
-@membership_required
-def court_outcome_new(request: HttpRequest, pid: str, charge_id: str) -> HttpResponse:
-    """Record what the court did on a charge: a remand, or the sentence on a conviction (W-4)."""
-    actor = actor_from_request(request, purpose=PURPOSE)
+def _charge_page(
+    request: HttpRequest, actor: Actor, pid: str, charge_id: str
+) -> tuple[ChildRecord, Charge] | HttpResponse:
+    """The child's record (the read audited) and the charge the URL names, or the 404 to return: no
+    such child for this actor, or no such charge on this child (audited as a refusal)."""
     try:
         record = _record(actor, pid)
     except ChildNotFound as exc:
@@ -290,6 +288,17 @@ def court_outcome_new(request: HttpRequest, pid: str, charge_id: str) -> HttpRes
     charge = _charge(record, charge_id)
     if charge is None:
         return _no_such(request, actor, record, "charge", charge_id, "charge")
+    return record, charge
+
+
+@membership_required
+def court_outcome_new(request: HttpRequest, pid: str, charge_id: str) -> HttpResponse:
+    """Record what the court did on a charge: a remand, or the sentence on a conviction (W-4)."""
+    actor = actor_from_request(request, purpose=PURPOSE)
+    found = _charge_page(request, actor, pid, charge_id)
+    if isinstance(found, HttpResponse):
+        return found
+    record, charge = found
     if not _may_record_outcome(actor, record):
         return _refuse(request, actor, record, "court_outcome", role_message=services.MSG_COURT_ROLE)
     form = CourtOutcomeForm(request.POST if request.method == "POST" else None)
@@ -325,21 +334,14 @@ def court_outcome_new(request: HttpRequest, pid: str, charge_id: str) -> HttpRes
 def sentence_end_early(request: HttpRequest, pid: str, charge_id: str, outcome_id: str) -> HttpResponse:
     """Record that a sentence ended early (W-4 SENTENCED → COMPLETED early, as Tom's YRO did)."""
     actor = actor_from_request(request, purpose=PURPOSE)
-    try:
-        record = _record(actor, pid)
-    except ChildNotFound as exc:
-        return _not_found(request, exc)
-    charge = _charge(record, charge_id)
+    found = _charge_page(request, actor, pid, charge_id)
+    if isinstance(found, HttpResponse):
+        return found
+    record, charge = found
     outcome = next(
-        (
-            o
-            for o in record.related["court_outcomes"]
-            if charge is not None and o.charge_id == charge.pk and str(o.pk) == outcome_id
-        ),
+        (o for o in record.related["court_outcomes"] if o.charge_id == charge.pk and str(o.pk) == outcome_id),
         None,
     )
-    if charge is None:
-        return _no_such(request, actor, record, "charge", charge_id, "charge")
     if outcome is None:
         return _no_such(request, actor, record, "courtoutcome", outcome_id, "court outcome")
     if not _may_record_outcome(actor, record):
