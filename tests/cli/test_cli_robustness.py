@@ -81,23 +81,62 @@ def test_a_database_that_cannot_be_opened_is_named_as_the_problem(tmp_path: Path
     assert "DATABASE_URL" in err
 
 
+def _writing_for(db: Path, seconds: float, *, give_up: float = 240.0) -> bool:
+    """Wait until another process has held a write transaction on ``db`` for ``seconds`` without a
+    break (its rollback journal exists and a write lock cannot be had), or ``give_up`` passes."""
+    import sqlite3
+
+    journal = db.with_name(db.name + "-journal")
+    since: float | None = None
+    deadline = time.monotonic() + give_up
+    while time.monotonic() < deadline:
+        busy = False
+        if journal.exists():
+            probe = sqlite3.connect(db, timeout=0, isolation_level=None)
+            try:
+                probe.execute("begin immediate")
+                probe.execute("rollback")
+            except sqlite3.OperationalError:
+                busy = True
+            finally:
+                probe.close()
+        if busy:
+            since = since if since is not None else time.monotonic()
+            if time.monotonic() - since >= seconds:
+                return True
+        else:
+            since = None
+        time.sleep(0.05)
+    return False
+
+
 def test_ctrl_c_says_what_became_of_the_work_and_leaves_no_half_population(db: Path) -> None:
     """Ctrl-C exited 130 without a word (Typer swallows it), and `generate` kept every batch of 2,000
     committed before it: a re-run then said the cohort "already exists" and the population stayed
-    short for good. Now the message says the work was rolled back, and it was."""
+    short for good. Now the message says the work was rolled back, and it was.
+
+    The interrupt is sent once the population's transaction has been writing for a second (several
+    batches of 2,000 in), not after a fixed sleep: on a fast machine the sleep outlasted the whole
+    run, and on a slow one it could land before the first batch."""
     env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "CCEHUB_DEBUG")}
     env.update(DATABASE_URL=f"sqlite:///{db}", CCEHUB_DATA_DIR=str(db.parent / "data"))
     process = subprocess.Popen(
-        [sys.executable, "-m", "ccehub", "generate", "--children", "30000", "--seed", "5"],
+        [sys.executable, "-m", "ccehub", "generate", "--children", "20000", "--seed", "5"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env=env,
         cwd=db.parent,
     )
-    time.sleep(12)  # the first batches are written (about 3 s per 2,000 children)
-    process.send_signal(signal.SIGINT)
-    _, stderr = process.communicate(timeout=120)
+    try:
+        assert _writing_for(db, 1.0), "generate never held its transaction open for a second"
+        assert process.poll() is None, "generate finished before it could be interrupted"
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
     import sqlite3
 
     with sqlite3.connect(db) as connection:
