@@ -17,19 +17,59 @@ Look up (in memory, no SQL; same weights as Splink)::
 See ``docs/linkage.md`` for the model, its thresholds and how to run on Spark.
 """
 
-from ccehub.linkage.backends import Backend, get_backend
-from ccehub.linkage.index import (
-    DEFAULT_CLUSTER_THRESHOLD,
-    BuildSummary,
-    PersonIndex,
-    build_index,
-    link_records,
-    near_joins,
-)
-from ccehub.linkage.lookup import DEFAULT_THRESHOLD, Candidate, LookupResult, RecordRef
-from ccehub.linkage.model import LinkageModel, train_model
-from ccehub.linkage.progress import ProgressArg, ProgressHook
-from ccehub.linkage.standardise import INPUT_COLUMNS, standardise_frame, standardise_record
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ccehub.linkage.backends import Backend, get_backend
+    from ccehub.linkage.index import (
+        DEFAULT_CLUSTER_THRESHOLD,
+        BuildSummary,
+        PersonIndex,
+        build_index,
+        link_records,
+        near_joins,
+    )
+    from ccehub.linkage.lookup import DEFAULT_THRESHOLD, Candidate, LookupResult, RecordRef
+    from ccehub.linkage.model import LinkageModel, train_model
+    from ccehub.linkage.progress import ProgressArg, ProgressHook
+    from ccehub.linkage.standardise import INPUT_COLUMNS, standardise_frame, standardise_record
+
+# Names are imported on first use (PEP 562): ``import ccehub.linkage.reconcile`` (a pure command) then
+# costs milliseconds instead of loading pandas, NumPy and Splink's settings.
+_HOME = {
+    "Backend": "backends",
+    "get_backend": "backends",
+    "DEFAULT_CLUSTER_THRESHOLD": "index",
+    "BuildSummary": "index",
+    "PersonIndex": "index",
+    "build_index": "index",
+    "link_records": "index",
+    "near_joins": "index",
+    "DEFAULT_THRESHOLD": "lookup",
+    "Candidate": "lookup",
+    "LookupResult": "lookup",
+    "RecordRef": "lookup",
+    "LinkageModel": "model",
+    "train_model": "model",
+    "ProgressArg": "progress",
+    "ProgressHook": "progress",
+    "INPUT_COLUMNS": "standardise",
+    "standardise_frame": "standardise",
+    "standardise_record": "standardise",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "DEFAULT_CLUSTER_THRESHOLD",
