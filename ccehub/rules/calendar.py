@@ -25,10 +25,10 @@ from datetime import date, timedelta
 from functools import cache
 from typing import Final
 
-from govuk_bank_holidays.bank_holidays import BankHolidays
-
-#: The GOV.UK division whose holidays count: England and Wales (the jurisdiction of this software).
-DIVISION: Final = BankHolidays.ENGLAND_AND_WALES
+#: The GOV.UK division whose holidays count: England and Wales (the jurisdiction of this software);
+#: the package's ``BankHolidays.ENGLAND_AND_WALES``. The package is imported only when a working day
+#: is first asked about: it loads ``requests``, which a command that never counts days should not pay.
+DIVISION: Final = "england-and-wales"
 
 #: Error text shown to users when a computation needs a day the holiday list does not cover.
 MSG_OUTSIDE_HOLIDAY_RANGE: Final = (
@@ -62,6 +62,8 @@ class _Calendar:
 @cache
 def _calendar() -> _Calendar:
     # Loaded once per process: parsing the packaged JSON takes a few milliseconds.
+    from govuk_bank_holidays.bank_holidays import BankHolidays
+
     raw = BankHolidays(use_cached_holidays=True).get_holidays(division=DIVISION)
     days = frozenset(item["date"] for item in raw)
     if not days:  # pragma: no cover - the pinned package always ships data

@@ -145,3 +145,13 @@ def test_add_working_days_lands_on_a_working_day_after_start(start: date, days: 
     assert working_days_between(start, end) == days
     # It is the first such day: one day earlier has one working day fewer.
     assert working_days_between(start, end - timedelta(days=1)) == days - 1
+
+
+def test_division_is_the_packages_england_and_wales() -> None:
+    """DIVISION is spelt out so that importing the rules does not import the package; it must still
+    name the package's own division."""
+    from govuk_bank_holidays.bank_holidays import BankHolidays
+
+    from ccehub.rules.calendar import DIVISION
+
+    assert DIVISION == BankHolidays.ENGLAND_AND_WALES
