@@ -14,6 +14,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -37,7 +38,7 @@ from ccehub.incidents.forms import (
     RebuttalRequestForm,
     apply_service_errors,
 )
-from ccehub.incidents.models import ActionStatus, RebuttalStatus, TriageDecision
+from ccehub.incidents.models import ActionStatus, IdentifyingIncident, RebuttalStatus, TriageDecision
 from ccehub.incidents.selectors import DecisionView, action_get, decision_get
 from ccehub.rules.presumption import PresumptionCategory
 
@@ -46,10 +47,9 @@ MSG_ALREADY_RECORDED = (
     "This incident was already recorded (the form was sent again, e.g. after going back): here is its "
     "triage decision"
 )
-#: Session key: the submission tokens of incident forms already recorded, and the decisions they made.
-SUBMISSIONS_KEY = "ccehub_incident_submissions"
-#: How many recent submissions a session remembers.
-SUBMISSIONS_KEPT = 20
+#: The web form's one-time token is stored as the incident's ``request_key`` under this prefix (an API
+#: client's ``Idempotency-Key`` is stored as sent; both are unique per user).
+WEB_KEY_PREFIX = "web:"
 MSG_ACCEPTED = "Action accepted: {label}"
 MSG_DONE = "Action marked as done: {label}"
 MSG_OVERRIDDEN = "Action overridden: {label}"
@@ -124,13 +124,28 @@ def incident_new(request: HttpRequest) -> HttpResponse:
             if identity is not None
             else fixed.label
         )
-    # A one-time token per form: sending the same form again (Back, then submit; a second click
-    # without JavaScript) shows the incident already recorded instead of recording it twice.
+    # A one-time token per form, kept on the incident it recorded (``request_key``, unique per user):
+    # sending the same form again (Back, then submit; a second click without JavaScript; two clicks
+    # at once, from any session) shows the incident already recorded instead of recording it twice.
     submission = str(request.POST.get("submission") or "")[:64] or secrets.token_urlsafe(16)
-    recorded: dict[str, str] = request.session.get(SUBMISSIONS_KEY, {})
-    if request.method == "POST" and submission in recorded:
+    key = f"{WEB_KEY_PREFIX}{submission}"
+
+    def already_recorded() -> HttpResponse | None:
+        if request.method != "POST":
+            return None
+        incident = IdentifyingIncident.objects.filter(recorded_by=request.user, request_key=key).first()
+        decision = (
+            TriageDecision.objects.filter(incident=incident).order_by("decided_at", "pk").first()
+            if incident is not None
+            else None
+        )
+        if decision is None:
+            return None
         messages.info(request, MSG_ALREADY_RECORDED)
-        return redirect("incidents:decision", decision_id=recorded[submission])
+        return redirect("incidents:decision", decision_id=decision.pk)
+
+    if (shown := already_recorded()) is not None:
+        return shown
     form = IncidentForm(request.POST or None, fixed_child=fixed, resolve_child=_resolver(actor))
     if request.method == "POST" and form.is_valid():
         values = form.incident_values()
@@ -139,9 +154,17 @@ def incident_new(request: HttpRequest) -> HttpResponse:
                 actor=actor,
                 child=form.child,
                 new_child=form.new_child_values() if form.is_new_child else None,
+                request_key=key,
                 **values,
             )
+        except IntegrityError:
+            # the same form sent twice at once: the other request recorded the incident first
+            if (shown := already_recorded()) is None:
+                raise
+            return shown
         except ValidationError as exc:
+            if (shown := already_recorded()) is not None:
+                return shown
             apply_service_errors(form, exc)
         except PermissionDenied as exc:
             target = RefusedObject(
@@ -151,8 +174,6 @@ def incident_new(request: HttpRequest) -> HttpResponse:
             audit_refusal(request, actor=actor, reason=str(exc), target=target)
             form.add_error(None, str(exc))
         else:
-            kept = list(recorded.items())[-(SUBMISSIONS_KEPT - 1) :]
-            request.session[SUBMISSIONS_KEY] = {**dict(kept), submission: str(decision.pk)}
             messages.success(request, MSG_RECORDED)
             return redirect("incidents:decision", decision_id=decision.pk)
     return render(

@@ -114,6 +114,19 @@ class Charge(BaseModel):
         null=True, blank=True, help_text="When the prosecution was continued or discontinued after the stay"
     )
     prosecution_decided_by_name = models.CharField(max_length=150, blank=True)
+    #: ``<user id>:<token>`` of the web form that recorded it (its one-time ``submission`` token): the
+    #: same form sent again, even twice at once, finds this charge instead of recording a second one.
+    #: The unique constraint decides a race (PostgreSQL makes the second insert wait for the first).
+    request_key = models.CharField(max_length=100, blank=True, default="")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request_key"],
+                condition=~models.Q(request_key=""),
+                name="charge_request_key_once",
+            )
+        ]
 
     @property
     def offence_label(self) -> str:

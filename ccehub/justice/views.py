@@ -12,6 +12,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -45,8 +46,6 @@ MSG_OUTCOME_RECORDED = "Court outcome recorded"
 MSG_ENDED_EARLY = "Recorded: the sentence ended after {months} months"
 #: Charges on which the court can still act (a remand, or the sentence on a conviction).
 COURT_STATUSES = frozenset({ChargeStatus.COURT_PROCEEDINGS, ChargeStatus.CONVICTED})
-SUBMISSIONS_KEY = "ccehub_charge_submissions"
-SUBMISSIONS_KEPT = 20
 
 
 def _not_found(request: HttpRequest, exc: Exception | None = None) -> HttpResponse:
@@ -164,11 +163,20 @@ def charge_new(request: HttpRequest, pid: str) -> HttpResponse:
             request, ChildNotFound("No incident with that reference is recorded for this child")
         )
     pid = record.child.pseudonymous_id
-    recorded: dict[str, str] = request.session.get(SUBMISSIONS_KEY, {})
+    # The form's one-time token, scoped to the user: the same form sent again (Back then send, a
+    # second click without JavaScript, two clicks at once) shows the charge already recorded.
     submission = str(request.POST.get("submission") or "")[:64]
-    if request.method == "POST" and submission in recorded:
+    key = f"{request.user.pk}:{submission}" if submission else ""
+
+    def already_recorded() -> HttpResponse | None:
+        earlier = Charge.objects.filter(child=record.child, request_key=key).first() if key else None
+        if earlier is None:
+            return None
         messages.info(request, MSG_ALREADY_RECORDED)
-        return redirect("children:charge", pid=pid, charge_id=recorded[submission])
+        return redirect("children:charge", pid=pid, charge_id=earlier.pk)
+
+    if request.method == "POST" and (shown := already_recorded()) is not None:
+        return shown
     form = ChargeForm(request.POST or None, initial={"submission": secrets.token_urlsafe(16)})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -180,15 +188,20 @@ def charge_new(request: HttpRequest, pid: str) -> HttpResponse:
                 incident=incident,
                 offence_description=data["offence_description"],
                 charged_on=data["charged_on"],
+                request_key=key,
             )
+        except IntegrityError:
+            # the same form sent twice at once: the other request recorded the charge first
+            if (shown := already_recorded()) is None:
+                raise
+            return shown
         except ValidationError as exc:
+            if (shown := already_recorded()) is not None:
+                return shown
             apply_service_errors(form, exc)
         except PermissionDenied:
             return _refuse(request, actor, record, "charge")
         else:
-            if submission:
-                kept = list(recorded.items())[-(SUBMISSIONS_KEPT - 1) :]
-                request.session[SUBMISSIONS_KEY] = {**dict(kept), submission: str(charge.pk)}
             stayed = charge.status == ChargeStatus.STAYED_PENDING_CG
             messages.success(request, MSG_RECORDED_STAYED if stayed else MSG_RECORDED)
             return redirect("children:charges", pid=pid)

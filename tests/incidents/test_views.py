@@ -107,6 +107,50 @@ def test_the_same_form_sent_twice_records_one_incident(client, people):
     assert counts()[1:] == (2, 2)
 
 
+def test_the_same_form_from_another_session_or_user(client, people):
+    """The token used to be remembered in the session, so two sends at once (or one after signing in
+    again) recorded two incidents. It is kept on the incident, unique per user: another session of
+    the same user finds the incident; another user sending the same token records their own."""
+    from django.test import Client
+
+    from ccehub.incidents.views import WEB_KEY_PREFIX
+
+    sign_in(client, people["users"]["officer"])
+    token = "t-" + "y" * 20
+    first = client.post(reverse("incidents:new"), {**form_data(), "submission": token})
+    incident = IdentifyingIncident.objects.get()
+    assert incident.request_key == WEB_KEY_PREFIX + token
+    again = Client()
+    sign_in(again, people["users"]["officer"])
+    second = again.post(reverse("incidents:new"), {**form_data(), "submission": token})
+    assert second.status_code == 302 and second["Location"] == first["Location"]
+    assert counts()[1:] == (1, 1)
+    colleague = Client()
+    sign_in(colleague, people["users"]["specialist"])
+    theirs = colleague.post(reverse("incidents:new"), {**form_data(), "submission": token})
+    assert theirs.status_code == 302 and theirs["Location"] != first["Location"]
+    assert counts()[1:] == (2, 2)
+
+
+def test_one_web_token_once_per_user_in_the_database(client, people):
+    """Two sends at once both pass the look-up; the unique key makes the second insert fail (on
+    PostgreSQL after waiting for the first's transaction), and the view shows the first's decision."""
+    from django.db import IntegrityError, transaction
+
+    sign_in(client, people["users"]["officer"])
+    token = "t-" + "z" * 20
+    client.post(reverse("incidents:new"), {**form_data(), "submission": token})
+    incident = IdentifyingIncident.objects.get()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        IdentifyingIncident.objects.create(
+            child=incident.child,
+            occurred_at=incident.occurred_at,
+            incident_type=incident.incident_type,
+            recorded_by=incident.recorded_by,
+            request_key=incident.request_key,
+        )
+
+
 def test_a_form_with_errors_keeps_its_token_so_the_corrected_one_records(client, people):
     sign_in(client, people["users"]["officer"])
     token = "t-" + "x" * 20
