@@ -130,5 +130,9 @@ def register(app: typer.Typer) -> None:
             left_out = "; ".join(f"{reason}: {n}" for reason, n in report.excluded_shown()) or "none"
             typer.echo(f"Left out: {left_out}. Panel referrals sent to the SCA: {report.escalated_shown}.")
             typer.echo(
+                "Conclusive grounds decided inside the recovery period (N-02 override): "
+                f"{report.cg_overrides_shown}."
+            )
+            typer.echo(
                 f'Cells based on fewer than {t.SUPPRESSION_THRESHOLD} referrals show "{t.SUPPRESSED}".'
             )

@@ -118,6 +118,8 @@ class TimelinessRow:
     rg: Dated | None = None
     cg: Dated | None = None
     escalated: bool = False
+    #: The CG was dated inside the recovery period by the N-02 override (national route, with a reason).
+    cg_overridden: bool = False
 
 
 # --- Pure statistics ------------------------------------------------------------------------------
@@ -238,6 +240,9 @@ class TimelinessReport:
     escalated: int
     referrals: int
     scope: str = ""
+    #: Measured CGs dated inside the recovery period by the N-02 override: each shortens the RG-to-CG
+    #: days, so a reader of a short median needs to know how many there were.
+    cg_overrides: int = 0
 
     def cell(self, quarter: str, route: str) -> Cell:
         for c in self.cells:
@@ -252,6 +257,10 @@ class TimelinessReport:
     @property
     def escalated_shown(self) -> str:
         return shown_count(self.escalated)
+
+    @property
+    def cg_overrides_shown(self) -> str:
+        return shown_count(self.cg_overrides)
 
     @property
     def total_withheld(self) -> bool:
@@ -290,10 +299,15 @@ class TimelinessReport:
                 "median": "median days",
                 "p90": "nearest-rank 90th percentile, days",
                 "route": "route chosen at intake; escalated panel referrals stay on the panel route",
+                "recovery_override": (
+                    "conclusive-grounds decisions measured here that were dated inside the 45-day "
+                    "recovery period by the N-02 override, with a reason"
+                ),
             },
             "referrals_in_scope": WITHHELD if self.total_withheld else _json_count(self.referrals),
             "excluded": {reason: _json_count(n) for reason, n in self.excluded},
             "panel_referrals_escalated_to_sca": _json_count(self.escalated),
+            "conclusive_grounds_within_recovery_period_by_override": _json_count(self.cg_overrides),
             "rows": [
                 {
                     "quarter": c.quarter,
@@ -319,7 +333,7 @@ def timeliness_compute(rows: Iterable[TimelinessRow], *, scope: str = "") -> Tim
     referrals: Counter[tuple[str, str]] = Counter()
     days: dict[tuple[str, str, str], list[int]] = defaultdict(list)
     excluded: Counter[str] = Counter()
-    escalated = total = 0
+    escalated = total = overrides = 0
     for row in rows:
         total += 1
         if row.route not in ROUTES:
@@ -348,6 +362,7 @@ def timeliness_compute(rows: Iterable[TimelinessRow], *, scope: str = "") -> Tim
                 reasons.add(EXCLUDED_ORDER)
             else:
                 days[(quarter, row.route, "rg_to_cg")].append((row.cg.on - row.rg.on).days)  # type: ignore[operator]
+                overrides += row.cg_overridden
         for reason in reasons:
             excluded[reason] += 1
     quarters = sorted({q for q, _ in referrals}, key=_quarter_key)
@@ -371,6 +386,7 @@ def timeliness_compute(rows: Iterable[TimelinessRow], *, scope: str = "") -> Tim
         escalated=escalated,
         referrals=total,
         scope=scope,
+        cg_overrides=overrides,
     )
 
 
@@ -429,6 +445,7 @@ def timeliness_rows(*, actor: Actor) -> tuple[list[TimelinessRow], Scope]:
                 rg=Dated(decisions.rg.decided_on, decisions.rg.decided_on_basis) if decisions.rg else None,
                 cg=Dated(decisions.cg.decided_on, decisions.cg.decided_on_basis) if decisions.cg else None,
                 escalated=referral.escalated_on is not None,
+                cg_overridden=bool(decisions.cg and decisions.cg.recovery_override_reason.strip()),
             )
         )
     return rows, scope

@@ -135,6 +135,10 @@ def timeliness(request: HttpRequest) -> HttpResponse:
         {"key": "Referrals in scope", "value": report.referrals_shown},
         {"key": "Left out", "value": left_out.capitalize() if left_out else "None"},
         {"key": "Panel referrals sent to the Home Office", "value": report.escalated_shown},
+        {
+            "key": "Conclusive grounds decided inside the recovery period (N-02 override)",
+            "value": report.cg_overrides_shown,
+        },
     ]
     return render(
         request,

@@ -206,6 +206,34 @@ def test_escalated_panel_referrals_stay_on_the_panel_route_and_are_counted():
     assert report.escalated == 1 and report.escalated_shown == SUPPRESSED
 
 
+def test_conclusive_decisions_made_early_by_the_n02_override_are_counted():
+    """A national CG dated inside the 45-day recovery period is recorded only with the N-02 override
+    and a reason. Such a CG shortens the RG-to-CG median: the report says how many it measured, on the
+    page, in the JSON and the CLI, suppressed like every count."""
+    rows = [row(NATIONAL, D(2024, 1, 10), rg_days=5, cg_days=10, cg_overridden=True) for _ in range(5)]
+    rows += [row(NATIONAL, D(2024, 1, 10), rg_days=5, cg_days=400) for _ in range(5)]
+    # an override on a CG that is not measured (its RG date is not known) is not counted
+    rows.append(
+        TimelinessRow(
+            route=NATIONAL,
+            referred=Dated(D(2024, 1, 10)),
+            rg=Dated(None),
+            cg=Dated(D(2024, 2, 1)),
+            cg_overridden=True,
+        )
+    )
+    report = timeliness_compute(rows)
+    assert report.cell("2024 Q1", NATIONAL).rg_to_cg.n == 10
+    assert report.cg_overrides == 5 and report.cg_overrides_shown == "5"
+    assert report.to_json()["conclusive_grounds_within_recovery_period_by_override"] == 5
+    fewer = timeliness_compute(rows[:2] + rows[5:])
+    assert fewer.cg_overrides == 2 and fewer.cg_overrides_shown == SUPPRESSED
+    assert fewer.to_json()["conclusive_grounds_within_recovery_period_by_override"] == SUPPRESSED
+    assert (
+        timeliness_compute(rows[5:]).to_json()["conclusive_grounds_within_recovery_period_by_override"] == 0
+    )
+
+
 def test_csv_and_json_show_suppressed_cells_as_the_constant():
     rows = [row(LOCAL_PANEL, D(2024, 1, 10), rg_days=30, cg_days=0) for _ in range(6)]
     rows += [row(NATIONAL, D(2024, 1, 10), rg_days=4) for _ in range(2)]

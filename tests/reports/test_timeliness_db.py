@@ -184,3 +184,21 @@ def test_cli_refusals(stored):
     assert bad.exit_code == 2 and "--format" in bad.output
     admin = _run("--user", "p.hoadmin")
     assert admin.exit_code == 1 and MSG_NOT_ALLOWED in admin.output
+
+
+def test_stored_n02_overrides_are_counted_on_the_page_and_the_cli(client, stored, system_actor):
+    """Five national CGs recorded inside the recovery period with the N-02 override's reason: the
+    page, the JSON and the CLI table say so; a blank reason is not an override."""
+    from ccehub.nrm.models import NRMDecision
+
+    national_cgs = NRMDecision.objects.filter(referral__route=NATIONAL, stage="cg")
+    assert national_cgs.count() == 5
+    national_cgs.update(recovery_override_reason="   ")
+    assert timeliness_report(actor=system_actor).cg_overrides == 0
+    national_cgs.update(recovery_override_reason="Child's solicitor asked for an early decision")
+    assert timeliness_report(actor=system_actor).cg_overrides == 5
+    html = _client(client, stored, "analyst").get(reverse("reports:timeliness")).content.decode()
+    assert "Conclusive grounds decided inside the recovery period (N-02 override)" in html
+    data = json.loads(_run("--format", "json", "--user", "p.analyst").output)
+    assert data["conclusive_grounds_within_recovery_period_by_override"] == 5
+    assert "inside the recovery period (N-02 override): 5." in _run("--user", "p.analyst").output
