@@ -287,6 +287,10 @@ class MissingEpisode(BaseModel):
     )
     source_agency = models.ForeignKey("agencies.Agency", null=True, blank=True, on_delete=models.PROTECT)
     notes = models.TextField(blank=True)
+    #: Reported missing on ccehub and not yet found: the days keep counting to now. A record without
+    #: an end that is not open (the study's, an import's) has an end that is not known, which is not
+    #: the same as a child still missing.
+    still_missing = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["child", "started_at"]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ccehub.children import views
+from ccehub.children import missing_views, views
 from ccehub.justice import views as justice_views
 
 app_name = "children"
@@ -12,6 +12,9 @@ urlpatterns = [
     path("<str:pid>/export.json", views.child_export_view, name="export"),
     path("<str:pid>/history/", views.child_history, name="history"),
     path("<str:pid>/emergency-access/", views.emergency_access, name="emergency-access"),
+    path("<str:pid>/missing/", missing_views.missing_list, name="missing"),
+    path("<str:pid>/missing/new/", missing_views.missing_new, name="missing-new"),
+    path("<str:pid>/missing/<str:episode_id>/found/", missing_views.missing_found, name="missing-found"),
     path("<str:pid>/charges/", justice_views.charge_list, name="charges"),
     path("<str:pid>/charges/new/", justice_views.charge_new, name="charge-new"),
     path("<str:pid>/charges/<str:charge_id>/", justice_views.charge_detail, name="charge"),

@@ -37,6 +37,7 @@ class TriggerEvent(StrEnum):
     SENTENCE = "sentence"
     NRM_REFERRAL = "nrm_referral"
     ORDER_BREACH = "order_breach"
+    MISSING_EPISODE = "missing_episode"  # going missing is a sign of (re-)exploitation
 
 
 TRIGGER_LABELS: Final[dict[TriggerEvent, str]] = {
@@ -47,6 +48,7 @@ TRIGGER_LABELS: Final[dict[TriggerEvent, str]] = {
     TriggerEvent.SENTENCE: "A sentence",
     TriggerEvent.NRM_REFERRAL: "A new NRM referral",
     TriggerEvent.ORDER_BREACH: "A Safeguarding Order breach",
+    TriggerEvent.MISSING_EPISODE: "A missing episode",
 }
 
 MSG_REVIEW_FUTURE: Final = "The review date must be today or in the past"

@@ -252,3 +252,20 @@ def test_an_event_before_the_last_review_does_not_trigger(world, child, referral
     )
     plan.refresh_from_db()
     assert plan.review_on == today + timedelta(days=60) and plan.review_trigger == ""
+
+
+def test_a_missing_episode_brings_the_review_forward(world, child, referral, system_actor):
+    """R-31, R-50: reported missing two days ago: the plan's review is due 5 days from now; found
+    later, the review date stays where the episode put it."""
+    from ccehub.children.missing import missing_episode_found, missing_episode_record
+
+    plan = _plan(world, child)
+    two_days_ago = timezone.now() - timedelta(days=2)
+    episode = missing_episode_record(actor=system_actor, child=child, started_at=two_days_ago)
+    plan.refresh_from_db()
+    assert plan.review_on == timezone.localtime(two_days_ago).date() + timedelta(days=7)
+    assert plan.review_trigger.startswith("A missing episode on ")
+    before = plan.review_on
+    missing_episode_found(actor=system_actor, episode=episode, ended_at=timezone.now())
+    plan.refresh_from_db()
+    assert plan.review_on == before

@@ -1,0 +1,133 @@
+"""Forms for missing episodes: a date and a 24-hour time for each moment. The services re-check
+everything (:mod:`ccehub.rules.missing`); forms only collect and explain."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, time
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from ccehub.children.models import MissingEpisode
+from ccehub.common.dateinput import GovukDateField
+from ccehub.common.models import TriState
+
+_TIME_RE = re.compile(r"^\s*(\d{1,2})[:.](\d{2})\s*$")
+MSG_TIME_REAL = "{what} must be a real time on the 24-hour clock, like 02:30 or 23:15"
+
+
+def _time_field(label: str, *, required: bool = True) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        max_length=5,
+        required=required,
+        help_text="24-hour clock, for example 21:30" + ("" if required else ". Leave blank if not known"),
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-5", "inputmode": "numeric"}),
+        error_messages={"required": f"Enter the {label.lower()}, like 21:30"},
+    )
+
+
+def _parse_time(raw: str, what: str) -> time | None:
+    if not (raw or "").strip():
+        return None
+    match = _TIME_RE.match(raw)
+    hours, minutes = (int(match.group(1)), int(match.group(2))) if match else (99, 99)
+    if hours > 23 or minutes > 59:
+        raise forms.ValidationError(MSG_TIME_REAL.format(what=what))
+    return time(hours, minutes)
+
+
+def _moment(day: Any, at: Any) -> datetime | None:
+    if day is None or at is None:
+        return None
+    return timezone.make_aware(datetime.combine(day, at))
+
+
+class MissingEpisodeForm(forms.Form):
+    started_on = GovukDateField(
+        label="Date the child went missing",
+        help_text="For example, 27 3 2026",
+        error_messages={
+            "required": "Enter the date the child went missing",
+            "invalid": "The date the child went missing must be a real date",
+        },
+    )
+    started_time = _time_field("Time the child went missing")
+    missing_from = forms.ChoiceField(
+        label="Missing from",
+        choices=MissingEpisode.MissingFrom.choices,
+        initial=MissingEpisode.MissingFrom.UNKNOWN,
+        widget=forms.RadioSelect,
+    )
+    reported_by = forms.ChoiceField(
+        label="Who reported the child missing",
+        choices=MissingEpisode.ReportedBy.choices,
+        initial=MissingEpisode.ReportedBy.UNKNOWN,
+        help_text="Children living with their families are less often reported (R-33)",
+    )
+    reported_on = GovukDateField(
+        label="Date reported to the police",
+        help_text="Leave blank if not yet reported",
+        required=False,
+        error_messages={"invalid": "The date reported to the police must be a real date"},
+    )
+    reported_time = _time_field("Time reported to the police", required=False)
+    notes = forms.CharField(
+        label="Notes",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What is known: where the child may be, who they may be with",
+    )
+
+    def clean_started_time(self) -> time | None:
+        return _parse_time(self.cleaned_data.get("started_time", ""), "Time the child went missing")
+
+    def clean_reported_time(self) -> time | None:
+        return _parse_time(self.cleaned_data.get("reported_time", ""), "Time reported to the police")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        data["started_at"] = _moment(data.get("started_on"), data.get("started_time"))
+        reported_on, reported_time = data.get("reported_on"), data.get("reported_time")
+        if reported_on is not None and reported_time is None and not self.has_error("reported_time"):
+            self.add_error("reported_time", "Enter the time reported to the police, like 21:30")
+        if reported_on is None and reported_time is not None and not self.has_error("reported_on"):
+            self.add_error("reported_on", "Enter the date reported to the police")
+        data["reported_to_police_at"] = _moment(reported_on, reported_time)
+        return data
+
+
+class FoundForm(forms.Form):
+    ended_on = GovukDateField(
+        label="Date the child was found",
+        help_text="For example, 27 3 2026",
+        error_messages={
+            "required": "Enter the date the child was found",
+            "invalid": "The date the child was found must be a real date",
+        },
+    )
+    ended_time = _time_field("Time the child was found")
+    found_location = forms.CharField(
+        label="Where the child was found", required=False, max_length=200, help_text="Town or area is enough"
+    )
+    found_in_home_area = forms.ChoiceField(
+        label="Found in the child's home area?",
+        choices=[
+            (TriState.RECORDED_PRESENT, "Yes"),
+            (TriState.RECORDED_ABSENT, "No, out of area"),
+            (TriState.NOT_RECORDED, "Not known"),
+        ],
+        initial=TriState.NOT_RECORDED,
+        widget=forms.RadioSelect,
+    )
+
+    def clean_ended_time(self) -> time | None:
+        return _parse_time(self.cleaned_data.get("ended_time", ""), "Time the child was found")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        data["ended_at"] = _moment(data.get("ended_on"), data.get("ended_time"))
+        return data
