@@ -44,3 +44,44 @@ def test_officer_records_a_charge_seeing_open_referrals(page, live_app):
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text("Charge updated: court proceedings")).to_be_visible()
     assert_accessible(page)
+
+
+def test_officer_reports_a_child_missing_and_then_found(page, live_app):
+    """F-14 in a real browser: Liam reported missing 16 days ago shows as a crisis still missing; found,
+    the warning goes. Each page passes axe, the error summary included."""
+    from datetime import datetime
+
+    base = live_app["url"]
+    sign_in(page, base, "officer")
+    page.goto(base + "/children/?q=Liam")
+    page.get_by_role("link", name=re.compile(r"Liam")).first.click()
+    page.get_by_role("link", name="Missing episodes").click()
+    expect(page.get_by_role("heading", name="Missing episodes")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("link", name="Record that the child is missing").click()
+    page.get_by_role("button", name="Record the missing episode").click()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()
+    assert page.title().startswith("Error:")
+    assert_accessible(page)
+    went = datetime.now() - timedelta(days=16)
+    page.get_by_label("Day").first.fill(str(went.day))
+    page.get_by_label("Month").first.fill(str(went.month))
+    page.get_by_label("Year").first.fill(str(went.year))
+    page.get_by_label("Time the child went missing").fill("21:30")
+    page.get_by_label("Placement").check()
+    page.get_by_role("button", name="Record the missing episode").click()
+    expect(page.get_by_text("Missing episode recorded")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"has been missing for 14 days or more"))).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("link", name=re.compile(r"^Record that the child was found")).click()
+    found = datetime.now() - timedelta(days=1)
+    page.get_by_label("Day").fill(str(found.day))
+    page.get_by_label("Month").fill(str(found.month))
+    page.get_by_label("Year").fill(str(found.year))
+    page.get_by_label("Time the child was found").fill("08:15")
+    page.get_by_label("No, out of area").check()
+    assert_accessible(page)
+    page.get_by_role("button", name="Record that the child was found").click()
+    expect(page.get_by_text("Recorded: the child was found")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"has been missing for 14 days or more"))).to_have_count(0)
+    assert_accessible(page)
