@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, Min, Q
 from django.utils import timezone
 
 from ccehub.audit.models import Action
 from ccehub.audit.services import audit_record
+from ccehub.children.missing import crisis_threshold_days
 from ccehub.children.selectors import child_list
 from ccehub.common.access import Actor
+from ccehub.rules.missing import episode_days, is_crisis
 
 #: A missing episode with no end counts as "missing now" only if it started this recently; older
 #: open-ended records are historical entries whose end was never recorded.
@@ -29,11 +31,15 @@ def dashboard_for(*, actor: Actor) -> dict[str, Any]:
             ),
             open_missing=Count(
                 "missing_episodes",
-                filter=Q(missing_episodes__ended_at__isnull=True, missing_episodes__started_at__gte=recent),
+                filter=Q(missing_episodes__ended_at__isnull=True, missing_episodes__started_at__gte=recent)
+                | Q(missing_episodes__still_missing=True),
                 distinct=True,
             ),
+            # reported missing on ccehub and not yet found: since when (the days keep counting)
+            missing_since=Min("missing_episodes__started_at", filter=Q(missing_episodes__still_missing=True)),
         )
     )
+    threshold = crisis_threshold_days()
     open_actions: list[dict[str, Any]] = []
     for child in children:
         if child.open_referrals:
@@ -48,7 +54,7 @@ def dashboard_for(*, actor: Actor) -> dict[str, Any]:
                 }
             )
         if child.open_missing:
-            open_actions.append({"child": child, "text": "Missing now (no recorded end)", "kind": "Missing"})
+            open_actions.append(_missing_now(child, threshold=threshold))
     if hasattr(actor, "membership") and actor.membership is not None:
         try:
             from ccehub.incidents.selectors import open_triage_actions
@@ -73,6 +79,26 @@ def dashboard_for(*, actor: Actor) -> dict[str, Any]:
         "dashboard_children": f":{DASHBOARD_CHILDREN}",
         "dashboard_children_count": DASHBOARD_CHILDREN,
     }
+
+
+def _missing_now(child: Any, *, threshold: int) -> dict[str, Any]:
+    """A child missing now: reported on ccehub and not found (days missing, a crisis at the R-30
+    threshold), or an imported record of a recent episode with no end."""
+    from django.urls import reverse
+
+    item: dict[str, Any] = {"child": child, "kind": "Missing"}
+    item["href"] = reverse("children:missing", args=[child.pseudonymous_id])
+    if child.missing_since is None:
+        item["text"] = "Missing now (no recorded end)"
+        return item
+    days = episode_days(child.missing_since, None, now=timezone.now()) or 0
+    since = timezone.localtime(child.missing_since)
+    item["text"] = (
+        f"Missing for {days} day{'s' if days != 1 else ''} (since {since:%-d %B %Y}), not yet found"
+    )
+    if is_crisis(days, threshold_days=threshold):
+        item["text"] += f": {threshold} days or more is a trigger for crisis intervention (R-30)"
+    return item
 
 
 def _prosecution_decisions(actor: Actor) -> list[dict[str, Any]]:

@@ -154,3 +154,20 @@ def test_a_record_without_an_end_is_not_still_missing(client, sw, islington_chil
     assert "Still missing" not in text and "Not known" in text
     assert text.count("Crisis") == 1  # Ethan's "almost two months" (58 days) is one
     assert "missing for 14 days or more" not in text  # no open crisis
+
+
+def test_the_dashboard_says_how_long_a_child_has_been_missing(client, sw, islington_child):
+    """R-32, F-14: the home authority's dashboard lists a child reported missing and not yet found,
+    with the days and the crisis at 14; found, the item goes."""
+    from ccehub.children.missing import missing_episode_found
+
+    episode = missing_episode_record(
+        actor=_actor(sw), child=islington_child, started_at=timezone.now() - timedelta(days=20)
+    )
+    client.force_login(sw)
+    text = page(client.get("/"))
+    assert "Missing for 20 days" in text and "trigger for crisis intervention (R-30)" in text
+    assert f'href="/children/{islington_child.pseudonymous_id}/missing/"' in text
+    missing_episode_found(actor=_actor(sw), episode=episode, ended_at=timezone.now())
+    text = page(client.get("/"))
+    assert "Missing for" not in text and "Missing now" not in text
