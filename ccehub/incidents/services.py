@@ -195,25 +195,32 @@ def _clean_reason(field: str, reason: str, *, required_message: str) -> str:
 def missing_days_for(episodes: Iterable[MissingEpisode], *, occurred_at: datetime) -> int | None:
     """Days missing in the most recent episode before the incident whose length is known.
 
-    The triage input asks for "the current or most recent missing episode" (R-30). An episode counts
-    when it is not recorded as after the incident and did not start after it. Its length is the
-    recorded approximate duration, else end minus start; an open-ended episode with no duration is
-    not guessed at (the ``reported_missing`` indicator still counts it). Among episodes with a start
-    the latest start wins; without any starts, the longest.
+    The triage input asks for "the current or most recent missing episode" (R-30). An episode with a
+    start counts when it started at or before the incident (its dates decide, not the study's
+    before/after label, which is about the child's first identifying incident); one without a start
+    counts unless it is recorded as after the incident. Its length is the recorded approximate
+    duration, else end minus start, counted no further than the incident; a child still missing
+    (reported on ccehub and not found) has been missing from the start to the incident. An
+    open-ended record with no duration is not guessed at (the ``reported_missing`` indicator still
+    counts it). Among episodes with a start the latest start wins; without any starts, the longest.
     """
     known: list[tuple[datetime | None, int]] = []
     for episode in episodes:
-        if episode.relative_to_incident == RelativeToIncident.AFTER:
+        start = episode.started_at
+        if start is None and episode.relative_to_incident == RelativeToIncident.AFTER:
             continue
-        if episode.started_at is not None and episode.started_at > occurred_at:
+        if start is not None and start > occurred_at:
             continue
+        end = episode.ended_at
+        if end is None and getattr(episode, "still_missing", False):
+            end = occurred_at
         if episode.approximate_duration_days is not None:
             days = int(episode.approximate_duration_days)
-        elif episode.started_at is not None and episode.ended_at is not None:
-            days = (episode.ended_at - episode.started_at).days
+        elif start is not None and end is not None:
+            days = (min(end, occurred_at) - start).days
         else:
             continue
-        known.append((episode.started_at, days))
+        known.append((start, days))
     if not known:
         return None
     dated = [item for item in known if item[0] is not None]

@@ -171,3 +171,35 @@ def test_the_dashboard_says_how_long_a_child_has_been_missing(client, sw, isling
     missing_episode_found(actor=_actor(sw), episode=episode, ended_at=timezone.now())
     text = page(client.get("/"))
     assert "Missing for" not in text and "Missing now" not in text
+
+
+def test_an_arrest_while_still_missing_is_triaged_with_the_days_missing(
+    sw, islington_child, system_actor, agencies
+):
+    """R-30 through the triage: reported missing 20 days ago on ccehub, arrested now, no days typed:
+    the triage counts 20 days and asks for crisis intervention."""
+    from datetime import date
+
+    from ccehub.children.models import Identity
+    from ccehub.incidents.services import incident_record_and_triage
+
+    today = timezone.localdate()
+    fifteen = date(today.year - 15, today.month, 1)
+    Identity.objects.filter(child=islington_child).update(date_of_birth=fifteen)
+    missing_episode_record(
+        actor=_actor(sw), child=islington_child, started_at=timezone.now() - timedelta(days=20, hours=1)
+    )
+    decision = incident_record_and_triage(
+        actor=system_actor,
+        child=islington_child,
+        occurred_at=timezone.now() - timedelta(minutes=5),
+        incident_type="arrest_pwits",
+        is_arrest=True,
+        county_lines_linked="recorded_present",
+        offences=["pwits_class_a"],
+        recording_agency=agencies["kent"],
+        arresting_force=agencies["kent"],
+    )
+    assert decision.inputs["missing_days"] == 20
+    codes = {action["code"] for action in decision.outputs["actions"]}
+    assert "missing_crisis_intervention" in codes

@@ -385,6 +385,26 @@ def _episode(**values):
             4,
         ),
         ([_episode(approximate_duration_days=2), _episode(approximate_duration_days=15)], 15),
+        # reported missing on ccehub 20 days before an arrest and still missing: 20 days, even
+        # though the episode is labelled "after" the child's first incident
+        (
+            [
+                _episode(
+                    started_at=INCIDENT_AT - timedelta(days=20, hours=3),
+                    still_missing=True,
+                    relative_to_incident="after",
+                ),
+                _episode(started_at=INCIDENT_AT - timedelta(days=60), ended_at=INCIDENT_AT - timedelta(days=58)),
+            ],
+            20,
+        ),
+        # found after the arrest (the arrest came first): counted to the arrest
+        (
+            [_episode(started_at=INCIDENT_AT - timedelta(days=9), ended_at=INCIDENT_AT + timedelta(days=3))],
+            9,
+        ),
+        # a label without dates still excludes: the study's episodes after the identifying incident
+        ([_episode(approximate_duration_days=3, relative_to_incident="after")], None),
     ],
 )
 def test_missing_days_from_episodes(episodes, expected):
