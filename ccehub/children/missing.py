@@ -45,6 +45,17 @@ def _relative_to_first_incident(child: Child, started_at: datetime | None) -> st
     return RelativeToIncident.BEFORE
 
 
+MSG_ALREADY_MISSING = (
+    "The child is already recorded as missing since {since}: record that they were found before "
+    "reporting a new episode"
+)
+
+
+def open_episode(child: Child) -> MissingEpisode | None:
+    """The child's episode reported on ccehub and not yet found, if any."""
+    return MissingEpisode.objects.filter(child=child, still_missing=True).order_by("started_at").first()
+
+
 @transaction.atomic
 def missing_episode_record(
     *,
@@ -61,6 +72,15 @@ def missing_episode_record(
 
     check_can_write(actor, child)
     _check(EpisodeFacts(started_at, reported_at=reported_to_police_at))
+    # One open episode at a time: the child row is locked so that two reports at once (a form sent
+    # twice) cannot both find none open.
+    Child.objects.select_for_update().filter(pk=child.pk).first()
+    already = open_episode(child)
+    if already is not None:
+        since = timezone.localtime(already.started_at) if already.started_at else None
+        raise ValidationError(
+            {"started_at": [MSG_ALREADY_MISSING.format(since=f"{since:%-d %B %Y %H:%M}" if since else "")]}
+        )
     episode = fact_record(
         actor=actor,
         child=child,

@@ -20,6 +20,7 @@ from ccehub.children.missing import (
     missing_episode_found,
     missing_episode_record,
     missing_rows,
+    open_episode,
 )
 from ccehub.children.missing_forms import FoundForm, MissingEpisodeForm
 from ccehub.children.selectors import ChildNotFound, ChildRecord, child_get, identity_sight
@@ -33,6 +34,10 @@ PURPOSE = "Missing episodes"
 SECTIONS = ("profile", "missing")
 MSG_RECORDED = "Missing episode recorded: the child's joint plan review, if any, is now due within 7 days"
 MSG_FOUND = "Recorded: the child was found"
+MSG_ALREADY_RECORDED = (
+    "That missing episode was already recorded (the form was sent again): it is shown below"
+)
+MSG_ROLE = "Your role does not record on children's records"
 #: Service field → form field, so an error shows against what the user typed.
 FIELD_OF = {"started_at": "started_on", "reported_to_police_at": "reported_on", "ended_at": "ended_on"}
 
@@ -47,7 +52,7 @@ def _record(actor: Actor, pid: str) -> ChildRecord:
 
 
 def _refuse(request: HttpRequest, actor: Actor, record: ChildRecord) -> HttpResponse:
-    reason = read_only_message(record.basis)
+    reason = read_only_message(record.basis) if actor.can_write_cases else MSG_ROLE
     target = RefusedObject(object_type="missingepisode", child_pid=record.child.pseudonymous_id)
     audit_refusal(request, actor=actor, reason=reason, target=target)
     return forbidden(request, PermissionDenied(reason))
@@ -91,6 +96,11 @@ def missing_new(request: HttpRequest, pid: str) -> HttpResponse:
     form = MissingEpisodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        already = open_episode(record.child)
+        if already is not None and already.started_at == data["started_at"]:
+            # the same report sent again (Back then send, a second click): show it, do not refuse it
+            messages.info(request, MSG_ALREADY_RECORDED)
+            return redirect("children:missing", pid=record.child.pseudonymous_id)
         try:
             missing_episode_record(
                 actor=actor,

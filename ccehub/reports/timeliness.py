@@ -300,7 +300,7 @@ class TimelinessReport:
                 "p90": "nearest-rank 90th percentile, days",
                 "route": "route chosen at intake; escalated panel referrals stay on the panel route",
                 "recovery_override": (
-                    "conclusive-grounds decisions measured here that were dated inside the 45-day "
+                    "conclusive-grounds decisions measured here that were dated inside the national "
                     "recovery period by the N-02 override, with a reason"
                 ),
             },

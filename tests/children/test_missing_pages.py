@@ -126,7 +126,7 @@ def test_an_analyst_sees_days_but_no_free_text_and_no_forms(client, sw, analyst,
     assert response.status_code == 200 and "Still missing" in text and ">3<" in text.replace(" ", "")
     assert "Dee" not in text and "Record that the child is missing" not in text
     refused = client.post(f"/children/{pid}/missing/new/", {})
-    assert refused.status_code == 403
+    assert refused.status_code == 403 and "Your role does not record" in page(refused)
     assert AuditEvent.objects.filter(object_type="missingepisode", action="denied").exists()
 
 
@@ -203,3 +203,22 @@ def test_an_arrest_while_still_missing_is_triaged_with_the_days_missing(
     assert decision.inputs["missing_days"] == 20
     codes = {action["code"] for action in decision.outputs["actions"]}
     assert "missing_crisis_intervention" in codes
+
+
+def test_a_report_sent_twice_records_one_episode_and_a_second_open_one_is_refused(
+    client, sw, islington_child
+):
+    client.force_login(sw)
+    pid = islington_child.pseudonymous_id
+    went = timezone.now() - timedelta(days=1)
+    data = {"missing_from": "family_home", "reported_by": "parent"} | moment_fields("started", went)
+    client.post(f"/children/{pid}/missing/new/", data)
+    again = client.post(f"/children/{pid}/missing/new/", data, follow=True)
+    assert "already recorded (the form was sent again)" in page(again)
+    assert MissingEpisode.objects.filter(child=islington_child).count() == 1
+    other = {"missing_from": "family_home", "reported_by": "parent"} | moment_fields(
+        "started", went + timedelta(hours=3)
+    )
+    refused = client.post(f"/children/{pid}/missing/new/", other)
+    assert refused.status_code == 400 and "already recorded as missing since" in page(refused)
+    assert MissingEpisode.objects.filter(child=islington_child).count() == 1

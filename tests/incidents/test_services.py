@@ -394,7 +394,9 @@ def _episode(**values):
                     still_missing=True,
                     relative_to_incident="after",
                 ),
-                _episode(started_at=INCIDENT_AT - timedelta(days=60), ended_at=INCIDENT_AT - timedelta(days=58)),
+                _episode(
+                    started_at=INCIDENT_AT - timedelta(days=60), ended_at=INCIDENT_AT - timedelta(days=58)
+                ),
             ],
             20,
         ),

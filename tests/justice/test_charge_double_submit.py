@@ -4,7 +4,8 @@ The form's one-time token used to be remembered in the session, so two posts at 
 read the session before either wrote it) recorded two charges. It is now kept on the charge itself,
 under a unique constraint, scoped to the user who sent it. (A test of two real requests at once needs
 committed data, and the suite's PostgreSQL database cannot be flushed after one: the audit table is
-append-only. The constraint and the losing request's path are tested instead.)
+append-only. The constraint is tested, and the losing request's two paths are reached by letting the
+"other request" record its charge just before this one's insert.)
 """
 
 from __future__ import annotations
@@ -107,3 +108,34 @@ def test_the_service_refuses_a_key_already_used_and_records_nothing(system_actor
     with pytest.raises((ValidationError, IntegrityError)), transaction.atomic():
         charge_record(actor=actor, request_key="7:token", **values)
     assert list(Charge.objects.filter(child=islington_child)) == [first]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("lost_at", ["validation", "insert"])
+def test_the_request_that_loses_the_race_shows_the_winners_charge(
+    monkeypatch, client, kent_pc, islington_child, incident, lost_at
+):
+    """Between this request's look-up and its insert, the other send of the same form recorded the
+    charge. The loser fails either when the model's constraint check sees the winner's row
+    (``validation``) or, when both checks ran before either insert, on the database's unique index
+    (``insert``); both paths show the winner's charge and record nothing more."""
+    from ccehub.justice import services
+
+    real = services.charge_record
+    winner: dict[str, Charge] = {}
+
+    def the_other_request_commits_first(**kwargs):
+        winner["charge"] = Charge.objects.create(
+            child=kwargs["child"], offence=kwargs["offence"], request_key=kwargs["request_key"]
+        )
+        if lost_at == "insert":
+            raise IntegrityError("duplicate key value violates unique constraint charge_request_key_once")
+        return real(**kwargs)
+
+    monkeypatch.setattr(services, "charge_record", the_other_request_commits_first)
+    client.force_login(kent_pc)
+    pid = islington_child.pseudonymous_id
+    response = client.post(f"/children/{pid}/charges/new/", form_data(client, pid, incident))
+    assert response.status_code == 302
+    assert response["Location"] == f"/children/{pid}/charges/{winner['charge'].pk}/"
+    assert list(Charge.objects.filter(child=islington_child)) == [winner["charge"]]
