@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from ccehub.audit.models import Action
 from ccehub.audit.services import audit_record
-from ccehub.children.models import Child, MissingEpisode, RelativeToIncident
+from ccehub.children.models import Child, Identity, MissingEpisode, RelativeToIncident
 from ccehub.children.services import check_can_write, fact_record
 from ccehub.common.access import Actor
 from ccehub.common.models import TriState
@@ -71,7 +71,9 @@ def missing_episode_record(
     from ccehub.panels.escalation import plans_review_for_event
 
     check_can_write(actor, child)
-    _check(EpisodeFacts(started_at, reported_at=reported_to_police_at))
+    dob = Identity.objects.filter(child=child).values_list("date_of_birth", flat=True).first()
+    local_start = timezone.localtime(started_at) if started_at is not None else None
+    _check(EpisodeFacts(local_start, reported_at=reported_to_police_at, date_of_birth=dob))
     # One open episode at a time: the child row is locked so that two reports at once (a form sent
     # twice) cannot both find none open.
     Child.objects.select_for_update().filter(pk=child.pk).first()
@@ -160,11 +162,13 @@ def missing_rows(
     episodes: list[Any], *, now: datetime | None = None, today: date | None = None
 ) -> list[EpisodeRow]:
     """Each episode with its days missing and whether it reaches the crisis threshold (R-30) of the
-    policy profile in force today. Latest first."""
+    policy profile in force when it began (today's for an episode with no start). Latest first."""
     now = now or timezone.now()
-    threshold = profile_in_force(today or timezone.localdate()).missing_crisis_threshold_days
+    today = today or timezone.localdate()
     rows = []
     for episode in episodes:
+        began = timezone.localtime(episode.started_at).date() if episode.started_at else today
+        threshold = profile_in_force(began).missing_crisis_threshold_days
         if episode.still_missing or episode.ended_at is not None:
             days = episode_days(episode.started_at, episode.ended_at, now=now)
         else:  # the end is not known: only a duration given with the record counts

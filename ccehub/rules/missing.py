@@ -15,7 +15,7 @@ Pure: no Django, no clock (``now`` is always passed in).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Final
 
 MSG_START_FUTURE: Final = "The time the child went missing cannot be in the future"
@@ -24,6 +24,7 @@ MSG_FOUND_BEFORE_START: Final = "The child cannot be found before the time they 
 MSG_ALREADY_FOUND: Final = "This episode already has the time the child was found"
 MSG_REPORTED_BEFORE_START: Final = "The child cannot be reported missing before the time they went missing"
 MSG_REPORTED_FUTURE: Final = "The time the child was reported missing cannot be in the future"
+MSG_START_BEFORE_BIRTH: Final = "The child cannot go missing before their date of birth ({dob})"
 
 
 def episode_days(
@@ -54,6 +55,8 @@ class EpisodeFacts:
     ended_at: datetime | None = None
     reported_at: datetime | None = None
     already_found: bool = False
+    #: The child's date of birth, when known: nobody goes missing before they are born.
+    date_of_birth: date | None = None
 
 
 def episode_problems(facts: EpisodeFacts, *, now: datetime) -> dict[str, str]:
@@ -62,6 +65,8 @@ def episode_problems(facts: EpisodeFacts, *, now: datetime) -> dict[str, str]:
     start = facts.started_at
     if start is not None and start > now:
         problems["started_at"] = MSG_START_FUTURE
+    elif start is not None and facts.date_of_birth is not None and start.date() < facts.date_of_birth:
+        problems["started_at"] = MSG_START_BEFORE_BIRTH.format(dob=f"{facts.date_of_birth:%-d %B %Y}")
     if facts.reported_at is not None:
         if facts.reported_at > now:
             problems["reported_to_police_at"] = MSG_REPORTED_FUTURE

@@ -100,3 +100,17 @@ def test_an_open_episode_becomes_a_crisis_exactly_when_its_days_reach_the_thresh
 )
 def test_episode_problems(facts, problems):
     assert episode_problems(facts, now=NOW) == problems
+
+
+def test_nobody_goes_missing_before_they_are_born():
+    from datetime import date
+
+    from ccehub.rules.missing import MSG_START_BEFORE_BIRTH
+
+    born = date(2012, 6, 1)
+    before = EpisodeFacts(datetime(2012, 5, 31, 23, 0, tzinfo=UTC), date_of_birth=born)
+    assert episode_problems(before, now=NOW) == {
+        "started_at": MSG_START_BEFORE_BIRTH.format(dob="1 June 2012")
+    }
+    on_the_day = EpisodeFacts(datetime(2012, 6, 1, 0, 30, tzinfo=UTC), date_of_birth=born)
+    assert episode_problems(on_the_day, now=NOW) == {}
