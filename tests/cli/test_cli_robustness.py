@@ -83,23 +83,25 @@ def test_a_database_that_cannot_be_opened_is_named_as_the_problem(tmp_path: Path
 
 def _writing_for(db: Path, seconds: float, *, give_up: float = 240.0) -> bool:
     """Wait until another process has held a write transaction on ``db`` for ``seconds`` without a
-    break (its rollback journal exists and a write lock cannot be had), or ``give_up`` passes."""
+    break (a write lock cannot be had), or ``give_up`` passes.
+
+    The lock is taken at a transaction's first write and held to its end. (The rollback journal is
+    no sign: SQLite may write it only when its cache spills or at COMMIT, and an interrupt that lands
+    in the COMMIT is too late.)"""
     import sqlite3
 
-    journal = db.with_name(db.name + "-journal")
     since: float | None = None
     deadline = time.monotonic() + give_up
     while time.monotonic() < deadline:
-        busy = False
-        if journal.exists():
-            probe = sqlite3.connect(db, timeout=0, isolation_level=None)
-            try:
-                probe.execute("begin immediate")
-                probe.execute("rollback")
-            except sqlite3.OperationalError:
-                busy = True
-            finally:
-                probe.close()
+        probe = sqlite3.connect(db, timeout=0, isolation_level=None)
+        try:
+            probe.execute("begin immediate")
+            probe.execute("rollback")
+            busy = False
+        except sqlite3.OperationalError:
+            busy = True
+        finally:
+            probe.close()
         if busy:
             since = since if since is not None else time.monotonic()
             if time.monotonic() - since >= seconds:
@@ -115,13 +117,14 @@ def test_ctrl_c_says_what_became_of_the_work_and_leaves_no_half_population(db: P
     committed before it: a re-run then said the cohort "already exists" and the population stayed
     short for good. Now the message says the work was rolled back, and it was.
 
-    The interrupt is sent once the population's transaction has been writing for a second (several
-    batches of 2,000 in), not after a fixed sleep: on a fast machine the sleep outlasted the whole
-    run, and on a slow one it could land before the first batch."""
+    The interrupt is sent once the population's transaction has held its write lock for a second,
+    not after a fixed sleep: on a fast machine the sleep outlasted the whole run, and on a slow one it
+    could land before the first batch. 40,000 children keep the transaction open for about a minute,
+    so the interrupt cannot land in its COMMIT."""
     env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "CCEHUB_DEBUG")}
     env.update(DATABASE_URL=f"sqlite:///{db}", CCEHUB_DATA_DIR=str(db.parent / "data"))
     process = subprocess.Popen(
-        [sys.executable, "-m", "ccehub", "generate", "--children", "20000", "--seed", "5"],
+        [sys.executable, "-m", "ccehub", "generate", "--children", "40000", "--seed", "5"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -143,7 +146,7 @@ def test_ctrl_c_says_what_became_of_the_work_and_leaves_no_half_population(db: P
         (count,) = connection.execute(
             "select count(*) from children_child where cohort = 'synthetic-5'"
         ).fetchone()
-    assert count == 0
+    assert count == 0, (process.returncode, stderr[-2000:])
     assert process.returncode == 130, stderr
     assert "interrupted" in stderr and "Traceback" not in stderr
 
