@@ -177,7 +177,11 @@ def charge_new(request: HttpRequest, pid: str) -> HttpResponse:
 
     if request.method == "POST" and (shown := already_recorded()) is not None:
         return shown
-    form = ChargeForm(request.POST or None, initial={"submission": secrets.token_urlsafe(16)})
+    posted = request.POST.copy() if request.method == "POST" else None
+    if posted is not None and not submission:
+        # a post without a token (a client that dropped it) still gets one for its next send
+        posted["submission"] = secrets.token_urlsafe(16)
+    form = ChargeForm(posted, initial={"submission": secrets.token_urlsafe(16)})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

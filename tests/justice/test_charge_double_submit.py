@@ -139,3 +139,13 @@ def test_the_request_that_loses_the_race_shows_the_winners_charge(
     assert response.status_code == 302
     assert response["Location"] == f"/children/{pid}/charges/{winner['charge'].pk}/"
     assert list(Charge.objects.filter(child=islington_child)) == [winner["charge"]]
+
+
+@pytest.mark.django_db
+def test_a_form_sent_back_with_errors_and_no_token_gets_one(client, kent_pc, islington_child, incident):
+    client.force_login(kent_pc)
+    pid = islington_child.pseudonymous_id
+    response = client.post(f"/children/{pid}/charges/new/", {"incident": str(incident.pk), "offence": ""})
+    assert response.status_code == 400
+    token = response.context["form"]["submission"].value()
+    assert token and len(token) >= 16
