@@ -112,6 +112,15 @@ def _writing_for(db: Path, seconds: float, *, give_up: float = 240.0) -> bool:
     return False
 
 
+def _as_in_a_terminal() -> None:
+    """Ctrl-C as a terminal delivers it: SIGINT neither ignored nor blocked. A child inherits both
+    from whatever ran before in the test worker (the command rightly keeps an ignored SIGINT
+    ignored, as for a background job), and in a full run something had left it so: the interrupt
+    was lost and all 40,000 children were created."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
 def test_ctrl_c_says_what_became_of_the_work_and_leaves_no_half_population(db: Path) -> None:
     """Ctrl-C exited 130 without a word (Typer swallows it), and `generate` kept every batch of 2,000
     committed before it: a re-run then said the cohort "already exists" and the population stayed
@@ -130,6 +139,7 @@ def test_ctrl_c_says_what_became_of_the_work_and_leaves_no_half_population(db: P
         text=True,
         env=env,
         cwd=db.parent,
+        preexec_fn=_as_in_a_terminal,
     )
     try:
         assert _writing_for(db, 1.0), "generate never held its transaction open for a second"
