@@ -113,10 +113,11 @@ def _writing_for(db: Path, seconds: float, *, give_up: float = 240.0) -> bool:
 
 
 def _as_in_a_terminal() -> None:
-    """Ctrl-C as a terminal delivers it: SIGINT neither ignored nor blocked. A child inherits both
-    from whatever ran before in the test worker (the command rightly keeps an ignored SIGINT
-    ignored, as for a background job), and in a full run something had left it so: the interrupt
-    was lost and all 40,000 children were created."""
+    """Ctrl-C as a terminal delivers it: SIGINT neither ignored nor blocked. A child inherits both,
+    and a suite started in the background by a non-interactive shell (``make test &``) runs with
+    SIGINT ignored (POSIX, for asynchronous lists without job control); the command rightly keeps an
+    ignored SIGINT ignored, as for any background job, so the interrupt was lost and all 40,000
+    children were created."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
