@@ -16,29 +16,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.test import Client
-from django.utils import timezone
 
 from ccehub.justice.models import Charge
 from tests.justice.test_charge_pages import date_fields, page
-
-
-@pytest.fixture
-def incident(islington_child, system_actor, agencies):
-    from ccehub.incidents.services import incident_record
-
-    return incident_record(
-        actor=system_actor,
-        child=islington_child,
-        occurred_at=timezone.now() - timedelta(days=20),
-        incident_type="arrest_pwits",
-        recording_agency=agencies["kent"],
-        arresting_force=agencies["kent"],
-    )
-
-
-@pytest.fixture
-def kent_pc(make_user, agencies, roles):
-    return make_user("kent.pc", agencies["kent"], roles.POLICE_OFFICER)
 
 
 def form_data(client: Client, pid: str, incident) -> dict[str, str]:

@@ -17,25 +17,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def incident(islington_child, system_actor, agencies):
-    from ccehub.incidents.services import incident_record
-
-    return incident_record(
-        actor=system_actor,
-        child=islington_child,
-        occurred_at=timezone.now() - timedelta(days=20),
-        incident_type="arrest_pwits",
-        recording_agency=agencies["kent"],
-        arresting_force=agencies["kent"],
-    )
-
-
-@pytest.fixture
-def kent_pc(make_user, agencies, roles):
-    return make_user("kent.pc", agencies["kent"], roles.POLICE_OFFICER)
-
-
-@pytest.fixture
 def earlier_referral(islington_child):
     """Tom's case: an earlier referral, about something else, awaiting its CG after a positive RG."""
     referral = NRMReferral.objects.create(

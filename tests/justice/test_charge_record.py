@@ -2,26 +2,9 @@
 
 from datetime import date, timedelta
 
-import pytest
-from django.utils import timezone
-
 from ccehub.justice.models import ChargeStatus
 from ccehub.justice.services import charge_record
 from ccehub.nrm.models import NRMDecision, NRMReferral
-
-
-@pytest.fixture
-def incident(islington_child, system_actor, agencies):
-    from ccehub.incidents.services import incident_record
-
-    return incident_record(
-        actor=system_actor,
-        child=islington_child,
-        occurred_at=timezone.now() - timedelta(days=20),
-        incident_type="arrest_pwits",
-        recording_agency=agencies["kent"],
-        arresting_force=agencies["kent"],
-    )
 
 
 def test_charge_after_positive_rg_is_stayed(islington_child, incident, system_actor):

@@ -7,7 +7,6 @@ from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
 
 from ccehub.audit.models import AuditEvent
 from ccehub.justice.models import ChargeStatus
@@ -23,20 +22,6 @@ from ccehub.nrm.models import NRMDecision, NRMReferral
 from ccehub.rules.prosecution import MSG_S45_EXCLUDED, MSG_STAYED, NoticeKind
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def incident(islington_child, system_actor, agencies):
-    from ccehub.incidents.services import incident_record
-
-    return incident_record(
-        actor=system_actor,
-        child=islington_child,
-        occurred_at=timezone.now() - timedelta(days=20),
-        incident_type="arrest_pwits",
-        recording_agency=agencies["kent"],
-        arresting_force=agencies["kent"],
-    )
 
 
 @pytest.fixture
