@@ -24,7 +24,8 @@ MSG_FOUND_BEFORE_START: Final = "The child cannot be found before the time they 
 MSG_ALREADY_FOUND: Final = "This episode already has the time the child was found"
 MSG_REPORTED_BEFORE_START: Final = "The child cannot be reported missing before the time they went missing"
 MSG_REPORTED_FUTURE: Final = "The time the child was reported missing cannot be in the future"
-MSG_START_BEFORE_BIRTH: Final = "The child cannot go missing before their date of birth ({dob})"
+#: Without the date: the message reaches users who may not see the child's identity.
+MSG_START_BEFORE_BIRTH: Final = "The time the child went missing is before their date of birth"
 
 
 def episode_days(
@@ -66,7 +67,7 @@ def episode_problems(facts: EpisodeFacts, *, now: datetime) -> dict[str, str]:
     if start is not None and start > now:
         problems["started_at"] = MSG_START_FUTURE
     elif start is not None and facts.date_of_birth is not None and start.date() < facts.date_of_birth:
-        problems["started_at"] = MSG_START_BEFORE_BIRTH.format(dob=f"{facts.date_of_birth:%-d %B %Y}")
+        problems["started_at"] = MSG_START_BEFORE_BIRTH
     if facts.reported_at is not None:
         if facts.reported_at > now:
             problems["reported_to_police_at"] = MSG_REPORTED_FUTURE

@@ -222,3 +222,19 @@ def test_a_report_sent_twice_records_one_episode_and_a_second_open_one_is_refuse
     refused = client.post(f"/children/{pid}/missing/new/", other)
     assert refused.status_code == 400 and "already recorded as missing since" in page(refused)
     assert MissingEpisode.objects.filter(child=islington_child).count() == 1
+
+
+def test_a_start_before_the_date_of_birth_is_refused_without_saying_the_date(client, sw, islington_child):
+    """The fixture child was born on 1 May 2008; the message must not give the date away."""
+    from datetime import datetime as dt
+
+    from ccehub.rules.missing import MSG_START_BEFORE_BIRTH
+
+    client.force_login(sw)
+    pid = islington_child.pseudonymous_id
+    before = timezone.make_aware(dt(2008, 4, 30, 12, 0))
+    data = {"missing_from": "unknown", "reported_by": "unknown"} | moment_fields("started", before)
+    response = client.post(f"/children/{pid}/missing/new/", data)
+    assert response.status_code == 400 and MSG_START_BEFORE_BIRTH in page(response)
+    assert "2008" not in page(response).split("govuk-error-summary", 1)[1].split("</ul>", 1)[0]
+    assert not MissingEpisode.objects.exists()
