@@ -56,3 +56,13 @@ API_BAD_TOKEN_LIMIT: str = os.environ.get("CCEHUB_API_BAD_TOKEN_LIMIT", "20")
 #: later of this many years after the 18th birthday and this many after the last activity.
 RETENTION_YEARS_AFTER_18: str = os.environ.get("CCEHUB_RETENTION_YEARS_AFTER_18", "7")
 RETENTION_YEARS_AFTER_ACTIVITY: str = os.environ.get("CCEHUB_RETENTION_YEARS_AFTER_ACTIVITY", "6")
+#: Address of the web app as its users reach it: links in notification emails start with it.
+BASE_URL: str = os.environ.get("CCEHUB_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+#: Mail server for notification emails (missing reports to a home authority's duty mailbox). Unset:
+#: emails are written to the log (the console), and the dashboards still show every follow-up.
+EMAIL_HOST: str = os.environ.get("CCEHUB_EMAIL_HOST", "")
+EMAIL_PORT: str = os.environ.get("CCEHUB_EMAIL_PORT", "587")
+EMAIL_HOST_USER: str = os.environ.get("CCEHUB_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD: str = os.environ.get("CCEHUB_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS: bool = _bool("CCEHUB_EMAIL_TLS", True)
+DEFAULT_FROM_EMAIL: str = os.environ.get("CCEHUB_EMAIL_FROM", "ccehub <no-reply@ccehub.invalid>")

@@ -66,6 +66,13 @@ class Agency(BaseModel):
     out_of_hours_contact = models.CharField(
         max_length=200, blank=True, help_text="Emergency duty team or force control room number"
     )
+    duty_email = models.EmailField(
+        blank=True,
+        help_text=(
+            "Secure mailbox of the duty or front-door team: ccehub emails it when a child the agency "
+            "is responsible for is reported missing or found (no names in the email, only a link)"
+        ),
+    )
     active = models.BooleanField(default=True)
 
     class Meta:

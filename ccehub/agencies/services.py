@@ -119,6 +119,11 @@ def agency_create(*, actor: Actor, code: str, name: str, kind: str, **extra: Any
         errors["out_of_hours_contact"] = [
             MSG_TOO_LONG.format(what="The out-of-hours contact", limit=contact_max)
         ]
+    if extra.get("duty_email"):
+        try:
+            extra["duty_email"] = clean_duty_email(str(extra["duty_email"]))
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
     try:
         kind = normalise_kind(kind)
     except ValidationError as exc:
@@ -151,6 +156,49 @@ def agency_create(*, actor: Actor, code: str, name: str, kind: str, **extra: Any
         object_id=agency.code,
         fields=["code", "name", "kind"],
     )
+    return agency
+
+
+MSG_DUTY_EMAIL = "The duty mailbox must be an email address, like mash@camden.gov.uk"
+
+
+def clean_duty_email(value: str) -> str:
+    from django.core.validators import validate_email
+
+    value = value.strip()
+    if value:
+        try:
+            validate_email(value)
+        except ValidationError:
+            raise ValidationError({"duty_email": [MSG_DUTY_EMAIL]}) from None
+    return value
+
+
+def agency_update(*, actor: Actor, code: str, **values: str) -> Agency:
+    """Change an agency's out-of-hours contact or duty mailbox (audited, the fields only)."""
+    agency = Agency.objects.filter(code__iexact=code.strip()).first()
+    if agency is None:
+        raise ValidationError(
+            {"code": [f"No agency with the code {code.strip()!r} (see `ccehub agencies list`)"]}
+        )
+    changed = []
+    if "duty_email" in values:
+        agency.duty_email = clean_duty_email(values["duty_email"])
+        changed.append("duty_email")
+    if "out_of_hours_contact" in values:
+        contact = values["out_of_hours_contact"].strip()
+        limit = Agency._meta.get_field("out_of_hours_contact").max_length
+        if len(contact) > limit:
+            raise ValidationError(
+                {"out_of_hours_contact": [MSG_TOO_LONG.format(what="The out-of-hours contact", limit=limit)]}
+            )
+        agency.out_of_hours_contact = contact
+        changed.append("out_of_hours_contact")
+    if changed:
+        agency.save(update_fields=[*changed, "updated_at"])
+        audit_record(
+            actor=actor, action=Action.UPDATE, object_type="agency", object_id=agency.code, fields=changed
+        )
     return agency
 
 

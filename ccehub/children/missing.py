@@ -7,6 +7,13 @@ The rules (days missing, the R-30 crisis threshold, what times a record may hold
   on a writing basis) records that the child went missing, and later that they were found.
 * A new episode is a trigger event for every open joint plan (R-31, R-50): its review comes to within
   7 days of the day the child went missing.
+* R-32: the child's home local authority (children's social care) is told. When its own people report
+  the episode, it knows (``social_care_notified_at`` is the report's time). Otherwise it is notified
+  (its dashboard, and an email to its duty mailbox with no name in it), it holds the child again if
+  its holding had ended (it has the duty to act), and the episode shows "tell social care" until
+  someone records when social care was told. The strategy discussion and, once the child is found,
+  the return home interview stay outstanding on the episode until recorded
+  (:func:`missing_follow_up`).
 """
 
 from __future__ import annotations
@@ -21,12 +28,25 @@ from django.utils import timezone
 
 from ccehub.audit.models import Action
 from ccehub.audit.services import audit_record
-from ccehub.children.models import Child, Identity, MissingEpisode, RelativeToIncident
+from ccehub.children.models import CaseHolding, Child, Identity, MissingEpisode, RelativeToIncident
 from ccehub.children.services import check_can_write, fact_record
 from ccehub.common.access import Actor
 from ccehub.common.models import TriState
 from ccehub.rules.escalation import TriggerEvent
-from ccehub.rules.missing import EpisodeFacts, episode_days, episode_problems, is_crisis
+from ccehub.rules.missing import (
+    RETURN_HOME_INTERVIEW_HOURS,
+    EpisodeFacts,
+    EpisodeState,
+    FollowUp,
+    FollowUpFacts,
+    Stage,
+    episode_days,
+    episode_problems,
+    follow_up_problems,
+    follow_ups,
+    is_crisis,
+    stage,
+)
 from ccehub.rules.policy import profile_in_force
 
 
@@ -83,6 +103,8 @@ def missing_episode_record(
         raise ValidationError(
             {"started_at": [MSG_ALREADY_MISSING.format(since=f"{since:%-d %B %Y %H:%M}" if since else "")]}
         )
+    home = child.home_local_authority
+    reported_by_home = home is not None and actor.agency is not None and actor.agency.pk == home.pk
     episode = fact_record(
         actor=actor,
         child=child,
@@ -95,7 +117,12 @@ def missing_episode_record(
         source_agency=actor.agency,
         notes=(notes or "").strip(),
         still_missing=True,
+        follow_up_tracked=True,
+        # the home authority's own report: its children's social care knows now
+        **({"social_care_notified_at": timezone.now()} if reported_by_home else {}),
     )
+    if home is not None and not reported_by_home:
+        _tell_home_authority(actor=actor, child=child, episode=episode, home=home)
     plans_review_for_event(
         actor=actor,
         child=child,
@@ -124,6 +151,7 @@ def missing_episode_found(
         raise ValidationError(
             {"found_in_home_area": ["Choose whether the child was found in their home area"]}
         )
+    home = episode.child.home_local_authority
     episode.ended_at = ended_at
     episode.found_location = (found_location or "").strip()
     episode.found_in_home_area = found_in_home_area
@@ -145,6 +173,176 @@ def missing_episode_found(
         basis=basis,
         detail="found",
     )
+    if (
+        episode.follow_up_tracked
+        and home is not None
+        and (actor.agency is None or actor.agency.pk != home.pk)
+    ):
+        _notify_home(
+            actor=actor,
+            child=episode.child,
+            episode=episode,
+            home=home,
+            kind="missing_found",
+            text=(
+                f"{_agency_name(actor)} recorded on ccehub that child {episode.child.pseudonymous_id}, "
+                f"missing since {_when(episode.started_at)}, was found at {_when(ended_at)}. Offer a "
+                f"return home interview within {RETURN_HOME_INTERVIEW_HOURS} hours of the return."
+            ),
+        )
+    return episode
+
+
+def _agency_name(actor: Actor) -> str:
+    return actor.agency.name if actor.agency is not None else "ccehub"
+
+
+def _when(moment: datetime | None) -> str:
+    if moment is None:
+        return "a time not recorded"
+    local = timezone.localtime(moment)
+    return f"{local:%H:%M} on {local:%-d %B %Y}"
+
+
+def _notify_home(
+    *, actor: Actor, child: Child, episode: MissingEpisode, home: Any, kind: str, text: str
+) -> None:
+    from django.urls import reverse
+
+    from ccehub.notifications.services import notify
+
+    notify(
+        agency=home,
+        kind=kind,
+        text=text,
+        link=reverse("children:missing", args=[child.pseudonymous_id]),
+        child=child,
+        from_agency=actor.agency,
+        about=("missingepisode", episode.pk),
+    )
+
+
+def _tell_home_authority(*, actor: Actor, child: Child, episode: MissingEpisode, home: Any) -> None:
+    """R-32: the home local authority hears of the episode. It holds the child again if its holding
+    had ended, so that it can see the record it must act on (audited as a holding it did not ask
+    for, with the reason)."""
+    if not CaseHolding.objects.current().filter(child=child, agency=home).exists():
+        CaseHolding.objects.create(child=child, agency=home, basis=CaseHolding.Basis.HOME_LOCAL_AUTHORITY)
+        audit_record(
+            actor=actor,
+            action=Action.CREATE,
+            object_type="caseholding",
+            child_pid=child.pseudonymous_id,
+            fields=["agency", "basis"],
+            detail=f"{home.code} holds the child again: reported missing, and the home authority must act (R-32)",
+        )
+    _notify_home(
+        actor=actor,
+        child=child,
+        episode=episode,
+        home=home,
+        kind="missing_reported",
+        text=(
+            f"{_agency_name(actor)} recorded on ccehub that child {child.pseudonymous_id} went missing at "
+            f"{_when(episode.started_at)}. Your authority is the child's home local authority: record "
+            "when children's social care was told, and hold a strategy discussion (R-32)."
+        ),
+    )
+
+
+def episode_state(episode: MissingEpisode, *, days: int | None, threshold_days: int) -> EpisodeState:
+    return EpisodeState(
+        started_at=episode.started_at,
+        ended_at=episode.ended_at,
+        still_missing=episode.still_missing,
+        social_care_told_at=episode.social_care_notified_at,
+        strategy_held_on=_strategy_held_on(episode),
+        return_home_interview=episode.return_home_interview,
+        days=days,
+        crisis_threshold_days=threshold_days,
+    )
+
+
+def _strategy_held_on(episode: MissingEpisode) -> date | None:
+    meeting = episode.strategy_meeting if episode.strategy_meeting_id else None
+    return meeting.held_on if meeting is not None else None
+
+
+MSG_NOT_TRACKED = (
+    "This episode was not reported on ccehub (it is from the study or an import): what followed it is "
+    "not recorded here"
+)
+
+
+@transaction.atomic
+def missing_follow_up(
+    *,
+    actor: Actor,
+    episode: MissingEpisode,
+    social_care_notified_at: datetime | None = None,
+    strategy_held_on: date | None = None,
+    strategy_actions: str = "",
+    return_home_interview: str | None = None,
+    return_home_interview_on: date | None = None,
+) -> MissingEpisode:
+    """Record what followed a missing episode (R-32): when children's social care was told, the
+    strategy discussion (a strategy meeting record, trigger "missing"), the return home interview.
+    Each is recorded once; what is already recorded is never overwritten."""
+    from ccehub.safeguarding.models import StrategyMeeting
+
+    episode = (
+        MissingEpisode.objects.select_for_update(of=("self",))
+        .select_related("child", "strategy_meeting")
+        .get(pk=episode.pk)
+    )
+    basis = check_can_write(actor, episode.child)
+    if not episode.follow_up_tracked:
+        raise ValidationError({"__all__": [MSG_NOT_TRACKED]})
+    if social_care_notified_at is not None:
+        social_care_notified_at = timezone.localtime(social_care_notified_at)
+    facts = FollowUpFacts(
+        state=episode_state(episode, days=None, threshold_days=crisis_threshold_days()),
+        social_care_told_at=social_care_notified_at,
+        strategy_held_on=strategy_held_on,
+        return_home_interview=return_home_interview or None,
+        return_home_interview_on=return_home_interview_on,
+    )
+    problems = follow_up_problems(facts, now=timezone.now(), today=timezone.localdate())
+    if return_home_interview and return_home_interview not in MissingEpisode.ReturnHomeInterview.values:
+        problems["return_home_interview"] = "Choose what happened to the return home interview"
+    if problems:
+        raise ValidationError({field: [message] for field, message in problems.items()})
+    fields = []
+    if social_care_notified_at is not None:
+        episode.social_care_notified_at = social_care_notified_at
+        fields.append("missing_episodes.social_care_notified_at")
+    if strategy_held_on is not None:
+        episode.strategy_meeting = fact_record(
+            actor=actor,
+            child=episode.child,
+            model=StrategyMeeting,
+            held_on=strategy_held_on,
+            trigger=StrategyMeeting.Trigger.MISSING,
+            convening_agency=actor.agency,
+            actions=(strategy_actions or "").strip(),
+        )
+        fields.append("missing_episodes.strategy_meeting")
+    if return_home_interview:
+        episode.return_home_interview = return_home_interview
+        episode.return_home_interview_on = return_home_interview_on
+        fields += ["missing_episodes.return_home_interview", "missing_episodes.return_home_interview_on"]
+    episode.full_clean()
+    episode.save()
+    audit_record(
+        actor=actor,
+        action=Action.UPDATE,
+        object_type="missingepisode",
+        object_id=episode.pk,
+        child_pid=episode.child.pseudonymous_id,
+        fields=fields,
+        basis=basis,
+        detail="follow-up",
+    )
     return episode
 
 
@@ -156,6 +354,9 @@ class EpisodeRow:
     days: int | None
     crisis: bool
     open: bool
+    #: §4.3.1 stage and the R-32 follow-ups still outstanding; only for episodes reported on ccehub.
+    stage: Stage | None = None
+    follow_ups: tuple[FollowUp, ...] = ()
 
 
 def missing_rows(
@@ -173,12 +374,16 @@ def missing_rows(
             days = episode_days(episode.started_at, episode.ended_at, now=now)
         else:  # the end is not known: only a duration given with the record counts
             days = episode.approximate_duration_days
+        tracked = episode.follow_up_tracked
+        state = episode_state(episode, days=days, threshold_days=threshold) if tracked else None
         rows.append(
             EpisodeRow(
                 episode=episode,
                 days=days,
                 crisis=is_crisis(days, threshold_days=threshold),
                 open=bool(episode.still_missing),
+                stage=stage(state) if state is not None else None,
+                follow_ups=follow_ups(state) if state is not None else (),
             )
         )
     rows.sort(key=lambda r: (r.episode.started_at is not None, r.episode.started_at), reverse=True)

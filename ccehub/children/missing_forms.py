@@ -131,3 +131,84 @@ class FoundForm(forms.Form):
         data = super().clean() or {}
         data["ended_at"] = _moment(data.get("ended_on"), data.get("ended_time"))
         return data
+
+
+RHI_CHOICES = [
+    ("", "Nothing to record yet"),
+    (MissingEpisode.ReturnHomeInterview.OFFERED, "Offered, not yet held"),
+    (MissingEpisode.ReturnHomeInterview.COMPLETED, "Held"),
+    (MissingEpisode.ReturnHomeInterview.DECLINED, "Declined by the child"),
+    (MissingEpisode.ReturnHomeInterview.NOT_OFFERED, "Not offered"),
+]
+
+
+class FollowUpForm(forms.Form):
+    """What followed a missing episode (R-32). Only what is not yet recorded is asked for."""
+
+    told_on = GovukDateField(
+        label="Date children's social care was told",
+        help_text="The child's home local authority. For example, 27 3 2026",
+        required=False,
+        error_messages={"invalid": "The date children's social care was told must be a real date"},
+    )
+    told_time = _time_field("Time children's social care was told", required=False)
+    strategy_held_on = GovukDateField(
+        label="Date of the strategy discussion",
+        help_text="A strategy meeting or discussion about this episode",
+        required=False,
+        error_messages={"invalid": "The date of the strategy discussion must be a real date"},
+    )
+    strategy_actions = forms.CharField(
+        label="What the strategy discussion agreed",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    return_home_interview = forms.ChoiceField(
+        label="Return home interview",
+        choices=RHI_CHOICES,
+        required=False,
+        initial="",
+        widget=forms.RadioSelect,
+    )
+    return_home_interview_on = GovukDateField(
+        label="Date the return home interview was offered or held",
+        required=False,
+        error_messages={"invalid": "The date of the return home interview must be a real date"},
+    )
+
+    def __init__(self, *args: Any, episode: MissingEpisode, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if episode.social_care_notified_at is not None:
+            del self.fields["told_on"], self.fields["told_time"]
+        if episode.strategy_meeting_id is not None:
+            del self.fields["strategy_held_on"], self.fields["strategy_actions"]
+        final = {
+            MissingEpisode.ReturnHomeInterview.COMPLETED,
+            MissingEpisode.ReturnHomeInterview.DECLINED,
+            MissingEpisode.ReturnHomeInterview.NOT_OFFERED,
+        }
+        if episode.still_missing or episode.ended_at is None or episode.return_home_interview in final:
+            del self.fields["return_home_interview"], self.fields["return_home_interview_on"]
+        elif episode.return_home_interview == MissingEpisode.ReturnHomeInterview.OFFERED:
+            self.fields["return_home_interview"].choices = [
+                c for c in RHI_CHOICES if c[0] != MissingEpisode.ReturnHomeInterview.OFFERED
+            ]
+
+    @property
+    def asks_anything(self) -> bool:
+        return bool(self.fields)
+
+    def clean_told_time(self) -> time | None:
+        return _parse_time(self.cleaned_data.get("told_time", ""), "Time children's social care was told")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if "told_on" in self.fields:
+            told_on, told_time = data.get("told_on"), data.get("told_time")
+            if told_on is not None and told_time is None and not self.has_error("told_time"):
+                self.add_error("told_time", "Enter the time children's social care was told, like 21:30")
+            if told_on is None and told_time is not None and not self.has_error("told_on"):
+                self.add_error("told_on", "Enter the date children's social care was told")
+            data["social_care_notified_at"] = _moment(told_on, told_time)
+        return data

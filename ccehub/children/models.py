@@ -267,6 +267,15 @@ class MissingEpisode(BaseModel):
         OTHER = "other", "Other"
         UNKNOWN = "unknown", "Not known"
 
+    class ReturnHomeInterview(models.TextChoices):
+        """The values of :class:`ccehub.rules.missing.ReturnHomeInterview`."""
+
+        NOT_RECORDED = "not_recorded", "Not recorded"
+        OFFERED = "offered", "Offered"
+        COMPLETED = "completed", "Held"
+        DECLINED = "declined", "Declined by the child"
+        NOT_OFFERED = "not_offered", "Not offered"
+
     child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="missing_episodes")
     started_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
@@ -291,6 +300,22 @@ class MissingEpisode(BaseModel):
     #: an end that is not open (the study's, an import's) has an end that is not known, which is not
     #: the same as a child still missing.
     still_missing = models.BooleanField(default=False)
+    #: Reported missing on ccehub: what must follow (R-32: tell social care, a strategy discussion, a
+    #: return home interview) is tracked and shown until recorded. Historical and imported episodes
+    #: are not tracked: nobody is asked now to do what was due years ago.
+    follow_up_tracked = models.BooleanField(default=False)
+    strategy_meeting = models.ForeignKey(
+        "safeguarding.StrategyMeeting",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="missing_episodes",
+        help_text="The strategy meeting or discussion the episode led to (R-32, J-05)",
+    )
+    return_home_interview = models.CharField(
+        max_length=16, choices=ReturnHomeInterview.choices, default=ReturnHomeInterview.NOT_RECORDED
+    )
+    return_home_interview_on = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["child", "started_at"]

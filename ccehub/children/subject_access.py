@@ -263,8 +263,9 @@ def _agreement_until(agreement: DataSharingAgreement) -> date:
 
 
 def _agencies(child: Child) -> list[tuple[str, ...]]:
-    """Holdings (current and ended), CCE panel cases, and the agreements that covered the child: one
-    naming the child, or one over every child the provider holds while the provider held it."""
+    """Holdings (current and ended), CCE panel cases, the agreements that covered the child (one
+    naming the child, or one over every child the provider holds while the provider held it), and
+    the notifications sent about the child (R-32)."""
     rows: list[tuple[str, ...]] = []
     holdings = list(
         CaseHolding.objects.filter(child=child).select_related("agency").order_by("created_at", "pk")
@@ -339,6 +340,35 @@ def _agencies(child: Child) -> list[tuple[str, ...]]:
                 agreement.purpose,
                 agreement.legal_basis,
                 note,
+            )
+        )
+    from ccehub.notifications.models import Notification
+
+    told = (
+        Notification.objects.filter(child=child)
+        .select_related("agency", "from_agency")
+        .order_by("created_at", "pk")
+    )
+    for notification in told:
+        sender = notification.from_agency
+        emailed = (
+            f"emailed to its duty mailbox on {_day(notification.emailed_at)}"
+            if notification.emailed_at
+            else ""
+        )
+        rows.append(
+            (
+                "notification",
+                notification.agency.code,
+                notification.agency.name,
+                str(notification.get_kind_display()),
+                _day(notification.created_at),
+                "",
+                sender.code if sender else "",
+                sender.name if sender else "",
+                notification.text,
+                "",
+                emailed,
             )
         )
     return rows
@@ -862,8 +892,10 @@ access-history.csv
 agencies.csv
     Which organisations hold or held the child's record in ccehub, and since when ("holding";
     "until" is when an organisation stopped); the CCE panel cases the child's case was shared
-    with ("panel_case"); and the data-sharing agreements under which another organisation
-    could see the record ("data_sharing_agreement"), with their purpose and legal basis.
+    with ("panel_case"); the data-sharing agreements under which another organisation
+    could see the record ("data_sharing_agreement"), with their purpose and legal basis; and
+    the organisations told about the child, for example that the child was reported missing
+    ("notification"), with what they were told and by whom.
 
 agency-records.csv
     The organisations' own records of the child that ccehub's person index uses to answer

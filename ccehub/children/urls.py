@@ -15,6 +15,11 @@ urlpatterns = [
     path("<str:pid>/missing/", missing_views.missing_list, name="missing"),
     path("<str:pid>/missing/new/", missing_views.missing_new, name="missing-new"),
     path("<str:pid>/missing/<str:episode_id>/found/", missing_views.missing_found, name="missing-found"),
+    path(
+        "<str:pid>/missing/<str:episode_id>/follow-up/",
+        missing_views.missing_follow_up_view,
+        name="missing-follow-up",
+    ),
     path("<str:pid>/charges/", justice_views.charge_list, name="charges"),
     path("<str:pid>/charges/new/", justice_views.charge_new, name="charge-new"),
     path("<str:pid>/charges/<str:charge_id>/", justice_views.charge_detail, name="charge"),

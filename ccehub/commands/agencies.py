@@ -28,6 +28,9 @@ def register(app: typer.Typer) -> None:
         ],
         ons_code: Annotated[str, typer.Option(help="ONS area code, where one exists")] = "",
         contact: Annotated[str, typer.Option(help="Out-of-hours contact shown in look-ups")] = "",
+        duty_email: Annotated[
+            str, typer.Option(help="Duty team's secure mailbox: emailed when a child it holds goes missing")
+        ] = "",
     ) -> None:
         """Add an agency (exit 2 if the code exists or the input is invalid)."""
         setup_django()
@@ -42,7 +45,13 @@ def register(app: typer.Typer) -> None:
         actor = operator_actor("Add an agency")
         try:
             agency = agency_create(
-                actor=actor, code=code, name=name, kind=kind, ons_code=ons_code, out_of_hours_contact=contact
+                actor=actor,
+                code=code,
+                name=name,
+                kind=kind,
+                ons_code=ons_code,
+                out_of_hours_contact=contact,
+                duty_email=duty_email,
             )
         except ValidationError as exc:
             fail(
@@ -50,9 +59,50 @@ def register(app: typer.Typer) -> None:
                 .replace("ons_code:", "--ons-code:")
                 .replace("kind:", "--kind:")
                 .replace("out_of_hours_contact:", "--contact:")
+                .replace("duty_email:", "--duty-email:")
                 .replace("name:", "--name:")
             )
         typer.echo(f"added {agency.code}: {agency.name} ({agency.get_kind_display()})")
+
+    @agencies_app.command("update")
+    def update(
+        code: Annotated[str, typer.Argument(help="The agency's code")],
+        contact: Annotated[str | None, typer.Option(help="Out-of-hours contact shown in look-ups")] = None,
+        duty_email: Annotated[
+            str | None,
+            typer.Option(
+                help="Duty team's secure mailbox ('' to remove): emailed when a child it holds goes missing"
+            ),
+        ] = None,
+    ) -> None:
+        """Change an agency's out-of-hours contact or duty mailbox (exit 2 if invalid)."""
+        setup_django()
+        from django.core.exceptions import ValidationError
+
+        from ccehub.agencies.services import agency_update
+        from ccehub.commands._actor import operator_actor
+        from ccehub.commands.children import _errors_text
+
+        values = {
+            k: v
+            for k, v in {"out_of_hours_contact": contact, "duty_email": duty_email}.items()
+            if v is not None
+        }
+        if not values:
+            fail("Nothing to change: give --contact or --duty-email")
+        try:
+            agency = agency_update(actor=operator_actor("Update an agency"), code=code, **values)
+        except ValidationError as exc:
+            fail(
+                _errors_text(exc)
+                .replace("out_of_hours_contact:", "--contact:")
+                .replace("duty_email:", "--duty-email:")
+                .replace("code:", "CODE:")
+            )
+        typer.echo(
+            f"updated {agency.code}: duty mailbox {agency.duty_email or '(none)'}, "
+            f"out-of-hours contact {agency.out_of_hours_contact or '(none)'}"
+        )
 
     @agencies_app.command("list")
     def list_(kind: Annotated[str | None, typer.Option(help="Only this kind")] = None) -> None:

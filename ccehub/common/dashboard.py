@@ -62,6 +62,7 @@ def dashboard_for(*, actor: Actor) -> dict[str, Any]:
             open_actions = open_triage_actions(actor=actor, children=children) + open_actions
         except ImportError:
             pass
+    open_actions += _missing_follow_ups(actor, children)
     open_actions += _prosecution_decisions(actor)
     open_actions += _information_requests(actor)
     open_actions += _emergency_reviews(actor)
@@ -99,6 +100,74 @@ def _missing_now(child: Any, *, threshold: int) -> dict[str, Any]:
     if is_crisis(days, threshold_days=threshold):
         item["text"] += f": {threshold} days or more is a trigger for crisis intervention (R-30)"
     return item
+
+
+def _missing_follow_ups(actor: Actor, children: list[Any]) -> list[dict[str, Any]]:
+    """R-32: what must follow a missing episode reported on ccehub, for the child's home local
+    authority (every follow-up) and for the agency that reported it (telling social care)."""
+    from django.urls import reverse
+
+    from ccehub.children.missing import episode_state
+    from ccehub.children.models import MissingEpisode
+    from ccehub.rules.missing import FollowUpCode, follow_ups
+
+    agency = actor.agency
+    if actor.system or agency is None or not children:
+        return []
+    episodes = (
+        MissingEpisode.objects.filter(follow_up_tracked=True, child__in=[c.pk for c in children])
+        .filter(Q(child__home_local_authority=agency) | Q(source_agency=agency))
+        .select_related("child", "child__home_local_authority", "source_agency", "strategy_meeting")
+        .order_by("started_at")
+    )
+    by_pk = {c.pk: c for c in children}
+    now = timezone.now()
+    items: list[dict[str, Any]] = []
+    for episode in episodes:
+        home = episode.child.home_local_authority
+        is_home = home is not None and home.pk == agency.pk
+        state = episode_state(episode, days=None, threshold_days=crisis_threshold_days())
+        since = (
+            f"missing since {timezone.localtime(episode.started_at):%-d %B %Y %H:%M}"
+            if episode.started_at
+            else ""
+        )
+        for follow_up in follow_ups(state):
+            late = False
+            if follow_up.code == FollowUpCode.TELL_SOCIAL_CARE:
+                if is_home:
+                    reporter = episode.source_agency.name if episode.source_agency else "Another agency"
+                    text = f"{reporter} reported the child missing ({since}): record when children's social care was told (R-32)"
+                elif episode.source_agency_id == agency.pk:
+                    where = home.name if home is not None else "the home local authority"
+                    text = f"Tell children's social care at {where} that the child is missing ({since}) and record when (R-32)"
+                else:
+                    continue
+            elif not is_home:
+                continue
+            elif follow_up.code == FollowUpCode.STRATEGY_DISCUSSION:
+                text = f"Hold a strategy discussion: the child was reported missing ({since}) (R-32)"
+            else:
+                due = timezone.localtime(follow_up.due_at) if follow_up.due_at else None
+                late = due is not None and due < now
+                text = (
+                    f"{follow_up.label}: {'overdue since' if late else 'due by'} {due:%-d %B %Y %H:%M}"
+                    if due
+                    else follow_up.label
+                )
+            items.append(
+                {
+                    "child": by_pk.get(episode.child_id, episode.child),
+                    "text": text,
+                    "kind": "Missing",
+                    "overdue": late,
+                    "due_now": follow_up.code == FollowUpCode.TELL_SOCIAL_CARE,
+                    "href": reverse(
+                        "children:missing-follow-up", args=[episode.child.pseudonymous_id, episode.pk]
+                    ),
+                }
+            )
+    return items
 
 
 def _prosecution_decisions(actor: Actor) -> list[dict[str, Any]]:

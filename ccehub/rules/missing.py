@@ -10,12 +10,22 @@ Pure: no Django, no clock (``now`` is always passed in).
   configurable reading of "weeks" [D]) is a crisis, while the child is still missing too.
 * **Recording.** A child cannot go missing in the future, nor be found before they went missing or
   in the future, nor be found twice.
+* **What must follow (R-32, J-05, §4.3.1).** Police should tell children's social care about a missing
+  episode; in Toby's case they did not, and no strategy meeting was held. So an episode reported on
+  ccehub carries three follow-ups until they are recorded: *tell the home children's social care*
+  (at once), *hold a strategy discussion* (the report gives no time, so none is invented) and, once
+  the child is found, *offer a return home interview* within 72 hours of the return (the statutory
+  guidance "Children who run away or go missing from home or care", DfE 2014 [D]).
+* **Stage.** The missing-episode sub-machine of §4.3.1 as a state read from the record: MISSING,
+  MISSING_STRATEGY (social care told and a strategy discussion held), MISSING_CRISIS (the R-30
+  threshold reached while missing), FOUND, RHI_OFFERED, RHI_DONE, RHI_DECLINED.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from enum import StrEnum
 from typing import Final
 
 MSG_START_FUTURE: Final = "The time the child went missing cannot be in the future"
@@ -80,4 +90,219 @@ def episode_problems(facts: EpisodeFacts, *, now: datetime) -> dict[str, str]:
             problems["ended_at"] = MSG_FOUND_FUTURE
         elif start is not None and facts.ended_at < start:
             problems["ended_at"] = MSG_FOUND_BEFORE_START
+    return problems
+
+
+#: Hours after the child's return within which a return home interview is offered (DfE 2014
+#: statutory guidance on children who run away or go missing): a [D] default from outside
+#: the report, which names return home interviews (Tom, Toby) but gives no time.
+RETURN_HOME_INTERVIEW_HOURS: Final = 72
+
+MSG_TOLD_BEFORE_START: Final = "Children's social care cannot be told before the time the child went missing"
+MSG_TOLD_FUTURE: Final = "The time children's social care was told cannot be in the future"
+MSG_ALREADY_TOLD: Final = "This episode already records when children's social care was told"
+MSG_STRATEGY_BEFORE_START: Final = "The strategy discussion cannot be before the day the child went missing"
+MSG_STRATEGY_FUTURE: Final = "The date of the strategy discussion cannot be in the future"
+MSG_ALREADY_STRATEGY: Final = "This episode already records its strategy discussion"
+MSG_RHI_NOT_FOUND: Final = (
+    "A return home interview follows the child's return: record that the child was found first"
+)
+MSG_RHI_BEFORE_FOUND: Final = "The return home interview cannot be before the day the child was found"
+MSG_RHI_FUTURE: Final = "The date of the return home interview cannot be in the future"
+MSG_RHI_DATE_NEEDED: Final = "Enter the date the return home interview was offered or held"
+MSG_RHI_FINAL: Final = "This episode already records the outcome of its return home interview"
+MSG_NOTHING: Final = (
+    "Record at least one thing: when social care was told, a strategy discussion, or a return home interview"
+)
+
+
+class ReturnHomeInterview(StrEnum):
+    """E-08 ``return_home_interview``, with "not recorded" (DOMAIN §3.1: unmarked is not absent)."""
+
+    NOT_RECORDED = "not_recorded"
+    OFFERED = "offered"
+    COMPLETED = "completed"
+    DECLINED = "declined"
+    NOT_OFFERED = "not_offered"
+
+
+#: Outcomes after which nothing more is expected (a return home interview offered may still be held).
+RHI_FINAL: Final = frozenset(
+    {ReturnHomeInterview.COMPLETED, ReturnHomeInterview.DECLINED, ReturnHomeInterview.NOT_OFFERED}
+)
+
+
+class Stage(StrEnum):
+    """§4.3.1, the missing-episode sub-machine."""
+
+    MISSING = "missing"
+    MISSING_STRATEGY = "missing_strategy"
+    MISSING_CRISIS = "missing_crisis"
+    FOUND = "found"
+    RHI_OFFERED = "rhi_offered"
+    RHI_DONE = "rhi_done"
+    RHI_DECLINED = "rhi_declined"
+
+
+STAGE_LABELS: Final[dict[Stage, str]] = {
+    Stage.MISSING: "Missing",
+    Stage.MISSING_STRATEGY: "Missing: strategy discussion held",
+    Stage.MISSING_CRISIS: "Missing: crisis",
+    Stage.FOUND: "Found",
+    Stage.RHI_OFFERED: "Found: return home interview offered",
+    Stage.RHI_DONE: "Found: return home interview held",
+    Stage.RHI_DECLINED: "Found: return home interview declined",
+}
+
+
+class FollowUpCode(StrEnum):
+    TELL_SOCIAL_CARE = "tell_social_care"
+    STRATEGY_DISCUSSION = "strategy_discussion"
+    RETURN_HOME_INTERVIEW = "return_home_interview"
+
+
+class Owner(StrEnum):
+    """Who is expected to do a follow-up: the agency that reported the episode, or the child's home
+    local authority (children's social care)."""
+
+    REPORTER = "reporter"
+    HOME_LOCAL_AUTHORITY = "home_local_authority"
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    code: FollowUpCode
+    label: str
+    owner: Owner
+    #: ``None``: no source gives a time, so none is invented.
+    due_at: datetime | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class EpisodeState:
+    """What a tracked episode records about what followed it."""
+
+    started_at: datetime | None
+    ended_at: datetime | None
+    still_missing: bool
+    social_care_told_at: datetime | None = None
+    strategy_held_on: date | None = None
+    return_home_interview: str = ReturnHomeInterview.NOT_RECORDED
+    #: Days missing so far (or in all), for the crisis stage.
+    days: int | None = None
+    crisis_threshold_days: int = 14
+
+
+def stage(state: EpisodeState) -> Stage:
+    """Where the episode is in §4.3.1. A crisis (R-30) outranks a strategy discussion held: the
+    threshold is a trigger for crisis intervention whatever else has happened."""
+    if state.still_missing or state.ended_at is None:
+        if is_crisis(state.days, threshold_days=state.crisis_threshold_days):
+            return Stage.MISSING_CRISIS
+        if state.social_care_told_at is not None and state.strategy_held_on is not None:
+            return Stage.MISSING_STRATEGY
+        return Stage.MISSING
+    return {
+        ReturnHomeInterview.OFFERED: Stage.RHI_OFFERED,
+        ReturnHomeInterview.COMPLETED: Stage.RHI_DONE,
+        ReturnHomeInterview.DECLINED: Stage.RHI_DECLINED,
+    }.get(ReturnHomeInterview(state.return_home_interview), Stage.FOUND)
+
+
+def follow_ups(state: EpisodeState) -> tuple[FollowUp, ...]:
+    """The follow-ups still outstanding on a tracked episode, most urgent first."""
+    due: list[FollowUp] = []
+    if state.social_care_told_at is None:
+        due.append(
+            FollowUp(
+                FollowUpCode.TELL_SOCIAL_CARE,
+                "Tell the child's home children's social care",
+                Owner.REPORTER,
+                state.started_at,
+                "Police should tell social care about missing episodes; without it no strategy "
+                "meeting is held (R-32, Toby).",
+            )
+        )
+    if state.strategy_held_on is None:
+        due.append(
+            FollowUp(
+                FollowUpCode.STRATEGY_DISCUSSION,
+                "Hold a strategy discussion",
+                Owner.HOME_LOCAL_AUTHORITY,
+                None,
+                "A missing report on a known child calls for a strategy meeting or discussion (R-32, J-05).",
+            )
+        )
+    if (
+        not state.still_missing
+        and state.ended_at is not None
+        and state.return_home_interview not in RHI_FINAL
+    ):
+        due.append(
+            FollowUp(
+                FollowUpCode.RETURN_HOME_INTERVIEW,
+                "Offer a return home interview"
+                if state.return_home_interview != ReturnHomeInterview.OFFERED
+                else "Hold the return home interview offered",
+                Owner.HOME_LOCAL_AUTHORITY,
+                state.ended_at + timedelta(hours=RETURN_HOME_INTERVIEW_HOURS),
+                f"A return home interview is offered within {RETURN_HOME_INTERVIEW_HOURS} hours of the "
+                "child's return (DfE statutory guidance, 2014) [D].",
+            )
+        )
+    return tuple(due)
+
+
+@dataclass(frozen=True)
+class FollowUpFacts:
+    """What a user is recording about what followed an episode, with what is already recorded."""
+
+    state: EpisodeState
+    social_care_told_at: datetime | None = None
+    strategy_held_on: date | None = None
+    return_home_interview: str | None = None
+    return_home_interview_on: date | None = None
+
+
+def follow_up_problems(facts: FollowUpFacts, *, now: datetime, today: date) -> dict[str, str]:
+    """Field name → what is wrong with recording ``facts`` (empty when fine)."""
+    problems: dict[str, str] = {}
+    state = facts.state
+    start = state.started_at
+    if (
+        facts.social_care_told_at is None
+        and facts.strategy_held_on is None
+        and not facts.return_home_interview
+    ):
+        return {"__all__": MSG_NOTHING}
+    told = facts.social_care_told_at
+    if told is not None:
+        if state.social_care_told_at is not None:
+            problems["social_care_notified_at"] = MSG_ALREADY_TOLD
+        elif told > now:
+            problems["social_care_notified_at"] = MSG_TOLD_FUTURE
+        elif start is not None and told < start:
+            problems["social_care_notified_at"] = MSG_TOLD_BEFORE_START
+    held = facts.strategy_held_on
+    if held is not None:
+        if state.strategy_held_on is not None:
+            problems["strategy_held_on"] = MSG_ALREADY_STRATEGY
+        elif held > today:
+            problems["strategy_held_on"] = MSG_STRATEGY_FUTURE
+        elif start is not None and held < start.date():
+            problems["strategy_held_on"] = MSG_STRATEGY_BEFORE_START
+    rhi = facts.return_home_interview
+    if rhi:
+        rhi_on = facts.return_home_interview_on
+        if state.still_missing or state.ended_at is None:
+            problems["return_home_interview"] = MSG_RHI_NOT_FOUND
+        elif state.return_home_interview in RHI_FINAL:
+            problems["return_home_interview"] = MSG_RHI_FINAL
+        elif rhi != ReturnHomeInterview.NOT_OFFERED and rhi_on is None:
+            problems["return_home_interview_on"] = MSG_RHI_DATE_NEEDED
+        elif rhi_on is not None and rhi_on > today:
+            problems["return_home_interview_on"] = MSG_RHI_FUTURE
+        elif rhi_on is not None and rhi_on < state.ended_at.date():
+            problems["return_home_interview_on"] = MSG_RHI_BEFORE_FOUND
     return problems

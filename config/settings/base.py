@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "ccehub.audit",
     "ccehub.reports",
     "ccehub.records",
+    "ccehub.notifications",
 ]
 
 MIDDLEWARE = [
@@ -259,3 +260,18 @@ CCEHUB_DATA_DIR = env.DATA_DIR
 CCEHUB_LOOKUP_THRESHOLD = env.LOOKUP_THRESHOLD
 CCEHUB_LINKAGE_BACKEND = env.LINKAGE_BACKEND
 CCEHUB_CLI_USER = env.CLI_USER
+
+CCEHUB_BASE_URL = env.BASE_URL
+# Notification emails (ccehub.notifications): SMTP when a mail server is named, the console otherwise.
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if env.EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_HOST = env.EMAIL_HOST or "localhost"
+EMAIL_PORT = int(env.EMAIL_PORT) if env.EMAIL_PORT.strip().isdigit() else 587
+EMAIL_HOST_USER = env.EMAIL_HOST_USER
+EMAIL_HOST_PASSWORD = env.EMAIL_HOST_PASSWORD
+EMAIL_USE_TLS = env.EMAIL_USE_TLS
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = env.DEFAULT_FROM_EMAIL

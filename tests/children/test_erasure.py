@@ -185,6 +185,12 @@ def everything(world, child, incident, referral, system_actor):
         (SecureAccommodationOrder, {"made_on": date(2023, 10, 1)}),
     ):
         fact_record(actor=system_actor, child=child, model=model, **values)
+    # reported missing by the Met: Islington (his home authority) is notified
+    from ccehub.children.missing import missing_episode_record
+
+    missing_episode_record(
+        actor=world["as_officer"], child=child, started_at=datetime(2024, 6, 1, 22, 0, tzinfo=LONDON)
+    )
     vulnerability_flag_set(
         actor=world["as_sw"], child=child, factor="reported_missing", value="recorded_present"
     )

@@ -1,0 +1,38 @@
+"""``ccehub notifications ...``: send notification emails that have not gone (run it from cron)."""
+
+from __future__ import annotations
+
+import typer
+
+from ccehub.commands import setup_django
+
+
+def register(app: typer.Typer) -> None:
+    notifications_app = typer.Typer(
+        help="Notifications to agencies (a child reported missing or found, R-32): send pending emails.",
+        no_args_is_help=True,
+    )
+    app.add_typer(notifications_app, name="notifications")
+
+    @notifications_app.command("send")
+    def send() -> None:
+        """Email every notification not yet sent to its agency's duty mailbox, oldest first.
+
+        A notification is emailed once its transaction commits; this retries those whose email failed
+        (the mail server was down), up to 5 tries each. Exit 0 when every email went, 1 when some did
+        not (the reason is kept on the notification and shown on the episode's page).
+        """
+        setup_django()
+        from ccehub.notifications.services import MAX_ATTEMPTS, send_pending
+
+        result = send_pending()
+        typer.echo(f"Emailed {result.sent} notification{'s' if result.sent != 1 else ''}.")
+        if result.failed:
+            typer.echo(f"{result.failed} could not be emailed: they are tried again next time.", err=True)
+        if result.given_up:
+            typer.echo(
+                f"{result.given_up} failed {MAX_ATTEMPTS} times and are no longer tried: check the "
+                "agencies' duty mailboxes and the mail server (the dashboards still show them).",
+                err=True,
+            )
+        raise typer.Exit(1 if result.failed or result.given_up else 0)

@@ -1,0 +1,180 @@
+"""R-32 and §4.3.1: what must follow a missing episode, and the stage it is at (pure rules)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from ccehub.rules.missing import (
+    MSG_ALREADY_STRATEGY,
+    MSG_ALREADY_TOLD,
+    MSG_NOTHING,
+    MSG_RHI_BEFORE_FOUND,
+    MSG_RHI_DATE_NEEDED,
+    MSG_RHI_FINAL,
+    MSG_RHI_FUTURE,
+    MSG_RHI_NOT_FOUND,
+    MSG_STRATEGY_BEFORE_START,
+    MSG_STRATEGY_FUTURE,
+    MSG_TOLD_BEFORE_START,
+    MSG_TOLD_FUTURE,
+    RETURN_HOME_INTERVIEW_HOURS,
+    EpisodeState,
+    FollowUpCode,
+    FollowUpFacts,
+    Owner,
+    ReturnHomeInterview,
+    Stage,
+    follow_up_problems,
+    follow_ups,
+    stage,
+)
+
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+TODAY = NOW.date()
+WENT = NOW - timedelta(days=3)
+
+
+def missing(**kw) -> EpisodeState:
+    return EpisodeState(started_at=WENT, ended_at=None, still_missing=True, **kw)
+
+
+def found(at: datetime = NOW - timedelta(hours=5), **kw) -> EpisodeState:
+    return EpisodeState(started_at=WENT, ended_at=at, still_missing=False, **kw)
+
+
+def codes(state: EpisodeState) -> list[FollowUpCode]:
+    return [f.code for f in follow_ups(state)]
+
+
+def test_a_new_episode_asks_to_tell_social_care_at_once_then_a_strategy_discussion_untimed():
+    first, second = follow_ups(missing())
+    assert first.code == FollowUpCode.TELL_SOCIAL_CARE and first.owner == Owner.REPORTER
+    assert first.due_at == WENT  # at once: due from the moment the child went missing
+    assert "R-32" in first.reason
+    assert second.code == FollowUpCode.STRATEGY_DISCUSSION and second.owner == Owner.HOME_LOCAL_AUTHORITY
+    assert second.due_at is None  # no source gives a time, so none is invented
+
+
+def test_no_return_home_interview_while_the_child_is_still_missing():
+    assert FollowUpCode.RETURN_HOME_INTERVIEW not in codes(missing())
+
+
+def test_telling_and_a_strategy_discussion_clear_their_follow_ups():
+    state = missing(social_care_told_at=WENT + timedelta(hours=1), strategy_held_on=TODAY)
+    assert follow_ups(state) == ()
+
+
+def test_once_found_a_return_home_interview_is_due_72_hours_after_the_return():
+    back = NOW - timedelta(hours=5)
+    state = found(back, social_care_told_at=WENT, strategy_held_on=WENT.date())
+    (rhi,) = follow_ups(state)
+    assert rhi.code == FollowUpCode.RETURN_HOME_INTERVIEW and rhi.owner == Owner.HOME_LOCAL_AUTHORITY
+    assert rhi.due_at == back + timedelta(hours=72) and RETURN_HOME_INTERVIEW_HOURS == 72
+    assert rhi.label == "Offer a return home interview"
+
+
+def test_an_interview_offered_is_still_to_hold_and_a_final_outcome_ends_it():
+    base = {"social_care_told_at": WENT, "strategy_held_on": WENT.date()}
+    (offered,) = follow_ups(found(return_home_interview=ReturnHomeInterview.OFFERED, **base))
+    assert offered.label == "Hold the return home interview offered"
+    for outcome in ("completed", "declined", "not_offered"):
+        assert follow_ups(found(return_home_interview=outcome, **base)) == ()
+
+
+@pytest.mark.parametrize(
+    ("state", "expected"),
+    [
+        (missing(), Stage.MISSING),
+        (missing(social_care_told_at=WENT), Stage.MISSING),  # told, no discussion yet
+        (missing(social_care_told_at=WENT, strategy_held_on=TODAY), Stage.MISSING_STRATEGY),
+        (missing(days=14, crisis_threshold_days=14), Stage.MISSING_CRISIS),
+        # the crisis outranks a discussion held: the threshold is a trigger whatever else happened
+        (
+            missing(social_care_told_at=WENT, strategy_held_on=TODAY, days=20, crisis_threshold_days=14),
+            Stage.MISSING_CRISIS,
+        ),
+        (missing(days=13, crisis_threshold_days=14), Stage.MISSING),
+        (found(), Stage.FOUND),
+        (found(return_home_interview="offered"), Stage.RHI_OFFERED),
+        (found(return_home_interview="completed"), Stage.RHI_DONE),
+        (found(return_home_interview="declined"), Stage.RHI_DECLINED),
+        (found(return_home_interview="not_offered"), Stage.FOUND),
+        # found after a crisis: the episode is over, the stage is about what follows the return
+        (found(days=30, crisis_threshold_days=14), Stage.FOUND),
+    ],
+)
+def test_stage_follows_the_sub_machine(state, expected):
+    assert stage(state) == expected
+
+
+def problems(state: EpisodeState, **kw) -> dict[str, str]:
+    return follow_up_problems(FollowUpFacts(state=state, **kw), now=NOW, today=TODAY)
+
+
+def test_recording_nothing_is_refused():
+    assert problems(missing()) == {"__all__": MSG_NOTHING}
+
+
+def test_when_social_care_was_told_must_be_after_the_start_not_future_and_once():
+    assert problems(missing(), social_care_told_at=WENT - timedelta(minutes=1)) == {
+        "social_care_notified_at": MSG_TOLD_BEFORE_START
+    }
+    assert problems(missing(), social_care_told_at=NOW + timedelta(minutes=1)) == {
+        "social_care_notified_at": MSG_TOLD_FUTURE
+    }
+    assert problems(missing(), social_care_told_at=WENT) == {}
+    assert problems(missing(social_care_told_at=WENT), social_care_told_at=NOW) == {
+        "social_care_notified_at": MSG_ALREADY_TOLD
+    }
+
+
+def test_strategy_discussion_date_bounds_and_once():
+    assert problems(missing(), strategy_held_on=WENT.date() - timedelta(days=1)) == {
+        "strategy_held_on": MSG_STRATEGY_BEFORE_START
+    }
+    assert problems(missing(), strategy_held_on=TODAY + timedelta(days=1)) == {
+        "strategy_held_on": MSG_STRATEGY_FUTURE
+    }
+    assert problems(missing(), strategy_held_on=WENT.date()) == {}
+    assert problems(missing(strategy_held_on=TODAY), strategy_held_on=TODAY) == {
+        "strategy_held_on": MSG_ALREADY_STRATEGY
+    }
+
+
+def test_return_home_interview_only_after_return_with_a_date_and_once_final():
+    assert problems(missing(), return_home_interview="offered", return_home_interview_on=TODAY) == {
+        "return_home_interview": MSG_RHI_NOT_FOUND
+    }
+    back = found()
+    assert problems(back, return_home_interview="completed") == {
+        "return_home_interview_on": MSG_RHI_DATE_NEEDED
+    }
+    assert problems(back, return_home_interview="not_offered") == {}  # no date for what did not happen
+    assert problems(
+        back, return_home_interview="completed", return_home_interview_on=TODAY + timedelta(days=1)
+    ) == {"return_home_interview_on": MSG_RHI_FUTURE}
+    before = back.ended_at.date() - timedelta(days=1)
+    assert problems(back, return_home_interview="offered", return_home_interview_on=before) == {
+        "return_home_interview_on": MSG_RHI_BEFORE_FOUND
+    }
+    assert problems(back, return_home_interview="offered", return_home_interview_on=TODAY) == {}
+    held = found(return_home_interview="completed")
+    assert problems(held, return_home_interview="declined", return_home_interview_on=TODAY) == {
+        "return_home_interview": MSG_RHI_FINAL
+    }
+    # offered, then held: allowed
+    assert (
+        problems(
+            found(return_home_interview="offered"),
+            return_home_interview="completed",
+            return_home_interview_on=TODAY,
+        )
+        == {}
+    )
+
+
+def test_problems_are_reported_together():
+    got = problems(missing(), social_care_told_at=NOW + timedelta(hours=1), strategy_held_on=date(2000, 1, 1))
+    assert set(got) == {"social_care_notified_at", "strategy_held_on"}
