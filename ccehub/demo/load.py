@@ -92,6 +92,13 @@ CONTACTS: dict[str, str] = {
     "met": "Metropolitan Police, 101 (demo)",
 }
 
+#: Duty mailboxes for notification emails (R-32). Reserved ``.invalid`` addresses: never delivered;
+#: without ``CCEHUB_EMAIL_HOST`` the demo server prints the emails to its console.
+DUTY_EMAILS: dict[str, str] = {
+    "la-islington": "front-door@islington.demo.invalid",
+    "la-camden": "mash@camden.demo.invalid",
+}
+
 SHARED_WITH_PANEL = ("Tom", "Michael")
 
 
@@ -125,6 +132,8 @@ def _ensure_agencies() -> int:
         Agency.objects.filter(code=code).update(is_importing_area=True)
     for code, contact in CONTACTS.items():
         Agency.objects.filter(code=code).update(out_of_hours_contact=contact)
+    for code, mailbox in DUTY_EMAILS.items():
+        Agency.objects.filter(code=code).update(duty_email=mailbox)
     panel = _agency("islington-camden-panel")
     for la in ("la-islington", "la-camden"):
         PanelArea.objects.get_or_create(panel=panel, local_authority=_agency(la))

@@ -47,8 +47,10 @@ def test_officer_records_a_charge_seeing_open_referrals(page, live_app):
 
 
 def test_officer_reports_a_child_missing_and_then_found(page, live_app):
-    """F-14 in a real browser: Liam reported missing 16 days ago shows as a crisis still missing; found,
-    the warning goes. Each page passes axe, the error summary included."""
+    """F-14 and R-32 in a real browser: Liam reported missing 16 days ago shows as a crisis still
+    missing; found, the warning goes. The officer records when Islington (his home authority, emailed)
+    was told; Islington's social worker, from the dashboard, records the strategy discussion and the
+    return home interview. Each page passes axe, the error summaries included."""
     from datetime import datetime
 
     base = live_app["url"]
@@ -85,3 +87,50 @@ def test_officer_reports_a_child_missing_and_then_found(page, live_app):
     expect(page.get_by_text("Recorded: the child was found")).to_be_visible()
     expect(page.get_by_text(re.compile(r"has been missing for 14 days or more"))).to_have_count(0)
     assert_accessible(page)
+
+    # R-32: Kent told Islington (Liam's home authority): the officer records when, by phone
+    expect(page.get_by_text("3 to do")).to_be_visible()
+    page.get_by_role("link", name=re.compile(r"^Record what followed")).click()
+    expect(page.get_by_text("Notifications sent")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"Child reported missing: Islington.*emailed"))).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("group", name="Date children's social care was told").get_by_label("Day").fill(
+        str(went.day)
+    )
+    page.get_by_role("group", name="Date children's social care was told").get_by_label("Month").fill(
+        str(went.month)
+    )
+    page.get_by_role("group", name="Date children's social care was told").get_by_label("Year").fill(
+        str(went.year)
+    )
+    page.get_by_label("Time children's social care was told").fill("21:20")  # before she went missing
+    page.get_by_role("button", name="Record", exact=True).click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("before the time the child went missing")
+    assert_accessible(page)
+    page.get_by_label("Time children's social care was told").fill("22:05")
+    page.get_by_role("button", name="Record", exact=True).click()
+    expect(page.get_by_text("Recorded what followed the missing episode")).to_be_visible()
+    expect(page.get_by_text("2 to do")).to_be_visible()
+
+    # Islington's social worker: the dashboard asks for the strategy discussion and the interview
+    social = page.context.browser.new_context(base_url=base)
+    sw = social.new_page()
+    sign_in(sw, base, "socialworker")
+    sw.get_by_role("link", name=re.compile(r"Hold a strategy discussion")).first.click()
+    expect(sw.get_by_test_id("stage")).to_have_text("Found")
+    assert_accessible(sw)
+    today = date.today()
+    for label, value in (("Day", today.day), ("Month", today.month), ("Year", today.year)):
+        sw.get_by_role("group", name="Date of the strategy discussion").get_by_label(label).fill(str(value))
+        sw.get_by_role("group", name="Date the return home interview was offered or held").get_by_label(
+            label
+        ).fill(str(value))
+    sw.get_by_label("What the strategy discussion agreed").fill("Safety plan; placement review")
+    sw.get_by_label("Held", exact=True).check()
+    sw.get_by_role("button", name="Record", exact=True).click()
+    expect(sw.get_by_text("Recorded what followed the missing episode")).to_be_visible()
+    expect(sw.get_by_text("Recorded", exact=True)).to_be_visible()  # nothing left to do
+    sw.get_by_role("link", name=re.compile(r"^See what followed")).first.click()
+    expect(sw.get_by_test_id("stage")).to_have_text("Found: return home interview held")
+    assert_accessible(sw)
+    social.close()
