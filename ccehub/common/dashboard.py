@@ -115,8 +115,18 @@ def _missing_follow_ups(actor: Actor, children: list[Any]) -> list[dict[str, Any
     if actor.system or agency is None or not children:
         return []
     episodes = (
-        MissingEpisode.objects.filter(follow_up_tracked=True, child__in=[c.pk for c in children])
+        MissingEpisode.objects.filter(follow_up_tracked=True)
         .filter(Q(child__home_local_authority=agency) | Q(source_agency=agency))
+        # only those with something still to do (the rules below decide what)
+        .filter(
+            Q(social_care_notified_at__isnull=True)
+            | Q(strategy_meeting__isnull=True)
+            | Q(
+                still_missing=False,
+                ended_at__isnull=False,
+                return_home_interview__in=["not_recorded", "offered"],
+            )
+        )
         .select_related("child", "child__home_local_authority", "source_agency", "strategy_meeting")
         .order_by("started_at")
     )
@@ -124,6 +134,8 @@ def _missing_follow_ups(actor: Actor, children: list[Any]) -> list[dict[str, Any
     now = timezone.now()
     items: list[dict[str, Any]] = []
     for episode in episodes:
+        if episode.child_id not in by_pk:
+            continue  # a child the agency no longer sees (its holding ended, the panel case closed)
         home = episode.child.home_local_authority
         is_home = home is not None and home.pk == agency.pk
         state = episode_state(episode, days=None, threshold_days=crisis_threshold_days())

@@ -349,3 +349,29 @@ def test_the_subject_access_response_lists_who_was_told(met_officer, isl_sw, act
     (row,) = [r for r in response.agencies if r[0] == "notification"]
     assert row[1] == "la-islington" and row[3] == "Child reported missing" and row[6] == "met"
     assert "went missing" in row[8]
+
+
+def test_dashboard_shows_the_interview_overdue_then_nothing_once_all_is_recorded(
+    client, met_officer, isl_sw, actor_for, islington_child
+):
+    police, sw = actor_for(met_officer), actor_for(isl_sw)
+    episode = report(police, islington_child, days_ago=6)
+    missing_follow_up(
+        actor=police,
+        episode=episode,
+        social_care_notified_at=timezone.now() - timedelta(days=5, hours=23),
+        strategy_held_on=timezone.localdate() - timedelta(days=5),
+    )
+    missing_episode_found(actor=police, episode=episode, ended_at=timezone.now() - timedelta(days=4))
+    client.force_login(isl_sw)
+    board = page(client.get("/"))
+    assert "Offer a return home interview: overdue since" in board
+    assert "Hold a strategy discussion" not in board and "reported the child missing" not in board
+    missing_follow_up(
+        actor=sw,
+        episode=episode,
+        return_home_interview="declined",
+        return_home_interview_on=timezone.localdate(),
+    )
+    board = page(client.get("/"))
+    assert "return home interview" not in board.lower()
