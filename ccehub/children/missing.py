@@ -123,6 +123,16 @@ def missing_episode_record(
     )
     if home is not None and not reported_by_home:
         _tell_home_authority(actor=actor, child=child, episode=episode, home=home)
+    _tell_home_force(
+        actor=actor,
+        child=child,
+        episode=episode,
+        kind="missing_reported",
+        text=(
+            f"{_agency_name(actor)} recorded on ccehub that child {child.pseudonymous_id} went missing at "
+            f"{_when(episode.started_at)}. Your force is the child's home police force (J-05)."
+        ),
+    )
     plans_review_for_event(
         actor=actor,
         child=child,
@@ -190,7 +200,28 @@ def missing_episode_found(
                 f"return home interview within {RETURN_HOME_INTERVIEW_HOURS} hours of the return."
             ),
         )
+    if episode.follow_up_tracked:
+        _tell_home_force(
+            actor=actor,
+            child=episode.child,
+            episode=episode,
+            kind="missing_found",
+            text=(
+                f"{_agency_name(actor)} recorded on ccehub that child {episode.child.pseudonymous_id}, "
+                f"missing since {_when(episode.started_at)}, was found at {_when(ended_at)}."
+            ),
+        )
     return episode
+
+
+def _tell_home_force(*, actor: Actor, child: Child, episode: MissingEpisode, kind: str, text: str) -> None:
+    """J-05, "police ↔ CSC notification both ways": the child's home police force hears of an episode
+    (and of the return) that another agency recorded. It is not made a holder: the notification
+    names the reporting agency, whom it can contact."""
+    force = child.home_police_force
+    if force is None or (actor.agency is not None and actor.agency.pk == force.pk):
+        return
+    _notify_home(actor=actor, child=child, episode=episode, home=force, kind=kind, text=text)
 
 
 def _agency_name(actor: Actor) -> str:
@@ -231,7 +262,7 @@ def _tell_home_authority(*, actor: Actor, child: Child, episode: MissingEpisode,
         audit_record(
             actor=actor,
             action=Action.CREATE,
-            object_type="caseholding",
+            object_type="case_holding",
             child_pid=child.pseudonymous_id,
             fields=["agency", "basis"],
             detail=f"{home.code} holds the child again: reported missing, and the home authority must act (R-32)",
@@ -251,9 +282,11 @@ def _tell_home_authority(*, actor: Actor, child: Child, episode: MissingEpisode,
 
 
 def episode_state(episode: MissingEpisode, *, days: int | None, threshold_days: int) -> EpisodeState:
+    # local times: the rules compare their dates with local days (a start at 00:30 BST on 1 July is
+    # 1 July, not 30 June)
     return EpisodeState(
-        started_at=episode.started_at,
-        ended_at=episode.ended_at,
+        started_at=timezone.localtime(episode.started_at) if episode.started_at else None,
+        ended_at=timezone.localtime(episode.ended_at) if episode.ended_at else None,
         still_missing=episode.still_missing,
         social_care_told_at=episode.social_care_notified_at,
         strategy_held_on=_strategy_held_on(episode),
@@ -287,7 +320,8 @@ def missing_follow_up(
 ) -> MissingEpisode:
     """Record what followed a missing episode (R-32): when children's social care was told, the
     strategy discussion (a strategy meeting record, trigger "missing"), the return home interview.
-    Each is recorded once; what is already recorded is never overwritten."""
+    Each is recorded once (an interview offered may later be held or declined; the day it was
+    offered is kept); what is already recorded is never overwritten."""
     from ccehub.safeguarding.models import StrategyMeeting
 
     episode = (
@@ -323,14 +357,20 @@ def missing_follow_up(
             model=StrategyMeeting,
             held_on=strategy_held_on,
             trigger=StrategyMeeting.Trigger.MISSING,
-            convening_agency=actor.agency,
+            # children's social care convenes it: the home authority, whoever records it
+            convening_agency=episode.child.home_local_authority or actor.agency,
             actions=(strategy_actions or "").strip(),
         )
         fields.append("missing_episodes.strategy_meeting")
     if return_home_interview:
         episode.return_home_interview = return_home_interview
-        episode.return_home_interview_on = return_home_interview_on
-        fields += ["missing_episodes.return_home_interview", "missing_episodes.return_home_interview_on"]
+        fields.append("missing_episodes.return_home_interview")
+        if return_home_interview == MissingEpisode.ReturnHomeInterview.OFFERED:
+            episode.return_home_interview_offered_on = return_home_interview_on
+            fields.append("missing_episodes.return_home_interview_offered_on")
+        else:
+            episode.return_home_interview_on = return_home_interview_on
+            fields.append("missing_episodes.return_home_interview_on")
     episode.full_clean()
     episode.save()
     audit_record(

@@ -209,6 +209,8 @@ def missing_follow_up_view(request: HttpRequest, pid: str, episode_id: str) -> H
             missing_follow_up(actor=actor, episode=episode, social_care_notified_at=timezone.now())
         except ValidationError as exc:
             messages.error(request, " ".join(m for ms in exc.message_dict.values() for m in ms))
+        except PermissionDenied:
+            return _refuse(request, actor, record)
         else:
             messages.success(request, MSG_KNOWS_NOW)
         return redirect("children:missing-follow-up", pid=record.child.pseudonymous_id, episode_id=episode.pk)

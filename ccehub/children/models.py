@@ -315,6 +315,8 @@ class MissingEpisode(BaseModel):
     return_home_interview = models.CharField(
         max_length=16, choices=ReturnHomeInterview.choices, default=ReturnHomeInterview.NOT_RECORDED
     )
+    return_home_interview_offered_on = models.DateField(null=True, blank=True)
+    #: When it was held or declined (the outcome); the day it was offered is kept apart.
     return_home_interview_on = models.DateField(null=True, blank=True)
 
     class Meta:

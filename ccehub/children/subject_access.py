@@ -351,24 +351,22 @@ def _agencies(child: Child) -> list[tuple[str, ...]]:
     )
     for notification in told:
         sender = notification.from_agency
-        emailed = (
-            f"emailed to its duty mailbox on {_day(notification.emailed_at)}"
-            if notification.emailed_at
-            else ""
-        )
+        note = str(notification.get_kind_display())
+        if notification.emailed_at:
+            note += f"; emailed to its duty mailbox on {_day(notification.emailed_at)}"
         rows.append(
             (
                 "notification",
                 notification.agency.code,
                 notification.agency.name,
-                str(notification.get_kind_display()),
+                "",
                 _day(notification.created_at),
                 "",
                 sender.code if sender else "",
                 sender.name if sender else "",
                 notification.text,
                 "",
-                emailed,
+                note,
             )
         )
     return rows

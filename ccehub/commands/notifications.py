@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from ccehub.commands import setup_django
+from ccehub.commands import fail, setup_django
 
 
 def register(app: typer.Typer) -> None:
@@ -19,20 +19,28 @@ def register(app: typer.Typer) -> None:
         """Email every notification not yet sent to its agency's duty mailbox, oldest first.
 
         A notification is emailed once its transaction commits; this retries those whose email failed
-        (the mail server was down), up to 5 tries each. Exit 0 when every email went, 1 when some did
-        not (the reason is kept on the notification and shown on the episode's page).
+        (the mail server was down), up to 5 tries each. Exit 0 when every email tried went, 1 when
+        some did not (the reason is kept on the notification and shown on the episode's page) or no
+        mail server is configured.
         """
         setup_django()
         from ccehub.notifications.services import MAX_ATTEMPTS, send_pending
 
         result = send_pending()
+        if result.unconfigured:
+            fail(
+                "No mail server is configured (set CCEHUB_EMAIL_HOST): nothing was emailed. The "
+                "dashboards still show every notification.",
+                code=1,
+            )
         typer.echo(f"Emailed {result.sent} notification{'s' if result.sent != 1 else ''}.")
-        if result.failed:
-            typer.echo(f"{result.failed} could not be emailed: they are tried again next time.", err=True)
+        retried = result.failed - result.given_up
+        if retried:
+            typer.echo(f"{retried} could not be emailed: they are tried again next time.", err=True)
         if result.given_up:
             typer.echo(
-                f"{result.given_up} failed {MAX_ATTEMPTS} times and are no longer tried: check the "
-                "agencies' duty mailboxes and the mail server (the dashboards still show them).",
+                f"{result.given_up} failed for the {MAX_ATTEMPTS}th time and are no longer tried: check "
+                "the agencies' duty mailboxes and the mail server (the dashboards still show them).",
                 err=True,
             )
-        raise typer.Exit(1 if result.failed or result.given_up else 0)
+        raise typer.Exit(1 if result.failed else 0)

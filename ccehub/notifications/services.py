@@ -9,7 +9,6 @@ address: only the child's pseudonymous ID, what happened and a link to sign in.
 from __future__ import annotations
 
 import logging
-import smtplib
 from dataclasses import dataclass
 from typing import Final
 
@@ -59,8 +58,21 @@ def notify(
         object_id=str(about[1]) if about else "",
     )
     if notification.email_to:
-        transaction.on_commit(lambda: send(notification.pk))
+        # robust: whatever the mail server does, the page that recorded the report still answers
+        transaction.on_commit(lambda: send(notification.pk), robust=True)
     return notification
+
+
+#: Kept on a notification when no mail server is configured (the console backend): the email was only
+#: written to the server's log, which tells nobody.
+MSG_NO_MAIL_SERVER: Final = (
+    "no mail server is configured (CCEHUB_EMAIL_HOST): the email was written to the server's log"
+)
+
+
+def mail_configured() -> bool:
+    """A real mail backend (SMTP, or the tests' in-memory outbox), not the console."""
+    return not str(settings.EMAIL_BACKEND).endswith("console.EmailBackend")
 
 
 def email_body(notification: Notification) -> str:
@@ -81,33 +93,82 @@ def send(pk: object) -> bool:
                 settings.DEFAULT_FROM_EMAIL,
                 [notification.email_to],
             )
-        except (smtplib.SMTPException, OSError) as exc:
+        except Exception as exc:  # any failure is kept and retried, never raised
             notification.email_error = f"{type(exc).__name__}: {exc}"[:300]
             log.warning("Notification %s to %s not emailed: %s", pk, notification.email_to, exc)
         else:
-            notification.emailed_at = timezone.now()
-            notification.email_error = ""
+            if mail_configured():
+                notification.emailed_at = timezone.now()
+                notification.email_error = ""
+            else:
+                notification.email_error = MSG_NO_MAIL_SERVER
         notification.save(update_fields=["email_attempts", "emailed_at", "email_error", "updated_at"])
+        if notification.emailed_at is not None:
+            _delivered(notification)
         return notification.emailed_at is not None
+
+
+def _delivered(notification: Notification) -> None:
+    """R-32: an email to the home authority's duty mailbox that went is children's social care told,
+    at the time it went (audited as ccehub's own update). Without a mailbox, someone records it."""
+    if (
+        notification.kind != Notification.Kind.MISSING_REPORTED
+        or notification.object_type != "missingepisode"
+    ):
+        return
+    from ccehub.audit.models import Action
+    from ccehub.audit.services import audit_record
+    from ccehub.children.models import MissingEpisode
+    from ccehub.common.access import Actor
+
+    episode = (
+        MissingEpisode.objects.filter(pk=notification.object_id, social_care_notified_at__isnull=True)
+        .select_related("child", "child__home_local_authority")
+        .first()
+    )
+    home = episode.child.home_local_authority if episode is not None else None
+    if episode is None or home is None or home.pk != notification.agency_id:
+        return
+    episode.social_care_notified_at = notification.emailed_at
+    episode.save(update_fields=["social_care_notified_at", "updated_at"])
+    actor = Actor.for_system(
+        name="ccehub-notifications",
+        channel="system",
+        purpose="Missing report emailed to the home authority (R-32)",
+    )
+    audit_record(
+        actor=actor,
+        action=Action.UPDATE,
+        object_type="missingepisode",
+        object_id=episode.pk,
+        child_pid=episode.child.pseudonymous_id,
+        fields=["missing_episodes.social_care_notified_at"],
+        detail=f"emailed to {home.code}'s duty mailbox",
+    )
 
 
 @dataclass(frozen=True)
 class SendResult:
     sent: int
     failed: int
+    #: Failed for the last time in this run: no more tries (reported once, then left alone).
     given_up: int
+    #: No mail server is configured: nothing was tried.
+    unconfigured: bool = False
 
 
 def send_pending() -> SendResult:
     """Email every notification not yet sent, oldest first, up to :data:`MAX_ATTEMPTS` tries each."""
-    waiting = Notification.objects.filter(emailed_at__isnull=True).exclude(email_to="")
-    given_up = waiting.filter(email_attempts__gte=MAX_ATTEMPTS).count()
-    sent = failed = 0
-    for pk in (
-        waiting.filter(email_attempts__lt=MAX_ATTEMPTS).order_by("created_at").values_list("pk", flat=True)
-    ):
+    if not mail_configured():
+        return SendResult(sent=0, failed=0, given_up=0, unconfigured=True)
+    waiting = Notification.objects.filter(emailed_at__isnull=True, email_attempts__lt=MAX_ATTEMPTS).exclude(
+        email_to=""
+    )
+    sent = failed = given_up = 0
+    for pk, attempts in waiting.order_by("created_at").values_list("pk", "email_attempts"):
         if send(pk):
             sent += 1
         else:
             failed += 1
+            given_up += int(attempts + 1 >= MAX_ATTEMPTS)
     return SendResult(sent=sent, failed=failed, given_up=given_up)

@@ -17,8 +17,8 @@ Pure: no Django, no clock (``now`` is always passed in).
   the child is found, *offer a return home interview* within 72 hours of the return (the statutory
   guidance "Children who run away or go missing from home or care", DfE 2014 [D]).
 * **Stage.** The missing-episode sub-machine of §4.3.1 as a state read from the record: MISSING,
-  MISSING_STRATEGY (social care told and a strategy discussion held), MISSING_CRISIS (the R-30
-  threshold reached while missing), FOUND, RHI_OFFERED, RHI_DONE, RHI_DECLINED.
+  MISSING_STRATEGY (children's social care told: the strategy discussion's stage), MISSING_CRISIS
+  (the R-30 threshold reached while missing), FOUND, RHI_OFFERED, RHI_DONE, RHI_DECLINED.
 """
 
 from __future__ import annotations
@@ -111,6 +111,9 @@ MSG_RHI_BEFORE_FOUND: Final = "The return home interview cannot be before the da
 MSG_RHI_FUTURE: Final = "The date of the return home interview cannot be in the future"
 MSG_RHI_DATE_NEEDED: Final = "Enter the date the return home interview was offered or held"
 MSG_RHI_FINAL: Final = "This episode already records the outcome of its return home interview"
+MSG_RHI_OFFERED_ALREADY: Final = (
+    "The return home interview is already recorded as offered: record that it was held or declined"
+)
 MSG_NOTHING: Final = (
     "Record at least one thing: when social care was told, a strategy discussion, or a return home interview"
 )
@@ -146,7 +149,7 @@ class Stage(StrEnum):
 
 STAGE_LABELS: Final[dict[Stage, str]] = {
     Stage.MISSING: "Missing",
-    Stage.MISSING_STRATEGY: "Missing: strategy discussion held",
+    Stage.MISSING_STRATEGY: "Missing: social care told, strategy discussion",
     Stage.MISSING_CRISIS: "Missing: crisis",
     Stage.FOUND: "Found",
     Stage.RHI_OFFERED: "Found: return home interview offered",
@@ -195,12 +198,13 @@ class EpisodeState:
 
 
 def stage(state: EpisodeState) -> Stage:
-    """Where the episode is in §4.3.1. A crisis (R-30) outranks a strategy discussion held: the
-    threshold is a trigger for crisis intervention whatever else has happened."""
+    """Where the episode is in §4.3.1: MISSING until children's social care is told, then
+    MISSING_STRATEGY (the stage in which the strategy discussion is held). A crisis (R-30) outranks
+    both: the threshold is a trigger for crisis intervention whatever else has happened."""
     if state.still_missing or state.ended_at is None:
         if is_crisis(state.days, threshold_days=state.crisis_threshold_days):
             return Stage.MISSING_CRISIS
-        if state.social_care_told_at is not None and state.strategy_held_on is not None:
+        if state.social_care_told_at is not None:
             return Stage.MISSING_STRATEGY
         return Stage.MISSING
     return {
@@ -299,6 +303,10 @@ def follow_up_problems(facts: FollowUpFacts, *, now: datetime, today: date) -> d
             problems["return_home_interview"] = MSG_RHI_NOT_FOUND
         elif state.return_home_interview in RHI_FINAL:
             problems["return_home_interview"] = MSG_RHI_FINAL
+        elif (
+            rhi == ReturnHomeInterview.OFFERED and state.return_home_interview == ReturnHomeInterview.OFFERED
+        ):
+            problems["return_home_interview"] = MSG_RHI_OFFERED_ALREADY
         elif rhi != ReturnHomeInterview.NOT_OFFERED and rhi_on is None:
             problems["return_home_interview_on"] = MSG_RHI_DATE_NEEDED
         elif rhi_on is not None and rhi_on > today:

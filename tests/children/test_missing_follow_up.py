@@ -73,8 +73,13 @@ def test_police_report_notifies_the_home_authority_by_email_without_identity(
     pid = islington_child.pseudonymous_id
     assert f"/children/{pid}/missing/" in email.body and "Metropolitan Police Service" in email.body
     # nothing that identifies the child crosses by email
-    for secret in ("Jamie", "Testcase", "2008", "N1 1AA", "1 May"):
+    for secret in ("Jamie", "Testcase", "2008", "N1 1AA", "1 May 2008", "2008-05-01"):
         assert secret not in email.body and secret not in email.subject
+    # an email that went to the home authority's duty mailbox is social care told, at that time
+    episode.refresh_from_db()
+    assert episode.social_care_notified_at == note.emailed_at
+    row = AuditEvent.objects.get(object_type="missingepisode", action="update")
+    assert row.fields == ["missing_episodes.social_care_notified_at"] and "duty mailbox" in row.detail
 
 
 def test_no_duty_mailbox_means_the_dashboard_only(
@@ -87,12 +92,15 @@ def test_no_duty_mailbox_means_the_dashboard_only(
     assert mail.outbox == []
 
 
-def test_the_home_authoritys_own_report_means_social_care_knows(
+def test_the_home_authoritys_own_report_means_social_care_knows_and_tells_the_home_force(
     isl_sw, actor_for, islington_child, duty_mailbox
 ):
     episode = report(actor_for(isl_sw), islington_child)
     assert episode.social_care_notified_at is not None
-    assert not Notification.objects.exists()
+    # J-05, both ways: the home police force hears of it; the authority is not told what it knows
+    (note,) = Notification.objects.all()
+    assert note.agency.code == "met" and note.from_agency.code == "la-islington"
+    assert "home police force" in note.text
 
 
 def test_a_home_authority_whose_holding_ended_holds_the_child_again(
@@ -114,7 +122,7 @@ def test_a_home_authority_whose_holding_ended_holds_the_child_again(
         .filter(child=islington_child, agency=agencies["islington"], basis="home_local_authority")
         .exists()
     )
-    row = AuditEvent.objects.get(object_type="caseholding", action="create")
+    row = AuditEvent.objects.get(object_type="case_holding", action="create")
     assert "R-32" in row.detail and row.child_pid == islington_child.pseudonymous_id
 
 
@@ -227,10 +235,32 @@ def test_send_exits_1_when_emails_still_fail(
 
     result = CliRunner().invoke(app, ["notifications", "send"])
     assert result.exit_code == 1 and "could not be emailed" in result.stderr
-    for _ in range(4):
+    for _ in range(3):
         send_pending()
-    result = CliRunner().invoke(app, ["notifications", "send"])
+    result = CliRunner().invoke(app, ["notifications", "send"])  # the fifth try
     assert result.exit_code == 1 and "no longer tried" in result.stderr
+    # reported once: later runs leave it alone, and cron is not mailed every few minutes for ever
+    result = CliRunner().invoke(app, ["notifications", "send"])
+    assert result.exit_code == 0 and "Emailed 0 notifications." in result.stdout
+    assert Notification.objects.get().email_attempts == 5
+
+
+def test_without_a_mail_server_nothing_is_called_emailed(
+    met_officer, actor_for, islington_child, duty_mailbox, django_capture_on_commit_callbacks, settings
+):
+    from ccehub.notifications.services import MSG_NO_MAIL_SERVER
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    with django_capture_on_commit_callbacks(execute=True):
+        episode = report(actor_for(met_officer), islington_child)
+    (note,) = Notification.objects.all()
+    assert note.emailed_at is None and note.email_error == MSG_NO_MAIL_SERVER
+    episode.refresh_from_db()
+    assert episode.social_care_notified_at is None  # the log tells nobody: the reporter still must
+    from ccehub.cli import app
+
+    result = CliRunner().invoke(app, ["notifications", "send"])
+    assert result.exit_code == 1 and "No mail server is configured" in result.stderr
 
 
 # -- the web: the follow-up page, the home authority's one click, the dashboards --------------------
@@ -324,6 +354,9 @@ def test_analyst_sees_no_form_and_no_strategy_text(
     assert "Record what followed" not in text
     refused = client.post(url, {"knows_now": "1"})
     assert refused.status_code == 403
+    assert AuditEvent.objects.filter(object_type="missingepisode", action="denied").exists()
+    episode.refresh_from_db()
+    assert episode.social_care_notified_at is None
 
 
 def test_an_untracked_episode_has_no_follow_up_page(client, isl_sw, islington_child, system_actor):
@@ -347,8 +380,8 @@ def test_the_subject_access_response_lists_who_was_told(met_officer, isl_sw, act
     report(actor_for(met_officer), islington_child)
     response = subject_access_compile(actor=actor_for(isl_sw), pid=islington_child.pseudonymous_id)
     (row,) = [r for r in response.agencies if r[0] == "notification"]
-    assert row[1] == "la-islington" and row[3] == "Child reported missing" and row[6] == "met"
-    assert "went missing" in row[8]
+    assert row[1] == "la-islington" and row[3] == "" and row[6] == "met"
+    assert "went missing" in row[8] and row[10].startswith("Child reported missing")
 
 
 def test_dashboard_shows_the_interview_overdue_then_nothing_once_all_is_recorded(
@@ -375,3 +408,125 @@ def test_dashboard_shows_the_interview_overdue_then_nothing_once_all_is_recorded
     )
     board = page(client.get("/"))
     assert "return home interview" not in board.lower()
+
+
+def test_dates_are_local_days_a_start_at_half_past_midnight_bst_is_that_day(
+    met_officer, actor_for, islington_child
+):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    police = actor_for(met_officer)
+    went = datetime(2026, 7, 1, 0, 30, tzinfo=ZoneInfo("Europe/London"))  # 30 June 23:30 UTC
+    episode = missing_episode_record(actor=police, child=islington_child, started_at=went)
+    with pytest.raises(ValidationError) as early:
+        missing_follow_up(actor=police, episode=episode, strategy_held_on=went.date() - timedelta(days=1))
+    assert "before the day the child went missing" in str(early.value)
+    missing_follow_up(actor=police, episode=episode, strategy_held_on=went.date())
+
+
+def test_police_record_the_discussion_social_care_convened_and_the_offer_date_is_kept(
+    met_officer, actor_for, islington_child
+):
+    police = actor_for(met_officer)
+    episode = report(police, islington_child, days_ago=5)
+    missing_follow_up(
+        actor=police, episode=episode, strategy_held_on=timezone.localdate() - timedelta(days=4)
+    )
+    episode.refresh_from_db()
+    assert episode.strategy_meeting.convening_agency.code == "la-islington"  # not the Met
+    missing_episode_found(actor=police, episode=episode, ended_at=timezone.now() - timedelta(days=3))
+    offered = timezone.localdate() - timedelta(days=2)
+    missing_follow_up(
+        actor=police, episode=episode, return_home_interview="offered", return_home_interview_on=offered
+    )
+    with pytest.raises(ValidationError):
+        missing_follow_up(
+            actor=police, episode=episode, return_home_interview="offered", return_home_interview_on=offered
+        )
+    missing_follow_up(
+        actor=police,
+        episode=episode,
+        return_home_interview="completed",
+        return_home_interview_on=timezone.localdate(),
+    )
+    episode.refresh_from_db()
+    assert episode.return_home_interview_offered_on == offered
+    assert episode.return_home_interview_on == timezone.localdate()
+
+
+def test_a_child_with_no_home_authority_still_tracks_what_must_follow(
+    met_officer, actor_for, agencies, client
+):
+    from ccehub.children.services import child_create
+
+    police = actor_for(met_officer)
+    child = child_create(
+        actor=police,
+        given_name="Sol",
+        family_name="Nohome",
+        sex="male",
+        date_of_birth=timezone.localdate().replace(year=2009),
+    )
+    episode = report(police, child)
+    assert not Notification.objects.filter(agency__kind="la_childrens_services").exists()
+    client.force_login(met_officer)
+    board = page(client.get("/"))
+    assert "Tell children's social care at the home local authority" in board
+    text = page(client.get(f"/children/{child.pseudonymous_id}/missing/{episode.pk}/follow-up/"))
+    assert "Home local authority" in text and "Not recorded" in text
+
+
+def test_found_by_the_home_authority_tells_the_home_force_not_itself(isl_sw, actor_for, islington_child):
+    sw = actor_for(isl_sw)
+    episode = report(sw, islington_child)
+    missing_episode_found(actor=sw, episode=episode, ended_at=timezone.now())
+    assert sorted(Notification.objects.values_list("agency__code", "kind")) == [
+        ("met", "missing_found"),
+        ("met", "missing_reported"),
+    ]
+
+
+def test_agencies_update_sets_and_clears_the_duty_mailbox(agencies):
+    from ccehub.agencies.models import Agency
+    from ccehub.cli import app
+
+    runner = CliRunner()
+    bad = runner.invoke(app, ["agencies", "update", "la-camden", "--duty-email", "not an address"])
+    assert bad.exit_code == 2 and "--duty-email" in bad.stderr
+    none = runner.invoke(app, ["agencies", "update", "la-camden"])
+    assert none.exit_code == 2 and "Nothing to change" in none.stderr
+    unknown = runner.invoke(app, ["agencies", "update", "la-nowhere", "--duty-email", "a@b.example"])
+    assert unknown.exit_code == 2 and "la-nowhere" in unknown.stderr
+    ok = runner.invoke(app, ["agencies", "update", "la-camden", "--duty-email", " mash@camden.example "])
+    assert ok.exit_code == 0 and "mash@camden.example" in ok.stdout
+    assert Agency.objects.get(code="la-camden").duty_email == "mash@camden.example"
+    assert AuditEvent.objects.filter(object_type="agency", action="update", object_id="la-camden").exists()
+    cleared = runner.invoke(app, ["agencies", "update", "la-camden", "--duty-email", ""])
+    assert cleared.exit_code == 0 and Agency.objects.get(code="la-camden").duty_email == ""
+    added = runner.invoke(
+        app,
+        [
+            "agencies",
+            "add",
+            "la-test",
+            "--name",
+            "Test LA",
+            "--kind",
+            "la_childrens_services",
+            "--duty-email",
+            "x@y",
+        ],
+    )
+    assert added.exit_code == 2 and "--duty-email" in added.stderr
+
+
+def test_deploy_check_warns_when_the_home_authority_cannot_be_emailed(settings):
+    from ccehub.notifications.checks import mail_configured_check
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    settings.CCEHUB_BASE_URL = "http://127.0.0.1:8000"
+    assert [w.id for w in mail_configured_check()] == ["ccehub.W001", "ccehub.W002"]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.CCEHUB_BASE_URL = "https://ccehub.example.org"
+    assert mail_configured_check() == []

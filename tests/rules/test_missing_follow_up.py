@@ -15,6 +15,7 @@ from ccehub.rules.missing import (
     MSG_RHI_FINAL,
     MSG_RHI_FUTURE,
     MSG_RHI_NOT_FOUND,
+    MSG_RHI_OFFERED_ALREADY,
     MSG_STRATEGY_BEFORE_START,
     MSG_STRATEGY_FUTURE,
     MSG_TOLD_BEFORE_START,
@@ -87,8 +88,10 @@ def test_an_interview_offered_is_still_to_hold_and_a_final_outcome_ends_it():
     ("state", "expected"),
     [
         (missing(), Stage.MISSING),
-        (missing(social_care_told_at=WENT), Stage.MISSING),  # told, no discussion yet
+        # §4.3.1: "CSC notified" moves MISSING to MISSING_STRATEGY, held or not yet
+        (missing(social_care_told_at=WENT), Stage.MISSING_STRATEGY),
         (missing(social_care_told_at=WENT, strategy_held_on=TODAY), Stage.MISSING_STRATEGY),
+        (missing(strategy_held_on=TODAY), Stage.MISSING),  # a discussion without social care told
         (missing(days=14, crisis_threshold_days=14), Stage.MISSING_CRISIS),
         # the crisis outranks a discussion held: the threshold is a trigger whatever else happened
         (
@@ -163,6 +166,10 @@ def test_return_home_interview_only_after_return_with_a_date_and_once_final():
     held = found(return_home_interview="completed")
     assert problems(held, return_home_interview="declined", return_home_interview_on=TODAY) == {
         "return_home_interview": MSG_RHI_FINAL
+    }
+    offered = found(return_home_interview="offered")
+    assert problems(offered, return_home_interview="offered", return_home_interview_on=TODAY) == {
+        "return_home_interview": MSG_RHI_OFFERED_ALREADY
     }
     # offered, then held: allowed
     assert (

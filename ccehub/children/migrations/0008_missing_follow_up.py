@@ -40,6 +40,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name="missingepisode",
+            name="return_home_interview_offered_on",
+            field=models.DateField(blank=True, null=True),
+        ),
+        migrations.AddField(
+            model_name="missingepisode",
             name="return_home_interview_on",
             field=models.DateField(blank=True, null=True),
         ),
