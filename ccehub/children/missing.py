@@ -39,11 +39,14 @@ from ccehub.rules.missing import (
     EpisodeState,
     FollowUp,
     FollowUpFacts,
+    HeightenedRisk,
+    Span,
     Stage,
     episode_days,
     episode_problems,
     follow_up_problems,
     follow_ups,
+    heightened_risk,
     is_crisis,
     stage,
 )
@@ -432,3 +435,25 @@ def missing_rows(
 
 def crisis_threshold_days(today: date | None = None) -> int:
     return profile_in_force(today or timezone.localdate()).missing_crisis_threshold_days
+
+
+def missing_risk(episodes: list[Any], *, now: datetime | None = None) -> HeightenedRisk:
+    """R-31 for a child's episodes, by the thresholds of the policy profile in force today."""
+    now = now or timezone.now()
+    profile = profile_in_force(timezone.localtime(now).date())
+    spans = [
+        Span(
+            started_at=e.started_at,
+            ended_at=e.ended_at,
+            still_missing=bool(e.still_missing),
+            approximate_days=e.approximate_duration_days,
+        )
+        for e in episodes
+    ]
+    return heightened_risk(
+        spans,
+        now=now,
+        episodes=profile.missing_frequent_episodes,
+        window_days=profile.missing_frequent_window_days,
+        long_hours=profile.missing_long_hours,
+    )

@@ -21,6 +21,7 @@ from ccehub.children.missing import (
     missing_episode_found,
     missing_episode_record,
     missing_follow_up,
+    missing_risk,
     missing_rows,
     open_episode,
 )
@@ -81,8 +82,10 @@ def missing_list(request: HttpRequest, pid: str) -> HttpResponse:
         record = _record(actor, pid)
     except ChildNotFound as exc:
         return _not_found(request, exc)
-    rows = missing_rows(list(record.related["missing_episodes"]))
+    episodes = list(record.related["missing_episodes"])
+    rows = missing_rows(episodes)
     context = {
+        "risk": missing_risk(episodes),
         "record": record,
         "child": record.child,
         "rows": rows,

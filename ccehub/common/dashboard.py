@@ -37,6 +37,12 @@ def dashboard_for(*, actor: Actor) -> dict[str, Any]:
             ),
             # reported missing on ccehub and not yet found: since when (the days keep counting)
             missing_since=Min("missing_episodes__started_at", filter=Q(missing_episodes__still_missing=True)),
+            # R-31: episodes begun within the profile's window ("often")
+            recent_missing=Count(
+                "missing_episodes",
+                filter=Q(missing_episodes__started_at__gte=timezone.now() - _frequent_window()),
+                distinct=True,
+            ),
         )
     )
     threshold = crisis_threshold_days()
@@ -62,6 +68,7 @@ def dashboard_for(*, actor: Actor) -> dict[str, Any]:
             open_actions = open_triage_actions(actor=actor, children=children) + open_actions
         except ImportError:
             pass
+    open_actions += _missing_often_and_long(children)
     open_actions += _missing_follow_ups(actor, children)
     open_actions += _prosecution_decisions(actor)
     open_actions += _information_requests(actor)
@@ -100,6 +107,43 @@ def _missing_now(child: Any, *, threshold: int) -> dict[str, Any]:
     if is_crisis(days, threshold_days=threshold):
         item["text"] += f": {threshold} days or more is a trigger for crisis intervention (R-30)"
     return item
+
+
+def _frequent_window() -> timedelta:
+    from ccehub.rules.policy import profile_in_force
+
+    return timedelta(days=profile_in_force(timezone.localdate()).missing_frequent_window_days)
+
+
+def _missing_often_and_long(children: list[Any]) -> list[dict[str, Any]]:
+    """R-31: children who went missing often and for long, by the profile's [D] thresholds (only the
+    children with enough recent episodes are looked at further)."""
+    from django.urls import reverse
+
+    from ccehub.children.missing import missing_risk
+    from ccehub.children.models import MissingEpisode
+    from ccehub.rules.policy import profile_in_force
+
+    enough = profile_in_force(timezone.localdate()).missing_frequent_episodes
+    often = {c.pk: c for c in children if c.recent_missing >= enough}
+    if not often:
+        return []
+    episodes: dict[Any, list[Any]] = {}
+    for episode in MissingEpisode.objects.filter(child__in=list(often)):
+        episodes.setdefault(episode.child_id, []).append(episode)
+    items = []
+    for pk, child in often.items():
+        risk = missing_risk(episodes.get(pk, []))
+        if risk.flagged:
+            items.append(
+                {
+                    "child": child,
+                    "kind": "Missing",
+                    "text": f"Heightened risk: {risk.reason}",
+                    "href": reverse("children:missing", args=[child.pseudonymous_id]),
+                }
+            )
+    return items
 
 
 def _missing_follow_ups(actor: Actor, children: list[Any]) -> list[dict[str, Any]]:

@@ -10,6 +10,10 @@ Pure: no Django, no clock (``now`` is always passed in).
   configurable reading of "weeks" [D]) is a crisis, while the child is still missing too.
 * **Recording.** A child cannot go missing in the future, nor be found before they went missing or
   in the future, nor be found twice.
+* **Often and for long (R-31).** Children who go missing often and for long periods are at
+  heightened risk of CCE. The report gives no figures, so the profile's are a [D] reading: at least
+  ``missing_frequent_episodes`` (3) episodes begun in the last ``missing_frequent_window_days`` (90),
+  at least one of them ``missing_long_hours`` (24) or longer (an open one counts to now).
 * **What must follow (R-32, J-05, §4.3.1).** Police should tell children's social care about a missing
   episode; in Toby's case they did not, and no strategy meeting was held. So an episode reported on
   ccehub carries three follow-ups until they are recorded: *tell the home children's social care*
@@ -314,3 +318,72 @@ def follow_up_problems(facts: FollowUpFacts, *, now: datetime, today: date) -> d
         elif rhi_on is not None and rhi_on < state.ended_at.date():
             problems["return_home_interview_on"] = MSG_RHI_BEFORE_FOUND
     return problems
+
+
+@dataclass(frozen=True)
+class Span:
+    """One episode as R-31 sees it."""
+
+    started_at: datetime | None
+    ended_at: datetime | None
+    still_missing: bool = False
+    approximate_days: int | None = None
+
+
+@dataclass(frozen=True)
+class HeightenedRisk:
+    """R-31: the flag, and the figures behind it (for the words on the page)."""
+
+    flagged: bool
+    episodes: int
+    window_days: int
+    longest_hours: int | None
+    long_hours: int
+
+    @property
+    def reason(self) -> str:
+        longest = (
+            "no duration known"
+            if self.longest_hours is None
+            else f"the longest {_duration(self.longest_hours)}"
+        )
+        return (
+            f"{self.episodes} missing episode{'s' if self.episodes != 1 else ''} in the last "
+            f"{self.window_days} days, {longest}: going missing often and for long periods is a "
+            "heightened risk of criminal exploitation (R-31)"
+        )
+
+
+def _duration(hours: int) -> str:
+    if hours < 48:
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+    return f"{hours // 24} days"
+
+
+def _hours(span: Span, now: datetime) -> int | None:
+    if span.started_at is not None and (span.ended_at is not None or span.still_missing):
+        end = span.ended_at if span.ended_at is not None else now
+        return max(0, int((end - span.started_at).total_seconds() // 3600))
+    if span.approximate_days is not None:
+        return span.approximate_days * 24
+    return None
+
+
+def heightened_risk(
+    spans: list[Span], *, now: datetime, episodes: int, window_days: int, long_hours: int
+) -> HeightenedRisk:
+    """R-31 over the episodes begun in the last ``window_days`` (to ``now``): flagged when there are
+    at least ``episodes`` of them and one lasted ``long_hours`` or more. An episode with no start is
+    not in any window; one whose end is not known counts for how often, not for how long."""
+    since = now - timedelta(days=window_days)
+    recent = [s for s in spans if s.started_at is not None and since <= s.started_at <= now]
+    durations = [h for h in (_hours(s, now) for s in recent) if h is not None]
+    longest = max(durations) if durations else None
+    flagged = len(recent) >= episodes and longest is not None and longest >= long_hours
+    return HeightenedRisk(
+        flagged=flagged,
+        episodes=len(recent),
+        window_days=window_days,
+        longest_hours=longest,
+        long_hours=long_hours,
+    )

@@ -46,6 +46,12 @@ class PolicyProfile:
     #: R-30 "weeks rather than days": a missing episode this long triggers crisis intervention
     #: (no figure in the report; Q-06 suggests 14 days, configurable).
     missing_crisis_threshold_days: int
+    #: R-31 "often and for long periods" (no figures in the report, [D]): at least this many episodes
+    #: begun within ``missing_frequent_window_days``, at least one of them lasting
+    #: ``missing_long_hours`` or more, flag a heightened risk of CCE.
+    missing_frequent_episodes: int
+    missing_frequent_window_days: int
+    missing_long_hours: int
     #: Serious Violence Strategy 2018 (N-12): young adults to 25; 18-24 get transitional safeguarding.
     young_adult_upper_age_exclusive: int
     #: R-35: police protection lasts at most 72 hours.
@@ -86,6 +92,9 @@ REPORT_2022: Final = PolicyProfile(
     presumption_days_before_18=100,
     panel_eligibility_days_before_18=100,
     missing_crisis_threshold_days=14,
+    missing_frequent_episodes=3,
+    missing_frequent_window_days=90,
+    missing_long_hours=24,
     young_adult_upper_age_exclusive=25,
     police_protection_max_hours=72,
     national_rg_target_hours=48,
@@ -109,6 +118,9 @@ CURRENT: Final = PolicyProfile(
     presumption_days_before_18=100,
     panel_eligibility_days_before_18=100,
     missing_crisis_threshold_days=14,
+    missing_frequent_episodes=3,
+    missing_frequent_window_days=90,
+    missing_long_hours=24,
     young_adult_upper_age_exclusive=25,
     police_protection_max_hours=72,
     national_rg_target_hours=None,

@@ -530,3 +530,23 @@ def test_deploy_check_warns_when_the_home_authority_cannot_be_emailed(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.CCEHUB_BASE_URL = "https://ccehub.example.org"
     assert mail_configured_check() == []
+
+
+def test_often_and_long_shows_on_the_missing_page_and_the_dashboard(
+    client, isl_sw, actor_for, islington_child
+):
+    sw = actor_for(isl_sw)
+    for days_ago, hours in ((70, 30), (40, 3)):
+        episode = report(sw, islington_child, days_ago=days_ago)
+        missing_episode_found(actor=sw, episode=episode, ended_at=episode.started_at + timedelta(hours=hours))
+    client.force_login(isl_sw)
+    url = f"/children/{islington_child.pseudonymous_id}/missing/"
+    assert "Heightened risk" not in page(client.get(url))  # two episodes: not yet "often"
+    assert "Heightened risk" not in page(client.get("/"))
+    episode = report(sw, islington_child, days_ago=2)
+    text = page(client.get(url))
+    # the open one counts to now: two days and counting, longer than the 30-hour one
+    assert "Heightened risk: 3 missing episodes in the last 90 days, the longest 2 days" in text
+    assert "(R-31)" in text and episode.still_missing
+    board = page(client.get("/"))
+    assert "Heightened risk: 3 missing episodes in the last 90 days" in board

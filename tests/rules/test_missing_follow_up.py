@@ -1,4 +1,5 @@
-"""R-32 and §4.3.1: what must follow a missing episode, and the stage it is at (pure rules)."""
+"""R-32 and §4.3.1: what must follow a missing episode, and the stage it is at; R-31: going missing
+often and for long (pure rules)."""
 
 from __future__ import annotations
 
@@ -26,11 +27,14 @@ from ccehub.rules.missing import (
     FollowUpFacts,
     Owner,
     ReturnHomeInterview,
+    Span,
     Stage,
     follow_up_problems,
     follow_ups,
+    heightened_risk,
     stage,
 )
+from ccehub.rules.policy import CURRENT, REPORT_2022
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 TODAY = NOW.date()
@@ -185,3 +189,64 @@ def test_return_home_interview_only_after_return_with_a_date_and_once_final():
 def test_problems_are_reported_together():
     got = problems(missing(), social_care_told_at=NOW + timedelta(hours=1), strategy_held_on=date(2000, 1, 1))
     assert set(got) == {"social_care_notified_at", "strategy_held_on"}
+
+
+# -- R-31: often and for long periods ---------------------------------------------------------------
+
+
+def risk(*spans: Span, **kw):
+    params = {"episodes": 3, "window_days": 90, "long_hours": 24} | kw
+    return heightened_risk(list(spans), now=NOW, **params)
+
+
+def ep(days_ago: float, hours: float | None, *, open_: bool = False, approx: int | None = None) -> Span:
+    start = NOW - timedelta(days=days_ago)
+    end = None if hours is None or open_ else start + timedelta(hours=hours)
+    return Span(started_at=start, ended_at=end, still_missing=open_, approximate_days=approx)
+
+
+def test_the_profiles_read_often_and_long_the_same_way_by_default():
+    for profile in (CURRENT, REPORT_2022):
+        assert (
+            profile.missing_frequent_episodes,
+            profile.missing_frequent_window_days,
+            profile.missing_long_hours,
+        ) == (
+            3,
+            90,
+            24,
+        )
+
+
+def test_three_episodes_in_90_days_one_of_a_day_or_more_is_flagged():
+    flagged = risk(ep(80, 5), ep(40, 24), ep(3, 2))
+    assert flagged.flagged and flagged.episodes == 3 and flagged.longest_hours == 24
+    assert "3 missing episodes in the last 90 days, the longest 24 hours" in flagged.reason
+    assert "R-31" in flagged.reason
+
+
+def test_often_but_never_long_is_not_flagged_nor_long_but_not_often():
+    assert not risk(ep(80, 5), ep(40, 23), ep(3, 2)).flagged  # 23 hours: not long
+    assert not risk(ep(40, 24 * 20), ep(3, 48)).flagged  # two episodes: not often
+
+
+def test_only_episodes_begun_in_the_window_count():
+    assert not risk(ep(91, 48), ep(40, 2), ep(3, 2)).flagged  # the long one began 91 days ago
+    assert risk(ep(90, 48), ep(40, 2), ep(3, 2)).flagged  # exactly 90 days ago: in
+
+
+def test_an_open_episode_counts_to_now_and_an_unknown_end_counts_only_for_how_often():
+    still = ep(2, None, open_=True)  # missing for two days and counting
+    assert risk(ep(60, 1), ep(30, 1), still).flagged
+    unknown = Span(started_at=NOW - timedelta(days=10), ended_at=None)
+    got = risk(ep(60, 1), ep(30, 1), unknown)
+    assert not got.flagged and got.episodes == 3 and got.longest_hours == 1
+    approx = Span(started_at=NOW - timedelta(days=10), ended_at=None, approximate_days=3)
+    assert risk(ep(60, 1), ep(30, 1), approx).flagged
+
+
+def test_no_episodes_no_flag_and_the_thresholds_are_parameters():
+    none = risk()
+    assert not none.flagged and none.episodes == 0 and none.longest_hours is None
+    assert "no duration known" in none.reason
+    assert risk(ep(10, 2), ep(5, 2), episodes=2, long_hours=2).flagged
