@@ -1,5 +1,6 @@
 """The support-escalation guard as a side effect (F-22, R-50, J-11): a trigger event recorded anywhere
-brings the child's open joint plans' reviews forward.
+brings the child's open joint plans' reviews forward, and a re-exploitation indicator (missing, a new
+incident, an order breach) takes a plan in phase 3 back to phase 2, intensive support (W-5).
 
 Called inside the transaction of the write that records the event (an incident, a charge, a
 conviction, a remand or sentence, an NRM referral, a Safeguarding Order breach), and audited as the
@@ -20,6 +21,7 @@ from ccehub.audit.services import audit_record
 from ccehub.common.access import Actor
 from ccehub.panels.models import JointPlan, JointPlanReview
 from ccehub.rules.escalation import TriggerEvent, review_after_trigger, trigger_text
+from ccehub.rules.phases import Phase, escalates, escalation_reason
 
 
 @transaction.atomic
@@ -42,6 +44,23 @@ def plans_review_for_event(
         .values_list("plan", "last")
     )
     for plan in plans:
+        if escalates(phase=plan.phase, event=event) and (plan.phase_since is None or on >= plan.phase_since):
+            # W-5: a re-exploitation indicator takes a plan in phase 3 back to intensive support
+            plan.phase, plan.phase_since, plan.phase_reason = (
+                Phase.INTENSIVE,
+                on,
+                escalation_reason(event, on),
+            )
+            plan.save(update_fields=["phase", "phase_since", "phase_reason", "updated_at"])
+            audit_record(
+                actor=actor,
+                action=Action.UPDATE,
+                object_type="joint_plan",
+                object_id=plan.pk,
+                child_pid=child.pseudonymous_id,
+                fields=["joint_plans.phase"],
+                detail=f"back to phase 2, intensive support: {event.value} on {on} (W-5, R-50)",
+            )
         new = review_after_trigger(
             review_on=plan.review_on,
             agreed_on=plan.agreed_on,

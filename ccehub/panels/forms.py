@@ -856,3 +856,16 @@ class PlanReviewForm(forms.Form):
         rows=4,
     )
     next_review_on = _date("Date of the next review")
+    step_down = forms.BooleanField(
+        label="The risk has reduced: move the plan to phase 3, longer-term support (W-5)",
+        required=False,
+        help_text=(
+            "Phase 3 rests on the relationships built in phase 2. A missing episode, a new incident or an "
+            "order breach brings the plan back to phase 2. Not with the risk reassessed as high."
+        ),
+    )
+
+    def __init__(self, *args: Any, phase: str = "intensive", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if phase != "intensive":
+            del self.fields["step_down"]

@@ -414,7 +414,7 @@ class InformationRequest(BaseModel):
 
 
 class JointPlan(ClosureRecord, BaseModel):
-    """The panel's joint plan for a child (F-06, W-5 phase 2). Mirrored as a CCE joint ChildPlan.
+    """The panel's joint plan for a child (F-06, W-5 phases 2 and 3). Mirrored as a CCE joint ChildPlan.
 
     Closed by the panel's chair (:func:`ccehub.panels.services.joint_plan_close`), with the panel case
     (:func:`~ccehub.panels.services.panel_case_close`), or when a later plan replaces it.
@@ -445,6 +445,18 @@ class JointPlan(ClosureRecord, BaseModel):
     )
     summary = models.TextField()
     closed_on = models.DateField(null=True, blank=True)
+    #: W-5 (``ccehub.rules.phases``): phase 2 from agreement; phase 3 when a review finds the risk
+    #: reduced; back to phase 2 on a re-exploitation indicator.
+    phase = models.CharField(
+        max_length=16,
+        choices=[
+            ("intensive", "Phase 2: intensive support"),
+            ("longer_term", "Phase 3: longer-term support"),
+        ],
+        default="intensive",
+    )
+    phase_since = models.DateField(null=True, blank=True, help_text="The day the plan entered its phase")
+    phase_reason = models.CharField(max_length=200, blank=True, help_text="Why it is in its phase")
 
     class Meta:
         ordering = ["child", "agreed_on"]

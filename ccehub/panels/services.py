@@ -120,6 +120,7 @@ from ccehub.rules.closure import (
     day_text,
 )
 from ccehub.rules.escalation import TriggerEvent, review_problems, trigger_cleared
+from ccehub.rules.phases import Phase, step_down_problems, step_down_reason
 from ccehub.rules.policy import PROFILES, profile_in_force
 
 # --- Messages a user can see (tests assert on them) ---------------------------------------------
@@ -1516,6 +1517,9 @@ def joint_plan_create(
         agreed_on=agreed_on,
         review_on=review_on,
         summary=text,
+        phase=Phase.INTENSIVE,
+        phase_since=agreed_on,
+        phase_reason="Joint plan agreed at panel (W-5 phase 2)",
     )
     for spec in actions:
         PlanAction.objects.create(
@@ -1700,6 +1704,7 @@ def _closure_check(
     confirm_warnings: bool,
     today: date,
     extra: dict[str, list[str]] | None = None,
+    plan_phase: str | None = None,
 ) -> tuple[ClosureAssessment, str]:
     """Run the rule on the record's facts; raise :class:`ClosureRefused` with every refusal (or for an
     unconfirmed warning). Returns the assessment and the cleaned note."""
@@ -1732,6 +1737,7 @@ def _closure_check(
             reason=reason,
             approval=approval,
             open_work=closure_open_work(panel=panel, child=child),
+            plan_phase=plan_phase,
         )
     )
     unusable_sitting = "approved_at" in errors
@@ -1898,6 +1904,7 @@ def panel_case_close(
         )
         late = [p for p in plans if closed_on < p.agreed_on]
         assessment, text = _closure_check(
+            plan_phase=plans[-1].phase if plans else None,
             subject=Subject.PANEL_CASE,
             panel=case.panel,
             child=case.child,
@@ -1960,11 +1967,16 @@ def joint_plan_review(
     note: str,
     next_review_on: date,
     today: date | None = None,
+    step_down: bool = False,
 ) -> JointPlanReview:
     """Record a review of an open joint plan (R-50, F-22): the exploitation risk reassessed, what the
     review found, and the next review date, which becomes the plan's. Clears a trigger that brought
     the review forward. Lead or chair, as for the plan's actions. The note stays on the review; the
-    audit row gives the risk and the dates, not the words (they can name people)."""
+    audit row gives the risk and the dates, not the words (they can name people).
+
+    ``step_down``: the review finds the risk reduced, and the plan moves to phase 3, longer-term
+    support (W-5), from the review's date; refused unless the plan is in phase 2 and the risk is not
+    reassessed as high (``ccehub.rules.phases``)."""
     plan = JointPlan.objects.select_for_update(of=("self",)).select_related("child", "panel").get(pk=plan.pk)
     _check_lead_or_chair(actor, plan.panel)
     if plan.closed_on is not None:
@@ -1979,6 +1991,8 @@ def joint_plan_review(
         today=today or timezone.localdate(),
         last_reviewed_on=last,
     )
+    if step_down:
+        problems = {**problems, **step_down_problems(phase=plan.phase, risk_level=risk_level)}
     if problems:
         raise ValidationError(problems)
     answered = trigger_cleared(reviewed_on=reviewed_on, trigger_on=plan.review_trigger_on)
@@ -1999,16 +2013,22 @@ def joint_plan_review(
         # Recorded late, dated before the event that brought the review forward: that review is
         # still owed, so the trigger and its date stand (the later of the two dates never wins).
         plan.review_on = min(next_review_on, plan.review_on)
-    plan.save(update_fields=["review_on", "review_trigger", "review_trigger_on", "updated_at"])
+    changed = ["review_on", "review_trigger", "review_trigger_on", "updated_at"]
+    if step_down:
+        plan.phase, plan.phase_since = Phase.LONGER_TERM, reviewed_on
+        plan.phase_reason = step_down_reason(reviewed_on, risk_level)
+        changed += ["phase", "phase_since", "phase_reason"]
+    plan.save(update_fields=changed)
     audit_record(
         actor=actor,
         action=Action.CREATE,
         object_type="joint_plan_review",
         object_id=review.pk,
         child_pid=plan.child.pseudonymous_id,
-        fields=["joint_plans.reviews"],
+        fields=["joint_plans.reviews"] + (["joint_plans.phase"] if step_down else []),
         basis=_basis(actor, plan.child, plan.panel),
-        detail=f"risk {risk_level}; reviewed {reviewed_on}; next review {next_review_on}",
+        detail=f"risk {risk_level}; reviewed {reviewed_on}; next review {next_review_on}"
+        + ("; phase 3, longer-term support (W-5)" if step_down else ""),
     )
     return review
 
@@ -2043,6 +2063,7 @@ def joint_plan_close(
                 {NON_FIELD_ERRORS: [MSG_PLAN_ALREADY_CLOSED.format(day=day_text(plan.closed_on))]}
             )
         assessment, text = _closure_check(
+            plan_phase=plan.phase,
             subject=Subject.JOINT_PLAN,
             panel=plan.panel,
             child=plan.child,

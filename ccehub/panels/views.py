@@ -595,6 +595,18 @@ def referral_detail(request: HttpRequest, referral_id: str) -> HttpResponse:
             {"key": "Shared with the panel", "value": p.day(case.shared_on)},
             {"key": "Status", "value": p.open_or_closed_tag(case.closed_on)},
         ]
+        if case.closed_on is None:
+            from ccehub.rules.phases import PHASE_LABELS, phase_of
+
+            open_plan = (
+                JointPlan.objects.filter(panel=case.panel_id, child=case.child_id, closed_on__isnull=True)
+                .order_by("-agreed_on", "-created_at")
+                .values_list("phase", flat=True)
+                .first()
+            )
+            phase = phase_of(case_open=True, plan_phase=open_plan)
+            if phase is not None:
+                rows_for_case.append({"key": "Phase (W-5)", "value": PHASE_LABELS[phase]})
         if case.closed_on is not None:
             rows_for_case += closure_rows(actor, case)
         panel_cases.append(

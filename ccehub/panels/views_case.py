@@ -53,6 +53,7 @@ from ccehub.panels.selectors import (
     referral_for_view,
 )
 from ccehub.panels.views import _attempt, _forbidden, _form_page, _not_found, free_text
+from ccehub.rules.phases import PHASE_LABELS, Phase
 
 MSG_LEAD_SW_SET = "Lead social worker recorded: {name}"
 MSG_SENT_TO_SCA = "The case has been referred to the Home Office Single Competent Authority"
@@ -347,6 +348,18 @@ def plan_detail(request: HttpRequest, plan_id: str) -> HttpResponse:
         },
         {"key": "Panel", "value": plan.panel.name},
     ]
+    if plan.closed_on is None:
+        rows.append(
+            {
+                "key": "Phase (W-5)",
+                "value": format_html(
+                    '{}{}<br><span class="govuk-body-s">{}</span>',
+                    PHASE_LABELS[Phase(plan.phase)],
+                    f" since {p.day(plan.phase_since)}" if plan.phase_since else "",
+                    plan.phase_reason,
+                ),
+            }
+        )
     rows.append({"key": "Status", "value": p.open_or_closed_tag(plan.closed_on)})
     if plan.closed_on is not None:
         rows.extend(closure_rows(actor, plan))
@@ -391,7 +404,7 @@ def plan_review(request: HttpRequest, plan_id: str) -> HttpResponse:
         return _forbidden(
             request, actor, MSG_NOT_PANEL_LEAD, object_type="joint_plan", object_id=plan.pk, child_pid=pid
         )
-    form = panel_forms.PlanReviewForm(_posted(request))
+    form = panel_forms.PlanReviewForm(_posted(request), phase=plan.phase)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         done = _attempt(
@@ -405,6 +418,7 @@ def plan_review(request: HttpRequest, plan_id: str) -> HttpResponse:
                 risk_level=data["risk_level"],
                 note=data["note"],
                 next_review_on=data["next_review_on"],
+                step_down=bool(data.get("step_down")),
             ),
             object_type="joint_plan",
             object_id=plan.pk,

@@ -27,7 +27,9 @@ ended (the order's conditions are part of the plan's protection, E-19 "engage wi
 rest is the case's business, and the panel keeps its sight through the case.
 
 Warnings, which the person closing must confirm: the direct work is the reason and the risk has not
-reduced (R-50), and the risk is still high. A warning never replaces a refusal: both are returned, so
+reduced (R-50); the risk is still high; the joint plan is still in phase 2 (intensive support) and
+the reason is the risk reduced or the direct work finished (W-5 closes after phase 3; other reasons,
+such as turning 18, end the plan whatever its phase). A warning never replaces a refusal: both are returned, so
 a page can show everything at once.
 
 Pure: dates are arguments, nothing reads the clock.
@@ -138,6 +140,10 @@ WARN_DIRECT_WORK_ONLY: Final = (
     "just because the set direct work is finished (R-50): confirm that the {noun} should close"
 )
 WARN_RISK_STILL_HIGH: Final = "The exploitation risk is still high: confirm that the {noun} should close"
+WARN_STILL_INTENSIVE: Final = (
+    "The joint plan is still in phase 2 (intensive support): W-5 closes the {noun} after phase 3, "
+    "longer-term support, which a review moves the plan to when the risk has reduced"
+)
 
 
 def day_text(day: date) -> str:
@@ -193,6 +199,8 @@ class ClosureFacts:
     """A :class:`ClosureReason` code."""
     approval: Approval | None = None
     open_work: OpenWork = field(default_factory=OpenWork)
+    #: The W-5 phase of the child's open joint plan (``ccehub.rules.phases.Phase``), if there is one.
+    plan_phase: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -307,6 +315,11 @@ def assess_closure(facts: ClosureFacts) -> ClosureAssessment:
         warnings.append(WARN_DIRECT_WORK_ONLY.format(noun=noun))
     if level == RiskLevel.HIGH:
         warnings.append(WARN_RISK_STILL_HIGH.format(noun=noun))
+    if facts.plan_phase == "intensive" and facts.reason in {
+        ClosureReason.RISK_REDUCED,
+        ClosureReason.DIRECT_WORK_COMPLETED,
+    }:
+        warnings.append(WARN_STILL_INTENSIVE.format(noun=noun))
     return ClosureAssessment(refusals=tuple(refusals), warnings=tuple(warnings), approved_by_panel=approved)
 
 

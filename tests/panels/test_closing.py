@@ -401,7 +401,11 @@ def test_closing_the_case_closes_its_open_joint_plan_with_the_same_reassessment(
     _sent_to_sca(world, referral)
     plan = _plan(world, child)
     assert OpenMatter.JOINT_PLAN in child_retention(child=child, on=TODAY).open_matters
-    case = _close(world, child, reason="direct_work_completed")
+    # W-5: the plan is still in phase 2 (no review stepped it down): a warning to confirm
+    with pytest.raises(ClosureRefused) as unconfirmed:
+        _close(world, child, reason="direct_work_completed")
+    assert rule.WARN_STILL_INTENSIVE.format(noun="panel case") in unconfirmed.value.warnings
+    case = _close(world, child, reason="direct_work_completed", confirm_warnings=True)
     plan.refresh_from_db()
     assert plan.closed_on == CLOSED and plan.close_reason == "direct_work_completed"
     assert (plan.risk_at_close, plan.risk_reduced_at_close, plan.close_note) == ("low", True, NOTE)
@@ -430,7 +434,7 @@ def test_a_closed_case_leaves_monitoring(world, child, referral):
     assert [m.child for m in monitoring_list(actor=world["as_chair"], panel=world["panel"], as_of=TODAY)] == [
         child
     ]
-    _close(world, child)
+    _close(world, child, confirm_warnings=True)  # its plan is in phase 2 (W-5 warns)
     assert monitoring_list(actor=world["as_chair"], panel=world["panel"], as_of=TODAY) == []
 
 
@@ -460,6 +464,8 @@ def _close_plan(world, plan, **extra):
         "reason": "risk_reduced",
         "note": "The plan's actions are done and the risk has come down",
         "today": TODAY,
+        # the plans here are in phase 2: W-5's warning is confirmed (test_plan_phases tests it)
+        "confirm_warnings": True,
     }
     values.update(extra)
     return panels.joint_plan_close(**values)

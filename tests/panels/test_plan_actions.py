@@ -48,6 +48,7 @@ def _closed(world, plan):
         reason="risk_reduced",
         note="The actions that mattered are done",
         today=TODAY,
+        confirm_warnings=True,  # still in phase 2 (W-5 warns)
     )
 
 

@@ -184,7 +184,11 @@ def test_after_closing_the_panel_no_longer_sees_the_childs_record(client, world,
     assert c.get(child_url).status_code == 200
     monitoring = _text(c.get(reverse("panels:monitoring")))
     assert referral.child.pseudonymous_id in monitoring
-    assert c.post(reverse("panels:case-close", args=[referral.pk]), _data()).status_code == 302
+    # its plan is still in phase 2 (W-5): the closing warns, and the chair confirms
+    warned = c.post(reverse("panels:case-close", args=[referral.pk]), _data())
+    assert warned.status_code == 400 and "still in phase 2 (intensive support)" in _text(warned)
+    closing = _data(confirm_warnings="on")
+    assert c.post(reverse("panels:case-close", args=[referral.pk]), closing).status_code == 302
     assert c.get(child_url).status_code == 404
     assert AuditEvent.objects.filter(
         username="p.chair", action="denied", object_type="child", child_pid=referral.child.pseudonymous_id
@@ -208,7 +212,7 @@ def test_a_joint_plan_is_closed_from_its_page(client, world, referral):
     assert url in page and "Close this joint plan" in page
     form = _text(c.get(url))
     assert "Why is the plan closing?" in form and "Date the plan closed" in form
-    done = c.post(url, _data(reason="direct_work_completed"), follow=True)
+    done = c.post(url, _data(reason="direct_work_completed", confirm_warnings="on"), follow=True)
     page = _text(done)
     assert done.redirect_chain[-1][0] == reverse("panels:plan", args=[plan.pk])
     assert f"Joint plan closed on {TODAY.day} {TODAY:%B %Y}" in page
