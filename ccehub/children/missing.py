@@ -48,6 +48,7 @@ from ccehub.rules.missing import (
     follow_ups,
     heightened_risk,
     is_crisis,
+    reporting_delay_hours,
     stage,
 )
 from ccehub.rules.policy import profile_in_force
@@ -400,6 +401,8 @@ class EpisodeRow:
     #: §4.3.1 stage and the R-32 follow-ups still outstanding; only for episodes reported on ccehub.
     stage: Stage | None = None
     follow_ups: tuple[FollowUp, ...] = ()
+    #: R-33: hours from going missing to the report to the police, when both are recorded.
+    reported_after_hours: int | None = None
 
 
 def missing_rows(
@@ -427,6 +430,7 @@ def missing_rows(
                 open=bool(episode.still_missing),
                 stage=stage(state) if state is not None else None,
                 follow_ups=follow_ups(state) if state is not None else (),
+                reported_after_hours=reporting_delay_hours(episode.started_at, episode.reported_to_police_at),
             )
         )
     rows.sort(key=lambda r: (r.episode.started_at is not None, r.episode.started_at), reverse=True)

@@ -57,6 +57,14 @@ def episode_days(
     return max(0, (end - started_at).days)
 
 
+def reporting_delay_hours(started_at: datetime | None, reported_at: datetime | None) -> int | None:
+    """R-33: whole hours from going missing to the report to the police (``None`` when either is not
+    recorded). Families often report late or not at all; a late report is part of the picture."""
+    if started_at is None or reported_at is None:
+        return None
+    return max(0, int((reported_at - started_at).total_seconds() // 3600))
+
+
 def is_crisis(days: int | None, *, threshold_days: int) -> bool:
     """R-30: missing for at least ``threshold_days`` ("weeks rather than days")."""
     return days is not None and days >= threshold_days

@@ -550,3 +550,17 @@ def test_often_and_long_shows_on_the_missing_page_and_the_dashboard(
     assert "(R-31)" in text and episode.still_missing
     board = page(client.get("/"))
     assert "Heightened risk: 3 missing episodes in the last 90 days" in board
+
+
+def test_the_missing_page_shows_how_late_the_police_were_told(client, isl_sw, actor_for, islington_child):
+    went = timezone.now() - timedelta(days=2)
+    missing_episode_record(
+        actor=actor_for(isl_sw),
+        child=islington_child,
+        started_at=went,
+        reported_by="parent",
+        reported_to_police_at=went + timedelta(hours=30, minutes=10),
+    )
+    client.force_login(isl_sw)
+    text = page(client.get(f"/children/{islington_child.pseudonymous_id}/missing/"))
+    assert "to the police after 30 hours" in text

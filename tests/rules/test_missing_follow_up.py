@@ -250,3 +250,11 @@ def test_no_episodes_no_flag_and_the_thresholds_are_parameters():
     assert not none.flagged and none.episodes == 0 and none.longest_hours is None
     assert "no duration known" in none.reason
     assert risk(ep(10, 2), ep(5, 2), episodes=2, long_hours=2).flagged
+
+
+def test_reporting_delay_is_whole_hours_from_going_missing_to_the_police_report():
+    from ccehub.rules.missing import reporting_delay_hours
+
+    assert reporting_delay_hours(WENT, WENT + timedelta(hours=26, minutes=59)) == 26
+    assert reporting_delay_hours(WENT, WENT) == 0
+    assert reporting_delay_hours(None, WENT) is None and reporting_delay_hours(WENT, None) is None
