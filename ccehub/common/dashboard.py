@@ -129,7 +129,8 @@ def _missing_often_and_long(children: list[Any]) -> list[dict[str, Any]]:
     if not often:
         return []
     episodes: dict[Any, list[Any]] = {}
-    for episode in MissingEpisode.objects.filter(child__in=list(often)):
+    since = timezone.now() - _frequent_window()
+    for episode in MissingEpisode.objects.filter(child__in=list(often), started_at__gte=since):
         episodes.setdefault(episode.child_id, []).append(episode)
     items = []
     for pk, child in often.items():

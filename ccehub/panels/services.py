@@ -1517,9 +1517,7 @@ def joint_plan_create(
         agreed_on=agreed_on,
         review_on=review_on,
         summary=text,
-        phase=Phase.INTENSIVE,
-        phase_since=agreed_on,
-        phase_reason="Joint plan agreed at panel (W-5 phase 2)",
+        **_phase_for_new_plan(current[-1] if current else None, agreed_on),
     )
     for spec in actions:
         PlanAction.objects.create(
@@ -1537,9 +1535,25 @@ def joint_plan_create(
         child_pid=child.pseudonymous_id,
         fields=["joint_plans", "plans"],
         basis=_basis(actor, child, panel),
-        detail=f"{len(actions)} actions; review {review_on}",
+        detail=f"{len(actions)} actions; review {review_on}; {plan.phase} since {plan.phase_since}",
     )
     return plan
+
+
+def _phase_for_new_plan(replaced: JointPlan | None, agreed_on: date) -> dict[str, Any]:
+    """W-5: a new plan starts in phase 2 (intensive support); a revision that replaces the open plan
+    keeps that plan's phase (revising a plan in phase 3 is not a re-exploitation indicator)."""
+    if replaced is None:
+        return {"phase": Phase.INTENSIVE, "phase_since": agreed_on, "phase_reason": MSG_PHASE_AGREED}
+    return {
+        "phase": replaced.phase,
+        "phase_since": replaced.phase_since or replaced.agreed_on,
+        "phase_reason": (replaced.phase_reason or MSG_PHASE_AGREED)[:160]
+        + " (carried from the plan it replaces)",
+    }
+
+
+MSG_PHASE_AGREED = "Joint plan agreed at panel (W-5 phase 2)"
 
 
 @transaction.atomic
@@ -1991,11 +2005,20 @@ def joint_plan_review(
         today=today or timezone.localdate(),
         last_reviewed_on=last,
     )
+    answered = trigger_cleared(reviewed_on=reviewed_on, trigger_on=plan.review_trigger_on)
     if step_down:
-        problems = {**problems, **step_down_problems(phase=plan.phase, risk_level=risk_level)}
+        problems = {
+            **problems,
+            **step_down_problems(
+                phase=plan.phase,
+                risk_level=risk_level,
+                reviewed_on=reviewed_on,
+                phase_since=plan.phase_since,
+                trigger_answered=answered,
+            ),
+        }
     if problems:
         raise ValidationError(problems)
-    answered = trigger_cleared(reviewed_on=reviewed_on, trigger_on=plan.review_trigger_on)
     review = JointPlanReview.objects.create(
         plan=plan,
         reviewed_on=reviewed_on,

@@ -596,17 +596,22 @@ def referral_detail(request: HttpRequest, referral_id: str) -> HttpResponse:
             {"key": "Status", "value": p.open_or_closed_tag(case.closed_on)},
         ]
         if case.closed_on is None:
-            from ccehub.rules.phases import PHASE_LABELS, phase_of
+            from ccehub.rules.phases import PHASE_LABELS, Phase, phase_of
 
-            open_plan = (
-                JointPlan.objects.filter(panel=case.panel_id, child=case.child_id, closed_on__isnull=True)
-                .order_by("-agreed_on", "-created_at")
-                .values_list("phase", flat=True)
-                .first()
-            )
-            phase = phase_of(case_open=True, plan_phase=open_plan)
-            if phase is not None:
-                rows_for_case.append({"key": "Phase (W-5)", "value": PHASE_LABELS[phase]})
+            case_plans = JointPlan.objects.filter(
+                panel=case.panel_id, child=case.child_id, agreed_on__gte=case.shared_on
+            ).order_by("-agreed_on", "-created_at")
+            latest = case_plans.values("phase", "phase_since", "closed_on").first()
+            if latest is None:  # no plan yet: the exit window (W-5 phase 1)
+                phase = phase_of(case_open=True, plan_phase=None)
+                value = PHASE_LABELS[phase] if phase else ""
+            elif latest["closed_on"] is None:
+                value = PHASE_LABELS[Phase(latest["phase"])] + (
+                    f" since {p.day(latest['phase_since'])}" if latest["phase_since"] else ""
+                )
+            else:
+                value = f"No open joint plan (the last closed on {p.day(latest['closed_on'])})"
+            rows_for_case.append({"key": "Phase (W-5)", "value": value})
         if case.closed_on is not None:
             rows_for_case += closure_rows(actor, case)
         panel_cases.append(

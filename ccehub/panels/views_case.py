@@ -353,10 +353,12 @@ def plan_detail(request: HttpRequest, plan_id: str) -> HttpResponse:
             {
                 "key": "Phase (W-5)",
                 "value": format_html(
-                    '{}{}<br><span class="govuk-body-s">{}</span>',
+                    "{}{}{}",
                     PHASE_LABELS[Phase(plan.phase)],
                     f" since {p.day(plan.phase_since)}" if plan.phase_since else "",
-                    plan.phase_reason,
+                    format_html('<br><span class="govuk-body-s">{}</span>', plan.phase_reason)
+                    if plan.phase_reason
+                    else "",
                 ),
             }
         )

@@ -52,6 +52,13 @@ RE_EXPLOITATION: Final = frozenset(
 MSG_STEP_DOWN_NOT_INTENSIVE: Final = (
     "The plan is not in phase 2 (intensive support), so it cannot step down to phase 3"
 )
+MSG_STEP_DOWN_BEFORE_PHASE: Final = (
+    "The review is dated before the plan went back to intensive support on {day}: it cannot step the "
+    "plan down"
+)
+MSG_STEP_DOWN_TRIGGER_OWED: Final = (
+    "The review is dated before the event that brought it forward: it cannot step the plan down"
+)
 MSG_STEP_DOWN_HIGH_RISK: Final = (
     "The risk is reassessed as high: a child still at high risk stays in phase 2 (intensive support)"
 )
@@ -65,12 +72,27 @@ def phase_of(*, case_open: bool, plan_phase: str | None) -> Phase | None:
     return Phase.EXIT_WINDOW if case_open else None
 
 
-def step_down_problems(*, phase: str, risk_level: str) -> dict[str, str]:
-    """Whether a review may move the plan to phase 3 (field → message; empty when it may)."""
+def step_down_problems(
+    *,
+    phase: str,
+    risk_level: str,
+    reviewed_on: date | None = None,
+    phase_since: date | None = None,
+    trigger_answered: bool = True,
+) -> dict[str, str]:
+    """Whether a review may move the plan to phase 3 (field → message; empty when it may).
+
+    A review dated before the plan entered phase 2 (recorded late, before the missing episode or
+    arrest that took the plan back to intensive support) did not know of that event, so it cannot
+    step the plan down; nor can one dated before the trigger event its review is still owed for."""
     if phase != Phase.INTENSIVE:
         return {"step_down": MSG_STEP_DOWN_NOT_INTENSIVE}
     if risk_level == "high":
         return {"step_down": MSG_STEP_DOWN_HIGH_RISK}
+    if reviewed_on is not None and phase_since is not None and reviewed_on < phase_since:
+        return {"step_down": MSG_STEP_DOWN_BEFORE_PHASE.format(day=f"{phase_since:%-d %B %Y}")}
+    if not trigger_answered:
+        return {"step_down": MSG_STEP_DOWN_TRIGGER_OWED}
     return {}
 
 

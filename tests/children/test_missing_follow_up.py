@@ -564,3 +564,12 @@ def test_the_missing_page_shows_how_late_the_police_were_told(client, isl_sw, ac
     client.force_login(isl_sw)
     text = page(client.get(f"/children/{islington_child.pseudonymous_id}/missing/"))
     assert "to the police after 30 hours" in text
+
+
+def test_often_but_never_long_is_not_flagged_on_the_dashboard(client, isl_sw, actor_for, islington_child):
+    sw = actor_for(isl_sw)
+    for days_ago in (60, 30, 10):
+        episode = report(sw, islington_child, days_ago=days_ago)
+        missing_episode_found(actor=sw, episode=episode, ended_at=episode.started_at + timedelta(hours=5))
+    client.force_login(isl_sw)
+    assert "Heightened risk" not in page(client.get("/"))  # three episodes, none of 24 hours

@@ -161,3 +161,64 @@ def test_the_plan_page_shows_the_phase_and_the_review_form_steps_down(client, wo
     assert "Phase 3: longer-term support" in text
     # in phase 3 the form no longer offers the step down
     assert "move the plan to phase 3" not in html.unescape(client.get(url).content.decode())
+
+
+def test_a_late_review_dated_before_the_step_back_cannot_step_down(world, child, referral, system_actor):
+    """Stepped down, then an arrest took the plan back to phase 2; a review recorded late, dated
+    between the two, did not know of the arrest: it cannot step the plan down again."""
+    from ccehub.rules.phases import MSG_STEP_DOWN_BEFORE_PHASE
+    from tests.panels.conftest import make_incident
+
+    plan = _plan(world, child)
+    _review(world, plan, days_ago=10)
+    make_incident(child, system_actor, world["kent"], when=timezone.now() - timedelta(days=2))
+    plan.refresh_from_db()
+    assert plan.phase == "intensive" and plan.phase_reason.startswith("A new incident on ")
+    with pytest.raises(ValidationError) as late:
+        _review(world, plan, days_ago=5)
+    assert MSG_STEP_DOWN_BEFORE_PHASE.split(" on {day}")[0] in str(late.value)
+    plan.refresh_from_db()
+    assert plan.phase == "intensive"
+    _review(world, plan, days_ago=0)  # a review after the arrest may step it down
+    plan.refresh_from_db()
+    assert plan.phase == "longer_term"
+
+
+def test_a_revised_plan_keeps_the_phase_of_the_plan_it_replaces(world, child, referral):
+    plan = _plan(world, child)
+    _review(world, plan, days_ago=5)
+    plan.refresh_from_db()
+    today = timezone.localdate()
+    revised = panels.joint_plan_create(
+        actor=world["as_lead"],
+        panel=world["panel"],
+        child=child,
+        agreed_on=today,
+        review_on=today + timedelta(days=60),
+        summary="Revised: mentoring continues, college place confirmed",
+        actions=[panels.ActionSpec("Mentoring", world["islington"], today + timedelta(days=20))],
+        today=today,
+    )
+    assert revised.phase == "longer_term" and revised.phase_since == plan.phase_since
+    assert "carried from the plan it replaces" in revised.phase_reason
+
+
+def test_the_referral_page_shows_the_phase_of_the_case(client, world, child, referral):
+    from django.urls import reverse
+
+    assert client.login(username=world["users"]["lead"].username, password=PASSWORD)
+    url = reverse("panels:referral", args=[referral.pk])
+    assert "Phase 1: exit window" in html.unescape(client.get(url).content.decode())
+    plan = _plan(world, child)
+    assert "Phase 2: intensive support since" in html.unescape(client.get(url).content.decode())
+    panels.joint_plan_close(
+        actor=world["as_chair"],
+        plan=plan,
+        closed_on=timezone.localdate(),
+        risk_level="low",
+        risk_reduced=True,
+        reason="turned_18",
+        note="Turned 18: transitional safeguarding",
+    )
+    text = html.unescape(client.get(url).content.decode())
+    assert "No open joint plan (the last closed on" in text and "Phase 1: exit window" not in text
