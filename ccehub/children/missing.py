@@ -28,7 +28,10 @@ from django.utils import timezone
 
 from ccehub.audit.models import Action
 from ccehub.audit.services import audit_record
-from ccehub.children.models import CaseHolding, Child, Identity, MissingEpisode, RelativeToIncident
+from ccehub.children.home_agencies import agency_name as _agency_name
+from ccehub.children.home_agencies import notify_agency, rehold_home_authority
+from ccehub.children.home_agencies import when as _when
+from ccehub.children.models import Child, Identity, MissingEpisode, RelativeToIncident
 from ccehub.children.services import check_can_write, fact_record
 from ccehub.common.access import Actor
 from ccehub.common.models import TriState
@@ -228,31 +231,18 @@ def _tell_home_force(*, actor: Actor, child: Child, episode: MissingEpisode, kin
     _notify_home(actor=actor, child=child, episode=episode, home=force, kind=kind, text=text)
 
 
-def _agency_name(actor: Actor) -> str:
-    return actor.agency.name if actor.agency is not None else "ccehub"
-
-
-def _when(moment: datetime | None) -> str:
-    if moment is None:
-        return "a time not recorded"
-    local = timezone.localtime(moment)
-    return f"{local:%H:%M} on {local:%-d %B %Y}"
-
-
 def _notify_home(
     *, actor: Actor, child: Child, episode: MissingEpisode, home: Any, kind: str, text: str
 ) -> None:
     from django.urls import reverse
 
-    from ccehub.notifications.services import notify
-
-    notify(
+    notify_agency(
+        actor=actor,
+        child=child,
         agency=home,
         kind=kind,
         text=text,
         link=reverse("children:missing", args=[child.pseudonymous_id]),
-        child=child,
-        from_agency=actor.agency,
         about=("missingepisode", episode.pk),
     )
 
@@ -261,16 +251,9 @@ def _tell_home_authority(*, actor: Actor, child: Child, episode: MissingEpisode,
     """R-32: the home local authority hears of the episode. It holds the child again if its holding
     had ended, so that it can see the record it must act on (audited as a holding it did not ask
     for, with the reason)."""
-    if not CaseHolding.objects.current().filter(child=child, agency=home).exists():
-        CaseHolding.objects.create(child=child, agency=home, basis=CaseHolding.Basis.HOME_LOCAL_AUTHORITY)
-        audit_record(
-            actor=actor,
-            action=Action.CREATE,
-            object_type="case_holding",
-            child_pid=child.pseudonymous_id,
-            fields=["agency", "basis"],
-            detail=f"{home.code} holds the child again: reported missing, and the home authority must act (R-32)",
-        )
+    rehold_home_authority(
+        actor=actor, child=child, home=home, why="reported missing, and the home authority must act (R-32)"
+    )
     _notify_home(
         actor=actor,
         child=child,

@@ -133,7 +133,63 @@ def incident_record(
 
     on = timezone.localtime(incident.occurred_at).date() if incident.occurred_at else None
     plans_review_for_event(actor=actor, child=child, event=TriggerEvent.INCIDENT, on=on)
+    if not actor.system:  # loading data (the demo, an import) tells nobody
+        _tell_home_agencies(actor=actor, child=child, incident=incident)
     return incident
+
+
+def _tell_home_agencies(*, actor: Actor, child: Child, incident: IdentifyingIncident) -> None:
+    """J-01: an arrest (or another identifying incident) of a child recorded by another agency is
+    notified to the child's home local authority (children's social care) and home police force, at
+    once; the home authority holds the child again if its holding had ended. The triage actions
+    "notify the home local authority / police force" stay with the officer: the notification is the
+    record that ccehub told them, not the conversation."""
+    from django.urls import reverse
+
+    from ccehub.children.home_agencies import (
+        agency_name,
+        is_actors,
+        notify_agency,
+        rehold_home_authority,
+        when,
+    )
+
+    what = "arrested" if incident.is_arrest else "the subject of an incident"
+    label = IncidentType(incident.incident_type).label
+    base = (
+        f"{agency_name(actor)} recorded on ccehub that child {child.pseudonymous_id} was {what} ({label}) at "
+        f"{when(incident.occurred_at)}."
+    )
+    link = reverse("children:detail", args=[child.pseudonymous_id])
+    about = ("identifying_incident", incident.pk)
+    home, force = child.home_local_authority, child.home_police_force
+    if home is not None and not is_actors(actor, home):
+        rehold_home_authority(
+            actor=actor,
+            child=child,
+            home=home,
+            why="an arrest or incident elsewhere, and the home authority must act (J-01)",
+        )
+        notify_agency(
+            actor=actor,
+            child=child,
+            agency=home,
+            kind="incident_recorded",
+            text=base + " Your authority is the child's home local authority: see the child's record and the "
+            "actions proposed (J-01).",
+            link=link,
+            about=about,
+        )
+    if force is not None and not is_actors(actor, force):
+        notify_agency(
+            actor=actor,
+            child=child,
+            agency=force,
+            kind="incident_recorded",
+            text=base + " Your force is the child's home police force (J-01).",
+            link=link,
+            about=about,
+        )
 
 
 # --- Triage decisions (issue #3 part 3) ------------------------------------------------------------

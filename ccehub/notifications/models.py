@@ -12,6 +12,7 @@ class Notification(BaseModel):
     class Kind(models.TextChoices):
         MISSING_REPORTED = "missing_reported", "Child reported missing"
         MISSING_FOUND = "missing_found", "Child found"
+        INCIDENT_RECORDED = "incident_recorded", "Child arrested or stopped"
 
     agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="notifications")
     from_agency = models.ForeignKey(

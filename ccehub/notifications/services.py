@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 SUBJECTS: Final[dict[str, str]] = {
     Notification.Kind.MISSING_REPORTED: "ccehub: a child your service is responsible for is missing",
     Notification.Kind.MISSING_FOUND: "ccehub: a child reported missing has been found",
+    Notification.Kind.INCIDENT_RECORDED: "ccehub: a child your service is responsible for was arrested or stopped",
 }
 FOOTER: Final = (
     "This email holds no name, date of birth or address. Sign in to ccehub to see who the child is "

@@ -91,7 +91,7 @@ def test_officer_reports_a_child_missing_and_then_found(page, live_app):
     # Kent told Islington (Liam's home authority): the officer records when, by phone
     expect(page.get_by_text("3 to do")).to_be_visible()
     page.get_by_role("link", name=re.compile(r"^Record what followed")).click()
-    expect(page.get_by_text("Notifications sent")).to_be_visible()
+    expect(page.get_by_text("ccehub told the child's home agencies")).to_be_visible()
     # the demo has duty mailboxes but no mail server: the page says so rather than "emailed"
     expect(page.get_by_text(re.compile(r"Child reported missing: Islington.*no mail server"))).to_be_visible()
     assert_accessible(page)

@@ -1,0 +1,119 @@
+"""J-01: an arrest recorded by another agency tells the child's home local authority and home police
+force at once (dashboard, and an email with no identity in it to each duty mailbox); the decision
+page says who was told; loading data (the system) tells nobody."""
+
+from __future__ import annotations
+
+import html
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from ccehub.audit.models import AuditEvent
+from ccehub.children.models import CaseHolding
+from ccehub.children.services import holding_end
+from ccehub.incidents.services import incident_record, incident_record_and_triage
+from ccehub.notifications.models import Notification
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def kent_officer(make_user, agencies, roles):
+    return make_user("kent.pc", agencies["kent"], roles.POLICE_OFFICER)
+
+
+def _new_child(agencies):
+    return {
+        "given_name": "Jordan",
+        "family_name": "Testchild",
+        "sex": "male",
+        "date_of_birth": timezone.localdate().replace(year=timezone.localdate().year - 16)
+        - timedelta(days=3),
+        "postcode": "N1 1AA",
+        "home_local_authority": agencies["islington"],
+        "home_police_force": agencies["met"],
+    }
+
+
+def test_an_arrest_in_kent_tells_islington_and_the_met_by_email(
+    kent_officer, actor_for, agencies, django_capture_on_commit_callbacks
+):
+    for agency, mailbox in (
+        (agencies["islington"], "mash@islington.example"),
+        (agencies["met"], "mash@met.example"),
+    ):
+        agency.duty_email = mailbox
+        agency.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        decision = incident_record_and_triage(
+            actor=actor_for(kent_officer),
+            new_child=_new_child(agencies),
+            occurred_at=timezone.now() - timedelta(hours=1),
+            incident_type="arrest_pwits",
+            is_arrest=True,
+        )
+    notes = {n.agency.code: n for n in Notification.objects.all()}
+    assert set(notes) == {"la-islington", "met"}
+    for note in notes.values():
+        assert note.kind == "incident_recorded" and note.from_agency.code == "kent"
+        assert note.object_id == str(decision.incident_id) and note.emailed_at is not None
+    assert sorted(m.to[0] for m in mail.outbox) == ["mash@islington.example", "mash@met.example"]
+    for email in mail.outbox:
+        assert "arrested" in email.subject and decision.child.pseudonymous_id in email.body
+        for secret in ("Jordan", "Testchild", "N1 1AA"):
+            assert secret not in email.body and secret not in email.subject
+    assert "home local authority" in notes["la-islington"].text and "home police force" in notes["met"].text
+
+
+def test_the_home_force_recording_tells_only_the_home_authority(
+    make_user, agencies, roles, actor_for, islington_child
+):
+    met = make_user("met.pc", agencies["met"], roles.POLICE_OFFICER)
+    incident_record(
+        actor=actor_for(met),
+        child=islington_child,
+        occurred_at=timezone.now() - timedelta(hours=3),
+        incident_type="stop_search",
+    )
+    (note,) = Notification.objects.all()
+    assert note.agency.code == "la-islington" and "subject of an incident" in note.text
+
+
+def test_loading_data_as_the_system_tells_nobody(system_actor, islington_child):
+    incident_record(
+        actor=system_actor,
+        child=islington_child,
+        occurred_at=timezone.now() - timedelta(days=300),
+        incident_type="arrest_pwits",
+        recording_agency=islington_child.home_police_force,
+    )
+    assert not Notification.objects.exists()
+
+
+def test_the_home_authority_holds_the_child_again_and_the_decision_page_says_who_was_told(
+    client, make_user, agencies, roles, actor_for, islington_child
+):
+    admin = make_user("isl.admin", agencies["islington"], roles.ADMIN)
+    holding_end(
+        actor=actor_for(admin),
+        child=islington_child,
+        agency=agencies["islington"],
+        reason="Closed after review in 2025",
+    )
+    met = make_user("met.pc", agencies["met"], roles.POLICE_OFFICER)
+    decision = incident_record_and_triage(
+        actor=actor_for(met),
+        child=islington_child,
+        occurred_at=timezone.now() - timedelta(hours=2),
+        incident_type="arrest_pwits",
+        is_arrest=True,
+    )
+    assert CaseHolding.objects.current().filter(child=islington_child, agency=agencies["islington"]).exists()
+    assert "J-01" in AuditEvent.objects.get(object_type="case_holding", action="create").detail
+    client.force_login(met)
+    text = html.unescape(client.get(f"/incidents/decisions/{decision.pk}/").content.decode())
+    assert "ccehub told the child's home agencies" in text
+    assert "Child arrested or stopped: Islington" in text and "no duty mailbox recorded" in text
