@@ -68,6 +68,7 @@ def dashboard_for(*, actor: Actor) -> dict[str, Any]:
             open_actions = open_triage_actions(actor=actor, children=children) + open_actions
         except ImportError:
             pass
+    open_actions += _notifications(actor, children)
     open_actions += _missing_often_and_long(children)
     open_actions += _missing_follow_ups(actor, children)
     open_actions += _prosecution_decisions(actor)
@@ -107,6 +108,36 @@ def _missing_now(child: Any, *, threshold: int) -> dict[str, Any]:
     if is_crisis(days, threshold_days=threshold):
         item["text"] += f": {threshold} days or more is a trigger for crisis intervention (R-30)"
     return item
+
+
+#: How long a notification to the agency stays on its dashboard.
+NOTIFICATIONS_SHOWN_DAYS = 7
+
+
+def _notifications(actor: Actor, children: list[Any]) -> list[dict[str, Any]]:
+    """What ccehub told the agency in the last week (J-01 arrests elsewhere; J-05 missing reports to
+    the home force). A home authority's missing reports are not repeated: its follow-ups say more."""
+    from ccehub.notifications.models import Notification
+
+    if actor.system or actor.agency is None or not children:
+        return []
+    by_pk = {c.pk: c for c in children}
+    since = timezone.now() - timedelta(days=NOTIFICATIONS_SHOWN_DAYS)
+    told = (
+        Notification.objects.filter(agency=actor.agency, created_at__gte=since, child__isnull=False)
+        .select_related("child__home_local_authority")
+        .order_by("-created_at")[:50]
+    )
+    items = []
+    for note in told:
+        child = by_pk.get(note.child_id)
+        if child is None:
+            continue  # no longer visible to the agency
+        home = note.child.home_local_authority
+        if note.kind.startswith("missing_") and home is not None and home.pk == actor.agency.pk:
+            continue
+        items.append({"child": child, "kind": "Told", "text": note.text, "href": note.link})
+    return items
 
 
 def _frequent_window() -> timedelta:

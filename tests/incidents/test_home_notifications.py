@@ -117,3 +117,22 @@ def test_the_home_authority_holds_the_child_again_and_the_decision_page_says_who
     text = html.unescape(client.get(f"/incidents/decisions/{decision.pk}/").content.decode())
     assert "ccehub told the child's home agencies" in text
     assert "Child arrested or stopped: Islington" in text and "no duty mailbox recorded" in text
+
+
+def test_the_home_authoritys_dashboard_shows_the_arrest(
+    client, kent_officer, make_user, agencies, roles, actor_for
+):
+    decision = incident_record_and_triage(
+        actor=actor_for(kent_officer),
+        new_child=_new_child(agencies),
+        occurred_at=timezone.now() - timedelta(hours=1),
+        incident_type="arrest_pwits",
+        is_arrest=True,
+    )
+    sw = make_user("isl.sw", agencies["islington"], roles.SOCIAL_WORKER)
+    client.force_login(sw)
+    board = html.unescape(client.get("/").content.decode())
+    assert f"Kent Police recorded on ccehub that child {decision.child.pseudonymous_id} was arrested" in board
+    camden = make_user("cam.sw", agencies["camden"], roles.SOCIAL_WORKER)
+    client.force_login(camden)
+    assert "was arrested" not in html.unescape(client.get("/").content.decode())  # not Camden's child
