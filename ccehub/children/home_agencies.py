@@ -3,8 +3,7 @@
 The home local authority (children's social care) and the home police force are the agencies with
 the duty to act for the child. When another agency records an arrest or a missing episode, they are
 notified (``ccehub.notifications``: the dashboard, and an email to the duty mailbox with no identity
-in it). The home authority holds the child again if its holding had ended, so that it can see what
-it must act on; the home force is told, not made a holder.
+in it). Each holds the child again if its holding had ended, so that it can see what it must act on.
 """
 
 from __future__ import annotations
@@ -35,18 +34,25 @@ def is_actors(actor: Actor, agency: Agency | None) -> bool:
     return agency is not None and actor.agency is not None and actor.agency.pk == agency.pk
 
 
-def rehold_home_authority(*, actor: Actor, child: Child, home: Agency, why: str) -> None:
-    """The home authority holds the child again if its holding had ended (audited, with ``why``)."""
-    if CaseHolding.objects.current().filter(child=child, agency=home).exists():
+def rehold_home_agency(*, actor: Actor, child: Child, agency: Agency, basis: str, why: str) -> None:
+    """A home agency holds the child again if its holding had ended (audited, with ``why``): it is
+    told because it must act, and it cannot act on a record it cannot see."""
+    if CaseHolding.objects.current().filter(child=child, agency=agency).exists():
         return
-    CaseHolding.objects.create(child=child, agency=home, basis=CaseHolding.Basis.HOME_LOCAL_AUTHORITY)
+    CaseHolding.objects.create(child=child, agency=agency, basis=basis)
     audit_record(
         actor=actor,
         action=Action.CREATE,
         object_type="case_holding",
         child_pid=child.pseudonymous_id,
         fields=["agency", "basis"],
-        detail=f"{home.code} holds the child again: {why}",
+        detail=f"{agency.code} holds the child again: {why}",
+    )
+
+
+def rehold_home_authority(*, actor: Actor, child: Child, home: Agency, why: str) -> None:
+    rehold_home_agency(
+        actor=actor, child=child, agency=home, basis=CaseHolding.Basis.HOME_LOCAL_AUTHORITY, why=why
     )
 
 

@@ -29,9 +29,9 @@ from django.utils import timezone
 from ccehub.audit.models import Action
 from ccehub.audit.services import audit_record
 from ccehub.children.home_agencies import agency_name as _agency_name
-from ccehub.children.home_agencies import notify_agency, rehold_home_authority
+from ccehub.children.home_agencies import notify_agency, rehold_home_agency, rehold_home_authority
 from ccehub.children.home_agencies import when as _when
-from ccehub.children.models import Child, Identity, MissingEpisode, RelativeToIncident
+from ccehub.children.models import CaseHolding, Child, Identity, MissingEpisode, RelativeToIncident
 from ccehub.children.services import check_can_write, fact_record
 from ccehub.common.access import Actor
 from ccehub.common.models import TriState
@@ -223,11 +223,18 @@ def missing_episode_found(
 
 def _tell_home_force(*, actor: Actor, child: Child, episode: MissingEpisode, kind: str, text: str) -> None:
     """J-05, "police ↔ CSC notification both ways": the child's home police force hears of an episode
-    (and of the return) that another agency recorded. It is not made a holder: the notification
-    names the reporting agency, whom it can contact."""
+    (and of the return) that another agency recorded; it holds the child again if its holding had
+    ended (it searches for a missing child, so it must see the record)."""
     force = child.home_police_force
     if force is None or (actor.agency is not None and actor.agency.pk == force.pk):
         return
+    rehold_home_agency(
+        actor=actor,
+        child=child,
+        agency=force,
+        basis=CaseHolding.Basis.HOME_POLICE_FORCE,
+        why="reported missing elsewhere (J-05)",
+    )
     _notify_home(actor=actor, child=child, episode=episode, home=force, kind=kind, text=text)
 
 

@@ -32,6 +32,7 @@ from ccehub.common.access import Actor
 from ccehub.common.refusals import RefusedObject, audit_refusal
 from ccehub.common.views import forbidden
 from ccehub.common.web import actor_from_request, membership_required
+from ccehub.notifications.services import MSG_NO_MAIL_SERVER
 from ccehub.rules.missing import STAGE_LABELS
 
 PURPOSE = "Missing episodes"
@@ -253,6 +254,8 @@ def missing_follow_up_view(request: HttpRequest, pid: str, episode_id: str) -> H
         "is_home": is_home,
         "home": home,
         "notifications": notifications,
+        "no_mail_server": MSG_NO_MAIL_SERVER,
+        "pseudonymised": False,  # the missing page shows its dates to everyone who sees it
         "free_text": identity_sight(actor, record.basis),
     }
     return render(request, "children/missing_follow_up.html", context, status=400 if form.errors else 200)

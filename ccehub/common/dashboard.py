@@ -117,24 +117,30 @@ NOTIFICATIONS_SHOWN_DAYS = 7
 def _notifications(actor: Actor, children: list[Any]) -> list[dict[str, Any]]:
     """What ccehub told the agency in the last week (J-01 arrests elsewhere; J-05 missing reports to
     the home force). A home authority's missing reports are not repeated: its follow-ups say more."""
+    from ccehub.children.models import Child
+    from ccehub.common.access import visible_children_q
     from ccehub.notifications.models import Notification
 
-    if actor.system or actor.agency is None or not children:
+    # analysts see no operational notes (their dates are the incidents' dates, which they do not see)
+    if actor.system or actor.agency is None or actor.is_analyst or not children:
         return []
+    agency = actor.agency
     by_pk = {c.pk: c for c in children}
     since = timezone.now() - timedelta(days=NOTIFICATIONS_SHOWN_DAYS)
     told = (
-        Notification.objects.filter(agency=actor.agency, created_at__gte=since, child__isnull=False)
-        .select_related("child__home_local_authority")
+        Notification.objects.filter(
+            agency=agency,
+            created_at__gte=since,
+            child__in=Child.objects.filter(visible_children_q(agency)).values("pk"),
+        )
+        # a home authority's missing reports are on its dashboard as follow-ups already
+        .exclude(kind__startswith="missing_", child__home_local_authority=agency)
         .order_by("-created_at")[:50]
     )
     items = []
     for note in told:
         child = by_pk.get(note.child_id)
         if child is None:
-            continue  # no longer visible to the agency
-        home = note.child.home_local_authority
-        if note.kind.startswith("missing_") and home is not None and home.pk == actor.agency.pk:
             continue
         items.append({"child": child, "kind": "Told", "text": note.text, "href": note.link})
     return items

@@ -133,15 +133,17 @@ def incident_record(
 
     on = timezone.localtime(incident.occurred_at).date() if incident.occurred_at else None
     plans_review_for_event(actor=actor, child=child, event=TriggerEvent.INCIDENT, on=on)
-    if not actor.system:  # loading data (the demo, an import) tells nobody
+    if not actor.system and incident.incident_type not in NON_ARREST_TYPES:
+        # a police encounter (an arrest, a stop and search, found at an address or at the end of a
+        # missing-person enquiry); loading data as the system tells nobody
         _tell_home_agencies(actor=actor, child=child, incident=incident)
     return incident
 
 
 def _tell_home_agencies(*, actor: Actor, child: Child, incident: IdentifyingIncident) -> None:
-    """J-01: an arrest (or another identifying incident) of a child recorded by another agency is
+    """J-01: an arrest (or another police encounter) of a child recorded by another agency is
     notified to the child's home local authority (children's social care) and home police force, at
-    once; the home authority holds the child again if its holding had ended. The triage actions
+    once; each holds the child again if its holding had ended (they must act, so they must see it). The triage actions
     "notify the home local authority / police force" stay with the officer: the notification is the
     record that ccehub told them, not the conversation."""
     from django.urls import reverse
@@ -150,16 +152,14 @@ def _tell_home_agencies(*, actor: Actor, child: Child, incident: IdentifyingInci
         agency_name,
         is_actors,
         notify_agency,
+        rehold_home_agency,
         rehold_home_authority,
         when,
     )
 
-    what = "arrested" if incident.is_arrest else "the subject of an incident"
-    label = IncidentType(incident.incident_type).label
-    base = (
-        f"{agency_name(actor)} recorded on ccehub that child {child.pseudonymous_id} was {what} ({label}) at "
-        f"{when(incident.occurred_at)}."
-    )
+    # no offence and no incident type: the email is not the place for criminal-offence data
+    what = "was arrested" if incident.is_arrest else "came to the police's notice"
+    base = f"{agency_name(actor)} recorded on ccehub that child {child.pseudonymous_id} {what} at {when(incident.occurred_at)}."
     link = reverse("children:detail", args=[child.pseudonymous_id])
     about = ("identifying_incident", incident.pk)
     home, force = child.home_local_authority, child.home_police_force
@@ -181,6 +181,13 @@ def _tell_home_agencies(*, actor: Actor, child: Child, incident: IdentifyingInci
             about=about,
         )
     if force is not None and not is_actors(actor, force):
+        rehold_home_agency(
+            actor=actor,
+            child=child,
+            agency=force,
+            basis=CaseHolding.Basis.HOME_POLICE_FORCE,
+            why="an arrest or police encounter elsewhere (J-01)",
+        )
         notify_agency(
             actor=actor,
             child=child,

@@ -41,6 +41,7 @@ from ccehub.incidents.forms import (
 from ccehub.incidents.models import ActionStatus, IdentifyingIncident, RebuttalStatus, TriageDecision
 from ccehub.incidents.selectors import DecisionView, action_get, decision_get
 from ccehub.notifications.models import Notification
+from ccehub.notifications.services import MSG_NO_MAIL_SERVER
 from ccehub.rules.presumption import PresumptionCategory
 
 MSG_RECORDED = "Incident recorded and triaged"
@@ -205,6 +206,7 @@ def _decision_context(request: HttpRequest, actor: Actor, view: DecisionView) ->
         "input_rows": presenters.input_rows(decision, pseudonymised=pseudonymised),
         "reasons": presenters.reasons(decision, pseudonymised=pseudonymised),
         "actions": presenters.action_items(view.actions),
+        "no_mail_server": MSG_NO_MAIL_SERVER,
         "notifications": list(
             Notification.objects.filter(
                 object_type="identifying_incident", object_id=str(decision.incident_id)

@@ -79,7 +79,7 @@ def test_the_home_force_recording_tells_only_the_home_authority(
         incident_type="stop_search",
     )
     (note,) = Notification.objects.all()
-    assert note.agency.code == "la-islington" and "subject of an incident" in note.text
+    assert note.agency.code == "la-islington" and "came to the police's notice" in note.text
 
 
 def test_loading_data_as_the_system_tells_nobody(system_actor, islington_child):
@@ -136,3 +136,68 @@ def test_the_home_authoritys_dashboard_shows_the_arrest(
     camden = make_user("cam.sw", agencies["camden"], roles.SOCIAL_WORKER)
     client.force_login(camden)
     assert "was arrested" not in html.unescape(client.get("/").content.decode())  # not Camden's child
+
+
+def test_the_home_force_sees_the_arrest_on_its_dashboard_and_holds_the_child_again(
+    client, kent_officer, make_user, agencies, roles, actor_for
+):
+    decision = incident_record_and_triage(
+        actor=actor_for(kent_officer),
+        new_child=_new_child(agencies),
+        occurred_at=timezone.now() - timedelta(hours=1),
+        incident_type="arrest_pwits",
+        is_arrest=True,
+    )
+    child = decision.child
+    met_admin = make_user("met.admin", agencies["met"], roles.ADMIN)
+    holding_end(
+        actor=actor_for(met_admin), child=child, agency=agencies["met"], reason="Not ours to work with now"
+    )
+    incident_record(
+        actor=actor_for(kent_officer),
+        child=child,
+        occurred_at=timezone.now() - timedelta(minutes=30),
+        incident_type="stop_search",
+    )
+    assert CaseHolding.objects.current().filter(child=child, agency=agencies["met"]).exists()
+    met = make_user("met.pc", agencies["met"], roles.POLICE_OFFICER)
+    client.force_login(met)
+    board = html.unescape(client.get("/").content.decode())
+    assert (
+        f"Kent Police recorded on ccehub that child {child.pseudonymous_id} came to the police's notice"
+        in board
+    )
+    # no offence or incident type in what crosses
+    assert "PWITS" not in Notification.objects.filter(agency=agencies["met"]).first().text
+
+
+def test_a_disclosure_or_intelligence_tells_nobody(make_user, agencies, roles, actor_for, islington_child):
+    sw = make_user("isl.sw", agencies["islington"], roles.SOCIAL_WORKER)
+    for kind in ("disclosure", "intelligence"):
+        incident_record(
+            actor=actor_for(sw),
+            child=islington_child,
+            occurred_at=timezone.now() - timedelta(hours=2),
+            incident_type=kind,
+        )
+    assert not Notification.objects.exists()
+
+
+def test_an_analyst_sees_no_dates_of_who_was_told_and_no_notes_on_the_dashboard(
+    client, kent_officer, make_user, agencies, roles, actor_for
+):
+    decision = incident_record_and_triage(
+        actor=actor_for(kent_officer),
+        new_child=_new_child(agencies),
+        occurred_at=timezone.now() - timedelta(hours=1),
+        incident_type="arrest_pwits",
+        is_arrest=True,
+    )
+    analyst = make_user("isl.analyst", agencies["islington"], roles.ANALYST)
+    client.force_login(analyst)
+    text = html.unescape(client.get(f"/incidents/decisions/{decision.pk}/").content.decode())
+    assert "ccehub told the child's home agencies" in text and "Child arrested or stopped: Islington" in text
+    year = str(timezone.localdate().year)
+    block = text.split("ccehub told the child's home agencies")[1].split("</div>")[0]
+    assert year not in block
+    assert "was arrested" not in html.unescape(client.get("/").content.decode())
