@@ -194,7 +194,8 @@ def _missing_follow_ups(actor: Actor, children: list[Any]) -> list[dict[str, Any
     from ccehub.rules.missing import FollowUpCode, follow_ups
 
     agency = actor.agency
-    if actor.system or agency is None or not children:
+    # follow-ups are for those who record them (an analyst records nothing on a child)
+    if actor.system or agency is None or not actor.can_write_cases or not children:
         return []
     episodes = (
         MissingEpisode.objects.filter(follow_up_tracked=True)

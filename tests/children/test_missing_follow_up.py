@@ -573,3 +573,13 @@ def test_often_but_never_long_is_not_flagged_on_the_dashboard(client, isl_sw, ac
         missing_episode_found(actor=sw, episode=episode, ended_at=episode.started_at + timedelta(hours=5))
     client.force_login(isl_sw)
     assert "Heightened risk" not in page(client.get("/"))  # three episodes, none of 24 hours
+
+
+def test_an_analysts_dashboard_has_no_follow_ups_to_do(
+    client, met_officer, actor_for, islington_child, make_user, agencies, roles
+):
+    report(actor_for(met_officer), islington_child)
+    analyst = make_user("isl.analyst", agencies["islington"], roles.ANALYST)
+    client.force_login(analyst)
+    board = page(client.get("/"))
+    assert "Hold a strategy discussion" not in board and "reported the child missing" not in board
