@@ -1,6 +1,7 @@
 """Demo data for the CCE panel: members by sector, a Home Office QA account, and three synthetic
 children in the panel's area who are young enough for the local route *today* (the report's boys are
-adults now). One already has a referral in flight. Idempotent; everything goes through services,
+adults now). One already has a referral in flight and a joint plan (W-5 phase 2); another is missing
+now, reported by his social worker (R-32's strategy discussion to hold). Idempotent; everything goes through services,
 except the decided history for the timeliness report (:func:`timeliness_history_load`), which is
 written as stored rows.
 
@@ -76,8 +77,10 @@ def panel_demo_load(*, actor: Actor, today: date, password: str) -> list[tuple[s
     agency = Agency.objects.get(code=agency_code)
     membership_grant(actor=actor, user=qa, agency=agency, role=role)
     if not Child.objects.filter(cohort=COHORT).exists():
+        made = {}
         for position, (given, family, la_code, age, referred) in enumerate(CHILDREN, start=1):
-            _child(actor, position, given, family, la_code, age, referred, today)
+            made[given] = _child(actor, position, given, family, la_code, age, referred, today)
+        _plan_and_missing(actor, panel, made, today)
     timeliness_history_load(actor=actor, today=today)
     return [(username, agency.name, Role(role).label)]
 
@@ -131,6 +134,48 @@ def _child(
             today=today,
         )
     return child
+
+
+def _plan_and_missing(actor: Actor, panel: Agency, children: dict[str, Any], today: date) -> None:
+    """Ash's joint plan (W-5 phase 2: intensive support) and Kai reported missing two days ago by his
+    Islington social worker (R-32: a strategy discussion to hold; the Met, his home force, told)."""
+    from ccehub.agencies.selectors import active_memberships
+    from ccehub.children.missing import missing_episode_record
+    from ccehub.panels.services import ActionSpec, joint_plan_create
+
+    islington, met = Agency.objects.get(code="la-islington"), Agency.objects.get(code="met")
+    joint_plan_create(
+        actor=actor,
+        panel=panel,
+        child=children["Ash"],
+        agreed_on=today - timedelta(days=8),
+        review_on=today + timedelta(days=34),
+        summary="Synthetic: keep Ash safe from the line's debt while he returns to college; mentoring.",
+        actions=[
+            ActionSpec("Debt threat assessment", met, today + timedelta(days=5), "Exploitation team"),
+            ActionSpec(
+                "Mentoring referral", islington, today + timedelta(days=14), "Allocated social worker"
+            ),
+        ],
+        today=today,
+    )
+    social_worker = get_user_model().objects.filter(username="socialworker").first()
+    memberships = active_memberships(user=social_worker) if social_worker is not None else []
+    if not memberships:
+        return
+    as_social_worker = Actor(
+        user=social_worker, membership=memberships[0], channel="system", purpose="Demo: missing episode"
+    )
+    went = _aware(today - timedelta(days=2), 22)
+    missing_episode_record(
+        actor=as_social_worker,
+        child=children["Kai"],
+        started_at=went,
+        missing_from="family_home",
+        reported_by="parent",
+        reported_to_police_at=went + timedelta(hours=11),
+        notes="Synthetic: did not come home after college; seen at a station with older boys.",
+    )
 
 
 # --- Decided referrals from earlier quarters, for the timeliness report ----------------------------

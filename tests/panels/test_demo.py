@@ -67,3 +67,38 @@ def test_demo_history_gives_the_timeliness_report_numbers_on_both_routes():
     before = history.count()
     demo_load()
     assert history.count() == before
+
+
+def test_the_demo_shows_a_plan_in_phase_2_and_a_child_missing_now(client):
+    """Ash has a joint plan in intensive support; Kai is missing, reported by his social worker, so
+    Islington's dashboard asks for the strategy discussion and the Met (his home force) was told."""
+    import html
+
+    from django.contrib.auth import get_user_model
+
+    from ccehub.children.models import MissingEpisode
+    from ccehub.notifications.models import Notification
+    from ccehub.panels.models import JointPlan
+
+    demo_load()
+    plan = JointPlan.objects.get(child__display_pseudonym="Ash", closed_on__isnull=True)
+    assert plan.phase == "intensive" and plan.actions.count() == 2
+    episode = MissingEpisode.objects.get(child__display_pseudonym="Kai", still_missing=True)
+    assert episode.follow_up_tracked and episode.social_care_notified_at is not None
+    assert Notification.objects.filter(
+        child=episode.child, agency__code="met", kind="missing_reported"
+    ).exists()
+    client.force_login(get_user_model().objects.get(username="socialworker"))
+    response = client.get("/")
+    board = html.unescape(response.content.decode())
+    assert response.status_code == 200, board[:300]
+    title = board.split("<title>")[1].split("</title>")[0]
+    import re
+
+    # went missing at 22:00 two days ago: one day missing before 22:00 today, two after
+    assert "Hold a strategy discussion" in board and re.search(r"Missing for [12] days? \(since", board), (
+        title
+    )
+    demo_load()  # idempotent
+    assert JointPlan.objects.filter(child__display_pseudonym="Ash").count() == 1
+    assert MissingEpisode.objects.filter(child__display_pseudonym="Kai").count() == 1
