@@ -52,14 +52,12 @@ def plans_review_for_event(
                 escalation_reason(event, on),
             )
             plan.save(update_fields=["phase", "phase_since", "phase_reason", "updated_at"])
-            audit_record(
-                actor=actor,
-                action=Action.UPDATE,
-                object_type="joint_plan",
-                object_id=plan.pk,
-                child_pid=child.pseudonymous_id,
-                fields=["joint_plans.phase"],
-                detail=f"back to phase 2, intensive support: {event.value} on {on} (W-5, R-50)",
+            _audit(
+                actor,
+                plan,
+                child,
+                "joint_plans.phase",
+                f"back to phase 2, intensive support: {event.value} on {on} (W-5, R-50)",
             )
         new = review_after_trigger(
             review_on=plan.review_on,
@@ -73,14 +71,25 @@ def plans_review_for_event(
         plan.review_trigger = trigger_text(event, on)
         plan.review_trigger_on = on
         plan.save(update_fields=["review_on", "review_trigger", "review_trigger_on", "updated_at"])
-        audit_record(
-            actor=actor,
-            action=Action.UPDATE,
-            object_type="joint_plan",
-            object_id=plan.pk,
-            child_pid=child.pseudonymous_id,
-            fields=["joint_plans.review_on"],
-            detail=f"review brought forward to {new}: {event.value} on {on} (R-50)",
+        _audit(
+            actor,
+            plan,
+            child,
+            "joint_plans.review_on",
+            f"review brought forward to {new}: {event.value} on {on} (R-50)",
         )
         moved.append(plan)
     return moved
+
+
+def _audit(actor: Actor, plan: JointPlan, child: Any, field: str, detail: str) -> None:
+    """One plan change a trigger event made, audited as the actor who recorded the event."""
+    audit_record(
+        actor=actor,
+        action=Action.UPDATE,
+        object_type="joint_plan",
+        object_id=plan.pk,
+        child_pid=child.pseudonymous_id,
+        fields=[field],
+        detail=detail,
+    )

@@ -38,6 +38,17 @@ def _new_child(agencies):
     }
 
 
+def _kent_arrest(actor, agencies):
+    """Kent arrests a new child whose home is Islington (the Met's area)."""
+    return incident_record_and_triage(
+        actor=actor,
+        new_child=_new_child(agencies),
+        occurred_at=timezone.now() - timedelta(hours=1),
+        incident_type="arrest_pwits",
+        is_arrest=True,
+    )
+
+
 def test_an_arrest_in_kent_tells_islington_and_the_met_by_email(
     kent_officer, actor_for, agencies, django_capture_on_commit_callbacks
 ):
@@ -122,13 +133,7 @@ def test_the_home_authority_holds_the_child_again_and_the_decision_page_says_who
 def test_the_home_authoritys_dashboard_shows_the_arrest(
     client, kent_officer, make_user, agencies, roles, actor_for
 ):
-    decision = incident_record_and_triage(
-        actor=actor_for(kent_officer),
-        new_child=_new_child(agencies),
-        occurred_at=timezone.now() - timedelta(hours=1),
-        incident_type="arrest_pwits",
-        is_arrest=True,
-    )
+    decision = _kent_arrest(actor_for(kent_officer), agencies)
     sw = make_user("isl.sw", agencies["islington"], roles.SOCIAL_WORKER)
     client.force_login(sw)
     board = html.unescape(client.get("/").content.decode())
@@ -141,13 +146,7 @@ def test_the_home_authoritys_dashboard_shows_the_arrest(
 def test_the_home_force_sees_the_arrest_on_its_dashboard_and_holds_the_child_again(
     client, kent_officer, make_user, agencies, roles, actor_for
 ):
-    decision = incident_record_and_triage(
-        actor=actor_for(kent_officer),
-        new_child=_new_child(agencies),
-        occurred_at=timezone.now() - timedelta(hours=1),
-        incident_type="arrest_pwits",
-        is_arrest=True,
-    )
+    decision = _kent_arrest(actor_for(kent_officer), agencies)
     child = decision.child
     met_admin = make_user("met.admin", agencies["met"], roles.ADMIN)
     holding_end(
@@ -186,13 +185,7 @@ def test_a_disclosure_or_intelligence_tells_nobody(make_user, agencies, roles, a
 def test_an_analyst_sees_no_dates_of_who_was_told_and_no_notes_on_the_dashboard(
     client, kent_officer, make_user, agencies, roles, actor_for
 ):
-    decision = incident_record_and_triage(
-        actor=actor_for(kent_officer),
-        new_child=_new_child(agencies),
-        occurred_at=timezone.now() - timedelta(hours=1),
-        incident_type="arrest_pwits",
-        is_arrest=True,
-    )
+    decision = _kent_arrest(actor_for(kent_officer), agencies)
     analyst = make_user("isl.analyst", agencies["islington"], roles.ANALYST)
     client.force_login(analyst)
     text = html.unescape(client.get(f"/incidents/decisions/{decision.pk}/").content.decode())
