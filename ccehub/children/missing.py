@@ -451,3 +451,63 @@ def missing_risk(episodes: list[Any], *, now: datetime | None = None) -> Heighte
         window_days=profile.missing_frequent_window_days,
         long_hours=profile.missing_long_hours,
     )
+
+
+def missing_crises_notify(*, now: datetime | None = None) -> int:
+    """R-30 → W-5: every episode reported on ccehub, still missing, that has reached the crisis
+    threshold of the profile in force when it began, and has not been notified: its home local
+    authority and home police force are told ("missing for weeks: a trigger for crisis
+    intervention"), once (``crisis_trigger_fired``). Run by ``ccehub notifications send`` (cron).
+    Returns the number of episodes that crossed."""
+    from django.urls import reverse
+
+    now = now or timezone.now()
+    actor = Actor.for_system(
+        name="ccehub-missing-crisis", channel="system", purpose="Missing for weeks: crisis (R-30)"
+    )
+    crossed = 0
+    candidates = (
+        MissingEpisode.objects.filter(still_missing=True, follow_up_tracked=True, crisis_trigger_fired=False)
+        .exclude(started_at__isnull=True)
+        .select_related("child__home_local_authority", "child__home_police_force")
+    )
+    for episode in candidates:
+        began = timezone.localtime(episode.started_at).date()
+        threshold = profile_in_force(began).missing_crisis_threshold_days
+        days = episode_days(episode.started_at, None, now=now)
+        if not is_crisis(days, threshold_days=threshold):
+            continue
+        with transaction.atomic():
+            # a conditional update: of two runs at once, only one sees the row still unfired
+            fired = MissingEpisode.objects.filter(pk=episode.pk, crisis_trigger_fired=False)
+            if not fired.update(crisis_trigger_fired=True):
+                continue  # another run got there first
+            child = episode.child
+            text = (
+                f"Child {child.pseudonymous_id} has been missing for {days} days, since "
+                f"{_when(episode.started_at)}: {threshold} days or more is a trigger for crisis "
+                "intervention (R-30, W-5)."
+            )
+            for agency in {
+                a.pk: a for a in (child.home_local_authority, child.home_police_force) if a
+            }.values():
+                notify_agency(
+                    actor=actor,
+                    child=child,
+                    agency=agency,
+                    kind="missing_crisis",
+                    text=text,
+                    link=reverse("children:missing", args=[child.pseudonymous_id]),
+                    about=("missingepisode", episode.pk),
+                )
+            audit_record(
+                actor=actor,
+                action=Action.UPDATE,
+                object_type="missingepisode",
+                object_id=episode.pk,
+                child_pid=child.pseudonymous_id,
+                fields=["missing_episodes.crisis_trigger_fired"],
+                detail=f"missing {days} days: crisis notified (R-30)",
+            )
+        crossed += 1
+    return crossed

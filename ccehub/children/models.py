@@ -304,6 +304,9 @@ class MissingEpisode(BaseModel):
     #: return home interview) is tracked and shown until recorded. Historical and imported episodes
     #: are not tracked: nobody is asked now to do what was due years ago.
     follow_up_tracked = models.BooleanField(default=False)
+    #: E-08: the R-30 crisis was notified once the episode reached the threshold while still missing
+    #: (``ccehub notifications send``, run from cron, checks).
+    crisis_trigger_fired = models.BooleanField(default=False)
     strategy_meeting = models.ForeignKey(
         "safeguarding.StrategyMeeting",
         null=True,

@@ -9,7 +9,7 @@ from ccehub.commands import fail, setup_django
 
 def register(app: typer.Typer) -> None:
     notifications_app = typer.Typer(
-        help="Notifications to agencies (a child reported missing or found, R-32): send pending emails.",
+        help="Notifications to agencies (missing, found, crisis, arrest elsewhere): send pending emails.",
         no_args_is_help=True,
     )
     app.add_typer(notifications_app, name="notifications")
@@ -18,14 +18,24 @@ def register(app: typer.Typer) -> None:
     def send() -> None:
         """Email every notification not yet sent to its agency's duty mailbox, oldest first.
 
+        First, every child reported missing on ccehub and still missing who has reached the policy
+        profile's crisis threshold (R-30, 14 days) is notified to the home agencies, once.
+
         A notification is emailed once its transaction commits; this retries those whose email failed
         (the mail server was down), up to 5 tries each. Exit 0 when every email tried went, 1 when
         some did not (the reason is kept on the notification and shown on the episode's page) or no
         mail server is configured.
         """
         setup_django()
+        from ccehub.children.missing import missing_crises_notify
         from ccehub.notifications.services import MAX_ATTEMPTS, send_pending
 
+        crossed = missing_crises_notify()
+        if crossed:
+            typer.echo(
+                f"{crossed} child{'ren' if crossed != 1 else ''} still missing reached the crisis threshold "
+                "(R-30): their home agencies are notified."
+            )
         result = send_pending()
         if result.unconfigured:
             fail(

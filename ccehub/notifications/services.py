@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 SUBJECTS: Final[dict[str, str]] = {
     Notification.Kind.MISSING_REPORTED: "ccehub: a child your service is responsible for is missing",
     Notification.Kind.MISSING_FOUND: "ccehub: a child reported missing has been found",
+    Notification.Kind.MISSING_CRISIS: "ccehub: a child your service is responsible for has been missing for weeks",
     Notification.Kind.INCIDENT_RECORDED: "ccehub: a child your service is responsible for was arrested or stopped",
 }
 FOOTER: Final = (

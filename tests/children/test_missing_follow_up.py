@@ -583,3 +583,37 @@ def test_an_analysts_dashboard_has_no_follow_ups_to_do(
     client.force_login(analyst)
     board = page(client.get("/"))
     assert "Hold a strategy discussion" not in board and "reported the child missing" not in board
+
+
+def test_reaching_the_crisis_threshold_while_missing_is_notified_once(
+    met_officer, isl_sw, actor_for, islington_child, duty_mailbox, system_actor
+):
+    from ccehub.children.missing import missing_crises_notify
+    from ccehub.cli import app
+
+    police = actor_for(met_officer)
+    episode = report(police, islington_child, days_ago=13.5)
+    assert missing_crises_notify() == 0  # 13 days: not yet
+    assert missing_crises_notify(now=timezone.now() + timedelta(days=1)) == 1  # 14 days
+    episode.refresh_from_db()
+    assert episode.crisis_trigger_fired
+    crisis = Notification.objects.filter(kind="missing_crisis")
+    assert sorted(crisis.values_list("agency__code", flat=True)) == ["la-islington", "met"]
+    assert "missing for 14 days" in crisis.first().text and "R-30" in crisis.first().text
+    assert missing_crises_notify(now=timezone.now() + timedelta(days=5)) == 0  # once
+    row = AuditEvent.objects.get(object_type="missingepisode", detail__contains="crisis notified")
+    assert row.fields == ["missing_episodes.crisis_trigger_fired"]
+    # found, untracked or not yet long: never
+    missing_episode_found(actor=police, episode=episode, ended_at=timezone.now())
+    old = fact_record(
+        actor=system_actor,
+        child=islington_child,
+        model=MissingEpisode,
+        started_at=timezone.now() - timedelta(days=60),
+    )
+    assert not old.follow_up_tracked
+    assert missing_crises_notify(now=timezone.now() + timedelta(days=30)) == 0
+    # the cron command runs the check first
+    report(police, islington_child, days_ago=20)
+    result = CliRunner().invoke(app, ["notifications", "send"])
+    assert result.exit_code == 0 and "1 child still missing reached the crisis threshold" in result.stdout

@@ -25,6 +25,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name="missingepisode",
+            name="crisis_trigger_fired",
+            field=models.BooleanField(default=False),
+        ),
+        migrations.AddField(
+            model_name="missingepisode",
             name="return_home_interview",
             field=models.CharField(
                 choices=[

@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
                 ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('updated_at', models.DateTimeField(auto_now=True)),
-                ('kind', models.CharField(choices=[('missing_reported', 'Child reported missing'), ('missing_found', 'Child found'), ('incident_recorded', 'Child arrested or stopped')], max_length=24)),
+                ('kind', models.CharField(choices=[('missing_reported', 'Child reported missing'), ('missing_found', 'Child found'), ('incident_recorded', 'Child arrested or stopped'), ('missing_crisis', 'Child missing for weeks: crisis')], max_length=24)),
                 ('object_type', models.CharField(blank=True, max_length=40)),
                 ('object_id', models.CharField(blank=True, db_index=True, max_length=64)),
                 ('text', models.CharField(max_length=500)),
