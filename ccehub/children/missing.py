@@ -453,19 +453,29 @@ def missing_risk(episodes: list[Any], *, now: datetime | None = None) -> Heighte
     )
 
 
-def missing_crises_notify(*, now: datetime | None = None) -> int:
-    """R-30 → W-5: every episode reported on ccehub, still missing, that has reached the crisis
-    threshold of the profile in force when it began, and has not been notified: its home local
-    authority and home police force are told ("missing for weeks: a trigger for crisis
-    intervention"), once (``crisis_trigger_fired``). Run by ``ccehub notifications send`` (cron).
-    Returns the number of episodes that crossed."""
+@dataclass(frozen=True)
+class CrisisRun:
+    crossed: int
+    failed: int
+
+
+def missing_crises_notify(*, now: datetime | None = None) -> CrisisRun:
+    """R-30: every episode reported on ccehub, still missing, that has reached the crisis threshold
+    of the profile in force when it began, and has not been notified: its home local authority and
+    home police force are told ("a trigger for crisis intervention"), once (``crisis_trigger_fired``),
+    and hold the child again if their holdings had ended. Run by ``ccehub notifications send`` (cron).
+    One episode that fails is logged, left unfired for the next run, and does not stop the others."""
+    import logging
+
     from django.urls import reverse
+
+    from ccehub.children.home_agencies import rehold_home_agency
 
     now = now or timezone.now()
     actor = Actor.for_system(
         name="ccehub-missing-crisis", channel="system", purpose="Missing for weeks: crisis (R-30)"
     )
-    crossed = 0
+    crossed = failed = 0
     candidates = (
         MissingEpisode.objects.filter(still_missing=True, follow_up_tracked=True, crisis_trigger_fired=False)
         .exclude(started_at__isnull=True)
@@ -477,37 +487,52 @@ def missing_crises_notify(*, now: datetime | None = None) -> int:
         days = episode_days(episode.started_at, None, now=now)
         if not is_crisis(days, threshold_days=threshold):
             continue
-        with transaction.atomic():
-            # a conditional update: of two runs at once, only one sees the row still unfired
-            fired = MissingEpisode.objects.filter(pk=episode.pk, crisis_trigger_fired=False)
-            if not fired.update(crisis_trigger_fired=True):
-                continue  # another run got there first
-            child = episode.child
-            text = (
-                f"Child {child.pseudonymous_id} has been missing for {days} days, since "
-                f"{_when(episode.started_at)}: {threshold} days or more is a trigger for crisis "
-                "intervention (R-30, W-5)."
-            )
-            for agency in {
-                a.pk: a for a in (child.home_local_authority, child.home_police_force) if a
-            }.values():
-                notify_agency(
-                    actor=actor,
-                    child=child,
-                    agency=agency,
-                    kind="missing_crisis",
-                    text=text,
-                    link=reverse("children:missing", args=[child.pseudonymous_id]),
-                    about=("missingepisode", episode.pk),
+        try:
+            with transaction.atomic():
+                # a conditional update: of two runs at once (or a child found meanwhile), only one
+                # sees the row still missing and unfired
+                fired = MissingEpisode.objects.filter(
+                    pk=episode.pk, still_missing=True, crisis_trigger_fired=False
                 )
-            audit_record(
-                actor=actor,
-                action=Action.UPDATE,
-                object_type="missingepisode",
-                object_id=episode.pk,
-                child_pid=child.pseudonymous_id,
-                fields=["missing_episodes.crisis_trigger_fired"],
-                detail=f"missing {days} days: crisis notified (R-30)",
-            )
+                if not fired.update(crisis_trigger_fired=True):
+                    continue
+                child = episode.child
+                text = (
+                    f"Child {child.pseudonymous_id} has been missing for {days} days, since "
+                    f"{_when(episode.started_at)}: {threshold} days or more is a trigger for crisis "
+                    "intervention (R-30)."
+                )
+                homes = (
+                    (child.home_local_authority, CaseHolding.Basis.HOME_LOCAL_AUTHORITY),
+                    (child.home_police_force, CaseHolding.Basis.HOME_POLICE_FORCE),
+                )
+                for agency, basis in homes:
+                    if agency is None:
+                        continue
+                    rehold_home_agency(
+                        actor=actor, child=child, agency=agency, basis=basis, why="missing for weeks (R-30)"
+                    )
+                    notify_agency(
+                        actor=actor,
+                        child=child,
+                        agency=agency,
+                        kind="missing_crisis",
+                        text=text,
+                        link=reverse("children:missing", args=[child.pseudonymous_id]),
+                        about=("missingepisode", episode.pk),
+                    )
+                audit_record(
+                    actor=actor,
+                    action=Action.UPDATE,
+                    object_type="missingepisode",
+                    object_id=episode.pk,
+                    child_pid=child.pseudonymous_id,
+                    fields=["missing_episodes.crisis_trigger_fired"],
+                    detail=f"missing {days} days: crisis notified (R-30)",
+                )
+        except Exception:  # one episode must not stop the others, nor the emails after them
+            logging.getLogger(__name__).exception("Crisis notification for episode %s failed", episode.pk)
+            failed += 1
+            continue
         crossed += 1
-    return crossed
+    return CrisisRun(crossed=crossed, failed=failed)

@@ -19,7 +19,7 @@ def register(app: typer.Typer) -> None:
         """Email every notification not yet sent to its agency's duty mailbox, oldest first.
 
         First, every child reported missing on ccehub and still missing who has reached the policy
-        profile's crisis threshold (R-30, 14 days) is notified to the home agencies, once.
+        profile's crisis threshold (R-30; 14 days by default) is notified to the home agencies, once.
 
         A notification is emailed once its transaction commits; this retries those whose email failed
         (the mail server was down), up to 5 tries each. Exit 0 when every email tried went, 1 when
@@ -30,17 +30,23 @@ def register(app: typer.Typer) -> None:
         from ccehub.children.missing import missing_crises_notify
         from ccehub.notifications.services import MAX_ATTEMPTS, send_pending
 
-        crossed = missing_crises_notify()
-        if crossed:
+        crises = missing_crises_notify()
+        if crises.crossed:
+            n = crises.crossed
             typer.echo(
-                f"{crossed} child{'ren' if crossed != 1 else ''} still missing reached the crisis threshold "
-                "(R-30): their home agencies are notified."
+                f"{n} child{'ren' if n != 1 else ''} still missing reached the crisis threshold (R-30): "
+                "their recorded home agencies are notified."
+            )
+        if crises.failed:
+            typer.echo(
+                f"{crises.failed} crisis notification(s) failed: see the log; tried again next time.",
+                err=True,
             )
         result = send_pending()
         if result.unconfigured:
             fail(
                 "No mail server is configured (set CCEHUB_EMAIL_HOST): nothing was emailed. The "
-                "dashboards still show every notification.",
+                "dashboards and pages still show what must be done.",
                 code=1,
             )
         typer.echo(f"Emailed {result.sent} notification{'s' if result.sent != 1 else ''}.")
@@ -53,4 +59,4 @@ def register(app: typer.Typer) -> None:
                 "the agencies' duty mailboxes and the mail server (the dashboards still show them).",
                 err=True,
             )
-        raise typer.Exit(1 if result.failed else 0)
+        raise typer.Exit(1 if result.failed or crises.failed else 0)

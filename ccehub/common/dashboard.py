@@ -116,7 +116,8 @@ NOTIFICATIONS_SHOWN_DAYS = 7
 
 def _notifications(actor: Actor, children: list[Any]) -> list[dict[str, Any]]:
     """What ccehub told the agency in the last week (J-01 arrests elsewhere; J-05 missing reports to
-    the home force). A home authority's missing reports are not repeated: its follow-ups say more."""
+    the home force; R-30 crises). A home authority's missing reports and returns are not repeated:
+    its follow-ups say more."""
     from ccehub.children.models import Child
     from ccehub.common.access import visible_children_q
     from ccehub.notifications.models import Notification
@@ -134,7 +135,7 @@ def _notifications(actor: Actor, children: list[Any]) -> list[dict[str, Any]]:
             child__in=Child.objects.filter(visible_children_q(agency)).values("pk"),
         )
         # a home authority's missing reports are on its dashboard as follow-ups already
-        .exclude(kind__startswith="missing_", child__home_local_authority=agency)
+        .exclude(kind__in=("missing_reported", "missing_found"), child__home_local_authority=agency)
         .order_by("-created_at")[:50]
     )
     items = []

@@ -133,7 +133,7 @@ def incident_record(
 
     on = timezone.localtime(incident.occurred_at).date() if incident.occurred_at else None
     plans_review_for_event(actor=actor, child=child, event=TriggerEvent.INCIDENT, on=on)
-    if not actor.system and incident.incident_type not in NON_ARREST_TYPES:
+    if not actor.system and (incident.is_arrest or incident.incident_type not in NON_ARREST_TYPES):
         # a police encounter (an arrest, a stop and search, found at an address or at the end of a
         # missing-person enquiry); loading data as the system tells nobody
         _tell_home_agencies(actor=actor, child=child, incident=incident)

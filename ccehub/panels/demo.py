@@ -164,7 +164,11 @@ def _plan_and_missing(actor: Actor, panel: Agency, children: dict[str, Any], tod
     if not memberships:
         return
     as_social_worker = Actor(
-        user=social_worker, membership=memberships[0], channel="system", purpose="Demo: missing episode"
+        user=social_worker,
+        membership=memberships[0],
+        channel="system",
+        purpose="Demo data: a synthetic missing episode loaded for the demonstration",
+        origin="demo-loader",
     )
     went = _aware(today - timedelta(days=2), 22)
     missing_episode_record(

@@ -593,14 +593,14 @@ def test_reaching_the_crisis_threshold_while_missing_is_notified_once(
 
     police = actor_for(met_officer)
     episode = report(police, islington_child, days_ago=13.5)
-    assert missing_crises_notify() == 0  # 13 days: not yet
-    assert missing_crises_notify(now=timezone.now() + timedelta(days=1)) == 1  # 14 days
+    assert missing_crises_notify().crossed == 0  # 13 days: not yet
+    assert missing_crises_notify(now=timezone.now() + timedelta(days=1)).crossed == 1  # 14 days
     episode.refresh_from_db()
     assert episode.crisis_trigger_fired
     crisis = Notification.objects.filter(kind="missing_crisis")
     assert sorted(crisis.values_list("agency__code", flat=True)) == ["la-islington", "met"]
     assert "missing for 14 days" in crisis.first().text and "R-30" in crisis.first().text
-    assert missing_crises_notify(now=timezone.now() + timedelta(days=5)) == 0  # once
+    assert missing_crises_notify(now=timezone.now() + timedelta(days=5)).crossed == 0  # once
     row = AuditEvent.objects.get(object_type="missingepisode", detail__contains="crisis notified")
     assert row.fields == ["missing_episodes.crisis_trigger_fired"]
     # found, untracked or not yet long: never
@@ -612,8 +612,45 @@ def test_reaching_the_crisis_threshold_while_missing_is_notified_once(
         started_at=timezone.now() - timedelta(days=60),
     )
     assert not old.follow_up_tracked
-    assert missing_crises_notify(now=timezone.now() + timedelta(days=30)) == 0
+    assert missing_crises_notify(now=timezone.now() + timedelta(days=30)).crossed == 0
     # the cron command runs the check first
     report(police, islington_child, days_ago=20)
     result = CliRunner().invoke(app, ["notifications", "send"])
     assert result.exit_code == 0 and "1 child still missing reached the crisis threshold" in result.stdout
+
+
+def test_one_failing_crisis_does_not_stop_the_others_nor_the_emails(
+    met_officer, actor_for, islington_child, agencies, system_actor, monkeypatch, make_user, roles
+):
+    import ccehub.children.missing as missing
+    from ccehub.children.missing import missing_crises_notify
+    from ccehub.children.services import child_create
+    from ccehub.cli import app
+
+    police = actor_for(met_officer)
+    other = child_create(
+        actor=police,
+        given_name="Rio",
+        family_name="Second",
+        sex="male",
+        date_of_birth=timezone.localdate().replace(year=2010),
+        home_local_authority=agencies["islington"],
+        home_police_force=agencies["met"],
+    )
+    first = report(police, islington_child, days_ago=20)
+    second = report(police, other, days_ago=20)
+    real = missing.notify_agency
+
+    def broken(**kwargs):
+        if kwargs["child"].pk == islington_child.pk:
+            raise RuntimeError("mail queue full")
+        return real(**kwargs)
+
+    monkeypatch.setattr(missing, "notify_agency", broken)
+    result = CliRunner().invoke(app, ["notifications", "send"])
+    assert result.exit_code == 1 and "1 crisis notification(s) failed" in result.stderr
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert not first.crisis_trigger_fired and second.crisis_trigger_fired  # the first is tried again
+    monkeypatch.undo()
+    assert missing_crises_notify().crossed == 1

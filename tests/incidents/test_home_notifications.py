@@ -194,3 +194,18 @@ def test_an_analyst_sees_no_dates_of_who_was_told_and_no_notes_on_the_dashboard(
     block = text.split("ccehub told the child's home agencies")[1].split("</div>")[0]
     assert year not in block
     assert "was arrested" not in html.unescape(client.get("/").content.decode())
+
+
+def test_an_arrest_recorded_as_a_disclosure_still_tells(
+    make_user, agencies, roles, actor_for, islington_child
+):
+    met = make_user("met.pc", agencies["met"], roles.POLICE_OFFICER)
+    incident_record(
+        actor=actor_for(met),
+        child=islington_child,
+        occurred_at=timezone.now() - timedelta(hours=2),
+        incident_type="disclosure",
+        is_arrest=True,
+    )
+    (note,) = Notification.objects.all()
+    assert note.agency.code == "la-islington" and "was arrested" in note.text
