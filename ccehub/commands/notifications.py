@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from ccehub.commands import fail, setup_django
@@ -60,3 +62,52 @@ def register(app: typer.Typer) -> None:
                 err=True,
             )
         raise typer.Exit(1 if result.failed or crises.failed else 0)
+
+    @notifications_app.command("list")
+    def list_(
+        pending: Annotated[bool, typer.Option("--pending", help="Only emails not yet sent")] = False,
+        agency: Annotated[str | None, typer.Option(metavar="CODE", help="Only those to this agency")] = None,
+        days: Annotated[int, typer.Option(min=1, max=3660, help="How many days back")] = 7,
+    ) -> None:
+        """List the notifications of the last DAYS days, newest first: when, to whom, what kind, the
+        child's pseudonymous ID, and whether the email went (for an operator checking the mail)."""
+        setup_django()
+        from datetime import timedelta
+
+        from django.utils import timezone
+        from rich.console import Console
+        from rich.table import Table
+
+        from ccehub.notifications.models import Notification
+
+        rows = Notification.objects.filter(created_at__gte=timezone.now() - timedelta(days=days))
+        if agency:
+            from ccehub.agencies.models import Agency
+
+            if not Agency.objects.filter(code=agency.strip()).exists():
+                fail(f"--agency: no agency with the code {agency.strip()!r} (see `ccehub agencies list`)")
+            rows = rows.filter(agency__code=agency.strip())
+        if pending:
+            rows = rows.filter(emailed_at__isnull=True).exclude(email_to="")
+        table = Table(title=f"Notifications, last {days} day{'s' if days != 1 else ''}")
+        for column in ("When", "To", "Kind", "Child", "Email"):
+            table.add_column(column)
+        shown = 0
+        for note in rows.select_related("agency", "child").order_by("-created_at")[:500]:
+            if note.emailed_at:
+                email = f"sent {timezone.localtime(note.emailed_at):%d %b %H:%M}"
+            elif note.email_to:
+                email = f"not sent ({note.email_attempts} tries){': ' + note.email_error if note.email_error else ''}"
+            else:
+                email = "no duty mailbox"
+            table.add_row(
+                f"{timezone.localtime(note.created_at):%d %b %Y %H:%M}",
+                note.agency.code,
+                str(note.get_kind_display()),
+                note.child.pseudonymous_id if note.child else "",
+                email,
+            )
+            shown += 1
+        if shown:
+            Console(width=160).print(table)
+        typer.echo(f"{shown} notification{'s' if shown != 1 else ''}.")

@@ -654,3 +654,20 @@ def test_one_failing_crisis_does_not_stop_the_others_nor_the_emails(
     assert not first.crisis_trigger_fired and second.crisis_trigger_fired  # the first is tried again
     monkeypatch.undo()
     assert missing_crises_notify().crossed == 1
+
+
+def test_notifications_list_shows_what_was_sent_and_what_waits(
+    met_officer, actor_for, islington_child, duty_mailbox
+):
+    from ccehub.cli import app
+
+    report(actor_for(met_officer), islington_child)  # no on-commit run: the email waits
+    runner = CliRunner()
+    listed = runner.invoke(app, ["notifications", "list", "--pending"])
+    assert listed.exit_code == 0 and "la-islington" in listed.stdout and "not sent (0 tries)" in listed.stdout
+    assert "1 notification." in listed.stdout
+    assert "Jamie" not in listed.stdout and islington_child.pseudonymous_id in listed.stdout
+    other = runner.invoke(app, ["notifications", "list", "--agency", "la-camden"])
+    assert other.exit_code == 0 and "0 notifications." in other.stdout
+    bad = runner.invoke(app, ["notifications", "list", "--agency", "nowhere"])
+    assert bad.exit_code == 2 and "--agency" in bad.stderr
