@@ -256,13 +256,35 @@ def chronology(record: ChildRecord, *, pseudonymised: bool = False) -> list[dict
         text = "Missing episode"
         if episode.approximate_duration_days:
             text += f" (about {episode.approximate_duration_days} days)"
-        add(
-            episode.started_at,
-            "synthetic" if "[dates: synthetic" in episode.notes else "recorded",
-            "missing",
-            text,
-            episode.notes.split(" [dates:")[0],
-        )
+        if episode.still_missing:
+            text += " (still missing)"
+        basis = "synthetic" if "[dates: synthetic" in episode.notes else "recorded"
+        add(episode.started_at, basis, "missing", text, episode.notes.split(" [dates:")[0])
+        # what followed, each on its own date
+        if episode.social_care_notified_at and episode.follow_up_tracked:
+            add(
+                episode.social_care_notified_at,
+                basis,
+                "missing",
+                "Children's social care told of the episode",
+            )
+        if episode.ended_at and not episode.still_missing:
+            days = max(0, (episode.ended_at - episode.started_at).days) if episode.started_at else None
+            add(
+                episode.ended_at,
+                basis,
+                "missing",
+                "Found" + (f" after {days} days" if days is not None else ""),
+            )
+        if episode.return_home_interview_offered_on:
+            add(episode.return_home_interview_offered_on, basis, "missing", "Return home interview offered")
+        if episode.return_home_interview_on:
+            add(
+                episode.return_home_interview_on,
+                basis,
+                "missing",
+                f"Return home interview: {episode.get_return_home_interview_display().lower()}",
+            )
     for placement in r.get("placements", []):
         add(
             placement.started_on,

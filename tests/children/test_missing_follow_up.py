@@ -671,3 +671,38 @@ def test_notifications_list_shows_what_was_sent_and_what_waits(
     assert other.exit_code == 0 and "0 notifications." in other.stdout
     bad = runner.invoke(app, ["notifications", "list", "--agency", "nowhere"])
     assert bad.exit_code == 2 and "--agency" in bad.stderr
+
+
+def test_the_childs_chronology_shows_what_followed_the_episode(
+    client, met_officer, isl_sw, actor_for, islington_child
+):
+    police, sw = actor_for(met_officer), actor_for(isl_sw)
+    episode = report(police, islington_child, days_ago=6)
+    missing_follow_up(actor=sw, episode=episode, social_care_notified_at=timezone.now() - timedelta(days=5))
+    missing_episode_found(actor=police, episode=episode, ended_at=timezone.now() - timedelta(days=3))
+    offered = timezone.localdate() - timedelta(days=2)
+    missing_follow_up(
+        actor=sw, episode=episode, return_home_interview="offered", return_home_interview_on=offered
+    )
+    missing_follow_up(
+        actor=sw,
+        episode=episode,
+        return_home_interview="completed",
+        return_home_interview_on=timezone.localdate(),
+    )
+    client.force_login(isl_sw)
+    text = page(client.get(f"/children/{islington_child.pseudonymous_id}/"))
+    events = text.split("Events so far")[1]
+    for line in (
+        "Missing episode",
+        "Children's social care told of the episode",
+        "Found after 3 days",
+        "Return home interview offered",
+        "Return home interview: held",
+    ):
+        assert line in events, line
+    assert (
+        events.index("Missing episode")
+        < events.index("Found after 3 days")
+        < events.index("Return home interview: held")
+    )
