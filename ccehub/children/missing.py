@@ -530,6 +530,16 @@ def missing_crises_notify(*, now: datetime | None = None) -> CrisisRun:
                     fields=["missing_episodes.crisis_trigger_fired"],
                     detail=f"missing {days} days: crisis notified (R-30)",
                 )
+                # W-5: a missing crisis triggers the crisis response
+                from ccehub.panels.crisis import crisis_open
+
+                crisis_open(
+                    actor=actor,
+                    child=child,
+                    trigger="missing_crisis",
+                    on=timezone.localtime(now).date(),
+                    source=("missingepisode", episode.pk),
+                )
         except Exception:  # one episode must not stop the others, nor the emails after them
             logging.getLogger(__name__).exception("Crisis notification for episode %s failed", episode.pk)
             failed += 1

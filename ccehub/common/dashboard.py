@@ -68,6 +68,7 @@ def dashboard_for(*, actor: Actor) -> dict[str, Any]:
             open_actions = open_triage_actions(actor=actor, children=children) + open_actions
         except ImportError:
             pass
+    open_actions += _crisis_responses(actor, children)
     open_actions += _notifications(actor, children)
     open_actions += _missing_often_and_long(children)
     open_actions += _missing_follow_ups(actor, children)
@@ -108,6 +109,41 @@ def _missing_now(child: Any, *, threshold: int) -> dict[str, Any]:
     if is_crisis(days, threshold_days=threshold):
         item["text"] += f": {threshold} days or more is a trigger for crisis intervention (R-30)"
     return item
+
+
+def _crisis_responses(actor: Actor, children: list[Any]) -> list[dict[str, Any]]:
+    """W-5: for the home local authority (the convenor), each open crisis response not yet convened."""
+    from django.urls import reverse
+
+    from ccehub.panels.models import CrisisResponse
+    from ccehub.rules.crisis import TRIGGER_LABELS, Trigger
+
+    agency = actor.agency
+    if actor.system or agency is None or not actor.can_write_cases or not children:
+        return []
+    by_pk = {c.pk: c for c in children}
+    items = []
+    waiting = CrisisResponse.objects.filter(convenor=agency, closed_on__isnull=True, convened_on__isnull=True)
+    for response in waiting.select_related("child").order_by("triggered_on"):
+        child = by_pk.get(response.child_id)
+        if child is None:
+            continue
+        why = f"{TRIGGER_LABELS[Trigger(response.trigger)]}, {response.triggered_on:%-d %B %Y}"
+        todo = (
+            "the child is back in the home area: convene the response"
+            if response.returned_home_on
+            else "bring the child back to the home area and convene the response"
+        )
+        items.append(
+            {
+                "child": child,
+                "kind": "Crisis",
+                "due_now": True,
+                "text": f"Crisis response triggered ({why}): {todo} (W-5)",
+                "href": reverse("children:crisis", args=[response.child.pseudonymous_id]),
+            }
+        )
+    return items
 
 
 #: How long a notification to the agency stays on its dashboard.

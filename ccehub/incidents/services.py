@@ -479,7 +479,7 @@ def triage_decide(
         policy=code,
         evidence_note=carried_note,
     )
-    return _decision_store(
+    decision = _decision_store(
         actor=actor,
         incident=incident,
         inputs=inputs,
@@ -487,6 +487,19 @@ def triage_decide(
         supersedes=previous,
         audit_basis=basis,
     )
+    if not actor.system and decision.priority == "crisis":
+        # F-01: the presumption applies: the crisis response (W-5) opens, convened by the home
+        # authority (loading data as the system opens nothing)
+        from ccehub.panels.crisis import crisis_open
+
+        crisis_open(
+            actor=actor,
+            child=incident.child,
+            trigger="presumption_arrest",
+            on=timezone.localtime(incident.occurred_at).date(),
+            source=("identifying_incident", incident.pk),
+        )
+    return decision
 
 
 def triage_from_incident(*, actor: Actor, incident: IdentifyingIncident) -> TriageDecision:

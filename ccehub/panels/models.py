@@ -659,3 +659,48 @@ class OrderEvent(BaseModel):
 
     class Meta:
         ordering = ["order", "on", "created_at"]
+
+
+class CrisisResponse(BaseModel):
+    """W-5's start (``ccehub.rules.crisis``): triggered by a presumption arrest, a missing crisis, a
+    concern before any arrest or a placement in a new area; the child back in the home area; the home
+    local authority (the convenor) convenes; closed. One open at a time per child."""
+
+    child = models.ForeignKey("children.Child", on_delete=models.CASCADE, related_name="crisis_responses")
+    convenor = models.ForeignKey(
+        "agencies.Agency",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The child's home local authority, which convenes the response (R-49)",
+    )
+    trigger = models.CharField(
+        max_length=24,
+        choices=[
+            ("presumption_arrest", "Arrest within the 100-day presumption (F-01)"),
+            ("missing_crisis", "Missing for weeks (R-30)"),
+            ("pre_arrest_concern", "Concern before any arrest (R-22)"),
+            ("new_area_placement", "Placed in a new area (R-44)"),
+        ],
+    )
+    triggered_on = models.DateField()
+    #: What triggered it (``identifying_incident`` or ``missingepisode`` and its id), as in the audit log.
+    source_type = models.CharField(max_length=40, blank=True)
+    source_id = models.CharField(max_length=64, blank=True)
+    returned_home_on = models.DateField(null=True, blank=True)
+    convened_on = models.DateField(null=True, blank=True)
+    closed_on = models.DateField(null=True, blank=True)
+    close_note = models.TextField(blank=True)
+    opened_by_name = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["child", "-triggered_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["child"], condition=Q(closed_on__isnull=True), name="crisis_response_one_open"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Crisis response triggered on {self.triggered_on} ({'closed' if self.closed_on else 'open'})"

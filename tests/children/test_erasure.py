@@ -185,6 +185,9 @@ def everything(world, child, incident, referral, system_actor):
         (SecureAccommodationOrder, {"made_on": date(2023, 10, 1)}),
     ):
         fact_record(actor=system_actor, child=child, model=model, **values)
+    from ccehub.panels.crisis import crisis_open
+
+    crisis_open(actor=system_actor, child=child, trigger="pre_arrest_concern", on=date(2024, 3, 1))
     # reported missing by the Met: Islington (his home authority) is notified
     from ccehub.children.missing import missing_episode_record
 
