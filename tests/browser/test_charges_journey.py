@@ -135,3 +135,40 @@ def test_officer_reports_a_child_missing_and_then_found(page, live_app):
     expect(sw.get_by_test_id("stage")).to_have_text("Found: return home interview held")
     assert_accessible(sw)
     social.close()
+
+
+def test_the_home_authority_opens_returns_and_convenes_a_crisis_response(page, live_app):
+    """W-5's start in a real browser: Islington's social worker opens a crisis response for Kai (a
+    concern before any arrest), records that he is back in the home area and convenes it; each page
+    passes axe, the error summary included."""
+    base = live_app["url"]
+    sign_in(page, base, "socialworker")
+    page.goto(base + "/children/?q=Kai")
+    page.get_by_role("link", name=re.compile(r"Kai")).first.click()
+    page.get_by_role("link", name="Crisis response (W-5)").click()
+    expect(page.get_by_role("heading", name="Crisis response", exact=True)).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label("Concern before any arrest (R-22)").check()
+    page.get_by_role("button", name="Open a crisis response").click()
+    expect(page.locator(".govuk-error-summary")).to_be_visible()  # no date
+    assert_accessible(page)
+    today = date.today()
+    for label, value in (("Day", today.day), ("Month", today.month), ("Year", today.year)):
+        page.get_by_label(label).fill(str(value))
+    page.get_by_role("button", name="Open a crisis response").click()
+    expect(page.get_by_text("Crisis response opened")).to_be_visible()
+    expect(page.get_by_test_id("crisis-stage")).to_have_text("Triggered: return the child to the home area")
+    assert_accessible(page)
+    form = page.locator(
+        "form", has=page.get_by_role("button", name="Record that the child is back in the home area")
+    )
+    for label, value in (("Day", today.day), ("Month", today.month), ("Year", today.year)):
+        form.get_by_label(label).fill(str(value))
+    form.get_by_role("button").click()
+    expect(page.get_by_text("Recorded: the child is back in the home area")).to_be_visible()
+    form = page.locator("form", has=page.get_by_role("button", name=re.compile("convened the response")))
+    for label, value in (("Day", today.day), ("Month", today.month), ("Year", today.year)):
+        form.get_by_label(label).fill(str(value))
+    form.get_by_role("button").click()
+    expect(page.get_by_test_id("crisis-stage")).to_have_text("Convened: listed at the CCE panel")
+    assert_accessible(page)
