@@ -33,7 +33,7 @@ STEP_LABELS = {
 MSG_DONE = {
     "opened": "Crisis response opened: the home local authority convenes it (W-5)",
     "returned": "Recorded: the child is back in the home area",
-    "convened": "Recorded: the crisis response is convened; list it at the CCE panel",
+    "convened": "Recorded: the crisis response is convened; refer the child to the CCE panel to list it",
     "closed": "Crisis response closed",
 }
 
@@ -64,24 +64,19 @@ def _not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
 @membership_required
 def crisis_page(request: HttpRequest, pid: str) -> HttpResponse:
     from ccehub.agencies.models import AgencyKind
-    from ccehub.panels.crisis import crisis_open_by_hand, crisis_step, open_response
-    from ccehub.panels.models import CrisisResponse
+    from ccehub.panels.crisis import convenor_of, crisis_open_by_hand, crisis_step, open_response
 
     actor = actor_from_request(request, purpose=PURPOSE)
     try:
-        record = child_get(actor=actor, pid=pid, sections=("profile",))
+        record = child_get(actor=actor, pid=pid, sections=("profile", "crisis"))
     except ChildNotFound as exc:
         return _not_found(request, exc)
     child = record.child
     may_record = may_record_on(actor, record.basis)
     current = open_response(child)
     home = child.home_local_authority
-    is_convenor = (
-        current is not None
-        and current.convenor_id is not None
-        and actor.agency is not None
-        and (actor.agency.pk == current.convenor_id)
-    )
+    convenor = convenor_of(current) if current is not None else None
+    is_convenor = convenor is not None and actor.agency is not None and actor.agency.pk == convenor.pk
     may_open = (
         may_record
         and current is None
@@ -138,11 +133,7 @@ def crisis_page(request: HttpRequest, pid: str) -> HttpResponse:
                 messages.success(request, MSG_DONE[step])
                 return redirect("children:crisis", pid=child.pseudonymous_id)
     rows: list[dict[str, Any]] = []
-    for response in (
-        CrisisResponse.objects.filter(child=child)
-        .select_related("convenor")
-        .order_by("-triggered_on", "-created_at")
-    ):
+    for response in record.related["crisis_responses"]:
         stage = stage_of(
             returned_on=response.returned_home_on,
             convened_on=response.convened_on,
@@ -164,7 +155,7 @@ def crisis_page(request: HttpRequest, pid: str) -> HttpResponse:
             next_steps.append(("returned", STEP_LABELS["returned"]))
         if stage is Stage.RETURNED_HOME_AREA and is_convenor:
             next_steps.append(("convened", STEP_LABELS["convened"]))
-        if is_convenor:
+        if is_convenor and stage is not Stage.CONVENED:  # once convened it closes with the panel case
             next_steps.append(("closed", STEP_LABELS["closed"]))
 
     def form_for(name: str) -> StepForm:

@@ -63,6 +63,7 @@ SECTION_FIELDS: dict[str, tuple[str, ...]] = {
     "missing": ("missing_episodes",),
     "placements": ("placements",),
     "triage": ("triage_decisions",),
+    "crisis": ("crisis_responses",),
 }
 ALL_SECTIONS: tuple[str, ...] = tuple(SECTION_FIELDS)
 
@@ -396,6 +397,7 @@ RELATED_READS: tuple[tuple[str, str, Callable[[QuerySet[Any]], QuerySet[Any]]], 
     ("missing", "missing_episodes", lambda qs: _joined(qs.order_by("started_at"))),
     ("placements", "placements", lambda qs: _joined(qs.order_by("started_on"))),
     ("triage", "triage_decisions", _triage_decisions),
+    ("crisis", "crisis_responses", lambda qs: _joined(qs.order_by("-triggered_on", "-created_at"))),
 )
 
 

@@ -100,10 +100,11 @@ PANEL_MODELS: tuple[str, ...] = (
     "panels.ProtectedAgainst",
     "panels.OrderEvent",
     "panels.OrderBreach",
-    "panels.CrisisResponse",
 )
-#: ``panels`` models about a child that ``panel.json`` leaves out, each with the reason (none today).
-PANEL_MODELS_LEFT_OUT: dict[str, str] = {}
+#: ``panels`` models about a child that ``panel.json`` leaves out, each with the reason.
+PANEL_MODELS_LEFT_OUT: dict[str, str] = {
+    "panels.CrisisResponse": "in record.json (section crisis): the home local authority's, not the panel's",
+}
 #: The audit field names of the panel part of a response.
 PANEL_FIELDS: tuple[str, ...] = (
     "panel_cases",
@@ -695,11 +696,6 @@ def _panel(child: Child, *, with_staff_names: bool) -> dict[str, Any]:
         "agencies": dict(Agency.objects.filter(code__in=codes).order_by("code").values_list("code", "name")),
         "panel_cases": panel_cases,
         "outside_panel_cases": outside,
-        # W-5's start: the crisis responses the child's home authority convened (or was to)
-        "crisis_responses": [
-            _panel_row(r, codes)
-            for r in child.crisis_responses.select_related("convenor").order_by("triggered_on", "created_at")
-        ],
     }
     pattern = None
     if not with_staff_names:
@@ -914,9 +910,7 @@ panel.json
     one (the date, who sat, what was decided about the child), the panel's decisions and their
     reasons, the Home Office's check of them, and the questions the panel asked other
     professionals with their answers; the joint plans, with their actions and reviews; and the
-    Safeguarding Orders, with their conditions, history and any breaches; and any crisis
-    response ("crisis_responses": what triggered it, when the child was back in the home area,
-    when the home local authority convened it, and when it closed). {panel_staff_note}
+    Safeguarding Orders, with their conditions, history and any breaches. {panel_staff_note}
     Values such as "rg_positive" or "breach_reported" are the codes ccehub records; the
     organisations' codes are named in its "agencies" list. A structured text file (JSON).
 

@@ -123,8 +123,10 @@ def _crisis_responses(actor: Actor, children: list[Any]) -> list[dict[str, Any]]
         return []
     by_pk = {c.pk: c for c in children}
     items = []
-    waiting = CrisisResponse.objects.filter(convenor=agency, closed_on__isnull=True, convened_on__isnull=True)
-    for response in waiting.select_related("child").order_by("triggered_on"):
+    waiting = CrisisResponse.objects.filter(closed_on__isnull=True, convened_on__isnull=True).filter(
+        Q(convenor=agency) | Q(convenor__isnull=True, child__home_local_authority=agency)
+    )
+    for response in waiting.order_by("triggered_on"):
         child = by_pk.get(response.child_id)
         if child is None:
             continue
@@ -140,7 +142,7 @@ def _crisis_responses(actor: Actor, children: list[Any]) -> list[dict[str, Any]]
                 "kind": "Crisis",
                 "due_now": True,
                 "text": f"Crisis response triggered ({why}): {todo} (W-5)",
-                "href": reverse("children:crisis", args=[response.child.pseudonymous_id]),
+                "href": reverse("children:crisis", args=[child.pseudonymous_id]),
             }
         )
     return items

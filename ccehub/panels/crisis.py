@@ -33,6 +33,32 @@ MSG_OPEN_WHO = "Only the child's home local authority or a CCE panel opens a cri
 MSG_MANUAL_TRIGGERS = (Trigger.PRE_ARREST_CONCERN, Trigger.NEW_AREA_PLACEMENT)
 
 
+def convenor_of(response: CrisisResponse) -> Any:
+    """The home local authority that convenes: the one recorded when it opened, or the child's home
+    authority recorded since (a child first recorded as "Unknown")."""
+    return response.convenor or response.child.home_local_authority
+
+
+def crisis_close_with_panel_case(*, actor: Actor, child: Child, on: date) -> None:
+    """W-5: the panel case closes (after phase 3, with the panel's approval): so does a convened
+    crisis response."""
+    response = open_response(child)
+    if response is None or response.convened_on is None:
+        return
+    response.closed_on = max(on, response.convened_on)
+    response.close_note = "Closed with the panel case"
+    response.save(update_fields=["closed_on", "close_note", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=Action.UPDATE,
+        object_type="crisis_response",
+        object_id=response.pk,
+        child_pid=child.pseudonymous_id,
+        fields=["crisis_responses.closed_on"],
+        detail=f"closed with the panel case on {response.closed_on} (W-5)",
+    )
+
+
 def open_response(child: Child) -> CrisisResponse | None:
     return CrisisResponse.objects.filter(child=child, closed_on__isnull=True).first()
 
@@ -45,6 +71,12 @@ def crisis_open(
         raise ValidationError({"trigger": [f"Unknown trigger {trigger!r}"]})
     if not actor.system:
         check_can_write(actor, child)
+    if source is not None:
+        earlier = CrisisResponse.objects.filter(
+            child=child, source_type=source[0], source_id=str(source[1])
+        ).first()
+        if earlier is not None:
+            return earlier  # the same trigger again (a re-triage): never a second response, nor a reopening
     existing = open_response(child)
     if existing is not None:
         audit_record(
@@ -69,7 +101,8 @@ def crisis_open(
             )
     except IntegrityError:  # opened at the same moment by another request
         again = open_response(child)
-        assert again is not None
+        if again is None:
+            raise
         return again
     audit_record(
         actor=actor,
@@ -115,7 +148,7 @@ def crisis_step(
     )
     basis = check_can_write(actor, response.child)
     if step in ("convened", "closed") and not actor.system:
-        convenor = response.convenor
+        convenor = convenor_of(response)
         if convenor is None or actor.agency is None or actor.agency.pk != convenor.pk:
             raise PermissionDenied(MSG_CONVENOR_ONLY)
     if step not in ("returned", "convened", "closed"):

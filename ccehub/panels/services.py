@@ -1968,6 +1968,9 @@ def panel_case_close(
         )
         for plan in plans:
             _plan_close_write(actor=actor, plan=plan, basis=basis, with_case=True, **facts)
+        from ccehub.panels.crisis import crisis_close_with_panel_case
+
+        crisis_close_with_panel_case(actor=actor, child=case.child, on=closed_on)
     return case
 
 

@@ -7,6 +7,9 @@ importing force's role narrows once the child is back in the home area; the home
 convenes the response (home police, children's social care, YOT, health, family, child), which is then
 listed at the CCE panel, where the three phases run (``ccehub.rules.phases``).
 
+A response is closed by its convenor before it is convened (the trigger was wrong, the child turned
+18 or moved away); once convened it is the panel's, and closes with the panel case.
+
 Pure: dates are arguments.
 """
 
@@ -42,7 +45,7 @@ class Stage(StrEnum):
 STAGE_LABELS: Final[dict[Stage, str]] = {
     Stage.TRIGGERED: "Triggered: return the child to the home area",
     Stage.RETURNED_HOME_AREA: "Back in the home area: the home local authority convenes",
-    Stage.CONVENED: "Convened: listed at the CCE panel",
+    Stage.CONVENED: "Convened by the home local authority: for the CCE panel",
     Stage.CLOSED: "Closed",
 }
 
@@ -53,7 +56,12 @@ MSG_BEFORE_RETURN: Final = (
 )
 MSG_RETURN_FIRST: Final = "Record that the child is back in the home area before convening the response"
 MSG_ALREADY: Final = "This is already recorded on {day}"
-MSG_BEFORE_CONVENED: Final = "The response cannot close before it was convened on {day}"
+MSG_CONVENED_CLOSES_AT_PANEL: Final = (
+    "Once convened, the response closes with the panel case (W-5: after phase 3, with the panel's approval)"
+)
+MSG_CLOSE_BEFORE_RETURN: Final = (
+    "The response cannot close before the child was back in the home area on {day}"
+)
 MSG_CLOSED: Final = "The crisis response is closed"
 MSG_CLOSE_NOTE: Final = "Say why the crisis response is closing"
 
@@ -97,8 +105,12 @@ def step_problems(
         if on < returned_on:
             return {"on": MSG_BEFORE_RETURN.format(day=f"{returned_on:%-d %B %Y}")}
     if step == "closed":
-        if convened_on is not None and on < convened_on:
-            return {"on": MSG_BEFORE_CONVENED.format(day=f"{convened_on:%-d %B %Y}")}
+        # before convening only (the trigger was wrong, the child turned 18 or moved away): a
+        # convened response is the panel's, and closes with the panel case
+        if convened_on is not None:
+            return {"__all__": MSG_CONVENED_CLOSES_AT_PANEL}
+        if returned_on is not None and on < returned_on:
+            return {"on": MSG_CLOSE_BEFORE_RETURN.format(day=f"{returned_on:%-d %B %Y}")}
         if not note.strip():
             return {"note": MSG_CLOSE_NOTE}
     return {}

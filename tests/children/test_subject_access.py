@@ -318,7 +318,6 @@ def test_a_child_never_shared_with_a_panel_has_an_empty_panel_json(jamie, tmp_pa
         "agencies": {},
         "panel_cases": [],
         "outside_panel_cases": {"referrals": [], "joint_plans": [], "safeguarding_orders": []},
-        "crisis_responses": [],
     }
     assert "has not been shared with a CCE panel" in (out / "README.txt").read_text()
     event = AuditEvent.objects.get(object_type="subject_access")

@@ -124,9 +124,6 @@ def panel_jamie(world, child, incident, referral, system_actor):
     )
     order = _active_order(world, child)
     _breach(world, order, date(2024, 5, 1), date(2024, 5, 2), "Out after curfew with INT-2024-0117")
-    from ccehub.panels.crisis import crisis_open
-
-    crisis_open(actor=system_actor, child=child, trigger="pre_arrest_concern", on=referral.referred_on)
     return {"jamie": child, "remi": remi, "meeting": meeting, "referral": referral}
 
 
@@ -139,7 +136,6 @@ def counts(panel) -> Counter:
     """How many rows of each panels model ``panel.json`` holds."""
     found: Counter = Counter()
     found["panels.PanelCase"] = len(panel["panel_cases"])
-    found["panels.CrisisResponse"] = len(panel["crisis_responses"])
     for part in _walk(panel):
         for referral in part["referrals"]:
             found["panels.AgendaItem"] += sum(1 for m in referral["meetings"] if m["listed"])

@@ -59,6 +59,13 @@ def test_a_presumption_arrest_opens_the_crisis_response_once(kent, actor_for, ag
     assert response.source_type == "identifying_incident" and response.source_id == str(decision.incident_id)
     triage_decide(actor=actor_for(kent), incident=decision.incident)  # re-triage: still one
     assert CrisisResponse.objects.filter(child=decision.child).count() == 1
+    # the same incident again is the same trigger: nothing new; another trigger while open is audited
+    from ccehub.panels.crisis import crisis_open
+
+    crisis_open(
+        actor=actor_for(kent), child=decision.child, trigger="missing_crisis", on=timezone.localdate()
+    )
+    assert CrisisResponse.objects.filter(child=decision.child).count() == 1
     assert AuditEvent.objects.filter(
         object_type="crisis_response", detail__contains="another trigger"
     ).exists()
@@ -82,11 +89,70 @@ def test_the_steps_and_who_may_take_them(kent, isl_sw, actor_for, agencies):
     crisis_step(actor=actor_for(isl_sw), response=response, step="convened", on=today)
     response.refresh_from_db()
     assert response.returned_home_on == today and response.convened_on == today
+    with pytest.raises(ValidationError):  # convened: it closes with the panel case
+        crisis_step(actor=actor_for(isl_sw), response=response, step="closed", on=today, note="Plan agreed")
+    assert AuditEvent.objects.filter(object_type="crisis_response", action="update").count() == 2
+
+
+def test_closed_before_convening_and_a_re_triage_does_not_reopen_it(kent, isl_sw, actor_for, agencies):
+    from ccehub.incidents.services import triage_decide
+
+    decision = _presumed_arrest(actor_for(kent), agencies)
+    response = open_response(decision.child)
     crisis_step(
-        actor=actor_for(isl_sw), response=response, step="closed", on=today, note="Plan agreed at panel"
+        actor=actor_for(isl_sw),
+        response=response,
+        step="closed",
+        on=timezone.localdate(),
+        note="Moved to Wales",
     )
+    triage_decide(actor=actor_for(kent), incident=decision.incident)
     assert open_response(decision.child) is None
-    assert AuditEvent.objects.filter(object_type="crisis_response", action="update").count() == 3
+    assert CrisisResponse.objects.filter(child=decision.child).count() == 1
+
+
+def test_a_child_with_no_home_authority_yet_is_convened_by_the_one_recorded_later(
+    kent, isl_sw, actor_for, agencies
+):
+    decision = _presumed_arrest(actor_for(kent), agencies)
+    child = decision.child
+    child.home_local_authority = None
+    child.save()
+    CrisisResponse.objects.filter(child=child).update(convenor=None)
+    today = timezone.localdate()
+    crisis_step(actor=actor_for(kent), response=open_response(child), step="returned", on=today)
+    with pytest.raises(PermissionDenied):  # nobody convenes while no home authority is recorded
+        crisis_step(actor=actor_for(isl_sw), response=open_response(child), step="convened", on=today)
+    child.home_local_authority = agencies["islington"]
+    child.save()
+    crisis_step(actor=actor_for(isl_sw), response=open_response(child), step="convened", on=today)
+    assert open_response(child).convened_on == today
+
+
+def test_closing_the_panel_case_closes_a_convened_response(world, child, referral, system_actor):
+    from ccehub.panels import services as panels
+    from ccehub.panels.crisis import crisis_open
+
+    response = crisis_open(
+        actor=system_actor, child=child, trigger="pre_arrest_concern", on=referral.referred_on
+    )
+    crisis_step(actor=system_actor, response=response, step="returned", on=referral.referred_on)
+    crisis_step(actor=system_actor, response=response, step="convened", on=referral.referred_on)
+    panels.referral_refer_to_sca(
+        actor=world["as_lead"], referral=referral, reason="Contested", on=referral.referred_on
+    )
+    case = child.panel_cases.get(closed_on__isnull=True)
+    panels.panel_case_close(
+        actor=world["as_chair"],
+        case=case,
+        closed_on=timezone.localdate(),
+        risk_level="low",
+        risk_reduced=True,
+        reason="risk_reduced",
+        note="Risk reassessed as low",
+    )
+    response.refresh_from_db()
+    assert response.closed_on == timezone.localdate() and response.close_note == "Closed with the panel case"
 
 
 def test_a_missing_crisis_opens_the_response(isl_sw, actor_for, islington_child):
@@ -151,9 +217,13 @@ def test_the_page_and_the_convenors_dashboard(client, kent, isl_sw, actor_for, a
         "convened-on_year": today.year,
     }
     text = html.unescape(client.post(url, convene, follow=True).content.decode())
-    assert "Convened: listed at the CCE panel" in text
+    assert "Convened by the home local authority: for the CCE panel" in text
     assert "Crisis response triggered" not in html.unescape(client.get("/").content.decode())
     analyst = make_user("isl.analyst", agencies["islington"], roles.ANALYST)
     client.force_login(analyst)
     refused = client.post(url, {"step": "closed", "closed-note": "x"})
     assert refused.status_code == 403
+    assert AuditEvent.objects.filter(object_type="crisis_response", action="denied").exists()
+    # the page read is audited with the crisis section
+    views = AuditEvent.objects.filter(object_type="child", child_pid=pid, action="view")
+    assert any("crisis_responses" in (event.fields or []) for event in views)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from ccehub.rules.crisis import (
-    MSG_BEFORE_CONVENED,
     MSG_BEFORE_RETURN,
     MSG_BEFORE_TRIGGER,
+    MSG_CLOSE_BEFORE_RETURN,
     MSG_CLOSE_NOTE,
     MSG_CLOSED,
+    MSG_CONVENED_CLOSES_AT_PANEL,
     MSG_FUTURE,
     MSG_RETURN_FIRST,
     Stage,
@@ -51,10 +52,15 @@ def test_convening_needs_the_child_back_first_and_not_before_the_return():
     assert problems("convened", back, returned_on=back) == {}
 
 
-def test_closing_needs_a_reason_and_not_before_convening_and_once():
+def test_closing_needs_a_reason_only_before_convening_and_not_before_the_return():
     assert problems("closed", TODAY) == {"note": MSG_CLOSE_NOTE}
-    assert problems("closed", TODAY, note="Turned 18") == {}  # closing before convening is allowed
-    assert problems(
-        "closed", date(2026, 11, 24), returned_on=TRIGGERED, convened_on=date(2026, 11, 25), note="x"
-    ) == {"on": MSG_BEFORE_CONVENED.format(day="25 November 2026")}
+    assert problems("closed", TODAY, note="Turned 18") == {}  # the trigger was wrong, or he turned 18
+    back = date(2026, 11, 23)
+    assert problems("closed", date(2026, 11, 22), returned_on=back, note="x") == {
+        "on": MSG_CLOSE_BEFORE_RETURN.format(day="23 November 2026")
+    }
+    # once convened, the response is the panel's: it closes with the panel case (W-5)
+    assert problems("closed", TODAY, returned_on=back, convened_on=back, note="x") == {
+        "__all__": MSG_CONVENED_CLOSES_AT_PANEL
+    }
     assert problems("returned", TODAY, closed_on=TODAY) == {"__all__": MSG_CLOSED}
