@@ -105,6 +105,8 @@ def crisis_page(request: HttpRequest, pid: str) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
+                if step == "opened" and current is not None:
+                    raise ValidationError({"on": ["A crisis response is already open for this child"]})
                 if step == "opened":
                     crisis_open_by_hand(
                         actor=actor, child=child, trigger=data.get("trigger") or "", on=data["on"]

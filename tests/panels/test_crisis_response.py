@@ -227,3 +227,20 @@ def test_the_page_and_the_convenors_dashboard(client, kent, isl_sw, actor_for, a
     # the page read is audited with the crisis section
     views = AuditEvent.objects.filter(object_type="child", child_pid=pid, action="view")
     assert any("crisis_responses" in (event.fields or []) for event in views)
+
+
+def test_opening_again_while_one_is_open_is_refused_on_the_page(client, isl_sw, islington_child):
+    today = timezone.localdate()
+    client.force_login(isl_sw)
+    url = f"/children/{islington_child.pseudonymous_id}/crisis/"
+    fields = {
+        "step": "opened",
+        "opened-trigger": "pre_arrest_concern",
+        "opened-on_day": today.day,
+        "opened-on_month": today.month,
+        "opened-on_year": today.year,
+    }
+    assert client.post(url, fields).status_code == 302
+    again = client.post(url, fields)
+    assert again.status_code == 400 and "already open" in html.unescape(again.content.decode())
+    assert CrisisResponse.objects.filter(child=islington_child).count() == 1
