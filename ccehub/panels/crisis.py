@@ -143,8 +143,11 @@ def crisis_step(
     *, actor: Actor, response: CrisisResponse, step: str, on: date, note: str = ""
 ) -> CrisisResponse:
     """Record ``returned`` (the child is back in the home area), ``convened`` or ``closed``."""
+    # "of self": PostgreSQL refuses FOR UPDATE on the nullable side of the convenor's outer join
     response = (
-        CrisisResponse.objects.select_for_update().select_related("child", "convenor").get(pk=response.pk)
+        CrisisResponse.objects.select_for_update(of=("self",))
+        .select_related("child", "convenor")
+        .get(pk=response.pk)
     )
     basis = check_can_write(actor, response.child)
     if step in ("convened", "closed") and not actor.system:
