@@ -61,6 +61,13 @@ def _not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
     return render(request, "common/not_found.html", {"message": str(exc)}, status=404)
 
 
+def _refused(request: HttpRequest, actor: Any, pid: str, reason: str) -> HttpResponse:
+    """An audited 403, as every refused post on a child's record is."""
+    target = RefusedObject(object_type="crisis_response", child_pid=pid)
+    audit_refusal(request, actor=actor, reason=reason, target=target)
+    return forbidden(request, PermissionDenied(reason))
+
+
 @membership_required
 def crisis_page(request: HttpRequest, pid: str) -> HttpResponse:
     from ccehub.agencies.models import AgencyKind
@@ -95,13 +102,7 @@ def crisis_page(request: HttpRequest, pid: str) -> HttpResponse:
                 if actor.can_write_cases
                 else "Your role does not record on children's records"
             )
-            audit_refusal(
-                request,
-                actor=actor,
-                reason=reason,
-                target=RefusedObject(object_type="crisis_response", child_pid=child.pseudonymous_id),
-            )
-            return forbidden(request, PermissionDenied(reason))
+            return _refused(request, actor, child.pseudonymous_id, reason)
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -124,13 +125,7 @@ def crisis_page(request: HttpRequest, pid: str) -> HttpResponse:
                     )
                 apply_service_errors(form, exc)
             except PermissionDenied as exc:
-                audit_refusal(
-                    request,
-                    actor=actor,
-                    reason=str(exc),
-                    target=RefusedObject(object_type="crisis_response", child_pid=child.pseudonymous_id),
-                )
-                return forbidden(request, exc)
+                return _refused(request, actor, child.pseudonymous_id, str(exc))
             else:
                 messages.success(request, MSG_DONE[step])
                 return redirect("children:crisis", pid=child.pseudonymous_id)

@@ -29,6 +29,18 @@ def _time_field(label: str, *, required: bool = True) -> forms.CharField:
     )
 
 
+def _date_field(
+    label: str, *, help_text: str = "For example, 27 3 2026", required: bool = True
+) -> GovukDateField:
+    """A GOV.UK date input whose messages name what the date is ("Enter the date …", "The date …
+    must be a real date")."""
+    what = label[0].lower() + label[1:]
+    messages = {"invalid": f"The {what} must be a real date"}
+    if required:
+        messages["required"] = f"Enter the {what}"
+    return GovukDateField(label=label, help_text=help_text, required=required, error_messages=messages)
+
+
 def _parse_time(raw: str, what: str) -> time | None:
     if not (raw or "").strip():
         return None
@@ -46,14 +58,7 @@ def _moment(day: Any, at: Any) -> datetime | None:
 
 
 class MissingEpisodeForm(forms.Form):
-    started_on = GovukDateField(
-        label="Date the child went missing",
-        help_text="For example, 27 3 2026",
-        error_messages={
-            "required": "Enter the date the child went missing",
-            "invalid": "The date the child went missing must be a real date",
-        },
-    )
+    started_on = _date_field("Date the child went missing")
     started_time = _time_field("Time the child went missing")
     missing_from = forms.ChoiceField(
         label="Missing from",
@@ -67,11 +72,8 @@ class MissingEpisodeForm(forms.Form):
         initial=MissingEpisode.ReportedBy.UNKNOWN,
         help_text="Children living with their families are less often reported (R-33)",
     )
-    reported_on = GovukDateField(
-        label="Date reported to the police",
-        help_text="Leave blank if not yet reported",
-        required=False,
-        error_messages={"invalid": "The date reported to the police must be a real date"},
+    reported_on = _date_field(
+        "Date reported to the police", help_text="Leave blank if not yet reported", required=False
     )
     reported_time = _time_field("Time reported to the police", required=False)
     notes = forms.CharField(
@@ -101,14 +103,7 @@ class MissingEpisodeForm(forms.Form):
 
 
 class FoundForm(forms.Form):
-    ended_on = GovukDateField(
-        label="Date the child was found",
-        help_text="For example, 27 3 2026",
-        error_messages={
-            "required": "Enter the date the child was found",
-            "invalid": "The date the child was found must be a real date",
-        },
-    )
+    ended_on = _date_field("Date the child was found")
     ended_time = _time_field("Time the child was found")
     found_location = forms.CharField(
         label="Where the child was found", required=False, max_length=200, help_text="Town or area is enough"
@@ -145,18 +140,16 @@ RHI_CHOICES = [
 class FollowUpForm(forms.Form):
     """What followed a missing episode (R-32). Only what is not yet recorded is asked for."""
 
-    told_on = GovukDateField(
-        label="Date children's social care was told",
+    told_on = _date_field(
+        "Date children's social care was told",
         help_text="The child's home local authority. For example, 27 3 2026",
         required=False,
-        error_messages={"invalid": "The date children's social care was told must be a real date"},
     )
     told_time = _time_field("Time children's social care was told", required=False)
-    strategy_held_on = GovukDateField(
-        label="Date of the strategy discussion",
+    strategy_held_on = _date_field(
+        "Date of the strategy discussion",
         help_text="A strategy meeting or discussion about this episode",
         required=False,
-        error_messages={"invalid": "The date of the strategy discussion must be a real date"},
     )
     strategy_actions = forms.CharField(
         label="What the strategy discussion agreed",
