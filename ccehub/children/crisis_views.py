@@ -30,10 +30,14 @@ STEP_LABELS = {
     "convened": "Record that the home local authority convened the response",
     "closed": "Close the crisis response",
 }
+MSG_NOT_LISTED = (
+    "Recorded: the crisis response is convened. No CCE panel covers {authority}, so it is not listed "
+    "at one: close it here when the work ends"
+)
 MSG_DONE = {
     "opened": "Crisis response opened: the home local authority convenes it (W-5)",
     "returned": "Recorded: the child is back in the home area",
-    "convened": "Recorded: the crisis response is convened; refer the child to the CCE panel to list it",
+    "convened": "Recorded: the crisis response is convened and listed at {panel}",
     "closed": "Crisis response closed",
 }
 
@@ -71,7 +75,7 @@ def _refused(request: HttpRequest, actor: Any, pid: str, reason: str) -> HttpRes
 @membership_required
 def crisis_page(request: HttpRequest, pid: str) -> HttpResponse:
     from ccehub.agencies.models import AgencyKind
-    from ccehub.panels.crisis import convenor_of, crisis_open_by_hand, crisis_step, open_response
+    from ccehub.panels.crisis import convenor_of, crisis_open_by_hand, crisis_step, is_listed, open_response
 
     actor = actor_from_request(request, purpose=PURPOSE)
     try:
@@ -113,7 +117,7 @@ def crisis_page(request: HttpRequest, pid: str) -> HttpResponse:
                         actor=actor, child=child, trigger=data.get("trigger") or "", on=data["on"]
                     )
                 elif current is not None and step in STEP_LABELS:
-                    crisis_step(
+                    current = crisis_step(
                         actor=actor, response=current, step=step, on=data["on"], note=data.get("note", "")
                     )
                 else:
@@ -127,7 +131,17 @@ def crisis_page(request: HttpRequest, pid: str) -> HttpResponse:
             except PermissionDenied as exc:
                 return _refused(request, actor, child.pseudonymous_id, str(exc))
             else:
-                messages.success(request, MSG_DONE[step])
+                done = MSG_DONE[step]
+                if step == "convened" and current is not None:
+                    listed_at = current.panel_case.panel.name if is_listed(current) else None
+                    done = (
+                        done.format(panel=listed_at)
+                        if listed_at
+                        else MSG_NOT_LISTED.format(
+                            authority=convenor.name if convenor else "the home authority"
+                        )
+                    )
+                messages.success(request, done)
                 return redirect("children:crisis", pid=child.pseudonymous_id)
     rows: list[dict[str, Any]] = []
     for response in record.related["crisis_responses"]:
@@ -152,7 +166,8 @@ def crisis_page(request: HttpRequest, pid: str) -> HttpResponse:
             next_steps.append(("returned", STEP_LABELS["returned"]))
         if stage is Stage.RETURNED_HOME_AREA and is_convenor:
             next_steps.append(("convened", STEP_LABELS["convened"]))
-        if is_convenor and stage is not Stage.CONVENED:  # once convened it closes with the panel case
+        # once convened and listed at a panel it closes with the panel case
+        if is_convenor and (stage is not Stage.CONVENED or not is_listed(current)):
             next_steps.append(("closed", STEP_LABELS["closed"]))
 
     def form_for(name: str) -> StepForm:

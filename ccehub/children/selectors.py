@@ -397,7 +397,11 @@ RELATED_READS: tuple[tuple[str, str, Callable[[QuerySet[Any]], QuerySet[Any]]], 
     ("missing", "missing_episodes", lambda qs: _joined(qs.order_by("started_at"))),
     ("placements", "placements", lambda qs: _joined(qs.order_by("started_on"))),
     ("triage", "triage_decisions", _triage_decisions),
-    ("crisis", "crisis_responses", lambda qs: _joined(qs.order_by("-triggered_on", "-created_at"))),
+    (
+        "crisis",
+        "crisis_responses",
+        lambda qs: _joined(qs.order_by("-triggered_on", "-created_at")).select_related("panel_case__panel"),
+    ),
 )
 
 

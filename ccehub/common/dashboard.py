@@ -69,6 +69,7 @@ def dashboard_for(*, actor: Actor) -> dict[str, Any]:
         except ImportError:
             pass
     open_actions += _crisis_responses(actor, children)
+    open_actions += _crisis_listed(actor, children)
     open_actions += _notifications(actor, children)
     open_actions += _missing_often_and_long(children)
     open_actions += _missing_follow_ups(actor, children)
@@ -148,6 +149,38 @@ def _crisis_responses(actor: Actor, children: list[Any]) -> list[dict[str, Any]]
     return items
 
 
+def _crisis_listed(actor: Actor, children: list[Any]) -> list[dict[str, Any]]:
+    """W-5: for whoever runs a CCE panel, each crisis response listed at it with no joint plan yet
+    (phase 1, the exit window)."""
+    from django.urls import reverse
+
+    from ccehub.panels.permissions import lead_panels
+    from ccehub.panels.selectors import listed_crisis_responses
+
+    if actor.system or not children:
+        return []
+    by_pk = {c.pk: c for c in children}
+    items = []
+    for panel in lead_panels(actor):
+        for listed in listed_crisis_responses(panel=panel):
+            child = by_pk.get(listed.response.child_id)
+            if listed.plan is not None or child is None:
+                continue
+            items.append(
+                {
+                    "child": child,
+                    "kind": "Crisis",
+                    "due_now": True,
+                    "text": (
+                        f"Crisis response listed at {panel.name} on {listed.response.convened_on:%-d %B %Y}: "
+                        "phase 1, the exit window: agree a joint plan (W-5)"
+                    ),
+                    "href": reverse("panels:case", args=[listed.response.panel_case_id]),
+                }
+            )
+    return items
+
+
 #: How long a notification to the agency stays on its dashboard.
 NOTIFICATIONS_SHOWN_DAYS = 7
 
@@ -159,6 +192,7 @@ def _notifications(actor: Actor, children: list[Any]) -> list[dict[str, Any]]:
     from ccehub.children.models import Child
     from ccehub.common.access import visible_children_q
     from ccehub.notifications.models import Notification
+    from ccehub.panels.permissions import lead_panels
 
     # analysts see no operational notes (their dates are the incidents' dates, which they do not see)
     if actor.system or actor.agency is None or actor.is_analyst or not children:
@@ -174,8 +208,11 @@ def _notifications(actor: Actor, children: list[Any]) -> list[dict[str, Any]]:
         )
         # a home authority's missing reports are on its dashboard as follow-ups already
         .exclude(kind__in=("missing_reported", "missing_found"), child__home_local_authority=agency)
-        .order_by("-created_at")[:50]
     )
+    if lead_panels(actor).filter(pk=agency.pk).exists():
+        # whoever runs the panel has the listed crisis response as a task ("agree a joint plan")
+        told = told.exclude(kind="crisis_listed")
+    told = told.order_by("-created_at")[:50]
     items = []
     for note in told:
         child = by_pk.get(note.child_id)

@@ -14,6 +14,7 @@ class Notification(BaseModel):
         MISSING_FOUND = "missing_found", "Child found"
         INCIDENT_RECORDED = "incident_recorded", "Child arrested or stopped"
         MISSING_CRISIS = "missing_crisis", "Child missing for weeks: crisis"
+        CRISIS_LISTED = "crisis_listed", "Crisis response listed at the panel"
 
     agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="notifications")
     from_agency = models.ForeignKey(

@@ -156,18 +156,9 @@ class RouteDecision:
 
 
 def _panel_for(child: Child) -> Agency | None:
-    from ccehub.panels.models import PanelArea
+    from ccehub.panels.areas import panel_covering
 
-    la = child.home_local_authority
-    if la is None:
-        return None
-    area = (
-        PanelArea.objects.filter(local_authority=la, panel__active=True, panel__kind=AgencyKind.CCE_PANEL)
-        .select_related("panel")
-        .order_by("panel__name")
-        .first()
-    )
-    return area.panel if area is not None else None
+    return panel_covering(child.home_local_authority)  # type: ignore[no-any-return]
 
 
 def _requires_county_lines(panel: Agency) -> bool:
@@ -421,7 +412,7 @@ def panel_case_open(*, actor: Actor, panel: Agency, child: Child, referral: NRMR
 
     existing = PanelCase.objects.filter(panel=panel, child=child, closed_on__isnull=True).first()
     if existing is not None:
-        return _recorded_in(referral, existing)
+        return _recorded_in(referral, existing, actor)
     shared_by = actor.agency or child.home_local_authority
     if shared_by is None:  # pragma: no cover - a local route needs a home local authority
         raise ValidationError({NON_FIELD_ERRORS: ["No agency to share the case from"]})
@@ -443,12 +434,15 @@ def panel_case_open(*, actor: Actor, panel: Agency, child: Child, referral: NRMR
         basis="new",
         detail=f"case shared with {panel.code}: basis panel_case for its members",
     )
-    return _recorded_in(referral, case)
+    return _recorded_in(referral, case, actor)
 
 
-def _recorded_in(referral: NRMReferral, case: Any) -> Any:
+def _recorded_in(referral: NRMReferral, case: Any, actor: Actor) -> Any:
+    from ccehub.panels.crisis import crisis_list_on_case
+
     referral.panel_case = case
     referral.save(update_fields=["panel_case", "updated_at"])
+    crisis_list_on_case(actor=actor, case=case)  # a crisis response convened before the referral (W-5)
     return case
 
 

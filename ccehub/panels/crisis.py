@@ -8,6 +8,13 @@ area, the home local authority convening it, and its closing. Rules: :mod:`ccehu
   open is kept on the audit log, not as a second response.
 * The return to the home area may be recorded by anyone who may record on the child (the importing
   force, typically); convening and closing by the home local authority (the convenor) only.
+* Convening lists the response at the CCE panel that covers the convenor (W-5: "listed at the CCE
+  panel"): the child's panel case there, opened now if none is open (the convenor shares the case,
+  the basis for the panel's members to see the child), and the panel is told. The panel then runs
+  the phases: phase 1, the exit window, until it agrees a joint plan. A listed response closes with
+  its panel case; one convened where no panel covers the convenor is closed by the convenor. A
+  response convened before the child's case reached the panel is listed when an NRM referral opens
+  the case there (:func:`crisis_list_on_case`).
 * Every step is audited; the open response is listed on the convenor's dashboard until convened.
 """
 
@@ -18,6 +25,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from ccehub.audit.models import Action
@@ -25,7 +33,8 @@ from ccehub.audit.services import audit_record
 from ccehub.children.models import Child
 from ccehub.children.services import check_can_write
 from ccehub.common.access import Actor
-from ccehub.panels.models import CrisisResponse
+from ccehub.panels.areas import panel_covering
+from ccehub.panels.models import CrisisResponse, PanelCase
 from ccehub.rules.crisis import Trigger, step_problems
 
 MSG_CONVENOR_ONLY = "Only the child's home local authority convenes or closes the crisis response (R-49)"
@@ -39,10 +48,110 @@ def convenor_of(response: CrisisResponse) -> Any:
     return response.convenor or response.child.home_local_authority
 
 
-def crisis_close_with_panel_case(*, actor: Actor, child: Child, on: date) -> None:
-    """W-5: the panel case closes (after phase 3, with the panel's approval): so does a convened
-    crisis response."""
-    response = open_response(child)
+def is_listed(response: CrisisResponse) -> bool:
+    """Listed at a CCE panel: linked to a panel case that is still open (a case closed in a race with
+    the listing leaves the response to its convenor, rather than open for ever)."""
+    case = response.panel_case if response.panel_case_id is not None else None
+    return case is not None and case.closed_on is None
+
+
+def _list_at_panel(*, actor: Actor, response: CrisisResponse) -> PanelCase | None:
+    """W-5: a convened response is listed at the CCE panel covering its convenor: the child's open
+    case there (locked, so a chair closing it at the same moment closes the response too), or a case
+    the convenor shares now, dated today. The panel is told (dashboard and duty mailbox)."""
+    convenor = convenor_of(response)
+    panel = panel_covering(convenor)
+    if panel is None:
+        return None
+    child = response.child
+    open_cases = PanelCase.objects.select_for_update(of=("self",)).filter(
+        panel=panel, child=child, closed_on__isnull=True
+    )
+    case = open_cases.first()
+    if case is None:
+        try:
+            with transaction.atomic():
+                case = PanelCase.objects.create(
+                    panel=panel,
+                    child=child,
+                    shared_by=convenor,
+                    shared_on=timezone.localdate(),
+                    reason=f"Crisis response convened by {convenor.name} (W-5)",
+                    recorded_by=actor.user if getattr(actor.user, "is_authenticated", False) else None,
+                )
+        except IntegrityError:  # an NRM referral opened it at the same moment
+            case = open_cases.first()
+            if case is None:
+                raise
+        else:
+            audit_record(
+                actor=actor,
+                action=Action.CREATE,
+                object_type="panel_case",
+                object_id=case.pk,
+                child_pid=child.pseudonymous_id,
+                fields=["panel_cases"],
+                basis="new",
+                detail=f"case shared with {panel.code} by {convenor.code}: crisis response convened (W-5)",
+            )
+    _link(actor=actor, response=response, case=case)
+    return case
+
+
+def _link(*, actor: Actor, response: CrisisResponse, case: PanelCase) -> None:
+    """Record where the response is listed, audit it and tell the panel (no identity in the text)."""
+    from ccehub.notifications.models import Notification
+    from ccehub.notifications.services import notify
+
+    response.panel_case = case
+    response.save(update_fields=["panel_case", "updated_at"])
+    child = response.child
+    audit_record(
+        actor=actor,
+        action=Action.UPDATE,
+        object_type="crisis_response",
+        object_id=response.pk,
+        child_pid=child.pseudonymous_id,
+        fields=["crisis_responses.panel_case"],
+        detail=f"listed at {case.panel.code}, panel case {case.pk} (W-5)",
+    )
+    convenor = convenor_of(response)
+    convened = f"{response.convened_on:%-d %B %Y}" if response.convened_on else "an earlier date"
+    notify(
+        agency=case.panel,
+        kind=Notification.Kind.CRISIS_LISTED,
+        text=(
+            f"Crisis response for {child.pseudonymous_id} convened by "
+            f"{convenor.name if convenor else 'the home local authority'} on {convened}: listed at the "
+            "panel (W-5 phase 1, the exit window, until a joint plan is agreed)"
+        ),
+        link=reverse("panels:case", args=[case.pk]),
+        child=child,
+        from_agency=convenor,
+        about=("crisis_response", response.pk),
+    )
+
+
+def crisis_list_on_case(*, actor: Actor, case: PanelCase) -> None:
+    """An NRM referral opened (or joined) the child's panel case: a response convened but listed
+    nowhere yet, whose convenor that panel covers, is listed there."""
+    response = (
+        CrisisResponse.objects.select_for_update(of=("self",))
+        .select_related("child", "convenor", "panel_case")
+        .filter(child=case.child, closed_on__isnull=True)
+        .first()
+    )
+    if response is None or response.convened_on is None or is_listed(response):
+        return
+    panel = panel_covering(convenor_of(response))
+    if panel is not None and panel.pk == case.panel_id:
+        _link(actor=actor, response=response, case=case)
+
+
+def crisis_close_with_panel_case(*, actor: Actor, case: PanelCase, on: date) -> None:
+    """W-5: the panel case closes (after phase 3, with the panel's approval): so does the crisis
+    response listed at it."""
+    response = CrisisResponse.objects.filter(panel_case=case, closed_on__isnull=True).first()
     if response is None or response.convened_on is None:
         return
     response.closed_on = max(on, response.convened_on)
@@ -53,7 +162,7 @@ def crisis_close_with_panel_case(*, actor: Actor, child: Child, on: date) -> Non
         action=Action.UPDATE,
         object_type="crisis_response",
         object_id=response.pk,
-        child_pid=child.pseudonymous_id,
+        child_pid=case.child.pseudonymous_id,
         fields=["crisis_responses.closed_on"],
         detail=f"closed with the panel case on {response.closed_on} (W-5)",
     )
@@ -146,7 +255,7 @@ def crisis_step(
     # "of self": PostgreSQL refuses FOR UPDATE on the nullable side of the convenor's outer join
     response = (
         CrisisResponse.objects.select_for_update(of=("self",))
-        .select_related("child", "convenor")
+        .select_related("child", "convenor", "panel_case")
         .get(pk=response.pk)
     )
     basis = check_can_write(actor, response.child)
@@ -165,6 +274,7 @@ def crisis_step(
         convened_on=response.convened_on,
         closed_on=response.closed_on,
         note=note,
+        listed=is_listed(response),
     )
     if problems:
         raise ValidationError({k: [v] for k, v in problems.items()})
@@ -185,4 +295,6 @@ def crisis_step(
         basis=basis,
         detail=f"{step} on {on} (W-5)",
     )
+    if step == "convened":
+        _list_at_panel(actor=actor, response=response)
     return response

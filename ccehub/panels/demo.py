@@ -137,10 +137,13 @@ def _child(
 
 
 def _plan_and_missing(actor: Actor, panel: Agency, children: dict[str, Any], today: date) -> None:
-    """Ash's joint plan (W-5 phase 2: intensive support) and Kai reported missing two days ago by his
-    Islington social worker (R-32: a strategy discussion to hold; the Met, his home force, told)."""
+    """Ash's joint plan (W-5 phase 2: intensive support); Remi's crisis response, opened by Camden for
+    a concern before any arrest and convened, listed at the panel in phase 1 (the exit window); and
+    Kai reported missing two days ago by his Islington social worker (R-32: a strategy discussion to
+    hold; the Met, his home force, told)."""
     from ccehub.agencies.selectors import active_memberships
     from ccehub.children.missing import missing_episode_record
+    from ccehub.panels.crisis import crisis_open, crisis_step
     from ccehub.panels.services import ActionSpec, joint_plan_create
 
     islington, met = Agency.objects.get(code="la-islington"), Agency.objects.get(code="met")
@@ -159,6 +162,11 @@ def _plan_and_missing(actor: Actor, panel: Agency, children: dict[str, Any], tod
         ],
         today=today,
     )
+    remi = crisis_open(
+        actor=actor, child=children["Remi"], trigger="pre_arrest_concern", on=today - timedelta(days=6)
+    )
+    crisis_step(actor=actor, response=remi, step="returned", on=today - timedelta(days=6))
+    crisis_step(actor=actor, response=remi, step="convened", on=today - timedelta(days=3))
     social_worker = get_user_model().objects.filter(username="socialworker").first()
     memberships = active_memberships(user=social_worker) if social_worker is not None else []
     if not memberships:

@@ -690,6 +690,16 @@ class CrisisResponse(BaseModel):
     source_id = models.CharField(max_length=64, blank=True)
     returned_home_on = models.DateField(null=True, blank=True)
     convened_on = models.DateField(null=True, blank=True)
+    #: Where the convened response is listed (W-5: "listed at the CCE panel"): the panel case that
+    #: convening opened, or the one already open; it closes the response when it closes.
+    panel_case = models.ForeignKey(
+        PanelCase,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="crisis_responses",
+        help_text="The panel case it is listed at, once convened (W-5)",
+    )
     closed_on = models.DateField(null=True, blank=True)
     close_note = models.TextField(blank=True)
     opened_by_name = models.CharField(max_length=150, blank=True)

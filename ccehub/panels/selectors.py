@@ -1119,6 +1119,7 @@ def decision_for_view(*, actor: Actor, decision_id: object) -> PanelDecision:
 
 MSG_PLAN_NOT_FOUND = "No joint plan with that reference is available to you"
 MSG_ORDER_NOT_FOUND = "No Safeguarding Order with that reference is available to you"
+MSG_CASE_NOT_FOUND = "No panel case with that reference is available to you"
 
 
 def _panel_child_basis(actor: Actor, panel: Agency, child: Child) -> str | None:
@@ -1164,6 +1165,53 @@ def plan_for_view(*, actor: Actor, plan_id: object) -> JointPlan:
         fields=["joint_plans"],
         message=MSG_PLAN_NOT_FOUND,
     )
+
+
+def case_for_view(*, actor: Actor, case_id: object) -> PanelCase:
+    """A panel case for the panel's people or anyone with a basis to see the child. Audited."""
+    key = _uuid(case_id)
+    case = (
+        PanelCase.objects.select_related("child", "panel", "shared_by").filter(pk=key).first()
+        if key
+        else None
+    )
+    return _audited_lookup(  # type: ignore[no-any-return]
+        actor=actor,
+        object_type="panel_case",
+        key=key,
+        found=case,
+        fields=["panel_cases"],
+        message=MSG_CASE_NOT_FOUND,
+    )
+
+
+@dataclass(frozen=True)
+class ListedCrisis:
+    """A crisis response listed at the panel and the child's open joint plan there (None: phase 1)."""
+
+    response: Any
+    plan: JointPlan | None
+
+
+def listed_crisis_responses(*, panel: Agency) -> list[ListedCrisis]:
+    """W-5: the open crisis responses listed at ``panel`` (convened by the home local authority), with
+    the child's open joint plan there if any (none: phase 1, the exit window), oldest first."""
+    from ccehub.panels.models import CrisisResponse
+
+    responses = list(
+        CrisisResponse.objects.filter(
+            panel_case__panel=panel, panel_case__closed_on__isnull=True, closed_on__isnull=True
+        )
+        .select_related("child", "convenor", "panel_case")
+        .order_by("convened_on", "pk")
+    )
+    plans = {
+        plan.child_id: plan
+        for plan in JointPlan.objects.filter(
+            panel=panel, closed_on__isnull=True, child__in=[r.child_id for r in responses]
+        ).order_by("agreed_on", "created_at")
+    }
+    return [ListedCrisis(response, plans.get(response.child_id)) for response in responses]
 
 
 def order_for_view(*, actor: Actor, order_id: object) -> SafeguardingOrder:

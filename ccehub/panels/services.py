@@ -199,6 +199,9 @@ MSG_PLAN_IN_FUTURE: Final = "The date the plan was agreed cannot be in the futur
 MSG_PLAN_BEFORE_REFERRAL: Final = (
     "The plan cannot have been agreed before the child was referred to the panel ({referred_on})"
 )
+MSG_PLAN_BEFORE_SHARED: Final = (
+    "The plan cannot have been agreed before the case was shared with the panel ({shared_on})"
+)
 MSG_PLAN_BEFORE_CURRENT: Final = (
     "The child's current joint plan was agreed on {agreed_on}: a new plan cannot have been agreed before it"
 )
@@ -1454,9 +1457,13 @@ def joint_plan_create(
         referred = [referral.referred_on]
     oversight_from = min(referred) if referred else case.shared_on
     if agreed_on < oversight_from:
-        raise ValidationError(
-            {"agreed_on": [MSG_PLAN_BEFORE_REFERRAL.format(referred_on=f"{oversight_from:%-d %B %Y}")]}
+        day = f"{oversight_from:%-d %B %Y}"
+        message = (
+            MSG_PLAN_BEFORE_REFERRAL.format(referred_on=day)
+            if referred
+            else MSG_PLAN_BEFORE_SHARED.format(shared_on=day)  # a case shared for a crisis response
         )
+        raise ValidationError({"agreed_on": [message]})
     if review_on < agreed_on:
         raise ValidationError({"review_on": [MSG_REVIEW_BEFORE_AGREED]})
     if not actions:
@@ -1970,7 +1977,7 @@ def panel_case_close(
             _plan_close_write(actor=actor, plan=plan, basis=basis, with_case=True, **facts)
         from ccehub.panels.crisis import crisis_close_with_panel_case
 
-        crisis_close_with_panel_case(actor=actor, child=case.child, on=closed_on)
+        crisis_close_with_panel_case(actor=actor, case=case, on=closed_on)
     return case
 
 

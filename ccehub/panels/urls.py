@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ccehub.panels import views, views_case
+from ccehub.panels import views, views_case, views_panel_case
 
 app_name = "panels"
 urlpatterns = [
@@ -31,6 +31,9 @@ urlpatterns = [
     path("referrals/<str:referral_id>/sca-decision/", views_case.sca_decision, name="sca-decision"),
     path("referrals/<str:referral_id>/plans/new/", views_case.plan_new, name="plan-new"),
     path("referrals/<str:referral_id>/close/", views_case.case_close, name="case-close"),
+    path("cases/<str:case_id>/", views_panel_case.case_detail, name="case"),
+    path("cases/<str:case_id>/plans/new/", views_panel_case.case_plan_new, name="case-plan-new"),
+    path("cases/<str:case_id>/close/", views_panel_case.case_close, name="case-close-by-case"),
     path("plans/<str:plan_id>/", views_case.plan_detail, name="plan"),
     path("plans/<str:plan_id>/close/", views_case.plan_close, name="plan-close"),
     path("plans/<str:plan_id>/review/", views_case.plan_review, name="plan-review"),

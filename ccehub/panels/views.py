@@ -268,6 +268,28 @@ def _plan_reviews_due(panel: Any, today: date) -> list[list[Any]]:
     ]
 
 
+def _crisis_listed(panel: Any) -> list[list[Any]]:
+    """W-5: the crisis responses listed at the panel (convened by the home local authority), oldest
+    first, each with its phase: phase 1 (the exit window) until the panel agrees a joint plan."""
+    from ccehub.panels.selectors import listed_crisis_responses
+    from ccehub.panels.views_panel_case import MSG_EXIT_WINDOW
+    from ccehub.rules.phases import PHASE_LABELS, Phase
+
+    return [
+        [
+            format_html(
+                '<a class="govuk-link" href="{}">{}</a>',
+                reverse("panels:case", args=[item.response.panel_case_id]),
+                item.response.child.label,
+            ),
+            p.day(item.response.convened_on),
+            item.response.convenor.name if item.response.convenor else "",
+            PHASE_LABELS[Phase(item.plan.phase)] if item.plan is not None else MSG_EXIT_WINDOW,
+        ]
+        for item in listed_crisis_responses(panel=panel)
+    ]
+
+
 @membership_required
 def home(request: HttpRequest) -> HttpResponse:
     """What the actor does on the panel: their panels' cases and meetings, their inbox, QA."""
@@ -319,6 +341,7 @@ def home(request: HttpRequest) -> HttpResponse:
             {
                 "panel": panel,
                 "plan_reviews": _plan_reviews_due(panel, today) if can_run else [],
+                "crisis": _crisis_listed(panel) if can_run else [],
                 "rows": rows,
                 "concluded": concluded[:CONCLUDED_LISTED],
                 "concluded_count": len(concluded),
@@ -331,13 +354,18 @@ def home(request: HttpRequest) -> HttpResponse:
         actor=actor,
         action=Action.VIEW,
         object_type="panel_home",
-        fields=["nrm_referrals", "joint_plans"]
-        if any(s["plan_reviews"] for s in sections)
-        else ["nrm_referrals"],
+        fields=["nrm_referrals"]
+        + (["joint_plans"] if any(s["plan_reviews"] for s in sections) else [])
+        + (["crisis_responses"] if any(s["crisis"] for s in sections) else []),
         detail=f"{sum(len(s['rows']) + len(s['concluded']) for s in sections)} referrals listed"
         + (
             f"; {plans} joint plans due for review"
             if (plans := sum(len(s["plan_reviews"]) for s in sections))
+            else ""
+        )
+        + (
+            f"; {listed} crisis responses listed"
+            if (listed := sum(len(s["crisis"]) for s in sections))
             else ""
         ),
     )
@@ -373,6 +401,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "inbox_head": ["Child", "Asked of you as", "Due"],
             "meetings_head": ["Date", "Status", "Cases"],
             "plan_reviews_head": ["Child", "Review date", "Why then"],
+            "crisis_head": ["Child", "Convened", "Convenor", "Phase (W-5)"],
             "referrals_head": ["Child", "Referred on", "Status", "Decision due"],
             "concluded_head": ["Child", "Referred on", "Outcome"],
             "overdue_head": ["Child", "Asked", "Was due"],

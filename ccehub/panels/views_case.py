@@ -226,8 +226,31 @@ def plan_new(request: HttpRequest, referral_id: str) -> HttpResponse:
         referral = referral_for_view(actor=actor, referral_id=referral_id)
     except NotAvailable as exc:
         return _not_found(request, str(exc))
-    pid = referral.child.pseudonymous_id
-    if referral.panel is None or not _lead_or_chair(actor, referral.panel):
+    return plan_new_page(
+        request,
+        actor,
+        panel=referral.panel,
+        child=referral.child,
+        referral=referral,
+        back_url=reverse("panels:referral", args=[referral.pk]),
+        back_text="Back to the referral",
+    )
+
+
+def plan_new_page(
+    request: HttpRequest,
+    actor: Actor,
+    *,
+    panel: Any,
+    child: Any,
+    referral: NRMReferral | None,
+    back_url: str,
+    back_text: str,
+) -> HttpResponse:
+    """The "agree a joint plan" form, for a referral's child or a panel case's (a crisis response
+    listed with no referral, W-5)."""
+    pid = child.pseudonymous_id
+    if panel is None or not _lead_or_chair(actor, panel):
         return _forbidden(request, actor, MSG_NOT_PANEL_LEAD, object_type="joint_plan", child_pid=pid)
     today = timezone.localdate()
     form = panel_forms.JointPlanForm(_posted(request), initial={"agreed_on": today})
@@ -239,14 +262,14 @@ def plan_new(request: HttpRequest, referral_id: str) -> HttpResponse:
             form,
             lambda: services.joint_plan_create(
                 actor=actor,
-                panel=referral.panel,
-                child=referral.child,
+                panel=panel,
+                child=child,
                 agreed_on=data["agreed_on"],
                 review_on=data["review_on"],
                 summary=data["summary"],
                 actions=[services.ActionSpec(**a) for a in form.actions()],
                 referral=referral,
-                decision=_decision_for_plan(referral),
+                decision=_decision_for_plan(referral) if referral is not None else None,
             ),
             object_type="joint_plan",
             child_pid=pid,
@@ -260,7 +283,11 @@ def plan_new(request: HttpRequest, referral_id: str) -> HttpResponse:
                 request, MSG_PLAN_AGREED.format(count=f"{count} action" + ("s" if count != 1 else ""))
             )
             return redirect("panels:plan", plan_id=done.value.pk)
-    return _form_page(request, "panels/plan_new.html", {"form": form, "referral": referral})
+    return _form_page(
+        request,
+        "panels/plan_new.html",
+        {"form": form, "child": child, "back_url": back_url, "back_text": back_text},
+    )
 
 
 @membership_required
@@ -370,6 +397,11 @@ def plan_detail(request: HttpRequest, plan_id: str) -> HttpResponse:
         "panels/plan_detail.html",
         {
             "plan": plan,
+            "case": None
+            if plan.referral_id
+            else PanelCase.objects.filter(panel=plan.panel, child=plan.child, shared_on__lte=plan.agreed_on)
+            .order_by("-shared_on", "-created_at")
+            .first(),
             "rows": rows,
             "actions": actions,
             "form": form,
@@ -623,12 +655,33 @@ def case_close(request: HttpRequest, referral_id: str) -> HttpResponse:
             request, actor, services.MSG_CLOSE_CHAIR_ONLY, object_type="panel_case", child_pid=pid
         )
     case = PanelCase.objects.filter(panel=panel, child=referral.child, closed_on__isnull=True).first()
-    if case is None:
+    return case_closing_page(
+        request,
+        actor,
+        case=case,
+        child_pid=pid,
+        done_url=reverse("panels:referral", args=[referral.pk]),
+        back_text="Back to the referral",
+    )
+
+
+def case_closing_page(
+    request: HttpRequest,
+    actor: Actor,
+    *,
+    case: PanelCase | None,
+    child_pid: str,
+    done_url: str,
+    back_text: str,
+) -> HttpResponse:
+    """The closing form for an open panel case (the chair's), or a 404 when there is none."""
+    if case is None or case.closed_on is not None:
         audit_record(
             actor=actor,
             action=Action.DENIED,
             object_type="panel_case",
-            child_pid=pid,
+            object_id=case.pk if case is not None else "",
+            child_pid=child_pid,
             detail=f"refused: {panel_forms.MSG_NO_OPEN_CASE}",
         )
         return _not_found(request, panel_forms.MSG_NO_OPEN_CASE)
@@ -640,8 +693,8 @@ def case_close(request: HttpRequest, referral_id: str) -> HttpResponse:
         opened_on=case.shared_on,
         service=lambda **values: services.panel_case_close(case=case, **values),
         done_message=MSG_CASE_CLOSED,
-        done_url=reverse("panels:referral", args=[referral.pk]),
-        back_text="Back to the referral",
+        done_url=done_url,
+        back_text=back_text,
     )
 
 

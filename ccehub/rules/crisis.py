@@ -8,7 +8,9 @@ convenes the response (home police, children's social care, YOT, health, family,
 listed at the CCE panel, where the three phases run (``ccehub.rules.phases``).
 
 A response is closed by its convenor before it is convened (the trigger was wrong, the child turned
-18 or moved away); once convened it is the panel's, and closes with the panel case.
+18 or moved away); once convened and listed at a CCE panel it is the panel's, and closes with the
+panel case. A response convened where no CCE panel covers the home authority is not listed anywhere,
+so its convenor closes it.
 
 Pure: dates are arguments.
 """
@@ -45,7 +47,7 @@ class Stage(StrEnum):
 STAGE_LABELS: Final[dict[Stage, str]] = {
     Stage.TRIGGERED: "Triggered: return the child to the home area",
     Stage.RETURNED_HOME_AREA: "Back in the home area: the home local authority convenes",
-    Stage.CONVENED: "Convened by the home local authority: for the CCE panel",
+    Stage.CONVENED: "Convened by the home local authority",
     Stage.CLOSED: "Closed",
 }
 
@@ -62,6 +64,7 @@ MSG_CONVENED_CLOSES_AT_PANEL: Final = (
 MSG_CLOSE_BEFORE_RETURN: Final = (
     "The response cannot close before the child was back in the home area on {day}"
 )
+MSG_CLOSE_BEFORE_CONVENED: Final = "The response cannot close before it was convened on {day}"
 MSG_CLOSED: Final = "The crisis response is closed"
 MSG_CLOSE_NOTE: Final = "Say why the crisis response is closing"
 
@@ -86,8 +89,11 @@ def step_problems(
     convened_on: date | None,
     closed_on: date | None,
     note: str = "",
+    listed: bool = False,
 ) -> dict[str, str]:
-    """Whether ``step`` (``returned``, ``convened`` or ``closed``) may be recorded on ``on``."""
+    """Whether ``step`` (``returned``, ``convened`` or ``closed``) may be recorded on ``on``.
+
+    ``listed``: the response is listed at a CCE panel (a panel case), which then closes it."""
     day = f"{triggered_on:%-d %B %Y}"
     if closed_on is not None:
         return {"__all__": MSG_CLOSED}
@@ -105,10 +111,12 @@ def step_problems(
         if on < returned_on:
             return {"on": MSG_BEFORE_RETURN.format(day=f"{returned_on:%-d %B %Y}")}
     if step == "closed":
-        # before convening only (the trigger was wrong, the child turned 18 or moved away): a
-        # convened response is the panel's, and closes with the panel case
-        if convened_on is not None:
+        # before convening (the trigger was wrong, the child turned 18 or moved away): a convened
+        # response listed at a panel is the panel's, and closes with the panel case
+        if convened_on is not None and listed:
             return {"__all__": MSG_CONVENED_CLOSES_AT_PANEL}
+        if convened_on is not None and on < convened_on:
+            return {"on": MSG_CLOSE_BEFORE_CONVENED.format(day=f"{convened_on:%-d %B %Y}")}
         if returned_on is not None and on < returned_on:
             return {"on": MSG_CLOSE_BEFORE_RETURN.format(day=f"{returned_on:%-d %B %Y}")}
         if not note.strip():

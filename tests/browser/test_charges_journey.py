@@ -170,7 +170,7 @@ def test_the_home_authority_opens_returns_and_convenes_a_crisis_response(page, l
     for label, value in (("Day", today.day), ("Month", today.month), ("Year", today.year)):
         form.get_by_label(label).fill(str(value))
     form.get_by_role("button").click()
-    expect(page.get_by_test_id("crisis-stage")).to_have_text(
-        "Convened by the home local authority: for the CCE panel"
-    )
+    expect(page.get_by_test_id("crisis-stage")).to_have_text("Convened by the home local authority")
+    expect(page.get_by_text(re.compile("convened and listed at"))).to_be_visible()
+    expect(page.get_by_test_id("crisis-listed")).to_contain_text("CCE Panel")  # W-5: listed there
     assert_accessible(page)

@@ -10,10 +10,13 @@
 5. the timeliness report, panel against national, with its chart, suppression and CSV;
 6. the chair closes a panel case: refused while the panel owes a decision, then closed once the
    case has gone to the Home Office, confirming the warning that the risk is still high;
-7. the chair changes the panel's settings: a refusal from the service as an error summary, then saved.
+7. the chair changes the panel's settings: a refusal from the service as an error summary, then saved;
+8. a crisis response listed at the panel (W-5): the chair follows her dashboard to the panel case in
+   phase 1, the exit window, and agrees a joint plan there: phase 2.
 
 Uses the panel demo (``ccehub/panels/demo.py``): Kai (no referral yet), Ash (referred), Remi (no
-referral yet, Camden), and the decided history behind the timeliness report.
+referral yet, Camden; a crisis response convened and listed at the panel), and the decided history
+behind the timeliness report.
 """
 
 from __future__ import annotations
@@ -71,7 +74,7 @@ def _attendance(page, members: list[str], chair: str) -> None:
 def test_lead_to_agenda_chair_decides_with_quorum_and_home_office_assures(page, live_app, tmp_path):
     base = live_app["url"]
     sign_in(page, base, "exploitation")
-    page.get_by_role("link", name="CCE panel").click()
+    page.get_by_role("link", name="CCE panel", exact=True).click()
     expect(page.get_by_role("heading", name="CCE panel", exact=True)).to_be_visible()
     assert_accessible(page)
 
@@ -547,3 +550,32 @@ def test_the_chair_changes_the_panel_settings(page, live_app):
             "Education"
         )
     ).not_to_be_checked()
+
+
+def test_a_crisis_response_listed_at_the_panel_gets_a_joint_plan(page, live_app):
+    """8. Remi's crisis response (demo: convened by Camden, listed at the panel, no plan yet)."""
+    base = live_app["url"]
+    today = timezone.localdate()
+    sign_in(page, base, "panelchair")
+    page.goto(f"{base}/")
+    page.get_by_role("link", name=re.compile(r"Remi.*phase 1, the exit window: agree a joint plan")).click()
+    expect(page.get_by_role("heading", name="Panel case")).to_be_visible()
+    expect(page.locator(".govuk-summary-list")).to_contain_text("Phase 1: exit window")
+    expect(page.get_by_role("table", name="Crisis responses listed at this case")).to_contain_text(
+        "Concern before any arrest (R-22)"
+    )
+    assert_accessible(page)
+    case_url = page.url
+    page.get_by_role("link", name="Agree a joint plan").click()
+    expect(page.get_by_role("heading", name="Agree a joint plan")).to_be_visible()
+    page.get_by_label("What is the plan for?").fill("Exit window over: keep Remi at home and in school")
+    _fill_date(page, "Review date", today + timedelta(days=42))
+    action = page.get_by_role("group", name="Action 1")
+    action.get_by_label("What needs doing").fill("Placement check and safety plan")
+    action.get_by_label("Agency that owns it").select_option(label="Camden")
+    _fill_date(page, "Due date", today + timedelta(days=7), within=action)
+    page.get_by_role("button", name="Save the plan").click()
+    _banner(page, "Joint plan recorded with 1 action")
+    page.goto(case_url)
+    expect(page.locator(".govuk-summary-list")).to_contain_text("Phase 2: intensive support")
+    assert_accessible(page)

@@ -89,9 +89,14 @@ def test_the_steps_and_who_may_take_them(kent, isl_sw, actor_for, agencies):
     crisis_step(actor=actor_for(isl_sw), response=response, step="convened", on=today)
     response.refresh_from_db()
     assert response.returned_home_on == today and response.convened_on == today
-    with pytest.raises(ValidationError):  # convened: it closes with the panel case
-        crisis_step(actor=actor_for(isl_sw), response=response, step="closed", on=today, note="Plan agreed")
+    assert response.panel_case is None  # no CCE panel covers Islington here: listed nowhere
     assert AuditEvent.objects.filter(object_type="crisis_response", action="update").count() == 2
+    with pytest.raises(ValidationError):  # a reason is needed
+        crisis_step(actor=actor_for(isl_sw), response=response, step="closed", on=today)
+    with pytest.raises(PermissionDenied):  # only the convenor closes it
+        crisis_step(actor=actor_for(kent), response=response, step="closed", on=today, note="Work done")
+    crisis_step(actor=actor_for(isl_sw), response=response, step="closed", on=today, note="Work done")
+    assert open_response(decision.child) is None
 
 
 def test_closed_before_convening_and_a_re_triage_does_not_reopen_it(kent, isl_sw, actor_for, agencies):
@@ -217,7 +222,8 @@ def test_the_page_and_the_convenors_dashboard(client, kent, isl_sw, actor_for, a
         "convened-on_year": today.year,
     }
     text = html.unescape(client.post(url, convene, follow=True).content.decode())
-    assert "Convened by the home local authority: for the CCE panel" in text
+    assert "Convened by the home local authority" in text
+    assert "No CCE panel covers Islington" in text and "Not listed at a CCE panel" in text
     assert "Crisis response triggered" not in html.unescape(client.get("/").content.decode())
     analyst = make_user("isl.analyst", agencies["islington"], roles.ANALYST)
     client.force_login(analyst)

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from ccehub.rules.crisis import (
     MSG_BEFORE_RETURN,
     MSG_BEFORE_TRIGGER,
+    MSG_CLOSE_BEFORE_CONVENED,
     MSG_CLOSE_BEFORE_RETURN,
     MSG_CLOSE_NOTE,
     MSG_CLOSED,
@@ -59,8 +60,14 @@ def test_closing_needs_a_reason_only_before_convening_and_not_before_the_return(
     assert problems("closed", date(2026, 11, 22), returned_on=back, note="x") == {
         "on": MSG_CLOSE_BEFORE_RETURN.format(day="23 November 2026")
     }
-    # once convened, the response is the panel's: it closes with the panel case (W-5)
-    assert problems("closed", TODAY, returned_on=back, convened_on=back, note="x") == {
+    # once convened and listed at a panel, the response is the panel's: it closes with the panel case
+    assert problems("closed", TODAY, returned_on=back, convened_on=back, note="x", listed=True) == {
         "__all__": MSG_CONVENED_CLOSES_AT_PANEL
+    }
+    # convened where no panel covers the home authority: nobody else closes it, so the convenor does
+    assert problems("closed", TODAY, returned_on=back, convened_on=back, note="Work done") == {}
+    assert problems("closed", TODAY, returned_on=back, convened_on=back) == {"note": MSG_CLOSE_NOTE}
+    assert problems("closed", back, returned_on=back, convened_on=date(2026, 11, 25), note="x") == {
+        "on": MSG_CLOSE_BEFORE_CONVENED.format(day="25 November 2026")
     }
     assert problems("returned", TODAY, closed_on=TODAY) == {"__all__": MSG_CLOSED}
