@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from ccehub.common.models import BaseModel, SourceType, TriState
+from ccehub.common.models import BaseModel, DateBasis, SourceType, TriState
 from ccehub.common.validators import validate_dob, validate_nhs_number, validate_postcode
 
 # Crockford base32 without I, L, O, U: readable over a radio, no accidental words.
@@ -278,6 +278,9 @@ class MissingEpisode(BaseModel):
 
     child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="missing_episodes")
     started_at = models.DateTimeField(null=True, blank=True)
+    #: How the dates are known: the study's episodes are placed by the demo loader (synthetic or
+    #: approximate); a gap between such dates is not measured by default (R-34, timeliness).
+    started_at_basis = models.CharField(max_length=16, choices=DateBasis.choices, default=DateBasis.RECORDED)
     ended_at = models.DateTimeField(null=True, blank=True)
     end_uncertain = models.BooleanField(default=False)
     approximate_duration_days = models.PositiveIntegerField(

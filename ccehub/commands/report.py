@@ -75,6 +75,97 @@ def register(app: typer.Typer) -> None:
             console.print(table)
             typer.echo("x = recorded; blank = not recorded (not necessarily absent); * = unknown")
 
+    @report_app.command("missing-before-arrest")
+    def missing_before_arrest(
+        fmt: Annotated[str, typer.Option("--format", help="csv, json or table")] = "table",
+        cohort: Annotated[
+            str | None,
+            typer.Option(help="crest-2022: the report's 13 boys, listed one by one (the demo)"),
+        ] = None,
+        all_dates: Annotated[
+            bool, typer.Option("--all-dates", help="Measure synthetic and approximate dates too")
+        ] = False,
+        user: Annotated[str | None, typer.Option(help="Act as this user (default: the operator)")] = None,
+        purpose: Annotated[
+            str, typer.Option(help="Why the report is run (audited)")
+        ] = "Missing before the first arrest report (R-34)",
+    ) -> None:
+        """R-34: first missing episode to first arrest, in days (which came first, bands, median)."""
+        if fmt not in FORMATS:
+            fail(f"--format: unknown format {fmt!r}; use one of: {', '.join(FORMATS)}")
+        setup_django()
+        from django.core.exceptions import PermissionDenied
+        from django.db import transaction
+
+        from ccehub.audit.models import Action
+        from ccehub.commands._actor import cli_actor
+        from ccehub.reports.early_signs import early_signs_report
+        from ccehub.rules.disclosure import SUPPRESSED, SUPPRESSION_THRESHOLD
+        from ccehub.rules.early_signs import ORDER_LABELS
+
+        actor = cli_actor(user, purpose)
+        try:
+            with transaction.atomic():
+                report = early_signs_report(
+                    actor=actor,  # type: ignore[arg-type]
+                    cohort=cohort,
+                    all_dates=all_dates,
+                    action=Action.EXPORT,
+                )
+        except PermissionDenied as exc:
+            fail(str(exc), 1)
+        except ValueError as exc:
+            fail(f"--cohort: {exc}")
+        if cohort and not report.result.per_child:
+            fail(
+                f"no children in cohort {cohort!r} are available (load the demo with `ccehub demo --no-server`)",
+                1,
+            )
+        if fmt == "csv":
+            typer.echo(report.to_csv(), nl=False)
+            return
+        if fmt == "json":
+            typer.echo(json.dumps(report.to_json(), indent=2))
+            return
+        from rich.console import Console
+        from rich.table import Table
+
+        console = Console()
+        if not console.is_terminal:
+            console = Console(width=120)
+        result = report.result
+        table = Table(title=f"Missing before the first arrest (R-34): {report.scope}")
+        table.add_column("Which came first")
+        table.add_column("Children", justify="right")
+        for order, count in result.orders:
+            table.add_row(ORDER_LABELS[order], count.shown)
+        table.add_row("All children", result.children.shown)
+        console.print(table)
+        bands = Table(title="Went missing first: days until the first arrest")
+        bands.add_column("Days")
+        bands.add_column("Children", justify="right")
+        for label, count in result.bands:
+            bands.add_row(label, count.shown)
+        console.print(bands)
+        if report.per_child:
+            rows = Table(title="Child by child")
+            for column in ("Child", "Which came first", "Days", "Dates"):
+                rows.add_column(column, justify="right" if column == "Days" else "left")
+            for row in result.per_child:
+                rows.add_row(
+                    row.child, ORDER_LABELS[row.order], "" if row.days is None else str(row.days), row.dates
+                )
+            console.print(rows)
+        typer.echo(f"Median days from the first missing episode to the first arrest: {result.median_shown}.")
+        typer.echo(
+            (
+                "All stored dates measured, synthetic and approximate ones too."
+                if all_dates
+                else "Recorded dates only (--all-dates to measure synthetic and approximate ones)."
+            )
+            + f' Counts under {SUPPRESSION_THRESHOLD} show "{SUPPRESSED}".'
+        )
+
     @report_app.command("timeliness")
     def timeliness(
         fmt: Annotated[str, typer.Option("--format", help="csv, json or table")] = "table",

@@ -8,16 +8,21 @@ Rules for this file:
 * The report removed every location and date. The demo places the boys in real local authorities
   and forces so that cross-agency access can be shown, and gives each identifying incident a
   *synthetic* date in the study period (stored with ``DateBasis.SYNTHETIC`` and said on screen).
-  Tom's first missing episode (June 2020) is the only dated event in the report.
+  Tom's first missing episode (June 2020) is the only dated event in the report. Where the report
+  gives only an interval between two events (John's first arrest six days after his first missing
+  episode, R-34), both dates are synthetic and placed that far apart.
 * Given names are the report's pseudonyms; family names are generated.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 COHORT = "crest-2022"
+#: A synthetic date for John's first recorded missing episode (R-34: the report gives only that his
+#: first recorded arrest came six days later).
+JOHN_FIRST_MISSING = date(2019, 5, 6)
 COHORT_ORDER: tuple[str, ...] = (
     "Ben",
     "Sam",
@@ -469,6 +474,24 @@ CASES: tuple[Case, ...] = (
         events=(
             _e(
                 "care_order", reason="Looked after from age 6: neglect, his mother's drug use, domestic abuse"
+            ),
+            # R-34: "his first recorded arrest came six days after he was first recorded as being
+            # missing". The report gives the interval only: both dates are synthetic, six days apart.
+            _e(
+                "missing",
+                started_at=JOHN_FIRST_MISSING.isoformat(),
+                date_basis="synthetic",
+                reported_by="unknown",
+                missing_from="unknown",
+                notes="First recorded missing episode (the report gives no date)",
+            ),
+            _e(
+                "arrest",
+                arrested_at=(JOHN_FIRST_MISSING + timedelta(days=6)).isoformat(),
+                offence_description=(
+                    "Offence not stated: his first recorded arrest, six days after his first recorded "
+                    "missing episode (about 20 arrests between 12 and 15, mostly criminal damage)"
+                ),
             ),
             _e("placement", setting_type="unregistered", notes="One of more than 10 placements in 2 years"),
             _e("placement", setting_type="holiday_let", notes="Short-term holiday let"),

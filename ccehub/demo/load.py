@@ -238,6 +238,7 @@ def _case(actor: Actor, case: Case, position: int) -> Child:
                 child=child,
                 model=MissingEpisode,
                 started_at=start_dt,
+                started_at_basis=basis if start_dt is not None else DateBasis.RECORDED,
                 ended_at=end_dt,
                 approximate_duration_days=days,
                 notes=notes,
@@ -275,13 +276,18 @@ def _case(actor: Actor, case: Case, position: int) -> Child:
             # The arrest at the identifying incident was made by the force that arrested or recorded
             # it; for any other arrest the report does not say which force (no invented facts).
             force = (arresting or recording) if linked else None
+            # an earlier arrest is dated only where the report gives its interval to another event
+            # (John: six days after his first missing episode, R-34); the date itself is synthetic
+            earlier = v.pop("arrested_at", None)
             fact_record(
                 actor=actor,
                 child=child,
                 model=Arrest,
                 arresting_force=force,
                 incident=incident if linked else None,
-                arrested_at=occurred if linked else None,
+                arrested_at=occurred
+                if linked
+                else (_aware(date.fromisoformat(str(earlier))) if earlier else None),
                 arrested_at_basis=DateBasis.SYNTHETIC,
                 **v,
             )

@@ -15,6 +15,7 @@ import matplotlib.pyplot as plt
 from matplotlib.colors import ListedColormap
 
 from ccehub.reports.vulnerability import Matrix
+from ccehub.rules.early_signs import EarlySigns
 
 # Colour-blind-safe, and each state also has its own symbol in the cell.
 _PRESENT = "#d4351c"
@@ -51,6 +52,33 @@ def vulnerability_heatmap_svg(matrix: Matrix) -> bytes:
     for spine in ax.spines.values():
         spine.set_visible(False)
     ax.set_title("Vulnerabilities prior to the identifying incident", fontsize=12, loc="left")
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="svg", metadata={"Date": None})
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def early_signs_svg(result: EarlySigns) -> bytes:
+    """R-34: children who went missing first, by days until the first arrest. A band with a
+    suppressed count has no bar, only the words "fewer than 5" (the table says the same)."""
+    labels = [label for label, _ in result.bands]
+    shown = [count.shown for _, count in result.bands]
+    values = [int(text) if text.isdigit() else 0 for text in shown]
+    fig, ax = plt.subplots(figsize=(8.0, 0.55 * len(labels) + 1.6), dpi=100)
+    positions = list(range(len(labels)))
+    ax.barh(positions, values, color="#1d70b8")
+    top = max([*values, 1])
+    for y, (value, text) in enumerate(zip(values, shown, strict=True)):
+        ax.text(value + top * 0.02, y, text, va="center", fontsize=10)
+    ax.set_yticks(positions, labels=labels, fontsize=10)
+    ax.invert_yaxis()
+    ax.set_xlim(0, top * 1.35)
+    ax.set_xlabel("Children")
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.set_title("Days from the first missing episode to the first arrest", fontsize=12, loc="left")
     fig.tight_layout()
     buffer = io.BytesIO()
     fig.savefig(buffer, format="svg", metadata={"Date": None})

@@ -40,16 +40,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any, Final
 
+# small-number suppression, shared by every published statistic
+from ccehub.rules.disclosure import SUPPRESSED, SUPPRESSION_THRESHOLD, WITHHELD, shown_count, suppressed
+
 if TYPE_CHECKING:
     from ccehub.common.access import Actor
 
-#: Cells based on fewer referrals than this are suppressed (statistical disclosure control).
-SUPPRESSION_THRESHOLD: Final = 5
-#: What a suppressed cell shows, on the page, in the CSV and JSON, and in the CLI table.
-SUPPRESSED: Final = "fewer than 5"
-#: What the total of referrals shows when a count it adds up is suppressed: the total minus the
-#: counts shown would otherwise give the suppressed count back.
-WITHHELD: Final = "not shown (it would reveal a count of fewer than 5)"
 #: What a median or percentile shows when no decision was measured.
 NO_DECISIONS: Final = "none"
 
@@ -155,15 +151,6 @@ def quarters_between(first: str, last: str) -> list[str]:
         out.append(f"{year} Q{q}")
         year, q = (year + 1, 1) if q == 4 else (year, q + 1)
     return out
-
-
-def suppressed(n: int) -> bool:
-    return 0 < n < SUPPRESSION_THRESHOLD
-
-
-def shown_count(n: int) -> str:
-    """A count as displayed: every count from 1 to 4 is :data:`SUPPRESSED`, whatever it counts."""
-    return SUPPRESSED if suppressed(n) else str(n)
 
 
 @dataclass(frozen=True)

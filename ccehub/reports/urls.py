@@ -8,6 +8,9 @@ urlpatterns = [
     path("vulnerabilities.svg", views.vulnerabilities_svg, name="vulnerabilities-svg"),
     path("vulnerabilities.csv", views.vulnerabilities_csv, name="vulnerabilities-csv"),
     path("timeliness/", views.timeliness, name="timeliness"),
+    path("missing-before-arrest/", views.early_signs, name="early-signs"),
+    path("missing-before-arrest.svg", views.early_signs_svg, name="early-signs-svg"),
+    path("missing-before-arrest.csv", views.early_signs_csv, name="early-signs-csv"),
     path("timeliness.svg", views.timeliness_svg, name="timeliness-svg"),
     path("timeliness.csv", views.timeliness_csv, name="timeliness-csv"),
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -176,5 +178,131 @@ def timeliness_csv(request: HttpRequest) -> HttpResponse:
         return refusal
     response = HttpResponse(report.to_csv(), content_type="text/csv")
     response["Content-Disposition"] = 'attachment; filename="nrm-timeliness.csv"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+# --- Going missing as an early sign (R-34) ----------------------------------------------------------
+
+
+def _early_signs_or_refusal(
+    request: HttpRequest, actor: Actor, action: str
+) -> tuple[Any, HttpResponse | None]:
+    """The report for ``?cohort=`` and ``?dates=all``, or an audited 403 for roles that read no cases."""
+    from django.core.exceptions import PermissionDenied
+
+    from ccehub.audit.services import audit_record
+    from ccehub.reports.early_signs import early_signs_report
+
+    cohort = request.GET.get("cohort", "").strip()[:40] or None
+    try:
+        report = early_signs_report(
+            actor=actor, cohort=cohort, all_dates=request.GET.get("dates") == "all", action=action
+        )
+    except ValueError as exc:
+        return None, render(
+            request,
+            "common/not_found.html",
+            {"heading": "There is no such list", "message": str(exc)},
+            status=404,
+        )
+    except PermissionDenied as exc:
+        audit_record(
+            actor=actor, action=Action.DENIED, object_type="early_signs_report", detail=f"refused: {exc}"
+        )
+        return None, render(
+            request,
+            "common/not_found.html",
+            {"heading": "You cannot see this report", "message": str(exc)},
+            status=403,
+        )
+    return report, None
+
+
+def _query(**values: str | None) -> str:
+    from urllib.parse import urlencode
+
+    kept = {k: v for k, v in values.items() if v}
+    return f"?{urlencode(kept)}" if kept else ""
+
+
+@membership_required
+def early_signs(request: HttpRequest) -> HttpResponse:
+    from ccehub.children.selectors import child_list
+    from ccehub.rules.disclosure import SUPPRESSED, SUPPRESSION_THRESHOLD
+    from ccehub.rules.early_signs import ORDER_LABELS, Order
+
+    actor = actor_from_request(request, purpose="Missing before the first arrest report (R-34)")
+    report, refusal = _early_signs_or_refusal(request, actor, Action.VIEW)
+    if refusal is not None:
+        return refusal
+    result = report.result
+    dates = "all" if result.all_dates else None
+    orders = [[ORDER_LABELS[order], {"text": count.shown, "numeric": True}] for order, count in result.orders]
+    bands = [[label, {"text": count.shown, "numeric": True}] for label, count in result.bands]
+    per_child = [
+        [
+            row.child,
+            ORDER_LABELS[row.order],
+            {"text": "" if row.days is None else str(row.days), "numeric": True},
+            row.dates.capitalize(),
+        ]
+        for row in result.per_child
+    ]
+    went_first = dict(result.orders)[Order.MISSING_FIRST].shown
+    alt = (
+        "Bar chart of children who went missing before their first arrest, by days until that arrest: "
+        + "; ".join(f"{label}: {count.shown}" for label, count in result.bands)
+        + "."
+    )
+    return render(
+        request,
+        "reports/early_signs.html",
+        {
+            "report": report,
+            "result": result,
+            "orders": orders,
+            "bands": bands,
+            "per_child": per_child if report.per_child else [],
+            "went_first": went_first,
+            "alt": alt,
+            "query": _query(cohort=report.cohort, dates=dates),
+            "recorded_url": _query(cohort=report.cohort),
+            "all_dates_url": _query(cohort=report.cohort, dates="all"),
+            "cohort_url": _query(cohort=COHORT, dates=dates),
+            "everyone_url": _query(dates=dates),
+            "has_report_cohort": child_list(actor=actor).filter(cohort=COHORT).exists(),
+            "suppressed": SUPPRESSED,
+            "threshold": SUPPRESSION_THRESHOLD,
+            "orders_head": ["", {"text": "Children", "numeric": True}],
+            "bands_head": ["Days until the first arrest", {"text": "Children", "numeric": True}],
+            "per_child_head": ["Child", "Which came first", {"text": "Days", "numeric": True}, "Dates"],
+        },
+    )
+
+
+@membership_required
+def early_signs_svg(request: HttpRequest) -> HttpResponse:
+    from ccehub.reports.charts import early_signs_svg as render_svg
+
+    actor = actor_from_request(request, purpose="Missing before the first arrest chart (R-34)")
+    report, refusal = _early_signs_or_refusal(request, actor, Action.VIEW)
+    if refusal is not None:
+        return refusal
+    response = HttpResponse(render_svg(report.result), content_type="image/svg+xml")
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@membership_required
+def early_signs_csv(request: HttpRequest) -> HttpResponse:
+    actor = actor_from_request(
+        request, channel=Channel.EXPORT, purpose="Missing before the first arrest export (R-34)"
+    )
+    report, refusal = _early_signs_or_refusal(request, actor, Action.EXPORT)
+    if refusal is not None:
+        return refusal
+    response = HttpResponse(report.to_csv(), content_type="text/csv")
+    response["Content-Disposition"] = 'attachment; filename="missing-before-arrest.csv"'
     response["Cache-Control"] = "no-store"
     return response

@@ -80,6 +80,11 @@ TEMPLATES = [
 DATABASES = {"default": dj_database_url.parse(env.DATABASE_URL, conn_max_age=0)}
 # Every request is one transaction: the audit row for a read commits (or rolls back) with it.
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default serves a page and its chart at once, and every read writes an audit row:
+    # a deferred transaction that reads, then writes, fails at once with "database is locked" when
+    # another request is writing. IMMEDIATE takes the write lock at BEGIN, and waits for it.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 20})
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

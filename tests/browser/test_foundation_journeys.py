@@ -93,3 +93,22 @@ def test_admin_sees_access_history(page, live_app):
     expect(page.locator(".govuk-caption-l")).to_have_text(pid)
     expect(page.get_by_role("cell", name="socialworker").first).to_be_visible()
     assert_accessible(page)
+
+
+def test_missing_before_the_first_arrest_report(page, live_app):
+    """R-34: Camden's social worker opens the report from the navigation, lists the report's boys one
+    by one with the synthetic dates included, and finds John's six days; the chart loads."""
+    base = live_app["url"]
+    sign_in(page, base, "camden.sw")
+    page.get_by_role("link", name="Missing before arrest").click()
+    expect(page.get_by_role("heading", name="Missing before the first arrest")).to_be_visible()
+    expect(page.get_by_test_id("early-signs-median")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("link", name="List the report’s boys one by one").click()
+    page.get_by_role("link", name="Include synthetic and approximate dates").click()
+    john = page.get_by_role("table", name="Child by child").get_by_role("row", name=re.compile(r"^John "))
+    expect(john).to_contain_text("Missing first, then arrested")
+    expect(john.get_by_role("cell").nth(2)).to_have_text("6")
+    page.wait_for_load_state("load")
+    assert page.locator("img.app-chart").evaluate("img => img.complete && img.naturalWidth") > 0
+    assert_accessible(page)

@@ -1,5 +1,6 @@
 """`ccehub demo --no-server` and `ccehub report vulnerabilities` through the real console script."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,23 @@ def test_demo_twice_then_fig3_csv(tmp_path):
         assert report.returncode == 0, report.stderr
         assert report.stdout.splitlines()[0] == HEADER
         assert report.stdout == EXPECTED
+        # R-34, the report's own figure: John's first arrest six days after his first missing episode
+        early = run_ccehub(
+            ["report", "missing-before-arrest", "--cohort", "crest-2022", "--all-dates", "--format", "json"],
+            url,
+        )
+        assert early.returncode == 0, early.stderr
+        john = next(row for row in json.loads(early.stdout)["per_child"] if row["child"] == "John")
+        assert john == {
+            "child": "John",
+            "order": "missing_first",
+            "first_missing_to_first_arrest_days": 6,
+            "dates": "synthetic",
+        }
+        recorded = run_ccehub(
+            ["report", "missing-before-arrest", "--cohort", "crest-2022", "--format", "json"], url
+        )
+        assert json.loads(recorded.stdout)["orders"]["missing_first"] == "0"  # the report gives no dates
 
 
 def test_report_rejects_unknown_format(tmp_path):
