@@ -351,8 +351,17 @@ class SettingType(models.TextChoices):
     CUSTODY = "custody", "Custody"
 
 
+class PoliceIntel(models.TextChoices):
+    """R-45: the police intelligence check on a placement's area and people."""
+
+    NOT_CHECKED = "not_checked", "Not checked (or not recorded)"
+    SUITABLE = "suitable", "Suitable"
+    UNSUITABLE = "unsuitable", "Unsuitable"
+
+
 class Placement(BaseModel):
-    """E-21. Suitability rules (20 miles, unsuitable settings) arrive with the placement checker."""
+    """E-21. Recorded on ccehub through the suitability checker (F-20, ``ccehub.rules.placement``);
+    the study's placements and imports carry what their source said."""
 
     child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="placements")
     setting_type = models.CharField(max_length=32, choices=SettingType.choices)
@@ -367,6 +376,24 @@ class Placement(BaseModel):
         max_length=10, choices=RelativeToIncident.choices, default=RelativeToIncident.BEFORE
     )
     young_person_express_wish = models.BooleanField(default=False)
+    #: R-42: the young person's wish in their own words (a placement at distance needs it).
+    express_wish_words = models.TextField(blank=True)
+    #: Inside the home local authority's area? None: not recorded.
+    in_home_area = models.BooleanField(null=True, blank=True)
+    police_intel_outcome = models.CharField(
+        max_length=16, choices=PoliceIntel.choices, default=PoliceIntel.NOT_CHECKED
+    )
+    police_intel_findings = models.TextField(blank=True)
+    police_intel_by = models.CharField(max_length=150, blank=True)
+    police_intel_on = models.DateField(null=True, blank=True)
+    #: The child's exploitation risk when the placement was checked (R-41, R-43).
+    risk_level_at_decision = models.CharField(max_length=16, blank=True)
+    #: R-44: a move into a new area: health support due at once (the start day), and when it started.
+    health_support_due_on = models.DateField(null=True, blank=True)
+    health_support_started_on = models.DateField(null=True, blank=True)
+    checker_warnings = models.JSONField(
+        default=list, blank=True, help_text="Warnings confirmed when recorded"
+    )
     end_reason = models.CharField(max_length=200, blank=True)
     notes = models.TextField(blank=True)
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ccehub.children import crisis_views, missing_views, views
+from ccehub.children import crisis_views, missing_views, placement_views, views
 from ccehub.justice import views as justice_views
 
 app_name = "children"
@@ -13,6 +13,7 @@ urlpatterns = [
     path("<str:pid>/history/", views.child_history, name="history"),
     path("<str:pid>/emergency-access/", views.emergency_access, name="emergency-access"),
     path("<str:pid>/missing/", missing_views.missing_list, name="missing"),
+    path("<str:pid>/placements/", placement_views.placements_page, name="placements"),
     path("<str:pid>/crisis/", crisis_views.crisis_page, name="crisis"),
     path("<str:pid>/missing/new/", missing_views.missing_new, name="missing-new"),
     path("<str:pid>/missing/<str:episode_id>/found/", missing_views.missing_found, name="missing-found"),

@@ -70,6 +70,7 @@ def dashboard_for(*, actor: Actor) -> dict[str, Any]:
             pass
     open_actions += _crisis_responses(actor, children)
     open_actions += _crisis_listed(actor, children)
+    open_actions += _placement_health(actor, children)
     open_actions += _notifications(actor, children)
     open_actions += _missing_often_and_long(children)
     open_actions += _missing_follow_ups(actor, children)
@@ -179,6 +180,41 @@ def _crisis_listed(actor: Actor, children: list[Any]) -> list[dict[str, Any]]:
                 }
             )
     return items
+
+
+def _placement_health(actor: Actor, children: list[Any]) -> list[dict[str, Any]]:
+    """R-44: for the home local authority, each move into a new area whose health support has not
+    been recorded as started (due at once: red from the day after the move)."""
+    from django.urls import reverse
+
+    from ccehub.children.models import Placement
+
+    agency = actor.agency
+    if actor.system or agency is None or actor.is_analyst or not children:
+        return []
+    by_pk = {c.pk: c for c in children}
+    today = timezone.localdate()
+    due = Placement.objects.filter(
+        child__in=list(by_pk),
+        child__home_local_authority=agency,
+        health_support_due_on__isnull=False,
+        health_support_started_on__isnull=True,
+    ).order_by("health_support_due_on")
+    return [
+        {
+            "child": by_pk[p.child_id],
+            "kind": "Health",
+            "due_now": True,
+            "overdue": p.health_support_due_on < today,
+            "text": (
+                f"Moved to a new area on {p.health_support_due_on:%-d %B %Y}: physical and mental health "
+                "support starts at once (R-44)"
+            ),
+            "href": reverse("children:placements", args=[by_pk[p.child_id].pseudonymous_id]),
+        }
+        for p in due
+        if p.child_id in by_pk
+    ]
 
 
 #: How long a notification to the agency stays on its dashboard.

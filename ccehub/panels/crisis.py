@@ -2,7 +2,8 @@
 area, the home local authority convening it, and its closing. Rules: :mod:`ccehub.rules.crisis`.
 
 * Opened automatically when a triage decision's priority is ``crisis`` (the presumption applies,
-  F-01) and when a child still missing reaches the crisis threshold (R-30); by hand, by a user of the
+  F-01), when a child still missing reaches the crisis threshold (R-30), and when the home authority
+  records a placement in a new area for a child at high risk (``ccehub.children.placements``); by hand, by a user of the
   child's home local authority or of a CCE panel that sees the child, for a concern before any arrest
   (R-22) or a placement in a new area. A child has one open response: a second trigger while one is
   open is kept on the audit log, not as a second response.

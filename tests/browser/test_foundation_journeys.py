@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_accessible, sign_in
@@ -111,4 +112,41 @@ def test_missing_before_the_first_arrest_report(page, live_app):
     expect(john.get_by_role("cell").nth(2)).to_have_text("6")
     page.wait_for_load_state("load")
     assert page.locator("img.app-chart").evaluate("img => img.complete && img.naturalWidth") > 0
+    assert_accessible(page)
+
+
+def test_recording_a_placement_through_the_checker(page, live_app):
+    """F-20: Islington's social worker opens Kai's placements, is refused without a police
+    intelligence check, then records a local foster placement."""
+    base = live_app["url"]
+    sign_in(page, base, "socialworker")
+    page.goto(f"{base}/children/")
+    page.get_by_role("link", name=re.compile(r"^Kai \(CH-[A-Z0-9-]+\)$")).first.click()
+    page.get_by_role("link", name="Placements").click()
+    expect(page.get_by_role("heading", name="Placements", exact=True)).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label("Foster care").check()
+    today = timezone.localdate()
+    group = page.get_by_role("group", name="When does it start?")
+    group.get_by_label("Day").fill(str(today.day))
+    group.get_by_label("Month").fill(str(today.month))
+    group.get_by_label("Year").fill(str(today.year))
+    page.get_by_role("group", name="Is it in the child's home local authority's area?").get_by_label(
+        "Yes"
+    ).check()
+    page.get_by_label("How far is it from the child's home, in miles?").fill("3")
+    page.get_by_role("button", name="Check and record the placement").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("police intelligence check")
+    assert page.title().startswith("Error:")
+    assert_accessible(page)
+    page.get_by_label("Suitable", exact=True).check()
+    page.get_by_label("What the police found").fill("Nothing known about the carers or the street")
+    page.get_by_label("Who did the check").fill("DC Local Intel")
+    group = page.get_by_role("group", name="When was the check done?")
+    group.get_by_label("Day").fill(str(today.day))
+    group.get_by_label("Month").fill(str(today.month))
+    group.get_by_label("Year").fill(str(today.year))
+    page.get_by_role("button", name="Check and record the placement").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Placement recorded")
+    expect(page.get_by_role("table", name="Placements")).to_contain_text("Foster care")
     assert_accessible(page)

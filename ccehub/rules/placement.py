@@ -1,0 +1,142 @@
+"""The placement suitability checker (F-20): R-41 to R-45, and the new-area trigger of W-5.
+
+* **R-43** Adolescents at high exploitation risk are never placed in unregistered or semi-independent
+  settings; a short-term holiday let is an unregistered setting [I]. A hard block, no override.
+* **R-41** Nor "at distance" from home: 20 miles or more (exactly 20.0 counts, Ch 4's "20 miles or
+  more" [D], Q-05). **R-42** Unless the young person expressly wishes it, and the wish is recorded.
+  At high risk, a placement outside the home area with no distance recorded cannot be checked, so it
+  is refused until the distance is entered.
+* **R-45** Placement decisions use police intelligence about the area and the people: a placement is
+  not recorded without a police intelligence check [D: every setting but secure accommodation and
+  custody, which a court decides]. Intelligence that found it unsuitable refuses it at high risk, and
+  otherwise must be confirmed (the police-LA disagreement, F-32, is recorded in the note) [D].
+* **R-44** A move into an unfamiliar area (outside the home local authority's area) is a priority:
+  support for physical and mental health starts immediately, so a health-support task is due on the
+  day the placement starts [D].
+* **W-5** A placement in a new area triggers the crisis response for a child at high risk [D: the
+  report's crisis intervention is for the adolescents at high risk].
+
+Pure: no Django, no clock; dates are arguments.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Final
+
+DISTANCE_LIMIT_MILES: Final = Decimal("20")
+HIGH: Final = "high"
+#: R-43: banned outright for a child at high risk (a holiday let is an unregistered setting, [I]).
+BANNED_AT_HIGH_RISK: Final = frozenset({"unregistered", "semi_independent", "holiday_let"})
+#: A court decides these; there is no placement choice for the police to inform (R-48).
+COURT_DECIDES: Final = frozenset({"secure", "custody"})
+
+INTEL_NOT_CHECKED: Final = "not_checked"
+INTEL_SUITABLE: Final = "suitable"
+INTEL_UNSUITABLE: Final = "unsuitable"
+
+MSG_BANNED: Final = (
+    "A child at high risk of exploitation cannot be placed in {setting}: unregistered and "
+    "semi-independent settings are banned for them (R-43)"
+)
+MSG_AT_DISTANCE: Final = (
+    "This placement is {miles} miles from home: a child at high risk of exploitation is not placed 20 "
+    "miles or more away unless they expressly wish it (R-41, R-42). Record their wish, in their words, "
+    "or choose a placement nearer home"
+)
+MSG_WISH_WORDS: Final = "Record the young person's wish in their own words (R-42)"
+MSG_DISTANCE_NEEDED: Final = (
+    "Enter how far the placement is from the child's home: a child at high risk of exploitation is not "
+    "placed 20 miles or more away (R-41)"
+)
+MSG_INTEL_NEEDED: Final = (
+    "Record the police intelligence check on the placement's area and people before the placement (R-45)"
+)
+MSG_INTEL_UNSUITABLE_HIGH: Final = (
+    "The police intelligence check found this placement unsuitable, and the child is at high risk of "
+    "exploitation (R-45)"
+)
+WARN_INTEL_UNSUITABLE: Final = (
+    "The police intelligence check found this placement unsuitable: say in the note why it goes ahead (F-32)"
+)
+WARN_WISH: Final = "Placed at distance at the young person's express wish (R-42)"
+WARN_NEW_AREA: Final = "A move into a new area: support for physical and mental health starts at once (R-44)"
+MSG_DISTANCE_NEGATIVE: Final = "The distance cannot be negative"
+
+
+@dataclass(frozen=True)
+class PlacementFacts:
+    setting_type: str
+    setting_label: str
+    risk_level: str
+    starts_on: date
+    distance_miles: Decimal | None = None
+    #: Is the placement inside the child's home local authority's area? None: not recorded.
+    in_home_area: bool | None = None
+    express_wish: bool = False
+    express_wish_words: str = ""
+    intel_outcome: str = INTEL_NOT_CHECKED
+
+
+@dataclass(frozen=True)
+class PlacementCheck:
+    """What the checker found: refusals (field → message), warnings to confirm, and what follows."""
+
+    problems: dict[str, str]
+    warnings: tuple[str, ...]
+    at_distance: bool
+    new_area: bool
+    #: R-44: health support due (the start day) for a move into a new area; None otherwise.
+    health_support_due_on: date | None
+    #: W-5: the move opens the crisis response (a new area, at high risk).
+    triggers_crisis: bool
+
+    @property
+    def allowed(self) -> bool:
+        return not self.problems
+
+
+def at_distance(miles: Decimal | None) -> bool:
+    """R-41: 20 miles or more (exactly 20.0 is at distance)."""
+    return miles is not None and miles >= DISTANCE_LIMIT_MILES
+
+
+def check_placement(facts: PlacementFacts) -> PlacementCheck:
+    high = facts.risk_level == HIGH
+    problems: dict[str, str] = {}
+    warnings: list[str] = []
+    if facts.distance_miles is not None and facts.distance_miles < 0:
+        problems["distance_miles"] = MSG_DISTANCE_NEGATIVE
+    if high and facts.setting_type in BANNED_AT_HIGH_RISK:
+        problems["setting_type"] = MSG_BANNED.format(setting=facts.setting_label.lower())
+    far = at_distance(facts.distance_miles)
+    if high and far:
+        if not facts.express_wish:
+            problems["distance_miles"] = MSG_AT_DISTANCE.format(miles=f"{facts.distance_miles:g}")
+        elif not facts.express_wish_words.strip():
+            problems["express_wish_words"] = MSG_WISH_WORDS
+        else:
+            warnings.append(WARN_WISH)
+    if high and facts.distance_miles is None and facts.in_home_area is not True:
+        problems.setdefault("distance_miles", MSG_DISTANCE_NEEDED)
+    if facts.setting_type not in COURT_DECIDES:
+        if facts.intel_outcome == INTEL_NOT_CHECKED:
+            problems["intel_outcome"] = MSG_INTEL_NEEDED
+        elif facts.intel_outcome == INTEL_UNSUITABLE:
+            if high:
+                problems["intel_outcome"] = MSG_INTEL_UNSUITABLE_HIGH
+            else:
+                warnings.append(WARN_INTEL_UNSUITABLE)
+    new_area = facts.in_home_area is False or far
+    if new_area:
+        warnings.append(WARN_NEW_AREA)
+    return PlacementCheck(
+        problems=problems,
+        warnings=tuple(warnings),
+        at_distance=far,
+        new_area=new_area,
+        health_support_due_on=facts.starts_on if new_area else None,
+        triggers_crisis=new_area and high,
+    )

@@ -1,0 +1,149 @@
+"""F-20: the placement suitability checker, R-41 to R-45, and the W-5 new-area trigger (pure rules)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ccehub.rules.placement import (
+    MSG_AT_DISTANCE,
+    MSG_DISTANCE_NEEDED,
+    MSG_INTEL_NEEDED,
+    MSG_INTEL_UNSUITABLE_HIGH,
+    MSG_WISH_WORDS,
+    WARN_INTEL_UNSUITABLE,
+    WARN_NEW_AREA,
+    WARN_WISH,
+    PlacementFacts,
+    at_distance,
+    check_placement,
+)
+
+START = date(2026, 11, 27)
+
+
+def facts(**kw):
+    values = {
+        "setting_type": "foster",
+        "setting_label": "Foster care",
+        "risk_level": "high",
+        "starts_on": START,
+        "distance_miles": Decimal("3"),
+        "in_home_area": True,
+        "intel_outcome": "suitable",
+    } | kw
+    return PlacementFacts(**values)
+
+
+def test_a_local_foster_placement_with_intelligence_is_fine():
+    check = check_placement(facts())
+    assert check.allowed and check.warnings == () and not check.new_area
+    assert check.health_support_due_on is None and not check.triggers_crisis
+
+
+@pytest.mark.parametrize(
+    ("setting", "label"),
+    [
+        ("unregistered", "Unregistered setting"),
+        ("semi_independent", "Semi-independent"),
+        ("holiday_let", "Short-term holiday let"),  # an unregistered setting (John's holiday lets)
+    ],
+)
+def test_banned_settings_at_high_risk_with_no_override(setting, label):
+    check = check_placement(
+        facts(setting_type=setting, setting_label=label, express_wish=True, express_wish_words="I want to")
+    )
+    assert "setting_type" in check.problems and "R-43" in check.problems["setting_type"]
+    assert check_placement(facts(setting_type=setting, setting_label=label, risk_level="medium")).allowed
+
+
+@pytest.mark.parametrize(("miles", "far"), [("19.9", False), ("20", True), ("20.0", True), ("120", True)])
+def test_twenty_miles_or_more_is_at_distance(miles, far):
+    assert at_distance(Decimal(miles)) is far
+    check = check_placement(facts(distance_miles=Decimal(miles), in_home_area=False))
+    if far:
+        assert check.problems["distance_miles"] == MSG_AT_DISTANCE.format(miles=f"{Decimal(miles):g}")
+    else:
+        assert "distance_miles" not in check.problems
+
+
+def test_the_express_wish_allows_distance_only_with_the_young_persons_words():
+    no_words = check_placement(facts(distance_miles=Decimal("45"), in_home_area=False, express_wish=True))
+    assert no_words.problems == {"express_wish_words": MSG_WISH_WORDS}
+    wished = check_placement(
+        facts(
+            distance_miles=Decimal("45"),
+            in_home_area=False,
+            express_wish=True,
+            express_wish_words="I want to live near my nan in Margate",
+        )
+    )
+    assert wished.allowed and WARN_WISH in wished.warnings and WARN_NEW_AREA in wished.warnings
+    assert wished.health_support_due_on == START and wished.triggers_crisis
+
+
+def test_at_medium_risk_distance_is_allowed_but_the_new_area_still_counts():
+    check = check_placement(facts(risk_level="medium", distance_miles=Decimal("60"), in_home_area=False))
+    assert check.allowed and check.new_area and not check.triggers_crisis
+    assert check.health_support_due_on == START
+
+
+def test_distance_unknown_outside_the_home_area_at_high_risk_cannot_be_checked():
+    assert check_placement(facts(distance_miles=None, in_home_area=False)).problems == {
+        "distance_miles": MSG_DISTANCE_NEEDED
+    }
+    assert check_placement(facts(distance_miles=None, in_home_area=None)).problems == {
+        "distance_miles": MSG_DISTANCE_NEEDED
+    }
+    assert check_placement(facts(distance_miles=None, in_home_area=True)).allowed
+
+
+def test_police_intelligence_is_needed_and_unsuitable_refuses_at_high_risk():
+    assert check_placement(facts(intel_outcome="not_checked")).problems == {"intel_outcome": MSG_INTEL_NEEDED}
+    assert check_placement(facts(intel_outcome="unsuitable")).problems == {
+        "intel_outcome": MSG_INTEL_UNSUITABLE_HIGH
+    }
+    medium = check_placement(facts(intel_outcome="unsuitable", risk_level="medium"))
+    assert medium.allowed and medium.warnings == (WARN_INTEL_UNSUITABLE,)
+    # a court decides secure accommodation and custody (R-48): no placement choice to inform
+    assert check_placement(
+        facts(setting_type="secure", setting_label="Secure accommodation", intel_outcome="not_checked")
+    ).allowed
+
+
+@given(
+    setting=st.sampled_from(
+        ["family", "foster", "unregistered", "semi_independent", "holiday_let", "secure"]
+    ),
+    risk=st.sampled_from(["not_assessed", "low", "medium", "high"]),
+    miles=st.one_of(st.none(), st.decimals(min_value=0, max_value=500, places=1)),
+    home=st.sampled_from([True, False, None]),
+    wish=st.booleans(),
+    intel=st.sampled_from(["not_checked", "suitable", "unsuitable"]),
+)
+def test_a_high_risk_child_is_never_placed_banned_or_far_without_a_wish(
+    setting, risk, miles, home, wish, intel
+):
+    check = check_placement(
+        facts(
+            setting_type=setting,
+            setting_label=setting,
+            risk_level=risk,
+            distance_miles=miles,
+            in_home_area=home,
+            express_wish=wish,
+            express_wish_words="words" if wish else "",
+            intel_outcome=intel,
+        )
+    )
+    if check.allowed and risk == "high":
+        assert setting not in {"unregistered", "semi_independent", "holiday_let"}
+        assert not at_distance(miles) or wish
+        assert miles is not None or home is True
+    if check.allowed and setting != "secure":
+        assert intel != "not_checked"
+    assert check.triggers_crisis == (check.new_area and risk == "high")
