@@ -20,6 +20,7 @@ from django.utils import timezone
 from ccehub.children.forms import apply_service_errors
 from ccehub.children.models import Placement, PoliceIntel, SettingType
 from ccehub.children.placements import (
+    MSG_HOME_AUTHORITY_ONLY,
     PlacementInput,
     PlacementWarnings,
     placement_health_started,
@@ -31,6 +32,7 @@ from ccehub.common.dateinput import GovukDateField
 from ccehub.common.refusals import RefusedObject, audit_refusal
 from ccehub.common.views import forbidden
 from ccehub.common.web import actor_from_request, membership_required
+from ccehub.rules.placement import at_distance
 
 YES, NO, NOT_KNOWN = "yes", "no", "not_known"
 MSG_RECORDED = "Placement recorded"
@@ -47,9 +49,14 @@ class PlacementForm(forms.Form):
         error_messages={"required": "Choose the kind of placement"},
     )
     started_on = GovukDateField(
-        label="When does it start?",
-        help_text="For example, 27 3 2026",
-        error_messages={"required": "Enter the date it starts", "invalid": "The date must be a real date"},
+        label="When did it start?",
+        help_text="For example, 27 3 2026. Record a placement once it has started",
+        error_messages={
+            "required": "Enter the date it started",
+            "invalid": "The date it started must be a real date",
+            "year": "The year it started must include 4 numbers, like 2026",
+            "too_early": "The date it started must be in 1900 or later",
+        },
     )
     in_home_area = forms.ChoiceField(
         label="Is it in the child's home local authority's area?",
@@ -89,7 +96,11 @@ class PlacementForm(forms.Form):
     intel_on = GovukDateField(
         label="When was the check done?",
         required=False,
-        error_messages={"invalid": "The date must be a real date"},
+        error_messages={
+            "invalid": "The date of the check must be a real date",
+            "year": "The year of the check must include 4 numbers, like 2026",
+            "too_early": "The date of the check must be in 1900 or later",
+        },
     )
     express_wish = forms.BooleanField(
         label="The young person expressly wishes to live there (R-42)", required=False
@@ -156,6 +167,8 @@ def placements_page(request: HttpRequest, pid: str) -> HttpResponse:
                 else "Your role does not record on children's records"
             )
             return _refused(request, actor, child.pseudonymous_id, reason)
+        if request.POST.get("step") == "record" and not is_home:
+            return _refused(request, actor, child.pseudonymous_id, MSG_HOME_AUTHORITY_ONLY)
         try:
             if request.POST.get("step") == "health":
                 placement = Placement.objects.filter(
@@ -194,13 +207,14 @@ def placements_page(request: HttpRequest, pid: str) -> HttpResponse:
         record.related["placements"], key=lambda p: (p.started_on is None, p.started_on), reverse=True
     ):
         due = placement.health_support_due_on
+        owed = due is not None and placement.health_support_started_on is None and placement.ended_on is None
         rows.append(
             {
                 "placement": placement,
-                "health_due": due is not None and placement.health_support_started_on is None,
-                "health_overdue": due is not None
-                and placement.health_support_started_on is None
-                and due < today,
+                "health_due": owed,
+                "health_overdue": owed and due is not None and due < today,
+                "new_area": placement.in_home_area is False
+                or at_distance(placement.distance_from_home_miles),
             }
         )
     context = {

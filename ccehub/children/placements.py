@@ -41,6 +41,9 @@ MSG_INTEL_DETAILS: Final = "Say who did the police intelligence check, when, and
 MSG_HEALTH_NOT_DUE: Final = "No health support is due for this placement"
 MSG_HEALTH_BEFORE: Final = "Health support cannot have started before the placement did, on {day}"
 MSG_FUTURE: Final = "The date cannot be in the future"
+MSG_NOT_STARTED: Final = (
+    "Record the placement on or after the day it starts: the date cannot be in the future"
+)
 
 
 class PlacementWarnings(ValidationError):
@@ -83,6 +86,7 @@ def placement_check(child: Child, data: PlacementInput) -> PlacementCheck:
             express_wish=data.express_wish,
             express_wish_words=data.express_wish_words,
             intel_outcome=data.intel_outcome,
+            notes=data.notes,
         )
     )
 
@@ -111,6 +115,9 @@ def placement_record(*, actor: Actor, child: Child, data: PlacementInput) -> Pla
         problems.setdefault("intel_findings", MSG_INTEL_DETAILS)
     if data.intel_on is not None and data.intel_on > timezone.localdate():
         problems.setdefault("intel_on", MSG_FUTURE)
+    if data.started_on > timezone.localdate():
+        # recorded once it has started: a move that has not happened ends nothing and triggers nothing
+        problems.setdefault("started_on", MSG_NOT_STARTED)
     current = Placement.objects.filter(child=child, ended_on__isnull=True, started_on__isnull=False).order_by(
         "-started_on"
     )
@@ -146,6 +153,16 @@ def placement_record(*, actor: Actor, child: Child, data: PlacementInput) -> Pla
         old.ended_on = data.started_on
         old.end_reason = old.end_reason or "Moved to a new placement"
         old.save(update_fields=["ended_on", "end_reason", "updated_at"])
+        audit_record(
+            actor=actor,
+            action=Action.UPDATE,
+            object_type="placement",
+            object_id=old.pk,
+            child_pid=child.pseudonymous_id,
+            fields=["placements.ended_on", "placements.end_reason"],
+            basis=basis,
+            detail=f"ended on {data.started_on}: moved to a new placement",
+        )
     placement.save()
     audit_record(
         actor=actor,
@@ -179,9 +196,13 @@ def placement_record(*, actor: Actor, child: Child, data: PlacementInput) -> Pla
 @transaction.atomic
 def placement_health_started(*, actor: Actor, placement: Placement, on: date) -> Placement:
     """R-44: record that health support started for a move into a new area."""
-    placement = Placement.objects.select_for_update().select_related("child").get(pk=placement.pk)
+    placement = Placement.objects.select_for_update(of=("self",)).select_related("child").get(pk=placement.pk)
     basis = check_can_write(actor, placement.child)
-    if placement.health_support_due_on is None or placement.health_support_started_on is not None:
+    if (
+        placement.health_support_due_on is None
+        or placement.health_support_started_on is not None
+        or placement.ended_on is not None
+    ):
         raise ValidationError({"on": [MSG_HEALTH_NOT_DUE]})
     if on > timezone.localdate():
         raise ValidationError({"on": [MSG_FUTURE]})

@@ -199,6 +199,7 @@ def _placement_health(actor: Actor, children: list[Any]) -> list[dict[str, Any]]
         child__home_local_authority=agency,
         health_support_due_on__isnull=False,
         health_support_started_on__isnull=True,
+        ended_on__isnull=True,  # a placement that ended is no longer where support starts
     ).order_by("health_support_due_on")
     return [
         {

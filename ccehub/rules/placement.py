@@ -16,6 +16,19 @@
 * **W-5** A placement in a new area triggers the crisis response for a child at high risk [D: the
   report's crisis intervention is for the adolescents at high risk].
 
+Decisions [D] beyond the report:
+
+* A child whose exploitation risk is **not assessed** is checked as if at high risk for R-41 and
+  R-43 (the precaution: the rules exist because the risk is missed), and the message says so; the
+  crisis trigger needs a recorded high risk.
+* At high risk a distance is always needed: a large county's own area can be more than 20 miles
+  across, so "in the home area" does not settle R-41.
+* **Secure accommodation and custody** are decided by a court (R-48): no police intelligence check and
+  no distance rule apply, though a move into a new area still makes health support due.
+* A placement whose area is **not known** counts as a new area for R-44 (health support is due).
+* A police intelligence check that found the placement unsuitable, for a child not at high risk,
+  goes ahead only with a note saying why (the police-LA disagreement, F-32).
+
 Pure: no Django, no clock; dates are arguments.
 """
 
@@ -28,6 +41,8 @@ from typing import Final
 
 DISTANCE_LIMIT_MILES: Final = Decimal("20")
 HIGH: Final = "high"
+#: Checked as if high for R-41 and R-43 [D]: the risk not yet assessed.
+NOT_ASSESSED: Final = frozenset({"not_assessed", ""})
 #: R-43: banned outright for a child at high risk (a holiday let is an unregistered setting, [I]).
 BANNED_AT_HIGH_RISK: Final = frozenset({"unregistered", "semi_independent", "holiday_let"})
 #: A court decides these; there is no placement choice for the police to inform (R-48).
@@ -38,18 +53,26 @@ INTEL_SUITABLE: Final = "suitable"
 INTEL_UNSUITABLE: Final = "unsuitable"
 
 MSG_BANNED: Final = (
-    "A child at high risk of exploitation cannot be placed in {setting}: unregistered and "
-    "semi-independent settings are banned for them (R-43)"
+    "A child at high risk of exploitation cannot be placed in this setting ({setting}): unregistered "
+    "and semi-independent settings, holiday lets included, are banned for them (R-43){assumed}"
 )
+#: Added to a refusal when the risk is not assessed and the child is checked as at high risk.
+ASSUMED_HIGH: Final = ". The child's exploitation risk is not assessed, so it is treated as high"
 MSG_AT_DISTANCE: Final = (
     "This placement is {miles} miles from home: a child at high risk of exploitation is not placed 20 "
     "miles or more away unless they expressly wish it (R-41, R-42). Record their wish, in their words, "
-    "or choose a placement nearer home"
+    "or choose a placement nearer home{assumed}"
 )
 MSG_WISH_WORDS: Final = "Record the young person's wish in their own words (R-42)"
 MSG_DISTANCE_NEEDED: Final = (
     "Enter how far the placement is from the child's home: a child at high risk of exploitation is not "
-    "placed 20 miles or more away (R-41)"
+    "placed 20 miles or more away (R-41){assumed}"
+)
+MSG_WISH_UNTICKED: Final = (
+    "Tick that the young person expressly wishes to live there, or clear their words (R-42)"
+)
+MSG_NOTE_FOR_UNSUITABLE: Final = (
+    "Say in the notes why the placement goes ahead although the police found it unsuitable (F-32)"
 )
 MSG_INTEL_NEEDED: Final = (
     "Record the police intelligence check on the placement's area and people before the placement (R-45)"
@@ -78,6 +101,7 @@ class PlacementFacts:
     express_wish: bool = False
     express_wish_words: str = ""
     intel_outcome: str = INTEL_NOT_CHECKED
+    notes: str = ""
 
 
 @dataclass(frozen=True)
@@ -104,24 +128,32 @@ def at_distance(miles: Decimal | None) -> bool:
 
 
 def check_placement(facts: PlacementFacts) -> PlacementCheck:
-    high = facts.risk_level == HIGH
+    recorded_high = facts.risk_level == HIGH
+    assumed = facts.risk_level in NOT_ASSESSED
+    high = recorded_high or assumed
+    why = ASSUMED_HIGH if assumed else ""
+    court = facts.setting_type in COURT_DECIDES
     problems: dict[str, str] = {}
     warnings: list[str] = []
     if facts.distance_miles is not None and facts.distance_miles < 0:
         problems["distance_miles"] = MSG_DISTANCE_NEGATIVE
     if high and facts.setting_type in BANNED_AT_HIGH_RISK:
-        problems["setting_type"] = MSG_BANNED.format(setting=facts.setting_label.lower())
+        problems["setting_type"] = MSG_BANNED.format(setting=facts.setting_label.lower(), assumed=why)
     far = at_distance(facts.distance_miles)
-    if high and far:
+    if high and far and not court:
         if not facts.express_wish:
-            problems["distance_miles"] = MSG_AT_DISTANCE.format(miles=f"{facts.distance_miles:g}")
+            problems["distance_miles"] = MSG_AT_DISTANCE.format(
+                miles=f"{facts.distance_miles:g}", assumed=why
+            )
         elif not facts.express_wish_words.strip():
             problems["express_wish_words"] = MSG_WISH_WORDS
         else:
             warnings.append(WARN_WISH)
-    if high and facts.distance_miles is None and facts.in_home_area is not True:
-        problems.setdefault("distance_miles", MSG_DISTANCE_NEEDED)
-    if facts.setting_type not in COURT_DECIDES:
+    if facts.express_wish_words.strip() and not facts.express_wish:
+        problems.setdefault("express_wish", MSG_WISH_UNTICKED)
+    if high and not court and facts.distance_miles is None:
+        problems.setdefault("distance_miles", MSG_DISTANCE_NEEDED.format(assumed=why))
+    if not court:
         if facts.intel_outcome == INTEL_NOT_CHECKED:
             problems["intel_outcome"] = MSG_INTEL_NEEDED
         elif facts.intel_outcome == INTEL_UNSUITABLE:
@@ -129,7 +161,9 @@ def check_placement(facts: PlacementFacts) -> PlacementCheck:
                 problems["intel_outcome"] = MSG_INTEL_UNSUITABLE_HIGH
             else:
                 warnings.append(WARN_INTEL_UNSUITABLE)
-    new_area = facts.in_home_area is False or far
+                if not facts.notes.strip():
+                    problems.setdefault("notes", MSG_NOTE_FOR_UNSUITABLE)
+    new_area = facts.in_home_area is not True or far
     if new_area:
         warnings.append(WARN_NEW_AREA)
     return PlacementCheck(
@@ -138,5 +172,5 @@ def check_placement(facts: PlacementFacts) -> PlacementCheck:
         at_distance=far,
         new_area=new_area,
         health_support_due_on=facts.starts_on if new_area else None,
-        triggers_crisis=new_area and high,
+        triggers_crisis=new_area and recorded_high,
     )

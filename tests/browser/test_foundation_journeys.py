@@ -127,7 +127,7 @@ def test_recording_a_placement_through_the_checker(page, live_app):
     assert_accessible(page)
     page.get_by_label("Foster care").check()
     today = timezone.localdate()
-    group = page.get_by_role("group", name="When does it start?")
+    group = page.get_by_role("group", name="When did it start?")
     group.get_by_label("Day").fill(str(today.day))
     group.get_by_label("Month").fill(str(today.month))
     group.get_by_label("Year").fill(str(today.year))

@@ -177,3 +177,54 @@ def test_the_page_refuses_warns_records_and_the_dashboard_asks_for_health_suppor
     client.force_login(analyst)
     assert _post(client, url).status_code == 403
     assert AuditEvent.objects.filter(object_type="placement", action="denied").exists()
+
+
+def test_a_placement_is_recorded_once_it_has_started(sw, actor_for, high_risk):
+    from ccehub.children.placements import MSG_NOT_STARTED
+
+    with pytest.raises(ValidationError) as future:
+        placement_record(
+            actor=actor_for(sw), child=high_risk, data=_input(started_on=TODAY + timedelta(days=1))
+        )
+    assert future.value.message_dict["started_on"] == [MSG_NOT_STARTED]
+
+
+def test_the_ended_placement_is_audited_and_its_health_support_leaves_the_dashboard(
+    client, sw, actor_for, high_risk
+):
+    far = _input(
+        started_on=TODAY - timedelta(days=10),
+        distance_miles=Decimal("40"),
+        in_home_area=False,
+        express_wish=True,
+        express_wish_words="Near my aunt",
+        confirm_warnings=True,
+    )
+    first = placement_record(actor=actor_for(sw), child=high_risk, data=far)
+    client.force_login(sw)
+    assert "starts at once (R-44)" in html.unescape(client.get("/").content.decode())
+    placement_record(actor=actor_for(sw), child=high_risk, data=_input())  # back home: the first ends
+    assert AuditEvent.objects.filter(
+        object_type="placement", object_id=str(first.pk), action="update"
+    ).exists()
+    assert "starts at once (R-44)" not in html.unescape(client.get("/").content.decode())
+    with pytest.raises(ValidationError):  # support for a placement that ended is not recorded as started now
+        placement_health_started(actor=actor_for(sw), placement=first, on=TODAY)
+
+
+def test_someone_who_may_record_but_does_not_place_is_refused_before_the_form_is_read(
+    client, make_user, agencies, roles, high_risk
+):
+    from ccehub.children.models import CaseHolding
+
+    CaseHolding.objects.create(
+        child=high_risk, agency=agencies["kent"], basis=CaseHolding.Basis.ARRESTING_FORCE
+    )
+    kent = make_user("kent.pc2", agencies["kent"], roles.POLICE_OFFICER)
+    client.force_login(kent)
+    url = f"/children/{high_risk.pseudonymous_id}/placements/"
+    page = html.unescape(client.get(url).content.decode())
+    assert "Only the child’s home local authority records a placement" in page
+    refused = client.post(url, {"step": "record"})
+    assert refused.status_code == 403
+    assert AuditEvent.objects.filter(object_type="placement", action="denied").exists()

@@ -10,10 +10,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ccehub.rules.placement import (
+    ASSUMED_HIGH,
     MSG_AT_DISTANCE,
     MSG_DISTANCE_NEEDED,
     MSG_INTEL_NEEDED,
     MSG_INTEL_UNSUITABLE_HIGH,
+    MSG_NOTE_FOR_UNSUITABLE,
+    MSG_WISH_UNTICKED,
     MSG_WISH_WORDS,
     WARN_INTEL_UNSUITABLE,
     WARN_NEW_AREA,
@@ -66,7 +69,9 @@ def test_twenty_miles_or_more_is_at_distance(miles, far):
     assert at_distance(Decimal(miles)) is far
     check = check_placement(facts(distance_miles=Decimal(miles), in_home_area=False))
     if far:
-        assert check.problems["distance_miles"] == MSG_AT_DISTANCE.format(miles=f"{Decimal(miles):g}")
+        assert check.problems["distance_miles"] == MSG_AT_DISTANCE.format(
+            miles=f"{Decimal(miles):g}", assumed=""
+        )
     else:
         assert "distance_miles" not in check.problems
 
@@ -92,14 +97,54 @@ def test_at_medium_risk_distance_is_allowed_but_the_new_area_still_counts():
     assert check.health_support_due_on == START
 
 
-def test_distance_unknown_outside_the_home_area_at_high_risk_cannot_be_checked():
-    assert check_placement(facts(distance_miles=None, in_home_area=False)).problems == {
-        "distance_miles": MSG_DISTANCE_NEEDED
-    }
-    assert check_placement(facts(distance_miles=None, in_home_area=None)).problems == {
-        "distance_miles": MSG_DISTANCE_NEEDED
-    }
-    assert check_placement(facts(distance_miles=None, in_home_area=True)).allowed
+def test_at_high_risk_the_distance_is_always_needed():
+    needed = {"distance_miles": MSG_DISTANCE_NEEDED.format(assumed="")}
+    assert check_placement(facts(distance_miles=None, in_home_area=False)).problems == needed
+    assert check_placement(facts(distance_miles=None, in_home_area=None)).problems == needed
+    # a county's own area can be more than 20 miles across: "in the home area" does not settle R-41
+    assert check_placement(facts(distance_miles=None, in_home_area=True)).problems == needed
+    assert check_placement(facts(distance_miles=None, in_home_area=True, risk_level="low")).allowed
+
+
+def test_an_area_not_known_counts_as_new_for_health_support():
+    check = check_placement(facts(in_home_area=None, risk_level="medium"))
+    assert check.new_area and check.health_support_due_on == START and not check.triggers_crisis
+
+
+def test_a_risk_not_assessed_is_checked_as_high_but_opens_no_crisis():
+    banned = check_placement(
+        facts(risk_level="not_assessed", setting_type="unregistered", setting_label="Unregistered setting")
+    )
+    assert banned.problems["setting_type"].endswith(ASSUMED_HIGH)
+    far = check_placement(
+        facts(
+            risk_level="not_assessed",
+            distance_miles=Decimal("30"),
+            in_home_area=False,
+            express_wish=True,
+            express_wish_words="Near my mum",
+        )
+    )
+    assert far.allowed and far.new_area and not far.triggers_crisis
+
+
+def test_a_court_decides_secure_accommodation_and_custody():
+    for setting in ("secure", "custody"):
+        check = check_placement(
+            facts(
+                setting_type=setting,
+                setting_label=setting,
+                intel_outcome="not_checked",
+                distance_miles=Decimal("140"),
+                in_home_area=False,
+            )
+        )
+        assert check.allowed and check.new_area and check.health_support_due_on == START
+
+
+def test_the_wish_in_words_needs_the_box_ticked():
+    check = check_placement(facts(express_wish_words="Near my nan"))
+    assert check.problems == {"express_wish": MSG_WISH_UNTICKED}
 
 
 def test_police_intelligence_is_needed_and_unsuitable_refuses_at_high_risk():
@@ -108,6 +153,14 @@ def test_police_intelligence_is_needed_and_unsuitable_refuses_at_high_risk():
         "intel_outcome": MSG_INTEL_UNSUITABLE_HIGH
     }
     medium = check_placement(facts(intel_outcome="unsuitable", risk_level="medium"))
+    assert medium.problems == {"notes": MSG_NOTE_FOR_UNSUITABLE}  # the disagreement, in the notes (F-32)
+    medium = check_placement(
+        facts(
+            intel_outcome="unsuitable",
+            risk_level="medium",
+            notes="Police view noted; the panel agreed the carers are the safest option",
+        )
+    )
     assert medium.allowed and medium.warnings == (WARN_INTEL_UNSUITABLE,)
     # a court decides secure accommodation and custody: no placement choice to inform
     assert check_placement(
@@ -138,12 +191,14 @@ def test_a_high_risk_child_is_never_placed_banned_or_far_without_a_wish(
             express_wish=wish,
             express_wish_words="words" if wish else "",
             intel_outcome=intel,
+            notes="why it goes ahead",
         )
     )
-    if check.allowed and risk == "high":
+    if check.allowed and risk in ("high", "not_assessed"):  # not assessed is checked as high
         assert setting not in {"unregistered", "semi_independent", "holiday_let"}
-        assert not at_distance(miles) or wish
-        assert miles is not None or home is True
+        assert not at_distance(miles) or wish or setting == "secure"  # a court decides secure
+        assert miles is not None or setting == "secure"
     if check.allowed and setting != "secure":
         assert intel != "not_checked"
     assert check.triggers_crisis == (check.new_area and risk == "high")
+    assert check.new_area == (home is not True or at_distance(miles))
