@@ -747,7 +747,7 @@ def triage_rebuttal_approve(*, actor: Actor, decision: TriageDecision, reason: s
     inputs = dict(decision.inputs)
     inputs["clear_evidence_not_exploited"] = True
     inputs["evidence_note"] = decision.rebuttal_evidence_note
-    return _decision_store(
+    new = _decision_store(
         actor=actor,
         incident=decision.incident,
         inputs=inputs,
@@ -755,6 +755,14 @@ def triage_rebuttal_approve(*, actor: Actor, decision: TriageDecision, reason: s
         supersedes=decision,
         audit_basis=basis,
     )
+    if new.priority != "crisis":
+        # the presumption that opened the crisis response (F-01) is lifted
+        from ccehub.panels.crisis import crisis_close_on_rebuttal
+
+        crisis_close_on_rebuttal(
+            actor=actor, child=decision.child, incident_id=decision.incident_id, on=timezone.localdate()
+        )
+    return new
 
 
 @transaction.atomic

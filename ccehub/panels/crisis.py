@@ -169,6 +169,52 @@ def crisis_close_with_panel_case(*, actor: Actor, case: PanelCase, on: date) -> 
     )
 
 
+MSG_REBUTTED = "The presumption was rebutted: clear evidence that the child is not exploited (R-25)"
+
+
+def crisis_close_on_rebuttal(
+    *, actor: Actor, child: Child, incident_id: Any, on: date
+) -> CrisisResponse | None:
+    """R-25: an approved rebuttal lifts the presumption that opened the response (F-01). A response
+    not yet convened closes, with the reason; one convened is the panel's, which is told on the
+    audit log and decides (a rebuttal of the presumption does not end the panel's work by itself)."""
+    response = (
+        CrisisResponse.objects.select_for_update(of=("self",))
+        .filter(
+            child=child,
+            closed_on__isnull=True,
+            source_type="identifying_incident",
+            source_id=str(incident_id),
+        )
+        .first()
+    )
+    if response is None:
+        return None
+    if response.convened_on is not None:
+        audit_record(
+            actor=actor,
+            action=Action.UPDATE,
+            object_type="crisis_response",
+            object_id=response.pk,
+            child_pid=child.pseudonymous_id,
+            detail=f"presumption rebutted on {on}; convened, so it stays open for the panel (R-25, W-5)",
+        )
+        return response
+    response.closed_on = max(on, response.triggered_on, response.returned_home_on or response.triggered_on)
+    response.close_note = MSG_REBUTTED
+    response.save(update_fields=["closed_on", "close_note", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=Action.UPDATE,
+        object_type="crisis_response",
+        object_id=response.pk,
+        child_pid=child.pseudonymous_id,
+        fields=["crisis_responses.closed_on"],
+        detail=f"closed on {response.closed_on}: presumption rebutted (R-25)",
+    )
+    return response
+
+
 def open_response(child: Child) -> CrisisResponse | None:
     return CrisisResponse.objects.filter(child=child, closed_on__isnull=True).first()
 

@@ -189,13 +189,17 @@ class Urgency:
     referred_on: date
     overdue: bool
     returned_by_qa: bool = False
+    #: W-5: a crisis response is open for the child (whatever triggered it): crisis priority.
+    crisis_open: bool = False
 
     def sort_key(self, on: date) -> tuple[int, int, int, int, str]:
         """Most urgent first: an overdue clock or a Home Office return; then the nearest deadline;
-        then crisis priority (from the latest triage decision); then the oldest referral."""
+        then crisis priority (from the latest triage decision, or an open crisis response); then the
+        oldest referral."""
         days_left = (self.deadline - on).days if self.deadline is not None else 10_000
         first = 0 if (self.overdue or self.returned_by_qa) else 1
-        return (first, days_left, PRIORITY_RANK.get(self.priority, 3), self.referred_on.toordinal(), "")
+        rank = 0 if self.crisis_open else PRIORITY_RANK.get(self.priority, 3)
+        return (first, days_left, rank, self.referred_on.toordinal(), "")
 
     def reasons(self, on: date) -> list[str]:
         out = []
@@ -209,6 +213,8 @@ class Urgency:
                 out.append(f"Decision due by {self.deadline:%-d %B %Y} ({days_left} days after this meeting)")
         if self.priority in ("crisis", "high"):
             out.append(f"Triage priority: {self.priority}")
+        if self.crisis_open:
+            out.append("Crisis response open (W-5)")
         return out
 
 

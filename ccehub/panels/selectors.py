@@ -39,6 +39,7 @@ from ccehub.panels.models import (
     DEFAULT_QUORUM_SECTORS,
     AgendaItem,
     Attendance,
+    CrisisResponse,
     InformationRequest,
     JointPlan,
     MeetingStatus,
@@ -148,6 +149,15 @@ def latest_priority(referral: NRMReferral) -> str:
     return decision.priority if decision is not None else "standard"
 
 
+def has_open_crisis(referral: NRMReferral) -> bool:
+    """W-5: a crisis response is open for the referral's child (prefetched by a list, else asked)."""
+    child = referral.child if NRMReferral.child.is_cached(referral) else None
+    cached = getattr(child, "open_crisis_responses", None)
+    if cached is not None:
+        return bool(cached)
+    return CrisisResponse.objects.filter(child_id=referral.child_id, closed_on__isnull=True).exists()
+
+
 def returned_decisions(referral: NRMReferral) -> list[PanelDecision]:
     return [d for d in referral.panel_decisions.all() if d.ho_qa_status == QAStatus.RETURNED]
 
@@ -161,6 +171,7 @@ def referral_urgency(referral: NRMReferral, *, on: date) -> tuple[Urgency, Clock
         referred_on=referral.referred_on or on,
         overdue=bool(clock and clock.overdue),
         returned_by_qa=bool(returned_decisions(referral)),
+        crisis_open=has_open_crisis(referral),
     )
     return urgency, clock
 
@@ -215,6 +226,11 @@ def panel_referrals(*, panel: Agency) -> QuerySet[NRMReferral]:
             "information_requests",
             scheduled_listings(),
             current_triage(),
+            Prefetch(
+                "child__crisis_responses",
+                queryset=CrisisResponse.objects.filter(closed_on__isnull=True),
+                to_attr="open_crisis_responses",
+            ),
             Prefetch(
                 "child__panel_cases",
                 queryset=PanelCase.objects.filter(panel=panel).order_by("shared_on", "created_at"),
@@ -1196,7 +1212,6 @@ class ListedCrisis:
 def listed_crisis_responses(*, panel: Agency) -> list[ListedCrisis]:
     """W-5: the open crisis responses listed at ``panel`` (convened by the home local authority), with
     the child's open joint plan there if any (none: phase 1, the exit window), oldest first."""
-    from ccehub.panels.models import CrisisResponse
 
     responses = list(
         CrisisResponse.objects.filter(

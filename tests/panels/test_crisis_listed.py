@@ -69,6 +69,13 @@ def test_a_case_already_open_at_the_panel_is_where_it_is_listed(world, child, re
     response = _convened(world, child)
     assert response.panel_case == before
     assert PanelCase.objects.filter(child=child).count() == 1
+    # W-5: crisis priority on the panel's agenda, whatever triggered the response
+    from ccehub.panels.selectors import panel_referrals, referral_urgency
+
+    assert referral_urgency(referral, on=TODAY)[0].crisis_open
+    listed = panel_referrals(panel=world["panel"]).get(pk=referral.pk)  # prefetched, as the lists do
+    urgency = referral_urgency(listed, on=TODAY)[0]
+    assert urgency.crisis_open and "Crisis response open (W-5)" in urgency.reasons(TODAY)
 
 
 def test_with_no_panel_covering_the_authority_it_is_not_listed_and_the_convenor_closes_it(world, child):

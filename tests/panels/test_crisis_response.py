@@ -250,3 +250,47 @@ def test_opening_again_while_one_is_open_is_refused_on_the_page(client, isl_sw, 
     again = client.post(url, fields)
     assert again.status_code == 400 and "already open" in html.unescape(again.content.decode())
     assert CrisisResponse.objects.filter(child=islington_child).count() == 1
+
+
+def test_an_approved_rebuttal_closes_the_response_it_opened(make_user, agencies, roles, actor_for, kent):
+    """R-25: clear evidence the child is not exploited lifts the presumption (F-01) that opened the
+    response: not yet convened, it closes with the reason; a re-triage does not reopen it."""
+    from ccehub.incidents.services import triage_decide, triage_rebuttal_approve, triage_rebuttal_request
+    from ccehub.panels.crisis import MSG_REBUTTED
+
+    decision = _presumed_arrest(actor_for(kent), agencies)
+    response = open_response(decision.child)
+    specialist = make_user("kent.ds", agencies["kent"], roles.POLICE_SPECIALIST)
+    triage_rebuttal_request(
+        actor=actor_for(kent),
+        decision=decision,
+        evidence_note="Phone download shows he recruits and runs the younger boys on the line; he says so",
+    )
+    triage_rebuttal_approve(actor=actor_for(specialist), decision=decision, reason="Download reviewed")
+    response.refresh_from_db()
+    assert response.closed_on == timezone.localdate() and response.close_note == MSG_REBUTTED
+    triage_decide(actor=actor_for(kent), incident=decision.incident)
+    assert open_response(decision.child) is None
+
+
+def test_a_rebuttal_leaves_a_convened_response_to_the_panel(
+    make_user, agencies, roles, actor_for, kent, isl_sw
+):
+    from ccehub.incidents.services import triage_rebuttal_approve, triage_rebuttal_request
+
+    decision = _presumed_arrest(actor_for(kent), agencies)
+    today = timezone.localdate()
+    response = open_response(decision.child)
+    crisis_step(actor=actor_for(kent), response=response, step="returned", on=today)
+    crisis_step(actor=actor_for(isl_sw), response=response, step="convened", on=today)
+    specialist = make_user("kent.ds2", agencies["kent"], roles.POLICE_SPECIALIST)
+    triage_rebuttal_request(
+        actor=actor_for(kent),
+        decision=decision,
+        evidence_note="Phone download shows he recruits and runs the younger boys on the line; he says so",
+    )
+    triage_rebuttal_approve(actor=actor_for(specialist), decision=decision, reason="Download reviewed")
+    assert open_response(decision.child) is not None
+    assert AuditEvent.objects.filter(
+        object_type="crisis_response", detail__contains="stays open for the panel"
+    ).exists()

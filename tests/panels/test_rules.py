@@ -159,6 +159,15 @@ def test_urgency_orders_overdue_then_deadline_then_priority_then_age():
     ]
 
 
+def test_an_open_crisis_response_gives_crisis_priority_whatever_triggered_it():
+    """W-5: 'TRIGGERED: priority = HIGH_RISK_SAFEGUARDING', for a missing crisis or a new-area
+    placement too, not only a presumption arrest's triage."""
+    standard = Urgency(date(2024, 4, 20), "standard", date(2024, 3, 1), overdue=False)
+    in_crisis = Urgency(date(2024, 4, 20), "standard", date(2024, 3, 6), overdue=False, crisis_open=True)
+    assert sorted([standard, in_crisis], key=lambda u: u.sort_key(ON)) == [in_crisis, standard]
+    assert in_crisis.reasons(ON)[-1] == "Crisis response open (W-5)"
+
+
 @pytest.mark.parametrize(("count", "warned"), [(5, False), (7, False), (8, True), (12, True)])
 def test_agenda_warning_when_well_beyond_five(count, warned):
     """R-16 'about five': a soft warning beyond half as many again."""
