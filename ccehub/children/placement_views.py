@@ -144,6 +144,32 @@ def _refused(request: HttpRequest, actor: Any, pid: str, reason: str) -> HttpRes
     return forbidden(request, PermissionDenied(reason))
 
 
+def _current_problems(child: Any, placements: list[Placement]) -> list[str]:
+    """The rules applied to the current placement as it stands, with the child's risk now: a placement
+    recorded before the checker (the study's, an import) or before the risk rose is flagged."""
+    from ccehub.rules.placement import PlacementFacts, check_placement
+
+    current = [p for p in placements if p.ended_on is None and p.started_on is not None]
+    if not current:
+        return []
+    placement = max(current, key=lambda p: p.started_on)
+    check = check_placement(
+        PlacementFacts(
+            setting_type=placement.setting_type,
+            setting_label=placement.get_setting_type_display(),
+            risk_level=child.risk_level,
+            starts_on=placement.started_on,
+            distance_miles=placement.distance_from_home_miles,
+            in_home_area=placement.in_home_area,
+            express_wish=placement.young_person_express_wish,
+            express_wish_words=placement.express_wish_words,
+            intel_outcome=placement.police_intel_outcome,
+            notes=placement.notes or "recorded",
+        )
+    )
+    return list(dict.fromkeys(check.problems.values()))
+
+
 @membership_required
 def placements_page(request: HttpRequest, pid: str) -> HttpResponse:
     actor = actor_from_request(request, purpose="Placements")
@@ -218,6 +244,7 @@ def placements_page(request: HttpRequest, pid: str) -> HttpResponse:
             }
         )
     context = {
+        "current_problems": _current_problems(child, record.related["placements"]),
         "record": record,
         "child": child,
         "rows": rows,

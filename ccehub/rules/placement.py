@@ -122,6 +122,13 @@ class PlacementCheck:
         return not self.problems
 
 
+def miles_text(miles: Decimal | None) -> str:
+    """A distance as people write it: 85, 12.5 (a stored 85.0 is 85)."""
+    if miles is None:
+        return ""
+    return f"{miles.normalize():f}" if miles == miles.to_integral_value() else f"{miles:f}"
+
+
 def at_distance(miles: Decimal | None) -> bool:
     """R-41: 20 miles or more (exactly 20.0 is at distance)."""
     return miles is not None and miles >= DISTANCE_LIMIT_MILES
@@ -143,7 +150,7 @@ def check_placement(facts: PlacementFacts) -> PlacementCheck:
     if high and far and not court:
         if not facts.express_wish:
             problems["distance_miles"] = MSG_AT_DISTANCE.format(
-                miles=f"{facts.distance_miles:g}", assumed=why
+                miles=miles_text(facts.distance_miles), assumed=why
             )
         elif not facts.express_wish_words.strip():
             problems["express_wish_words"] = MSG_WISH_WORDS

@@ -228,3 +228,20 @@ def test_someone_who_may_record_but_does_not_place_is_refused_before_the_form_is
     refused = client.post(url, {"step": "record"})
     assert refused.status_code == 403
     assert AuditEvent.objects.filter(object_type="placement", action="denied").exists()
+
+
+def test_a_current_placement_made_before_the_checker_is_flagged(client, sw, system_actor, high_risk):
+    from ccehub.children.services import fact_record
+
+    fact_record(
+        actor=system_actor,
+        child=high_risk,
+        model=Placement,
+        setting_type="holiday_let",
+        started_on=TODAY - timedelta(days=20),
+        distance_from_home_miles=Decimal("85"),
+    )
+    client.force_login(sw)
+    page = html.unescape(client.get(f"/children/{high_risk.pseudonymous_id}/placements/").content.decode())
+    assert "The current placement would not be recorded today" in page
+    assert "(R-43)" in page and "85 miles from home" in page and "(R-45)" in page

@@ -24,6 +24,7 @@ from ccehub.rules.placement import (
     PlacementFacts,
     at_distance,
     check_placement,
+    miles_text,
 )
 
 START = date(2026, 11, 27)
@@ -70,7 +71,7 @@ def test_twenty_miles_or_more_is_at_distance(miles, far):
     check = check_placement(facts(distance_miles=Decimal(miles), in_home_area=False))
     if far:
         assert check.problems["distance_miles"] == MSG_AT_DISTANCE.format(
-            miles=f"{Decimal(miles):g}", assumed=""
+            miles=miles_text(Decimal(miles)), assumed=""
         )
     else:
         assert "distance_miles" not in check.problems
@@ -202,3 +203,10 @@ def test_a_high_risk_child_is_never_placed_banned_or_far_without_a_wish(
         assert intel != "not_checked"
     assert check.triggers_crisis == (check.new_area and risk == "high")
     assert check.new_area == (home is not True or at_distance(miles))
+
+
+@pytest.mark.parametrize(
+    ("miles", "text"), [("85.0", "85"), ("12.5", "12.5"), ("20", "20"), ("100.0", "100")]
+)
+def test_miles_as_people_write_them(miles, text):
+    assert miles_text(Decimal(miles)) == text
