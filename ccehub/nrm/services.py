@@ -409,6 +409,7 @@ def panel_case_open(*, actor: Actor, panel: Agency, child: Child, referral: NRMR
     the one opened now. The referral's date plays no part, so a referral recorded after a case closed
     opens the next case even when it is dated on or before the closing day (panels.md §1.9)."""
     from ccehub.panels.models import PanelCase
+    from ccehub.panels.sharing import panel_case_share
 
     existing = PanelCase.objects.filter(panel=panel, child=child, closed_on__isnull=True).first()
     if existing is not None:
@@ -416,22 +417,13 @@ def panel_case_open(*, actor: Actor, panel: Agency, child: Child, referral: NRMR
     shared_by = actor.agency or child.home_local_authority
     if shared_by is None:  # pragma: no cover - a local route needs a home local authority
         raise ValidationError({NON_FIELD_ERRORS: ["No agency to share the case from"]})
-    case = PanelCase.objects.create(
+    case = panel_case_share(
+        actor=actor,
         panel=panel,
         child=child,
         shared_by=shared_by,
-        shared_on=on,
+        on=on,
         reason=f"NRM referral on the local panel route (referral {referral.pk})",
-        recorded_by=_user_of(actor),
-    )
-    audit_record(
-        actor=actor,
-        action=Action.CREATE,
-        object_type="panel_case",
-        object_id=case.pk,
-        child_pid=child.pseudonymous_id,
-        fields=["panel_cases"],
-        basis="new",
         detail=f"case shared with {panel.code}: basis panel_case for its members",
     )
     return _recorded_in(referral, case, actor)

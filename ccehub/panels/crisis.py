@@ -36,6 +36,7 @@ from ccehub.children.services import check_can_write
 from ccehub.common.access import Actor
 from ccehub.panels.areas import panel_covering
 from ccehub.panels.models import CrisisResponse, PanelCase
+from ccehub.panels.sharing import panel_case_share
 from ccehub.rules.crisis import Trigger, step_problems
 
 MSG_CONVENOR_ONLY = "Only the child's home local authority convenes or closes the crisis response (R-49)"
@@ -64,37 +65,15 @@ def _list_at_panel(*, actor: Actor, response: CrisisResponse) -> PanelCase | Non
     panel = panel_covering(convenor)
     if panel is None:
         return None
-    child = response.child
-    open_cases = PanelCase.objects.select_for_update(of=("self",)).filter(
-        panel=panel, child=child, closed_on__isnull=True
+    case = panel_case_share(
+        actor=actor,
+        panel=panel,
+        child=response.child,
+        shared_by=convenor,
+        on=timezone.localdate(),
+        reason=f"Crisis response convened by {convenor.name} (W-5)",
+        detail=f"case shared with {panel.code} by {convenor.code}: crisis response convened (W-5)",
     )
-    case = open_cases.first()
-    if case is None:
-        try:
-            with transaction.atomic():
-                case = PanelCase.objects.create(
-                    panel=panel,
-                    child=child,
-                    shared_by=convenor,
-                    shared_on=timezone.localdate(),
-                    reason=f"Crisis response convened by {convenor.name} (W-5)",
-                    recorded_by=actor.user if getattr(actor.user, "is_authenticated", False) else None,
-                )
-        except IntegrityError:  # an NRM referral opened it at the same moment
-            case = open_cases.first()
-            if case is None:
-                raise
-        else:
-            audit_record(
-                actor=actor,
-                action=Action.CREATE,
-                object_type="panel_case",
-                object_id=case.pk,
-                child_pid=child.pseudonymous_id,
-                fields=["panel_cases"],
-                basis="new",
-                detail=f"case shared with {panel.code} by {convenor.code}: crisis response convened (W-5)",
-            )
     _link(actor=actor, response=response, case=case)
     return case
 
