@@ -134,17 +134,30 @@ def crisis_close_with_panel_case(*, actor: Actor, case: PanelCase, on: date) -> 
     response = CrisisResponse.objects.filter(panel_case=case, closed_on__isnull=True).first()
     if response is None or response.convened_on is None:
         return
-    response.closed_on = max(on, response.convened_on)
-    response.close_note = "Closed with the panel case"
+    closed_on = max(on, response.convened_on)
+    _close(
+        actor=actor,
+        response=response,
+        child=case.child,
+        on=closed_on,
+        note="Closed with the panel case",
+        detail=f"closed with the panel case on {closed_on} (W-5)",
+    )
+
+
+def _close(*, actor: Actor, response: CrisisResponse, child: Child, on: date, note: str, detail: str) -> None:
+    """Close ``response`` on ``on`` with ``note`` (not by its convenor's hand), audited."""
+    response.closed_on = on
+    response.close_note = note
     response.save(update_fields=["closed_on", "close_note", "updated_at"])
     audit_record(
         actor=actor,
         action=Action.UPDATE,
         object_type="crisis_response",
         object_id=response.pk,
-        child_pid=case.child.pseudonymous_id,
+        child_pid=child.pseudonymous_id,
         fields=["crisis_responses.closed_on"],
-        detail=f"closed with the panel case on {response.closed_on} (W-5)",
+        detail=detail,
     )
 
 
@@ -179,17 +192,14 @@ def crisis_close_on_rebuttal(
             detail=f"presumption rebutted on {on}; convened, so it stays open for the panel (R-25, W-5)",
         )
         return response
-    response.closed_on = max(on, response.triggered_on, response.returned_home_on or response.triggered_on)
-    response.close_note = MSG_REBUTTED
-    response.save(update_fields=["closed_on", "close_note", "updated_at"])
-    audit_record(
+    closed_on = max(on, response.triggered_on, response.returned_home_on or response.triggered_on)
+    _close(
         actor=actor,
-        action=Action.UPDATE,
-        object_type="crisis_response",
-        object_id=response.pk,
-        child_pid=child.pseudonymous_id,
-        fields=["crisis_responses.closed_on"],
-        detail=f"closed on {response.closed_on}: presumption rebutted (R-25)",
+        response=response,
+        child=child,
+        on=closed_on,
+        note=MSG_REBUTTED,
+        detail=f"closed on {closed_on}: presumption rebutted (R-25)",
     )
     return response
 
