@@ -395,6 +395,8 @@ class Placement(BaseModel):
         default=list, blank=True, help_text="Warnings confirmed when recorded"
     )
     end_reason = models.CharField(max_length=200, blank=True)
+    #: R-47: what is known about the area (drug markets, gangs, "near a bail hostel").
+    area_risk_notes = models.TextField(blank=True)
     notes = models.TextField(blank=True)
 
     class Meta:
@@ -407,6 +409,73 @@ class Placement(BaseModel):
                 name="placement_end_after_start",
             )
         ]
+
+
+class PoliceProtection(BaseModel):
+    """E-22: an episode of police protection (R-35, at most 72 hours on a risk of significant harm)
+    and, when the police used it against the local authority's placement plan, the disagreement and
+    the local authority's reassessment (F-32). Rules: :mod:`ccehub.rules.police_protection`; written
+    only through :mod:`ccehub.children.police_protection`."""
+
+    class HeldAt(models.TextChoices):
+        POLICE_PREMISES = "police_premises", "Police premises"
+        OTHER = "other", "Somewhere else (hospital, the child's placement)"
+
+    class ReleasedTo(models.TextChoices):
+        HOME = "home", "Returned to their family home"
+        LA_ACCOMMODATION = "la_accommodation", "Accommodated by the local authority"
+        PLACEMENT = "placement", "Returned to their placement"
+        HOSPITAL = "hospital", "Hospital"
+        OTHER = "other", "Other"
+
+    class Outcome(models.TextChoices):
+        PLAN_CHANGED = "plan_changed", "The plan changed: a different placement"
+        PLAN_CONFIRMED = "plan_confirmed", "The plan stands"
+        OTHER = "other", "Another outcome"
+
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="police_protections")
+    force = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
+    officer = models.CharField(max_length=150, help_text="The officer who used the power")
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    #: The policy profile's limit when it began (R-35), so a later change does not rewrite it.
+    max_hours = models.PositiveSmallIntegerField()
+    grounds = models.TextField(help_text="Why the officers judged a risk of significant harm")
+    held_at = models.CharField(max_length=16, choices=HeldAt.choices, default=HeldAt.POLICE_PREMISES)
+    released_to = models.CharField(max_length=20, choices=ReleasedTo.choices, blank=True)
+    outcome = models.TextField(blank=True, help_text="What followed, in the police's words")
+    #: F-32: the local authority's plan the police used protection against, and why.
+    disputed_plan = models.TextField(blank=True)
+    dispute_reason = models.TextField(blank=True)
+    disputed_placement = models.ForeignKey(
+        Placement, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reassessed_on = models.DateField(null=True, blank=True)
+    reassessment_outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True)
+    reassessment_notes = models.TextField(blank=True)
+    reassessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    #: The study's episode (Joshua) has no dates in the source: its times are synthetic.
+    dates_basis = models.CharField(max_length=12, choices=DateBasis.choices, default=DateBasis.RECORDED)
+    source_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["child", "started_at"]
+        verbose_name_plural = "police protections"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True) | Q(ended_at__gte=models.F("started_at")),
+                name="police_protection_end_after_start",
+            ),
+            models.UniqueConstraint(
+                fields=["child"], condition=Q(ended_at__isnull=True), name="one_open_police_protection"
+            ),
+        ]
+
+    @property
+    def disputed(self) -> bool:
+        return bool(self.disputed_plan)
 
 
 class RecordConflict(BaseModel):

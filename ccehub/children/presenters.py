@@ -252,6 +252,32 @@ def chronology(record: ChildRecord, *, pseudonymised: bool = False) -> list[dict
             f"Secure accommodation order{' (' + order.label_in_source + ')' if order.label_in_source else ''}",
             order.reason,
         )
+    for protection in r.get("police_protections", []):
+        # R-35, F-32: the grounds, the plan and the reassessment are free text (they can name
+        # people): a pseudonymised viewer sees the facts without them.
+        text = f"Police protection by {protection.force.name}"
+        if protection.ended_at is not None and protection.dates_basis == "recorded":
+            hours = int((protection.ended_at - protection.started_at).total_seconds() // 3600)
+            text += f", ended after {hours} hour{'s' if hours != 1 else ''}"
+            if protection.released_to:
+                text += f" ({protection.get_released_to_display().lower()})"
+        elif protection.ended_at is not None and protection.released_to:
+            text += f", ended ({protection.get_released_to_display().lower()})"
+        elif protection.ended_at is None:
+            text += f" (at most {protection.max_hours} hours)"
+        if protection.disputed:
+            text += ", used against the local authority's placement plan (F-32)"
+        note = " ".join(part for part in (protection.grounds, protection.source_note) if part)
+        add(protection.started_at, protection.dates_basis, "safeguarding", text, note)
+        if protection.reassessed_on is not None:
+            add(
+                protection.reassessed_on,
+                protection.dates_basis,
+                "safeguarding",
+                "Placement plan reassessed after police protection: "
+                + protection.get_reassessment_outcome_display().lower(),
+                protection.reassessment_notes,
+            )
     for episode in r.get("missing_episodes", []):
         text = "Missing episode"
         if episode.approximate_duration_days:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ccehub.children import crisis_views, missing_views, placement_views, views
+from ccehub.children import crisis_views, missing_views, placement_views, police_protection_views, views
 from ccehub.justice import views as justice_views
 
 app_name = "children"
@@ -15,6 +15,11 @@ urlpatterns = [
     path("<str:pid>/missing/", missing_views.missing_list, name="missing"),
     path("<str:pid>/placements/", placement_views.placements_page, name="placements"),
     path("<str:pid>/crisis/", crisis_views.crisis_page, name="crisis"),
+    path(
+        "<str:pid>/police-protection/",
+        police_protection_views.police_protection_page,
+        name="police_protection",
+    ),
     path("<str:pid>/missing/new/", missing_views.missing_new, name="missing-new"),
     path("<str:pid>/missing/<str:episode_id>/found/", missing_views.missing_found, name="missing-found"),
     path(

@@ -71,6 +71,7 @@ def dashboard_for(*, actor: Actor) -> dict[str, Any]:
     open_actions += _crisis_responses(actor, children)
     open_actions += _crisis_listed(actor, children)
     open_actions += _placement_health(actor, children)
+    open_actions += _police_protection(actor, children)
     open_actions += _notifications(actor, children)
     open_actions += _missing_often_and_long(children)
     open_actions += _missing_follow_ups(actor, children)
@@ -216,6 +217,74 @@ def _placement_health(actor: Actor, children: list[Any]) -> list[dict[str, Any]]
         for p in due
         if p.child_id in by_pk
     ]
+
+
+def _police_protection(actor: Actor, children: list[Any]) -> list[dict[str, Any]]:
+    """R-35, F-32: for the force that used it and the child's home local authority, each open police
+    protection (the time left to its limit; red once past it), and for the home local authority each
+    placement plan the police disputed and it has not yet reassessed."""
+    from django.urls import reverse
+
+    from ccehub.children.models import PoliceProtection
+    from ccehub.children.police_protection import protection_view
+    from ccehub.rules.police_protection import ProtectionState
+
+    agency = actor.agency
+    if actor.system or agency is None or actor.is_analyst or not children:
+        return []
+    by_pk = {c.pk: c for c in children}
+    rows = PoliceProtection.objects.filter(child__in=list(by_pk)).filter(
+        Q(ended_at__isnull=True, force=agency)
+        | Q(ended_at__isnull=True, child__home_local_authority=agency)
+        | Q(child__home_local_authority=agency, reassessed_on__isnull=True) & ~Q(disputed_plan="")
+    )
+    now = timezone.now()
+    items = []
+    for protection in rows.order_by("started_at"):
+        child = by_pk[protection.child_id]
+        view = protection_view(protection, now=now)
+        href = reverse("children:police_protection", args=[child.pseudonymous_id])
+        since = timezone.localtime(protection.started_at)
+        limit = timezone.localtime(view.limit)
+        if view.state is not ProtectionState.ENDED:
+            if view.state is ProtectionState.PAST_LIMIT:
+                text = (
+                    f"In police protection since {since:%H:%M on %-d %B %Y}: past its {protection.max_hours}-hour "
+                    f"limit at {limit:%H:%M on %-d %B %Y}. Record when it ended (R-35)"
+                )
+            else:
+                text = (
+                    f"In police protection since {since:%H:%M on %-d %B %Y}: it ends by "
+                    f"{limit:%H:%M on %-d %B %Y}, {view.hours_left} hour{'s' if view.hours_left != 1 else ''} "
+                    "from now (R-35)"
+                )
+            items.append(
+                {
+                    "child": child,
+                    "kind": "Police protection",
+                    "due_now": view.state is not ProtectionState.IN_PROTECTION,
+                    "overdue": view.state is ProtectionState.PAST_LIMIT,
+                    "text": text,
+                    "href": href,
+                }
+            )
+        home = child.home_local_authority_id == agency.pk
+        if home and view.reassessment_owed and view.reassessment_due is not None:
+            due = timezone.localtime(view.reassessment_due)
+            items.append(
+                {
+                    "child": child,
+                    "kind": "Placement plan",
+                    "due_now": True,
+                    "overdue": view.reassessment_overdue,
+                    "text": (
+                        "The police used protection against your placement plan: reassess the plan by "
+                        f"{due:%H:%M on %-d %B %Y} and record the outcome (F-32)"
+                    ),
+                    "href": href,
+                }
+            )
+    return items
 
 
 #: How long a notification to the agency stays on its dashboard.

@@ -565,6 +565,29 @@ CASES: tuple[Case, ...] = (
                 source_note="Second referral within 3 months; outcomes unknown",
             ),
             _e(
+                "police_protection",
+                started_on="2021-10-19",
+                hours=72,
+                officer="An officer of his home force",
+                grounds=(
+                    "The proposed placement with his father, who has a history of selling Class A "
+                    "drugs; he wanted to walk from the building and could have become a high-risk "
+                    "missing person"
+                ),
+                released_to="la_accommodation",
+                outcome="Social care reassessed the move and placed him in a residential placement",
+                disputed_plan="Placement with his biological father",
+                dispute_reason="His father has a history of selling Class A drugs (police intelligence)",
+                reassessed_after_days=3,
+                reassessment_outcome="plan_changed",
+                reassessment_notes="A residential placement in a rural area instead of his father's home",
+                source_note=(
+                    "[R] Police used their powers to keep Joshua on police premises and compel social "
+                    "workers to reassess the proposed move. The report gives no dates or hours: the "
+                    "dates are synthetic and the 72-hour maximum is shown"
+                ),
+            ),
+            _e(
                 "placement",
                 setting_type="registered_residential",
                 relative_to_incident="after",
@@ -574,6 +597,7 @@ CASES: tuple[Case, ...] = (
                 "placement",
                 setting_type="registered_residential",
                 relative_to_incident="after",
+                area_risk_notes="Near a bail hostel; adults known to police for drug dealing nearby",
                 notes="Moved nearer home once direct work was done; near a bail hostel",
             ),
             _e(

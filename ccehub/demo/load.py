@@ -24,6 +24,7 @@ from ccehub.children.models import (
     Child,
     MissingEpisode,
     Placement,
+    PoliceProtection,
     RecordConflict,
     Sex,
     VulnerabilityFactor,
@@ -247,6 +248,26 @@ def _case(actor: Actor, case: Case, position: int) -> Child:
             )
         elif kind == "placement":
             fact_record(actor=actor, child=child, model=Placement, commissioning_authority=home_la, **v)
+        elif kind == "police_protection":
+            # R-35, F-32: the report gives no dates or hours (synthetic, within the 72-hour limit)
+            # and no force: the child's home force [I], whose officer the report quotes
+            began = _aware(date.fromisoformat(str(v.pop("started_on"))), 16)
+            hours = int(v.pop("hours"))  # type: ignore[call-overload]
+            reassessed_after = v.pop("reassessed_after_days", None)
+            fact_record(
+                actor=actor,
+                child=child,
+                model=PoliceProtection,
+                force=child.home_police_force,
+                started_at=began,
+                ended_at=began + timedelta(hours=hours),
+                max_hours=72,
+                dates_basis=DateBasis.SYNTHETIC,
+                reassessed_on=(began + timedelta(days=int(reassessed_after))).date()  # type: ignore[call-overload]
+                if reassessed_after is not None
+                else None,
+                **({"source_note": REPORT} | v),
+            )
         elif kind == "plan":
             stepped = v.pop("stepped", False)
             last_plan = fact_record(

@@ -15,6 +15,7 @@ class Notification(BaseModel):
         INCIDENT_RECORDED = "incident_recorded", "Child arrested or stopped"
         MISSING_CRISIS = "missing_crisis", "Child missing for weeks: crisis"
         CRISIS_LISTED = "crisis_listed", "Crisis response listed at the panel"
+        POLICE_PROTECTION = "police_protection", "Child taken into police protection"
 
     agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="notifications")
     from_agency = models.ForeignKey(

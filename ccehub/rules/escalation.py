@@ -38,6 +38,8 @@ class TriggerEvent(StrEnum):
     NRM_REFERRAL = "nrm_referral"
     ORDER_BREACH = "order_breach"
     MISSING_EPISODE = "missing_episode"  # going missing is a sign of (re-)exploitation
+    #: R-35 [D]: the police judged an immediate risk of significant harm; the plan is reviewed.
+    POLICE_PROTECTION = "police_protection"
 
 
 TRIGGER_LABELS: Final[dict[TriggerEvent, str]] = {
@@ -49,6 +51,7 @@ TRIGGER_LABELS: Final[dict[TriggerEvent, str]] = {
     TriggerEvent.NRM_REFERRAL: "A new NRM referral",
     TriggerEvent.ORDER_BREACH: "A Safeguarding Order breach",
     TriggerEvent.MISSING_EPISODE: "A missing episode",
+    TriggerEvent.POLICE_PROTECTION: "Police protection",
 }
 
 MSG_REVIEW_FUTURE: Final = "The review date must be today or in the past"

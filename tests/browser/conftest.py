@@ -83,8 +83,20 @@ def sign_in(page, base_url: str, username: str) -> None:
 def assert_accessible(page) -> None:
     """axe-core finds no WCAG 2.1 A/AA violations on the current page."""
     from axe_playwright_python.sync_playwright import Axe
+    from playwright.sync_api import Error as PlaywrightError
 
-    results = Axe().run(
-        page, options={"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
-    )
+    options = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+    for attempt in range(3):
+        # A click that navigates returns before the new document exists; axe run in between
+        # finds no document ("reading 'documentElement'") or loses its context. Wait for the
+        # page to load, and run again if a navigation still got in the way.
+        page.wait_for_load_state("load")
+        try:
+            results = Axe().run(page, options=options)
+            break
+        except PlaywrightError as error:
+            mid_navigation = "documentElement" in str(error) or "context was destroyed" in str(error)
+            if attempt == 2 or not mid_navigation:
+                raise
+            page.wait_for_timeout(250)
     assert results.violations_count == 0, results.generate_report()

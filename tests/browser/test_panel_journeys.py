@@ -60,6 +60,7 @@ def _schedule_meeting(page, base: str) -> str:
 
 def _attendance(page, members: list[str], chair: str) -> None:
     page.get_by_role("link", name="Record attendance").click()
+    page.wait_for_url(re.compile(r"/attendance/$"))
     assert_accessible(page)
     present = page.get_by_role("group", name="Who attended?")
     for box in present.get_by_role("checkbox").all():

@@ -112,6 +112,7 @@ def everything(world, child, incident, referral, system_actor):
         IdempotencyKey,
         MissingEpisode,
         Placement,
+        PoliceProtection,
         RecordConflict,
     )
     from ccehub.children.services import emergency_access_start, fact_record, vulnerability_flag_set
@@ -183,6 +184,19 @@ def everything(world, child, incident, referral, system_actor):
         (StrategyMeeting, {"held_on": date(2023, 8, 1)}),
         (CareOrder, {"started_on": date(2023, 9, 1)}),
         (SecureAccommodationOrder, {"made_on": date(2023, 10, 1)}),
+        (
+            PoliceProtection,
+            {
+                "force": world["met"],
+                "officer": "PC Pat Police",
+                "started_at": datetime(2023, 11, 1, 22, 0, tzinfo=LONDON),
+                "ended_at": datetime(2023, 11, 2, 9, 0, tzinfo=LONDON),
+                "max_hours": 72,
+                "grounds": "Found at a dealing address with a knife",
+                "disputed_plan": "Placement with an uncle in Margate",
+                "dispute_reason": "The uncle's address is a known dealing base",
+            },
+        ),
     ):
         fact_record(actor=system_actor, child=child, model=model, **values)
     from ccehub.panels.crisis import crisis_open
