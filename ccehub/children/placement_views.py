@@ -26,7 +26,7 @@ from ccehub.children.placements import (
     placement_health_started,
     placement_record,
 )
-from ccehub.children.selectors import ChildNotFound, child_get
+from ccehub.children.selectors import ChildNotFound, child_get, identity_sight
 from ccehub.children.services import may_record_on, read_only_message
 from ccehub.common.dateinput import GovukDateField
 from ccehub.common.refusals import RefusedObject, audit_refusal
@@ -102,6 +102,13 @@ class PlacementForm(forms.Form):
             "too_early": "The date of the check must be in 1900 or later",
         },
     )
+    area_risk_notes = forms.CharField(
+        label="What is known about the area? (R-47)",
+        help_text="For example, county lines or a local drug market active nearby, a bail hostel close by",
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
     express_wish = forms.BooleanField(
         label="The young person expressly wishes to live there (R-42)", required=False
     )
@@ -132,6 +139,7 @@ class PlacementForm(forms.Form):
             intel_findings=d.get("intel_findings") or "",
             intel_by=d.get("intel_by") or "",
             intel_on=d.get("intel_on"),
+            area_risk_notes=d.get("area_risk_notes") or "",
             notes=d.get("notes") or "",
             confirm_warnings=bool(d.get("confirm_warnings")),
         )
@@ -253,5 +261,7 @@ def placements_page(request: HttpRequest, pid: str) -> HttpResponse:
         "warnings": warnings,
         "may_record": may_record,
         "risk": child.get_risk_level_display(),
+        # free text about the area can name people: for those who see the record in full only
+        "full_text": identity_sight(actor, record.basis),
     }
     return render(request, "children/placements.html", context, status=400 if form.errors else 200)

@@ -67,6 +67,8 @@ class PlacementInput:
     intel_findings: str = ""
     intel_by: str = ""
     intel_on: date | None = None
+    #: R-47: what is known about the area (drug markets, gangs, a bail hostel nearby).
+    area_risk_notes: str = ""
     notes: str = ""
     confirm_warnings: bool = False
 
@@ -145,6 +147,7 @@ def placement_record(*, actor: Actor, child: Child, data: PlacementInput) -> Pla
         risk_level_at_decision=child.risk_level,
         health_support_due_on=check.health_support_due_on,
         checker_warnings=list(check.warnings),
+        area_risk_notes=data.area_risk_notes.strip(),
         notes=data.notes.strip(),
     )
     placement.full_clean()  # the model's own checks (postcode, distance digits) before anything changes

@@ -33,7 +33,7 @@ from ccehub.children.police_protection import (
     protection_start,
     protection_view,
 )
-from ccehub.children.selectors import ChildNotFound, child_get
+from ccehub.children.selectors import ChildNotFound, child_get, identity_sight
 from ccehub.children.services import may_record_on, read_only_message
 from ccehub.common.refusals import RefusedObject, audit_refusal
 from ccehub.common.views import forbidden
@@ -291,7 +291,9 @@ def police_protection_page(request: HttpRequest, pid: str) -> HttpResponse:
         "errors_form": bound[0] if bound else start_form,
         "may_record": may_record,
         "police": police,
-        "pseudonymised": record.pseudonymised,
+        # free text (grounds, the plan, the officer) can name people: for those who see the record in
+        # full only, as on the child's page
+        "pseudonymised": not identity_sight(actor, record.basis),
     }
     has_errors = any(f.errors for f in bound)
     return render(request, "children/police_protection.html", context, status=400 if has_errors else 200)

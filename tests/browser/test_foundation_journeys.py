@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
@@ -149,4 +150,55 @@ def test_recording_a_placement_through_the_checker(page, live_app):
     page.get_by_role("button", name="Check and record the placement").click()
     expect(page.locator(".govuk-notification-banner")).to_contain_text("Placement recorded")
     expect(page.get_by_role("table", name="Placements")).to_contain_text("Foster care")
+    assert_accessible(page)
+
+
+def test_police_protection_against_the_placement_plan_and_the_reassessment(page, live_app):
+    """R-35, F-32: Kent's officer takes Toby (Islington) into police protection against the placement
+    plan: refused without grounds, then recorded with the 72-hour limit; Islington's social worker
+    follows her dashboard to the page and records the reassessment."""
+    base = live_app["url"]
+    sign_in(page, base, "officer")
+    page.goto(f"{base}/children/")
+    page.get_by_role("link", name=re.compile(r"^Toby \(CH-[A-Z0-9-]+\)$")).first.click()
+    page.get_by_role("link", name="Police protection").click()
+    expect(page.get_by_role("heading", name="Police protection", exact=True)).to_be_visible()
+    assert_accessible(page)
+    began = timezone.localtime() - timedelta(hours=1)
+    group = page.get_by_role("group", name="Date police protection began")
+    group.get_by_label("Day").fill(str(began.day))
+    group.get_by_label("Month").fill(str(began.month))
+    group.get_by_label("Year").fill(str(began.year))
+    page.get_by_label("Time police protection began").fill(f"{began:%H:%M}")
+    page.get_by_label("Officer who used the power").fill("PC Alex Demo")
+    page.get_by_label("The police are using protection against the local authority's placement plan").check()
+    page.get_by_label("The placement plan the police disagree with").fill("A move to his uncle's flat")
+    page.get_by_label("Why the police think it is unsuitable").fill("The flat is a known dealing base")
+    page.get_by_role("button", name="Record police protection").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("risk of significant harm")
+    assert page.title().startswith("Error:")
+    assert_accessible(page)
+    page.get_by_label("Why do officers judge that the child faces a risk of significant harm?").fill(
+        "Threatened by the line's holders over a drug debt"
+    )
+    page.get_by_role("button", name="Record police protection").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("It lasts at most 72 hours")
+    expect(page.get_by_test_id("protection-status").first).to_contain_text("In police protection")
+    assert_accessible(page)
+
+    page.context.clear_cookies()
+    sign_in(page, base, "socialworker")
+    page.get_by_role("link", name=re.compile(r"reassess the plan by")).first.click()
+    expect(page.get_by_role("heading", name="Record the reassessment of the placement plan")).to_be_visible()
+    assert_accessible(page)
+    today = timezone.localdate()
+    group = page.get_by_role("group", name="Date of the reassessment")
+    group.get_by_label("Day").fill(str(today.day))
+    group.get_by_label("Month").fill(str(today.month))
+    group.get_by_label("Year").fill(str(today.year))
+    page.get_by_label("The plan changed: a different placement").check()
+    page.get_by_label("What the reassessment found, and why").fill("A foster placement near his school")
+    page.get_by_role("button", name="Record the reassessment").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("the placement plan was reassessed")
+    expect(page.get_by_test_id("protection-dispute").first).to_contain_text("Reassessed")
     assert_accessible(page)

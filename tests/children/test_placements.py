@@ -245,3 +245,21 @@ def test_a_current_placement_made_before_the_checker_is_flagged(client, sw, syst
     page = html.unescape(client.get(f"/children/{high_risk.pseudonymous_id}/placements/").content.decode())
     assert "The current placement would not be recorded today" in page
     assert "(R-43)" in page and "85 miles from home" in page and "(R-45)" in page
+
+
+def test_what_is_known_about_the_area_is_kept_and_shown(client, sw, high_risk):
+    """R-47: care homes sit where county lines and local drug markets operate; the area's risks are
+    recorded with the placement."""
+    client.force_login(sw)
+    url = f"/children/{high_risk.pseudonymous_id}/placements/"
+    done = _post(
+        client,
+        url,
+        in_home_area="yes",
+        distance_miles="3",
+        area_risk_notes="A bail hostel two streets away; a line runs from the estate",
+    )
+    assert done.status_code == 302
+    assert Placement.objects.get(child=high_risk).area_risk_notes.startswith("A bail hostel")
+    page = html.unescape(client.get(url).content.decode())
+    assert "The area: A bail hostel two streets away" in page

@@ -249,6 +249,13 @@ def test_the_page_records_ends_and_reassesses_and_the_chronology_shows_it(
         and "home local authority has been told" in page
     )
     assert "In police protection" in page and "Record when police protection ended" in page
+    assert "At risk of significant harm from the line's holders" in page and "Known for supplying" in page
+    analyst = make_user("isl.analyst", agencies["islington"], roles.ANALYST)
+    client.force_login(analyst)  # sees the facts, not the free text (it can name people)
+    seen = html.unescape(client.get(url).content.decode())
+    assert "In police protection" in seen and "Withheld on a pseudonymised view" in seen
+    assert "line's holders" not in seen and "Known for supplying" not in seen and "PC Kent Demo" not in seen
+    client.force_login(kent_pc)
     protection = PoliceProtection.objects.get(child=young)
     now = timezone.localtime()
     ended = client.post(
