@@ -42,7 +42,9 @@ def _pseudonymised_field_ok(field: Any) -> bool:
     )
 
 
-def _row(obj: Any, pseudonymised: bool) -> dict[str, Any]:
+def _row(obj: Any, pseudonymised: bool, *, staff_withheld: str | None = None) -> dict[str, Any]:
+    """``obj`` as JSON-ready values; a reference to a person is their username, or ``staff_withheld``
+    in its place when given (a subject-access response withholds staff names unless asked)."""
     data = model_to_dict(obj)
     if pseudonymised:
         allowed = {f.name for f in obj._meta.concrete_fields if _pseudonymised_field_ok(f)}
@@ -60,23 +62,33 @@ def _row(obj: Any, pseudonymised: bool) -> dict[str, Any]:
             # The person's username, not a database id (only identified readers get here: the
             # pseudonymised allow-list drops every foreign key to a person).
             person = getattr(obj, key)
-            data[key] = person.get_username() if person is not None else None
+            if person is None:
+                data[key] = None
+            else:
+                data[key] = staff_withheld if staff_withheld is not None else person.get_username()
         elif hasattr(value, "pk"):
             data[key] = str(value.pk)
     return data
 
 
-def _nrm_rows(referrals: list[Any], pseudonymised: bool) -> list[dict[str, Any]]:
+def _nrm_rows(
+    referrals: list[Any], pseudonymised: bool, *, staff_withheld: str | None = None
+) -> list[dict[str, Any]]:
     """Each referral with its RG and CG decisions (stage, outcome, date, decision maker and agency)."""
     rows = []
     for referral in referrals:
-        row = _row(referral, pseudonymised)
-        row["decisions"] = [_row(decision, pseudonymised) for decision in referral.decisions.all()]
+        row = _row(referral, pseudonymised, staff_withheld=staff_withheld)
+        row["decisions"] = [
+            _row(decision, pseudonymised, staff_withheld=staff_withheld)
+            for decision in referral.decisions.all()
+        ]
         rows.append(row)
     return rows
 
 
-def record_to_dict(record: ChildRecord) -> dict[str, Any]:
+def record_to_dict(record: ChildRecord, *, staff_withheld: str | None = None) -> dict[str, Any]:
+    """The record as JSON. ``staff_withheld``: put in place of every staff username (a reference to a
+    person: who resolved a conflict, who reassessed a placement plan)."""
     child = record.child
     out: dict[str, Any] = {
         "child": {
@@ -105,9 +117,9 @@ def record_to_dict(record: ChildRecord) -> dict[str, Any]:
         }
     for key, items in record.related.items():
         if key == "nrm_referrals":
-            out[key] = _nrm_rows(items, record.pseudonymised)
+            out[key] = _nrm_rows(items, record.pseudonymised, staff_withheld=staff_withheld)
         else:
-            out[key] = [_row(item, record.pseudonymised) for item in items]
+            out[key] = [_row(item, record.pseudonymised, staff_withheld=staff_withheld) for item in items]
     if record.pseudonymised and "triage_decisions" in record.related:
         # Categories only: the rules' input holds the date of birth, and days-until-18 or the reasons
         # (which quote dates) would let anyone work it back out.

@@ -6,9 +6,10 @@ Rules: :mod:`ccehub.rules.police_protection`.
   is used against the local authority's placement plan, that plan and why the police disagree.
   The limit (the policy profile's 72 hours) is kept on the episode.
 * The **home local authority** is told (its dashboard, and an email with no name in it), holds the
-  child again if its holding had ended, and, for a disputed plan, owes a reassessment by the end of
-  the protection (F-32). Open joint plans come up for review (R-50 [D]).
-* The **same force** records when protection ended (never beyond the limit) and where the child went.
+  child again if its holding had ended, and, for a disputed plan, owes a reassessment by the
+  protection's limit (F-32). Open joint plans come up for review (R-50 [D]).
+* The **same force** records when protection ended (never beyond the limit) and where the child went;
+  the home local authority is told.
 * The **home local authority** records its reassessment of the disputed plan.
 * Every write is audited; the notification carries the child's pseudonymous ID only.
 """
@@ -85,11 +86,7 @@ class ProtectionView:
 def protection_view(protection: PoliceProtection, *, now: datetime | None = None) -> ProtectionView:
     now = now or timezone.now()
     owed = protection.disputed and protection.reassessed_on is None
-    due = (
-        reassessment_due_at(protection.started_at, protection.ended_at, protection.max_hours)
-        if owed
-        else None
-    )
+    due = reassessment_due_at(protection.started_at, protection.max_hours) if owed else None
     return ProtectionView(
         protection=protection,
         state=protection_state(
@@ -151,7 +148,10 @@ def protection_start(*, actor: Actor, child: Child, data: ProtectionStart) -> Po
         problems.setdefault("officer", MSG_OFFICER)
     placement = None
     if data.disputes_plan and data.disputed_placement_id not in (None, ""):
-        placement = Placement.objects.filter(child=child, pk=data.disputed_placement_id).first()
+        try:
+            placement = Placement.objects.filter(child=child, pk=data.disputed_placement_id).first()
+        except (ValidationError, ValueError):  # not an id at all
+            placement = None
         if placement is None:
             problems.setdefault("disputed_placement", MSG_NOT_THE_CHILDS)
     _raise(problems)
@@ -179,7 +179,8 @@ def protection_start(*, actor: Actor, child: Child, data: ProtectionStart) -> Po
         fields=["police_protections"],
         basis=basis,
         detail=(
-            f"police protection from {data.started_at:%Y-%m-%d %H:%M}, at most {protection.max_hours} hours"
+            f"police protection from {timezone.localtime(data.started_at):%Y-%m-%d %H:%M %Z}, "
+            f"at most {protection.max_hours} hours"
             + ("; used against the local authority's placement plan (F-32)" if protection.disputed else "")
         ),
     )
@@ -252,8 +253,28 @@ def protection_end(
             "police_protections.outcome",
         ],
         basis=basis,
-        detail=f"ended {ended_at:%Y-%m-%d %H:%M}: {released_to}",
+        detail=f"ended {timezone.localtime(ended_at):%Y-%m-%d %H:%M %Z}: {released_to}",
     )
+    home = protection.child.home_local_authority
+    if home is not None and not is_actors(actor, home):
+        # the home authority acts on where the child went (and, for a disputed plan, still owes
+        # the reassessment)
+        text = (
+            f"{agency_name(actor)} recorded that police protection of child {protection.child.pseudonymous_id} "
+            f"ended at {when(ended_at)}: {protection.get_released_to_display().lower()}."
+        )
+        if protection.disputed and protection.reassessed_on is None:
+            due = reassessment_due_at(protection.started_at, protection.max_hours)
+            text += f" Reassess your placement plan by {when(due)} and record the outcome (F-32)."
+        notify_agency(
+            actor=actor,
+            child=protection.child,
+            agency=home,
+            kind="police_protection_ended",
+            text=text,
+            link=reverse("children:police_protection", args=[protection.child.pseudonymous_id]),
+            about=("policeprotection", protection.pk),
+        )
     return protection
 
 

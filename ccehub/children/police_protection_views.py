@@ -45,6 +45,13 @@ MSG_TOLD = ": the child's home local authority has been told"
 MSG_ENDED = "Recorded: police protection ended"
 MSG_REASSESSED = "Recorded: the placement plan was reassessed"
 MSG_ROLE = "Your role does not record on children's records"
+MSG_STALE_END = "This police protection has already ended"
+MSG_STALE_REASSESS = "There is no placement plan waiting to be reassessed"
+
+
+class _Stale(Exception):
+    """What was posted no longer applies to the record (a second tab, a double post)."""
+
 
 #: The service's field names → the form's (a moment is a date and a time on the form).
 FIELD_OF = {"started_at": "started_on", "ended_at": "ended_on"}
@@ -216,9 +223,11 @@ def police_protection_page(request: HttpRequest, pid: str) -> HttpResponse:
                     messages.success(request, done)
                     return redirect("children:police_protection", pid=child.pseudonymous_id)
             elif step == "end":
+                if not police:
+                    raise PermissionDenied(MSG_SAME_FORCE)
                 if open_one is None or str(open_one.pk) != request.POST.get("protection", ""):
-                    raise ValidationError({"ended_on": ["This police protection has already ended"]})
-                if not (police and actor.agency is not None and actor.agency.pk == open_one.force_id):
+                    raise _Stale(MSG_STALE_END)
+                if actor.agency is None or actor.agency.pk != open_one.force_id:
                     raise PermissionDenied(MSG_SAME_FORCE)
                 if end_form.is_valid():
                     d = end_form.cleaned_data
@@ -237,9 +246,7 @@ def police_protection_page(request: HttpRequest, pid: str) -> HttpResponse:
                 if not is_home:
                     raise PermissionDenied(MSG_HOME_AUTHORITY_ONLY)
                 if owed is None or str(owed.pk) != request.POST.get("protection", ""):
-                    raise ValidationError(
-                        {"outcome": ["There is no placement plan waiting to be reassessed"]}
-                    )
+                    raise _Stale(MSG_STALE_REASSESS)
                 if reassess_form.is_valid():
                     d = reassess_form.cleaned_data
                     protection_reassess(
@@ -252,14 +259,14 @@ def police_protection_page(request: HttpRequest, pid: str) -> HttpResponse:
                     messages.success(request, MSG_REASSESSED)
                     return redirect("children:police_protection", pid=child.pseudonymous_id)
             else:
-                raise ValidationError("Choose what to record")
+                raise _Stale("Choose what to record")
+        except _Stale as exc:
+            # the form posted is not on the page any more (ended or reassessed meanwhile): say so
+            # above the page as it is now, rather than errors against fields it does not show
+            messages.error(request, str(exc))
+            return redirect("children:police_protection", pid=child.pseudonymous_id)
         except ValidationError as exc:
-            form = {"start": start_form, "end": end_form, "reassess": reassess_form}.get(
-                step or "", start_form
-            )
-            if not form.is_bound:
-                messages.error(request, "; ".join(exc.messages))
-                return redirect("children:police_protection", pid=child.pseudonymous_id)
+            form = {"start": start_form, "end": end_form, "reassess": reassess_form}[step or "start"]
             _service_errors(form, exc)
         except PermissionDenied as exc:
             return _refused(request, actor, child.pseudonymous_id, str(exc))

@@ -192,7 +192,7 @@ def subject_access_compile(
         compiled_at=timezone.now(),
         purpose=actor.purpose,
         with_staff_names=with_staff_names,
-        record=record_to_dict(record),
+        record=record_to_dict(record, staff_withheld=None if with_staff_names else STAFF_NAME_WITHHELD),
         history_columns=columns,
         history=history,
         agencies=agencies,
@@ -831,7 +831,8 @@ It is a draft for a person to check, not to send unread. Before anything is rele
    and why.
 2. {staff}
    record.json names the professionals who recorded some facts or made decisions (fields
-   such as decided_by_name, referred_by_name and decision_maker): decide whether they stay.
+   such as decided_by_name, referred_by_name, decision_maker and a police protection's
+   officer): decide whether they stay.
 3. agency-records.csv: {_count(index_records, "record")} linked only by the person index
    (linked_by "{LINKED_INDEX}"). The index matches records by probability and can be wrong:
    confirm each one with the agency that holds it, or remove it.

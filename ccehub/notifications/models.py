@@ -16,6 +16,7 @@ class Notification(BaseModel):
         MISSING_CRISIS = "missing_crisis", "Child missing for weeks: crisis"
         CRISIS_LISTED = "crisis_listed", "Crisis response listed at the panel"
         POLICE_PROTECTION = "police_protection", "Child taken into police protection"
+        POLICE_PROTECTION_ENDED = "police_protection_ended", "Police protection ended"
 
     agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="notifications")
     from_agency = models.ForeignKey(

@@ -30,6 +30,7 @@ SUBJECTS: Final[dict[str, str]] = {
     Notification.Kind.INCIDENT_RECORDED: "ccehub: a child your service is responsible for was arrested or stopped",
     Notification.Kind.CRISIS_LISTED: "ccehub: a crisis response is listed at your panel",
     Notification.Kind.POLICE_PROTECTION: "ccehub: a child your service is responsible for is in police protection",
+    Notification.Kind.POLICE_PROTECTION_ENDED: "ccehub: police protection of a child your service is responsible for has ended",
 }
 FOOTER: Final = (
     "This email holds no name, date of birth or address. Sign in to ccehub to see who the child is "

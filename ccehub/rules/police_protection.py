@@ -14,17 +14,21 @@ Pure: no Django, no clock (``now`` is always passed in).
 * **F-32** When the police use protection against the local authority's placement plan (Joshua's
   case: the plan was to place him with a father known for selling Class A drugs), the record holds
   the plan they disagreed with and why, and the local authority must **reassess** the plan. The
-  reassessment is due by the end of the protection, at the latest its 72-hour limit [D]: the power
-  exists to hold the child while the plan is reassessed. The reassessment records when, what
+  reassessment is due by the protection's 72-hour limit [D]: the power
+  exists to hold the child while the plan is reassessed (an early release does not bring it
+  forward). The reassessment records when, what
   changed (a different placement, the plan confirmed, or another outcome) and why.
-* Times run forward: protection cannot begin in the future, nor end before it began or in the
-  future; a reassessment cannot come before the protection began nor be in the future.
+* Times run forward: protection cannot begin in the future or before the child was born, nor end
+  before it began or in the future; a reassessment cannot come before the protection began nor be
+  in the future.
+* Hours are real hours: the limit and the time left are measured on UTC, so the week the clocks
+  change does not give 71 or 73 hours.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Final
 
@@ -45,6 +49,8 @@ MSG_GROUNDS: Final = (
 )
 MSG_START_FUTURE: Final = "The time police protection began cannot be in the future"
 MSG_ADULT: Final = "Police protection is for children: this person was 18 or over when it began"
+#: Without the date: the message reaches users who may not see the child's identity.
+MSG_BEFORE_BIRTH: Final = "The time police protection began is before the child's date of birth"
 MSG_OPEN_EPISODE: Final = (
     "The child is already in police protection, since {since}: record when that ended first"
 )
@@ -80,9 +86,17 @@ class ProtectionState(StrEnum):
     ENDED = "ended"
 
 
+def _utc(moment: datetime) -> datetime:
+    """Elapsed time is measured on UTC: Python adds and compares two times in the same zone by the
+    clock face, so 72 hours from noon on the Friday before the clocks go back would be 71 or 73."""
+    return moment.astimezone(UTC) if moment.tzinfo is not None else moment
+
+
 def limit_at(started_at: datetime, max_hours: int) -> datetime:
-    """R-35: the latest time this protection can last to."""
-    return started_at + timedelta(hours=max_hours)
+    """R-35: the latest time this protection can last to: ``max_hours`` real hours after it began,
+    in ``started_at``'s own zone."""
+    limit = _utc(started_at) + timedelta(hours=max_hours)
+    return limit.astimezone(started_at.tzinfo) if started_at.tzinfo is not None else limit
 
 
 def protection_state(
@@ -90,10 +104,10 @@ def protection_state(
 ) -> ProtectionState:
     if ended_at is not None:
         return ProtectionState.ENDED
-    limit = limit_at(started_at, max_hours)
-    if now >= limit:
+    left = _utc(limit_at(started_at, max_hours)) - _utc(now)
+    if left <= timedelta(0):
         return ProtectionState.PAST_LIMIT
-    if limit - now <= timedelta(hours=WARN_BEFORE_HOURS):
+    if left <= timedelta(hours=WARN_BEFORE_HOURS):
         return ProtectionState.ENDING_SOON
     return ProtectionState.IN_PROTECTION
 
@@ -101,7 +115,7 @@ def protection_state(
 def hours_left(started_at: datetime, *, now: datetime, max_hours: int) -> int:
     """Whole hours to the limit (0 once it has passed); a part-hour counts as none, so the figure
     never promises more time than there is."""
-    seconds = (limit_at(started_at, max_hours) - now).total_seconds()
+    seconds = (_utc(limit_at(started_at, max_hours)) - _utc(now)).total_seconds()
     return max(0, int(seconds // 3600))
 
 
@@ -143,15 +157,17 @@ def check_start(facts: StartFacts, *, now: datetime, local_day: date | None = No
     problems: dict[str, str] = {}
     if not facts.grounds.strip():
         problems["grounds"] = MSG_GROUNDS
-    if facts.started_at > now:
+    if _utc(facts.started_at) > _utc(now):
         problems["started_at"] = MSG_START_FUTURE
     day = local_day if local_day is not None else facts.started_at.date()
+    if facts.date_of_birth is not None and day < facts.date_of_birth:
+        problems.setdefault("started_at", MSG_BEFORE_BIRTH)
     if facts.date_of_birth is not None and day >= _turns_18(facts.date_of_birth):
         problems.setdefault("started_at", MSG_ADULT)
     for other in facts.others:
         if other.ended_at is None:
             problems.setdefault("started_at", MSG_OPEN_EPISODE.format(since=_when(other.started_at)))
-        elif facts.started_at < other.ended_at:
+        elif _utc(facts.started_at) < _utc(other.ended_at):
             # an open episode from ``started_at`` runs to now, so it overlaps any that ended after it began
             problems.setdefault(
                 "started_at", MSG_OVERLAP.format(start=_when(other.started_at), end=_when(other.ended_at))
@@ -178,21 +194,22 @@ def check_end(
         return {"ended_at": MSG_ALREADY_ENDED}
     problems: dict[str, str] = {}
     limit = limit_at(started_at, max_hours)
-    if ended_at < started_at:
+    if _utc(ended_at) < _utc(started_at):
         problems["ended_at"] = MSG_END_BEFORE_START.format(start=_when(started_at))
-    elif ended_at > limit:
+    elif _utc(ended_at) > _utc(limit):
         problems["ended_at"] = MSG_END_PAST_LIMIT.format(hours=max_hours, limit=_when(limit))
-    elif ended_at > now:
+    elif _utc(ended_at) > _utc(now):
         problems["ended_at"] = MSG_END_FUTURE
     if not released_to.strip():
         problems["released_to"] = MSG_RELEASED_TO
     return problems
 
 
-def reassessment_due_at(started_at: datetime, ended_at: datetime | None, max_hours: int) -> datetime:
-    """F-32 [D]: by the end of the protection, at the latest its limit."""
-    limit = limit_at(started_at, max_hours)
-    return min(ended_at, limit) if ended_at is not None else limit
+def reassessment_due_at(started_at: datetime, max_hours: int) -> datetime:
+    """F-32 [D]: by the protection's limit, however early it ended: the power holds the child while
+    the plan is reassessed, and an early release (or an end recorded afterwards) must not make the
+    reassessment overdue the moment it is asked for."""
+    return limit_at(started_at, max_hours)
 
 
 def check_reassessment(

@@ -102,7 +102,12 @@ def test_the_force_records_it_and_the_home_authority_is_told_and_owes_a_reassess
     )
     protection.refresh_from_db()
     assert protection_view(protection).state is ProtectionState.ENDED
-    assert protection_view(protection).reassessment_due == protection.ended_at  # by the end
+    # still due by the limit, not overdue because it ended early; the home authority is told
+    assert protection_view(protection).reassessment_due == view.limit
+    assert not protection_view(protection).reassessment_overdue
+    ended = Notification.objects.get(kind="police_protection_ended")
+    assert ended.agency.code == "la-islington" and "accommodated by the local authority" in ended.text
+    assert "Reassess your placement plan by" in ended.text and "Rio" not in ended.text
     # the home authority reassesses (once)
     protection_reassess(
         actor=actor_for(isl_sw),
@@ -299,3 +304,45 @@ def test_the_page_records_ends_and_reassesses_and_the_chronology_shows_it(
     # the social worker is not police: a start is refused and audited
     assert _post(client, url).status_code == 403
     assert AuditEvent.objects.filter(object_type="policeprotection", action="denied").exists()
+
+
+def test_a_stale_or_mangled_post_is_told_not_crashed(client, kent_pc, isl_sw, actor_for, young):
+    url = f"/children/{young.pseudonymous_id}/police-protection/"
+    client.force_login(kent_pc)
+    for bad in ("not-a-uuid", "", "1"):
+        stale = client.post(url, {"step": "end", "protection": bad}, follow=True)
+        assert stale.status_code == 200 and "This police protection has already ended" in html.unescape(
+            stale.content.decode()
+        )
+    odd = client.post(url, {"step": "sideways"}, follow=True)
+    assert odd.status_code == 200 and "Choose what to record" in html.unescape(odd.content.decode())
+    client.force_login(isl_sw)  # not police: refused before anything is read
+    assert client.post(url, {"step": "end", "protection": "x"}).status_code == 403
+    stale = client.post(url, {"step": "reassess", "protection": "x"}, follow=True)
+    assert "There is no placement plan waiting to be reassessed" in html.unescape(stale.content.decode())
+    assert not PoliceProtection.objects.exists()
+
+
+def test_the_disputed_placement_must_be_the_childs_own(kent_pc, actor_for, young, system_actor, agencies):
+    from ccehub.children.models import Placement
+    from ccehub.children.services import child_create, fact_record
+
+    other = child_create(
+        actor=system_actor,
+        given_name="Other",
+        family_name="Testcase",
+        sex="male",
+        home_local_authority=agencies["islington"],
+        home_police_force=agencies["met"],
+    )
+    theirs = fact_record(actor=system_actor, child=other, model=Placement, setting_type="foster")
+    with pytest.raises(ValidationError) as wrong:
+        protection_start(
+            actor=actor_for(kent_pc), child=young, data=_disputed(disputed_placement_id=theirs.pk)
+        )
+    assert "disputed_placement" in wrong.value.message_dict
+    mine = fact_record(actor=system_actor, child=young, model=Placement, setting_type="foster")
+    protection = protection_start(
+        actor=actor_for(kent_pc), child=young, data=_disputed(disputed_placement_id=mine.pk)
+    )
+    assert protection.disputed_placement == mine

@@ -395,3 +395,38 @@ def test_a_user_who_does_not_see_the_identity_is_refused(jamie, tmp_path, people
     event = AuditEvent.objects.get(object_type="subject_access")
     assert (event.action, event.username, event.child_pid) == ("denied", username, jamie.pseudonymous_id)
     assert event.detail.startswith("refused export:")
+
+
+def test_a_username_kept_on_a_fact_is_withheld_in_record_json_unless_asked(jamie, tmp_path, people):
+    """Who reassessed a placement plan after police protection (F-32) is a reference to a member of
+    staff: record.json withholds it with the rest of the staff names."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from ccehub.children.models import PoliceProtection
+
+    began = timezone.now() - timedelta(days=30)
+    PoliceProtection.objects.create(
+        child=jamie,
+        force=jamie.home_police_force,
+        officer="PC Pat",
+        started_at=began,
+        ended_at=began + timedelta(hours=20),
+        max_hours=72,
+        grounds="Held with a knife at a dealing address",
+        disputed_plan="A move to his uncle",
+        dispute_reason="The uncle's flat is a dealing base",
+        reassessed_on=(began + timedelta(days=1)).date(),
+        reassessment_outcome="plan_changed",
+        reassessment_notes="A foster placement instead",
+        reassessed_by=people["isl_sw"],
+    )
+    withheld, given = tmp_path / "withheld", tmp_path / "given"
+    assert sar(jamie.pseudonymous_id, withheld).exit_code == 0
+    assert sar(jamie.pseudonymous_id, given, "--with-staff-names").exit_code == 0
+    row = json.loads((withheld / "record.json").read_text())["police_protections"][0]
+    assert row["reassessed_by"] == "[staff name withheld]" and row["reassessment_outcome"] == "plan_changed"
+    assert (
+        json.loads((given / "record.json").read_text())["police_protections"][0]["reassessed_by"] == "isl.sw"
+    )

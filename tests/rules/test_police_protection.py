@@ -4,7 +4,9 @@ police-LA placement dispute and its reassessment: the pure rules."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -12,6 +14,7 @@ from ccehub.rules.police_protection import (
     MSG_ADULT,
     MSG_ALREADY_ENDED,
     MSG_ALREADY_REASSESSED,
+    MSG_BEFORE_BIRTH,
     MSG_DISPUTE_PLAN,
     MSG_DISPUTE_REASON,
     MSG_END_FUTURE,
@@ -93,6 +96,43 @@ def test_police_protection_is_for_children_and_an_unknown_age_is_treated_as_a_ch
     }
 
 
+def test_protection_cannot_begin_before_the_child_was_born():
+    born = date(2026, 3, 3)
+    assert check_start(_start(date_of_birth=born), now=NOW, local_day=date(2026, 3, 2)) == {
+        "started_at": MSG_BEFORE_BIRTH
+    }
+
+
+LONDON = ZoneInfo("Europe/London")
+
+
+@pytest.mark.parametrize(
+    ("began", "limit_on_the_clock"),
+    [
+        # the clocks go back at 02:00 on Sunday 25 October 2026: 72 real hours end an hour earlier
+        (datetime(2026, 10, 23, 12, 0, tzinfo=LONDON), datetime(2026, 10, 26, 11, 0)),
+        # and go forward at 01:00 on Sunday 29 March 2026: an hour later on the clock
+        (datetime(2026, 3, 27, 12, 0, tzinfo=LONDON), datetime(2026, 3, 30, 13, 0)),
+    ],
+)
+def test_72_hours_are_real_hours_in_the_weeks_the_clocks_change(began, limit_on_the_clock):
+    limit = limit_at(began, 72)
+    assert limit.replace(tzinfo=None) == limit_on_the_clock
+    assert (limit.astimezone(UTC) - began.astimezone(UTC)) == timedelta(hours=72)
+    after = began + timedelta(days=10)
+    ok = check_end(began, limit, already_ended=False, released_to="home", now=after, max_hours=72)
+    assert ok == {}
+    over = check_end(
+        began, limit + timedelta(minutes=1), already_ended=False, released_to="home", now=after, max_hours=72
+    )
+    assert "at most 72 hours" in over["ended_at"]
+    assert f"{limit_on_the_clock:%H:%M}" in over["ended_at"]  # the message quotes the local clock
+    just_before = (limit.astimezone(UTC) - timedelta(minutes=1)).astimezone(LONDON)
+    assert protection_state(began, None, now=just_before, max_hours=72) is ProtectionState.ENDING_SOON
+    assert hours_left(began, now=just_before, max_hours=72) == 0
+    assert protection_state(began, None, now=limit, max_hours=72) is ProtectionState.PAST_LIMIT
+
+
 def test_one_episode_at_a_time():
     open_one = Episode(started_at=T0 - timedelta(hours=5), ended_at=None)
     assert "already in police protection" in check_start(_start(others=(open_one,)), now=NOW)["started_at"]
@@ -148,9 +188,8 @@ def test_an_end_is_between_the_start_and_the_limit_and_says_where_the_child_went
     assert _end(T0 + timedelta(hours=2), already_ended=True) == {"ended_at": MSG_ALREADY_ENDED}
 
 
-def test_the_reassessment_is_due_by_the_end_of_protection_at_the_latest_its_limit():
-    assert reassessment_due_at(T0, None, 72) == T0 + timedelta(hours=72)
-    assert reassessment_due_at(T0, T0 + timedelta(hours=20), 72) == T0 + timedelta(hours=20)
+def test_the_reassessment_is_due_by_the_limit_however_early_protection_ended():
+    assert reassessment_due_at(T0, 72) == T0 + timedelta(hours=72)
 
 
 def _reassess(**kw):
