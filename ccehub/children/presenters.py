@@ -278,6 +278,15 @@ def chronology(record: ChildRecord, *, pseudonymised: bool = False) -> list[dict
                 + protection.get_reassessment_outcome_display().lower(),
                 protection.reassessment_notes,
             )
+    for check in r.get("yot_checks", []):
+        add(
+            check.asked_on,
+            "recorded",
+            "safeguarding",
+            f"YOT-CSC check by {check.agency.name} (R-53): setting may be harmful: "
+            + {"yes": "yes", "no": "no"}.get(check.setting_harmful, "not known yet"),
+            " ".join(part for part in (check.csc_answer, check.next_steps) if part),
+        )
     for episode in r.get("missing_episodes", []):
         text = "Missing episode"
         if episode.approximate_duration_days:

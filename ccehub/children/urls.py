@@ -1,6 +1,13 @@
 from django.urls import path
 
-from ccehub.children import crisis_views, missing_views, placement_views, police_protection_views, views
+from ccehub.children import (
+    crisis_views,
+    early_warning_views,
+    missing_views,
+    placement_views,
+    police_protection_views,
+    views,
+)
 from ccehub.justice import views as justice_views
 
 app_name = "children"
@@ -15,6 +22,7 @@ urlpatterns = [
     path("<str:pid>/missing/", missing_views.missing_list, name="missing"),
     path("<str:pid>/placements/", placement_views.placements_page, name="placements"),
     path("<str:pid>/crisis/", crisis_views.crisis_page, name="crisis"),
+    path("<str:pid>/early-warnings/", early_warning_views.early_warnings_page, name="early_warnings"),
     path(
         "<str:pid>/police-protection/",
         police_protection_views.police_protection_page,

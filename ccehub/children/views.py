@@ -94,6 +94,9 @@ def child_detail(request: HttpRequest, pid: str) -> HttpResponse:
             else None
         ),
     }
+    from ccehub.safeguarding.early_warnings import warnings_for
+
+    context["early_warnings"] = warnings_for([record.child])[record.child.pk]
     try:
         from ccehub.incidents.presenters import triage_panels
 

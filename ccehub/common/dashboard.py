@@ -72,6 +72,7 @@ def dashboard_for(*, actor: Actor) -> dict[str, Any]:
     open_actions += _crisis_listed(actor, children)
     open_actions += _placement_health(actor, children)
     open_actions += _police_protection(actor, children)
+    open_actions += _yot_checks(actor, children)
     open_actions += _notifications(actor, children)
     open_actions += _missing_often_and_long(children)
     open_actions += _missing_follow_ups(actor, children)
@@ -284,6 +285,33 @@ def _police_protection(actor: Actor, children: list[Any]) -> list[dict[str, Any]
                     "href": href,
                 }
             )
+    return items
+
+
+def _yot_checks(actor: Actor, children: list[Any]) -> list[dict[str, Any]]:
+    """R-53, F-17: for a youth offending team, each child it sees whose offending indicators call
+    for the YOT-CSC check, until one is recorded."""
+    from django.urls import reverse
+
+    from ccehub.rules.triggers import EarlyWarning
+    from ccehub.safeguarding.early_warnings import is_yot, warnings_for
+
+    if actor.system or not is_yot(actor) or actor.is_analyst or not children:
+        return []
+    items = []
+    by_pk = {c.pk: c for c in children}
+    for pk, warnings in warnings_for(children).items():
+        for warning in warnings:
+            if warning.code is EarlyWarning.YOT_CSC_CHECK:
+                items.append(
+                    {
+                        "child": by_pk[pk],
+                        "kind": "YOT check",
+                        "due_now": True,
+                        "text": warning.text,
+                        "href": reverse("children:early_warnings", args=[by_pk[pk].pseudonymous_id]),
+                    }
+                )
     return items
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 from ccehub.common.models import BaseModel, DateBasis
@@ -83,3 +84,31 @@ class SecureAccommodationOrder(BaseModel):
     legal_basis = models.CharField(max_length=200, blank=True)
     reason = models.TextField(blank=True)
     source_note = models.TextField(blank=True)
+
+
+class YotCscCheck(BaseModel):
+    """R-53, F-17: the youth offending team asked children's social care whether the young person's
+    setting may be harmful, after an offending indicator (gang affiliation, drug offences, offences
+    involving adults). Rules: :mod:`ccehub.rules.triggers`; written only through
+    :mod:`ccehub.safeguarding.early_warnings`."""
+
+    class SettingHarmful(models.TextChoices):
+        YES = "yes", "Yes, the setting may be harmful"
+        NO = "no", "No"
+        NOT_KNOWN = "not_known", "Not known yet"
+
+    child = models.ForeignKey("children.Child", on_delete=models.CASCADE, related_name="yot_checks")
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
+    asked_on = models.DateField()
+    setting_harmful = models.CharField(max_length=12, choices=SettingHarmful.choices)
+    #: The offending indicators on the record when the check was made (codes, R-53).
+    indicators = models.JSONField(default=list, blank=True)
+    csc_answer = models.TextField(help_text="What children's social care said")
+    next_steps = models.TextField(blank=True, help_text="The risk assessment and any referral on")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["child", "asked_on"]
+        verbose_name = "YOT-CSC check"

@@ -199,6 +199,15 @@ def everything(world, child, incident, referral, system_actor):
         ),
     ):
         fact_record(actor=system_actor, child=child, model=model, **values)
+    from ccehub.safeguarding.models import YotCscCheck
+
+    YotCscCheck.objects.create(
+        child=child,
+        agency=world["met"],
+        asked_on=date(2023, 12, 1),
+        setting_harmful="yes",
+        csc_answer="Known address",
+    )
     from ccehub.panels.crisis import crisis_open
 
     crisis_open(actor=system_actor, child=child, trigger="pre_arrest_concern", on=date(2024, 3, 1))

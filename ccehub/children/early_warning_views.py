@@ -1,0 +1,123 @@
+"""Early warnings on the web (R-53, R-56, R-08): /children/PID/early-warnings/.
+
+The warnings that stand on the child's record, the YOT-CSC checks recorded (R-53, F-17) and, for a
+youth offending team that may record on the child, "Record the YOT-CSC check". Read through
+``child_get`` (audited, scoped: a child the user cannot see is a 404); a refused post is an audited
+403.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from ccehub.children.forms import apply_service_errors
+from ccehub.children.missing_forms import _date_field
+from ccehub.children.selectors import ChildNotFound, child_get, identity_sight
+from ccehub.children.services import may_record_on, read_only_message
+from ccehub.common.refusals import RefusedObject, audit_refusal
+from ccehub.common.views import forbidden
+from ccehub.common.web import actor_from_request, membership_required
+from ccehub.rules.triggers import INDICATOR_LABELS, OffendingIndicator
+from ccehub.safeguarding.early_warnings import MSG_YOT_ONLY, is_yot, warnings_for, yot_check_record
+from ccehub.safeguarding.models import YotCscCheck
+
+MSG_RECORDED = "Recorded: the YOT-CSC check (R-53)"
+MSG_ROLE = "Your role does not record on children's records"
+#: What the page reads (the warnings are worked out from these sections), for the access audit.
+SECTIONS = ("profile", "vulnerabilities", "incidents", "justice", "nrm", "triage", "safeguarding")
+
+
+class YotCheckForm(forms.Form):
+    asked_on = _date_field("Date you asked children's social care")
+    setting_harmful = forms.ChoiceField(
+        label="Does children's social care think the young person's setting may be harmful?",
+        choices=YotCscCheck.SettingHarmful.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Say whether children's social care thinks the setting may be harmful"},
+    )
+    csc_answer = forms.CharField(
+        label="What children's social care said",
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    next_steps = forms.CharField(
+        label="What follows: the risk assessment and any referral on",
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+def _refused(request: HttpRequest, actor: Any, pid: str, reason: str) -> HttpResponse:
+    audit_refusal(
+        request, actor=actor, reason=reason, target=RefusedObject(object_type="yotcsccheck", child_pid=pid)
+    )
+    return forbidden(request, PermissionDenied(reason))
+
+
+@membership_required
+def early_warnings_page(request: HttpRequest, pid: str) -> HttpResponse:
+    actor = actor_from_request(request, purpose="Early warnings")
+    try:
+        record = child_get(actor=actor, pid=pid, sections=SECTIONS)
+    except ChildNotFound as exc:
+        return render(request, "common/not_found.html", {"message": str(exc)}, status=404)
+    child = record.child
+    may_record = may_record_on(actor, record.basis)
+    yot = is_yot(actor)
+    form = YotCheckForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        if not may_record:
+            reason = read_only_message(record.basis) if actor.can_write_cases else MSG_ROLE
+            return _refused(request, actor, child.pseudonymous_id, reason)
+        if not yot:
+            return _refused(request, actor, child.pseudonymous_id, MSG_YOT_ONLY)
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                yot_check_record(
+                    actor=actor,
+                    child=child,
+                    asked_on=d["asked_on"],
+                    setting_harmful=d["setting_harmful"],
+                    csc_answer=d.get("csc_answer") or "",
+                    next_steps=d.get("next_steps") or "",
+                )
+            except ValidationError as exc:
+                apply_service_errors(form, exc)
+            except PermissionDenied as exc:
+                return _refused(request, actor, child.pseudonymous_id, str(exc))
+            else:
+                messages.success(request, MSG_RECORDED)
+                return redirect("children:early_warnings", pid=child.pseudonymous_id)
+    warnings = warnings_for([child])[child.pk]
+    checks = sorted(record.related["yot_checks"], key=lambda c: (c.asked_on, c.created_at), reverse=True)
+    context = {
+        "record": record,
+        "child": child,
+        "warnings": warnings,
+        "checks": [
+            {
+                "check": check,
+                "indicators": "; ".join(
+                    INDICATOR_LABELS[OffendingIndicator(code)]
+                    for code in check.indicators
+                    if code in {i.value for i in OffendingIndicator}
+                ),
+            }
+            for check in checks
+        ],
+        "form": form if (may_record and yot) else None,
+        "errors_form": form,
+        "may_record": may_record,
+        # what social care said can name people: for those who see the record in full only
+        "full_text": identity_sight(actor, record.basis),
+    }
+    return render(request, "children/early_warnings.html", context, status=400 if form.errors else 200)

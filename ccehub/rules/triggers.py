@@ -1,0 +1,182 @@
+"""Early-warning triggers on a child's record (DESIGN's ``rules/triggers.py``): R-53, R-56 and R-08.
+
+Pure: no Django, no clock. The caller reads the facts from the record; this module says which
+warnings stand and why.
+
+* **R-53, F-17: the YOT-CSC check.** When a young person shows any of three offending indicators,
+  **gang affiliation, drug offences, other offences involving adults**, the youth offending team
+  should routinely ask children's social care whether the young person's setting may be harmful,
+  then assess the risk and refer on. The check is **due** until one is recorded on or after the day
+  of the latest dated indicator; an indicator with no date is answered by any check [D]. Read from
+  the record [D]: gang affiliation is the vulnerability flag *gang involvement* recorded present;
+  a drug offence is an arrest, charge or incident offence that the offence table marks as a drugs
+  offence; an offence involving adults is an incident with the indicator *with older associates or
+  adults*, or anyone aged 18 or over present (the ages of those present, R-27).
+* **R-56: organised exploitation risk.** Exposure to domestic abuse combined with offending at
+  adults' direction (or a relationship with an adult) needs more professional curiosity: the record
+  raises an *organised exploitation risk* prompt when the *domestic abuse* flag is recorded present
+  and an offence involving adults is recorded. A relationship with an adult is not a recorded fact
+  on ccehub yet, so only the first limb is read [D].
+* **R-08, R-10: indicators and no referral.** Failing to refer a child who shows credible
+  trafficking signs breaches Article 4 ECHR, and the threshold is suspicion. A child with a
+  county-lines-linked incident or any first-responder indicator recorded, and no NRM referral,
+  raises a warning, unless the triage's "refer to the NRM" action was overridden with a recorded
+  reason (R-08's "not referring needs a recorded reason").
+
+Warnings apply while the person is a child; one whose date of birth is not known is treated as a
+child (F-01's precaution).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from typing import Final
+
+
+class EarlyWarning(StrEnum):
+    YOT_CSC_CHECK = "yot_csc_check"
+    ORGANISED_EXPLOITATION = "organised_exploitation"
+    NO_NRM_REFERRAL = "no_nrm_referral"
+
+
+class OffendingIndicator(StrEnum):
+    """R-53's three offending indicators."""
+
+    GANG_AFFILIATION = "gang_affiliation"
+    DRUG_OFFENCES = "drug_offences"
+    OFFENCES_WITH_ADULTS = "offences_with_adults"
+
+
+INDICATOR_LABELS: Final[dict[OffendingIndicator, str]] = {
+    OffendingIndicator.GANG_AFFILIATION: "gang affiliation",
+    OffendingIndicator.DRUG_OFFENCES: "drug offences",
+    OffendingIndicator.OFFENCES_WITH_ADULTS: "offences involving adults",
+}
+
+RULES: Final[dict[EarlyWarning, str]] = {
+    EarlyWarning.YOT_CSC_CHECK: "R-53",
+    EarlyWarning.ORGANISED_EXPLOITATION: "R-56",
+    EarlyWarning.NO_NRM_REFERRAL: "R-08",
+}
+
+#: The age from which someone present counts as an adult (R-27's ages of those present).
+ADULT_AGE: Final = 18
+
+TEXT_YOT_CSC: Final = (
+    "Offending indicators recorded ({indicators}): the youth offending team should ask children's "
+    "social care whether the young person's setting may be harmful, then assess the risk and refer "
+    "on as needed (R-53)"
+)
+TEXT_ORGANISED: Final = (
+    "Organised exploitation risk: domestic abuse is recorded together with offending involving "
+    "adults. Watch for escalation and the effect of the exploitative relationship (R-56)"
+)
+TEXT_NO_REFERRAL: Final = (
+    "Signs of exploitation are recorded ({signs}) and there is no NRM referral: a child suspected of "
+    "being exploited must be referred (the threshold is suspicion), and not referring needs a "
+    "recorded reason (R-08, R-10)"
+)
+
+
+@dataclass(frozen=True)
+class Dated:
+    """A fact with the day it happened, when known."""
+
+    on: date | None
+
+
+@dataclass(frozen=True)
+class TriggerFacts:
+    #: Under 18 on ``today``; None when the date of birth is not known (treated as a child).
+    child: bool | None
+    gang_affiliation: tuple[Dated, ...] = ()
+    drug_offences: tuple[Dated, ...] = ()
+    offences_with_adults: tuple[Dated, ...] = ()
+    domestic_abuse: bool = False
+    #: County-lines-linked incidents and first-responder indicators (R-08's signs), as labels.
+    exploitation_signs: tuple[str, ...] = ()
+    has_nrm_referral: bool = False
+    #: The triage's "refer to the NRM" action was overridden with a recorded reason.
+    referral_declined_with_reason: bool = False
+    #: Days YOT-CSC checks were recorded (R-53).
+    checks_on: tuple[date, ...] = ()
+
+
+@dataclass(frozen=True)
+class Warning:
+    code: EarlyWarning
+    rule: str
+    text: str
+    #: A task someone must do (R-53's check) rather than a prompt to think.
+    task: bool = False
+    #: The latest dated fact behind it, when any.
+    since: date | None = None
+
+
+def offending_indicators(facts: TriggerFacts) -> dict[OffendingIndicator, tuple[Dated, ...]]:
+    """R-53's indicators present on the record, with their dated facts."""
+    found = {
+        OffendingIndicator.GANG_AFFILIATION: facts.gang_affiliation,
+        OffendingIndicator.DRUG_OFFENCES: facts.drug_offences,
+        OffendingIndicator.OFFENCES_WITH_ADULTS: facts.offences_with_adults,
+    }
+    return {indicator: dated for indicator, dated in found.items() if dated}
+
+
+def yot_check_due(facts: TriggerFacts) -> bool:
+    """R-53: indicators present, and no check recorded on or after the latest dated one (an undated
+    indicator is answered by any check)."""
+    present = offending_indicators(facts)
+    if not present or facts.child is False:
+        return False
+    days = [d.on for dated in present.values() for d in dated if d.on is not None]
+    if not facts.checks_on:
+        return True
+    if not days:
+        return False
+    return max(facts.checks_on) < max(days)
+
+
+def early_warnings(facts: TriggerFacts) -> list[Warning]:
+    """The warnings that stand on the record, most pressing first (the task, then the prompts)."""
+    if facts.child is False:
+        return []
+    warnings: list[Warning] = []
+    present = offending_indicators(facts)
+    if present and yot_check_due(facts):
+        days = [d.on for dated in present.values() for d in dated if d.on is not None]
+        warnings.append(
+            Warning(
+                code=EarlyWarning.YOT_CSC_CHECK,
+                rule=RULES[EarlyWarning.YOT_CSC_CHECK],
+                text=TEXT_YOT_CSC.format(indicators="; ".join(INDICATOR_LABELS[i] for i in present)),
+                task=True,
+                since=max(days) if days else None,
+            )
+        )
+    if facts.exploitation_signs and not facts.has_nrm_referral and not facts.referral_declined_with_reason:
+        warnings.append(
+            Warning(
+                code=EarlyWarning.NO_NRM_REFERRAL,
+                rule=RULES[EarlyWarning.NO_NRM_REFERRAL],
+                text=TEXT_NO_REFERRAL.format(signs="; ".join(dict.fromkeys(facts.exploitation_signs))),
+            )
+        )
+    if facts.domestic_abuse and facts.offences_with_adults:
+        days = [d.on for d in facts.offences_with_adults if d.on is not None]
+        warnings.append(
+            Warning(
+                code=EarlyWarning.ORGANISED_EXPLOITATION,
+                rule=RULES[EarlyWarning.ORGANISED_EXPLOITATION],
+                text=TEXT_ORGANISED,
+                since=max(days) if days else None,
+            )
+        )
+    return warnings
+
+
+def any_adult_present(ages: list[object]) -> bool:
+    """R-27's ages of those present: anyone 18 or over (ages that are not whole numbers are skipped)."""
+    return any(isinstance(age, int) and not isinstance(age, bool) and age >= ADULT_AGE for age in ages)
