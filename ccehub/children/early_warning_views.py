@@ -23,8 +23,8 @@ from ccehub.children.services import may_record_on, read_only_message
 from ccehub.common.refusals import RefusedObject, audit_refusal
 from ccehub.common.views import forbidden
 from ccehub.common.web import actor_from_request, membership_required
-from ccehub.rules.triggers import INDICATOR_LABELS, OffendingIndicator
-from ccehub.safeguarding.early_warnings import MSG_YOT_ONLY, is_yot, warnings_for, yot_check_record
+from ccehub.rules.triggers import INDICATOR_LABELS, OffendingIndicator, early_warnings, offending_indicators
+from ccehub.safeguarding.early_warnings import MSG_YOT_ONLY, is_yot, trigger_facts, yot_check_record
 from ccehub.safeguarding.models import YotCscCheck
 
 MSG_RECORDED = "Recorded: the YOT-CSC check (R-53)"
@@ -43,7 +43,7 @@ class YotCheckForm(forms.Form):
     )
     csc_answer = forms.CharField(
         label="What children's social care said",
-        required=False,
+        error_messages={"required": "Say what children's social care said about the young person's setting"},
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
@@ -97,7 +97,10 @@ def early_warnings_page(request: HttpRequest, pid: str) -> HttpResponse:
             else:
                 messages.success(request, MSG_RECORDED)
                 return redirect("children:early_warnings", pid=child.pseudonymous_id)
-    warnings = warnings_for([child])[child.pk]
+    facts = trigger_facts([child])[child.pk]
+    warnings = early_warnings(facts)
+    # the check answers offending indicators: with none on the record there is nothing to ask
+    indicators = bool(offending_indicators(facts))
     checks = sorted(record.related["yot_checks"], key=lambda c: (c.asked_on, c.created_at), reverse=True)
     context = {
         "record": record,
@@ -114,7 +117,8 @@ def early_warnings_page(request: HttpRequest, pid: str) -> HttpResponse:
             }
             for check in checks
         ],
-        "form": form if (may_record and yot) else None,
+        "form": form if (may_record and yot and indicators) else None,
+        "no_indicators": may_record and yot and not indicators,
         "errors_form": form,
         "may_record": may_record,
         # what social care said can name people: for those who see the record in full only

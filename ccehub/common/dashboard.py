@@ -298,9 +298,20 @@ def _yot_checks(actor: Actor, children: list[Any]) -> list[dict[str, Any]]:
 
     if actor.system or not is_yot(actor) or actor.is_analyst or not children:
         return []
+    from ccehub.children.models import Child
+    from ccehub.common.access import writable_children_q
+
+    if actor.agency is None:
+        return []
+    # only the children it may record the check on (not those it reads under an agreement)
+    writable = set(
+        Child.objects.filter(writable_children_q(actor.agency), pk__in=[c.pk for c in children])
+        .order_by()
+        .values_list("pk", flat=True)
+    )
     items = []
-    by_pk = {c.pk: c for c in children}
-    for pk, warnings in warnings_for(children).items():
+    by_pk = {c.pk: c for c in children if c.pk in writable}
+    for pk, warnings in warnings_for(list(by_pk.values())).items():
         for warning in warnings:
             if warning.code is EarlyWarning.YOT_CSC_CHECK:
                 items.append(

@@ -10,21 +10,25 @@ warnings stand and why.
   of the latest dated indicator; an indicator with no date is answered by any check [D]. Read from
   the record [D]: gang affiliation is the vulnerability flag *gang involvement* recorded present;
   a drug offence is an arrest, charge or incident offence that the offence table marks as a drugs
-  offence; an offence involving adults is an incident with the indicator *with older associates or
-  adults*, or anyone aged 18 or over present (the ages of those present, R-27).
+  offence (or an arrest for possession with intent to supply, whose codes were not entered); an
+  offence involving adults is an incident with an offence or an arrest at which someone aged 18 or
+  over was present (the ages of those present, R-27). "With older associates" alone is not read as
+  adults: an older associate can be 16 (R-27's relative-age example).
 * **R-56: organised exploitation risk.** Exposure to domestic abuse combined with offending at
   adults' direction (or a relationship with an adult) needs more professional curiosity: the record
   raises an *organised exploitation risk* prompt when the *domestic abuse* flag is recorded present
   and an offence involving adults is recorded. A relationship with an adult is not a recorded fact
   on ccehub yet, so only the first limb is read [D].
 * **R-08, R-10: indicators and no referral.** Failing to refer a child who shows credible
-  trafficking signs breaches Article 4 ECHR, and the threshold is suspicion. A child with a
-  county-lines-linked incident or any first-responder indicator recorded, and no NRM referral,
-  raises a warning, unless the triage's "refer to the NRM" action was overridden with a recorded
-  reason (R-08's "not referring needs a recorded reason").
+  trafficking signs breaches Article 4 ECHR, and the threshold is suspicion. **Each incident** that
+  is county-lines-linked or has a first-responder indicator must be answered, by an NRM referral
+  linked to it or made on or after its day (a referral with no date answers any incident: it cannot
+  be placed [D]), or by its own triage's "refer to the NRM" action overridden with a recorded reason
+  (R-08's "not referring needs a recorded reason"). A reason given for one incident does not answer
+  the signs of a later one, and an old referral does not answer a new incident.
 
-Warnings apply while the person is a child; one whose date of birth is not known is treated as a
-child (F-01's precaution).
+Warnings apply while the person is a child. One whose date of birth is not known is treated as a
+child unless the officer's estimate of their age is 18 or more (as triage's age bands, F-01).
 """
 
 from __future__ import annotations
@@ -88,6 +92,26 @@ class Dated:
 
 
 @dataclass(frozen=True)
+class SignedIncident:
+    """An incident with R-08's signs of exploitation (labels), and how it was answered."""
+
+    on: date | None
+    signs: tuple[str, ...]
+    #: An NRM referral linked to this incident.
+    linked_referral: bool = False
+    #: This incident's current triage overrode "refer to the NRM" with a recorded reason.
+    declined_with_reason: bool = False
+
+
+def incident_answered(incident: SignedIncident, referrals_on: tuple[date | None, ...]) -> bool:
+    """R-08: the incident's signs are answered by a linked referral, a referral on or after its day
+    (an undated referral answers any incident), or a recorded reason for not referring."""
+    if incident.linked_referral or incident.declined_with_reason:
+        return True
+    return any(on is None or incident.on is None or on >= incident.on for on in referrals_on)
+
+
+@dataclass(frozen=True)
 class TriggerFacts:
     #: Under 18 on ``today``; None when the date of birth is not known (treated as a child).
     child: bool | None
@@ -95,11 +119,10 @@ class TriggerFacts:
     drug_offences: tuple[Dated, ...] = ()
     offences_with_adults: tuple[Dated, ...] = ()
     domestic_abuse: bool = False
-    #: County-lines-linked incidents and first-responder indicators (R-08's signs), as labels.
-    exploitation_signs: tuple[str, ...] = ()
-    has_nrm_referral: bool = False
-    #: The triage's "refer to the NRM" action was overridden with a recorded reason.
-    referral_declined_with_reason: bool = False
+    #: Incidents with R-08's signs (county-lines-linked, first-responder indicators).
+    signed_incidents: tuple[SignedIncident, ...] = ()
+    #: The days of the child's NRM referrals (None: not dated).
+    referrals_on: tuple[date | None, ...] = ()
     #: Days YOT-CSC checks were recorded (R-53).
     checks_on: tuple[date, ...] = ()
 
@@ -156,12 +179,17 @@ def early_warnings(facts: TriggerFacts) -> list[Warning]:
                 since=max(days) if days else None,
             )
         )
-    if facts.exploitation_signs and not facts.has_nrm_referral and not facts.referral_declined_with_reason:
+    unanswered = [i for i in facts.signed_incidents if not incident_answered(i, facts.referrals_on)]
+    if unanswered:
+        days = [i.on for i in unanswered if i.on is not None]
         warnings.append(
             Warning(
                 code=EarlyWarning.NO_NRM_REFERRAL,
                 rule=RULES[EarlyWarning.NO_NRM_REFERRAL],
-                text=TEXT_NO_REFERRAL.format(signs="; ".join(dict.fromkeys(facts.exploitation_signs))),
+                text=TEXT_NO_REFERRAL.format(
+                    signs="; ".join(dict.fromkeys(sign for i in unanswered for sign in i.signs))
+                ),
+                since=max(days) if days else None,
             )
         )
     if facts.domestic_abuse and facts.offences_with_adults:

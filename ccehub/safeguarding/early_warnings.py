@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any, Final
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -30,7 +30,9 @@ from ccehub.rules.age import age_on
 from ccehub.rules.indicators import INDICATOR_LABELS, Indicator
 from ccehub.rules.offences import catalogue
 from ccehub.rules.triggers import (
+    ADULT_AGE,
     Dated,
+    SignedIncident,
     TriggerFacts,
     Warning,
     any_adult_present,
@@ -63,7 +65,7 @@ def _drug(codes: Iterable[str]) -> bool:
 
 def trigger_facts(children: list[Child], *, today: date | None = None) -> dict[Any, TriggerFacts]:
     """The facts the early-warning rules read, for each child (by primary key)."""
-    from ccehub.incidents.models import ActionStatus, IdentifyingIncident, TriageAction
+    from ccehub.incidents.models import ActionStatus, IdentifyingIncident, IncidentType, TriageAction
     from ccehub.justice.models import Arrest, Charge
     from ccehub.nrm.models import NRMReferral
     from ccehub.rules.actions import ActionCode
@@ -73,7 +75,6 @@ def trigger_facts(children: list[Child], *, today: date | None = None) -> dict[A
     gang: dict[Any, list[Dated]] = defaultdict(list)
     drugs: dict[Any, list[Dated]] = defaultdict(list)
     adults: dict[Any, list[Dated]] = defaultdict(list)
-    signs: dict[Any, list[str]] = defaultdict(list)
     abuse: set[Any] = set()
     for flag in VulnerabilityFlag.objects.filter(
         child_id__in=pks, factor__in=("gang_involvement", "domestic_abuse"), value=TriState.RECORDED_PRESENT
@@ -82,28 +83,18 @@ def trigger_facts(children: list[Child], *, today: date | None = None) -> dict[A
             gang[flag.child_id].append(Dated(flag.recorded_on))
         else:
             abuse.add(flag.child_id)
-    for incident in IdentifyingIncident.objects.filter(child_id__in=pks).only(
-        "child_id", "occurred_at", "offences", "indicators", "co_present_ages", "county_lines_linked"
+    # R-08 is answered incident by incident: the referrals linked to each, and each one's current
+    # triage overriding "refer to the NRM" with a reason
+    linked = set(
+        NRMReferral.objects.filter(child_id__in=pks, linked_incident__isnull=False)
+        .order_by()
+        .values_list("linked_incident_id", flat=True)
+    )
+    referrals_on: dict[Any, list[date | None]] = defaultdict(list)
+    for child_id, referred_on in (
+        NRMReferral.objects.filter(child_id__in=pks).order_by().values_list("child_id", "referred_on")
     ):
-        on = _day(incident.occurred_at)
-        if _drug(incident.offences or []):
-            drugs[incident.child_id].append(Dated(on))
-        if Indicator.OLDER_ASSOCIATES in (incident.indicators or []) or any_adult_present(
-            list(incident.co_present_ages or [])
-        ):
-            adults[incident.child_id].append(Dated(on))
-        if incident.county_lines_linked == TriState.RECORDED_PRESENT:
-            signs[incident.child_id].append("a county-lines-linked incident")
-        for code in incident.indicators or []:
-            if code in INDICATOR_CODES:
-                signs[incident.child_id].append(INDICATOR_LABELS[Indicator(code)].lower())
-    for arrest in Arrest.objects.filter(child_id__in=pks).only("child_id", "arrested_at", "offences"):
-        if _drug(arrest.offences or []):
-            drugs[arrest.child_id].append(Dated(_day(arrest.arrested_at)))
-    for charge in Charge.objects.filter(child_id__in=pks).only("child_id", "charged_on", "offence"):
-        if _drug([charge.offence]):
-            drugs[charge.child_id].append(Dated(charge.charged_on))
-    referred = set(NRMReferral.objects.filter(child_id__in=pks).values_list("child_id", flat=True))
+        referrals_on[child_id].append(referred_on)
     declined = set(
         TriageAction.objects.filter(
             decision__child_id__in=pks,
@@ -112,8 +103,52 @@ def trigger_facts(children: list[Child], *, today: date | None = None) -> dict[A
             status=ActionStatus.OVERRIDDEN,
         )
         .exclude(status_reason="")
-        .values_list("decision__child_id", flat=True)
+        .order_by()
+        .values_list("decision__incident_id", flat=True)
     )
+    signed: dict[Any, list[SignedIncident]] = defaultdict(list)
+    estimates: dict[Any, tuple[Any, int | None]] = {}
+    for incident in IdentifyingIncident.objects.filter(child_id__in=pks).only(
+        "child_id",
+        "occurred_at",
+        "incident_type",
+        "is_arrest",
+        "offences",
+        "indicators",
+        "co_present_ages",
+        "county_lines_linked",
+        "estimated_age",
+    ):
+        on = _day(incident.occurred_at)
+        offences = list(incident.offences or [])
+        if _drug(offences) or incident.incident_type == IncidentType.ARREST_PWITS:
+            drugs[incident.child_id].append(Dated(on))
+        if (offences or incident.is_arrest) and any_adult_present(list(incident.co_present_ages or [])):
+            adults[incident.child_id].append(Dated(on))
+        signs = [
+            INDICATOR_LABELS[Indicator(c)].lower() for c in incident.indicators or [] if c in INDICATOR_CODES
+        ]
+        if incident.county_lines_linked == TriState.RECORDED_PRESENT:
+            signs.insert(0, "a county-lines-linked incident")
+        if signs:
+            signed[incident.child_id].append(
+                SignedIncident(
+                    on=on,
+                    signs=tuple(signs),
+                    linked_referral=incident.pk in linked,
+                    declined_with_reason=incident.pk in declined,
+                )
+            )
+        # the latest incident's estimate of the age stands where no date of birth is known
+        latest = estimates.get(incident.child_id)
+        if latest is None or incident.occurred_at > latest[0]:
+            estimates[incident.child_id] = (incident.occurred_at, incident.estimated_age)
+    for arrest in Arrest.objects.filter(child_id__in=pks).only("child_id", "arrested_at", "offences"):
+        if _drug(arrest.offences or []):
+            drugs[arrest.child_id].append(Dated(_day(arrest.arrested_at)))
+    for charge in Charge.objects.filter(child_id__in=pks).only("child_id", "charged_on", "offence"):
+        if _drug([charge.offence]):
+            drugs[charge.child_id].append(Dated(charge.charged_on))
     checks: dict[Any, list[date]] = defaultdict(list)
     for child_id, asked_on in YotCscCheck.objects.filter(child_id__in=pks).values_list(
         "child_id", "asked_on"
@@ -123,15 +158,19 @@ def trigger_facts(children: list[Child], *, today: date | None = None) -> dict[A
     out = {}
     for child in children:
         dob = births.get(child.pk)
+        estimate = estimates.get(child.pk, (None, None))[1]
+        if dob is not None:
+            is_child: bool | None = age_on(dob, today) < ADULT_AGE
+        else:  # F-01: treated as a child unless the officer estimated 18 or more
+            is_child = False if estimate is not None and estimate >= ADULT_AGE else None
         out[child.pk] = TriggerFacts(
-            child=age_on(dob, today) < 18 if dob is not None else None,
+            child=is_child,
             gang_affiliation=tuple(gang[child.pk]),
             drug_offences=tuple(drugs[child.pk]),
             offences_with_adults=tuple(adults[child.pk]),
             domestic_abuse=child.pk in abuse,
-            exploitation_signs=tuple(signs[child.pk]),
-            has_nrm_referral=child.pk in referred,
-            referral_declined_with_reason=child.pk in declined,
+            signed_incidents=tuple(signed[child.pk]),
+            referrals_on=tuple(referrals_on[child.pk]),
             checks_on=tuple(checks[child.pk]),
         )
     return out
@@ -158,7 +197,7 @@ def yot_check_record(
     present = offending_indicators(facts)
     problems: dict[str, str] = {}
     if not present:
-        problems["asked_on"] = MSG_NO_INDICATORS
+        problems[NON_FIELD_ERRORS] = MSG_NO_INDICATORS
     if asked_on > timezone.localdate():
         problems.setdefault("asked_on", MSG_FUTURE)
     if setting_harmful not in YotCscCheck.SettingHarmful.values:

@@ -112,7 +112,7 @@ def test_only_a_youth_offending_team_records_the_check_and_only_with_an_indicato
         yot_check_record(
             actor=actor_for(yot_worker), child=young, asked_on=TODAY, setting_harmful="no", csc_answer="x"
         )
-    assert nothing.value.message_dict["asked_on"] == [MSG_NO_INDICATORS]
+    assert nothing.value.message_dict["__all__"] == [MSG_NO_INDICATORS]
     _arrest(system_actor, young)
     with pytest.raises(PermissionDenied, match=re.escape(MSG_YOT_ONLY)):
         yot_check_record(
@@ -142,10 +142,11 @@ def _incident(system_actor, child, **kw):
     return incident_record(actor=system_actor, child=child, **values)
 
 
-def test_signs_with_no_referral_and_domestic_abuse_with_adults(system_actor, young, agencies, actor_for):
+def test_signs_with_no_referral_and_domestic_abuse_with_offending_involving_adults(system_actor, young):
     from ccehub.children.services import vulnerability_flag_set
     from ccehub.common.models import TriState
 
+    # a stop and search with an adult present and no offence: signs of exploitation, not an offence
     _incident(
         system_actor,
         young,
@@ -153,11 +154,71 @@ def test_signs_with_no_referral_and_domestic_abuse_with_adults(system_actor, you
         county_lines_linked=TriState.RECORDED_PRESENT,
         co_present_ages=[15, 24],
     )
-    codes = _codes(young)
-    assert EarlyWarning.NO_NRM_REFERRAL in codes and EarlyWarning.YOT_CSC_CHECK in codes  # adults present
-    assert EarlyWarning.ORGANISED_EXPLOITATION not in codes
+    assert _codes(young) == [EarlyWarning.NO_NRM_REFERRAL]
     vulnerability_flag_set(actor=system_actor, child=young, factor="domestic_abuse", value="recorded_present")
-    assert EarlyWarning.ORGANISED_EXPLOITATION in _codes(young)
+    assert EarlyWarning.ORGANISED_EXPLOITATION not in _codes(young)
+    # an arrest with two adults (Max, R-27): an offence involving adults
+    _incident(
+        system_actor,
+        young,
+        incident_type="arrest_other",
+        is_arrest=True,
+        arresting_force=young.home_police_force,
+        offences=["robbery"],
+        co_present_ages=[19, 23],
+    )
+    codes = _codes(young)
+    assert EarlyWarning.YOT_CSC_CHECK in codes and EarlyWarning.ORGANISED_EXPLOITATION in codes
+
+
+def test_an_arrest_for_pwits_with_no_codes_is_a_drug_offence(system_actor, young):
+    _incident(
+        system_actor,
+        young,
+        incident_type="arrest_pwits",
+        is_arrest=True,
+        arresting_force=young.home_police_force,
+    )
+    assert EarlyWarning.YOT_CSC_CHECK in _codes(young)
+
+
+def test_a_referral_answers_the_incidents_up_to_it_and_not_a_later_one(system_actor, young):
+    from ccehub.children.services import fact_record
+    from ccehub.nrm.models import NRMReferral
+
+    first = _incident(
+        system_actor, young, indicators=["cash"], occurred_at=timezone.now() - timedelta(days=40)
+    )
+    fact_record(
+        actor=system_actor,
+        child=young,
+        model=NRMReferral,
+        linked_incident=first,
+        referred_on=TODAY - timedelta(days=39),
+    )
+    assert EarlyWarning.NO_NRM_REFERRAL not in _codes(young)
+    _incident(system_actor, young, indicators=["plugging"])
+    assert EarlyWarning.NO_NRM_REFERRAL in _codes(young)
+
+
+def test_no_date_of_birth_is_a_child_unless_the_officer_estimated_18_or_more(system_actor, agencies):
+    from ccehub.children.services import child_create
+
+    def unknown(estimate):
+        child = child_create(
+            actor=system_actor,
+            given_name="Unknown",
+            family_name=f"Age{estimate}",
+            sex="male",
+            home_local_authority=agencies["islington"],
+            home_police_force=agencies["met"],
+        )
+        _incident(system_actor, child, indicators=["cash"], estimated_age=estimate)
+        return _codes(child)
+
+    assert unknown(None) == [EarlyWarning.NO_NRM_REFERRAL]
+    assert unknown(16) == [EarlyWarning.NO_NRM_REFERRAL]
+    assert unknown(25) == []
 
 
 def test_the_pages_and_the_yot_dashboard(client, system_actor, young, yot_worker, make_user, agencies, roles):
@@ -195,3 +256,26 @@ def test_the_pages_and_the_yot_dashboard(client, system_actor, young, yot_worker
     assert "Record the YOT–CSC check" not in page and "Social care will visit" in page
     assert client.post(url, {}).status_code == 403
     assert AuditEvent.objects.filter(object_type="yotcsccheck", action="denied").exists()
+
+
+def test_what_social_care_said_is_left_out_for_a_pseudonymised_viewer(
+    client, system_actor, young, yot_worker, actor_for, make_user, agencies, roles
+):
+    _arrest(system_actor, young)
+    yot_check_record(
+        actor=actor_for(yot_worker),
+        child=young,
+        asked_on=TODAY,
+        setting_harmful="yes",
+        csc_answer="His uncle Dev Example lets the line use the flat",
+        next_steps="Strategy discussion",
+    )
+    analyst = make_user("isl.analyst", agencies["islington"], roles.ANALYST)
+    client.force_login(analyst)
+    page = html.unescape(client.get(f"/children/{young.pseudonymous_id}/early-warnings/").content.decode())
+    assert "Yes, the setting may be harmful" in page and "Withheld on a pseudonymised view" in page
+    assert "Dev Example" not in page
+    detail = html.unescape(client.get(f"/children/{young.pseudonymous_id}/").content.decode())
+    assert "YOT-CSC check by Islington Youth Justice Service (R-53)" in detail and "Dev Example" not in detail
+    export = client.get(f"/children/{young.pseudonymous_id}/export.json")
+    assert export.status_code == 200 and "Dev Example" not in export.content.decode()

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from ccehub.rules.triggers import (
     Dated,
     EarlyWarning,
+    SignedIncident,
     TriggerFacts,
     any_adult_present,
     early_warnings,
@@ -51,7 +52,11 @@ def test_a_check_answers_the_indicators_up_to_its_day_and_a_later_one_calls_agai
 
 
 def test_nothing_is_raised_for_an_adult_and_an_unknown_age_is_a_child():
-    facts = dict(drug_offences=(Dated(D1),), exploitation_signs=("cash found",), domestic_abuse=True)
+    facts = dict(
+        drug_offences=(Dated(D1),),
+        signed_incidents=(SignedIncident(D1, ("cash found",)),),
+        domestic_abuse=True,
+    )
     assert early_warnings(TriggerFacts(child=False, **facts)) == []
     assert early_warnings(TriggerFacts(child=None, **facts)) != []
 
@@ -67,14 +72,28 @@ def test_domestic_abuse_with_offending_involving_adults_raises_the_organised_exp
 
 
 def test_signs_of_exploitation_with_no_referral_and_no_reason_raise_r08():
-    signs = ("a county-lines-linked incident", "cash found", "cash found")
-    warnings = early_warnings(TriggerFacts(child=True, exploitation_signs=signs))
+    cash = SignedIncident(D2, ("a county-lines-linked incident", "cash found"))
+    again = SignedIncident(D2, ("cash found",))
+    warnings = early_warnings(TriggerFacts(child=True, signed_incidents=(cash, again)))
     assert [w.code for w in warnings] == [EarlyWarning.NO_NRM_REFERRAL]
     assert "(a county-lines-linked incident; cash found)" in warnings[0].text  # each sign once
-    assert _codes(TriggerFacts(child=True, exploitation_signs=signs, has_nrm_referral=True)) == []
-    assert (
-        _codes(TriggerFacts(child=True, exploitation_signs=signs, referral_declined_with_reason=True)) == []
-    )
+    assert warnings[0].since == D2
+    assert _codes(TriggerFacts(child=True, signed_incidents=(cash,), referrals_on=(D2,))) == []  # same day
+    assert _codes(TriggerFacts(child=True, signed_incidents=(cash,), referrals_on=(None,))) == []  # undated
+    linked = SignedIncident(D2, ("cash found",), linked_referral=True)
+    declined = SignedIncident(D2, ("cash found",), declined_with_reason=True)
+    assert _codes(TriggerFacts(child=True, signed_incidents=(linked, declined))) == []
+
+
+def test_each_incident_must_be_answered_on_its_own():
+    """A reason given for one incident, or a referral made before it, does not answer a later one."""
+    earlier = SignedIncident(D1, ("cash found",), declined_with_reason=True)
+    later = SignedIncident(D3, ("plugging (drugs concealed inside the body) disclosed or suspected",))
+    warnings = early_warnings(TriggerFacts(child=True, signed_incidents=(earlier, later)))
+    assert [w.code for w in warnings] == [EarlyWarning.NO_NRM_REFERRAL]
+    assert "plugging" in warnings[0].text and "cash" not in warnings[0].text and warnings[0].since == D3
+    old_referral = TriggerFacts(child=True, signed_incidents=(later,), referrals_on=(D1,))
+    assert _codes(old_referral) == [EarlyWarning.NO_NRM_REFERRAL]
 
 
 def test_the_task_comes_first():
@@ -82,7 +101,7 @@ def test_the_task_comes_first():
         child=True,
         domestic_abuse=True,
         offences_with_adults=(Dated(D1),),
-        exploitation_signs=("cash found",),
+        signed_incidents=(SignedIncident(D1, ("cash found",)),),
     )
     assert _codes(facts) == [
         EarlyWarning.YOT_CSC_CHECK,
@@ -98,18 +117,21 @@ def test_adults_present_are_18_or_over_and_odd_entries_are_skipped():
 
 
 @given(
-    st.lists(st.one_of(st.none(), st.dates(min_value=D1, max_value=date(2027, 1, 1))), max_size=4),
-    st.lists(st.dates(min_value=D1, max_value=date(2027, 1, 1)), max_size=3),
+    st.lists(
+        st.one_of(st.none(), st.dates(min_value=D1, max_value=date(2027, 1, 1))), min_size=1, max_size=4
+    ),
+    st.dates(min_value=D1, max_value=date(2027, 1, 1)),
 )
-def test_the_check_is_due_exactly_when_no_check_follows_the_latest_dated_indicator(days, checks):
-    facts = TriggerFacts(child=True, drug_offences=tuple(Dated(d) for d in days), checks_on=tuple(checks))
+def test_a_check_on_or_after_every_dated_indicator_clears_the_task_and_an_earlier_one_does_not(days, checked):
+    facts = TriggerFacts(child=True, drug_offences=tuple(Dated(d) for d in days))
+    assert yot_check_due(facts)  # any indicator and no check
     dated = [d for d in days if d is not None]
-    if not days:
-        expected = False
-    elif not checks:
-        expected = True
-    elif not dated:
-        expected = False
+    cleared = TriggerFacts(child=True, drug_offences=facts.drug_offences, checks_on=(checked,))
+    if not dated or checked >= max(dated):
+        assert not yot_check_due(cleared)
+        assert EarlyWarning.YOT_CSC_CHECK not in _codes(cleared)
     else:
-        expected = max(checks) < max(dated)
-    assert yot_check_due(facts) is expected
+        assert yot_check_due(cleared)
+        # a second check after the latest indicator clears it whatever came before
+        later = TriggerFacts(child=True, drug_offences=facts.drug_offences, checks_on=(checked, max(dated)))
+        assert not yot_check_due(later)
