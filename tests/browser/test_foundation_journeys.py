@@ -202,3 +202,31 @@ def test_police_protection_against_the_placement_plan_and_the_reassessment(page,
     expect(page.locator(".govuk-notification-banner")).to_contain_text("the placement plan was reassessed")
     expect(page.get_by_test_id("protection-dispute").first).to_contain_text("Reassessed")
     assert_accessible(page)
+
+
+def test_the_youth_offending_team_records_the_yot_csc_check(page, live_app):
+    """R-53, F-17: Islington's youth justice worker follows the dashboard to Tom's early warnings (a
+    drug arrest) and records the check; the task leaves the dashboard."""
+    base = live_app["url"]
+    sign_in(page, base, "yot")
+    page.get_by_role("link", name=re.compile(r"^Tom .*Offending indicators recorded")).click()
+    expect(page.get_by_role("heading", name="Early warnings", exact=True)).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("button", name="Record the check").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter the date you asked")
+    assert_accessible(page)
+    today = timezone.localdate()
+    group = page.get_by_role("group", name="Date you asked children's social care")
+    group.get_by_label("Day").fill(str(today.day))
+    group.get_by_label("Month").fill(str(today.month))
+    group.get_by_label("Year").fill(str(today.year))
+    page.get_by_label("Not known yet").check()
+    page.get_by_label("What children's social care said").fill("They will visit the family home this week")
+    page.get_by_role("button", name="Record the check").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("YOT-CSC check")
+    expect(page.get_by_role("table", name=re.compile(r"^YOT.CSC checks"))).to_contain_text("Not known yet")
+    assert_accessible(page)
+    page.goto(f"{base}/")
+    expect(page.get_by_role("link", name=re.compile(r"^Tom .*Offending indicators recorded"))).to_have_count(
+        0
+    )
