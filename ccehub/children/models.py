@@ -359,6 +359,16 @@ class PoliceIntel(models.TextChoices):
     UNSUITABLE = "unsuitable", "Unsuitable"
 
 
+class PlacementEnd(models.TextChoices):
+    """E-21: why a placement ended (:data:`ccehub.rules.placement.END_REASONS`)."""
+
+    BREAKDOWN = "breakdown", "The placement broke down"
+    MOVED_CLOSER = "moved_closer", "Moved closer to home once the risk had subsided"
+    CUSTODY = "custody", "Custody (remanded or sentenced)"
+    STEP_DOWN = "step_down", "Stepped down"
+    OTHER = "other", "Another reason"
+
+
 class Placement(BaseModel):
     """E-21. Recorded on ccehub through the suitability checker (F-20, ``ccehub.rules.placement``);
     the study's placements and imports carry what their source said."""
@@ -395,6 +405,10 @@ class Placement(BaseModel):
         default=list, blank=True, help_text="Warnings confirmed when recorded"
     )
     end_reason = models.CharField(max_length=200, blank=True)
+    #: E-21's reason the placement ended (``end_reason`` holds the words); blank: not recorded.
+    end_kind = models.CharField(max_length=16, choices=PlacementEnd.choices, blank=True)
+    #: J-11: the home authority kept the placement open for the child's return from custody.
+    kept_through_custody_on = models.DateField(null=True, blank=True)
     #: R-47: what is known about the area (drug markets, gangs, "near a bail hostel").
     area_risk_notes = models.TextField(blank=True)
     notes = models.TextField(blank=True)

@@ -18,12 +18,16 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from ccehub.children.forms import apply_service_errors
-from ccehub.children.models import Placement, PoliceIntel, SettingType
+from ccehub.children.models import Placement, PlacementEnd, PoliceIntel, SettingType
 from ccehub.children.placements import (
     MSG_HOME_AUTHORITY_ONLY,
     PlacementInput,
     PlacementWarnings,
+    custody_days,
+    placement_custody_check,
+    placement_end,
     placement_health_started,
+    placement_kept_through_custody,
     placement_record,
 )
 from ccehub.children.selectors import ChildNotFound, child_get, identity_sight
@@ -39,6 +43,29 @@ MSG_RECORDED = "Placement recorded"
 MSG_NEW_AREA = "Placement recorded. It is in a new area: health support is due at once (R-44)"
 MSG_CRISIS = " and the crisis response is open (W-5)"
 MSG_HEALTH = "Recorded: health support started"
+MSG_ENDED = "Recorded: the placement ended"
+MSG_KEPT = "Recorded: the placement is kept for the child's return from custody"
+
+
+class EndForm(forms.Form):
+    ended_on = GovukDateField(
+        label="When did it end?",
+        error_messages={
+            "required": "Enter the date the placement ended",
+            "invalid": "The date the placement ended must be a real date",
+            "year": "The year the placement ended must include 4 numbers, like 2026",
+            "too_early": "The date the placement ended must be in 1900 or later",
+        },
+    )
+    end_kind = forms.ChoiceField(
+        label="Why did it end?",
+        choices=PlacementEnd.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Say why the placement ended"},
+    )
+    end_note = forms.CharField(
+        label="Note", required=False, max_length=200, help_text="Needed when the reason is another reason"
+    )
 
 
 class PlacementForm(forms.Form):
@@ -152,6 +179,17 @@ def _refused(request: HttpRequest, actor: Any, pid: str, reason: str) -> HttpRes
     return forbidden(request, PermissionDenied(reason))
 
 
+def _is_id(request: HttpRequest) -> bool:
+    """Whether the posted placement reference is shaped like one (a mangled post finds nothing)."""
+    import uuid
+
+    try:
+        uuid.UUID(request.POST.get("placement", ""))
+    except ValueError:
+        return False
+    return True
+
+
 def _current_problems(child: Any, placements: list[Placement]) -> list[str]:
     """The rules applied to the current placement as it stands, with the child's risk now: a placement
     recorded before the checker (the study's, an import) or before the risk rose is flagged."""
@@ -189,9 +227,9 @@ def placements_page(request: HttpRequest, pid: str) -> HttpResponse:
     may_record = may_record_on(actor, record.basis)
     home = child.home_local_authority
     is_home = actor.agency is not None and home is not None and actor.agency.pk == home.pk
-    form = PlacementForm(
-        request.POST if request.method == "POST" and request.POST.get("step") == "record" else None
-    )
+    step = request.POST.get("step") if request.method == "POST" else None
+    form = PlacementForm(request.POST if step == "record" else None)
+    end_form = EndForm(request.POST if step == "end" else None)
     warnings: tuple[str, ...] = ()
     if request.method == "POST":
         if not may_record:
@@ -201,8 +239,38 @@ def placements_page(request: HttpRequest, pid: str) -> HttpResponse:
                 else "Your role does not record on children's records"
             )
             return _refused(request, actor, child.pseudonymous_id, reason)
-        if request.POST.get("step") == "record" and not is_home:
+        if step in ("record", "end", "keep") and not is_home:
             return _refused(request, actor, child.pseudonymous_id, MSG_HOME_AUTHORITY_ONLY)
+        if step in ("end", "keep"):
+            current = Placement.objects.filter(
+                child=child, pk__in=[request.POST.get("placement", "")] if _is_id(request) else []
+            ).first()
+            if current is None or current.ended_on is not None:
+                messages.error(request, "This placement has already ended")
+                return redirect("children:placements", pid=child.pseudonymous_id)
+            try:
+                if step == "keep":
+                    placement_kept_through_custody(actor=actor, placement=current)
+                    messages.success(request, MSG_KEPT)
+                    return redirect("children:placements", pid=child.pseudonymous_id)
+                if end_form.is_valid():
+                    d = end_form.cleaned_data
+                    placement_end(
+                        actor=actor,
+                        placement=current,
+                        ended_on=d["ended_on"],
+                        end_kind=d["end_kind"],
+                        note=d.get("end_note") or "",
+                    )
+                    messages.success(request, MSG_ENDED)
+                    return redirect("children:placements", pid=child.pseudonymous_id)
+            except ValidationError as exc:
+                if step == "keep":
+                    messages.error(request, "; ".join(exc.messages))
+                    return redirect("children:placements", pid=child.pseudonymous_id)
+                apply_service_errors(end_form, exc)
+            except PermissionDenied as exc:
+                return _refused(request, actor, child.pseudonymous_id, str(exc))
         try:
             if request.POST.get("step") == "health":
                 placement = Placement.objects.filter(
@@ -213,7 +281,7 @@ def placements_page(request: HttpRequest, pid: str) -> HttpResponse:
                 placement_health_started(actor=actor, placement=placement, on=timezone.localdate())
                 messages.success(request, MSG_HEALTH)
                 return redirect("children:placements", pid=child.pseudonymous_id)
-            if form.is_valid():
+            if step == "record" and form.is_valid():
                 placement = placement_record(actor=actor, child=child, data=form.to_input())
                 done = MSG_NEW_AREA if placement.health_support_due_on else MSG_RECORDED
                 if (
@@ -251,17 +319,34 @@ def placements_page(request: HttpRequest, pid: str) -> HttpResponse:
                 or at_distance(placement.distance_from_home_miles),
             }
         )
+    current = next(
+        (
+            p
+            for p in sorted(
+                record.related["placements"], key=lambda p: (p.started_on is None, p.started_on), reverse=True
+            )
+            if p.ended_on is None and p.started_on is not None
+        ),
+        None,
+    )
+    custody_on = placement_custody_check(current, custody_days(child)) if current is not None else None
     context = {
+        "current": current,
+        "custody_on": custody_on,
+        "custody_on_text": f"{custody_on:%-d %B %Y}" if custody_on else "",
+        "end_form": end_form if (may_record and is_home and current is not None) else None,
         "current_problems": _current_problems(child, record.related["placements"]),
         "record": record,
         "child": child,
         "rows": rows,
         "form": form if (may_record and is_home) else None,
-        "errors_form": form,
+        "errors_form": end_form if step == "end" else form,
         "warnings": warnings,
         "may_record": may_record,
         "risk": child.get_risk_level_display(),
         # free text about the area can name people: for those who see the record in full only
         "full_text": identity_sight(actor, record.basis),
     }
-    return render(request, "children/placements.html", context, status=400 if form.errors else 200)
+    return render(
+        request, "children/placements.html", context, status=400 if form.errors or end_form.errors else 200
+    )

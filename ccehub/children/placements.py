@@ -11,6 +11,9 @@ move into a new area (R-44's health support, W-5's crisis response). Rules:
 * A move into a new area makes health support due on the start day (R-44) until recorded as
   started, and, for a child at high risk, opens the crisis response (W-5, trigger
   ``new_area_placement``).
+* The home local authority ends a placement for one of E-21's reasons, and after a remand in
+  custody or a custodial sentence says whether the placement ends or is kept for the child's
+  return (J-11, :func:`ccehub.rules.placement.custody_check_due`).
 * Every write is audited.
 """
 
@@ -21,16 +24,23 @@ from datetime import date
 from decimal import Decimal
 from typing import Final
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from ccehub.audit.models import Action
 from ccehub.audit.services import audit_record
-from ccehub.children.models import Child, Placement, SettingType
+from ccehub.children.models import Child, Placement, PlacementEnd, SettingType
 from ccehub.children.services import check_can_write
 from ccehub.common.access import Actor
-from ccehub.rules.placement import PlacementCheck, PlacementFacts, check_placement
+from ccehub.rules.placement import (
+    PlacementCheck,
+    PlacementFacts,
+    check_placement,
+    custody_check_due,
+    end_problems,
+)
 
 MSG_HOME_AUTHORITY_ONLY: Final = (
     "Only the child's home local authority records a placement: it makes the placement decision"
@@ -44,6 +54,11 @@ MSG_FUTURE: Final = "The date cannot be in the future"
 MSG_NOT_STARTED: Final = (
     "Record the placement on or after the day it starts: the date cannot be in the future"
 )
+
+
+MSG_NO_CUSTODY_CHECK: Final = "No remand in custody or custodial sentence calls for a check on this placement"
+#: J-11: sentences that take the child into custody.
+CUSTODIAL_SENTENCES: Final = ("dto", "custody")
 
 
 class PlacementWarnings(ValidationError):
@@ -222,5 +237,85 @@ def placement_health_started(*, actor: Actor, placement: Placement, on: date) ->
         fields=["placements.health_support_started_on"],
         basis=basis,
         detail=f"health support started on {on} (R-44)",
+    )
+    return placement
+
+
+def custody_days(child: Child) -> tuple[date, ...]:
+    """J-11: the days the child was remanded in custody or given a custodial sentence."""
+    from ccehub.justice.models import CourtOutcome
+
+    rows = (
+        CourtOutcome.objects.filter(child=child, decided_on__isnull=False)
+        .filter(Q(remanded_in_custody=True) | Q(sentence_type__in=CUSTODIAL_SENTENCES))
+        .order_by()
+        .values_list("decided_on", flat=True)
+    )
+    return tuple(day for day in rows if day is not None)
+
+
+def placement_custody_check(placement: Placement, days: tuple[date, ...]) -> date | None:
+    """J-11: the custody day that calls for the breakdown check on ``placement``, if any."""
+    return custody_check_due(
+        setting_type=placement.setting_type,
+        started_on=placement.started_on,
+        ended=placement.ended_on is not None,
+        kept_on=placement.kept_through_custody_on,
+        custody_days=days,
+    )
+
+
+@transaction.atomic
+def placement_end(
+    *, actor: Actor, placement: Placement, ended_on: date, end_kind: str, note: str = ""
+) -> Placement:
+    """End a placement for one of E-21's reasons (the home local authority)."""
+    placement = Placement.objects.select_for_update(of=("self",)).select_related("child").get(pk=placement.pk)
+    basis = _check_home_authority(actor, placement.child)
+    problems = end_problems(
+        started_on=placement.started_on,
+        ended_on=ended_on,
+        already_ended=placement.ended_on is not None,
+        reason=end_kind,
+        note=note,
+        today=timezone.localdate(),
+    )
+    if problems:
+        raise ValidationError({field: [message] for field, message in problems.items()})
+    placement.ended_on = ended_on
+    placement.end_kind = end_kind
+    placement.end_reason = (note.strip() or str(PlacementEnd(end_kind).label))[:200]
+    placement.save(update_fields=["ended_on", "end_kind", "end_reason", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=Action.UPDATE,
+        object_type="placement",
+        object_id=placement.pk,
+        child_pid=placement.child.pseudonymous_id,
+        fields=["placements.ended_on", "placements.end_kind", "placements.end_reason"],
+        basis=basis,
+        detail=f"ended on {ended_on}: {end_kind}",
+    )
+    return placement
+
+
+@transaction.atomic
+def placement_kept_through_custody(*, actor: Actor, placement: Placement) -> Placement:
+    """J-11: the home local authority keeps the placement open for the child's return from custody."""
+    placement = Placement.objects.select_for_update(of=("self",)).select_related("child").get(pk=placement.pk)
+    basis = _check_home_authority(actor, placement.child)
+    if placement_custody_check(placement, custody_days(placement.child)) is None:
+        raise ValidationError({NON_FIELD_ERRORS: [MSG_NO_CUSTODY_CHECK]})
+    placement.kept_through_custody_on = timezone.localdate()
+    placement.save(update_fields=["kept_through_custody_on", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=Action.UPDATE,
+        object_type="placement",
+        object_id=placement.pk,
+        child_pid=placement.child.pseudonymous_id,
+        fields=["placements.kept_through_custody_on"],
+        basis=basis,
+        detail="kept open for the child's return from custody (J-11)",
     )
     return placement

@@ -71,6 +71,7 @@ def dashboard_for(*, actor: Actor) -> dict[str, Any]:
     open_actions += _crisis_responses(actor, children)
     open_actions += _crisis_listed(actor, children)
     open_actions += _placement_health(actor, children)
+    open_actions += _placement_custody(actor, children)
     open_actions += _police_protection(actor, children)
     open_actions += _yot_checks(actor, children)
     open_actions += _notifications(actor, children)
@@ -218,6 +219,60 @@ def _placement_health(actor: Actor, children: list[Any]) -> list[dict[str, Any]]
         for p in due
         if p.child_id in by_pk
     ]
+
+
+def _placement_custody(actor: Actor, children: list[Any]) -> list[dict[str, Any]]:
+    """J-11: for the home local authority, each open placement of a child since remanded in custody or
+    given a custodial sentence, until it is ended or kept for the child's return."""
+    from django.urls import reverse
+
+    from ccehub.children.models import Placement
+    from ccehub.children.placements import CUSTODIAL_SENTENCES
+    from ccehub.justice.models import CourtOutcome
+    from ccehub.rules.placement import custody_check_due
+
+    agency = actor.agency
+    if actor.system or agency is None or actor.is_analyst or not children:
+        return []
+    by_pk = {c.pk: c for c in children if c.home_local_authority_id == agency.pk}
+    if not by_pk:
+        return []
+    days: dict[Any, list[Any]] = {}
+    for child_id, day in (
+        CourtOutcome.objects.filter(child__in=list(by_pk), decided_on__isnull=False)
+        .filter(Q(remanded_in_custody=True) | Q(sentence_type__in=CUSTODIAL_SENTENCES))
+        .order_by()
+        .values_list("child_id", "decided_on")
+    ):
+        days.setdefault(child_id, []).append(day)
+    items = []
+    for placement in Placement.objects.filter(
+        child__in=[pk for pk in by_pk if pk in days], ended_on__isnull=True, started_on__isnull=False
+    ).order_by("started_on"):
+        due = custody_check_due(
+            setting_type=placement.setting_type,
+            started_on=placement.started_on,
+            ended=False,
+            kept_on=placement.kept_through_custody_on,
+            custody_days=tuple(days[placement.child_id]),
+        )
+        if due is None:
+            continue
+        child = by_pk[placement.child_id]
+        items.append(
+            {
+                "child": child,
+                "kind": "Placement",
+                "due_now": True,
+                "text": (
+                    f"Remanded or sentenced to custody on {due:%-d %B %Y} with the placement "
+                    f"({placement.get_setting_type_display()}) still open: end it or keep it for "
+                    "the child's return (J-11)"
+                ),
+                "href": reverse("children:placements", args=[child.pseudonymous_id]),
+            }
+        )
+    return items
 
 
 def _police_protection(actor: Actor, children: list[Any]) -> list[dict[str, Any]]:

@@ -29,6 +29,17 @@ Decisions [D] beyond the report:
 * A police intelligence check that found the placement unsuitable, for a child not at high risk,
   goes ahead only with a note saying why (the police-LA disagreement, F-32).
 
+**J-11, the placement breakdown check.** A remand in custody or a custodial sentence (a detention and
+training order, custody) takes the child out of their placement: the home local authority says
+whether the placement ends (end reason *custody*) or is kept for the child's return [D]. The check is
+due from the first such court outcome on or after the placement started, while the placement (not
+itself secure accommodation or custody) is open and not yet confirmed as kept on or after that day.
+
+**Ending a placement (E-21).** A placement ends on a day not before it started nor in the future, for
+one of E-21's reasons: breakdown, a move closer once the risk subsided, custody, a step down, or
+another reason (which needs a note). A move closer is recorded as the new placement, which the
+checker sees again (Joshua's move closer, near a bail hostel, led to his re-arrest).
+
 Pure: no Django, no clock; dates are arguments.
 """
 
@@ -181,3 +192,57 @@ def check_placement(facts: PlacementFacts) -> PlacementCheck:
         health_support_due_on=facts.starts_on if new_area else None,
         triggers_crisis=new_area and recorded_high,
     )
+
+
+#: E-21's end reasons.
+END_BREAKDOWN: Final = "breakdown"
+END_MOVED_CLOSER: Final = "moved_closer"
+END_CUSTODY: Final = "custody"
+END_STEP_DOWN: Final = "step_down"
+END_OTHER: Final = "other"
+END_REASONS: Final = (END_BREAKDOWN, END_MOVED_CLOSER, END_CUSTODY, END_STEP_DOWN, END_OTHER)
+
+MSG_END_BEFORE_START: Final = "A placement cannot end before it started, on {day}"
+MSG_END_FUTURE: Final = "The date the placement ended cannot be in the future"
+MSG_END_REASON: Final = "Say why the placement ended"
+MSG_END_NOTE: Final = "Say in the note why the placement ended"
+MSG_ALREADY_ENDED: Final = "This placement has already ended"
+
+
+def end_problems(
+    *, started_on: date | None, ended_on: date, already_ended: bool, reason: str, note: str, today: date
+) -> dict[str, str]:
+    """Refusals for ending a placement (field → message)."""
+    if already_ended:
+        return {"ended_on": MSG_ALREADY_ENDED}
+    problems: dict[str, str] = {}
+    if ended_on > today:
+        problems["ended_on"] = MSG_END_FUTURE
+    elif started_on is not None and ended_on < started_on:
+        problems["ended_on"] = MSG_END_BEFORE_START.format(day=f"{started_on:%-d %B %Y}")
+    if reason not in END_REASONS:
+        problems["end_kind"] = MSG_END_REASON
+    elif reason == END_OTHER and not note.strip():
+        problems["end_note"] = MSG_END_NOTE
+    return problems
+
+
+def custody_check_due(
+    *,
+    setting_type: str,
+    started_on: date | None,
+    ended: bool,
+    kept_on: date | None,
+    custody_days: tuple[date, ...],
+) -> date | None:
+    """J-11: the day of the first remand in custody or custodial sentence that calls for the
+    placement breakdown check, or None when no check is due."""
+    if ended or setting_type in COURT_DECIDES or started_on is None:
+        return None
+    since = sorted(day for day in custody_days if day >= started_on)
+    if not since:
+        return None
+    if kept_on is not None:
+        # kept on or after a custody day answers it; a later remand or sentence calls again
+        since = [day for day in since if day > kept_on]
+    return since[0] if since else None

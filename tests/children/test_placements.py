@@ -263,3 +263,93 @@ def test_what_is_known_about_the_area_is_kept_and_shown(client, sw, high_risk):
     assert Placement.objects.get(child=high_risk).area_risk_notes.startswith("A bail hostel")
     page = html.unescape(client.get(url).content.decode())
     assert "The area: A bail hostel two streets away" in page
+
+
+def _custody(system_actor, child, on, **kw):
+    """A remand in custody on ``on`` (or the sentence given in ``kw``), recorded as a study fact."""
+    from ccehub.children.services import fact_record
+    from ccehub.justice.models import CourtOutcome
+
+    values = {"decided_on": on, "remanded_in_custody": not kw} | kw
+    return fact_record(actor=system_actor, child=child, model=CourtOutcome, **values)
+
+
+def test_custody_calls_for_the_breakdown_check_until_the_placement_ends_or_is_kept(
+    client, sw, actor_for, high_risk, system_actor
+):
+    from ccehub.children.placements import placement_end, placement_kept_through_custody
+
+    placement = placement_record(
+        actor=actor_for(sw), child=high_risk, data=_input(started_on=TODAY - timedelta(days=20))
+    )
+    client.force_login(sw)
+    url = f"/children/{high_risk.pseudonymous_id}/placements/"
+    assert "(J-11)" not in html.unescape(client.get("/").content.decode())
+    _custody(system_actor, high_risk, TODAY - timedelta(days=3))
+    board = html.unescape(client.get("/").content.decode())
+    assert "Remanded or sentenced to custody on" in board and "(J-11)" in board
+    page = html.unescape(client.get(url).content.decode())
+    assert "Keep the placement for the child’s return" in page
+    kept = client.post(url, {"step": "keep", "placement": str(placement.pk)})
+    assert kept.status_code == 302
+    placement.refresh_from_db()
+    assert placement.kept_through_custody_on == TODAY and placement.ended_on is None
+    assert "(J-11)" not in html.unescape(client.get("/").content.decode())
+    with pytest.raises(ValidationError):  # nothing to answer now
+        placement_kept_through_custody(actor=actor_for(sw), placement=placement)
+    # kept two days ago (as if), and a sentence today: asked again; this time the placement ends
+    Placement.objects.filter(pk=placement.pk).update(kept_through_custody_on=TODAY - timedelta(days=2))
+    _custody(system_actor, high_risk, TODAY, sentence_type="dto", length_months=8)
+    assert "(J-11)" in html.unescape(client.get("/").content.decode())
+    placement_end(actor=actor_for(sw), placement=placement, ended_on=TODAY, end_kind="custody")
+    placement.refresh_from_db()
+    assert placement.end_kind == "custody" and placement.end_reason == "Custody (remanded or sentenced)"
+    assert "(J-11)" not in html.unescape(client.get("/").content.decode())
+    assert (
+        AuditEvent.objects.filter(
+            object_type="placement", object_id=str(placement.pk), action="update"
+        ).count()
+        == 2
+    )
+
+
+def test_the_page_ends_a_placement_and_refuses_a_bad_end(client, sw, actor_for, high_risk):
+    placement = placement_record(
+        actor=actor_for(sw), child=high_risk, data=_input(started_on=TODAY - timedelta(days=20))
+    )
+    client.force_login(sw)
+    url = f"/children/{high_risk.pseudonymous_id}/placements/"
+    start = placement.started_on - timedelta(days=1)
+    refused = client.post(
+        url,
+        {
+            "step": "end",
+            "placement": str(placement.pk),
+            "ended_on_day": start.day,
+            "ended_on_month": start.month,
+            "ended_on_year": start.year,
+            "end_kind": "other",
+        },
+    )
+    text = html.unescape(refused.content.decode())
+    assert refused.status_code == 400 and "cannot end before it started" in text and "Say in the note" in text
+    done = client.post(
+        url,
+        {
+            "step": "end",
+            "placement": str(placement.pk),
+            "ended_on_day": TODAY.day,
+            "ended_on_month": TODAY.month,
+            "ended_on_year": TODAY.year,
+            "end_kind": "breakdown",
+        },
+    )
+    assert done.status_code == 302
+    placement.refresh_from_db()
+    assert placement.ended_on == TODAY and placement.end_kind == "breakdown"
+    again = client.post(url, {"step": "end", "placement": str(placement.pk)}, follow=True)
+    assert "This placement has already ended" in html.unescape(again.content.decode())
+    mangled = client.post(url, {"step": "keep", "placement": "not-an-id"}, follow=True)
+    assert mangled.status_code == 200 and "This placement has already ended" in html.unescape(
+        mangled.content.decode()
+    )

@@ -11,8 +11,13 @@ from hypothesis import strategies as st
 
 from ccehub.rules.placement import (
     ASSUMED_HIGH,
+    END_REASONS,
+    MSG_ALREADY_ENDED,
     MSG_AT_DISTANCE,
     MSG_DISTANCE_NEEDED,
+    MSG_END_FUTURE,
+    MSG_END_NOTE,
+    MSG_END_REASON,
     MSG_INTEL_NEEDED,
     MSG_INTEL_UNSUITABLE_HIGH,
     MSG_NOTE_FOR_UNSUITABLE,
@@ -24,6 +29,8 @@ from ccehub.rules.placement import (
     PlacementFacts,
     at_distance,
     check_placement,
+    custody_check_due,
+    end_problems,
     miles_text,
 )
 
@@ -210,3 +217,80 @@ def test_a_high_risk_child_is_never_placed_banned_or_far_without_a_wish(
 )
 def test_miles_as_people_write_them(miles, text):
     assert miles_text(Decimal(miles)) == text
+
+
+# --- J-11: the placement breakdown check after custody; ending a placement (E-21) ---------------
+
+
+_START = date(2026, 3, 1)
+
+
+def _due(**kw):
+    values = {
+        "setting_type": "foster",
+        "started_on": _START,
+        "ended": False,
+        "kept_on": None,
+        "custody_days": (date(2026, 4, 1),),
+    } | kw
+    return custody_check_due(**values)
+
+
+def test_a_remand_or_custodial_sentence_during_a_placement_calls_for_the_check():
+    assert _due() == date(2026, 4, 1)
+    assert _due(custody_days=(date(2026, 2, 1),)) is None  # before the placement
+    assert _due(custody_days=(_START,)) == _START  # the day it started
+    assert _due(custody_days=()) is None
+    assert _due(ended=True) is None
+    assert _due(started_on=None) is None
+    for court in ("secure", "custody"):
+        assert _due(setting_type=court) is None  # already where the court put them
+
+
+def test_keeping_the_placement_answers_the_custody_before_it_and_a_later_one_calls_again():
+    days = (date(2026, 4, 1), date(2026, 6, 1))
+    assert _due(custody_days=days) == date(2026, 4, 1)
+    assert _due(custody_days=days, kept_on=date(2026, 4, 1)) == date(2026, 6, 1)
+    assert _due(custody_days=days, kept_on=date(2026, 6, 1)) is None
+
+
+@pytest.mark.parametrize(
+    ("kw", "field", "message"),
+    [
+        ({"ended_on": date(2026, 5, 2)}, "ended_on", MSG_END_FUTURE),
+        (
+            {"ended_on": date(2026, 2, 1)},
+            "ended_on",
+            "A placement cannot end before it started, on 1 March 2026",
+        ),
+        ({"reason": "fled"}, "end_kind", MSG_END_REASON),
+        ({"reason": "other"}, "end_note", MSG_END_NOTE),
+        ({"already_ended": True}, "ended_on", MSG_ALREADY_ENDED),
+    ],
+)
+def test_ending_a_placement_is_refused_when(kw, field, message):
+    values = {
+        "started_on": _START,
+        "ended_on": date(2026, 4, 1),
+        "already_ended": False,
+        "reason": "breakdown",
+        "note": "",
+        "today": date(2026, 5, 1),
+    } | kw
+    assert end_problems(**values)[field] == message
+
+
+def test_every_e21_reason_ends_a_placement():
+    for reason in END_REASONS:
+        note = "Moved to his aunt's" if reason == "other" else ""
+        assert (
+            end_problems(
+                started_on=_START,
+                ended_on=_START,
+                already_ended=False,
+                reason=reason,
+                note=note,
+                today=date(2026, 5, 1),
+            )
+            == {}
+        )
