@@ -407,8 +407,8 @@ class Placement(BaseModel):
     end_reason = models.CharField(max_length=200, blank=True)
     #: E-21's reason the placement ended (``end_reason`` holds the words); blank: not recorded.
     end_kind = models.CharField(max_length=16, choices=PlacementEnd.choices, blank=True)
-    #: J-11: the home authority kept the placement open for the child's return from custody.
-    kept_through_custody_on = models.DateField(null=True, blank=True)
+    #: J-11: when the home authority kept the placement open for the child's return from custody.
+    kept_through_custody_at = models.DateTimeField(null=True, blank=True)
     #: R-47: what is known about the area (drug markets, gangs, "near a bail hostel").
     area_risk_notes = models.TextField(blank=True)
     notes = models.TextField(blank=True)

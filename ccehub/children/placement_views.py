@@ -23,7 +23,7 @@ from ccehub.children.placements import (
     MSG_HOME_AUTHORITY_ONLY,
     PlacementInput,
     PlacementWarnings,
-    custody_days,
+    custody_outcomes,
     placement_custody_check,
     placement_end,
     placement_health_started,
@@ -50,6 +50,7 @@ MSG_KEPT = "Recorded: the placement is kept for the child's return from custody"
 class EndForm(forms.Form):
     ended_on = GovukDateField(
         label="When did it end?",
+        help_text="For example, 27 3 2026",
         error_messages={
             "required": "Enter the date the placement ended",
             "invalid": "The date the placement ended must be a real date",
@@ -64,7 +65,7 @@ class EndForm(forms.Form):
         error_messages={"required": "Say why the placement ended"},
     )
     end_note = forms.CharField(
-        label="Note", required=False, max_length=200, help_text="Needed when the reason is another reason"
+        label="Note", required=False, max_length=200, help_text="Say why, if the reason is another reason"
     )
 
 
@@ -245,7 +246,10 @@ def placements_page(request: HttpRequest, pid: str) -> HttpResponse:
             current = Placement.objects.filter(
                 child=child, pk__in=[request.POST.get("placement", "")] if _is_id(request) else []
             ).first()
-            if current is None or current.ended_on is not None:
+            if current is None:
+                messages.error(request, "No such placement for this child")
+                return redirect("children:placements", pid=child.pseudonymous_id)
+            if current.ended_on is not None:
                 messages.error(request, "This placement has already ended")
                 return redirect("children:placements", pid=child.pseudonymous_id)
             try:
@@ -329,7 +333,7 @@ def placements_page(request: HttpRequest, pid: str) -> HttpResponse:
         ),
         None,
     )
-    custody_on = placement_custody_check(current, custody_days(child)) if current is not None else None
+    custody_on = placement_custody_check(current, custody_outcomes(child)) if current is not None else None
     context = {
         "current": current,
         "custody_on": custody_on,

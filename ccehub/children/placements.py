@@ -20,7 +20,7 @@ move into a new area (R-44's health support, W-5's crisis response). Rules:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Final
 
@@ -56,6 +56,7 @@ MSG_NOT_STARTED: Final = (
 )
 
 
+MSG_BEFORE_LAST_ENDED: Final = "The placement cannot start before the last one ended, on {day}"
 MSG_NO_CUSTODY_CHECK: Final = "No remand in custody or custodial sentence calls for a check on this placement"
 #: J-11: sentences that take the child into custody.
 CUSTODIAL_SENTENCES: Final = ("dto", "custody")
@@ -141,6 +142,12 @@ def placement_record(*, actor: Actor, child: Child, data: PlacementInput) -> Pla
     latest = current.first()
     if latest is not None and latest.started_on is not None and data.started_on < latest.started_on:
         problems.setdefault("started_on", MSG_BEFORE_CURRENT.format(day=f"{latest.started_on:%-d %B %Y}"))
+    # nor overlap the last placement that ended (one ended by hand, E-21)
+    last_ended = Placement.objects.filter(child=child, ended_on__isnull=False).order_by("-ended_on").first()
+    if last_ended is not None and last_ended.ended_on is not None and data.started_on < last_ended.ended_on:
+        problems.setdefault(
+            "started_on", MSG_BEFORE_LAST_ENDED.format(day=f"{last_ended.ended_on:%-d %B %Y}")
+        )
     if problems:
         raise ValidationError({field: [message] for field, message in problems.items()})
     if check.warnings and not data.confirm_warnings:
@@ -241,27 +248,29 @@ def placement_health_started(*, actor: Actor, placement: Placement, on: date) ->
     return placement
 
 
-def custody_days(child: Child) -> tuple[date, ...]:
-    """J-11: the days the child was remanded in custody or given a custodial sentence."""
+def custody_outcomes(child: Child) -> tuple[tuple[date, datetime], ...]:
+    """J-11: each remand in custody or custodial sentence of the child: its day and when it was
+    recorded."""
     from ccehub.justice.models import CourtOutcome
 
     rows = (
         CourtOutcome.objects.filter(child=child, decided_on__isnull=False)
         .filter(Q(remanded_in_custody=True) | Q(sentence_type__in=CUSTODIAL_SENTENCES))
         .order_by()
-        .values_list("decided_on", flat=True)
+        .values_list("decided_on", "created_at")
     )
-    return tuple(day for day in rows if day is not None)
+    return tuple((day, at) for day, at in rows if day is not None)
 
 
-def placement_custody_check(placement: Placement, days: tuple[date, ...]) -> date | None:
+def placement_custody_check(placement: Placement, custody: tuple[tuple[date, datetime], ...]) -> date | None:
     """J-11: the custody day that calls for the breakdown check on ``placement``, if any."""
     return custody_check_due(
         setting_type=placement.setting_type,
         started_on=placement.started_on,
         ended=placement.ended_on is not None,
-        kept_on=placement.kept_through_custody_on,
-        custody_days=days,
+        kept_at=placement.kept_through_custody_at,
+        custody=custody,
+        today=timezone.localdate(),
     )
 
 
@@ -304,17 +313,17 @@ def placement_kept_through_custody(*, actor: Actor, placement: Placement) -> Pla
     """J-11: the home local authority keeps the placement open for the child's return from custody."""
     placement = Placement.objects.select_for_update(of=("self",)).select_related("child").get(pk=placement.pk)
     basis = _check_home_authority(actor, placement.child)
-    if placement_custody_check(placement, custody_days(placement.child)) is None:
+    if placement_custody_check(placement, custody_outcomes(placement.child)) is None:
         raise ValidationError({NON_FIELD_ERRORS: [MSG_NO_CUSTODY_CHECK]})
-    placement.kept_through_custody_on = timezone.localdate()
-    placement.save(update_fields=["kept_through_custody_on", "updated_at"])
+    placement.kept_through_custody_at = timezone.now()
+    placement.save(update_fields=["kept_through_custody_at", "updated_at"])
     audit_record(
         actor=actor,
         action=Action.UPDATE,
         object_type="placement",
         object_id=placement.pk,
         child_pid=placement.child.pseudonymous_id,
-        fields=["placements.kept_through_custody_on"],
+        fields=["placements.kept_through_custody_at"],
         basis=basis,
         detail="kept open for the child's return from custody (J-11)",
     )

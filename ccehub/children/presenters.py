@@ -328,6 +328,15 @@ def chronology(record: ChildRecord, *, pseudonymised: bool = False) -> list[dict
             placement.get_setting_type_display(),
             placement.notes,
         )
+        if placement.ended_on is not None and placement.end_kind:
+            # E-21: why it ended (the note is free text, left out of pseudonymised views)
+            add(
+                placement.ended_on,
+                "recorded",
+                "placement",
+                f"{placement.get_setting_type_display()} ended: {placement.get_end_kind_display().lower()}",
+                placement.end_reason if placement.end_reason != placement.get_end_kind_display() else "",
+            )
     dated = sorted((i for i in items if i["sort"] is not None), key=lambda i: i["sort"])
     undated = [i for i in items if i["sort"] is None]
     return dated + undated

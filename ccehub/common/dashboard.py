@@ -238,23 +238,29 @@ def _placement_custody(actor: Actor, children: list[Any]) -> list[dict[str, Any]
     if not by_pk:
         return []
     days: dict[Any, list[Any]] = {}
-    for child_id, day in (
+    for child_id, day, recorded_at in (
         CourtOutcome.objects.filter(child__in=list(by_pk), decided_on__isnull=False)
         .filter(Q(remanded_in_custody=True) | Q(sentence_type__in=CUSTODIAL_SENTENCES))
         .order_by()
-        .values_list("child_id", "decided_on")
+        .values_list("child_id", "decided_on", "created_at")
     ):
-        days.setdefault(child_id, []).append(day)
-    items = []
+        days.setdefault(child_id, []).append((day, recorded_at))
+    # the current placement of each: the latest open one, as the placements page answers it
+    current: dict[Any, Placement] = {}
     for placement in Placement.objects.filter(
         child__in=[pk for pk in by_pk if pk in days], ended_on__isnull=True, started_on__isnull=False
     ).order_by("started_on"):
+        current[placement.child_id] = placement
+    today = timezone.localdate()
+    items = []
+    for placement in current.values():
         due = custody_check_due(
             setting_type=placement.setting_type,
             started_on=placement.started_on,
             ended=False,
-            kept_on=placement.kept_through_custody_on,
-            custody_days=tuple(days[placement.child_id]),
+            kept_at=placement.kept_through_custody_at,
+            custody=tuple(days[placement.child_id]),
+            today=today,
         )
         if due is None:
             continue

@@ -32,8 +32,10 @@ Decisions [D] beyond the report:
 **J-11, the placement breakdown check.** A remand in custody or a custodial sentence (a detention and
 training order, custody) takes the child out of their placement: the home local authority says
 whether the placement ends (end reason *custody*) or is kept for the child's return [D]. The check is
-due from the first such court outcome on or after the placement started, while the placement (not
-itself secure accommodation or custody) is open and not yet confirmed as kept on or after that day.
+due from the first such court outcome on or after the placement started (the same day included: the
+record cannot tell which came first), while the placement (not itself secure accommodation or
+custody) is open; keeping it answers the outcomes recorded before it was kept, whatever their day,
+and one recorded later asks again.
 
 **Ending a placement (E-21).** A placement ends on a day not before it started nor in the future, for
 one of E-21's reasons: breakdown, a move closer once the risk subsided, custody, a step down, or
@@ -46,7 +48,7 @@ Pure: no Django, no clock; dates are arguments.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Final
 
@@ -232,17 +234,20 @@ def custody_check_due(
     setting_type: str,
     started_on: date | None,
     ended: bool,
-    kept_on: date | None,
-    custody_days: tuple[date, ...],
+    kept_at: datetime | None,
+    custody: tuple[tuple[date, datetime], ...],
+    today: date,
 ) -> date | None:
     """J-11: the day of the first remand in custody or custodial sentence that calls for the
-    placement breakdown check, or None when no check is due."""
+    placement breakdown check, or None when no check is due. ``custody``: each outcome's day and
+    when it was recorded. Keeping the placement answers the outcomes recorded before it was kept,
+    whatever their day (a hearing is often recorded days later); one recorded after asks again.
+    Days in the future (an import's) are not yet anything to answer."""
     if ended or setting_type in COURT_DECIDES or started_on is None:
         return None
-    since = sorted(day for day in custody_days if day >= started_on)
-    if not since:
-        return None
-    if kept_on is not None:
-        # kept on or after a custody day answers it; a later remand or sentence calls again
-        since = [day for day in since if day > kept_on]
-    return since[0] if since else None
+    days = sorted(
+        day
+        for day, recorded_at in custody
+        if started_on <= day <= today and (kept_at is None or recorded_at > kept_at)
+    )
+    return days[0] if days else None

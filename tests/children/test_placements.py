@@ -293,12 +293,11 @@ def test_custody_calls_for_the_breakdown_check_until_the_placement_ends_or_is_ke
     kept = client.post(url, {"step": "keep", "placement": str(placement.pk)})
     assert kept.status_code == 302
     placement.refresh_from_db()
-    assert placement.kept_through_custody_on == TODAY and placement.ended_on is None
+    assert placement.kept_through_custody_at is not None and placement.ended_on is None
     assert "(J-11)" not in html.unescape(client.get("/").content.decode())
     with pytest.raises(ValidationError):  # nothing to answer now
         placement_kept_through_custody(actor=actor_for(sw), placement=placement)
-    # kept two days ago (as if), and a sentence today: asked again; this time the placement ends
-    Placement.objects.filter(pk=placement.pk).update(kept_through_custody_on=TODAY - timedelta(days=2))
+    # a sentence recorded after the keep: asked again; this time the placement ends
     _custody(system_actor, high_risk, TODAY, sentence_type="dto", length_months=8)
     assert "(J-11)" in html.unescape(client.get("/").content.decode())
     placement_end(actor=actor_for(sw), placement=placement, ended_on=TODAY, end_kind="custody")
@@ -350,6 +349,43 @@ def test_the_page_ends_a_placement_and_refuses_a_bad_end(client, sw, actor_for, 
     again = client.post(url, {"step": "end", "placement": str(placement.pk)}, follow=True)
     assert "This placement has already ended" in html.unescape(again.content.decode())
     mangled = client.post(url, {"step": "keep", "placement": "not-an-id"}, follow=True)
-    assert mangled.status_code == 200 and "This placement has already ended" in html.unescape(
+    assert mangled.status_code == 200 and "No such placement for this child" in html.unescape(
         mangled.content.decode()
     )
+
+
+def test_a_new_placement_cannot_overlap_one_ended_by_hand(sw, actor_for, high_risk):
+    from ccehub.children.placements import MSG_BEFORE_LAST_ENDED, placement_end
+
+    first = placement_record(
+        actor=actor_for(sw), child=high_risk, data=_input(started_on=TODAY - timedelta(days=30))
+    )
+    placement_end(
+        actor=actor_for(sw), placement=first, ended_on=TODAY - timedelta(days=10), end_kind="breakdown"
+    )
+    with pytest.raises(ValidationError) as overlap:
+        placement_record(
+            actor=actor_for(sw), child=high_risk, data=_input(started_on=TODAY - timedelta(days=20))
+        )
+    day = TODAY - timedelta(days=10)
+    assert overlap.value.message_dict["started_on"] == [MSG_BEFORE_LAST_ENDED.format(day=f"{day:%-d %B %Y}")]
+    placement_record(actor=actor_for(sw), child=high_risk, data=_input(started_on=TODAY - timedelta(days=10)))
+
+
+def test_only_the_home_authority_ends_or_keeps_a_placement(
+    client, sw, actor_for, high_risk, make_user, agencies, roles
+):
+    from ccehub.children.models import CaseHolding
+
+    placement = placement_record(actor=actor_for(sw), child=high_risk, data=_input())
+    CaseHolding.objects.create(
+        child=high_risk, agency=agencies["kent"], basis=CaseHolding.Basis.ARRESTING_FORCE
+    )
+    kent = make_user("kent.pc3", agencies["kent"], roles.POLICE_OFFICER)
+    client.force_login(kent)
+    url = f"/children/{high_risk.pseudonymous_id}/placements/"
+    for step in ("end", "keep"):
+        assert client.post(url, {"step": step, "placement": str(placement.pk)}).status_code == 403
+    assert AuditEvent.objects.filter(object_type="placement", action="denied").count() == 2
+    placement.refresh_from_db()
+    assert placement.ended_on is None and placement.kept_through_custody_at is None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -225,33 +225,64 @@ def test_miles_as_people_write_them(miles, text):
 _START = date(2026, 3, 1)
 
 
+def _at(day, hour=12):
+    return datetime(day.year, day.month, day.day, hour, tzinfo=UTC)
+
+
 def _due(**kw):
     values = {
         "setting_type": "foster",
         "started_on": _START,
         "ended": False,
-        "kept_on": None,
-        "custody_days": (date(2026, 4, 1),),
+        "kept_at": None,
+        "custody": ((date(2026, 4, 1), _at(date(2026, 4, 1))),),
+        "today": date(2026, 12, 1),
     } | kw
     return custody_check_due(**values)
 
 
+def _on(*days):
+    return tuple((day, _at(day)) for day in days)
+
+
 def test_a_remand_or_custodial_sentence_during_a_placement_calls_for_the_check():
     assert _due() == date(2026, 4, 1)
-    assert _due(custody_days=(date(2026, 2, 1),)) is None  # before the placement
-    assert _due(custody_days=(_START,)) == _START  # the day it started
-    assert _due(custody_days=()) is None
+    assert _due(custody=_on(date(2026, 2, 1))) is None  # before the placement
+    assert _due(custody=_on(_START)) == _START  # the day it started
+    assert _due(custody=()) is None
     assert _due(ended=True) is None
     assert _due(started_on=None) is None
+    assert _due(custody=_on(date(2026, 12, 2))) is None  # not yet (an import's future date)
     for court in ("secure", "custody"):
         assert _due(setting_type=court) is None  # already where the court put them
 
 
-def test_keeping_the_placement_answers_the_custody_before_it_and_a_later_one_calls_again():
-    days = (date(2026, 4, 1), date(2026, 6, 1))
-    assert _due(custody_days=days) == date(2026, 4, 1)
-    assert _due(custody_days=days, kept_on=date(2026, 4, 1)) == date(2026, 6, 1)
-    assert _due(custody_days=days, kept_on=date(2026, 6, 1)) is None
+def test_keeping_the_placement_answers_what_was_recorded_before_and_a_later_record_asks_again():
+    days = _on(date(2026, 4, 1), date(2026, 6, 1))
+    assert _due(custody=days) == date(2026, 4, 1)
+    assert _due(custody=days, kept_at=_at(date(2026, 4, 2))) == date(2026, 6, 1)
+    assert _due(custody=days, kept_at=_at(date(2026, 6, 2))) is None
+    # a sentence given on 8 April but recorded on 12 April, after a keep on 10 April: asked again
+    late = ((date(2026, 4, 8), _at(date(2026, 4, 12))),)
+    assert _due(custody=_on(date(2026, 4, 1)) + late, kept_at=_at(date(2026, 4, 10))) == date(2026, 4, 8)
+
+
+@given(
+    st.lists(st.tuples(st.integers(0, 300), st.integers(0, 300)), max_size=5),
+    st.one_of(st.none(), st.integers(0, 300)),
+)
+def test_a_due_day_is_never_before_the_start_nor_recorded_before_the_keep(outcomes, kept):
+    base = date(2026, 1, 1)
+    custody = tuple(
+        (base + timedelta(days=day), _at(base + timedelta(days=day + lag))) for day, lag in outcomes
+    )
+    kept_at = _at(base + timedelta(days=kept), 13) if kept is not None else None
+    due = _due(custody=custody, kept_at=kept_at, started_on=_START, today=date(2027, 12, 31))
+    if due is not None:
+        assert due >= _START
+        assert any(day == due and (kept_at is None or at > kept_at) for day, at in custody)
+    else:
+        assert all(day < _START or (kept_at is not None and at <= kept_at) for day, at in custody)
 
 
 @pytest.mark.parametrize(
