@@ -166,6 +166,60 @@ def register(app: typer.Typer) -> None:
             + f' Counts under {SUPPRESSION_THRESHOLD} show "{SUPPRESSED}".'
         )
 
+    @report_app.command("placements")
+    def placements(
+        fmt: Annotated[str, typer.Option("--format", help="csv, json or table")] = "table",
+        user: Annotated[str | None, typer.Option(help="Act as this user (default: the operator)")] = None,
+        purpose: Annotated[
+            str, typer.Option(help="Why the report is run (audited)")
+        ] = "Placement sufficiency report (R-46)",
+    ) -> None:
+        """R-46: where children are placed now (setting, distance, area, risk), and those at high risk
+        placed against R-43 and R-41."""
+        if fmt not in FORMATS:
+            fail(f"--format: unknown format {fmt!r}; use one of: {', '.join(FORMATS)}")
+        setup_django()
+        from django.core.exceptions import PermissionDenied
+        from django.db import transaction
+
+        from ccehub.audit.models import Action
+        from ccehub.commands._actor import cli_actor
+        from ccehub.reports.sufficiency import sufficiency_report
+        from ccehub.rules.disclosure import SUPPRESSED, SUPPRESSION_THRESHOLD
+
+        actor = cli_actor(user, purpose)
+        try:
+            with transaction.atomic():
+                report = sufficiency_report(actor=actor, action=Action.EXPORT)  # type: ignore[arg-type]
+        except PermissionDenied as exc:
+            fail(str(exc), 1)
+        if fmt == "csv":
+            typer.echo(report.to_csv(), nl=False)
+            return
+        if fmt == "json":
+            typer.echo(json.dumps(report.to_json(), indent=2))
+            return
+        from rich.console import Console
+        from rich.table import Table
+
+        console = Console()
+        if not console.is_terminal:
+            console = Console(width=120)
+        sections: dict[str, list[tuple[str, str]]] = {}
+        for section, measure, shown in report.rows():
+            sections.setdefault(section, []).append((measure, shown))
+        for i, (section, rows) in enumerate(sections.items()):
+            table = Table(title=f"Placement sufficiency (R-46): {report.scope.lower()}" if i == 0 else None)
+            table.add_column(section)
+            table.add_column("Children", justify="right")
+            for measure, shown in rows:
+                table.add_row(measure, shown)
+            console.print(table)
+        typer.echo(
+            "A current placement has started and not ended; open placements with no start date are not "
+            f'counted. 20 miles or more is at distance. Counts under {SUPPRESSION_THRESHOLD} show "{SUPPRESSED}".'
+        )
+
     @report_app.command("timeliness")
     def timeliness(
         fmt: Annotated[str, typer.Option("--format", help="csv, json or table")] = "table",

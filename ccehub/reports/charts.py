@@ -15,7 +15,9 @@ import matplotlib.pyplot as plt
 from matplotlib.colors import ListedColormap
 
 from ccehub.reports.vulnerability import Matrix
+from ccehub.rules.disclosure import WITHHELD
 from ccehub.rules.early_signs import EarlySigns
+from ccehub.rules.sufficiency import Sufficiency
 
 # Colour-blind-safe, and each state also has its own symbol in the cell.
 _PRESENT = "#d4351c"
@@ -79,6 +81,45 @@ def early_signs_svg(result: EarlySigns) -> bytes:
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     ax.set_title("Days from the first missing episode to the first arrest", fontsize=12, loc="left")
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="svg", metadata={"Date": None})
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+# Banned settings (R-43) are told apart by hatching and their label, not by colour alone (WCAG 1.4.1);
+# both colours have at least 3:1 contrast with white (1.4.11).
+_ALLOWED = "#1d70b8"
+_BANNED = "#d4351c"
+
+
+def placements_svg(result: Sufficiency) -> bytes:
+    """R-46: the children placed now, by kind of setting; the settings banned at high risk (R-43)
+    hatched and labelled. A setting whose count is not shown has no bar, only the words (the table
+    says the same)."""
+    labels = [f"{row.label} (banned at high risk)" if row.banned else row.label for row in result.settings]
+    shown = [row.count.shown for row in result.settings]
+    values = [int(text) if text.isdigit() else 0 for text in shown]
+    shown = ["not shown" if text == WITHHELD else text for text in shown]  # the table says why
+    fig, ax = plt.subplots(figsize=(9.0, 0.45 * len(labels) + 1.6), dpi=100)
+    positions = list(range(len(labels)))
+    bars = ax.barh(positions, values, color=[_BANNED if row.banned else _ALLOWED for row in result.settings])
+    for bar, row in zip(bars, result.settings, strict=True):
+        if row.banned:
+            bar.set_hatch("///")
+            bar.set_edgecolor("white")
+    top = max([*values, 1])
+    for y, (value, text) in enumerate(zip(values, shown, strict=True)):
+        ax.text(value + top * 0.02, y, text, va="center", fontsize=10)
+    ax.set_yticks(positions, labels=labels, fontsize=10)
+    ax.invert_yaxis()
+    ax.set_xlim(0, top * 1.6)
+    ax.set_xlabel("Children placed now")
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.set_title("Where children are placed now, by kind of setting", fontsize=12, loc="left")
     fig.tight_layout()
     buffer = io.BytesIO()
     fig.savefig(buffer, format="svg", metadata={"Date": None})

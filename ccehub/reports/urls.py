@@ -11,6 +11,9 @@ urlpatterns = [
     path("missing-before-arrest/", views.early_signs, name="early-signs"),
     path("missing-before-arrest.svg", views.early_signs_svg, name="early-signs-svg"),
     path("missing-before-arrest.csv", views.early_signs_csv, name="early-signs-csv"),
+    path("placements/", views.placements, name="placements"),
+    path("placements.svg", views.placements_svg, name="placements-svg"),
+    path("placements.csv", views.placements_csv, name="placements-csv"),
     path("timeliness.svg", views.timeliness_svg, name="timeliness-svg"),
     path("timeliness.csv", views.timeliness_csv, name="timeliness-csv"),
 ]

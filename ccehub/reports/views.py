@@ -306,3 +306,120 @@ def early_signs_csv(request: HttpRequest) -> HttpResponse:
     response["Content-Disposition"] = 'attachment; filename="missing-before-arrest.csv"'
     response["Cache-Control"] = "no-store"
     return response
+
+
+# --- Placement sufficiency (R-46) -------------------------------------------------------------------
+
+
+def _sufficiency_or_refusal(
+    request: HttpRequest, actor: Actor, action: str
+) -> tuple[Any, HttpResponse | None]:
+    """The report for the actor's scope, or an audited 403 for roles that read no cases."""
+    from django.core.exceptions import PermissionDenied
+
+    from ccehub.audit.services import audit_record
+    from ccehub.reports.sufficiency import sufficiency_report
+
+    try:
+        return sufficiency_report(actor=actor, action=action), None
+    except PermissionDenied as exc:
+        audit_record(
+            actor=actor,
+            action=Action.DENIED,
+            object_type="placement_sufficiency_report",
+            detail=f"refused: {exc}",
+        )
+        return None, render(
+            request,
+            "common/not_found.html",
+            {"heading": "You cannot see this report", "message": str(exc)},
+            status=403,
+        )
+
+
+@membership_required
+def placements(request: HttpRequest) -> HttpResponse:
+    from ccehub.rules.disclosure import SUPPRESSED, SUPPRESSION_THRESHOLD
+    from ccehub.rules.sufficiency import (
+        AREA_LABELS,
+        BREACH_LABELS,
+        COVERAGE_LABELS,
+        DISTANCE_LABELS,
+        GROUP_LABELS,
+        RISK_LABELS,
+    )
+
+    actor = actor_from_request(request, purpose="Placement sufficiency report (R-46)")
+    report, refusal = _sufficiency_or_refusal(request, actor, Action.VIEW)
+    if refusal is not None:
+        return refusal
+    result = report.result
+
+    def numeric(text: str) -> dict[str, object]:
+        return {"text": text, "numeric": True}
+
+    settings = [
+        [row.label, "Yes" if row.banned else "No", numeric(row.count.shown)] for row in result.settings
+    ]
+    alt = (
+        "Bar chart of the children placed now, by kind of setting, the settings banned for children at "
+        "high risk (R-43) hatched: "
+        + "; ".join(
+            f"{row.label}{' (banned at high risk)' if row.banned else ''}: {row.count.shown}"
+            for row in result.settings
+        )
+        + ". A setting whose count is not shown has no bar."
+    )
+    return render(
+        request,
+        "reports/placements.html",
+        {
+            "report": report,
+            "result": result,
+            "coverage": [[COVERAGE_LABELS[k], numeric(c.shown)] for k, c in result.coverage],
+            "settings": settings,
+            "distances": [[DISTANCE_LABELS[k], numeric(c.shown)] for k, c in result.distances],
+            "areas": [[AREA_LABELS[k], numeric(c.shown)] for k, c in result.areas],
+            "groups": [[GROUP_LABELS[k], numeric(c.shown)] for k, c in result.setting_groups],
+            "risks": [[RISK_LABELS[k], numeric(c.shown)] for k, c in result.risks],
+            "against_rules": [
+                ["Placed now, at high risk or not assessed", numeric(result.high_or_not_assessed.shown)],
+                *([BREACH_LABELS[k], numeric(c.shown)] for k, c in result.against_rules),
+            ],
+            "alt": alt,
+            "suppressed": SUPPRESSED,
+            "threshold": SUPPRESSION_THRESHOLD,
+            "children_head": ["Placement on record", numeric("Children")],
+            "settings_head": ["Kind of setting", "Banned at high risk (R-43)", numeric("Children")],
+            "groups_head": ["Group of settings", numeric("Children")],
+            "distance_head": ["Distance from home", numeric("Children")],
+            "area_head": ["Where the placement is", numeric("Children")],
+            "risk_head": ["Exploitation risk now", numeric("Children")],
+            "against_head": ["At high risk of exploitation, or not assessed", numeric("Children")],
+        },
+    )
+
+
+@membership_required
+def placements_svg(request: HttpRequest) -> HttpResponse:
+    from ccehub.reports.charts import placements_svg as render_svg
+
+    actor = actor_from_request(request, purpose="Placement sufficiency chart (R-46)")
+    report, refusal = _sufficiency_or_refusal(request, actor, Action.VIEW)
+    if refusal is not None:
+        return refusal
+    response = HttpResponse(render_svg(report.result), content_type="image/svg+xml")
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@membership_required
+def placements_csv(request: HttpRequest) -> HttpResponse:
+    actor = actor_from_request(request, channel=Channel.EXPORT, purpose="Placement sufficiency export (R-46)")
+    report, refusal = _sufficiency_or_refusal(request, actor, Action.EXPORT)
+    if refusal is not None:
+        return refusal
+    response = HttpResponse(report.to_csv(), content_type="text/csv")
+    response["Content-Disposition"] = 'attachment; filename="placement-sufficiency.csv"'
+    response["Cache-Control"] = "no-store"
+    return response
