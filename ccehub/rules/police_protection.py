@@ -32,6 +32,8 @@ from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Final
 
+from ccehub.rules.age import eighteenth_birthday
+
 #: [D] The warning window before the limit (R-35: "warns at T-12h").
 WARN_BEFORE_HOURS: Final = 12
 #: The police must judge a risk of significant harm (R-35).
@@ -143,13 +145,6 @@ def _when(moment: datetime) -> str:
     return f"{moment:%-d %B %Y at %H:%M}"
 
 
-def _turns_18(dob: date) -> date:
-    try:
-        return dob.replace(year=dob.year + 18)
-    except ValueError:  # 29 February: the birthday is 1 March in a common year
-        return date(dob.year + 18, 3, 1)
-
-
 def check_start(facts: StartFacts, *, now: datetime, local_day: date | None = None) -> dict[str, str]:
     """Refusals for recording the start of police protection (field → message); empty when allowed.
     ``local_day`` is the local calendar day the protection began (for the age check; defaults to
@@ -162,7 +157,7 @@ def check_start(facts: StartFacts, *, now: datetime, local_day: date | None = No
     day = local_day if local_day is not None else facts.started_at.date()
     if facts.date_of_birth is not None and day < facts.date_of_birth:
         problems.setdefault("started_at", MSG_BEFORE_BIRTH)
-    if facts.date_of_birth is not None and day >= _turns_18(facts.date_of_birth):
+    if facts.date_of_birth is not None and day >= eighteenth_birthday(facts.date_of_birth):
         problems.setdefault("started_at", MSG_ADULT)
     for other in facts.others:
         if other.ended_at is None:

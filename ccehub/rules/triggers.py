@@ -38,6 +38,8 @@ from datetime import date
 from enum import StrEnum
 from typing import Final
 
+from ccehub.rules.age import ADULT_AGE
+
 
 class EarlyWarning(StrEnum):
     YOT_CSC_CHECK = "yot_csc_check"
@@ -65,8 +67,6 @@ RULES: Final[dict[EarlyWarning, str]] = {
     EarlyWarning.NO_NRM_REFERRAL: "R-08",
 }
 
-#: The age from which someone present counts as an adult (R-27's ages of those present).
-ADULT_AGE: Final = 18
 
 TEXT_YOT_CSC: Final = (
     "Offending indicators recorded ({indicators}): the youth offending team should ask children's "

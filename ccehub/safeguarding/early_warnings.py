@@ -26,11 +26,10 @@ from ccehub.children.models import Child, Identity, VulnerabilityFlag
 from ccehub.children.services import check_can_write
 from ccehub.common.access import Actor
 from ccehub.common.models import TriState
-from ccehub.rules.age import age_on
+from ccehub.rules.age import ADULT_AGE, age_on
 from ccehub.rules.indicators import INDICATOR_LABELS, Indicator
 from ccehub.rules.offences import catalogue
 from ccehub.rules.triggers import (
-    ADULT_AGE,
     Dated,
     SignedIncident,
     TriggerFacts,
