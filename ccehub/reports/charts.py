@@ -13,6 +13,7 @@ matplotlib.use("Agg")  # headless: no display on servers
 
 import matplotlib.pyplot as plt
 from matplotlib.colors import ListedColormap
+from matplotlib.figure import Figure
 
 from ccehub.reports.vulnerability import Matrix
 from ccehub.rules.disclosure import WITHHELD
@@ -54,6 +55,11 @@ def vulnerability_heatmap_svg(matrix: Matrix) -> bytes:
     for spine in ax.spines.values():
         spine.set_visible(False)
     ax.set_title("Vulnerabilities prior to the identifying incident", fontsize=12, loc="left")
+    return _svg(fig)
+
+
+def _svg(fig: Figure) -> bytes:
+    """The figure as SVG bytes (no date in the metadata, so the same numbers give the same file)."""
     fig.tight_layout()
     buffer = io.BytesIO()
     fig.savefig(buffer, format="svg", metadata={"Date": None})
@@ -61,31 +67,55 @@ def vulnerability_heatmap_svg(matrix: Matrix) -> bytes:
     return buffer.getvalue()
 
 
-def early_signs_svg(result: EarlySigns) -> bytes:
-    """R-34: children who went missing first, by days until the first arrest. A band with a
-    suppressed count has no bar, only the words "fewer than 5" (the table says the same)."""
-    labels = [label for label, _ in result.bands]
-    shown = [count.shown for _, count in result.bands]
+def _counts_svg(
+    labels: list[str],
+    shown: list[str],
+    *,
+    title: str,
+    xlabel: str,
+    width: float,
+    row_height: float,
+    room: float,
+    colours: str | list[str] = "#1d70b8",
+    hatched: list[bool] | None = None,
+) -> bytes:
+    """Counts as horizontal bars, each labelled with the count as shown. A count that is not a
+    number (suppressed or withheld) has no bar, only its words: the table beside it says why.
+    ``room``: how far past the longest bar the axis runs, for the labels."""
     values = [int(text) if text.isdigit() else 0 for text in shown]
-    fig, ax = plt.subplots(figsize=(8.0, 0.55 * len(labels) + 1.6), dpi=100)
+    fig, ax = plt.subplots(figsize=(width, row_height * len(labels) + 1.6), dpi=100)
     positions = list(range(len(labels)))
-    ax.barh(positions, values, color="#1d70b8")
+    bars = ax.barh(positions, values, color=colours)
+    for bar, hatch in zip(bars, hatched or [False] * len(labels), strict=True):
+        if hatch:
+            bar.set_hatch("///")
+            bar.set_edgecolor("white")
     top = max([*values, 1])
     for y, (value, text) in enumerate(zip(values, shown, strict=True)):
         ax.text(value + top * 0.02, y, text, va="center", fontsize=10)
     ax.set_yticks(positions, labels=labels, fontsize=10)
     ax.invert_yaxis()
-    ax.set_xlim(0, top * 1.35)
-    ax.set_xlabel("Children")
+    ax.set_xlim(0, top * room)
+    ax.set_xlabel(xlabel)
     ax.xaxis.get_major_locator().set_params(integer=True)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    ax.set_title("Days from the first missing episode to the first arrest", fontsize=12, loc="left")
-    fig.tight_layout()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="svg", metadata={"Date": None})
-    plt.close(fig)
-    return buffer.getvalue()
+    ax.set_title(title, fontsize=12, loc="left")
+    return _svg(fig)
+
+
+def early_signs_svg(result: EarlySigns) -> bytes:
+    """R-34: children who went missing first, by days until the first arrest. A band with a
+    suppressed count has no bar, only the words "fewer than 5" (the table says the same)."""
+    return _counts_svg(
+        [label for label, _ in result.bands],
+        [count.shown for _, count in result.bands],
+        title="Days from the first missing episode to the first arrest",
+        xlabel="Children",
+        width=8.0,
+        row_height=0.55,
+        room=1.35,
+    )
 
 
 # Banned settings (R-43) are told apart by hatching and their label, not by colour alone (WCAG 1.4.1);
@@ -98,30 +128,15 @@ def placements_svg(result: Sufficiency) -> bytes:
     """R-46: the children placed now, by kind of setting; the settings banned at high risk (R-43)
     hatched and labelled. A setting whose count is not shown has no bar, only the words (the table
     says the same)."""
-    labels = [f"{row.label} (banned at high risk)" if row.banned else row.label for row in result.settings]
-    shown = [row.count.shown for row in result.settings]
-    values = [int(text) if text.isdigit() else 0 for text in shown]
-    shown = ["not shown" if text == WITHHELD else text for text in shown]  # the table says why
-    fig, ax = plt.subplots(figsize=(9.0, 0.45 * len(labels) + 1.6), dpi=100)
-    positions = list(range(len(labels)))
-    bars = ax.barh(positions, values, color=[_BANNED if row.banned else _ALLOWED for row in result.settings])
-    for bar, row in zip(bars, result.settings, strict=True):
-        if row.banned:
-            bar.set_hatch("///")
-            bar.set_edgecolor("white")
-    top = max([*values, 1])
-    for y, (value, text) in enumerate(zip(values, shown, strict=True)):
-        ax.text(value + top * 0.02, y, text, va="center", fontsize=10)
-    ax.set_yticks(positions, labels=labels, fontsize=10)
-    ax.invert_yaxis()
-    ax.set_xlim(0, top * 1.6)
-    ax.set_xlabel("Children placed now")
-    ax.xaxis.get_major_locator().set_params(integer=True)
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-    ax.set_title("Where children are placed now, by kind of setting", fontsize=12, loc="left")
-    fig.tight_layout()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="svg", metadata={"Date": None})
-    plt.close(fig)
-    return buffer.getvalue()
+    return _counts_svg(
+        [f"{row.label} (banned at high risk)" if row.banned else row.label for row in result.settings],
+        # "not shown": the table says why
+        ["not shown" if row.count.shown == WITHHELD else row.count.shown for row in result.settings],
+        title="Where children are placed now, by kind of setting",
+        xlabel="Children placed now",
+        width=9.0,
+        row_height=0.45,
+        room=1.6,
+        colours=[_BANNED if row.banned else _ALLOWED for row in result.settings],
+        hatched=[row.banned for row in result.settings],
+    )
