@@ -1,7 +1,8 @@
 """A real server with the demo data, and a real Chromium driven by Playwright.
 
 The server runs in a subprocess against a scratch database of the suite's own kind (PostgreSQL in
-CI), loaded with ``ccehub demo --no-server`` exactly as a user would.
+CI), loaded with ``ccehub demo --no-server`` as a user would (on a database already migrated: the
+empty-database path is ``tests/cli/test_demo_cli.py``'s).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ DEMO_PASSWORD = "ccehub-demo-2026"
 @pytest.fixture(scope="session")
 def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     tmp = tmp_path_factory.mktemp("live")
-    with scratch_database(tmp) as url:
+    with scratch_database(tmp, migrated=True) as url:
         loaded = run_ccehub(["demo", "--no-server"], url)
         assert loaded.returncode == 0, loaded.stderr
         port = free_port()

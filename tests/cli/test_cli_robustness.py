@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.scratch import migrated_sqlite_copy
+
 UNEXPECTED = "failed unexpectedly"
 
 
@@ -45,7 +47,7 @@ def clean_error(result: subprocess.CompletedProcess[str], code: int) -> str:
 @pytest.fixture(scope="module")
 def migrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A migrated database with the reference agencies, copied for each test that writes."""
-    db = tmp_path_factory.mktemp("migrated") / "db.sqlite3"
+    db = migrated_sqlite_copy(tmp_path_factory.mktemp("migrated") / "db.sqlite3")
     result = ccehub("agencies", "load-reference", db=db)
     assert result.returncode == 0, result.stderr
     return db

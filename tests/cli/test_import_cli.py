@@ -21,7 +21,7 @@ def test_unwritable_rejects_file_imports_nothing(tmp_path):
     (exit 2) before any row is imported, so the valid rows are not left in with their rejects lost."""
     extract = tmp_path / "la.csv"
     extract.write_text(EXTRACT, encoding="utf-8")
-    with scratch_database(tmp_path) as url:
+    with scratch_database(tmp_path, migrated=True) as url:
         env = {"CCEHUB_DATA_DIR": str(tmp_path / "data")}
         added = run_ccehub(["agencies", "add", "la-x", "--name", "LA X", "--kind", "la"], url, env=env)
         assert added.returncode == 0, added.stderr

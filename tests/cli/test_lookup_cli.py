@@ -30,7 +30,7 @@ def write_extracts(tmp_path):
 def test_contract(tmp_path):
     """Exit codes, JSON shape and audit of the look-up commands, through the real console script."""
     pop, records, written = write_extracts(tmp_path)
-    with scratch_database(tmp_path) as url:
+    with scratch_database(tmp_path, migrated=True) as url:
         env = {"CCEHUB_DATA_DIR": str(tmp_path / "data")}
         kinds = {
             "police": "police_force",
@@ -207,7 +207,7 @@ def test_twins_an_agency_knows_stay_two_children(tmp_path):
         "PN1,Harry,Jones,2010-04-02,M,NW1 8NH\nPN2,Henry,Jones,02/04/2010,M,\n",
         encoding="utf-8",
     )
-    with scratch_database(tmp_path) as url:
+    with scratch_database(tmp_path, migrated=True) as url:
         env = {"CCEHUB_DATA_DIR": str(tmp_path / "data")}
         for code, kind, path in (("la-c", "la_childrens_services", la), ("pol-m", "police_force", police)):
             assert (

@@ -27,7 +27,7 @@ def test_calibration_of_a_small_built_index(tmp_path: Path) -> None:
     share of same-child pairs, each comparison's true m sums to one over its non-null levels."""
     from bench.lookup_scale import phase_build, phase_prepare
 
-    phase_prepare(12_000, tmp_path, n_absent=200, seed=5)
+    phase_prepare(5_000, tmp_path, n_absent=100, seed=5)
     phase_build(tmp_path, seed=5)
     result = calibrate(tmp_path)
     truth = pd.read_parquet(tmp_path / "truth.parquet")
