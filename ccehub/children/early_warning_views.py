@@ -1,6 +1,7 @@
 """Early warnings on the web (R-53, R-56, R-08): /children/PID/early-warnings/.
 
-The warnings that stand on the child's record, the YOT-CSC checks recorded (R-53, F-17) and, for a
+The warnings that stand on the child's record, the drift between its three processes
+(:mod:`ccehub.rules.drift`), the YOT-CSC checks recorded (R-53, F-17) and, for a
 youth offending team that may record on the child, "Record the YOT-CSC check". Read through
 ``child_get`` (audited, scoped: a child the user cannot see is a 404); a refused post is an audited
 403.
@@ -15,15 +16,19 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from ccehub.children.forms import apply_service_errors
 from ccehub.children.missing_forms import _date_field
+from ccehub.children.presenters import PROCESS_LABELS
 from ccehub.children.selectors import ChildNotFound, child_get, identity_sight
 from ccehub.children.services import may_record_on, read_only_message
 from ccehub.common.refusals import RefusedObject, audit_refusal
 from ccehub.common.views import forbidden
 from ccehub.common.web import actor_from_request, membership_required
+from ccehub.rules.policy import profile_in_force
 from ccehub.rules.triggers import INDICATOR_LABELS, OffendingIndicator, early_warnings, offending_indicators
+from ccehub.safeguarding.drift import drift_for
 from ccehub.safeguarding.early_warnings import MSG_YOT_ONLY, is_yot, trigger_facts, yot_check_record
 from ccehub.safeguarding.models import YotCscCheck
 
@@ -99,6 +104,7 @@ def early_warnings_page(request: HttpRequest, pid: str) -> HttpResponse:
                 return redirect("children:early_warnings", pid=child.pseudonymous_id)
     facts = trigger_facts([child])[child.pk]
     warnings = early_warnings(facts)
+    drift = drift_for([child])[child.pk]
     # the check answers offending indicators: with none on the record there is nothing to ask
     indicators = bool(offending_indicators(facts))
     checks = sorted(record.related["yot_checks"], key=lambda c: (c.asked_on, c.created_at), reverse=True)
@@ -106,6 +112,9 @@ def early_warnings_page(request: HttpRequest, pid: str) -> HttpResponse:
         "record": record,
         "child": child,
         "warnings": warnings,
+        "drift": drift,
+        "drift_days": profile_in_force(timezone.localdate()).drift_days,
+        "process_labels": PROCESS_LABELS,
         "checks": [
             {
                 "check": check,

@@ -94,9 +94,11 @@ def child_detail(request: HttpRequest, pid: str) -> HttpResponse:
             else None
         ),
     }
+    from ccehub.safeguarding.drift import drift_for
     from ccehub.safeguarding.early_warnings import warnings_for
 
     context["early_warnings"] = warnings_for([record.child])[record.child.pk]
+    context["drift"] = drift_for([record.child])[record.child.pk]
     try:
         from ccehub.incidents.presenters import triage_panels
 

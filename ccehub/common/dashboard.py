@@ -74,6 +74,7 @@ def dashboard_for(*, actor: Actor) -> dict[str, Any]:
     open_actions += _placement_custody(actor, children)
     open_actions += _police_protection(actor, children)
     open_actions += _yot_checks(actor, children)
+    open_actions += _drift(actor, children)
     open_actions += _notifications(actor, children)
     open_actions += _missing_often_and_long(children)
     open_actions += _missing_follow_ups(actor, children)
@@ -349,6 +350,21 @@ def _police_protection(actor: Actor, children: list[Any]) -> list[dict[str, Any]
     return items
 
 
+def _writable(actor: Actor, children: list[Any]) -> dict[Any, Any]:
+    """The children (by primary key) the actor's agency may record on."""
+    from ccehub.children.models import Child
+    from ccehub.common.access import writable_children_q
+
+    if actor.agency is None:
+        return {}
+    writable = set(
+        Child.objects.filter(writable_children_q(actor.agency), pk__in=[c.pk for c in children])
+        .order_by()
+        .values_list("pk", flat=True)
+    )
+    return {c.pk: c for c in children if c.pk in writable}
+
+
 def _yot_checks(actor: Actor, children: list[Any]) -> list[dict[str, Any]]:
     """R-53, F-17: for a youth offending team, each child it sees whose offending indicators call
     for the YOT-CSC check, until one is recorded."""
@@ -359,19 +375,9 @@ def _yot_checks(actor: Actor, children: list[Any]) -> list[dict[str, Any]]:
 
     if actor.system or not is_yot(actor) or actor.is_analyst or not children:
         return []
-    from ccehub.children.models import Child
-    from ccehub.common.access import writable_children_q
-
-    if actor.agency is None:
-        return []
     # only the children it may record the check on (not those it reads under an agreement)
-    writable = set(
-        Child.objects.filter(writable_children_q(actor.agency), pk__in=[c.pk for c in children])
-        .order_by()
-        .values_list("pk", flat=True)
-    )
+    by_pk = _writable(actor, children)
     items = []
-    by_pk = {c.pk: c for c in children if c.pk in writable}
     for pk, warnings in warnings_for(list(by_pk.values())).items():
         for warning in warnings:
             if warning.code is EarlyWarning.YOT_CSC_CHECK:
@@ -384,6 +390,33 @@ def _yot_checks(actor: Actor, children: list[Any]) -> list[dict[str, Any]]:
                         "href": reverse("children:early_warnings", args=[by_pk[pk].pseudonymous_id]),
                     }
                 )
+    return items
+
+
+def _drift(actor: Actor, children: list[Any]) -> list[dict[str, Any]]:
+    """Drift between the three processes (rules/drift.py), for the agencies that may record on the
+    child (those holding it and a panel with an open case; not those reading it under an agreement):
+    one line per alert."""
+    from django.urls import reverse
+
+    from ccehub.safeguarding.drift import drift_for
+
+    if actor.system or actor.is_analyst or not children:
+        return []
+    by_pk = _writable(actor, children)
+    if not by_pk:
+        return []
+    items = []
+    for pk, alerts in drift_for(list(by_pk.values())).items():
+        for alert in alerts:
+            items.append(
+                {
+                    "child": by_pk[pk],
+                    "kind": "Drift",
+                    "text": alert.text,
+                    "href": reverse("children:early_warnings", args=[by_pk[pk].pseudonymous_id]) + "#drift",
+                }
+            )
     return items
 
 

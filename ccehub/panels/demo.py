@@ -178,6 +178,7 @@ def _plan_and_missing(actor: Actor, panel: Agency, children: dict[str, Any], tod
         purpose="Demo data: a synthetic missing episode loaded for the demonstration",
         origin="demo-loader",
     )
+    _drift_demo(actor, children["Kai"], today)
     went = _aware(today - timedelta(days=2), 22)
     missing_episode_record(
         actor=as_social_worker,
@@ -187,6 +188,27 @@ def _plan_and_missing(actor: Actor, panel: Agency, children: dict[str, Any], tod
         reported_by="parent",
         reported_to_police_at=went + timedelta(hours=11),
         notes="Synthetic: did not come home after college; seen at a station with older boys.",
+    )
+
+
+def _drift_demo(actor: Actor, kai: Any, today: date) -> None:
+    """Drift between the processes (rules/drift.py): five weeks ago the Met arrested Kai carrying a
+    knife and released him under investigation; no decision and no strategy meeting since (J-01,
+    R-36). Synthetic, dated relative to the demo day so the alerts stand."""
+    from ccehub.children.services import fact_record
+    from ccehub.justice.models import Arrest
+
+    met = Agency.objects.get(code="met")
+    fact_record(
+        actor=actor,
+        child=kai,
+        model=Arrest,
+        arrested_at=_aware(today - timedelta(days=35), 19),
+        arresting_force=met,
+        offences=["possession_weapon"],
+        offence_description="Synthetic: stopped near a station carrying a knife",
+        outcome="rui",
+        source_note="Synthetic demo arrest (not from the report).",
     )
 
 

@@ -56,6 +56,9 @@ class PolicyProfile:
     young_adult_upper_age_exclusive: int
     #: R-35: police protection lasts at most 72 hours.
     police_protection_max_hours: int
+    #: Drift between the processes (rules/drift.py): a step owed by one process and not recorded
+    #: this many days on is drift. No figure in the report [D]: one monthly panel cycle (R-16).
+    drift_days: int
 
     # --- NRM clocks (national Single Competent Authority route) -----------------------------
     #: N-01 (report): RG "should" come within 48 hours of referral. ``None`` under ``current``.
@@ -97,6 +100,7 @@ REPORT_2022: Final = PolicyProfile(
     missing_long_hours=24,
     young_adult_upper_age_exclusive=25,
     police_protection_max_hours=72,
+    drift_days=28,
     national_rg_target_hours=48,
     national_rg_target_working_days=None,
     recovery_period_days=45,
@@ -123,6 +127,7 @@ CURRENT: Final = PolicyProfile(
     missing_long_hours=24,
     young_adult_upper_age_exclusive=25,
     police_protection_max_hours=72,
+    drift_days=28,
     national_rg_target_hours=None,
     national_rg_target_working_days=5,
     recovery_period_days=30,

@@ -62,6 +62,33 @@ def _drug(codes: Iterable[str]) -> bool:
     return any(code in known and known[code].drug_offence for code in codes)
 
 
+def children_today(pks: list[Any], *, today: date) -> dict[Any, bool | None]:
+    """Whether each child (by primary key) is under 18 on ``today``: from the date of birth; where
+    none is known, the latest incident's estimate of the age (F-01: treated as a child, None, unless
+    the officer estimated 18 or more). Two queries for any number of children."""
+    from ccehub.incidents.models import IdentifyingIncident
+
+    births = dict(Identity.objects.filter(child_id__in=pks).values_list("child_id", "date_of_birth"))
+    estimates: dict[Any, tuple[Any, int | None]] = {}
+    for child_id, occurred_at, estimate in (
+        IdentifyingIncident.objects.filter(child_id__in=pks)
+        .order_by()
+        .values_list("child_id", "occurred_at", "estimated_age")
+    ):
+        latest = estimates.get(child_id)
+        if latest is None or occurred_at > latest[0]:
+            estimates[child_id] = (occurred_at, estimate)
+    out: dict[Any, bool | None] = {}
+    for pk in pks:
+        dob = births.get(pk)
+        estimate = estimates.get(pk, (None, None))[1]
+        if dob is not None:
+            out[pk] = age_on(dob, today) < ADULT_AGE
+        else:
+            out[pk] = False if estimate is not None and estimate >= ADULT_AGE else None
+    return out
+
+
 def trigger_facts(children: list[Child], *, today: date | None = None) -> dict[Any, TriggerFacts]:
     """The facts the early-warning rules read, for each child (by primary key)."""
     from ccehub.incidents.models import ActionStatus, IdentifyingIncident, IncidentType, TriageAction
@@ -106,7 +133,6 @@ def trigger_facts(children: list[Child], *, today: date | None = None) -> dict[A
         .values_list("decision__incident_id", flat=True)
     )
     signed: dict[Any, list[SignedIncident]] = defaultdict(list)
-    estimates: dict[Any, tuple[Any, int | None]] = {}
     for incident in IdentifyingIncident.objects.filter(child_id__in=pks).only(
         "child_id",
         "occurred_at",
@@ -116,7 +142,6 @@ def trigger_facts(children: list[Child], *, today: date | None = None) -> dict[A
         "indicators",
         "co_present_ages",
         "county_lines_linked",
-        "estimated_age",
     ):
         on = _day(incident.occurred_at)
         offences = list(incident.offences or [])
@@ -138,10 +163,6 @@ def trigger_facts(children: list[Child], *, today: date | None = None) -> dict[A
                     declined_with_reason=incident.pk in declined,
                 )
             )
-        # the latest incident's estimate of the age stands where no date of birth is known
-        latest = estimates.get(incident.child_id)
-        if latest is None or incident.occurred_at > latest[0]:
-            estimates[incident.child_id] = (incident.occurred_at, incident.estimated_age)
     for arrest in Arrest.objects.filter(child_id__in=pks).only("child_id", "arrested_at", "offences"):
         if _drug(arrest.offences or []):
             drugs[arrest.child_id].append(Dated(_day(arrest.arrested_at)))
@@ -153,17 +174,11 @@ def trigger_facts(children: list[Child], *, today: date | None = None) -> dict[A
         "child_id", "asked_on"
     ):
         checks[child_id].append(asked_on)
-    births = dict(Identity.objects.filter(child_id__in=pks).values_list("child_id", "date_of_birth"))
+    status = children_today(pks, today=today)
     out = {}
     for child in children:
-        dob = births.get(child.pk)
-        estimate = estimates.get(child.pk, (None, None))[1]
-        if dob is not None:
-            is_child: bool | None = age_on(dob, today) < ADULT_AGE
-        else:  # F-01: treated as a child unless the officer estimated 18 or more
-            is_child = False if estimate is not None and estimate >= ADULT_AGE else None
         out[child.pk] = TriggerFacts(
-            child=is_child,
+            child=status[child.pk],
             gang_affiliation=tuple(gang[child.pk]),
             drug_offences=tuple(drugs[child.pk]),
             offences_with_adults=tuple(adults[child.pk]),

@@ -210,7 +210,7 @@ def test_the_youth_offending_team_records_the_yot_csc_check(page, live_app):
     base = live_app["url"]
     sign_in(page, base, "yot")
     page.get_by_role("link", name=re.compile(r"^Tom .*Offending indicators recorded")).click()
-    expect(page.get_by_role("heading", name="Early warnings", exact=True)).to_be_visible()
+    expect(page.get_by_role("heading", name="Early warnings and drift", exact=True)).to_be_visible()
     assert_accessible(page)
     page.get_by_role("button", name="Record the check").click()
     expect(page.locator(".govuk-error-summary")).to_contain_text("Enter the date you asked")
@@ -230,3 +230,17 @@ def test_the_youth_offending_team_records_the_yot_csc_check(page, live_app):
     expect(page.get_by_role("link", name=re.compile(r"^Tom .*Offending indicators recorded"))).to_have_count(
         0
     )
+
+
+def test_the_social_worker_follows_a_drift_alert(page, live_app):
+    """Drift between the processes: Kai was released under investigation five weeks ago with no
+    decision and no strategy meeting since; Islington's social worker follows the dashboard line to
+    the early-warnings page, which names the process and the day each alert is counted from."""
+    base = live_app["url"]
+    sign_in(page, base, "socialworker")
+    page.get_by_role("link", name=re.compile(r"^Kai .*Released under investigation on")).click()
+    expect(page.get_by_role("heading", name="Early warnings and drift", exact=True)).to_be_visible()
+    drift = page.get_by_test_id("drift")
+    expect(drift).to_contain_text("no strategy meeting, plan, order or police protection recorded since")
+    expect(drift).to_contain_text("Criminal process, counted from")
+    assert_accessible(page)
