@@ -14,6 +14,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -23,6 +24,7 @@ from ccehub.children.missing_forms import _date_field
 from ccehub.children.presenters import PROCESS_LABELS
 from ccehub.children.selectors import ChildNotFound, child_get, identity_sight
 from ccehub.children.services import may_record_on, read_only_message
+from ccehub.common.once import new_token, posted_with_token, submission_key
 from ccehub.common.refusals import RefusedObject, audit_refusal
 from ccehub.common.views import forbidden
 from ccehub.common.web import actor_from_request, membership_required
@@ -33,6 +35,7 @@ from ccehub.safeguarding.early_warnings import MSG_YOT_ONLY, is_yot, trigger_fac
 from ccehub.safeguarding.models import YotCscCheck
 
 MSG_RECORDED = "Recorded: the YOT-CSC check (R-53)"
+MSG_ALREADY_RECORDED = "That YOT-CSC check was already recorded: it is listed below (the form was sent twice)"
 MSG_ROLE = "Your role does not record on children's records"
 #: What the page reads (the warnings are worked out from these sections), for the access audit.
 SECTIONS = ("profile", "vulnerabilities", "incidents", "justice", "nrm", "triage", "safeguarding")
@@ -58,6 +61,8 @@ class YotCheckForm(forms.Form):
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    #: the form's one-time token (ccehub.common.once)
+    submission = forms.CharField(widget=forms.HiddenInput, required=False)
 
 
 def _refused(request: HttpRequest, actor: Any, pid: str, reason: str) -> HttpResponse:
@@ -77,13 +82,23 @@ def early_warnings_page(request: HttpRequest, pid: str) -> HttpResponse:
     child = record.child
     may_record = may_record_on(actor, record.basis)
     yot = is_yot(actor)
-    form = YotCheckForm(request.POST if request.method == "POST" else None)
+    form = YotCheckForm(posted_with_token(request), initial={"submission": new_token()})
+    key = submission_key(request)
+
+    def already_recorded() -> HttpResponse | None:
+        if not key or not YotCscCheck.objects.filter(child=child, request_key=key).exists():
+            return None
+        messages.info(request, MSG_ALREADY_RECORDED)
+        return redirect("children:early_warnings", pid=child.pseudonymous_id)
+
     if request.method == "POST":
         if not may_record:
             reason = read_only_message(record.basis) if actor.can_write_cases else MSG_ROLE
             return _refused(request, actor, child.pseudonymous_id, reason)
         if not yot:
             return _refused(request, actor, child.pseudonymous_id, MSG_YOT_ONLY)
+        if (shown := already_recorded()) is not None:
+            return shown
         if form.is_valid():
             d = form.cleaned_data
             try:
@@ -94,8 +109,16 @@ def early_warnings_page(request: HttpRequest, pid: str) -> HttpResponse:
                     setting_harmful=d["setting_harmful"],
                     csc_answer=d.get("csc_answer") or "",
                     next_steps=d.get("next_steps") or "",
+                    request_key=key,
                 )
+            except IntegrityError:
+                # the same form sent twice at once: the other request recorded the check first
+                if (shown := already_recorded()) is None:
+                    raise
+                return shown
             except ValidationError as exc:
+                if (shown := already_recorded()) is not None:
+                    return shown
                 apply_service_errors(form, exc)
             except PermissionDenied as exc:
                 return _refused(request, actor, child.pseudonymous_id, str(exc))

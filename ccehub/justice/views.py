@@ -7,7 +7,6 @@ who may see the child's record sees the page (pseudonymised for analysts: no fre
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from django.contrib import messages
@@ -21,6 +20,7 @@ from ccehub.children.forms import apply_service_errors
 from ccehub.children.selectors import ChildNotFound, ChildRecord, child_get, identity_sight
 from ccehub.children.services import may_record_on, read_only_message
 from ccehub.common.access import Actor
+from ccehub.common.once import new_token, posted_with_token, submission_key
 from ccehub.common.refusals import RefusedObject, audit_refusal
 from ccehub.common.views import forbidden
 from ccehub.common.web import actor_from_request, membership_required
@@ -165,8 +165,7 @@ def charge_new(request: HttpRequest, pid: str) -> HttpResponse:
     pid = record.child.pseudonymous_id
     # The form's one-time token, scoped to the user: the same form sent again (Back then send, a
     # second click without JavaScript, two clicks at once) shows the charge already recorded.
-    submission = str(request.POST.get("submission") or "")[:64]
-    key = f"{request.user.pk}:{submission}" if submission else ""
+    key = submission_key(request)
 
     def already_recorded() -> HttpResponse | None:
         earlier = Charge.objects.filter(child=record.child, request_key=key).first() if key else None
@@ -177,11 +176,7 @@ def charge_new(request: HttpRequest, pid: str) -> HttpResponse:
 
     if request.method == "POST" and (shown := already_recorded()) is not None:
         return shown
-    posted = request.POST.copy() if request.method == "POST" else None
-    if posted is not None and not submission:
-        # a post without a token (a client that dropped it) still gets one for its next send
-        posted["submission"] = secrets.token_urlsafe(16)
-    form = ChargeForm(posted, initial={"submission": secrets.token_urlsafe(16)})
+    form = ChargeForm(posted_with_token(request), initial={"submission": new_token()})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

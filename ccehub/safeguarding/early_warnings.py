@@ -201,7 +201,14 @@ def is_yot(actor: Actor) -> bool:
 
 @transaction.atomic
 def yot_check_record(
-    *, actor: Actor, child: Child, asked_on: date, setting_harmful: str, csc_answer: str, next_steps: str = ""
+    *,
+    actor: Actor,
+    child: Child,
+    asked_on: date,
+    setting_harmful: str,
+    csc_answer: str,
+    next_steps: str = "",
+    request_key: str = "",
 ) -> YotCscCheck:
     """R-53: record that the youth offending team asked children's social care about the setting."""
     basis = check_can_write(actor, child)
@@ -229,6 +236,7 @@ def yot_check_record(
         csc_answer=csc_answer.strip(),
         next_steps=next_steps.strip(),
         recorded_by=actor.user if getattr(actor.user, "pk", None) is not None else None,
+        request_key=request_key,
     )
     check.full_clean()
     check.save()

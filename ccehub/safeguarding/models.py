@@ -108,7 +108,17 @@ class YotCscCheck(BaseModel):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    #: ``<user id>:<token>`` of the web form that recorded it (:mod:`ccehub.common.once`): the same
+    #: form sent twice records one check.
+    request_key = models.CharField(max_length=100, blank=True, default="")
 
     class Meta:
         ordering = ["child", "asked_on"]
         verbose_name = "YOT-CSC check"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request_key"],
+                condition=~models.Q(request_key=""),
+                name="yotcsccheck_request_key_once",
+            )
+        ]

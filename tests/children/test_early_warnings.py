@@ -279,3 +279,32 @@ def test_what_social_care_said_is_left_out_for_a_pseudonymised_viewer(
     assert "YOT-CSC check by Islington Youth Justice Service (R-53)" in detail and "Dev Example" not in detail
     export = client.get(f"/children/{young.pseudonymous_id}/export.json")
     assert export.status_code == 200 and "Dev Example" not in export.content.decode()
+
+
+def test_the_same_form_sent_twice_records_one_check(client, system_actor, young, yot_worker):
+    """Back then send, or a second click without JavaScript: the form's one-time token finds the
+    check already recorded (ccehub.common.once); a new form makes a new check."""
+    _arrest(system_actor, young)
+    client.force_login(yot_worker)
+    url = f"/children/{young.pseudonymous_id}/early-warnings/"
+    page = client.get(url).content.decode()
+    token = re.search(r'name="submission" value="([^"]+)"', page).group(1)
+    data = {
+        "asked_on_day": TODAY.day,
+        "asked_on_month": TODAY.month,
+        "asked_on_year": TODAY.year,
+        "setting_harmful": "no",
+        "csc_answer": "Social care know the family well",
+        "submission": token,
+    }
+    assert client.post(url, data).status_code == 302
+    again = client.post(url, data, follow=True)
+    assert "That YOT-CSC check was already recorded" in html.unescape(again.content.decode())
+    assert YotCscCheck.objects.filter(child=young).count() == 1
+    fresh = re.search(r'name="submission" value="([^"]+)"', client.get(url).content.decode()).group(1)
+    assert fresh != token
+    assert client.post(url, {**data, "submission": fresh}).status_code == 302
+    assert YotCscCheck.objects.filter(child=young).count() == 2
+    # a post that dropped the token still records (it cannot be matched to an earlier one)
+    assert client.post(url, {k: v for k, v in data.items() if k != "submission"}).status_code == 302
+    assert YotCscCheck.objects.filter(child=young).count() == 3
