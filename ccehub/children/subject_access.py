@@ -100,6 +100,7 @@ PANEL_MODELS: tuple[str, ...] = (
     "panels.ProtectedAgainst",
     "panels.OrderEvent",
     "panels.OrderBreach",
+    "panels.CaseDiscussion",
 )
 #: ``panels`` models about a child that ``panel.json`` leaves out, each with the reason.
 PANEL_MODELS_LEFT_OUT: dict[str, str] = {
@@ -687,6 +688,10 @@ def _panel(child: Child, *, with_staff_names: bool) -> dict[str, Any]:
 
     panel_cases = []
     for case in cases:
+        # the sittings that discussed a case with no referral, and what they made of it
+        parts[case.pk]["discussions"] = [
+            _panel_row(d, codes) for d in case.discussions.select_related("meeting").order_by("created_at")
+        ]
         row = _panel_row(case, codes)
         named = {"panel": row.pop("panel"), "panel_name": case.panel.name}
         panel_cases.append({**named, **row, **parts[case.pk]})

@@ -21,6 +21,7 @@ from ccehub.panels.models import (
     CloseReason,
     ConditionType,
     CourtResponse,
+    DiscussionOutcome,
     LegalBasis,
     OrderStatus,
     PanelDecisionType,
@@ -205,6 +206,23 @@ class MeetingForm(forms.Form):
         if data.get("extraordinary") and not (data.get("extraordinary_reason") or "").strip():
             self.add_error("extraordinary_reason", MSG_EXTRA_REASON)
         return data
+
+
+class DiscussionForm(forms.Form):
+    """R-22: what the sitting made of a case with no referral."""
+
+    outcome = forms.ChoiceField(
+        label="What did the meeting make of the case?",
+        choices=DiscussionOutcome.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose what the meeting made of the case"},
+    )
+    notes = forms.CharField(
+        label="What was said, and who does what next",
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
 
 
 class MemberChoiceField(forms.ModelMultipleChoiceField):

@@ -223,6 +223,42 @@ class AgendaItem(BaseModel):
         ]
 
 
+class DiscussionOutcome(models.TextChoices):
+    """What a sitting made of a case with no NRM referral (R-22)."""
+
+    MONITOR = "monitor", "Keep under review at the next sitting"
+    JOINT_PLAN = "joint_plan", "Agree a joint plan"
+    INTELLIGENCE = "intelligence", "Share intelligence with the police for disruption or enforcement"
+    REFER_NRM = "refer_nrm", "Refer to the NRM"
+    CLOSE = "close", "Propose closing the case"
+
+
+class CaseDiscussion(BaseModel):
+    """R-22: a panel case with no NRM referral (a concern before any arrest, a crisis response) listed
+    for discussion at a sitting, and what the sitting made of it. Referrals are listed as
+    :class:`AgendaItem` and decided; a discussion decides nothing statutory, so it needs no quorum.
+    Written only through :mod:`ccehub.panels.discussions`."""
+
+    meeting = models.ForeignKey(PanelMeeting, on_delete=models.CASCADE, related_name="discussions")
+    case = models.ForeignKey(PanelCase, on_delete=models.CASCADE, related_name="discussions")
+    outcome = models.CharField(max_length=16, choices=DiscussionOutcome.choices, blank=True)
+    #: What was said and who does what: free text (it can name people), for full viewers only.
+    notes = models.TextField(blank=True)
+    discussed_on = models.DateField(null=True, blank=True)
+    listed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["meeting", "created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "case"], name="case_discussion_once_per_sitting"),
+        ]
+
+
 class Attendance(BaseModel):
     """Who sat at a meeting, and the sector each spoke for then (a member's sector may change)."""
 

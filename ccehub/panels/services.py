@@ -599,7 +599,9 @@ def agenda_build(*, actor: Actor, meeting: PanelMeeting, limit: int | None = Non
         detail=f"{len(chosen)} listed, {len(items)} on the agenda, {len(waiting)} waiting",
     )
     return AgendaResult(
-        items=items, warning=agenda_warning(len(items), _cases_per_meeting(meeting)), waiting=waiting
+        items=items,
+        warning=agenda_warning(_with_discussions(meeting, items), _cases_per_meeting(meeting)),
+        waiting=waiting,
     )
 
 
@@ -651,8 +653,19 @@ def agenda_item_add(*, actor: Actor, meeting: PanelMeeting, referral: NRMReferra
         detail=f"listed referral {referral.pk}",
     )
     return AgendaResult(
-        items=items, warning=agenda_warning(len(items), _cases_per_meeting(meeting)), waiting=[]
+        items=items,
+        warning=agenda_warning(_with_discussions(meeting, items), _cases_per_meeting(meeting)),
+        waiting=[],
     )
+
+
+def _with_discussions(meeting: PanelMeeting, items: list[Any]) -> int:
+    """The cases a sitting hears, for the R-16 warning: its referrals and the cases with no referral
+    listed for discussion (R-22). Building the agenda fills the room with referrals only: they have
+    deadlines."""
+    from ccehub.panels.models import CaseDiscussion
+
+    return len(items) + CaseDiscussion.objects.filter(meeting=meeting).count()
 
 
 def _agenda_sync(*, actor: Actor, referral: NRMReferral) -> None:

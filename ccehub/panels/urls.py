@@ -18,6 +18,12 @@ urlpatterns = [
     path("meetings/<str:meeting_id>/attendance/", views.attendance, name="attendance"),
     path("meetings/<str:meeting_id>/papers/", views.papers, name="papers"),
     path("meetings/<str:meeting_id>/cases/<str:referral_id>/decide/", views.decide, name="decide"),
+    path("meetings/<str:meeting_id>/discuss/<str:case_id>/", views.discussion_add, name="discussion-add"),
+    path(
+        "meetings/<str:meeting_id>/discussions/<str:discussion_id>/",
+        views.discussion_record,
+        name="discussion",
+    ),
     path("qa/", views.qa_list, name="qa"),
     path("qa/export.<str:fmt>", views.qa_download, name="qa-export"),
     path("qa/<str:decision_id>/", views.qa_detail, name="qa-decision"),

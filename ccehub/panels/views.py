@@ -36,11 +36,13 @@ from ccehub.incidents.presenters import redact
 from ccehub.nrm.models import NRMReferral, Route
 from ccehub.nrm.selectors import referral_clock, referral_concluded
 from ccehub.nrm.services import FIRST_RESPONDER_ROLES, MSG_NOT_FIRST_RESPONDER, nrm_referral_create
+from ccehub.panels import discussions, services
 from ccehub.panels import forms as panel_forms
 from ccehub.panels import presenters as p
-from ccehub.panels import services
+from ccehub.panels.discussions import discussion_candidates, outcome_label
 from ccehub.panels.models import (
     AgendaItem,
+    CaseDiscussion,
     InformationRequest,
     JointPlan,
     MeetingStatus,
@@ -98,6 +100,8 @@ MSG_SETTINGS_UNCHANGED = "No settings changed"
 MSG_SCHEDULED = "Meeting scheduled for {day}"
 MSG_AGENDA_BUILT = "Agenda built: {count} cases listed"
 MSG_LISTED = "Case added to the agenda"
+MSG_LISTED_FOR_DISCUSSION = "Case listed for discussion (R-22)"
+MSG_DISCUSSION_RECORDED = "Recorded: what the meeting made of the case"
 MSG_ATTENDANCE = "Attendance recorded: the meeting is held"
 MSG_DECIDED = "Decision recorded: {label}"
 MSG_QA_CONFIRMED = "Decision confirmed"
@@ -899,6 +903,9 @@ def meeting_detail(request: HttpRequest, meeting_id: str) -> HttpResponse:
     for decision in PanelDecision.objects.filter(meeting=meeting).order_by("created_at"):
         decided_at_meeting.setdefault(decision.referral_id, []).append(decision)
     quorums = agenda_quorums(meeting=meeting, items=items) if held else {}
+    discussions = list(
+        CaseDiscussion.objects.filter(meeting=meeting).select_related("case__child").order_by("created_at")
+    )
     agenda = []
     for item in items:
         decided = decided_at_meeting.get(item.referral_id, [])
@@ -941,7 +948,30 @@ def meeting_detail(request: HttpRequest, meeting_id: str) -> HttpResponse:
             and meeting.status != MeetingStatus.CANCELLED
             and meeting.held_on <= timezone.localdate()
             and not PanelDecision.objects.filter(meeting=meeting).exists(),
-            "warning": agenda_warning(len(items), profile_in_force(meeting.held_on).panel_cases_per_meeting),
+            "warning": agenda_warning(
+                len(items) + len(discussions), profile_in_force(meeting.held_on).panel_cases_per_meeting
+            ),
+            "discussions": [
+                {
+                    "discussion": d,
+                    "link": _case_link(d.case),
+                    "outcome": outcome_label(d.outcome),
+                    "notes": free_text(actor, d.notes),
+                }
+                for d in discussions
+            ],
+            "to_discuss": [
+                {
+                    "case": c,
+                    "link": _case_link(c),
+                    "why": f"shared by {c.shared_by.name} on {p.day(c.shared_on)}",
+                }
+                for c in (
+                    discussion_candidates(meeting=meeting)
+                    if runs and meeting.status == MeetingStatus.SCHEDULED
+                    else []
+                )
+            ],
             "waiting": [
                 {"referral": c.referral, "link": p.referral_link(c.referral), "reasons": c.reasons}
                 for c in waiting
@@ -960,6 +990,84 @@ def meeting_detail(request: HttpRequest, meeting_id: str) -> HttpResponse:
                 f"{a.name} ({a.get_sector_display()})" for a in meeting.attendance.filter(present=True)
             ],
         },
+    )
+
+
+def _uuid(value: str) -> Any:
+    from ccehub.panels.selectors import _uuid as parse
+
+    return parse(value)
+
+
+def _case_link(case: Any) -> Any:
+    return format_html(
+        '<a class="govuk-link" href="{}">{}</a>',
+        reverse("panels:case", args=[case.pk]),
+        case.child.pseudonymous_id,
+    )
+
+
+@require_POST
+@membership_required
+def discussion_add(request: HttpRequest, meeting_id: str, case_id: str) -> HttpResponse:
+    """R-22: list a case with no referral for discussion at a scheduled sitting (lead or chair)."""
+    actor = actor_from_request(request, purpose="List a case for discussion at a panel meeting")
+    meeting = _meeting(actor, meeting_id)
+    if meeting is None:
+        return _not_found(request)
+    key = _uuid(case_id)
+    case = (
+        PanelCase.objects.filter(pk=key, panel=meeting.panel).select_related("child").first() if key else None
+    )
+    if case is None:
+        return _not_found(request)
+    try:
+        _, warning = discussions.discussion_add(actor=actor, meeting=meeting, case=case)
+    except (PermissionDenied, ValidationError) as exc:
+        text = "; ".join(getattr(exc, "messages", [str(exc)]))
+        return _forbidden(request, actor, text, object_type="case_discussion", object_id=meeting.pk)
+    messages.success(request, MSG_LISTED_FOR_DISCUSSION + (f". {warning}" if warning else ""))
+    return redirect("panels:meeting", meeting_id=meeting.pk)
+
+
+@membership_required
+def discussion_record(request: HttpRequest, meeting_id: str, discussion_id: str) -> HttpResponse:
+    """R-22: what the sitting made of a case with no referral (a chair, after the sitting)."""
+    actor = actor_from_request(request, purpose="Record a panel discussion")
+    meeting = _meeting(actor, meeting_id)
+    if meeting is None:
+        return _not_found(request)
+    key = _uuid(discussion_id)
+    discussion = discussions.discussion_for(meeting=meeting, discussion_id=key) if key else None
+    if discussion is None:
+        return _not_found(request)
+    if not is_panel_chair(actor, meeting.panel):
+        return _forbidden(
+            request, actor, MSG_NOT_PANEL_CHAIR, object_type="case_discussion", object_id=discussion.pk
+        )
+    initial = {"outcome": discussion.outcome, "notes": discussion.notes}
+    form = panel_forms.DiscussionForm(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        done = _attempt(
+            request,
+            actor,
+            form,
+            lambda: discussions.discussion_record(
+                actor=actor, discussion=discussion, outcome=data["outcome"], notes=data["notes"]
+            ),
+            object_type="case_discussion",
+            audit=False,
+        )
+        if done.refused:
+            return done.refused
+        if done.ok:
+            messages.success(request, MSG_DISCUSSION_RECORDED)
+            return redirect("panels:meeting", meeting_id=meeting.pk)
+    return _form_page(
+        request,
+        "panels/discussion_record.html",
+        {"form": form, "meeting": meeting, "discussion": discussion, "link": _case_link(discussion.case)},
     )
 
 

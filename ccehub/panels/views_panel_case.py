@@ -23,6 +23,7 @@ from ccehub.common.web import actor_from_request, membership_required
 from ccehub.nrm.models import NRMReferral
 from ccehub.panels import presenters as p
 from ccehub.panels import services
+from ccehub.panels.discussions import discussions_of, outcome_label
 from ccehub.panels.models import JointPlan, PanelCase
 from ccehub.panels.permissions import is_panel_chair
 from ccehub.panels.selectors import NotAvailable, case_for_view
@@ -137,6 +138,19 @@ def case_detail(request: HttpRequest, case_id: str) -> HttpResponse:
         "crisis_head": ["What triggered it", "Triggered", "Convened", "Convenor", "Stage"],
         "referrals_head": ["Referral", "Referred"],
         "plans_head": ["Agreed", "Phase", "Status"],
+        "discussions": [
+            [
+                format_html(
+                    '<a class="govuk-link" href="{}">{}</a>',
+                    reverse("panels:meeting", args=[d.meeting_id]),
+                    p.day(d.meeting.held_on),
+                ),
+                outcome_label(d.outcome),
+                free_text(actor, d.notes),
+            ]
+            for d in discussions_of(case)
+        ],
+        "discussions_head": ["Meeting", "Outcome", "Notes"],
         "can_plan": case.closed_on is None and _lead_or_chair(actor, case.panel),
         "can_close": case.closed_on is None and is_panel_chair(actor, case.panel),
     }

@@ -580,3 +580,35 @@ def test_a_crisis_response_listed_at_the_panel_gets_a_joint_plan(page, live_app)
     page.goto(case_url)
     expect(page.locator(".govuk-summary-list")).to_contain_text("Phase 2: intensive support")
     assert_accessible(page)
+
+
+def test_a_case_with_no_referral_is_discussed_at_a_sitting(page, live_app):
+    """9. R-22: the lead lists a case with no referral (the demo has several, Remi's among them until
+    a journey above refers him) for discussion at a sitting; after the sitting the chair records
+    what the panel made of it."""
+    base = live_app["url"]
+    sign_in(page, base, "exploitation")
+    meeting_url = _schedule_meeting(page, base)
+    expect(page.get_by_test_id("discussions")).to_have_count(0)
+    page.get_by_role("button", name=re.compile(r"^List for discussion")).first.click()
+    _banner(page, "Case listed for discussion (R-22)")
+    expect(page.get_by_test_id("discussions")).to_contain_text("Outcome: Not recorded yet")
+    assert_accessible(page)
+    _attendance(page, ["Morgan Panel-Chair", "Chris Panel-Member"], "Morgan Panel-Chair")
+    _switch(page, base, "panelchair")
+    page.goto(meeting_url)
+    page.get_by_role("link", name=re.compile(r"^Record what the meeting made of it")).first.click()
+    expect(page.get_by_role("heading", name="What the meeting made of the case")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("button", name="Record").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Choose what the meeting made of the case")
+    assert page.title().startswith("Error:")
+    assert_accessible(page)
+    page.get_by_label("Share intelligence with the police for disruption or enforcement").check()
+    page.get_by_label("What was said, and who does what next").fill("The Met will look at the older boys")
+    page.get_by_role("button", name="Record").click()
+    _banner(page, "Recorded: what the meeting made of the case")
+    expect(page.get_by_test_id("discussions")).to_contain_text(
+        "Outcome: Share intelligence with the police for disruption or enforcement"
+    )
+    assert_accessible(page)

@@ -259,6 +259,11 @@ def everything(world, child, incident, referral, system_actor):
     linked = AgencyRecord.objects.create(
         agency=world["met"], record_id="MET-0001", given_name="Jamie", child=child
     )
+    from ccehub.panels.models import CaseDiscussion, PanelCase
+
+    CaseDiscussion.objects.create(  # R-22, as a loader writes it
+        meeting=meeting, case=PanelCase.objects.get(child=child), outcome="monitor", notes="Jamie seen again"
+    )
     return {"jamie": child, "remi": remi["child"], "meeting": meeting, "agency_record": linked}
 
 

@@ -124,6 +124,17 @@ def panel_jamie(world, child, incident, referral, system_actor):
     )
     order = _active_order(world, child)
     _breach(world, order, date(2024, 5, 1), date(2024, 5, 2), "Out after curfew with INT-2024-0117")
+    # R-22: a sitting's discussion of his case, as a loader writes it (the service lists only cases
+    # with no referral)
+    from ccehub.panels.models import CaseDiscussion, PanelCase
+
+    CaseDiscussion.objects.create(
+        meeting=meeting,
+        case=PanelCase.objects.get(child=child),
+        outcome="monitor",
+        notes="Seen with INT-2024-0117 again",
+        discussed_on=MEETING_ON,
+    )
     return {"jamie": child, "remi": remi, "meeting": meeting, "referral": referral}
 
 
@@ -136,6 +147,7 @@ def counts(panel) -> Counter:
     """How many rows of each panels model ``panel.json`` holds."""
     found: Counter = Counter()
     found["panels.PanelCase"] = len(panel["panel_cases"])
+    found["panels.CaseDiscussion"] = sum(len(case["discussions"]) for case in panel["panel_cases"])
     for part in _walk(panel):
         for referral in part["referrals"]:
             found["panels.AgendaItem"] += sum(1 for m in referral["meetings"] if m["listed"])
