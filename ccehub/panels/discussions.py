@@ -11,9 +11,12 @@ propose closing the case. A discussion decides nothing statutory, so it needs no
 follows is done through the usual steps (the joint plan, the referral, the closure), each with its
 own rules.
 
-* Listed: an open panel case of the sitting's panel with no referral, once per sitting; the sitting
-  still scheduled. Counts towards the soft "about five cases" warning (R-16) with the referrals.
-* Recorded: by a chair of the panel, once the sitting has been held; again to correct it.
+* Listed: an open panel case of the sitting's panel with no referral open for the panel (none, or
+  only ones concluded or sent to the SCA), once per sitting; the sitting still scheduled. Counts
+  towards the soft "about five cases" warning (R-16) with the referrals. A case that gains a
+  referral listed at the sitting, or closes, is taken off the sittings still to be held (audited).
+* Recorded: by a chair of the panel, once the sitting has been held, unless the case closed before
+  it; again to correct it.
 * Every listing and record is audited (``case_discussion``); the notes are free text, shown to those
   who see the record in full.
 """
@@ -24,12 +27,12 @@ from typing import Any, Final
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef, QuerySet
 
 from ccehub.audit.models import Action
 from ccehub.audit.services import audit_record
 from ccehub.common.access import Actor
 from ccehub.nrm.models import NRMReferral
+from ccehub.nrm.selectors import referral_concluded
 from ccehub.panels.models import (
     AgendaItem,
     CaseDiscussion,
@@ -46,27 +49,62 @@ MSG_NOT_SCHEDULED: Final = "This meeting is {status}: cases can be listed only b
 MSG_OTHER_PANEL: Final = "This case is not one of this panel's cases"
 MSG_CASE_CLOSED: Final = "This panel case was closed on {day}"
 MSG_HAS_REFERRAL: Final = (
-    "This case has an NRM referral: list the referral on the agenda, where the panel decides it"
+    "This case has an NRM referral open for the panel: list the referral on the agenda, where the "
+    "panel decides it"
 )
 MSG_ALREADY: Final = "This case is already listed for discussion at this meeting"
 MSG_NOT_HELD: Final = "Record who attended the meeting before recording what it made of a case"
 MSG_OUTCOME: Final = "Choose what the meeting made of the case"
+MSG_CLOSED_BEFORE: Final = "This panel case was closed on {day}, before the meeting"
 
 
-def _referrals(case_field: str = "pk") -> Exists:
-    return Exists(NRMReferral.objects.filter(panel_case=OuterRef(case_field)))
+def has_open_referral(case: PanelCase) -> bool:
+    """A referral of the case still open for the panel to decide (not concluded, not sent to the
+    SCA): the case is heard through it, on the agenda."""
+    return any(
+        r.escalated_on is None and not referral_concluded(r)
+        for r in NRMReferral.objects.filter(panel_case=case).prefetch_related("decisions")
+    )
 
 
-def discussion_candidates(*, meeting: PanelMeeting) -> QuerySet[PanelCase]:
-    """Open cases of the meeting's panel with no referral, not yet listed at this meeting."""
+def discussion_candidates(*, meeting: PanelMeeting) -> list[PanelCase]:
+    """Open cases of the meeting's panel with no referral open for the panel, not yet listed at this
+    meeting."""
     listed = CaseDiscussion.objects.filter(meeting=meeting).values("case_id")
-    return (
+    cases = list(
         PanelCase.objects.filter(panel_id=meeting.panel_id, closed_on__isnull=True)
-        .exclude(_referrals())
         .exclude(pk__in=listed)
         .select_related("child", "shared_by")
+        .prefetch_related("referrals__decisions")
         .order_by("shared_on", "created_at")
     )
+    return [
+        case
+        for case in cases
+        if not any(r.escalated_on is None and not referral_concluded(r) for r in case.referrals.all())
+    ]
+
+
+def unlist(*, actor: Actor, case: PanelCase, why: str, meeting: PanelMeeting | None = None) -> int:
+    """Take the case off the sittings still to be held (or off ``meeting``): it gained a referral
+    open for the panel, or it closed. Audited; returns how many listings went."""
+    rows = CaseDiscussion.objects.filter(case=case, meeting__status=MeetingStatus.SCHEDULED)
+    if meeting is not None:
+        rows = rows.filter(meeting=meeting)
+    gone = 0
+    for discussion in rows.select_related("meeting"):
+        audit_record(
+            actor=actor,
+            action=Action.DELETE,
+            object_type="case_discussion",
+            object_id=discussion.pk,
+            child_pid=case.child.pseudonymous_id,
+            fields=["meeting", "case"],
+            detail=f"taken off the sitting of {discussion.meeting.held_on}: {why} (R-22)",
+        )
+        discussion.delete()
+        gone += 1
+    return gone
 
 
 def listed_count(meeting: PanelMeeting) -> int:
@@ -94,7 +132,7 @@ def discussion_add(
         raise ValidationError({"case": [MSG_OTHER_PANEL]})
     if case.closed_on is not None:
         raise ValidationError({"case": [MSG_CASE_CLOSED.format(day=f"{case.closed_on:%-d %B %Y}")]})
-    if NRMReferral.objects.filter(panel_case=case).exists():
+    if has_open_referral(case):
         raise ValidationError({"case": [MSG_HAS_REFERRAL]})
     if CaseDiscussion.objects.filter(meeting=meeting, case=case).exists():
         raise ValidationError({"case": [MSG_ALREADY]})
@@ -128,6 +166,9 @@ def discussion_record(
     check_panel_chair(actor, meeting.panel)
     if meeting.status != MeetingStatus.HELD:
         raise ValidationError({NON_FIELD_ERRORS: [MSG_NOT_HELD]})
+    closed = discussion.case.closed_on
+    if closed is not None and closed < meeting.held_on:
+        raise ValidationError({NON_FIELD_ERRORS: [MSG_CLOSED_BEFORE.format(day=f"{closed:%-d %B %Y}")]})
     if outcome not in DiscussionOutcome.values:
         raise ValidationError({"outcome": [MSG_OUTCOME]})
     corrected = bool(discussion.outcome)

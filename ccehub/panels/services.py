@@ -588,6 +588,7 @@ def agenda_build(*, actor: Actor, meeting: PanelMeeting, limit: int | None = Non
             position=1000 + current,
             urgency=_urgency_json(candidate, meeting.held_on),
         )
+        _heard_through_referral(actor, meeting, candidate.referral)
         current += 1
     items = _renumber(meeting)
     audit_record(
@@ -641,6 +642,7 @@ def agenda_item_add(*, actor: Actor, meeting: PanelMeeting, referral: NRMReferra
     AgendaItem.objects.create(
         meeting=meeting, referral=referral, position=1000, urgency=_urgency_json(candidate, meeting.held_on)
     )
+    _heard_through_referral(actor, meeting, referral)
     items = _renumber(meeting)
     audit_record(
         actor=actor,
@@ -657,6 +659,17 @@ def agenda_item_add(*, actor: Actor, meeting: PanelMeeting, referral: NRMReferra
         warning=agenda_warning(_with_discussions(meeting, items), _cases_per_meeting(meeting)),
         waiting=[],
     )
+
+
+def _heard_through_referral(actor: Actor, meeting: PanelMeeting, referral: NRMReferral) -> None:
+    """R-22: a case listed for discussion whose referral is now on the agenda is heard through it."""
+    if referral.panel_case_id is None:
+        return
+    from ccehub.panels.discussions import unlist
+    from ccehub.panels.models import PanelCase
+
+    case = PanelCase.objects.select_related("child").get(pk=referral.panel_case_id)
+    unlist(actor=actor, case=case, why="its referral is on the agenda", meeting=meeting)
 
 
 def _with_discussions(meeting: PanelMeeting, items: list[Any]) -> int:
@@ -1991,6 +2004,9 @@ def panel_case_close(
         from ccehub.panels.crisis import crisis_close_with_panel_case
 
         crisis_close_with_panel_case(actor=actor, case=case, on=closed_on)
+        from ccehub.panels.discussions import unlist
+
+        unlist(actor=actor, case=case, why="the case closed")
     return case
 
 

@@ -932,7 +932,7 @@ def meeting_detail(request: HttpRequest, meeting_id: str) -> HttpResponse:
         object_type="panel_meeting",
         object_id=meeting.pk,
         fields=["agenda"],
-        detail=f"{len(items)} cases on the agenda",
+        detail=f"{len(items)} cases on the agenda, {len(discussions)} listed for discussion",
     )
     return render(
         request,
@@ -956,7 +956,6 @@ def meeting_detail(request: HttpRequest, meeting_id: str) -> HttpResponse:
                     "discussion": d,
                     "link": _case_link(d.case),
                     "outcome": outcome_label(d.outcome),
-                    "notes": free_text(actor, d.notes),
                 }
                 for d in discussions
             ],
@@ -1007,6 +1006,16 @@ def _case_link(case: Any) -> Any:
     )
 
 
+def _audit_not_found(actor: Actor, object_type: str, key: Any) -> None:
+    audit_record(
+        actor=actor,
+        action=Action.DENIED,
+        object_type=object_type,
+        object_id=key or "",
+        detail="refused: no such row at this meeting",
+    )
+
+
 @require_POST
 @membership_required
 def discussion_add(request: HttpRequest, meeting_id: str, case_id: str) -> HttpResponse:
@@ -1020,12 +1029,20 @@ def discussion_add(request: HttpRequest, meeting_id: str, case_id: str) -> HttpR
         PanelCase.objects.filter(pk=key, panel=meeting.panel).select_related("child").first() if key else None
     )
     if case is None:
+        _audit_not_found(actor, "panel_case", key)
         return _not_found(request)
     try:
         _, warning = discussions.discussion_add(actor=actor, meeting=meeting, case=case)
     except (PermissionDenied, ValidationError) as exc:
         text = "; ".join(getattr(exc, "messages", [str(exc)]))
-        return _forbidden(request, actor, text, object_type="case_discussion", object_id=meeting.pk)
+        return _forbidden(
+            request,
+            actor,
+            text,
+            object_type="case_discussion",
+            object_id=meeting.pk,
+            child_pid=case.child.pseudonymous_id,
+        )
     messages.success(request, MSG_LISTED_FOR_DISCUSSION + (f". {warning}" if warning else ""))
     return redirect("panels:meeting", meeting_id=meeting.pk)
 
@@ -1040,10 +1057,26 @@ def discussion_record(request: HttpRequest, meeting_id: str, discussion_id: str)
     key = _uuid(discussion_id)
     discussion = discussions.discussion_for(meeting=meeting, discussion_id=key) if key else None
     if discussion is None:
+        _audit_not_found(actor, "case_discussion", key)
         return _not_found(request)
+    pid = discussion.case.child.pseudonymous_id
+    refusal = None
     if not is_panel_chair(actor, meeting.panel):
+        refusal = MSG_NOT_PANEL_CHAIR
+    elif meeting.status != MeetingStatus.HELD:
+        refusal = discussions.MSG_NOT_HELD
+    if refusal is not None:
         return _forbidden(
-            request, actor, MSG_NOT_PANEL_CHAIR, object_type="case_discussion", object_id=discussion.pk
+            request, actor, refusal, object_type="case_discussion", object_id=discussion.pk, child_pid=pid
+        )
+    if request.method != "POST":
+        audit_record(
+            actor=actor,
+            action=Action.VIEW,
+            object_type="case_discussion",
+            object_id=discussion.pk,
+            child_pid=pid,
+            fields=["outcome", "notes"],
         )
     initial = {"outcome": discussion.outcome, "notes": discussion.notes}
     form = panel_forms.DiscussionForm(request.POST if request.method == "POST" else None, initial=initial)
@@ -1057,7 +1090,8 @@ def discussion_record(request: HttpRequest, meeting_id: str, discussion_id: str)
                 actor=actor, discussion=discussion, outcome=data["outcome"], notes=data["notes"]
             ),
             object_type="case_discussion",
-            audit=False,
+            object_id=discussion.pk,
+            child_pid=pid,
         )
         if done.refused:
             return done.refused

@@ -145,12 +145,13 @@ def case_detail(request: HttpRequest, case_id: str) -> HttpResponse:
                     reverse("panels:meeting", args=[d.meeting_id]),
                     p.day(d.meeting.held_on),
                 ),
+                d.meeting.get_status_display(),
                 outcome_label(d.outcome),
                 free_text(actor, d.notes),
             ]
             for d in discussions_of(case)
         ],
-        "discussions_head": ["Meeting", "Outcome", "Notes"],
+        "discussions_head": ["Meeting", "Meeting status", "Outcome", "Notes"],
         "can_plan": case.closed_on is None and _lead_or_chair(actor, case.panel),
         "can_close": case.closed_on is None and is_panel_chair(actor, case.panel),
     }

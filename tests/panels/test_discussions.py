@@ -92,9 +92,9 @@ def test_a_case_with_no_referral_is_listed_discussed_and_recorded(world, case):
     assert all("Jamie" not in d and "adults" not in d for d in details)
 
 
-def test_only_open_cases_of_the_panel_with_no_referral_at_a_scheduled_sitting(world, case, referral):
-    """A case with a referral is heard through the referral, on the agenda; a closed case, another
-    panel's case or a held sitting cannot take one; only the lead or a chair lists."""
+def test_a_case_with_a_referral_open_for_the_panel_is_heard_through_it(world, case, referral):
+    """A case with a referral the panel is to decide is listed on the agenda, not for discussion; only
+    the lead or a chair lists."""
     meeting = _meeting(world)
     referred_case = PanelCase.objects.get(pk=referral.panel_case_id)
     assert referred_case == case  # the referral was recorded in the same open case
@@ -142,9 +142,11 @@ def test_the_meeting_and_case_pages(client, world, case):
     done = client.post(form_url, {"outcome": "refer_nrm", "notes": "Refer: he disclosed being made to carry"})
     assert done.status_code == 302
     page = _text(client.get(url))
-    assert "Outcome: Refer to the NRM. Refer: he disclosed being made to carry" in page
+    assert "Outcome: Refer to the NRM." in page and "made to carry" not in page  # notes: the case page
+    assert "Change what the meeting made of it" in page
     case_page = _text(client.get(reverse("panels:case", args=[case.pk])))
-    assert "Discussed at panel meetings" in case_page and "Refer to the NRM" in case_page
+    assert "Listed for discussion at panel meetings" in case_page and "Refer to the NRM" in case_page
+    assert "he disclosed being made to carry" in case_page
     # a member who is not a chair cannot record it
     client.logout()
     assert client.login(username=world["users"]["member"].username, password=PASSWORD)
@@ -157,3 +159,93 @@ def test_an_unknown_discussion_or_case_is_not_found(client, world, case):
     assert client.login(username=world["users"]["chair"].username, password=PASSWORD)
     assert client.get(reverse("panels:discussion", args=[meeting.pk, "nonsense"])).status_code == 404
     assert client.post(reverse("panels:discussion-add", args=[meeting.pk, "nonsense"])).status_code == 404
+
+
+def _young_case(world, system_actor, name: str) -> PanelCase:
+    """A 15-year-old's case shared with the panel for a crisis response (no referral)."""
+    from ccehub.children.services import child_create
+
+    young = child_create(
+        actor=system_actor,
+        given_name=name,
+        family_name="Testcase",
+        sex="male",
+        date_of_birth=TODAY.replace(year=TODAY.year - 15, day=1),
+        home_local_authority=world["islington"],
+        home_police_force=world["met"],
+    )
+    crisis = crisis_open(actor=world["as_sw"], child=young, trigger="pre_arrest_concern", on=TODAY)
+    crisis_step(actor=world["as_officer"], response=crisis, step="returned", on=TODAY)
+    crisis_step(actor=world["as_sw"], response=crisis, step="convened", on=TODAY)
+    return PanelCase.objects.get(child=young)
+
+
+def test_a_listed_case_whose_referral_goes_on_the_agenda_is_taken_off_the_discussion(world, system_actor):
+    from ccehub.panels.services import agenda_item_add
+    from tests.panels.conftest import make_incident, refer
+
+    young = _young_case(world, system_actor, "Robin")
+    meeting = _meeting(world, on=TODAY + timedelta(days=3))
+    discussion_add(actor=world["as_lead"], meeting=meeting, case=young)
+    made = refer(
+        world,
+        young.child,
+        incident=make_incident(young.child, system_actor, world["met"], when=timezone.now()),
+        referred_on=TODAY,
+        today=TODAY,
+    )
+    assert made.panel_case_id == young.pk
+    assert young not in discussion_candidates(meeting=_meeting(world, on=TODAY + timedelta(days=4)))
+    agenda_item_add(actor=world["as_lead"], meeting=meeting, referral=made)
+    assert not CaseDiscussion.objects.filter(meeting=meeting).exists()
+    assert AuditEvent.objects.filter(
+        object_type="case_discussion", action="delete", detail__contains="its referral is on the agenda"
+    ).exists()
+
+
+def test_a_case_closed_after_listing_leaves_the_sittings_still_to_be_held(world, case):
+    from ccehub.panels.services import panel_case_close
+
+    held = _meeting(world, on=TODAY - timedelta(days=2))
+    discussed, _ = discussion_add(actor=world["as_lead"], meeting=held, case=case)
+    _hold(world, held)
+    later = _meeting(world, on=TODAY + timedelta(days=5))
+    discussion_add(actor=world["as_lead"], meeting=later, case=case)
+    panel_case_close(
+        actor=world["as_chair"],
+        case=case,
+        closed_on=TODAY,
+        reason="risk_reduced",
+        risk_level="low",
+        risk_reduced=True,
+        note="Settled at home and in school",
+        confirm_warnings=True,
+        today=TODAY,
+    )
+    # the held sitting keeps its listing (it was discussed); the later one loses it
+    assert list(CaseDiscussion.objects.values_list("meeting_id", flat=True)) == [held.pk]
+    # the held sitting's outcome can still be recorded: the case closed after it
+    assert (
+        discussion_record(actor=world["as_chair"], discussion=discussed, outcome="close").outcome == "close"
+    )
+
+
+def test_a_concluded_referral_does_not_keep_a_case_from_discussion(world, case, referral):
+    from ccehub.nrm.models import NRMDecision
+
+    NRMDecision.objects.create(referral=referral, stage="rg", outcome="negative", decided_on=TODAY)
+    meeting = _meeting(world)
+    assert case in discussion_candidates(meeting=meeting)
+    discussion_add(actor=world["as_lead"], meeting=meeting, case=case)
+
+
+def test_listed_cases_count_towards_the_usual_number(world, system_actor):
+    """R-16: a sitting hears about five cases; discussions count with the referrals in the warning."""
+    meeting = _meeting(world)
+    warnings = [
+        discussion_add(
+            actor=world["as_lead"], meeting=meeting, case=_young_case(world, system_actor, f"C{n}")
+        )[1]
+        for n in range(8)
+    ]
+    assert warnings[:7] == [None] * 7 and "8 cases listed" in (warnings[7] or "")
