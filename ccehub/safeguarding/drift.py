@@ -53,6 +53,9 @@ def drift_facts(children: list[Child], *, today: date | None = None) -> dict[Any
         .order_by()
         .values_list("child_id", "arrest_id", "incident_id", "charged_on", "status", "prosecution_decided_on")
     )
+    charges_of: dict[Any, list[Any]] = defaultdict(list)
+    for row in charges:
+        charges_of[row[0]].append(row)
     arrests: dict[Any, list[ArrestFact]] = defaultdict(list)
     for pk, child_id, incident_id, arrested_at, basis, outcome in (
         Arrest.objects.filter(child_id__in=pks)
@@ -61,13 +64,8 @@ def drift_facts(children: list[Child], *, today: date | None = None) -> dict[Any
     ):
         on = _placed(_day(arrested_at), basis)
         charged = any(
-            c[0] == child_id
-            and (
-                c[1] == pk
-                or (incident_id is not None and c[2] == incident_id)
-                or (on and c[3] and c[3] >= on)
-            )
-            for c in charges
+            c[1] == pk or (incident_id is not None and c[2] == incident_id) or (on and c[3] and c[3] >= on)
+            for c in charges_of[child_id]
         )
         arrests[child_id].append(ArrestFact(on=on, outcome=outcome, charged=charged))
     # J-01: a child-protection step after the arrest (an undated row is placed on the day it was
