@@ -8,6 +8,7 @@ Pure: no Django.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Final
 
 #: Counts below this are suppressed.
@@ -29,17 +30,25 @@ def shown_count(n: int) -> str:
 
 def protect(counts: list[int], *, avoid: int | None = None) -> list[str]:
     """Show a group of counts whose total is known (published, or derivable elsewhere): every count
-    from 1 to 4 suppressed and, where that leaves exactly one hidden, the smallest other non-zero
-    count :data:`WITHHELD` too, so the hidden one cannot be had by subtraction (complementary
-    suppression). ``avoid``: an index to withhold only when no other count will do."""
+    from 1 to 4 suppressed and then, while the hidden counts add up to 1 to 4 (the total less the
+    counts shown would give that sum back: one hidden count, or two of 1 and 2), the smallest other
+    non-zero count :data:`WITHHELD` too (complementary suppression). ``avoid``: an index to withhold
+    only when no other count will do."""
     shown = [shown_count(n) for n in counts]
-    hidden = [i for i, n in enumerate(counts) if suppressed(n)]
-    if len(hidden) == 1:
-        others = [i for i, n in enumerate(counts) if n > 0 and i not in hidden]
-        preferred = [i for i in others if i != avoid] or others
-        if preferred:
-            shown[min(preferred, key=lambda i: (counts[i], i))] = WITHHELD
+    while suppressed(sum(n for n, text in zip(counts, shown, strict=True) if hidden(text))):
+        if not withhold_one(counts, shown, avoid=avoid):
+            break
     return shown
+
+
+def withhold_one(counts: Sequence[int], shown: list[str], *, avoid: int | None = None) -> bool:
+    """Withhold the smallest non-zero count still shown (``avoid`` last); False if none is left."""
+    others = [i for i, n in enumerate(counts) if n > 0 and not hidden(shown[i])]
+    preferred = [i for i in others if i != avoid] or others
+    if not preferred:
+        return False
+    shown[min(preferred, key=lambda i: (counts[i], i))] = WITHHELD
+    return True
 
 
 def hidden(text: str) -> bool:

@@ -54,7 +54,15 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Final, TypeVar
 
-from ccehub.rules.disclosure import SUPPRESSED, WITHHELD, hidden, protect, shown_count, suppressed
+from ccehub.rules.disclosure import (
+    SUPPRESSED,
+    WITHHELD,
+    hidden,
+    protect,
+    shown_count,
+    suppressed,
+    withhold_one,
+)
 from ccehub.rules.early_signs import Count
 from ccehub.rules.placement import BANNED_AT_HIGH_RISK, COURT_DECIDES, HIGH, NOT_ASSESSED, at_distance
 
@@ -281,26 +289,13 @@ class Sufficiency:
 def _protect(
     counts: Sequence[int], *, total: tuple[int, str] | None = None, avoid: int | None = None
 ) -> list[str]:
-    """:func:`ccehub.rules.disclosure.protect`, then: one more count withheld while the hidden counts
-    add up to 1 to 4 (the total less the counts shown would give that sum); and, where the group's
-    ``total`` (count, shown) is hidden, one withheld if none is, or the group's sum gives it back."""
+    """:func:`ccehub.rules.disclosure.protect` (which withholds while the hidden counts add up to 1 to
+    4), then, where the group's ``total`` (count, shown) is hidden, one withheld if none is, or the
+    group's sum gives it back."""
     shown = protect(list(counts), avoid=avoid)
-    while suppressed(sum(n for n, text in zip(counts, shown, strict=True) if hidden(text))):
-        if not _withhold_one(counts, shown, avoid=avoid):
-            break
     if total is not None and total[0] and hidden(total[1]) and not any(hidden(t) for t in shown):
-        _withhold_one(counts, shown, avoid=avoid)
+        withhold_one(counts, shown, avoid=avoid)
     return shown
-
-
-def _withhold_one(counts: Sequence[int], shown: list[str], *, avoid: int | None = None) -> bool:
-    """Withhold the smallest non-zero count still shown (``avoid`` last); False if none is left."""
-    others = [i for i, n in enumerate(counts) if n > 0 and not hidden(shown[i])]
-    preferred = [i for i in others if i != avoid] or others
-    if not preferred:
-        return False
-    shown[min(preferred, key=lambda i: (counts[i], i))] = WITHHELD
-    return True
 
 
 def _part(n: int, *, totals: Sequence[Count], leaves: Sequence[int] = (), corners: Sequence[int] = ()) -> str:

@@ -125,6 +125,9 @@ def test_no_hidden_count_can_be_had_by_subtraction(gaps_and_orders):
         nonzero = [count for _, count in group if count.n > 0]
         hidden_cells = [t for t in texts if t in (SUPPRESSED, WITHHELD)]
         assert len(hidden_cells) != 1 or len(nonzero) == 1  # never one alone beside others
+        # nor a group of hidden counts whose sum (the total less the counts shown) is 1 to 4
+        hidden_sum = sum(count.n for _, count in group if count.shown in (SUPPRESSED, WITHHELD))
+        assert not 0 < hidden_sum < 5 or len(nonzero) == len(hidden_cells) == 1
     missing_first = dict(result.orders)[Order.MISSING_FIRST]
     if missing_first.shown in (SUPPRESSED, WITHHELD) and missing_first.n:
         assert any(count.shown in (SUPPRESSED, WITHHELD) for _, count in result.bands)
