@@ -287,6 +287,15 @@ def chronology(record: ChildRecord, *, pseudonymised: bool = False) -> list[dict
             + {"yes": "yes", "no": "no"}.get(check.setting_harmful, "not known yet"),
             " ".join(part for part in (check.csc_answer, check.next_steps) if part),
         )
+    for risk in r.get("contextual_risks", []):
+        # F-16: the description is free text (it can name people and places): left out when pseudonymised
+        add(
+            risk.recorded_on,
+            "recorded",
+            "safeguarding",
+            f"Contextual risk recorded by {risk.agency.name} (F-16): {risk.get_kind_display().lower()}",
+            risk.description,
+        )
     for episode in r.get("missing_episodes", []):
         text = "Missing episode"
         if episode.approximate_duration_days:

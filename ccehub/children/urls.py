@@ -1,6 +1,7 @@
 from django.urls import path
 
 from ccehub.children import (
+    context_views,
     crisis_views,
     early_warning_views,
     missing_views,
@@ -23,6 +24,7 @@ urlpatterns = [
     path("<str:pid>/placements/", placement_views.placements_page, name="placements"),
     path("<str:pid>/crisis/", crisis_views.crisis_page, name="crisis"),
     path("<str:pid>/early-warnings/", early_warning_views.early_warnings_page, name="early_warnings"),
+    path("<str:pid>/context/", context_views.contextual_risks_page, name="context"),
     path(
         "<str:pid>/police-protection/",
         police_protection_views.police_protection_page,

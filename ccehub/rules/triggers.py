@@ -15,10 +15,10 @@ warnings stand and why.
   over was present (the ages of those present, R-27). "With older associates" alone is not read as
   adults: an older associate can be 16 (R-27's relative-age example).
 * **R-56: organised exploitation risk.** Exposure to domestic abuse combined with offending at
-  adults' direction (or a relationship with an adult) needs more professional curiosity: the record
+  adults' direction, or a relationship with an adult, needs more professional curiosity: the record
   raises an *organised exploitation risk* prompt when the *domestic abuse* flag is recorded present
-  and an offence involving adults is recorded. A relationship with an adult is not a recorded fact
-  on ccehub yet, so only the first limb is read [D].
+  and an offence involving adults is recorded, or when an exploitative relationship with an adult is
+  recorded among the child's contextual risks (F-16, ``safeguarding.ContextualRisk``).
 * **R-08, R-10: indicators and no referral.** Failing to refer a child who shows credible
   trafficking signs breaches Article 4 ECHR, and the threshold is suspicion. **Each incident** that
   is county-lines-linked or has a first-responder indicator must be answered, by an NRM referral
@@ -77,6 +77,10 @@ TEXT_ORGANISED: Final = (
     "Organised exploitation risk: domestic abuse is recorded together with offending involving "
     "adults. Watch for escalation and the effect of the exploitative relationship (R-56)"
 )
+TEXT_ORGANISED_RELATIONSHIP: Final = (
+    "Organised exploitation risk: a relationship with an adult is recorded. Watch for escalation and "
+    "the long-term effect of the exploitative relationship (R-56)"
+)
 TEXT_NO_REFERRAL: Final = (
     "Signs of exploitation are recorded ({signs}) and there is no NRM referral: a child suspected of "
     "being exploited must be referred (the threshold is suspicion), and not referring needs a "
@@ -125,6 +129,8 @@ class TriggerFacts:
     referrals_on: tuple[date | None, ...] = ()
     #: Days YOT-CSC checks were recorded (R-53).
     checks_on: tuple[date, ...] = ()
+    #: Relationships with an adult recorded among the contextual risks (R-56's second limb, F-16).
+    adult_relationships: tuple[Dated, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -192,13 +198,15 @@ def early_warnings(facts: TriggerFacts) -> list[Warning]:
                 since=max(days) if days else None,
             )
         )
-    if facts.domestic_abuse and facts.offences_with_adults:
-        days = [d.on for d in facts.offences_with_adults if d.on is not None]
+    abuse_limb = facts.domestic_abuse and bool(facts.offences_with_adults)
+    if abuse_limb or facts.adult_relationships:
+        behind = (facts.offences_with_adults if abuse_limb else ()) + facts.adult_relationships
+        days = [d.on for d in behind if d.on is not None]
         warnings.append(
             Warning(
                 code=EarlyWarning.ORGANISED_EXPLOITATION,
                 rule=RULES[EarlyWarning.ORGANISED_EXPLOITATION],
-                text=TEXT_ORGANISED,
+                text=TEXT_ORGANISED if abuse_limb else TEXT_ORGANISED_RELATIONSHIP,
                 since=max(days) if days else None,
             )
         )

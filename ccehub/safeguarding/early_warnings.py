@@ -38,7 +38,7 @@ from ccehub.rules.triggers import (
     early_warnings,
     offending_indicators,
 )
-from ccehub.safeguarding.models import YotCscCheck
+from ccehub.safeguarding.models import ContextualRisk, YotCscCheck
 
 INDICATOR_CODES: Final = frozenset(i.value for i in Indicator)
 MSG_YOT_ONLY: Final = "Only a youth offending team records the YOT-CSC check (R-53)"
@@ -174,6 +174,11 @@ def trigger_facts(children: list[Child], *, today: date | None = None) -> dict[A
         "child_id", "asked_on"
     ):
         checks[child_id].append(asked_on)
+    adults_known: dict[Any, list[Dated]] = defaultdict(list)
+    for child_id, recorded_on in ContextualRisk.objects.filter(
+        child_id__in=pks, kind=ContextualRisk.Kind.ADULT_RELATIONSHIP
+    ).values_list("child_id", "recorded_on"):
+        adults_known[child_id].append(Dated(recorded_on))
     status = children_today(pks, today=today)
     out = {}
     for child in children:
@@ -186,6 +191,7 @@ def trigger_facts(children: list[Child], *, today: date | None = None) -> dict[A
             signed_incidents=tuple(signed[child.pk]),
             referrals_on=tuple(referrals_on[child.pk]),
             checks_on=tuple(checks[child.pk]),
+            adult_relationships=tuple(adults_known[child.pk]),
         )
     return out
 

@@ -122,3 +122,39 @@ class YotCscCheck(BaseModel):
                 name="yotcsccheck_request_key_once",
             )
         ]
+
+
+class ContextualRisk(BaseModel):
+    """F-16, contextual safeguarding: a risk to the child from outside the family, recorded by an
+    agency that may record on the child. An exploitative relationship with an adult raises R-56's
+    organised exploitation prompt (:mod:`ccehub.rules.triggers`). Written only through
+    :mod:`ccehub.safeguarding.context`."""
+
+    class Kind(models.TextChoices):
+        ADULT_RELATIONSHIP = "adult_relationship", "A relationship with an adult"
+        ASSOCIATES = "associates", "Associates (peers or older children)"
+        PLACE = "place", "A place of concern"
+        GROUP = "group", "A gang or group"
+
+    child = models.ForeignKey("children.Child", on_delete=models.CASCADE, related_name="contextual_risks")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    recorded_on = models.DateField()
+    #: What is known: free text (it can name people and places), for full viewers only.
+    description = models.TextField()
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    #: ``<user id>:<token>`` of the web form that recorded it (:mod:`ccehub.common.once`).
+    request_key = models.CharField(max_length=100, blank=True, default="")
+
+    class Meta:
+        ordering = ["child", "recorded_on"]
+        verbose_name = "contextual risk"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request_key"],
+                condition=~models.Q(request_key=""),
+                name="contextualrisk_request_key_once",
+            )
+        ]

@@ -244,3 +244,36 @@ def test_the_social_worker_follows_a_drift_alert(page, live_app):
     expect(drift).to_contain_text("no strategy meeting, plan, order or police protection recorded since")
     expect(drift).to_contain_text("Criminal process, counted from")
     assert_accessible(page)
+
+
+def test_the_social_worker_records_a_relationship_with_an_adult(page, live_app):
+    """F-16 and R-56: a contextual risk recorded from the child page raises the organised
+    exploitation prompt among the early warnings."""
+    base = live_app["url"]
+    sign_in(page, base, "socialworker")
+    page.goto(f"{base}/children/")
+    page.get_by_role("link", name=re.compile(r"^Kai \(CH-[A-Z0-9-]+\)$")).first.click()
+    page.get_by_role("link", name="Contextual safeguarding").click()
+    expect(page.get_by_role("heading", name="Contextual safeguarding")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("button", name="Record the risk").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Choose what kind of risk it is")
+    assert page.title().startswith("Error:")
+    assert_accessible(page)
+    page.get_by_label("A relationship with an adult").check()
+    today = timezone.localdate()
+    group = page.get_by_role("group", name="Date it became known")
+    group.get_by_label("Day").fill(str(today.day))
+    group.get_by_label("Month").fill(str(today.month))
+    group.get_by_label("Year").fill(str(today.year))
+    page.get_by_label("What is known about it").fill("Collected from college by a man in his thirties")
+    page.get_by_role("button", name="Record the risk").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Recorded: the contextual risk")
+    expect(page.get_by_role("table", name="Contextual risks, latest first")).to_contain_text(
+        "A relationship with an adult"
+    )
+    assert_accessible(page)
+    page.get_by_role("link", name="Back to the child's record").click()
+    expect(
+        page.get_by_text("Organised exploitation risk: a relationship with an adult is recorded")
+    ).to_be_visible()

@@ -260,7 +260,15 @@ def everything(world, child, incident, referral, system_actor):
         agency=world["met"], record_id="MET-0001", given_name="Jamie", child=child
     )
     from ccehub.panels.models import CaseDiscussion, PanelCase
+    from ccehub.safeguarding.models import ContextualRisk
 
+    ContextualRisk.objects.create(  # F-16
+        child=child,
+        kind="adult_relationship",
+        recorded_on=date(2024, 3, 1),
+        description="Jamie is driven about by an older man",
+        agency=world["islington"],
+    )
     CaseDiscussion.objects.create(  # R-22, as a loader writes it
         meeting=meeting, case=PanelCase.objects.get(child=child), outcome="monitor", notes="Jamie seen again"
     )

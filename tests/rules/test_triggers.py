@@ -71,6 +71,21 @@ def test_domestic_abuse_with_offending_involving_adults_raises_the_organised_exp
     )
 
 
+def test_a_relationship_with_an_adult_raises_it_on_its_own():
+    """R-56's second limb: "or a relationship with an adult" (recorded as a contextual risk, F-16)."""
+    alone = TriggerFacts(child=True, adult_relationships=(Dated(D1),))
+    (warning,) = early_warnings(alone)
+    assert warning.code is EarlyWarning.ORGANISED_EXPLOITATION and warning.since == D1
+    assert "a relationship with an adult is recorded" in warning.text
+    # with both limbs, one prompt, the first limb's text, dated from the latest fact behind either
+    both = TriggerFacts(
+        child=True, domestic_abuse=True, offences_with_adults=(Dated(D2),), adult_relationships=(Dated(D3),)
+    )
+    (warning,) = [w for w in early_warnings(both) if w.code is EarlyWarning.ORGANISED_EXPLOITATION]
+    assert "domestic abuse is recorded" in warning.text and warning.since == D3
+    assert early_warnings(TriggerFacts(child=False, adult_relationships=(Dated(D1),))) == []
+
+
 def test_signs_of_exploitation_with_no_referral_and_no_reason_raise_r08():
     cash = SignedIncident(D2, ("a county-lines-linked incident", "cash found"))
     again = SignedIncident(D2, ("cash found",))

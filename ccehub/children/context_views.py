@@ -1,0 +1,125 @@
+"""F-16, contextual safeguarding on the web: /children/PID/context/.
+
+The risks from outside the family recorded on the child (a relationship with an adult, associates,
+a place, a gang or group) and, for an agency that may record on the child, "Record a contextual
+risk". Read through ``child_get`` (audited, scoped: a child the user cannot see is a 404); a refused
+post is an audited 403. The descriptions are free text, shown to those who see the record in full.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from ccehub.children.forms import apply_service_errors
+from ccehub.children.missing_forms import _date_field
+from ccehub.children.selectors import ChildNotFound, child_get, identity_sight
+from ccehub.children.services import may_record_on, read_only_message
+from ccehub.common.once import new_token, posted_with_token, submission_key
+from ccehub.common.refusals import RefusedObject, audit_refusal
+from ccehub.common.views import forbidden
+from ccehub.common.web import actor_from_request, membership_required
+from ccehub.safeguarding.context import contextual_risk_record
+from ccehub.safeguarding.models import ContextualRisk
+
+MSG_RECORDED = "Recorded: the contextual risk (F-16)"
+MSG_ALREADY_RECORDED = (
+    "That contextual risk was already recorded: it is listed below (the form was sent twice)"
+)
+MSG_ROLE = "Your role does not record on children's records"
+SECTIONS = ("profile", "safeguarding")
+
+
+class ContextualRiskForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="What kind of risk is it?",
+        choices=ContextualRisk.Kind.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose what kind of risk it is"},
+    )
+    recorded_on = _date_field("Date it became known")
+    description = forms.CharField(
+        label="What is known about it",
+        help_text="Who or where, and why it is a risk. Shown only to those who see the record in full.",
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "Say what is known about the risk"},
+    )
+    #: the form's one-time token (ccehub.common.once)
+    submission = forms.CharField(widget=forms.HiddenInput, required=False)
+
+
+def _refused(request: HttpRequest, actor: Any, pid: str, reason: str) -> HttpResponse:
+    audit_refusal(
+        request, actor=actor, reason=reason, target=RefusedObject(object_type="contextualrisk", child_pid=pid)
+    )
+    return forbidden(request, PermissionDenied(reason))
+
+
+@membership_required
+def contextual_risks_page(request: HttpRequest, pid: str) -> HttpResponse:
+    actor = actor_from_request(request, purpose="Contextual safeguarding")
+    try:
+        record = child_get(actor=actor, pid=pid, sections=SECTIONS)
+    except ChildNotFound as exc:
+        return render(request, "common/not_found.html", {"message": str(exc)}, status=404)
+    child = record.child
+    may_record = may_record_on(actor, record.basis)
+    form = ContextualRiskForm(posted_with_token(request), initial={"submission": new_token()})
+    key = submission_key(request)
+
+    def already_recorded() -> HttpResponse | None:
+        if not key or not ContextualRisk.objects.filter(child=child, request_key=key).exists():
+            return None
+        messages.info(request, MSG_ALREADY_RECORDED)
+        return redirect("children:context", pid=child.pseudonymous_id)
+
+    if request.method == "POST":
+        if not may_record:
+            reason = read_only_message(record.basis) if actor.can_write_cases else MSG_ROLE
+            return _refused(request, actor, child.pseudonymous_id, reason)
+        if (shown := already_recorded()) is not None:
+            return shown
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                contextual_risk_record(
+                    actor=actor,
+                    child=child,
+                    kind=d["kind"],
+                    recorded_on=d["recorded_on"],
+                    description=d["description"],
+                    request_key=key,
+                )
+            except IntegrityError:
+                if (shown := already_recorded()) is None:
+                    raise
+                return shown
+            except ValidationError as exc:
+                if (shown := already_recorded()) is not None:
+                    return shown
+                apply_service_errors(form, exc)
+            except PermissionDenied as exc:
+                return _refused(request, actor, child.pseudonymous_id, str(exc))
+            else:
+                messages.success(request, MSG_RECORDED)
+                return redirect("children:context", pid=child.pseudonymous_id)
+    risks = sorted(
+        record.related["contextual_risks"], key=lambda r: (r.recorded_on, r.created_at), reverse=True
+    )
+    context = {
+        "record": record,
+        "child": child,
+        "risks": risks,
+        "form": form if may_record and actor.can_write_cases else None,
+        "errors_form": form,
+        # the descriptions can name people and places: for those who see the record in full only
+        "full_text": identity_sight(actor, record.basis),
+    }
+    return render(request, "children/context.html", context, status=400 if form.errors else 200)
