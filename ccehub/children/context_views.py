@@ -25,10 +25,11 @@ from ccehub.common.once import new_token, posted_with_token, submission_key
 from ccehub.common.refusals import RefusedObject, audit_refusal
 from ccehub.common.views import forbidden
 from ccehub.common.web import actor_from_request, membership_required
-from ccehub.safeguarding.context import contextual_risk_record
+from ccehub.safeguarding.context import contextual_risk_end, contextual_risk_record
 from ccehub.safeguarding.models import ContextualRisk
 
 MSG_RECORDED = "Recorded: the contextual risk (F-16)"
+MSG_ENDED = "Recorded: the risk is over (F-16)"
 MSG_ALREADY_RECORDED = (
     "That contextual risk was already recorded: it is listed below (the form was sent twice)"
 )
@@ -75,7 +76,8 @@ def contextual_risks_page(request: HttpRequest, pid: str) -> HttpResponse:
     key = submission_key(request)
 
     def already_recorded() -> HttpResponse | None:
-        if not key or not ContextualRisk.objects.filter(child=child, request_key=key).exists():
+        # the key is unique across children: a token sent again for another child is the same form
+        if not key or not ContextualRisk.objects.filter(request_key=key).exists():
             return None
         messages.info(request, MSG_ALREADY_RECORDED)
         return redirect("children:context", pid=child.pseudonymous_id)
@@ -117,9 +119,60 @@ def contextual_risks_page(request: HttpRequest, pid: str) -> HttpResponse:
         "record": record,
         "child": child,
         "risks": risks,
-        "form": form if may_record and actor.can_write_cases else None,
+        "form": form if may_record else None,
+        "may_record": may_record,
         "errors_form": form,
         # the descriptions can name people and places: for those who see the record in full only
         "full_text": identity_sight(actor, record.basis),
     }
     return render(request, "children/context.html", context, status=400 if form.errors else 200)
+
+
+class EndForm(forms.Form):
+    ended_on = _date_field("Date it stopped being a risk")
+    end_reason = forms.CharField(
+        label="Why it is no longer a risk (or that it was recorded in error)",
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Say why it is no longer a risk (or that it was recorded in error)"},
+    )
+
+
+@membership_required
+def contextual_risk_end_page(request: HttpRequest, pid: str, risk_id: str) -> HttpResponse:
+    """Record that a contextual risk is over, or was recorded in error (an agency that may record)."""
+    actor = actor_from_request(request, purpose="Contextual safeguarding")
+    try:
+        record = child_get(actor=actor, pid=pid, sections=SECTIONS)
+    except ChildNotFound as exc:
+        return render(request, "common/not_found.html", {"message": str(exc)}, status=404)
+    child = record.child
+    risk = next((r for r in record.related["contextual_risks"] if str(r.pk) == risk_id), None)
+    if risk is None:
+        return render(
+            request,
+            "common/not_found.html",
+            {"message": "No such contextual risk for this child"},
+            status=404,
+        )
+    if not may_record_on(actor, record.basis):
+        reason = read_only_message(record.basis) if actor.can_write_cases else MSG_ROLE
+        return _refused(request, actor, child.pseudonymous_id, reason)
+    form = EndForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            contextual_risk_end(
+                actor=actor,
+                risk=risk,
+                ended_on=form.cleaned_data["ended_on"],
+                reason=form.cleaned_data["end_reason"],
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        except PermissionDenied as exc:
+            return _refused(request, actor, child.pseudonymous_id, str(exc))
+        else:
+            messages.success(request, MSG_ENDED)
+            return redirect("children:context", pid=child.pseudonymous_id)
+    context = {"child": child, "risk": risk, "form": form, "full_text": identity_sight(actor, record.basis)}
+    return render(request, "children/context_end.html", context, status=400 if form.errors else 200)

@@ -86,7 +86,8 @@ def early_warnings_page(request: HttpRequest, pid: str) -> HttpResponse:
     key = submission_key(request)
 
     def already_recorded() -> HttpResponse | None:
-        if not key or not YotCscCheck.objects.filter(child=child, request_key=key).exists():
+        # the key is unique across children: a token sent again for another child is the same form
+        if not key or not YotCscCheck.objects.filter(request_key=key).exists():
             return None
         messages.info(request, MSG_ALREADY_RECORDED)
         return redirect("children:early_warnings", pid=child.pseudonymous_id)

@@ -296,6 +296,14 @@ def chronology(record: ChildRecord, *, pseudonymised: bool = False) -> list[dict
             f"Contextual risk recorded by {risk.agency.name} (F-16): {risk.get_kind_display().lower()}",
             risk.description,
         )
+        if risk.ended_on is not None:
+            add(
+                risk.ended_on,
+                "recorded",
+                "safeguarding",
+                f"Contextual risk over (F-16): {risk.get_kind_display().lower()}",
+                risk.end_reason,
+            )
     for episode in r.get("missing_episodes", []):
         text = "Missing episode"
         if episode.approximate_duration_days:

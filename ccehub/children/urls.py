@@ -25,6 +25,7 @@ urlpatterns = [
     path("<str:pid>/crisis/", crisis_views.crisis_page, name="crisis"),
     path("<str:pid>/early-warnings/", early_warning_views.early_warnings_page, name="early_warnings"),
     path("<str:pid>/context/", context_views.contextual_risks_page, name="context"),
+    path("<str:pid>/context/<str:risk_id>/end/", context_views.contextual_risk_end_page, name="context-end"),
     path(
         "<str:pid>/police-protection/",
         police_protection_views.police_protection_page,

@@ -77,6 +77,11 @@ TEXT_ORGANISED: Final = (
     "Organised exploitation risk: domestic abuse is recorded together with offending involving "
     "adults. Watch for escalation and the effect of the exploitative relationship (R-56)"
 )
+TEXT_ORGANISED_BOTH: Final = (
+    "Organised exploitation risk: domestic abuse is recorded together with offending involving "
+    "adults, and a relationship with an adult is recorded. Watch for escalation and the effect of "
+    "the exploitative relationship (R-56)"
+)
 TEXT_ORGANISED_RELATIONSHIP: Final = (
     "Organised exploitation risk: a relationship with an adult is recorded. Watch for escalation and "
     "the long-term effect of the exploitative relationship (R-56)"
@@ -206,7 +211,13 @@ def early_warnings(facts: TriggerFacts) -> list[Warning]:
             Warning(
                 code=EarlyWarning.ORGANISED_EXPLOITATION,
                 rule=RULES[EarlyWarning.ORGANISED_EXPLOITATION],
-                text=TEXT_ORGANISED if abuse_limb else TEXT_ORGANISED_RELATIONSHIP,
+                text=(
+                    TEXT_ORGANISED_BOTH
+                    if abuse_limb and facts.adult_relationships
+                    else TEXT_ORGANISED
+                    if abuse_limb
+                    else TEXT_ORGANISED_RELATIONSHIP
+                ),
                 since=max(days) if days else None,
             )
         )

@@ -27,6 +27,9 @@ MSG_KIND: Final = "Choose what kind of risk it is"
 MSG_DESCRIPTION: Final = "Say what is known about the risk"
 MSG_FUTURE: Final = "The date cannot be in the future"
 MSG_BEFORE_BIRTH: Final = "The date cannot be before the child was born"
+MSG_ALREADY_ENDED: Final = "This risk was already recorded as over on {day}"
+MSG_END_BEFORE: Final = "The risk cannot be over before the day it became known"
+MSG_END_REASON: Final = "Say why it is no longer a risk (or that it was recorded in error)"
 MSG_AGENCY: Final = "A contextual risk is recorded by an agency: act as a member of one"
 
 
@@ -42,6 +45,8 @@ def contextual_risk_record(
 ) -> ContextualRisk:
     """Record a risk from outside the family (an agency that may record on the child)."""
     basis = check_can_write(actor, child)
+    if actor.agency is None:
+        raise PermissionDenied(MSG_AGENCY)
     problems: dict[str, str] = {}
     if kind not in ContextualRisk.Kind.values:
         problems["kind"] = MSG_KIND
@@ -54,8 +59,6 @@ def contextual_risk_record(
         problems["recorded_on"] = MSG_BEFORE_BIRTH
     if problems:
         raise ValidationError({field: [message] for field, message in problems.items()})
-    if actor.agency is None:
-        raise PermissionDenied(MSG_AGENCY)
     risk = ContextualRisk(
         child=child,
         kind=kind,
@@ -76,5 +79,38 @@ def contextual_risk_record(
         fields=["contextual_risks"],
         basis=basis,
         detail=f"contextual risk on {recorded_on}: {kind} (F-16)",
+    )
+    return risk
+
+
+@transaction.atomic
+def contextual_risk_end(*, actor: Actor, risk: ContextualRisk, ended_on: date, reason: str) -> ContextualRisk:
+    """Record that the risk is over (or was recorded in error) from ``ended_on``, and why. The row
+    stays, as history; an ended relationship with an adult no longer raises R-56's prompt."""
+    risk = ContextualRisk.objects.select_for_update(of=("self",)).select_related("child").get(pk=risk.pk)
+    basis = check_can_write(actor, risk.child)
+    problems: dict[str, str] = {}
+    if risk.ended_on is not None:
+        problems["ended_on"] = MSG_ALREADY_ENDED.format(day=f"{risk.ended_on:%-d %B %Y}")
+    elif ended_on > timezone.localdate():
+        problems["ended_on"] = MSG_FUTURE
+    elif ended_on < risk.recorded_on:
+        problems["ended_on"] = MSG_END_BEFORE
+    if not reason.strip():
+        problems["end_reason"] = MSG_END_REASON
+    if problems:
+        raise ValidationError({field: [message] for field, message in problems.items()})
+    risk.ended_on = ended_on
+    risk.end_reason = reason.strip()
+    risk.save(update_fields=["ended_on", "end_reason", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=Action.UPDATE,
+        object_type="contextualrisk",
+        object_id=risk.pk,
+        child_pid=risk.child.pseudonymous_id,
+        fields=["contextual_risks.ended_on", "contextual_risks.end_reason"],
+        basis=basis,
+        detail=f"contextual risk ended on {ended_on} (F-16)",
     )
     return risk

@@ -176,7 +176,7 @@ def trigger_facts(children: list[Child], *, today: date | None = None) -> dict[A
         checks[child_id].append(asked_on)
     adults_known: dict[Any, list[Dated]] = defaultdict(list)
     for child_id, recorded_on in ContextualRisk.objects.filter(
-        child_id__in=pks, kind=ContextualRisk.Kind.ADULT_RELATIONSHIP
+        child_id__in=pks, kind=ContextualRisk.Kind.ADULT_RELATIONSHIP, ended_on__isnull=True
     ).values_list("child_id", "recorded_on"):
         adults_known[child_id].append(Dated(recorded_on))
     status = children_today(pks, today=today)

@@ -147,6 +147,9 @@ class ContextualRisk(BaseModel):
     )
     #: ``<user id>:<token>`` of the web form that recorded it (:mod:`ccehub.common.once`).
     request_key = models.CharField(max_length=100, blank=True, default="")
+    #: No longer a risk (or recorded in error) from this day, and why: an ended risk raises nothing.
+    ended_on = models.DateField(null=True, blank=True)
+    end_reason = models.TextField(blank=True)
 
     class Meta:
         ordering = ["child", "recorded_on"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -82,7 +82,7 @@ def test_bad_input_is_refused_field_by_field(young, sw, actor_for, system_actor)
             actor=actor_for(sw),
             child=young,
             kind="place",
-            recorded_on=TODAY.replace(year=TODAY.year - 20),
+            recorded_on=date(TODAY.year - 20, 1, 1),
             description="x",
         )
     assert early.value.message_dict["recorded_on"] == [MSG_BEFORE_BIRTH]
@@ -140,3 +140,68 @@ def test_a_reader_who_may_not_record_sees_no_form_and_a_pseudonymised_view_no_de
     assert client.post(url, {"kind": "place"}).status_code == 403
     assert AuditEvent.objects.filter(object_type="contextualrisk", action="denied").exists()
     assert ContextualRisk.objects.count() == 1
+
+
+def test_a_risk_that_is_over_stops_raising_the_prompt_and_stays_as_history(client, young, sw, actor_for):
+    from ccehub.safeguarding.context import MSG_END_BEFORE, MSG_END_REASON, contextual_risk_end
+
+    risk = contextual_risk_record(
+        actor=actor_for(sw),
+        child=young,
+        kind="adult_relationship",
+        recorded_on=TODAY - timedelta(days=30),
+        description=DESCRIPTION,
+    )
+    with pytest.raises(ValidationError) as bad:
+        contextual_risk_end(actor=actor_for(sw), risk=risk, ended_on=TODAY - timedelta(days=31), reason=" ")
+    assert bad.value.message_dict == {"ended_on": [MSG_END_BEFORE], "end_reason": [MSG_END_REASON]}
+    client.force_login(sw)
+    url = f"/children/{young.pseudonymous_id}/context/{risk.pk}/end/"
+    assert "Record that it is over" in _text(client.get(f"/children/{young.pseudonymous_id}/context/"))
+    refused = client.post(url, {})
+    assert refused.status_code == 400 and "Enter the date it stopped being a risk" in _text(refused)
+    done = client.post(
+        url,
+        {
+            "ended_on_day": TODAY.day,
+            "ended_on_month": TODAY.month,
+            "ended_on_year": TODAY.year,
+            "end_reason": "Recorded in error: he is the child's uncle, checked by the police",
+        },
+    )
+    assert done.status_code == 302
+    risk.refresh_from_db()
+    assert risk.ended_on == TODAY and risk.description == DESCRIPTION  # kept, as history
+    assert warnings_for([young])[young.pk] == []
+    page = _text(client.get(f"/children/{young.pseudonymous_id}/context/"))
+    assert f"Over since {TODAY:%-d %b %Y}" in page
+    assert client.post(url, {"end_reason": "x"}).status_code == 400  # already over
+    assert AuditEvent.objects.filter(object_type="contextualrisk", detail__contains="ended on").exists()
+
+
+def test_a_form_token_sent_again_for_another_child_records_nothing_more(
+    client, young, sw, agencies, system_actor
+):
+    from ccehub.children.services import child_create
+
+    other = child_create(
+        actor=system_actor,
+        given_name="Lee",
+        family_name="Testcase",
+        sex="male",
+        date_of_birth=TODAY.replace(year=TODAY.year - 14, day=1),
+        home_local_authority=agencies["islington"],
+        home_police_force=agencies["met"],
+    )
+    client.force_login(sw)
+    data = {
+        "kind": "place",
+        "recorded_on_day": TODAY.day,
+        "recorded_on_month": TODAY.month,
+        "recorded_on_year": TODAY.year,
+        "description": "The park by the estate",
+        "submission": "same-token",
+    }
+    assert client.post(f"/children/{young.pseudonymous_id}/context/", data).status_code == 302
+    again = client.post(f"/children/{other.pseudonymous_id}/context/", data)
+    assert again.status_code == 302 and ContextualRisk.objects.count() == 1

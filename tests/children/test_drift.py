@@ -4,7 +4,7 @@ from real rows, what answers it, the pages, the dashboard, and a fixed number of
 from __future__ import annotations
 
 import html
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from django.db import connection
@@ -48,12 +48,9 @@ def codes(child) -> list[DriftAlert]:
 
 
 def arrest(child, days: int, outcome: str = "charged") -> Arrest:
-    return Arrest.objects.create(
-        child=child,
-        arrested_at=timezone.now() - timedelta(days=days),
-        outcome=outcome,
-        offences=["pwits_class_a"],
-    )
+    # noon local time on the day: "days ago" in local days, whatever the hour and the clocks
+    noon = timezone.make_aware(datetime.combine(ago(days), time(12)))
+    return Arrest.objects.create(child=child, arrested_at=noon, outcome=outcome, offences=["pwits_class_a"])
 
 
 def referral(child, days: int, rg_days: int | None = None, route: str = "national", **extra) -> NRMReferral:

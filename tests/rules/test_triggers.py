@@ -77,12 +77,13 @@ def test_a_relationship_with_an_adult_raises_it_on_its_own():
     (warning,) = early_warnings(alone)
     assert warning.code is EarlyWarning.ORGANISED_EXPLOITATION and warning.since == D1
     assert "a relationship with an adult is recorded" in warning.text
-    # with both limbs, one prompt, the first limb's text, dated from the latest fact behind either
+    # with both limbs, one prompt naming both, dated from the latest fact behind either
     both = TriggerFacts(
         child=True, domestic_abuse=True, offences_with_adults=(Dated(D2),), adult_relationships=(Dated(D3),)
     )
     (warning,) = [w for w in early_warnings(both) if w.code is EarlyWarning.ORGANISED_EXPLOITATION]
     assert "domestic abuse is recorded" in warning.text and warning.since == D3
+    assert "a relationship with an adult is recorded" in warning.text
     assert early_warnings(TriggerFacts(child=False, adult_relationships=(Dated(D1),))) == []
 
 
