@@ -22,8 +22,7 @@ from ccehub.children.missing_forms import _date_field
 from ccehub.children.selectors import ChildNotFound, child_get, identity_sight
 from ccehub.children.services import may_record_on, read_only_message
 from ccehub.common.once import new_token, posted_with_token, submission_key
-from ccehub.common.refusals import RefusedObject, audit_refusal
-from ccehub.common.views import forbidden
+from ccehub.common.views import refused_on_child
 from ccehub.common.web import actor_from_request, membership_required
 from ccehub.safeguarding.context import contextual_risk_end, contextual_risk_record
 from ccehub.safeguarding.models import ContextualRisk
@@ -57,10 +56,7 @@ class ContextualRiskForm(forms.Form):
 
 
 def _refused(request: HttpRequest, actor: Any, pid: str, reason: str) -> HttpResponse:
-    audit_refusal(
-        request, actor=actor, reason=reason, target=RefusedObject(object_type="contextualrisk", child_pid=pid)
-    )
-    return forbidden(request, PermissionDenied(reason))
+    return refused_on_child(request, actor, object_type="contextualrisk", pid=pid, reason=reason)
 
 
 @membership_required

@@ -19,8 +19,7 @@ from ccehub.children.forms import apply_service_errors
 from ccehub.children.selectors import ChildNotFound, child_get
 from ccehub.children.services import may_record_on, read_only_message
 from ccehub.common.dateinput import GovukDateField
-from ccehub.common.refusals import RefusedObject, audit_refusal
-from ccehub.common.views import forbidden
+from ccehub.common.views import refused_on_child
 from ccehub.common.web import actor_from_request, membership_required
 from ccehub.rules.crisis import STAGE_LABELS, TRIGGER_LABELS, Stage, Trigger, stage_of
 
@@ -66,10 +65,7 @@ def _not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 
 def _refused(request: HttpRequest, actor: Any, pid: str, reason: str) -> HttpResponse:
-    """An audited 403, as every refused post on a child's record is."""
-    target = RefusedObject(object_type="crisis_response", child_pid=pid)
-    audit_refusal(request, actor=actor, reason=reason, target=target)
-    return forbidden(request, PermissionDenied(reason))
+    return refused_on_child(request, actor, object_type="crisis_response", pid=pid, reason=reason)
 
 
 @membership_required

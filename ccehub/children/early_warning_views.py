@@ -25,8 +25,7 @@ from ccehub.children.presenters import PROCESS_LABELS
 from ccehub.children.selectors import ChildNotFound, child_get, identity_sight
 from ccehub.children.services import may_record_on, read_only_message
 from ccehub.common.once import new_token, posted_with_token, submission_key
-from ccehub.common.refusals import RefusedObject, audit_refusal
-from ccehub.common.views import forbidden
+from ccehub.common.views import refused_on_child
 from ccehub.common.web import actor_from_request, membership_required
 from ccehub.rules.policy import profile_in_force
 from ccehub.rules.triggers import INDICATOR_LABELS, OffendingIndicator, early_warnings, offending_indicators
@@ -66,10 +65,7 @@ class YotCheckForm(forms.Form):
 
 
 def _refused(request: HttpRequest, actor: Any, pid: str, reason: str) -> HttpResponse:
-    audit_refusal(
-        request, actor=actor, reason=reason, target=RefusedObject(object_type="yotcsccheck", child_pid=pid)
-    )
-    return forbidden(request, PermissionDenied(reason))
+    return refused_on_child(request, actor, object_type="yotcsccheck", pid=pid, reason=reason)
 
 
 @membership_required

@@ -33,8 +33,7 @@ from ccehub.children.placements import (
 from ccehub.children.selectors import ChildNotFound, child_get, identity_sight
 from ccehub.children.services import may_record_on, read_only_message
 from ccehub.common.dateinput import GovukDateField
-from ccehub.common.refusals import RefusedObject, audit_refusal
-from ccehub.common.views import forbidden
+from ccehub.common.views import refused_on_child
 from ccehub.common.web import actor_from_request, membership_required
 from ccehub.rules.placement import at_distance
 
@@ -174,10 +173,7 @@ class PlacementForm(forms.Form):
 
 
 def _refused(request: HttpRequest, actor: Any, pid: str, reason: str) -> HttpResponse:
-    audit_refusal(
-        request, actor=actor, reason=reason, target=RefusedObject(object_type="placement", child_pid=pid)
-    )
-    return forbidden(request, PermissionDenied(reason))
+    return refused_on_child(request, actor, object_type="placement", pid=pid, reason=reason)
 
 
 def _is_id(request: HttpRequest) -> bool:

@@ -35,8 +35,7 @@ from ccehub.children.police_protection import (
 )
 from ccehub.children.selectors import ChildNotFound, child_get, identity_sight
 from ccehub.children.services import may_record_on, read_only_message
-from ccehub.common.refusals import RefusedObject, audit_refusal
-from ccehub.common.views import forbidden
+from ccehub.common.views import refused_on_child
 from ccehub.common.web import actor_from_request, membership_required
 from ccehub.rules.police_protection import ProtectionState
 
@@ -170,13 +169,7 @@ def _service_errors(form: forms.Form, exc: ValidationError) -> None:
 
 
 def _refused(request: HttpRequest, actor: Any, pid: str, reason: str) -> HttpResponse:
-    audit_refusal(
-        request,
-        actor=actor,
-        reason=reason,
-        target=RefusedObject(object_type="policeprotection", child_pid=pid),
-    )
-    return forbidden(request, PermissionDenied(reason))
+    return refused_on_child(request, actor, object_type="policeprotection", pid=pid, reason=reason)
 
 
 def _when(moment: Any) -> str:

@@ -160,3 +160,18 @@ def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpR
     return render(
         request, "common/not_found.html", {"heading": "You cannot do that", "message": message}, status=403
     )
+
+
+def refused_on_child(
+    request: HttpRequest, actor: Any, *, object_type: str, pid: str, reason: str
+) -> HttpResponse:
+    """An audited 403, as every refused post on a child's record is (the object refused and the
+    child named, never more)."""
+    from django.core.exceptions import PermissionDenied
+
+    from ccehub.common.refusals import RefusedObject, audit_refusal
+
+    audit_refusal(
+        request, actor=actor, reason=reason, target=RefusedObject(object_type=object_type, child_pid=pid)
+    )
+    return forbidden(request, PermissionDenied(reason))
