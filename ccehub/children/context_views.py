@@ -16,12 +16,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from ccehub.children.forms import apply_service_errors
 from ccehub.children.missing_forms import _date_field
 from ccehub.children.selectors import ChildNotFound, child_get, identity_sight
 from ccehub.children.services import may_record_on, read_only_message
-from ccehub.common.once import new_token, posted_with_token, submission_key
+from ccehub.common.once import new_token, posted_with_token, shown_if_recorded, submission_key
 from ccehub.common.views import refused_on_child
 from ccehub.common.web import actor_from_request, membership_required
 from ccehub.safeguarding.context import contextual_risk_end, contextual_risk_record
@@ -72,11 +73,8 @@ def contextual_risks_page(request: HttpRequest, pid: str) -> HttpResponse:
     key = submission_key(request)
 
     def already_recorded() -> HttpResponse | None:
-        # the key is unique across children: a token sent again for another child is the same form
-        if not key or not ContextualRisk.objects.filter(request_key=key).exists():
-            return None
-        messages.info(request, MSG_ALREADY_RECORDED)
-        return redirect("children:context", pid=child.pseudonymous_id)
+        url = reverse("children:context", args=[child.pseudonymous_id])
+        return shown_if_recorded(request, ContextualRisk, key, MSG_ALREADY_RECORDED, url)
 
     if request.method == "POST":
         if not may_record:

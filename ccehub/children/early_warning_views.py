@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
 from ccehub.children.forms import apply_service_errors
@@ -24,7 +25,7 @@ from ccehub.children.missing_forms import _date_field
 from ccehub.children.presenters import PROCESS_LABELS
 from ccehub.children.selectors import ChildNotFound, child_get, identity_sight
 from ccehub.children.services import may_record_on, read_only_message
-from ccehub.common.once import new_token, posted_with_token, submission_key
+from ccehub.common.once import new_token, posted_with_token, shown_if_recorded, submission_key
 from ccehub.common.views import refused_on_child
 from ccehub.common.web import actor_from_request, membership_required
 from ccehub.rules.policy import profile_in_force
@@ -82,11 +83,8 @@ def early_warnings_page(request: HttpRequest, pid: str) -> HttpResponse:
     key = submission_key(request)
 
     def already_recorded() -> HttpResponse | None:
-        # the key is unique across children: a token sent again for another child is the same form
-        if not key or not YotCscCheck.objects.filter(request_key=key).exists():
-            return None
-        messages.info(request, MSG_ALREADY_RECORDED)
-        return redirect("children:early_warnings", pid=child.pseudonymous_id)
+        url = reverse("children:early_warnings", args=[child.pseudonymous_id])
+        return shown_if_recorded(request, YotCscCheck, key, MSG_ALREADY_RECORDED, url)
 
     if request.method == "POST":
         if not may_record:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import secrets
 from typing import Any, Final
 
+from django.http import HttpResponse
+
 #: The longest token read from a form (tokens made here are 22 characters).
 MAX_TOKEN_LENGTH: Final = 64
 
@@ -37,3 +39,15 @@ def posted_with_token(request: Any) -> Any:
     if not posted.get("submission"):
         posted["submission"] = new_token()
     return posted
+
+
+def shown_if_recorded(request: Any, model: Any, key: str, message: str, url: str) -> HttpResponse | None:
+    """The answer to a form already recorded under ``key`` (the message, then ``url``), or None.
+    The key is unique across children: a token sent again for another child is the same form."""
+    from django.contrib import messages
+    from django.shortcuts import redirect
+
+    if not key or not model.objects.filter(request_key=key).exists():
+        return None
+    messages.info(request, message)
+    return redirect(url)
