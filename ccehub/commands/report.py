@@ -220,6 +220,82 @@ def register(app: typer.Typer) -> None:
             f'counted. 20 miles or more is at distance. Counts under {SUPPRESSION_THRESHOLD} show "{SUPPRESSED}".'
         )
 
+    @report_app.command("returns")
+    def statutory_returns(
+        year: Annotated[
+            int | None,
+            typer.Option(help="The year the financial year starts in (2026 is 2026-27); default: this one"),
+        ] = None,
+        all_dates: Annotated[
+            bool, typer.Option("--all-dates", help="Count synthetic and approximate dates too")
+        ] = False,
+        fmt: Annotated[str, typer.Option("--format", help="csv, json or table")] = "table",
+        user: Annotated[str | None, typer.Option(help="Act as this user (default: the operator)")] = None,
+        purpose: Annotated[
+            str, typer.Option(help="Why the report is run (audited)")
+        ] = "Statutory and inspection return (F-23)",
+    ) -> None:
+        """F-23, R-57: children exploited in county lines in a financial year, the local authority's
+        responses, NRM county-lines referrals by age band, and days from RG to CG."""
+        if fmt not in FORMATS:
+            fail(f"--format: unknown format {fmt!r}; use one of: {', '.join(FORMATS)}")
+        setup_django()
+        from django.core.exceptions import PermissionDenied
+        from django.db import transaction
+        from django.utils import timezone
+
+        from ccehub.audit.models import Action
+        from ccehub.commands._actor import cli_actor
+        from ccehub.reports.returns import period_for, returns_report
+        from ccehub.rules.disclosure import SUPPRESSED, SUPPRESSION_THRESHOLD
+
+        try:
+            period = period_for(year, timezone.localdate())
+        except ValueError as exc:
+            fail(f"--year: {exc}")
+        actor = cli_actor(user, purpose)
+        try:
+            with transaction.atomic():
+                report = returns_report(
+                    actor=actor,  # type: ignore[arg-type]
+                    period=period,
+                    all_dates=all_dates,
+                    action=Action.EXPORT,
+                )
+        except PermissionDenied as exc:
+            fail(str(exc), 1)
+        if fmt == "csv":
+            typer.echo(report.to_csv(), nl=False)
+            return
+        if fmt == "json":
+            typer.echo(json.dumps(report.to_json(), indent=2))
+            return
+        from rich.console import Console
+        from rich.table import Table
+
+        console = Console()
+        if not console.is_terminal:
+            console = Console(width=120)
+        sections: dict[str, list[tuple[str, str]]] = {}
+        for section, measure, shown in report.rows():
+            sections.setdefault(section, []).append((measure, shown))
+        for i, (section, rows) in enumerate(sections.items()):
+            title = f"Return for {period.label} ({period.start:%-d %B %Y} to {period.end:%-d %B %Y})"
+            table = Table(title=f"{title}: {report.scope.lower()}" if i == 0 else None)
+            table.add_column(section)
+            table.add_column("Count" if i < 3 else "Value", justify="right")
+            for measure, shown in rows:
+                table.add_row(measure, shown)
+            console.print(table)
+        typer.echo(
+            (
+                "All stored dates counted, synthetic and approximate ones too."
+                if all_dates
+                else "Recorded dates only (--all-dates to count synthetic and approximate ones)."
+            )
+            + f' Counts under {SUPPRESSION_THRESHOLD} show "{SUPPRESSED}".'
+        )
+
     @report_app.command("timeliness")
     def timeliness(
         fmt: Annotated[str, typer.Option("--format", help="csv, json or table")] = "table",

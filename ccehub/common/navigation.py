@@ -24,6 +24,7 @@ _ITEMS: list[tuple[str, str, frozenset[str] | None]] = [
     ("reports:timeliness", "NRM timeliness", IDENTITY_ROLES | {"analyst"}),
     ("reports:early-signs", "Missing before arrest", IDENTITY_ROLES | {"analyst"}),
     ("reports:placements", "Placement sufficiency", IDENTITY_ROLES | {"analyst"}),
+    ("reports:returns", "Annual return", IDENTITY_ROLES | {"analyst"}),
     ("incidents:new", "Record an incident", frozenset({"police_officer", "police_specialist"})),
     ("panels:home", "CCE panel", PANEL_ROLES),
     ("children:history-index", "Access history", AUDIT_ROLES),

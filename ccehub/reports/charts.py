@@ -18,6 +18,7 @@ from matplotlib.figure import Figure
 from ccehub.reports.vulnerability import Matrix
 from ccehub.rules.disclosure import WITHHELD
 from ccehub.rules.early_signs import EarlySigns
+from ccehub.rules.returns import STATUS_SHORT_LABELS, Returns
 from ccehub.rules.sufficiency import Sufficiency
 
 # Colour-blind-safe, and each state also has its own symbol in the cell.
@@ -139,4 +140,18 @@ def placements_svg(result: Sufficiency) -> bytes:
         room=1.6,
         colours=[_BANNED if row.banned else _ALLOWED for row in result.settings],
         hatched=[row.banned for row in result.settings],
+    )
+
+
+def returns_svg(result: Returns) -> bytes:
+    """F-23: the children identified in the period, by where they stand at its end. A count that is
+    not shown has no bar, only the words (the table says the same)."""
+    return _counts_svg(
+        [STATUS_SHORT_LABELS[status] for status, _ in result.statuses],
+        [count.shown for _, count in result.statuses],
+        title=f"Children exploited in county lines, {result.period.label}",
+        xlabel="Children",
+        width=8.5,
+        row_height=0.6,
+        room=1.6,
     )

@@ -14,6 +14,9 @@ urlpatterns = [
     path("placements/", views.placements, name="placements"),
     path("placements.svg", views.placements_svg, name="placements-svg"),
     path("placements.csv", views.placements_csv, name="placements-csv"),
+    path("returns/", views.returns, name="returns"),
+    path("returns.svg", views.returns_svg, name="returns-svg"),
+    path("returns.csv", views.returns_csv, name="returns-csv"),
     path("timeliness.svg", views.timeliness_svg, name="timeliness-svg"),
     path("timeliness.csv", views.timeliness_csv, name="timeliness-csv"),
 ]

@@ -423,3 +423,148 @@ def placements_csv(request: HttpRequest) -> HttpResponse:
     response["Content-Disposition"] = 'attachment; filename="placement-sufficiency.csv"'
     response["Cache-Control"] = "no-store"
     return response
+
+
+# --- The statutory and inspection return (F-23, R-57) ------------------------------------------------
+
+
+def _returns_or_refusal(request: HttpRequest, actor: Actor, action: str) -> tuple[Any, HttpResponse | None]:
+    """The return for ``?year=`` (default: this financial year) and ``?dates=all``, a 404 for a year
+    with no return, or an audited 403 for roles that read no cases."""
+    from django.core.exceptions import PermissionDenied
+    from django.utils import timezone
+
+    from ccehub.audit.services import audit_record
+    from ccehub.reports.returns import period_for, returns_report
+
+    raw = request.GET.get("year", "").strip()[:8]
+    try:
+        period = period_for(int(raw) if raw else None, timezone.localdate())
+    except ValueError as exc:
+        message = str(exc) if raw.isdigit() else f"“{raw}” is not a year: give one like 2026, for 2026-27"
+        return None, render(
+            request,
+            "common/not_found.html",
+            {"heading": "There is no such return", "message": message},
+            status=404,
+        )
+    try:
+        report = returns_report(
+            actor=actor, period=period, all_dates=request.GET.get("dates") == "all", action=action
+        )
+    except PermissionDenied as exc:
+        audit_record(
+            actor=actor, action=Action.DENIED, object_type="statutory_return", detail=f"refused: {exc}"
+        )
+        return None, render(
+            request,
+            "common/not_found.html",
+            {"heading": "You cannot see this report", "message": str(exc)},
+            status=403,
+        )
+    return report, None
+
+
+@membership_required
+def returns(request: HttpRequest) -> HttpResponse:
+    from django.utils import timezone
+
+    from ccehub.reports.returns import EARLIEST_YEAR
+    from ccehub.rules.disclosure import SUPPRESSED, SUPPRESSION_THRESHOLD
+    from ccehub.rules.returns import (
+        AGE_BAND_LABELS,
+        RESPONSE_LABELS,
+        ROUTE_LABELS,
+        STATUS_LABELS,
+        financial_year,
+        financial_year_of,
+    )
+
+    actor = actor_from_request(request, purpose="Statutory and inspection return (F-23)")
+    report, refusal = _returns_or_refusal(request, actor, Action.VIEW)
+    if refusal is not None:
+        return refusal
+    result = report.result
+
+    def numeric(text: str) -> dict[str, object]:
+        return {"text": text, "numeric": True}
+
+    year = result.period.start.year
+    dates = "all" if result.all_dates else None
+    current = financial_year_of(timezone.localdate())
+    years = [
+        {"value": str(y), "text": financial_year(y).label, "selected": y == year}
+        for y in range(current, max(EARLIEST_YEAR, current - 9) - 1, -1)
+    ]
+    if not any(option["selected"] for option in years):
+        years.append({"value": str(year), "text": result.period.label, "selected": True})
+    alt = (
+        f"Bar chart of the children identified as exploited in county lines in {result.period.label}, by "
+        "where they stand at its end: "
+        + "; ".join(f"{STATUS_LABELS[status]}: {count.shown}" for status, count in result.statuses)
+        + ". A count that is not shown has no bar."
+    )
+    return render(
+        request,
+        "reports/returns.html",
+        {
+            "report": report,
+            "result": result,
+            "years": years,
+            "all_dates": result.all_dates,
+            "query": _query(year=str(year), dates=dates),
+            "recorded_url": _query(year=str(year)),
+            "all_dates_url": _query(year=str(year), dates="all"),
+            "statuses": [
+                *([STATUS_LABELS[status], numeric(count.shown)] for status, count in result.statuses),
+                [{"text": "Total", "header": True}, numeric(result.identified.shown)],
+            ],
+            "negative": result.negative.shown,
+            "responses": [
+                [RESPONSE_LABELS[row.kind], numeric(row.with_.shown), numeric(row.without.shown)]
+                for row in result.responses
+            ],
+            "bands": [
+                *([AGE_BAND_LABELS[band], numeric(count.shown)] for band, count in result.age_bands),
+                [{"text": "Total", "header": True}, numeric(result.flagged_referrals.shown)],
+            ],
+            "days": [
+                [ROUTE_LABELS[row.route], numeric(row.decisions.shown), numeric(row.median_days)]
+                for row in result.rg_to_cg
+            ],
+            "alt": alt,
+            "suppressed": SUPPRESSED,
+            "threshold": SUPPRESSION_THRESHOLD,
+            "status_head": ["Where the child stands at the end of the period", numeric("Children")],
+            "response_head": ["In the period", numeric("Children with"), numeric("Children without")],
+            "band_head": ["Age at referral", numeric("Referrals")],
+            "days_head": ["Route", numeric("Decisions"), numeric("Median days")],
+        },
+    )
+
+
+@membership_required
+def returns_svg(request: HttpRequest) -> HttpResponse:
+    from ccehub.reports.charts import returns_svg as render_svg
+
+    actor = actor_from_request(request, purpose="Statutory and inspection return chart (F-23)")
+    report, refusal = _returns_or_refusal(request, actor, Action.VIEW)
+    if refusal is not None:
+        return refusal
+    response = HttpResponse(render_svg(report.result), content_type="image/svg+xml")
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@membership_required
+def returns_csv(request: HttpRequest) -> HttpResponse:
+    actor = actor_from_request(
+        request, channel=Channel.EXPORT, purpose="Statutory and inspection return export (F-23)"
+    )
+    report, refusal = _returns_or_refusal(request, actor, Action.EXPORT)
+    if refusal is not None:
+        return refusal
+    response = HttpResponse(report.to_csv(), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="return-{report.result.period.label}.csv"'
+    response["Cache-Control"] = "no-store"
+    return response

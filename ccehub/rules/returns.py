@@ -65,6 +65,7 @@ __all__ = [
     "RESPONSE_LABELS",
     "ROUTE_LABELS",
     "STATUS_LABELS",
+    "STATUS_SHORT_LABELS",
     "AgeBand",
     "ChildFacts",
     "Dated",
@@ -234,6 +235,16 @@ STATUS_LABELS: Final[dict[Status, str]] = {
     Status.REFERRED: "Referred to the NRM, reasonable grounds decision awaited",
     Status.PRESUMED: "Presumed a potential victim (100-day presumption), not yet referred",
     Status.NEGATIVE: "Referred, and every decision negative (not counted in the total)",
+}
+
+
+#: For the chart's axis.
+STATUS_SHORT_LABELS: Final[dict[Status, str]] = {
+    Status.CONCLUSIVE: "Positive conclusive grounds",
+    Status.REASONABLE: "Positive reasonable grounds",
+    Status.REFERRED: "Referred, awaiting decision",
+    Status.PRESUMED: "Presumed, not yet referred",
+    Status.NEGATIVE: "Every decision negative",
 }
 
 

@@ -116,6 +116,32 @@ def test_missing_before_the_first_arrest_report(page, live_app):
     assert_accessible(page)
 
 
+def test_the_annual_return(page, live_app):
+    """F-23: the analyst opens the annual return from the navigation, picks last year's, and sees the
+    demo panel's referrals counted; the chart loads and the page passes axe."""
+    from ccehub.rules.returns import financial_year, financial_year_of
+
+    this_year = financial_year_of(timezone.localdate())
+    last = financial_year(this_year - 1)
+    base = live_app["url"]
+    sign_in(page, base, "analyst")
+    page.get_by_role("link", name="Annual return").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        f"Children exploited in county lines, {financial_year(this_year).label}"
+    )
+    assert_accessible(page)
+    page.get_by_label("Financial year").select_option(label=last.label)
+    page.get_by_role("button", name="Show this year").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        f"Children exploited in county lines, {last.label}"
+    )
+    expect(page.get_by_test_id("returns-total")).to_have_text(re.compile(r"^(\d+|fewer than 5)$"))
+    expect(page.get_by_role("table", name="The local authority’s responses (for Ofsted)")).to_be_visible()
+    page.wait_for_load_state("load")
+    assert page.locator("img.app-chart").evaluate("img => img.complete && img.naturalWidth") > 0
+    assert_accessible(page)
+
+
 def test_recording_a_placement_through_the_checker(page, live_app):
     """F-20: Islington's social worker opens Kai's placements, is refused without a police
     intelligence check, then records a local foster placement."""
