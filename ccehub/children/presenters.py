@@ -357,3 +357,25 @@ def chronology(record: ChildRecord, *, pseudonymised: bool = False) -> list[dict
     dated = sorted((i for i in items if i["sort"] is not None), key=lambda i: i["sort"])
     undated = [i for i in items if i["sort"] is None]
     return dated + undated
+
+
+def anchored_on_incident(items: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """F-30: the chronology as an officer takes it in: the identifying incident (the latest dated
+    one) and what followed it, in date order; then what came before, most recent first; then what
+    has no date. ``None`` when no identifying incident has a date.
+
+    ``items`` is :func:`chronology`'s list (dated in date order, then undated). Events on the
+    incident's own day are part of the response to it, and follow it."""
+    incidents = [i for i in items if i["process_code"] == "incident" and i["sort"] is not None]
+    if not incidents:
+        return None
+    anchor = incidents[-1]
+    dated = [i for i in items if i["sort"] is not None]
+    after = [anchor] + [i for i in dated if i["sort"] >= anchor["sort"] and i is not anchor]
+    before = [i for i in reversed(dated) if i["sort"] < anchor["sort"]]
+    return {
+        "anchor": anchor,
+        "after": after,
+        "before": before,
+        "undated": [i for i in items if i["sort"] is None],
+    }

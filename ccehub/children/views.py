@@ -82,6 +82,7 @@ def child_detail(request: HttpRequest, pid: str) -> HttpResponse:
         "vulnerability_rows": presenters.vulnerability_rows(record),
         "vulnerability_head": ["Factor", "Status", "Sources"],
         "chronology": presenters.chronology(record, pseudonymised=record.pseudonymised),
+        "from_incident": request.GET.get("order") == "incident",
         "conflicts": record.related.get("conflicts", []) if not record.pseudonymised else [],
         "related": record.related,
         "is_analyst": actor.is_analyst,
@@ -94,6 +95,7 @@ def child_detail(request: HttpRequest, pid: str) -> HttpResponse:
             else None
         ),
     }
+    context["anchored"] = presenters.anchored_on_incident(context["chronology"])
     from ccehub.safeguarding.drift import drift_for
     from ccehub.safeguarding.early_warnings import warnings_for
 

@@ -43,6 +43,15 @@ def test_social_worker_dashboard_child_page_and_matrix(page, live_app):
     expect(page.get_by_role("heading", name="Vulnerabilities")).to_be_visible()
     expect(page.get_by_text("Youth rehabilitation order").first).to_be_visible()
     assert_accessible(page)
+    # F-30: the same events read from the identifying incident, then back through what came before
+    page.get_by_role(
+        "link", name="Read from the identifying incident, then back through what came before"
+    ).click()
+    expect(page.get_by_role("heading", name="The identifying incident and what followed")).to_be_visible()
+    expect(
+        page.get_by_role("region", name="Before the identifying incident, most recent first")
+    ).to_be_visible()
+    assert_accessible(page)
     page.get_by_role("link", name="Vulnerability matrix").click()
     expect(page.locator("img.app-chart")).to_be_visible()
     page.wait_for_load_state("load")
