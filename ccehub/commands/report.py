@@ -229,6 +229,14 @@ def register(app: typer.Typer) -> None:
         all_dates: Annotated[
             bool, typer.Option("--all-dates", help="Count synthetic and approximate dates too")
         ] = False,
+        local_authority: Annotated[
+            str | None,
+            typer.Option(
+                "--local-authority",
+                help="Agency code: one council's return (the children whose home local authority it is; "
+                "analysts and the operator)",
+            ),
+        ] = None,
         fmt: Annotated[str, typer.Option("--format", help="csv, json or table")] = "table",
         user: Annotated[str | None, typer.Option(help="Act as this user (default: the operator)")] = None,
         purpose: Annotated[
@@ -246,13 +254,19 @@ def register(app: typer.Typer) -> None:
 
         from ccehub.audit.models import Action
         from ccehub.commands._actor import cli_actor
-        from ccehub.reports.returns import period_for, returns_report
+        from ccehub.reports.returns import local_authority_named, period_for, returns_report
         from ccehub.rules.disclosure import SUPPRESSED, SUPPRESSION_THRESHOLD
 
         try:
             period = period_for(year, timezone.localdate())
         except ValueError as exc:
             fail(f"--year: {exc}")
+        la = None
+        if local_authority is not None:
+            try:
+                la = local_authority_named(local_authority)
+            except ValueError as exc:
+                fail(f"--local-authority: {exc}")
         actor = cli_actor(user, purpose)
         try:
             with transaction.atomic():
@@ -260,10 +274,13 @@ def register(app: typer.Typer) -> None:
                     actor=actor,  # type: ignore[arg-type]
                     period=period,
                     all_dates=all_dates,
+                    local_authority=la,
                     action=Action.EXPORT,
                 )
         except PermissionDenied as exc:
             fail(str(exc), 1)
+        except ValueError as exc:
+            fail(f"--local-authority: {exc}")
         if fmt == "csv":
             typer.echo(report.to_csv(), nl=False)
             return

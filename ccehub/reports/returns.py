@@ -2,9 +2,9 @@
 in the reader's scope read in a fixed number of queries, counted by the pure rules in
 :mod:`ccehub.rules.returns`, audited once (aggregates only, no child named).
 
-Scope: an analyst (or the system) counts every child, as the other aggregate reports do for them;
-anyone else who reads cases counts the children they may see (:func:`child_list`: the children their
-agency holds records about, cases shared with their panel, agreements).
+Scope (:func:`returns_scope`): an analyst (or the system) counts every child, or one local
+authority's; a panel the children whose cases it has had; anyone else the children their agency holds
+or has held records about.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from django.utils import timezone
 from ccehub.audit.models import Action
 from ccehub.audit.services import audit_record
 from ccehub.children.models import Child, Identity, MissingEpisode, Placement
-from ccehub.children.selectors import child_list
 from ccehub.common.access import Actor
 from ccehub.common.models import TriState
 from ccehub.incidents.models import RebuttalStatus, TriageDecision
@@ -92,6 +91,7 @@ class ReturnsReport:
         out = [(children, "Children identified in the period (total)", r.identified.shown)]
         out += [(children, STATUS_LABELS[status], count.shown) for status, count in r.statuses]
         out += [(children, "Referred, every decision negative (not in the total)", r.negative.shown)]
+        out += [(children, "Referred, county-lines flag not recorded (not in the total)", r.unflagged.shown)]
         for row in r.responses:
             out += [
                 (responses, f"{RESPONSE_LABELS[row.kind]}: yes", row.with_.shown),
@@ -134,21 +134,49 @@ def _tri(value: str) -> bool | None:
     return None
 
 
-def child_facts(children: QuerySet[Child]) -> list[ChildFacts]:
+def _presumed_at_end(children_ids: Any, period: Period) -> dict[Any, list[Dated]]:
+    """For each child, the days of the county-lines incidents at which the 100-day presumption stood
+    at the end of the period: the triage decision in force then (the latest made by its last day),
+    presuming the child a victim, with no rebuttal approved by then. A rebuttal or re-triage after the
+    year does not change the year; an incident first triaged after the year (recorded late) counts as
+    it stands now."""
+    by_incident: dict[Any, list[tuple[date, Any]]] = defaultdict(list)
+    rows = TriageDecision.objects.filter(
+        child__in=children_ids, incident__county_lines_linked=TriState.RECORDED_PRESENT
+    ).values(
+        "child_id",
+        "incident_id",
+        "incident__occurred_at",
+        "incident__occurred_at_basis",
+        "decided_at",
+        "presumption",
+        "rebuttal_status",
+        "rebuttal_decided_at",
+    )
+    for row in rows:
+        by_incident[row["incident_id"]].append((_day(row["decided_at"]), row))
+    presumed: dict[Any, list[Dated]] = defaultdict(list)
+    for decisions in by_incident.values():
+        decisions.sort(key=lambda pair: (pair[0], pair[1]["decided_at"]))
+        by_end = [row for day, row in decisions if day <= period.end]
+        # an incident first triaged after the year (recorded late) stands as it stands now
+        row = by_end[-1] if by_end else decisions[-1][1]
+        rebutted = (
+            row["rebuttal_status"] == RebuttalStatus.APPROVED
+            and row["rebuttal_decided_at"] is not None
+            and _day(row["rebuttal_decided_at"]) <= period.end
+        )
+        if row["presumption"] == PresumptionCategory.PRESUMED_VICTIM and not rebutted:
+            presumed[row["child_id"]].append(
+                Dated(_day(row["incident__occurred_at"]), row["incident__occurred_at_basis"])
+            )
+    return presumed
+
+
+def child_facts(children: QuerySet[Child], period: Period) -> list[ChildFacts]:
     """Each child's facts for the return, in a fixed number of queries (``children`` is a subquery)."""
     ids = children.values("pk")
-    presumed: dict[Any, list[Dated]] = defaultdict(list)
-    for child_id, at, basis in (
-        TriageDecision.objects.filter(
-            child__in=ids,
-            superseded_by__isnull=True,
-            presumption=PresumptionCategory.PRESUMED_VICTIM,
-            incident__county_lines_linked=TriState.RECORDED_PRESENT,
-        )
-        .exclude(rebuttal_status=RebuttalStatus.APPROVED)
-        .values_list("child_id", "incident__occurred_at", "incident__occurred_at_basis")
-    ):
-        presumed[child_id].append(Dated(_day(at), basis))
+    presumed = _presumed_at_end(ids, period)
 
     births: dict[Any, date] = {}
     for child_id, dob in (
@@ -259,26 +287,74 @@ def period_for(year: int | None, today: date) -> Period:
     return financial_year(year)
 
 
-def returns_scope(actor: Actor) -> tuple[QuerySet[Child], str]:
-    """The children ``actor`` counts, and how to say so. Raises ``PermissionDenied`` for roles that
-    read no cases."""
+MSG_NOT_A_LOCAL_AUTHORITY: Final = "{code!r} is not a local authority's children's services on ccehub"
+MSG_CHOOSE_ONLY_AS_ANALYST: Final = (
+    "Only an analyst chooses a local authority: your return counts the children your agency holds or "
+    "has held records about"
+)
+
+
+def local_authority_named(code: str) -> Any:
+    """The local authority (children's services) with this agency code. Raises ``ValueError``."""
+    from ccehub.agencies.models import Agency, AgencyKind
+
+    agency = Agency.objects.filter(code=code.strip(), kind=AgencyKind.LA_CHILDRENS_SERVICES).first()
+    if agency is None:
+        raise ValueError(MSG_NOT_A_LOCAL_AUTHORITY.format(code=code.strip()))
+    return agency
+
+
+def returns_scope(actor: Actor, local_authority: Any = None) -> tuple[QuerySet[Child], str]:
+    """The children ``actor`` counts, and how to say so.
+
+    * the system or an analyst: every child (aggregates only), or the children whose home local
+      authority is ``local_authority``: the return of one council;
+    * a CCE panel's people: the children whose cases the panel has had (open or closed);
+    * anyone else who reads cases: the children their agency holds or has held records about (a
+      holding that ended in the year still counts its year). Children seen only under a data-sharing
+      agreement or an emergency are another agency's to return.
+
+    Raises ``PermissionDenied`` for roles that read no cases, and ``ValueError`` when someone other
+    than an analyst names a local authority."""
     from django.core.exceptions import PermissionDenied
 
-    if actor.system:
-        return Child.objects.all(), "All children"
-    if actor.agency is None or not actor.can_read_cases:
+    from ccehub.agencies.models import AgencyKind
+
+    everyone = actor.system or (actor.agency is not None and actor.can_read_cases and actor.is_analyst)
+    if not everyone and (actor.agency is None or not actor.can_read_cases):
         raise PermissionDenied(MSG_NOT_ALLOWED)
-    if actor.is_analyst:
+    if everyone:
+        if local_authority is not None:
+            return (
+                Child.objects.filter(home_local_authority=local_authority),
+                f"Children whose home local authority is {local_authority.name} (aggregates only)",
+            )
         return Child.objects.all(), "All children (aggregates only, small numbers suppressed)"
-    return child_list(actor=actor), "The children you can see"
+    if local_authority is not None:
+        raise ValueError(MSG_CHOOSE_ONLY_AS_ANALYST)
+    agency = actor.agency
+    assert agency is not None
+    if agency.kind == AgencyKind.CCE_PANEL:
+        return Child.objects.filter(
+            panel_cases__panel=agency
+        ).distinct(), f"Children whose cases {agency.name} has had"
+    return (
+        Child.objects.filter(holdings__agency=agency).distinct(),
+        f"Children {agency.name} holds or has held records about",
+    )
 
 
 def returns_report(
-    *, actor: Actor, period: Period, all_dates: bool = False, action: str = Action.VIEW
+    *,
+    actor: Actor,
+    period: Period,
+    all_dates: bool = False,
+    local_authority: Any = None,
+    action: str = Action.VIEW,
 ) -> ReturnsReport:
     """The return for ``period`` over the actor's scope; audited once."""
-    children, scope = returns_scope(actor)
-    facts = child_facts(children)
+    children, scope = returns_scope(actor, local_authority)
+    facts = child_facts(children, period)
     result = returns(facts, period, all_dates=all_dates)
     audit_record(
         actor=actor,

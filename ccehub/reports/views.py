@@ -435,23 +435,30 @@ def _returns_or_refusal(request: HttpRequest, actor: Actor, action: str) -> tupl
     from django.utils import timezone
 
     from ccehub.audit.services import audit_record
-    from ccehub.reports.returns import period_for, returns_report
+    from ccehub.reports.returns import local_authority_named, period_for, returns_report
+
+    def no_such_return(message: str) -> tuple[None, HttpResponse]:
+        context = {"heading": "There is no such return", "message": message}
+        return None, render(request, "common/not_found.html", context, status=404)
 
     raw = request.GET.get("year", "").strip()[:8]
     try:
         period = period_for(int(raw) if raw else None, timezone.localdate())
     except ValueError as exc:
-        message = str(exc) if raw.isdigit() else f"“{raw}” is not a year: give one like 2026, for 2026-27"
-        return None, render(
-            request,
-            "common/not_found.html",
-            {"heading": "There is no such return", "message": message},
-            status=404,
+        return no_such_return(
+            str(exc) if raw.isdigit() else f"“{raw}” is not a year: give one like 2026, for 2026-27"
         )
+    code = request.GET.get("la", "").strip()[:40]
     try:
         report = returns_report(
-            actor=actor, period=period, all_dates=request.GET.get("dates") == "all", action=action
+            actor=actor,
+            period=period,
+            all_dates=request.GET.get("dates") == "all",
+            local_authority=local_authority_named(code) if code else None,
+            action=action,
         )
+    except ValueError as exc:
+        return no_such_return(str(exc))
     except PermissionDenied as exc:
         audit_record(
             actor=actor, action=Action.DENIED, object_type="statutory_return", detail=f"refused: {exc}"
@@ -491,6 +498,7 @@ def returns(request: HttpRequest) -> HttpResponse:
 
     year = result.period.start.year
     dates = "all" if result.all_dates else None
+    la = request.GET.get("la", "").strip()[:40] or None
     current = financial_year_of(timezone.localdate())
     years = [
         {"value": str(y), "text": financial_year(y).label, "selected": y == year}
@@ -512,9 +520,10 @@ def returns(request: HttpRequest) -> HttpResponse:
             "result": result,
             "years": years,
             "all_dates": result.all_dates,
-            "query": _query(year=str(year), dates=dates),
-            "recorded_url": _query(year=str(year)),
-            "all_dates_url": _query(year=str(year), dates="all"),
+            "query": _query(year=str(year), la=la, dates=dates),
+            "recorded_url": _query(year=str(year), la=la),
+            "all_dates_url": _query(year=str(year), la=la, dates="all"),
+            "la": la,
             "statuses": [
                 *([STATUS_LABELS[status], numeric(count.shown)] for status, count in result.statuses),
                 [{"text": "Total", "header": True}, numeric(result.identified.shown)],

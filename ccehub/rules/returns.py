@@ -16,9 +16,11 @@ census runs), each defined here and in ``docs/reports.md``:
    for criminal exploitation with the county-lines flag was made while they were under 18; or such a
    referral had a decision. Each child is counted once, by the strongest of what stands at the end of
    the period: a positive conclusive-grounds (CG) decision; a positive reasonable-grounds (RG)
-   decision (CG awaited); a referral awaiting its RG; the presumption with no such referral. The
-   total is those four. A child whose every such referral was decided negative (and not presumed
-   again at a later incident) is counted apart and not in the total: the NRM found otherwise.
+   decision (CG awaited); a referral awaiting its RG; the presumption with no flagged referral. The
+   total is those four. Counted apart, not in the total: a child whose every such referral was
+   decided negative (and not presumed again at a later incident): the NRM found otherwise; and a
+   child referred in the period whose referral's county-lines flag was not recorded. (Which triage
+   decision stands at the end of the period is read by the caller: ``ChildFacts.presumed``.)
 2. **The local authority's responses (for Ofsted).** Of the children counted, how many had in the
    period (and how many did not): a strategy meeting; a child protection plan in force; a CCE panel
    case; a joint plan agreed; a safeguarding order applied for; a return home interview held after a
@@ -83,6 +85,7 @@ __all__ = [
     "financial_year_of",
     "returns",
     "status_at_end",
+    "unflagged_in_period",
 ]
 
 RECORDED: Final = "recorded"
@@ -233,7 +236,7 @@ STATUS_LABELS: Final[dict[Status, str]] = {
     Status.CONCLUSIVE: "Victim: positive conclusive grounds decision",
     Status.REASONABLE: "Potential victim: positive reasonable grounds, conclusive decision awaited",
     Status.REFERRED: "Referred to the NRM, reasonable grounds decision awaited",
-    Status.PRESUMED: "Presumed a potential victim (100-day presumption), not yet referred",
+    Status.PRESUMED: "Presumed a potential victim (100-day presumption), no flagged referral",
     Status.NEGATIVE: "Referred, and every decision negative (not counted in the total)",
 }
 
@@ -243,7 +246,7 @@ STATUS_SHORT_LABELS: Final[dict[Status, str]] = {
     Status.CONCLUSIVE: "Positive conclusive grounds",
     Status.REASONABLE: "Positive reasonable grounds",
     Status.REFERRED: "Referred, awaiting decision",
-    Status.PRESUMED: "Presumed, not yet referred",
+    Status.PRESUMED: "Presumed, no flagged referral",
     Status.NEGATIVE: "Every decision negative",
 }
 
@@ -283,7 +286,7 @@ def status_at_end(child: ChildFacts, period: Period, *, all_dates: bool = False)
     standing: list[Status] = []
     last_negative: date | None = None
     for referral in child.referrals:
-        if not referral.of_a_child_in_county_lines or not period.by_end(referral.referred, all_dates):
+        if not referral.of_a_child_in_county_lines or not _made_by_end(referral, period, all_dates):
             continue
         status, negative_on = _referral_status(referral, period, all_dates)
         standing.append(status)
@@ -295,7 +298,28 @@ def status_at_end(child: ChildFacts, period: Period, *, all_dates: bool = False)
     presumed = [day.on for day in child.presumed if period.by_end(day, all_dates) and day.on is not None]
     if presumed and (last_negative is None or max(presumed) > last_negative):
         return Status.PRESUMED
-    return Status.NEGATIVE
+    # only a negative decision makes a child "negative"; nothing else is left to stand
+    return Status.NEGATIVE if last_negative is not None else Status.REFERRED
+
+
+def _made_by_end(referral: Referral, period: Period, all_dates: bool) -> bool:
+    """Whether the referral had been made by the end of the period: its date says so, or a decision
+    on it does (a referral whose own date is not known was made before its decision)."""
+    if period.by_end(referral.referred, all_dates):
+        return True
+    return any(d is not None and period.by_end(d.on, all_dates) for d in (referral.rg, referral.cg))
+
+
+def unflagged_in_period(child: ChildFacts, period: Period, *, all_dates: bool = False) -> bool:
+    """A child referred in the period for criminal exploitation before 18 whose referral's
+    county-lines flag was not recorded: not counted (not recorded is not absent), but said apart."""
+    return any(
+        r.county_lines is None
+        and r.criminal
+        and (r.age is None or r.age < ADULT_AGE)
+        and period.holds(r.referred, all_dates)
+        for r in child.referrals
+    )
 
 
 # --- Section 3: age bands ---------------------------------------------------------------------------
@@ -364,6 +388,7 @@ class Returns:
     identified: Count
     statuses: tuple[tuple[Status, Count], ...]
     negative: Count
+    unflagged: Count
     responses: tuple[ResponseCount, ...]
     flagged_referrals: Count
     age_bands: tuple[tuple[AgeBand, Count], ...]
@@ -383,6 +408,7 @@ class Returns:
                 "total": self.identified.shown,
                 "by_status": {status.value: count.shown for status, count in self.statuses},
                 "negative_decision_not_counted": self.negative.shown,
+                "referred_flag_not_recorded_not_counted": self.unflagged.shown,
             },
             "local_authority_responses": [
                 {"response": row.kind.value, "with": row.with_.shown, "without": row.without.shown}
@@ -416,9 +442,11 @@ def returns(children: Iterable[ChildFacts], period: Period, *, all_dates: bool =
     children = list(children)
     by_status = dict.fromkeys(Status, 0)
     counted: list[ChildFacts] = []
+    unflagged = 0
     for child in children:
         status = status_at_end(child, period, all_dates=all_dates)
         if status is None:
+            unflagged += unflagged_in_period(child, period, all_dates=all_dates)
             continue
         by_status[status] += 1
         if status is not Status.NEGATIVE:
@@ -470,6 +498,7 @@ def returns(children: Iterable[ChildFacts], period: Period, *, all_dates: bool =
         identified=_single(total),
         statuses=statuses,
         negative=_single(by_status[Status.NEGATIVE]),
+        unflagged=_single(unflagged),
         responses=tuple(responses),
         flagged_referrals=_single(sum(band_values)),
         age_bands=_counts(list(AgeBand), band_values, protect(band_values)),

@@ -118,25 +118,130 @@ def test_the_return_counts_the_children_the_reader_sees(stored):
     assert returns_report(actor=stored["as_sw"], period=financial_year(2024)).result.identified.shown == "0"
 
 
-def test_a_rebutted_presumption_or_a_synthetic_date_is_not_counted(stored):
-    from ccehub.incidents.models import IdentifyingIncident, TriageDecision
+STRONG_NOTE = "Full download of his phone shows he runs the line and recruits younger children"
 
-    presumed_only = TriageDecision.objects.filter(
-        child__home_local_authority=stored["islington"], child__nrm_referrals__isnull=True
+
+def _heads(stored):
+    from ccehub.incidents.models import TriageDecision
+
+    return list(
+        TriageDecision.objects.filter(
+            child__home_local_authority=stored["islington"],
+            child__nrm_referrals__isnull=True,
+            superseded_by__isnull=True,
+        ).order_by("child__pseudonymous_id")
     )
-    first, second = presumed_only[:2]
-    TriageDecision.objects.filter(pk=first.pk).update(
-        rebuttal_status="approved",
-        rebuttal_evidence_note="Clear evidence",
-        rebuttal_requested_at=first.decided_at,
-        rebuttal_decision_reason="Approved",
-        rebuttal_decided_at=first.decided_at,
-    )
-    IdentifyingIncident.objects.filter(pk=second.incident_id).update(occurred_at_basis="synthetic")
+
+
+def _rebut(stored, make_user, actor_for, roles, decision):
+    """A rebuttal requested by the Met's officer and approved by a Met specialist (R-25)."""
+    from django.contrib.auth import get_user_model
+
+    from ccehub.incidents.services import triage_rebuttal_approve, triage_rebuttal_request
+
+    user = get_user_model().objects.filter(username="p.spec").first()
+    specialist = actor_for(user or make_user("p.spec", stored["met"], roles.POLICE_SPECIALIST))
+    triage_rebuttal_request(actor=stored["as_officer"], decision=decision, evidence_note=STRONG_NOTE)
+    return triage_rebuttal_approve(actor=specialist, decision=decision, reason="Agreed: he runs the line")
+
+
+def test_a_rebuttal_lifts_the_presumption_but_not_for_a_year_already_over(
+    stored, make_user, actor_for, roles
+):
+    from ccehub.incidents.models import TriageDecision
+
+    first = _heads(stored)[0]
+    # the presumption was decided on the night of the arrest, 1 March 2024, in the year
+    TriageDecision.objects.filter(child=first.child).update(decided_at=first.incident.occurred_at)
+    _rebut(stored, make_user, actor_for, roles, first)  # approved today, after the year
     statuses = dict(returns_report(actor=stored["as_sw"], period=FY).result.statuses)
-    assert statuses[Status.PRESUMED].n == 4
+    assert statuses[Status.PRESUMED].n == 6  # the year's return stands as it was at its end
+    # an incident first triaged after the year (recorded late) counts as it stands now
+    second = _heads(stored)[1]
+    _rebut(stored, make_user, actor_for, roles, second)
+    statuses = dict(returns_report(actor=stored["as_sw"], period=FY).result.statuses)
+    assert statuses[Status.PRESUMED].n == 5
+
+
+def test_a_synthetic_date_counts_only_with_all_dates(stored):
+    from ccehub.incidents.models import IdentifyingIncident
+
+    IdentifyingIncident.objects.filter(pk=_heads(stored)[0].incident_id).update(occurred_at_basis="synthetic")
+    statuses = dict(returns_report(actor=stored["as_sw"], period=FY).result.statuses)
+    assert statuses[Status.PRESUMED].n == 5
     everything = dict(returns_report(actor=stored["as_sw"], period=FY, all_dates=True).result.statuses)
-    assert everything[Status.PRESUMED].n == 5
+    assert everything[Status.PRESUMED].n == 6
+
+
+def test_the_year_runs_on_london_days(stored, system_actor):
+    """An arrest at 23:30 on 31 March 2024 (BST began on 31 March) is in 2023-24; at 00:30 on
+    1 April it is in 2024-25."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from ccehub.incidents.services import incident_record, triage_decide
+
+    london = ZoneInfo("Europe/London")
+    for n, at in enumerate(
+        (datetime(2024, 3, 31, 23, 30, tzinfo=london), datetime(2024, 4, 1, 0, 30, tzinfo=london))
+    ):
+        child = _child(stored, system_actor, stored["islington"], 50 + n)
+        incident = incident_record(
+            actor=system_actor,
+            child=child,
+            occurred_at=at,
+            incident_type="arrest_pwits",
+            is_arrest=True,
+            recording_agency=stored["met"],
+            arresting_force=stored["met"],
+            county_lines_linked="recorded_present",
+            offences=["pwits_class_a"],
+        )
+        triage_decide(actor=system_actor, incident=incident, policy=None)
+    this_year = dict(returns_report(actor=stored["as_sw"], period=FY).result.statuses)
+    next_year = dict(returns_report(actor=stored["as_sw"], period=financial_year(2024)).result.statuses)
+    assert this_year[Status.PRESUMED].n == 7
+    assert next_year[Status.PRESUMED].n == 1
+
+
+def test_scope_holdings_that_ended_count_agreements_do_not_and_analysts_choose_a_council(
+    stored, system_actor
+):
+    from ccehub.agencies.services import agreement_create
+    from ccehub.children.models import CaseHolding
+
+    # Islington stops working with two of its children: they still count in the year it held them
+    ended = list(
+        CaseHolding.objects.filter(agency=stored["islington"]).order_by("child__pseudonymous_id")[:2]
+    )
+    CaseHolding.objects.filter(pk__in=[h.pk for h in ended]).update(
+        ended_on=date(2024, 6, 1), end_reason="Moved"
+    )
+    assert returns_report(actor=stored["as_sw"], period=FY).result.identified.n == 11
+    # Camden's child, seen by Islington under an agreement, is Camden's to return
+    from ccehub.children.selectors import child_list
+
+    agreement_create(
+        actor=system_actor,
+        title="Joint work on county lines",
+        provider=stored["camden"],
+        recipient=stored["islington"],
+        purpose="Joint work on county lines",
+        starts_on=date(2024, 1, 1),
+        expires_on=date(2030, 1, 1),
+        legal_basis="Children Act 2004 s10",
+    )
+    assert child_list(actor=stored["as_sw"]).filter(home_local_authority=stored["camden"]).exists()
+    assert returns_report(actor=stored["as_sw"], period=FY).result.identified.n == 11
+    # an analyst counts one council's children, or everyone's; nobody else chooses
+    by_la = returns_report(actor=stored["as_analyst"], period=FY, local_authority=stored["camden"])
+    assert by_la.result.identified.shown == SUPPRESSED and "Camden" in by_la.scope
+    assert returns_report(actor=stored["as_analyst"], period=FY).result.identified.n == 12
+    with pytest.raises(ValueError, match="Only an analyst chooses"):
+        returns_report(actor=stored["as_sw"], period=FY, local_authority=stored["camden"])
+    # the panel counts the children whose cases it has had
+    # (six referred: five found victims, one negative and not counted)
+    assert returns_report(actor=stored["as_chair"], period=FY).result.identified.n == 5
 
 
 def test_a_fixed_number_of_queries(stored, system_actor):
@@ -193,10 +298,19 @@ def test_page_chart_and_csv(client, stored):
     ] in rows
     assert ["2023-24", "Local authority responses", "A strategy meeting held: yes", "5"] in rows
     assert AuditEvent.objects.filter(object_type="statutory_return", action="export").exists()
-    for bad in ("1999", "soon", "3000"):
-        missing = c.get(reverse("reports:returns"), {"year": bad})
+    for bad in (
+        {"year": "1999"},
+        {"year": "soon"},
+        {"year": "3000"},
+        {"la": "la-nowhere"},
+        {"la": "la-camden"},
+    ):
+        missing = c.get(reverse("reports:returns"), bad)
         assert missing.status_code == 404 and "There is no such return" in missing.content.decode()
-    assert _client(client, stored, "analyst").get(reverse("reports:returns")).status_code == 200
+    analyst = _client(client, stored, "analyst")
+    assert analyst.get(reverse("reports:returns")).status_code == 200
+    camden = analyst.get(reverse("reports:returns"), {"la": "la-camden", "year": "2023"}).content.decode()
+    assert "home local authority is Camden" in camden and 'name="la" value="la-camden"' in camden
     refused = _client(client, stored, "ho_admin").get(reverse("reports:returns"))
     assert refused.status_code == 403
     assert AuditEvent.objects.filter(object_type="statutory_return", action="denied").exists()
@@ -211,7 +325,9 @@ def test_the_cli_prints_json_csv_and_a_table_and_refuses_bad_input(stored):
     assert out.exit_code == 0, out.output
     data = json.loads(out.stdout)
     assert data["period"] == {"label": "2023-24", "start": "2023-04-01", "end": "2024-03-31"}
-    assert data["scope"] == "The children you can see" and data["all_dates"] is False
+    assert (
+        data["scope"] == "Children Islington holds or has held records about" and data["all_dates"] is False
+    )
     assert data["children_exploited_in_county_lines"]["total"] == "11"
     assert data["children_exploited_in_county_lines"]["by_status"]["conclusive_grounds_positive"] == "5"
     assert {"response": "strategy_meeting", "with": "5", "without": "6"} in data["local_authority_responses"]
@@ -229,6 +345,8 @@ def test_the_cli_prints_json_csv_and_a_table_and_refuses_bad_input(stored):
         (["--format", "xml"], "--format"),
         (["--year", "1999"], "There is no return for 1999"),
         (["--year", "soon"], "--year"),
+        (["--local-authority", "la-nowhere"], "--local-authority"),
+        (["--local-authority", "la-camden", "--user", "p.sw"], "Only an analyst chooses"),
     ):
         bad = runner.invoke(app, ["report", "returns", *args])
         assert bad.exit_code == 2 and message in bad.output and "Traceback" not in bad.output

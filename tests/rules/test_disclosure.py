@@ -3,7 +3,7 @@ is known."""
 
 from __future__ import annotations
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ccehub.rules.disclosure import SUPPRESSED, WITHHELD, hidden, protect
@@ -37,3 +37,47 @@ def test_what_is_hidden_never_adds_up_to_a_small_number(counts: list[int], data:
     assert not 0 < hidden_sum < 5 or all_hidden
     # what is shown is the count itself
     assert all(text == str(n) for n, text in zip(counts, shown, strict=True) if not hidden(text))
+
+
+def test_a_suppressed_count_beside_a_withheld_one_is_not_pinned() -> None:
+    """A known total of 6 as "fewer than 5" and a withheld count (5 or more) can only be 1 and 5:
+    with nothing else to withhold, both say only "not shown"."""
+    assert protect([1, 5]) == [WITHHELD, WITHHELD]
+    assert protect([0, 1, 5]) == ["0", WITHHELD, WITHHELD]
+    # a third count to withhold instead: 1, 5 and 9 of a known 15 leave 1 to 4 and 11 to 14
+    assert protect([1, 5, 9]) == [SUPPRESSED, WITHHELD, WITHHELD]
+    # 2 beside a withheld 5 of a known 7: 1 or 2, and 5 or 6; not pinned
+    assert protect([2, 5]) == [SUPPRESSED, WITHHELD]
+
+
+def _consistent(shown: list[str], total: int) -> list[tuple[int, ...]]:
+    """Every group a reader could believe was published as ``shown`` with this total: a shown count
+    is itself; "fewer than 5" is 1 to 4; withheld is 5 or more, or (when no count is shown as
+    "fewer than 5") any count that is not zero."""
+    import itertools
+
+    relabelled = SUPPRESSED not in shown
+    choices = []
+    for text in shown:
+        if not hidden(text):
+            choices.append([int(text)])
+        elif text == SUPPRESSED:
+            choices.append([1, 2, 3, 4])
+        else:
+            choices.append(list(range(1 if relabelled else 5, total + 1)))
+    return [c for c in itertools.product(*choices) if sum(c) == total]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=12), min_size=1, max_size=4))
+def test_no_hidden_count_can_be_worked_out_from_the_total(counts: list[int]) -> None:
+    """Checked by enumeration, apart from the rule: every group consistent with what is shown and the
+    total has each hidden count (when two or more are hidden) taking more than one value."""
+    shown = protect(counts)
+    at = [i for i, text in enumerate(shown) if hidden(text)]
+    if len(at) < 2 or 0 < sum(counts) < 5:
+        return  # a total of 1 to 4 is itself suppressed wherever it is published
+    worlds = _consistent(shown, sum(counts))
+    assert tuple(counts) in worlds
+    for i in at:
+        assert len({world[i] for world in worlds}) > 1, (counts, shown)
