@@ -304,6 +304,25 @@ def chronology(record: ChildRecord, *, pseudonymised: bool = False) -> list[dict
                 f"Contextual risk over (F-16): {risk.get_kind_display().lower()}",
                 risk.end_reason,
             )
+    for referral in r.get("service_referrals", []):
+        # E-17: the reason is free text (it can name people): left out when pseudonymised
+        service = referral.get_service_display()
+        add(
+            referral.made_on,
+            "recorded",
+            "safeguarding",
+            f"Referral to {service} by {referral.agency.name} (E-17)",
+            referral.reason,
+        )
+        if referral.outcome_on is not None:
+            add(
+                referral.outcome_on,
+                "recorded",
+                "safeguarding",
+                f"Referral to {service}: {referral.get_outcome_display().lower()}",
+            )
+        if referral.ended_on is not None:
+            add(referral.ended_on, "recorded", "safeguarding", f"{service} stopped working with the child")
     for episode in r.get("missing_episodes", []):
         text = "Missing episode"
         if episode.approximate_duration_days:

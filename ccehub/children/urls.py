@@ -7,6 +7,7 @@ from ccehub.children import (
     missing_views,
     placement_views,
     police_protection_views,
+    service_views,
     views,
 )
 from ccehub.justice import views as justice_views
@@ -26,6 +27,8 @@ urlpatterns = [
     path("<str:pid>/early-warnings/", early_warning_views.early_warnings_page, name="early_warnings"),
     path("<str:pid>/context/", context_views.contextual_risks_page, name="context"),
     path("<str:pid>/context/<str:risk_id>/end/", context_views.contextual_risk_end_page, name="context-end"),
+    path("<str:pid>/services/", service_views.service_referrals_page, name="services"),
+    path("<str:pid>/services/<str:referral_id>/", service_views.service_referral_page, name="service"),
     path(
         "<str:pid>/police-protection/",
         police_protection_views.police_protection_page,

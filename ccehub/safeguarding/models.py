@@ -161,3 +161,73 @@ class ContextualRisk(BaseModel):
                 name="contextualrisk_request_key_once",
             )
         ]
+
+
+class ServiceReferral(BaseModel):
+    """E-17: a referral of the child to a service (CAMHS, drug and alcohol, the exploitation team, the
+    demand-reduction service of F-19, ...), by an agency that may record on the child, and what became
+    of it. Whether the child can be compelled to engage is read, not stored (R-54,
+    :mod:`ccehub.rules.service_referrals`). Written only through
+    :mod:`ccehub.safeguarding.service_referrals`."""
+
+    class Service(models.TextChoices):
+        MASH = "mash", "Multi-agency safeguarding hub (MASH)"
+        EARLY_HELP_HUB = "early_help_hub", "Early help hub"
+        SOCIAL_CARE = "social_care", "Children's social care"
+        EXPLOITATION_TEAM = "exploitation_team", "Exploitation team"
+        CAMHS = "camhs", "Child and adolescent mental health services (CAMHS)"
+        DRUG_ALCOHOL = "drug_alcohol", "Drug and alcohol service"
+        SPECIALIST_EXPLOITATION = "specialist_exploitation_service", "Specialist exploitation service"
+        MENTORING = "groundwork_mentoring", "Mentoring (for example Groundwork)"
+        YOT = "yot", "Youth offending team"
+        YOUNG_PEOPLES_SERVICES = "young_peoples_services", "Young people's services"
+        DEMAND_REDUCTION = "demand_reduction", "Demand reduction (cannabis advice, drug debts: F-19)"
+        THERAPEUTIC = "therapeutic_support", "Therapeutic support"
+
+    class Outcome(models.TextChoices):
+        """The values of :class:`ccehub.rules.service_referrals.Outcome`."""
+
+        AWAITING = "awaiting", "Awaiting an answer"
+        ACCEPTED = "accepted", "Accepted"
+        BELOW_THRESHOLD = "below_threshold_to_early_help", "Below threshold: passed to early help"
+        DECLINED_BY_SERVICE = "declined_by_service", "Declined by the service"
+        DECLINED_BY_YOUNG_PERSON = "declined_by_young_person", "Declined by the young person"
+        NOT_ENGAGED = "not_engaged", "The young person did not engage"
+
+    child = models.ForeignKey("children.Child", on_delete=models.CASCADE, related_name="service_referrals")
+    service = models.CharField(max_length=40, choices=Service.choices)
+    made_on = models.DateField()
+    #: Why the referral was made: free text (it can name people), for full viewers only.
+    reason = models.TextField(blank=True)
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    outcome = models.CharField(max_length=32, choices=Outcome.choices, default=Outcome.AWAITING)
+    outcome_on = models.DateField(null=True, blank=True)
+    #: The day an accepted service stopped working with the child.
+    ended_on = models.DateField(null=True, blank=True)
+    #: ``<user id>:<token>`` of the web form that recorded it (:mod:`ccehub.common.once`).
+    request_key = models.CharField(max_length=100, blank=True, default="")
+
+    class Meta:
+        ordering = ["child", "made_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request_key"],
+                condition=~models.Q(request_key=""),
+                name="servicereferral_request_key_once",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(outcome="awaiting", outcome_on__isnull=True)
+                | (~models.Q(outcome="awaiting") & models.Q(outcome_on__isnull=False)),
+                name="servicereferral_outcome_has_a_day",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ended_on__isnull=True) | models.Q(outcome="accepted"),
+                name="servicereferral_only_accepted_ends",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Referral to {self.get_service_display()} on {self.made_on}"

@@ -315,3 +315,42 @@ def test_the_social_worker_records_a_relationship_with_an_adult(page, live_app):
     expect(
         page.get_by_text("Organised exploitation risk: a relationship with an adult is recorded")
     ).to_be_visible()
+
+
+def test_the_social_worker_records_a_referral_to_a_service_and_what_became_of_it(page, live_app):
+    """E-17 and R-54: a referral to the youth offending team, declined by a child who has not been
+    charged, is voluntary; an accepted CAMHS referral counts as a service working with the child."""
+    base = live_app["url"]
+    sign_in(page, base, "socialworker")
+    page.goto(f"{base}/children/")
+    page.get_by_role("link", name=re.compile(r"^Kai \(CH-[A-Z0-9-]+\)$")).first.click()
+    page.get_by_role("link", name="Referrals to services").click()
+    expect(page.get_by_role("heading", name="Referrals to services")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("button", name="Record the referral").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text(
+        "Choose the service the child was referred to"
+    )
+    assert_accessible(page)
+    today = timezone.localdate()
+
+    def fill_date(name: str) -> None:
+        group = page.get_by_role("group", name=name)
+        group.get_by_label("Day").fill(str(today.day))
+        group.get_by_label("Month").fill(str(today.month))
+        group.get_by_label("Year").fill(str(today.year))
+
+    page.get_by_label("Child and adolescent mental health services (CAMHS)").check()
+    fill_date("Date of the referral")
+    page.get_by_label("Why (optional)").fill("Low mood and poor sleep since the arrest")
+    page.get_by_role("button", name="Record the referral").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Recorded: the referral to a service")
+    page.get_by_role("link", name=re.compile("^Record what became of it")).first.click()
+    expect(page.get_by_role("heading", name="What became of the referral")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label("Accepted").check()
+    fill_date("Date of the answer")
+    page.get_by_role("button", name="Record what became of it").click()
+    expect(page.get_by_test_id("working-now")).to_contain_text("Working with the child now: 1 service")
+    expect(page.get_by_role("table", name="Referrals, latest first")).to_contain_text("Accepted")
+    assert_accessible(page)

@@ -269,6 +269,15 @@ def everything(world, child, incident, referral, system_actor):
         description="Jamie is driven about by an older man",
         agency=world["islington"],
     )
+    from ccehub.safeguarding.models import ServiceReferral
+
+    ServiceReferral.objects.create(  # E-17
+        child=child,
+        service="camhs",
+        made_on=date(2024, 3, 2),
+        reason="Low mood since the arrest",
+        agency=world["islington"],
+    )
     CaseDiscussion.objects.create(  # R-22, as a loader writes it
         meeting=meeting, case=PanelCase.objects.get(child=child), outcome="monitor", notes="Jamie seen again"
     )
