@@ -12,6 +12,7 @@ from ccehub.children.models import FIG3_ORDER, VulnerabilityFactor
 from ccehub.children.selectors import ChildRecord
 from ccehub.common.access import BASIS_AGREEMENT, BASIS_OWN, BASIS_PANEL, BASIS_SYSTEM
 from ccehub.common.models import TriState
+from ccehub.rules import service_referrals as service_rules
 
 TRI_TAG = {
     TriState.RECORDED_PRESENT: ("Recorded", "red"),
@@ -304,6 +305,11 @@ def chronology(record: ChildRecord, *, pseudonymised: bool = False) -> list[dict
                 f"Contextual risk over (F-16): {risk.get_kind_display().lower()}",
                 risk.end_reason,
             )
+    charge_facts = [service_rules.ChargeFact(c.status, c.charged_on) for c in r.get("charges", [])]
+    order_facts = [
+        service_rules.OrderFact(o.sentence_type, o.decided_on, o.length_months, o.ended_early_after_months)
+        for o in r.get("court_outcomes", [])
+    ]
     for referral in r.get("service_referrals", []):
         # E-17: the reason is free text (it can name people): left out when pseudonymised
         service = referral.get_service_display()
@@ -315,12 +321,15 @@ def chronology(record: ChildRecord, *, pseudonymised: bool = False) -> list[dict
             referral.reason,
         )
         if referral.outcome_on is not None:
-            add(
-                referral.outcome_on,
-                "recorded",
-                "safeguarding",
-                f"Referral to {service}: {referral.get_outcome_display().lower()}",
-            )
+            if referral.outcome == "declined_by_young_person":
+                # read on the day of the answer
+                answer = service_rules.compulsion(
+                    referral.service, charge_facts, order_facts, referral.outcome_on
+                )
+                said = service_rules.declined_label(referral.service, answer)
+            else:
+                said = referral.get_outcome_display().lower()
+            add(referral.outcome_on, "recorded", "safeguarding", f"Referral to {service}: {said}")
         if referral.ended_on is not None:
             add(referral.ended_on, "recorded", "safeguarding", f"{service} stopped working with the child")
     for episode in r.get("missing_episodes", []):

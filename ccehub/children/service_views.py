@@ -29,7 +29,9 @@ from ccehub.common.views import refused_on_child
 from ccehub.common.web import actor_from_request, membership_required
 from ccehub.safeguarding.models import ServiceReferral
 from ccehub.safeguarding.service_referrals import (
+    charge_and_order_facts,
     referrals_shown,
+    service_referral_correct,
     service_referral_end,
     service_referral_outcome,
     service_referral_record,
@@ -38,10 +40,10 @@ from ccehub.safeguarding.service_referrals import (
 MSG_RECORDED = "Recorded: the referral to a service"
 MSG_OUTCOME = "Recorded: what became of the referral"
 MSG_ENDED = "Recorded: the service stopped working with the child"
+MSG_CORRECTED = "Taken back: the referral awaits an answer again"
 MSG_ALREADY_RECORDED = "That referral was already recorded: it is listed below (the form was sent twice)"
 MSG_ROLE = "Your role does not record on children's records"
-#: the charges are read for R-54 (whether the child could be compelled to engage)
-SECTIONS = ("profile", "safeguarding", "justice")
+SECTIONS = ("profile", "safeguarding")
 
 
 class ServiceReferralForm(forms.Form):
@@ -117,8 +119,10 @@ def service_referrals_page(request: HttpRequest, pid: str) -> HttpResponse:
             else:
                 messages.success(request, MSG_RECORDED)
                 return redirect("children:services", pid=child.pseudonymous_id)
+    # R-54 reads the charges and court orders (a yes/no/not known, not the charges themselves)
+    charges, orders = charge_and_order_facts(child)
     shown, working = referrals_shown(
-        record.related["service_referrals"], record.related["charges"], today=timezone.localdate()
+        record.related["service_referrals"], charges, orders, today=timezone.localdate()
     )
     labels = dict(ServiceReferral.Service.choices)
     context = {
@@ -196,3 +200,44 @@ def service_referral_page(request: HttpRequest, pid: str, referral_id: str) -> H
         "full_text": identity_sight(actor, record.basis),
     }
     return render(request, "children/service.html", context, status=400 if form.errors else 200)
+
+
+class CorrectionForm(forms.Form):
+    reason = forms.CharField(
+        label="What was wrong with the answer recorded",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Say what was wrong with the answer recorded"},
+    )
+
+
+@membership_required
+def service_referral_correct_page(request: HttpRequest, pid: str, referral_id: str) -> HttpResponse:
+    """Take back an answer recorded in error: the referral awaits an answer again."""
+    actor = actor_from_request(request, purpose="Referrals to services")
+    try:
+        record = child_get(actor=actor, pid=pid, sections=SECTIONS)
+    except ChildNotFound as exc:
+        return _not_found(request, str(exc))
+    child = record.child
+    referral = next((r for r in record.related["service_referrals"] if str(r.pk) == referral_id), None)
+    if referral is None:
+        return _not_found(request, "No such referral for this child")
+    if not may_record_on(actor, record.basis):
+        reason = read_only_message(record.basis) if actor.can_write_cases else MSG_ROLE
+        return _refused(request, actor, child.pseudonymous_id, reason)
+    if referral.outcome == ServiceReferral.Outcome.AWAITING:
+        return redirect("children:services", pid=child.pseudonymous_id)
+    form = CorrectionForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            service_referral_correct(actor=actor, referral=referral, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        except PermissionDenied as exc:
+            return _refused(request, actor, child.pseudonymous_id, str(exc))
+        else:
+            messages.success(request, MSG_CORRECTED)
+            return redirect("children:services", pid=child.pseudonymous_id)
+    context = {"child": child, "referral": referral, "form": form}
+    return render(request, "children/service_correct.html", context, status=400 if form.errors else 200)

@@ -30,6 +30,11 @@ urlpatterns = [
     path("<str:pid>/services/", service_views.service_referrals_page, name="services"),
     path("<str:pid>/services/<str:referral_id>/", service_views.service_referral_page, name="service"),
     path(
+        "<str:pid>/services/<str:referral_id>/correct/",
+        service_views.service_referral_correct_page,
+        name="service-correct",
+    ),
+    path(
         "<str:pid>/police-protection/",
         police_protection_views.police_protection_page,
         name="police_protection",

@@ -207,6 +207,8 @@ class ServiceReferral(BaseModel):
     outcome_on = models.DateField(null=True, blank=True)
     #: The day an accepted service stopped working with the child.
     ended_on = models.DateField(null=True, blank=True)
+    #: Answers recorded in error and taken back, one line each (day, the answer, why): free text.
+    corrections = models.TextField(blank=True)
     #: ``<user id>:<token>`` of the web form that recorded it (:mod:`ccehub.common.once`).
     request_key = models.CharField(max_length=100, blank=True, default="")
 

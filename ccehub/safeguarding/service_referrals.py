@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Final
+from typing import Final
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -83,7 +83,7 @@ def service_referral_record(
         child_pid=child.pseudonymous_id,
         fields=["service_referrals"],
         basis=basis,
-        detail=f"referral to {service} on {made_on} (E-17)",
+        detail=f"referral to a service on {made_on} (E-17)",
     )
     return referral
 
@@ -113,7 +113,7 @@ def service_referral_outcome(
         child_pid=referral.child.pseudonymous_id,
         fields=["service_referrals.outcome", "service_referrals.outcome_on"],
         basis=basis,
-        detail=f"referral to {referral.service}: {outcome} on {on} (E-17)",
+        detail=f"referral to a service: {outcome} on {on} (E-17)",
     )
     return referral
 
@@ -136,32 +136,104 @@ def service_referral_end(*, actor: Actor, referral: ServiceReferral, ended_on: d
         child_pid=referral.child.pseudonymous_id,
         fields=["service_referrals.ended_on"],
         basis=basis,
-        detail=f"referral to {referral.service}: service ended on {ended_on} (E-17)",
+        detail=f"referral to a service: service ended on {ended_on} (E-17)",
+    )
+    return referral
+
+
+MSG_NOTHING_TO_CORRECT: Final = "Nothing is recorded yet of what became of this referral"
+MSG_CORRECTION_REASON: Final = "Say what was wrong with the answer recorded"
+
+
+@transaction.atomic
+def service_referral_correct(*, actor: Actor, referral: ServiceReferral, reason: str) -> ServiceReferral:
+    """Take back an answer recorded in error (and the end of the service, if recorded): the referral
+    awaits an answer again; the answer taken back, the day and why are kept on the referral."""
+    referral = _locked(referral)
+    basis = check_can_write(actor, referral.child)
+    problems: dict[str, str] = {}
+    if referral.outcome == ServiceReferral.Outcome.AWAITING:
+        problems["reason"] = MSG_NOTHING_TO_CORRECT
+    elif not reason.strip():
+        problems["reason"] = MSG_CORRECTION_REASON
+    if problems:
+        raise ValidationError({field: [message] for field, message in problems.items()})
+    today = timezone.localdate()
+    was = f"{referral.get_outcome_display()} on {referral.outcome_on:%-d %B %Y}"
+    if referral.ended_on is not None:
+        was += f", stopped on {referral.ended_on:%-d %B %Y}"
+    line = f"{today:%-d %B %Y}: {was}, recorded in error: {' '.join(reason.split())}"
+    referral.corrections = "\n".join(part for part in (referral.corrections, line) if part)
+    referral.outcome = ServiceReferral.Outcome.AWAITING
+    referral.outcome_on = None
+    referral.ended_on = None
+    referral.save(update_fields=["outcome", "outcome_on", "ended_on", "corrections", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=Action.UPDATE,
+        object_type="servicereferral",
+        object_id=referral.pk,
+        child_pid=referral.child.pseudonymous_id,
+        fields=[
+            "service_referrals.outcome",
+            "service_referrals.outcome_on",
+            "service_referrals.ended_on",
+            "service_referrals.corrections",
+        ],
+        basis=basis,
+        detail="referral to a service: the answer recorded was taken back as recorded in error (E-17)",
     )
     return referral
 
 
 @dataclass(frozen=True)
 class ShownReferral:
-    """A referral as the page shows it: the row, whether it is voluntary (R-54), and its outcome."""
+    """A referral as the page shows it: the row, whether engagement could be required (R-54, read on
+    the day of its answer, or today while it awaits one), and what became of it."""
 
     referral: ServiceReferral
-    voluntary: bool
+    compulsion: rules.Compulsion
+    compulsion_text: str
     outcome_text: str
 
 
+def charge_and_order_facts(child: Child) -> tuple[list[rules.ChargeFact], list[rules.OrderFact]]:
+    """The child's charges and court outcomes as R-54 reads them (two queries)."""
+    from ccehub.justice.models import Charge, CourtOutcome
+
+    charges = [
+        rules.ChargeFact(status, on)
+        for status, on in Charge.objects.filter(child=child).values_list("status", "charged_on")
+    ]
+    orders = [
+        rules.OrderFact(*row)
+        for row in CourtOutcome.objects.filter(child=child).values_list(
+            "sentence_type", "decided_on", "length_months", "ended_early_after_months"
+        )
+    ]
+    return charges, orders
+
+
+def outcome_text(referral: ServiceReferral, answer: rules.Compulsion) -> str:
+    """What became of the referral, in words (a declined one with R-54's reading)."""
+    if referral.outcome == ServiceReferral.Outcome.DECLINED_BY_YOUNG_PERSON:
+        return rules.declined_label(referral.service, answer)
+    return str(referral.get_outcome_display())
+
+
 def referrals_shown(
-    referrals: list[ServiceReferral], charges: list[Any], *, today: date
+    referrals: list[ServiceReferral],
+    charges: list[rules.ChargeFact],
+    orders: list[rules.OrderFact],
+    *,
+    today: date,
 ) -> tuple[list[ShownReferral], frozenset[str]]:
-    """The referrals, latest first, each with R-54's reading, and the services working with the child
-    now (R-51). ``charges``: the child's charges (``status``, ``charged_on``)."""
-    charged = rules.live_charge([rules.ChargeFact(c.status, c.charged_on) for c in charges], today)
+    """The referrals, latest first, each with R-54's reading on its own day, and the services working
+    with the child now (R-51)."""
     shown = []
     for referral in sorted(referrals, key=lambda r: (r.made_on, r.created_at), reverse=True):
-        voluntary = not rules.compellable(referral.service, charged=charged)
-        if referral.outcome == ServiceReferral.Outcome.DECLINED_BY_YOUNG_PERSON:
-            text = rules.declined_label(referral.service, charged=charged)
-        else:
-            text = referral.get_outcome_display()
-        shown.append(ShownReferral(referral, voluntary, text))
+        answer = rules.compulsion(referral.service, charges, orders, referral.outcome_on or today)
+        shown.append(
+            ShownReferral(referral, answer, rules.COMPULSION_LABELS[answer], outcome_text(referral, answer))
+        )
     return shown, rules.working_now([_fact(r) for r in referrals], today)

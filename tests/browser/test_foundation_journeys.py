@@ -318,8 +318,8 @@ def test_the_social_worker_records_a_relationship_with_an_adult(page, live_app):
 
 
 def test_the_social_worker_records_a_referral_to_a_service_and_what_became_of_it(page, live_app):
-    """E-17 and R-54: a referral to the youth offending team, declined by a child who has not been
-    charged, is voluntary; an accepted CAMHS referral counts as a service working with the child."""
+    """E-17 and R-51: a CAMHS referral recorded, then accepted, counts as a service working with the
+    child."""
     base = live_app["url"]
     sign_in(page, base, "socialworker")
     page.goto(f"{base}/children/")
@@ -351,6 +351,8 @@ def test_the_social_worker_records_a_referral_to_a_service_and_what_became_of_it
     page.get_by_label("Accepted").check()
     fill_date("Date of the answer")
     page.get_by_role("button", name="Record what became of it").click()
-    expect(page.get_by_test_id("working-now")).to_contain_text("Working with the child now: 1 service")
+    expect(page.get_by_test_id("working-now")).to_contain_text(
+        "through the referrals recorded here: 1 service"
+    )
     expect(page.get_by_role("table", name="Referrals, latest first")).to_contain_text("Accepted")
     assert_accessible(page)

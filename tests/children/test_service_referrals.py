@@ -93,28 +93,64 @@ def test_bad_dates_and_services_are_refused(young, sw, actor_for, agencies, make
     assert not ServiceReferral.objects.exists()
 
 
-def test_the_page_reads_r54_and_r51(client, young, sw, actor_for, system_actor):
+def test_the_page_reads_r54_on_each_answers_day_and_counts_r51(client, young, sw, actor_for):
     from ccehub.justice.models import Charge
 
     actor = actor_for(sw)
-    yot = service_referral_record(actor=actor, child=young, service="yot", made_on=TODAY - timedelta(days=9))
-    service_referral_outcome(actor=actor, referral=yot, outcome="declined_by_young_person", on=TODAY)
-    for service in ("camhs", "drug_alcohol"):
+    early = TODAY - timedelta(days=40)
+    declined = service_referral_record(actor=actor, child=young, service="yot", made_on=early)
+    service_referral_outcome(actor=actor, referral=declined, outcome="declined_by_young_person", on=early)
+    for service in ("camhs", "drug_alcohol", "mash"):
         accepted = service_referral_record(actor=actor, child=young, service=service, made_on=TODAY)
         service_referral_outcome(actor=actor, referral=accepted, outcome="accepted", on=TODAY)
     client.force_login(sw)
     url = f"/children/{young.pseudonymous_id}/services/"
+    voluntary = "Voluntary, declined by the young person: no live charge or court order recorded"
     page = _text(client.get(url))
-    # not charged, so the declined YOT referral was voluntary
-    assert "Voluntary, declined by the young person: not charged, so not compellable (R-54)" in page
-    # two services working with the child now
-    assert "Working with the child now: 2 services" in page
-    Charge.objects.create(child=young, offence="pwits_class_a", charged_on=TODAY - timedelta(days=30))
+    assert voluntary in page  # no charge when he declined
+    # CAMHS and drug and alcohol; the MASH is a front door
+    assert "through the referrals recorded here: 2 services" in page
+    # charged since: the decline, read on its own day, stays voluntary; a new YOT referral may be required
+    Charge.objects.create(child=young, offence="pwits_class_a", charged_on=TODAY - timedelta(days=10))
+    service_referral_record(actor=actor, child=young, service="yot", made_on=TODAY)
     page = _text(client.get(url))
-    assert "Declined by the young person, who is charged: engagement can be required" in page
+    assert voluntary in page
+    assert "Charged or under a court order: engagement may be required" in page
+    # a charge whose state is not recorded: not known, not "not charged"
+    Charge.objects.update(status="unknown", charged_on=early - timedelta(days=5))
+    page = _text(client.get(url))
+    assert "Declined by the young person: whether engagement could be required is not known" in page
     detail = _text(client.get(f"/children/{young.pseudonymous_id}/"))
-    assert "Referrals to services</a> (3 referrals)" in detail
+    assert "Referrals to services</a> (5 referrals)" in detail
     assert "Referral to Youth offending team by Islington (E-17)" in detail
+    assert "whether engagement could be required is not known" in detail  # the chronology reads it too
+    # the audit log names no service (CAMHS is health data)
+    assert not AuditEvent.objects.filter(object_type="servicereferral", detail__icontains="camhs").exists()
+
+
+def test_an_answer_recorded_in_error_is_taken_back_with_why(client, young, sw, actor_for):
+    from ccehub.safeguarding.service_referrals import MSG_NOTHING_TO_CORRECT, service_referral_correct
+
+    actor = actor_for(sw)
+    referral = service_referral_record(actor=actor, child=young, service="camhs", made_on=TODAY)
+    with pytest.raises(ValidationError) as nothing:
+        service_referral_correct(actor=actor, referral=referral, reason="wrong")
+    assert nothing.value.message_dict == {"reason": [MSG_NOTHING_TO_CORRECT]}
+    service_referral_outcome(actor=actor, referral=referral, outcome="not_engaged", on=TODAY)
+    client.force_login(sw)
+    url = f"/children/{young.pseudonymous_id}/services/{referral.pk}/correct/"
+    assert "Take back, recorded in error" in _text(client.get(f"/children/{young.pseudonymous_id}/services/"))
+    blank = client.post(url, {"reason": " "})
+    assert blank.status_code == 400 and "Say what was wrong with the answer recorded" in _text(blank)
+    assert client.post(url, {"reason": "It was his brother who did not engage"}).status_code == 302
+    referral.refresh_from_db()
+    assert (referral.outcome, referral.outcome_on) == ("awaiting", None)
+    assert "The young person did not engage on" in referral.corrections
+    assert "It was his brother" in referral.corrections
+    page = _text(client.get(f"/children/{young.pseudonymous_id}/services/"))
+    assert "Taken back:" in page and "Record what became of it" in page
+    assert client.get(url).status_code == 302  # nothing to take back now
+    assert AuditEvent.objects.filter(object_type="servicereferral", detail__contains="taken back").exists()
 
 
 def test_the_form_the_outcome_page_and_the_token(client, young, sw):

@@ -15,45 +15,79 @@ from ccehub.rules.service_referrals import (
     MSG_OUTCOME_BEFORE,
     MSG_OUTCOME_SET,
     ChargeFact,
+    Compulsion,
+    OrderFact,
     Outcome,
     ReferralFact,
+    add_months,
     check_end,
     check_outcome,
-    compellable,
+    compulsion,
     declined_label,
-    live_charge,
     working_now,
 )
 
 TODAY = date(2024, 6, 30)
 
 
+ON = date(2024, 6, 30)
+
+
+def answer(service: str = "yot", charges: tuple[ChargeFact, ...] = (), orders: tuple[OrderFact, ...] = ()):
+    return compulsion(service, charges, orders, ON)
+
+
 @pytest.mark.parametrize(
-    ("status", "on", "live"),
+    ("status", "charged_on", "expected"),
     [
-        ("charged", date(2024, 6, 1), True),
-        ("stayed_pending_cg", date(2024, 6, 1), True),  # stayed, still a charge
-        ("convicted", date(2024, 6, 1), True),
-        ("charged", None, True),  # undated: it exists
-        ("discontinued", date(2024, 6, 1), False),
-        ("acquitted_s45", date(2024, 6, 1), False),
-        ("charged", date(2024, 7, 1), False),  # not yet
+        ("charged", date(2024, 6, 1), Compulsion.MAY_BE_REQUIRED),
+        ("stayed_pending_cg", date(2024, 6, 1), Compulsion.MAY_BE_REQUIRED),  # stayed, still a charge
+        ("court_proceedings", None, Compulsion.MAY_BE_REQUIRED),  # undated: it exists
+        ("discontinued", date(2024, 6, 1), Compulsion.VOLUNTARY),
+        ("acquitted_s45", date(2024, 6, 1), Compulsion.VOLUNTARY),
+        ("charged", date(2024, 7, 1), Compulsion.VOLUNTARY),  # not yet charged on the day
+        ("unknown", date(2024, 6, 1), Compulsion.NOT_KNOWN),  # not recorded is not absent
+        ("convicted", date(2024, 6, 1), Compulsion.NOT_KNOWN),  # no sentence recorded
     ],
 )
-def test_a_live_charge(status: str, on: date | None, live: bool) -> None:
-    assert live_charge([ChargeFact(status, on)], TODAY) is live
+def test_a_charge_on_the_day(status: str, charged_on: date | None, expected: Compulsion) -> None:
+    assert answer(charges=(ChargeFact(status, charged_on),)) is expected
 
 
-def test_only_youth_offending_and_young_peoples_services_can_compel_and_only_the_charged() -> None:
+@pytest.mark.parametrize(
+    ("order", "expected"),
+    [
+        (OrderFact("yro", date(2024, 1, 10), 12), Compulsion.MAY_BE_REQUIRED),
+        (OrderFact("yro", date(2023, 1, 10), 12), Compulsion.VOLUNTARY),  # over on 10 January 2024
+        (OrderFact("yro", date(2024, 1, 10), 12, ended_early_after_months=5), Compulsion.VOLUNTARY),  # Tom's
+        (OrderFact("dto", date(2024, 1, 10), 12), Compulsion.MAY_BE_REQUIRED),
+        (OrderFact("custody", date(2024, 1, 10), 12), Compulsion.VOLUNTARY),
+        (OrderFact("yro", None, 12), Compulsion.NOT_KNOWN),
+        (OrderFact("yro", date(2024, 1, 10), None), Compulsion.NOT_KNOWN),
+    ],
+)
+def test_a_court_order_in_force(order: OrderFact, expected: Compulsion) -> None:
+    convicted = (ChargeFact("convicted", date(2023, 12, 1)),)
+    assert answer(charges=convicted, orders=(order,)) is expected
+
+
+def test_only_youth_offending_and_young_peoples_services_can_require_engagement() -> None:
     """R-54: Sam had not been charged, so could not be compelled to engage."""
-    assert compellable("yot", charged=True) and compellable("young_peoples_services", charged=True)
-    assert not compellable("yot", charged=False)
-    assert not compellable("camhs", charged=True)
-    assert declined_label("yot", charged=False).startswith(
-        "Voluntary, declined by the young person: not charged"
+    charged = (ChargeFact("charged", date(2024, 6, 1)),)
+    assert answer("young_peoples_services", charged) is Compulsion.MAY_BE_REQUIRED
+    assert answer("camhs", charged) is Compulsion.VOLUNTARY
+    assert answer() is Compulsion.VOLUNTARY
+    assert declined_label("yot", Compulsion.VOLUNTARY).startswith(
+        "Voluntary, declined by the young person: no live charge or court order recorded"
     )
-    assert declined_label("camhs", charged=True) == "Voluntary, declined by the young person"
-    assert "engagement can be required" in declined_label("yot", charged=True)
+    assert declined_label("camhs", Compulsion.VOLUNTARY) == "Voluntary, declined by the young person"
+    assert "engagement may be required" in declined_label("yot", Compulsion.MAY_BE_REQUIRED)
+    assert "not known" in declined_label("yot", Compulsion.NOT_KNOWN)
+
+
+def test_months_are_added_to_the_last_day_of_a_short_month() -> None:
+    assert add_months(date(2024, 1, 31), 1) == date(2024, 2, 29)
+    assert add_months(date(2023, 11, 15), 14) == date(2025, 1, 15)
 
 
 def test_an_outcome_is_recorded_once_on_a_day_that_can_be() -> None:
@@ -91,6 +125,7 @@ def test_services_working_with_the_child_now_are_counted_once() -> None:
         ReferralFact(date(2024, 1, 1), "yot", "accepted", date(2024, 1, 5), ended_on=date(2024, 5, 1)),
         ReferralFact(date(2024, 1, 1), "drug_alcohol", "declined_by_young_person", date(2024, 1, 5)),
         ReferralFact(date(2024, 6, 1), "demand_reduction"),
+        ReferralFact(date(2024, 1, 1), "mash", "accepted", date(2024, 1, 2)),  # a front door
     ]
     assert working_now(referrals, TODAY) == {"camhs"}
     assert working_now(referrals, date(2024, 4, 30)) == {"camhs", "yot"}
