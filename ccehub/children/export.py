@@ -71,6 +71,16 @@ def _row(obj: Any, pseudonymised: bool, *, staff_withheld: str | None = None) ->
     return data
 
 
+def _decision_row(decision: Any, pseudonymised: bool, staff_withheld: str | None) -> dict[str, Any]:
+    """A decision; a conclusive-grounds one says its standard of proof (R-11)."""
+    from ccehub.nrm.models import STANDARD_OF_PROOF, DecisionStage
+
+    row = _row(decision, pseudonymised, staff_withheld=staff_withheld)
+    if decision.stage == DecisionStage.CONCLUSIVE_GROUNDS:
+        row["standard_of_proof"] = STANDARD_OF_PROOF
+    return row
+
+
 def _nrm_rows(
     referrals: list[Any], pseudonymised: bool, *, staff_withheld: str | None = None
 ) -> list[dict[str, Any]]:
@@ -79,8 +89,7 @@ def _nrm_rows(
     for referral in referrals:
         row = _row(referral, pseudonymised, staff_withheld=staff_withheld)
         row["decisions"] = [
-            _row(decision, pseudonymised, staff_withheld=staff_withheld)
-            for decision in referral.decisions.all()
+            _decision_row(decision, pseudonymised, staff_withheld) for decision in referral.decisions.all()
         ]
         rows.append(row)
     return rows

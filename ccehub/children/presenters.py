@@ -217,7 +217,10 @@ def chronology(record: ChildRecord, *, pseudonymised: bool = False) -> list[dict
                     if part
                 )
             if decision.stage == "cg":
-                label += " (not expert evidence; not binding on a court, R v Breani)"
+                label += (
+                    " (on the balance of probabilities, R-11; not expert evidence; not binding on a court,"
+                    " R v Breani)"
+                )
             add(decision.decided_on, decision.decided_on_basis, "nrm", label, note)
         if not decisions:
             add(

@@ -39,6 +39,9 @@ class ReferralRationale(models.TextChoices):
     OTHER = "other", "Other"
 
 
+#: R-11: a conclusive-grounds decision is reached on the balance of probabilities (E-11's constant).
+STANDARD_OF_PROOF: Final = "balance_of_probabilities"
+
 #: R-07: every NRM decision (and a CG above all) carries this label wherever it is shown or exported.
 NOT_EXPERT_EVIDENCE: Final = "Not expert evidence; not binding on a court (R v Breani)"
 

@@ -53,6 +53,9 @@ def _check(data):
     assert stages["rg"]["outcome"] == "positive" and stages["rg"]["decided_on"] == "2024-03-20"
     assert stages["rg"]["decision_maker"] == "local_panel"
     assert stages["rg"]["decision_maker_agency"] == "islington-camden-panel"
+    # a CG is reached on the balance of probabilities
+    assert stages["cg"]["standard_of_proof"] == "balance_of_probabilities"
+    assert "standard_of_proof" not in stages["rg"]
 
 
 def test_service_export_has_decisions(referred, agencies, make_user, actor_for, roles):
