@@ -335,6 +335,32 @@ def chronology(record: ChildRecord, *, pseudonymised: bool = False) -> list[dict
             add(referral.outcome_on, "recorded", "safeguarding", f"Referral to {service}: {said}")
         if referral.ended_on is not None:
             add(referral.ended_on, "recorded", "safeguarding", f"{service} stopped working with the child")
+    for debt in r.get("debt_risks", []):
+        # F-31: who is owed and the plan are free text: left out when pseudonymised
+        cause = debt.get_cause_display().lower()
+        add(
+            debt.known_on,
+            "recorded",
+            "safeguarding",
+            f"Drug debt recorded by {debt.agency.name} (R-39): {cause}",
+            debt.description,
+        )
+        if debt.safety_plan_on is not None:
+            add(
+                debt.safety_plan_on,
+                "recorded",
+                "safeguarding",
+                f"Safety plan for the drug debt ({cause})",
+                debt.safety_plan,
+            )
+        if debt.cleared_on is not None:
+            add(
+                debt.cleared_on,
+                "recorded",
+                "safeguarding",
+                f"Drug debt cleared ({cause})",
+                debt.cleared_reason,
+            )
     for episode in r.get("missing_episodes", []):
         text = "Missing episode"
         if episode.approximate_duration_days:

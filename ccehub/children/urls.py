@@ -3,6 +3,7 @@ from django.urls import path
 from ccehub.children import (
     context_views,
     crisis_views,
+    debt_views,
     early_warning_views,
     missing_views,
     placement_views,
@@ -27,6 +28,9 @@ urlpatterns = [
     path("<str:pid>/early-warnings/", early_warning_views.early_warnings_page, name="early_warnings"),
     path("<str:pid>/context/", context_views.contextual_risks_page, name="context"),
     path("<str:pid>/context/<str:risk_id>/end/", context_views.contextual_risk_end_page, name="context-end"),
+    path("<str:pid>/debts/", debt_views.debts_page, name="debts"),
+    path("<str:pid>/debts/<str:debt_id>/plan/", debt_views.debt_plan_page, name="debt-plan"),
+    path("<str:pid>/debts/<str:debt_id>/clear/", debt_views.debt_clear_page, name="debt-clear"),
     path("<str:pid>/services/", service_views.service_referrals_page, name="services"),
     path("<str:pid>/services/<str:referral_id>/", service_views.service_referral_page, name="service"),
     path(

@@ -1,4 +1,4 @@
-"""Early-warning triggers on a child's record (DESIGN's ``rules/triggers.py``): R-53, R-56 and R-08.
+"""Early-warning triggers on a child's record (DESIGN's ``rules/triggers.py``): R-53, R-39, R-56 and R-08.
 
 Pure: no Django, no clock. The caller reads the facts from the record; this module says which
 warnings stand and why.
@@ -19,6 +19,10 @@ warnings stand and why.
   raises an *organised exploitation risk* prompt when the *domestic abuse* flag is recorded present
   and an offence involving adults is recorded, or when an exploitative relationship with an adult is
   recorded among the child's contextual risks (F-16, ``safeguarding.ContextualRisk``).
+* **R-39, F-31: a drug debt with no safety plan.** Seizing drugs or cash creates a debt that puts
+  the child at risk of violence and re-exploitation; so do robberies, a friend's debt and lost
+  drugs. A debt recorded in the debt-risk register (``safeguarding.DebtRisk``) raises a *task* until
+  a safety plan is recorded for it or it is recorded as cleared.
 * **R-08, R-10: indicators and no referral.** Failing to refer a child who shows credible
   trafficking signs breaches Article 4 ECHR, and the threshold is suspicion. **Each incident** that
   is county-lines-linked or has a first-responder indicator must be answered, by an NRM referral
@@ -45,6 +49,7 @@ class EarlyWarning(StrEnum):
     YOT_CSC_CHECK = "yot_csc_check"
     ORGANISED_EXPLOITATION = "organised_exploitation"
     NO_NRM_REFERRAL = "no_nrm_referral"
+    DEBT_NO_SAFETY_PLAN = "debt_no_safety_plan"
 
 
 class OffendingIndicator(StrEnum):
@@ -65,6 +70,7 @@ RULES: Final[dict[EarlyWarning, str]] = {
     EarlyWarning.YOT_CSC_CHECK: "R-53",
     EarlyWarning.ORGANISED_EXPLOITATION: "R-56",
     EarlyWarning.NO_NRM_REFERRAL: "R-08",
+    EarlyWarning.DEBT_NO_SAFETY_PLAN: "R-39",
 }
 
 
@@ -85,6 +91,10 @@ TEXT_ORGANISED_BOTH: Final = (
 TEXT_ORGANISED_RELATIONSHIP: Final = (
     "Organised exploitation risk: a relationship with an adult is recorded. Watch for escalation and "
     "the long-term effect of the exploitative relationship (R-56)"
+)
+TEXT_DEBT: Final = (
+    "A drug debt is recorded ({causes}) with no safety plan: the loss puts the child at risk of "
+    "violence and re-exploitation, and the child's safety comes first (R-39, F-31)"
 )
 TEXT_NO_REFERRAL: Final = (
     "Signs of exploitation are recorded ({signs}) and there is no NRM referral: a child suspected of "
@@ -121,6 +131,16 @@ def incident_answered(incident: SignedIncident, referrals_on: tuple[date | None,
 
 
 @dataclass(frozen=True)
+class Debt:
+    """A drug debt in the register (R-39): its cause (in words), and whether it is answered."""
+
+    on: date | None
+    cause: str
+    safety_plan: bool = False
+    cleared: bool = False
+
+
+@dataclass(frozen=True)
 class TriggerFacts:
     #: Under 18 on ``today``; None when the date of birth is not known (treated as a child).
     child: bool | None
@@ -136,6 +156,8 @@ class TriggerFacts:
     checks_on: tuple[date, ...] = ()
     #: Relationships with an adult recorded among the contextual risks (R-56's second limb, F-16).
     adult_relationships: tuple[Dated, ...] = ()
+    #: Drug debts in the debt-risk register (R-39, F-31).
+    debts: tuple[Debt, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -186,6 +208,18 @@ def early_warnings(facts: TriggerFacts) -> list[Warning]:
                 code=EarlyWarning.YOT_CSC_CHECK,
                 rule=RULES[EarlyWarning.YOT_CSC_CHECK],
                 text=TEXT_YOT_CSC.format(indicators="; ".join(INDICATOR_LABELS[i] for i in present)),
+                task=True,
+                since=max(days) if days else None,
+            )
+        )
+    unplanned = [d for d in facts.debts if not d.safety_plan and not d.cleared]
+    if unplanned:
+        days = [d.on for d in unplanned if d.on is not None]
+        warnings.append(
+            Warning(
+                code=EarlyWarning.DEBT_NO_SAFETY_PLAN,
+                rule=RULES[EarlyWarning.DEBT_NO_SAFETY_PLAN],
+                text=TEXT_DEBT.format(causes="; ".join(dict.fromkeys(d.cause for d in unplanned))),
                 task=True,
                 since=max(days) if days else None,
             )

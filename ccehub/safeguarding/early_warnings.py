@@ -31,6 +31,7 @@ from ccehub.rules.indicators import INDICATOR_LABELS, Indicator
 from ccehub.rules.offences import catalogue
 from ccehub.rules.triggers import (
     Dated,
+    Debt,
     SignedIncident,
     TriggerFacts,
     Warning,
@@ -38,7 +39,7 @@ from ccehub.rules.triggers import (
     early_warnings,
     offending_indicators,
 )
-from ccehub.safeguarding.models import ContextualRisk, YotCscCheck
+from ccehub.safeguarding.models import ContextualRisk, DebtRisk, YotCscCheck
 
 INDICATOR_CODES: Final = frozenset(i.value for i in Indicator)
 MSG_YOT_ONLY: Final = "Only a youth offending team records the YOT-CSC check (R-53)"
@@ -179,6 +180,19 @@ def trigger_facts(children: list[Child], *, today: date | None = None) -> dict[A
         child_id__in=pks, kind=ContextualRisk.Kind.ADULT_RELATIONSHIP, ended_on__isnull=True
     ).values_list("child_id", "recorded_on"):
         adults_known[child_id].append(Dated(recorded_on))
+    debts: dict[Any, list[Debt]] = defaultdict(list)
+    causes = dict(DebtRisk.Cause.choices)
+    for child_id, known_on, cause, planned, cleared in DebtRisk.objects.filter(child_id__in=pks).values_list(
+        "child_id", "known_on", "cause", "safety_plan_on", "cleared_on"
+    ):
+        debts[child_id].append(
+            Debt(
+                on=known_on,
+                cause=causes[cause].lower(),
+                safety_plan=planned is not None,
+                cleared=cleared is not None,
+            )
+        )
     status = children_today(pks, today=today)
     out = {}
     for child in children:
@@ -192,6 +206,7 @@ def trigger_facts(children: list[Child], *, today: date | None = None) -> dict[A
             referrals_on=tuple(referrals_on[child.pk]),
             checks_on=tuple(checks[child.pk]),
             adult_relationships=tuple(adults_known[child.pk]),
+            debts=tuple(debts[child.pk]),
         )
     return out
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from ccehub.common.models import BaseModel, DateBasis
+from ccehub.common.models import BaseModel, DateBasis, TriState
 
 
 class StrategyMeeting(BaseModel):
@@ -233,3 +233,57 @@ class ServiceReferral(BaseModel):
 
     def __str__(self) -> str:
         return f"Referral to {self.get_service_display()} on {self.made_on}"
+
+
+class DebtRisk(BaseModel):
+    """E-25, F-31: a drug debt that puts the child at risk of violence and re-exploitation (R-39): a
+    seizure by the police, a robbery, a friend's debt, lost drugs. Recorded by an agency that may
+    record on the child; raises the early warning until a safety plan is recorded for it or it is
+    cleared. Written only through :mod:`ccehub.safeguarding.debts`."""
+
+    class Cause(models.TextChoices):
+        POLICE_SEIZURE = "police_seizure", "Drugs or cash seized by the police"
+        ROBBERY = "robbery_of_cash", "Robbed of drugs or cash"
+        FRIEND_DEBT = "friend_debt", "A friend's debt"
+        LOST_DRUGS = "lost_drugs", "Lost drugs"
+        OTHER = "other", "Other"
+
+    child = models.ForeignKey("children.Child", on_delete=models.CASCADE, related_name="debt_risks")
+    cause = models.CharField(max_length=20, choices=Cause.choices)
+    known_on = models.DateField()
+    #: Often not known (E-25).
+    amount_pounds = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    threats = models.CharField(max_length=20, choices=TriState.choices, default=TriState.NOT_RECORDED)
+    arrest = models.ForeignKey(
+        "justice.Arrest", null=True, blank=True, on_delete=models.SET_NULL, related_name="debt_risks"
+    )
+    #: Who is owed and what is known: free text (it can name people), for full viewers only.
+    description = models.TextField(blank=True)
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    #: ``<user id>:<token>`` of the web form that recorded it (:mod:`ccehub.common.once`).
+    request_key = models.CharField(max_length=100, blank=True, default="")
+    #: The safety plan made for the debt (R-39): the day, and what it says (free text).
+    safety_plan_on = models.DateField(null=True, blank=True)
+    safety_plan = models.TextField(blank=True)
+    #: No longer a risk (paid, written off, recorded in error) from this day, and why.
+    cleared_on = models.DateField(null=True, blank=True)
+    cleared_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["child", "known_on"]
+        verbose_name = "debt risk"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request_key"], condition=~models.Q(request_key=""), name="debtrisk_request_key_once"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(amount_pounds__isnull=True) | models.Q(amount_pounds__gte=0),
+                name="debtrisk_amount_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Debt risk ({self.get_cause_display()}) known on {self.known_on}"

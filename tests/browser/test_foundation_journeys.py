@@ -356,3 +356,42 @@ def test_the_social_worker_records_a_referral_to_a_service_and_what_became_of_it
     )
     expect(page.get_by_role("table", name="Referrals, latest first")).to_contain_text("Accepted")
     assert_accessible(page)
+
+
+def test_the_social_worker_records_a_seizure_debt_and_its_safety_plan(page, live_app):
+    """R-39, F-31: a drug debt raises the early warning on the child page until a safety plan is
+    recorded for it."""
+    base = live_app["url"]
+    sign_in(page, base, "socialworker")
+    page.goto(f"{base}/children/")
+    page.get_by_role("link", name=re.compile(r"^Kai \(CH-[A-Z0-9-]+\)$")).first.click()
+    page.get_by_role("link", name="Drug debts").click()
+    expect(page.get_by_role("heading", name="Drug debts")).to_be_visible()
+    assert_accessible(page)
+    today = timezone.localdate()
+
+    def fill_date(name: str) -> None:
+        group = page.get_by_role("group", name=name)
+        group.get_by_label("Day").fill(str(today.day))
+        group.get_by_label("Month").fill(str(today.month))
+        group.get_by_label("Year").fill(str(today.year))
+
+    page.get_by_label("Drugs or cash seized by the police").check()
+    fill_date("Date it became known")
+    page.get_by_label("How much, in pounds (optional)").fill("three hundred")
+    page.get_by_role("button", name="Record the debt").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter the amount as a number of pounds")
+    assert_accessible(page)
+    page.get_by_label("How much, in pounds (optional)").fill("300")
+    page.get_by_role("button", name="Record the debt").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Recorded: the drug debt")
+    expect(page.get_by_role("table", name="Drug debts, latest first")).to_contain_text("No safety plan")
+    page.get_by_role("link", name="Back to the child's record").click()
+    expect(page.get_by_text("A drug debt is recorded (drugs or cash seized by the police)")).to_be_visible()
+    page.get_by_role("link", name="Drug debts").click()
+    page.get_by_role("link", name=re.compile("^Record the safety plan")).first.click()
+    fill_date("Date the safety plan was made")
+    page.get_by_label("What the safety plan is").fill("Stays with his aunt; lifts to school; weekly check-in")
+    page.get_by_role("button", name="Record the safety plan").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("Recorded: the safety plan")
+    assert_accessible(page)

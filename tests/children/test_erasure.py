@@ -269,8 +269,15 @@ def everything(world, child, incident, referral, system_actor):
         description="Jamie is driven about by an older man",
         agency=world["islington"],
     )
-    from ccehub.safeguarding.models import ServiceReferral
+    from ccehub.safeguarding.models import DebtRisk, ServiceReferral
 
+    DebtRisk.objects.create(  # F-31
+        child=child,
+        cause="police_seizure",
+        known_on=date(2024, 3, 1),
+        description="Owes the line",
+        agency=world["met"],
+    )
     ServiceReferral.objects.create(  # E-17
         child=child,
         service="camhs",

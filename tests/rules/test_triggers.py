@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from ccehub.rules.triggers import (
     Dated,
+    Debt,
     EarlyWarning,
     SignedIncident,
     TriggerFacts,
@@ -85,6 +86,22 @@ def test_a_relationship_with_an_adult_raises_it_on_its_own():
     assert "domestic abuse is recorded" in warning.text and warning.since == D3
     assert "a relationship with an adult is recorded" in warning.text
     assert early_warnings(TriggerFacts(child=False, adult_relationships=(Dated(D1),))) == []
+
+
+def test_a_drug_debt_with_no_safety_plan_is_a_task_until_planned_or_cleared():
+    """R-39, F-31: a seizure creates a debt that puts the child at risk; the safety plan answers it."""
+    seized = Debt(on=D1, cause="drugs or cash seized by the police")
+    robbed = Debt(on=D2, cause="robbed of drugs or cash")
+    (warning,) = early_warnings(TriggerFacts(child=True, debts=(seized, robbed)))
+    assert warning.code is EarlyWarning.DEBT_NO_SAFETY_PLAN and warning.task and warning.rule == "R-39"
+    assert warning.since == D2
+    assert "(drugs or cash seized by the police; robbed of drugs or cash)" in warning.text
+    planned = Debt(on=D1, cause="lost drugs", safety_plan=True)
+    cleared = Debt(on=D1, cause="lost drugs", cleared=True)
+    assert early_warnings(TriggerFacts(child=True, debts=(planned, cleared))) == []
+    undated = Debt(on=None, cause="a friend's debt")
+    assert early_warnings(TriggerFacts(child=True, debts=(undated,)))[0].since is None
+    assert early_warnings(TriggerFacts(child=False, debts=(seized,))) == []
 
 
 def test_signs_of_exploitation_with_no_referral_and_no_reason_raise_r08():
