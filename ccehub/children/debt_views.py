@@ -28,7 +28,12 @@ from ccehub.common.models import TriState
 from ccehub.common.once import new_token, posted_with_token, shown_if_recorded, submission_key
 from ccehub.common.views import refused_on_child
 from ccehub.common.web import actor_from_request, membership_required
-from ccehub.safeguarding.debts import debt_clear, debt_record, debt_safety_plan
+from ccehub.safeguarding.debts import (
+    debt_clear,
+    debt_record,
+    debt_safety_plan,
+    incident_debts_not_registered,
+)
 from ccehub.safeguarding.models import DebtRisk
 
 MSG_RECORDED = "Recorded: the drug debt (R-39)"
@@ -36,11 +41,12 @@ MSG_PLANNED = "Recorded: the safety plan for the debt"
 MSG_CLEARED = "Recorded: the debt is no longer a risk"
 MSG_ALREADY_RECORDED = "That debt was already recorded: it is listed below (the form was sent twice)"
 MSG_ROLE = "Your role does not record on children's records"
-SECTIONS = ("profile", "safeguarding", "justice")
+SECTIONS = ("profile", "safeguarding")
+#: "Not known" is an answer (unknown); a question left unanswered is "not recorded" (§3.1).
 THREATS = [
     (TriState.RECORDED_PRESENT, "Yes"),
     (TriState.RECORDED_ABSENT, "No"),
-    (TriState.NOT_RECORDED, "Not known"),
+    (TriState.UNKNOWN, "Not known"),
 ]
 
 
@@ -49,11 +55,14 @@ class DebtForm(forms.Form):
         label="What did the debt come from?",
         choices=DebtRisk.Cause.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose what the debt came from"},
+        error_messages={
+            "required": "Choose what the debt came from",
+            "invalid_choice": "Choose what the debt came from",
+        },
     )
     known_on = _date_field("Date it became known")
     amount_pounds = forms.DecimalField(
-        label="How much, in pounds (optional)",
+        label="How much, in pounds",
         help_text="Often not known: leave it empty rather than guess.",
         required=False,
         min_value=0,
@@ -71,12 +80,17 @@ class DebtForm(forms.Form):
     threats = forms.ChoiceField(
         label="Have threats been made about it?",
         choices=THREATS,
-        initial=TriState.NOT_RECORDED,
+        required=False,
         widget=forms.RadioSelect,
+        error_messages={"invalid_choice": "Choose yes, no or not known"},
     )
-    arrest = forms.ChoiceField(label="The arrest it came from (optional)", required=False)
+    arrest = forms.ChoiceField(
+        label="The arrest it came from",
+        required=False,
+        error_messages={"invalid_choice": "Choose one of the child's arrests, or none"},
+    )
     description = forms.CharField(
-        label="Who is owed, and what is known (optional)",
+        label="Who is owed, and what is known",
         help_text="Shown only to those who see the record in full.",
         required=False,
         max_length=4000,
@@ -89,12 +103,18 @@ class DebtForm(forms.Form):
         super().__init__(*args, **kwargs)
         choices = [("", "None, or not known")]
         for arrest in arrests:
-            day = timezone.localtime(arrest.arrested_at) if arrest.arrested_at else None
             by = arrest.arresting_force.name if arrest.arresting_force else "a force not recorded"
-            choices.append(
-                (str(arrest.pk), f"{day:%-d %B %Y} by {by}" if day else f"Date not known, by {by}")
-            )
+            choices.append((str(arrest.pk), f"{arrest_day(arrest)}, by {by}"))
         self.fields["arrest"].choices = choices  # type: ignore[attr-defined]
+
+
+def arrest_day(arrest: Any) -> str:
+    """An arrest's day as the chronology writes it (synthetic and approximate dates said so)."""
+    from ccehub.children.presenters import date_text
+
+    at = arrest.arrested_at
+    day = (timezone.localtime(at) if timezone.is_aware(at) else at).date() if at is not None else None
+    return date_text(day, arrest.arrested_at_basis)
 
 
 def _refused(request: HttpRequest, actor: Any, pid: str, reason: str) -> HttpResponse:
@@ -114,7 +134,14 @@ def debts_page(request: HttpRequest, pid: str) -> HttpResponse:
         return _not_found(request, str(exc))
     child = record.child
     may_record = may_record_on(actor, record.basis)
-    arrests = record.related["arrests"]
+    from ccehub.justice.models import Arrest
+
+    # the arrests to choose from, for those who may record (the child's own only)
+    arrests = (
+        list(Arrest.objects.filter(child=child).select_related("arresting_force").order_by("arrested_at"))
+        if may_record
+        else []
+    )
     form = DebtForm(posted_with_token(request), initial={"submission": new_token()}, arrests=arrests)
     key = submission_key(request)
 
@@ -156,7 +183,10 @@ def debts_page(request: HttpRequest, pid: str) -> HttpResponse:
                 messages.success(request, MSG_RECORDED)
                 return redirect("children:debts", pid=child.pseudonymous_id)
     debts = sorted(record.related["debt_risks"], key=lambda d: (d.known_on, d.created_at), reverse=True)
+    for debt in debts:
+        debt.arrest_text = arrest_day(debt.arrest) if debt.arrest is not None else ""  # type: ignore[attr-defined]
     context = {
+        "at_incidents": incident_debts_not_registered(child, debts),
         "record": record,
         "child": child,
         "debts": debts,
@@ -205,7 +235,7 @@ def _debt_action(request: HttpRequest, pid: str, debt_id: str, *, clearing: bool
     if not may_record_on(actor, record.basis):
         reason = read_only_message(record.basis) if actor.can_write_cases else MSG_ROLE
         return _refused(request, actor, child.pseudonymous_id, reason)
-    if (debt.cleared_on if clearing else debt.safety_plan_on) is not None:
+    if debt.cleared_on is not None or (not clearing and debt.safety_plan_on is not None):
         return redirect("children:debts", pid=child.pseudonymous_id)
     data = request.POST if request.method == "POST" else None
     form: forms.Form = ClearForm(data) if clearing else PlanForm(data)

@@ -16,6 +16,9 @@ from ccehub.common.access import Actor
 INTERNAL = {"id", "child", "created_at", "updated_at", "recorded_by", "request_key", "request_hash"}
 #: JSON fields that hold only reference codes or numbers, and so may reach a pseudonymised viewer.
 SAFE_JSON = {"offences", "indicators", "co_present_ages"}
+#: Figures a pseudonymised reader does not get: an exact sum, with its day and force, can be matched
+#: to a press release or a court report (a drug debt's amount, F-31).
+PSEUDONYMISED_WITHHELD = {"amount_pounds"}
 #: Derived fields that would reveal a date of birth when combined with an incident date.
 DOB_REVEALING = {"days_until_18"}
 
@@ -24,6 +27,8 @@ def _pseudonymised_field_ok(field: Any) -> bool:
     """An allow-list, not a deny-list: a new free-text field stays hidden until someone decides."""
     from django.db import models
 
+    if field.name in PSEUDONYMISED_WITHHELD:
+        return False
     if isinstance(field, models.JSONField):
         return field.name in SAFE_JSON
     if isinstance(field, models.TextField):

@@ -55,7 +55,7 @@ class ServiceReferralForm(forms.Form):
     )
     made_on = _date_field("Date of the referral")
     reason = forms.CharField(
-        label="Why (optional)",
+        label="Why",
         help_text="Shown only to those who see the record in full.",
         required=False,
         max_length=4000,

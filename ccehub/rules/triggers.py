@@ -22,7 +22,9 @@ warnings stand and why.
 * **R-39, F-31: a drug debt with no safety plan.** Seizing drugs or cash creates a debt that puts
   the child at risk of violence and re-exploitation; so do robberies, a friend's debt and lost
   drugs. A debt recorded in the debt-risk register (``safeguarding.DebtRisk``) raises a *task* until
-  a safety plan is recorded for it or it is recorded as cleared.
+  a safety plan is recorded for it or it is recorded as cleared; so does a seizure or debt recorded
+  at an incident whose triage's safety-plan action is outstanding, until the debt is entered in the
+  register. Dated from the oldest debt still waiting. Like every warning, it stops at 18.
 * **R-08, R-10: indicators and no referral.** Failing to refer a child who shows credible
   trafficking signs breaches Article 4 ECHR, and the threshold is suspicion. **Each incident** that
   is county-lines-linked or has a first-responder indicator must be answered, by an NRM referral
@@ -215,13 +217,14 @@ def early_warnings(facts: TriggerFacts) -> list[Warning]:
     unplanned = [d for d in facts.debts if not d.safety_plan and not d.cleared]
     if unplanned:
         days = [d.on for d in unplanned if d.on is not None]
+        # a task: dated from the oldest debt still without a plan (how long it has waited)
         warnings.append(
             Warning(
                 code=EarlyWarning.DEBT_NO_SAFETY_PLAN,
                 rule=RULES[EarlyWarning.DEBT_NO_SAFETY_PLAN],
                 text=TEXT_DEBT.format(causes="; ".join(dict.fromkeys(d.cause for d in unplanned))),
                 task=True,
-                since=max(days) if days else None,
+                since=min(days) if days else None,
             )
         )
     unanswered = [i for i in facts.signed_incidents if not incident_answered(i, facts.referrals_on)]

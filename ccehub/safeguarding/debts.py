@@ -117,7 +117,9 @@ def debt_safety_plan(*, actor: Actor, debt: DebtRisk, on: date, plan: str) -> De
     debt = _locked(debt)
     basis = check_can_write(actor, debt.child)
     problems: dict[str, str] = {}
-    if debt.safety_plan_on is not None:
+    if debt.cleared_on is not None:
+        problems["safety_plan_on"] = MSG_CLEARED.format(day=f"{debt.cleared_on:%-d %B %Y}")
+    elif debt.safety_plan_on is not None:
         problems["safety_plan_on"] = MSG_PLAN_SET
     elif on > timezone.localdate():
         problems["safety_plan_on"] = MSG_FUTURE
@@ -174,3 +176,27 @@ def debt_clear(*, actor: Actor, debt: DebtRisk, on: date, reason: str) -> DebtRi
         detail=f"drug debt cleared on {on} (R-39)",
     )
     return debt
+
+
+def incident_debts_not_registered(child: Child, debts: list[DebtRisk]) -> list[date]:
+    """The days of the child's incidents at which a seizure or debt was recorded and whose triage's
+    safety-plan action is outstanding, with no debt in the register known on or after that day
+    (R-39, J-06): they raise the early warning until the debt is entered here."""
+    from ccehub.incidents.models import ActionStatus, TriageAction
+    from ccehub.rules.actions import ActionCode
+
+    days = []
+    for at in (
+        TriageAction.objects.filter(
+            decision__child=child,
+            decision__superseded_by__isnull=True,
+            code=ActionCode.DEBT_SAFETY_PLAN,
+            status__in=[ActionStatus.OPEN, ActionStatus.ACCEPTED],
+        )
+        .order_by("decision__incident__occurred_at")
+        .values_list("decision__incident__occurred_at", flat=True)
+    ):
+        on = timezone.localtime(at).date() if timezone.is_aware(at) else at.date()
+        if not any(d.known_on >= on for d in debts):
+            days.append(on)
+    return days

@@ -42,6 +42,8 @@ from ccehub.rules.triggers import (
 from ccehub.safeguarding.models import ContextualRisk, DebtRisk, YotCscCheck
 
 INDICATOR_CODES: Final = frozenset(i.value for i in Indicator)
+#: How a seizure or debt recorded at an incident, not yet in the register, is named in the warning.
+INCIDENT_DEBT: Final = "a seizure or debt recorded at an incident, not yet in the debt register"
 MSG_YOT_ONLY: Final = "Only a youth offending team records the YOT-CSC check (R-53)"
 MSG_NO_INDICATORS: Final = (
     "No offending indicator (gang affiliation, drug offences, offences involving adults) is recorded "
@@ -182,9 +184,13 @@ def trigger_facts(children: list[Child], *, today: date | None = None) -> dict[A
         adults_known[child_id].append(Dated(recorded_on))
     debts: dict[Any, list[Debt]] = defaultdict(list)
     causes = dict(DebtRisk.Cause.choices)
-    for child_id, known_on, cause, planned, cleared in DebtRisk.objects.filter(child_id__in=pks).values_list(
-        "child_id", "known_on", "cause", "safety_plan_on", "cleared_on"
+    registered: dict[Any, list[date]] = defaultdict(list)
+    for child_id, known_on, cause, planned, cleared in (
+        DebtRisk.objects.filter(child_id__in=pks)
+        .order_by()
+        .values_list("child_id", "known_on", "cause", "safety_plan_on", "cleared_on")
     ):
+        registered[child_id].append(known_on)
         debts[child_id].append(
             Debt(
                 on=known_on,
@@ -193,6 +199,22 @@ def trigger_facts(children: list[Child], *, today: date | None = None) -> dict[A
                 cleared=cleared is not None,
             )
         )
+    # R-39, J-06: a seizure or debt recorded at an incident, whose triage asked for a safety plan
+    # that is still outstanding, stands until the debt is entered in the register (a debt known on
+    # or after the incident's day), which then answers for it
+    for child_id, at in (
+        TriageAction.objects.filter(
+            decision__child_id__in=pks,
+            decision__superseded_by__isnull=True,
+            code=ActionCode.DEBT_SAFETY_PLAN,
+            status__in=[ActionStatus.OPEN, ActionStatus.ACCEPTED],
+        )
+        .order_by()
+        .values_list("decision__child_id", "decision__incident__occurred_at")
+    ):
+        on = _day(at)
+        if not any(known >= on for known in registered[child_id]):
+            debts[child_id].append(Debt(on=on, cause=INCIDENT_DEBT))
     status = children_today(pks, today=today)
     out = {}
     for child in children:

@@ -287,3 +287,11 @@ class DebtRisk(BaseModel):
 
     def __str__(self) -> str:
         return f"Debt risk ({self.get_cause_display()}) known on {self.known_on}"
+
+    @property
+    def amount_text(self) -> str:
+        """The amount as people write it (£1,250, £300.50), or "Not known"."""
+        if self.amount_pounds is None:
+            return "Not known"
+        text = f"£{self.amount_pounds:,.2f}"
+        return text[:-3] if text.endswith(".00") else text

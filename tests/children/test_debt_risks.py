@@ -151,7 +151,7 @@ def test_the_page_the_form_sent_twice_and_the_chronology(client, young, sw, agen
     url = f"/children/{young.pseudonymous_id}/debts/"
     page = _text(client.get(url))
     assert "No drug debt is recorded" in page and "Record a drug debt" in page
-    assert f"{TODAY - timedelta(days=2):%-d %B %Y} by" in page  # the arrest to choose
+    assert f"{TODAY - timedelta(days=2):%-d %B %Y}, by" in page  # the arrest to choose
     refused = client.post(url, {"amount_pounds": "lots"})
     text = _text(refused)
     assert refused.status_code == 400 and "Choose what the debt came from" in text
@@ -209,3 +209,74 @@ def test_a_pseudonymised_viewer_sees_no_free_text_and_cannot_record(
     assert client.post(f"{url}{debt.pk}/clear/", {"cleared_reason": "x"}).status_code == 403
     assert AuditEvent.objects.filter(object_type="debtrisk", action="denied").count() == 2
     assert "runner" not in _text(client.get(f"/children/{young.pseudonymous_id}/"))
+
+
+def test_a_seizure_at_an_incident_warns_until_the_debt_is_in_the_register(
+    young, sw, actor_for, agencies, system_actor
+):
+    """R-39, J-06: the triage asked for a safety plan for a seizure; until the debt is entered in the
+    register, the early warning names the incident's seizure."""
+    from ccehub.incidents.services import incident_record, triage_decide
+    from ccehub.safeguarding.early_warnings import INCIDENT_DEBT
+
+    at = timezone.now() - timedelta(days=2)
+    incident = incident_record(
+        actor=system_actor,
+        child=young,
+        occurred_at=at,
+        incident_type="arrest_pwits",
+        is_arrest=True,
+        recording_agency=agencies["met"],
+        arresting_force=agencies["met"],
+        county_lines_linked="recorded_present",
+        offences=["pwits_class_a"],
+        indicators=["drugs_seized", "cash"],
+    )
+    triage_decide(actor=system_actor, incident=incident, policy=None)
+    (warning,) = [w for w in warnings_for([young])[young.pk] if w.code is EarlyWarning.DEBT_NO_SAFETY_PLAN]
+    assert INCIDENT_DEBT in warning.text
+    debt = debt_record(actor=actor_for(sw), child=young, cause="police_seizure", known_on=TODAY)
+    (warning,) = [w for w in warnings_for([young])[young.pk] if w.code is EarlyWarning.DEBT_NO_SAFETY_PLAN]
+    assert INCIDENT_DEBT not in warning.text and "seized by the police" in warning.text
+    debt_safety_plan(actor=actor_for(sw), debt=debt, on=TODAY, plan="Moves to his aunt's")
+    assert EarlyWarning.DEBT_NO_SAFETY_PLAN not in _codes(young)
+
+
+def test_a_cleared_debt_takes_no_plan_and_not_known_is_not_not_recorded(client, young, sw, actor_for):
+    from ccehub.safeguarding.debts import MSG_CLEARED
+
+    debt = debt_record(
+        actor=actor_for(sw), child=young, cause="robbery_of_cash", known_on=TODAY, threats="unknown"
+    )
+    debt_clear(actor=actor_for(sw), debt=debt, on=TODAY, reason="Recorded in error")
+    with pytest.raises(ValidationError) as cleared:
+        debt_safety_plan(actor=actor_for(sw), debt=debt, on=TODAY, plan="x")
+    assert cleared.value.message_dict == {"safety_plan_on": [MSG_CLEARED.format(day=f"{TODAY:%-d %B %Y}")]}
+    client.force_login(sw)
+    url = f"/children/{young.pseudonymous_id}/debts/"
+    assert client.get(f"{url}{debt.pk}/plan/").status_code == 302
+    page = _text(client.get(url))
+    assert '<td class="govuk-table__cell">Not known</td>' in page  # threats: the answer "not known"
+    unanswered = debt_record(actor=actor_for(sw), child=young, cause="lost_drugs", known_on=TODAY)
+    assert unanswered.threats == "not_recorded"
+    assert "Not recorded" in _text(client.get(url))
+
+
+def test_the_amount_is_written_as_people_write_it_and_withheld_from_pseudonymised_readers(
+    client, young, sw, actor_for, make_user, agencies, roles
+):
+    from ccehub.children.export import child_export
+
+    debt = debt_record(
+        actor=actor_for(sw), child=young, cause="friend_debt", known_on=TODAY, amount_pounds=Decimal("1250")
+    )
+    assert debt.amount_text == "£1,250"
+    debt.amount_pounds = Decimal("300.5")
+    assert debt.amount_text == "£300.50"
+    client.force_login(sw)
+    assert "£1,250" in _text(client.get(f"/children/{young.pseudonymous_id}/debts/"))
+    analyst = make_user("debt.analyst3", agencies["islington"], roles.ANALYST)
+    client.force_login(analyst)
+    assert "£1,250" not in _text(client.get(f"/children/{young.pseudonymous_id}/debts/"))
+    exported = child_export(actor=actor_for(analyst), pid=young.pseudonymous_id)
+    assert "1250" not in str(exported)

@@ -94,7 +94,7 @@ def test_a_drug_debt_with_no_safety_plan_is_a_task_until_planned_or_cleared():
     robbed = Debt(on=D2, cause="robbed of drugs or cash")
     (warning,) = early_warnings(TriggerFacts(child=True, debts=(seized, robbed)))
     assert warning.code is EarlyWarning.DEBT_NO_SAFETY_PLAN and warning.task and warning.rule == "R-39"
-    assert warning.since == D2
+    assert warning.since == D1  # a task: from the oldest debt still waiting for a plan
     assert "(drugs or cash seized by the police; robbed of drugs or cash)" in warning.text
     planned = Debt(on=D1, cause="lost drugs", safety_plan=True)
     cleared = Debt(on=D1, cause="lost drugs", cleared=True)
