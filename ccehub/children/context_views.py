@@ -13,15 +13,14 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from ccehub.children.forms import apply_service_errors
+from ccehub.children.forms import apply_service_errors, not_allowed_reason, post_once, recorded
 from ccehub.children.missing_forms import _date_field
 from ccehub.children.selectors import ChildNotFound, child_get, identity_sight
-from ccehub.children.services import may_record_on, read_only_message
+from ccehub.children.services import may_record_on
 from ccehub.common.once import new_token, posted_with_token, shown_if_recorded, submission_key
 from ccehub.common.views import refused_on_child
 from ccehub.common.web import actor_from_request, membership_required
@@ -33,7 +32,6 @@ MSG_ENDED = "Recorded: the risk is over (F-16)"
 MSG_ALREADY_RECORDED = (
     "That contextual risk was already recorded: it is listed below (the form was sent twice)"
 )
-MSG_ROLE = "Your role does not record on children's records"
 SECTIONS = ("profile", "safeguarding")
 
 
@@ -77,35 +75,23 @@ def contextual_risks_page(request: HttpRequest, pid: str) -> HttpResponse:
         return shown_if_recorded(request, ContextualRisk, key, MSG_ALREADY_RECORDED, url)
 
     if request.method == "POST":
-        if not may_record:
-            reason = read_only_message(record.basis) if actor.can_write_cases else MSG_ROLE
-            return _refused(request, actor, child.pseudonymous_id, reason)
-        if (shown := already_recorded()) is not None:
-            return shown
-        if form.is_valid():
-            d = form.cleaned_data
-            try:
-                contextual_risk_record(
-                    actor=actor,
-                    child=child,
-                    kind=d["kind"],
-                    recorded_on=d["recorded_on"],
-                    description=d["description"],
-                    request_key=key,
-                )
-            except IntegrityError:
-                if (shown := already_recorded()) is None:
-                    raise
-                return shown
-            except ValidationError as exc:
-                if (shown := already_recorded()) is not None:
-                    return shown
-                apply_service_errors(form, exc)
-            except PermissionDenied as exc:
-                return _refused(request, actor, child.pseudonymous_id, str(exc))
-            else:
-                messages.success(request, MSG_RECORDED)
-                return redirect("children:context", pid=child.pseudonymous_id)
+        answer = post_once(
+            form,
+            refused=None if may_record else not_allowed_reason(actor, record),
+            refuse=lambda reason: _refused(request, actor, child.pseudonymous_id, reason),
+            already_recorded=already_recorded,
+            save=lambda d: contextual_risk_record(
+                actor=actor,
+                child=child,
+                kind=d["kind"],
+                recorded_on=d["recorded_on"],
+                description=d["description"],
+                request_key=key,
+            ),
+            done=lambda: recorded(request, MSG_RECORDED, "children:context", child),
+        )
+        if answer is not None:
+            return answer
     risks = sorted(
         record.related["contextual_risks"], key=lambda r: (r.recorded_on, r.created_at), reverse=True
     )
@@ -150,7 +136,7 @@ def contextual_risk_end_page(request: HttpRequest, pid: str, risk_id: str) -> Ht
             status=404,
         )
     if not may_record_on(actor, record.basis):
-        reason = read_only_message(record.basis) if actor.can_write_cases else MSG_ROLE
+        reason = not_allowed_reason(actor, record)
         return _refused(request, actor, child.pseudonymous_id, reason)
     form = EndForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():

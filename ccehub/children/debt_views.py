@@ -14,16 +14,15 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from ccehub.children.forms import apply_service_errors
+from ccehub.children.forms import apply_service_errors, not_allowed_reason, post_once, recorded
 from ccehub.children.missing_forms import _date_field
 from ccehub.children.selectors import ChildNotFound, child_get, identity_sight
-from ccehub.children.services import may_record_on, read_only_message
+from ccehub.children.services import may_record_on
 from ccehub.common.models import TriState
 from ccehub.common.once import new_token, posted_with_token, shown_if_recorded, submission_key
 from ccehub.common.views import refused_on_child
@@ -40,7 +39,6 @@ MSG_RECORDED = "Recorded: the drug debt (R-39)"
 MSG_PLANNED = "Recorded: the safety plan for the debt"
 MSG_CLEARED = "Recorded: the debt is no longer a risk"
 MSG_ALREADY_RECORDED = "That debt was already recorded: it is listed below (the form was sent twice)"
-MSG_ROLE = "Your role does not record on children's records"
 SECTIONS = ("profile", "safeguarding")
 #: "Not known" is an answer (unknown); a question left unanswered is "not recorded" (§3.1).
 THREATS = [
@@ -150,38 +148,26 @@ def debts_page(request: HttpRequest, pid: str) -> HttpResponse:
         return shown_if_recorded(request, DebtRisk, key, MSG_ALREADY_RECORDED, url)
 
     if request.method == "POST":
-        if not may_record:
-            reason = read_only_message(record.basis) if actor.can_write_cases else MSG_ROLE
-            return _refused(request, actor, child.pseudonymous_id, reason)
-        if (shown := already_recorded()) is not None:
-            return shown
-        if form.is_valid():
-            d = form.cleaned_data
-            try:
-                debt_record(
-                    actor=actor,
-                    child=child,
-                    cause=d["cause"],
-                    known_on=d["known_on"],
-                    amount_pounds=d["amount_pounds"],
-                    threats=d["threats"] or TriState.NOT_RECORDED,
-                    arrest_id=d["arrest"] or None,
-                    description=d["description"],
-                    request_key=key,
-                )
-            except IntegrityError:
-                if (shown := already_recorded()) is None:
-                    raise
-                return shown
-            except ValidationError as exc:
-                if (shown := already_recorded()) is not None:
-                    return shown
-                apply_service_errors(form, exc)
-            except PermissionDenied as exc:
-                return _refused(request, actor, child.pseudonymous_id, str(exc))
-            else:
-                messages.success(request, MSG_RECORDED)
-                return redirect("children:debts", pid=child.pseudonymous_id)
+        answer = post_once(
+            form,
+            refused=None if may_record else not_allowed_reason(actor, record),
+            refuse=lambda reason: _refused(request, actor, child.pseudonymous_id, reason),
+            already_recorded=already_recorded,
+            save=lambda d: debt_record(
+                actor=actor,
+                child=child,
+                cause=d["cause"],
+                known_on=d["known_on"],
+                amount_pounds=d["amount_pounds"],
+                threats=d["threats"] or TriState.NOT_RECORDED,  # unanswered: not recorded
+                arrest_id=d["arrest"] or None,
+                description=d["description"],
+                request_key=key,
+            ),
+            done=lambda: recorded(request, MSG_RECORDED, "children:debts", child),
+        )
+        if answer is not None:
+            return answer
     debts = sorted(record.related["debt_risks"], key=lambda d: (d.known_on, d.created_at), reverse=True)
     for debt in debts:
         debt.arrest_text = arrest_day(debt.arrest) if debt.arrest is not None else ""  # type: ignore[attr-defined]
@@ -233,7 +219,7 @@ def _debt_action(request: HttpRequest, pid: str, debt_id: str, *, clearing: bool
     if debt is None:
         return _not_found(request, "No such debt for this child")
     if not may_record_on(actor, record.basis):
-        reason = read_only_message(record.basis) if actor.can_write_cases else MSG_ROLE
+        reason = not_allowed_reason(actor, record)
         return _refused(request, actor, child.pseudonymous_id, reason)
     if debt.cleared_on is not None or (not clearing and debt.safety_plan_on is not None):
         return redirect("children:debts", pid=child.pseudonymous_id)

@@ -12,19 +12,16 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
-from ccehub.children.forms import apply_service_errors
+from ccehub.children.forms import not_allowed_reason, post_once, recorded
 from ccehub.children.missing_forms import _date_field
 from ccehub.children.presenters import PROCESS_LABELS
 from ccehub.children.selectors import ChildNotFound, child_get, identity_sight
-from ccehub.children.services import may_record_on, read_only_message
+from ccehub.children.services import may_record_on
 from ccehub.common.once import new_token, posted_with_token, shown_if_recorded, submission_key
 from ccehub.common.views import refused_on_child
 from ccehub.common.web import actor_from_request, membership_required
@@ -36,7 +33,6 @@ from ccehub.safeguarding.models import YotCscCheck
 
 MSG_RECORDED = "Recorded: the YOT-CSC check (R-53)"
 MSG_ALREADY_RECORDED = "That YOT-CSC check was already recorded: it is listed below (the form was sent twice)"
-MSG_ROLE = "Your role does not record on children's records"
 #: What the page reads (the warnings are worked out from these sections), for the access audit.
 SECTIONS = ("profile", "vulnerabilities", "incidents", "justice", "nrm", "triage", "safeguarding")
 
@@ -87,39 +83,24 @@ def early_warnings_page(request: HttpRequest, pid: str) -> HttpResponse:
         return shown_if_recorded(request, YotCscCheck, key, MSG_ALREADY_RECORDED, url)
 
     if request.method == "POST":
-        if not may_record:
-            reason = read_only_message(record.basis) if actor.can_write_cases else MSG_ROLE
-            return _refused(request, actor, child.pseudonymous_id, reason)
-        if not yot:
-            return _refused(request, actor, child.pseudonymous_id, MSG_YOT_ONLY)
-        if (shown := already_recorded()) is not None:
-            return shown
-        if form.is_valid():
-            d = form.cleaned_data
-            try:
-                yot_check_record(
-                    actor=actor,
-                    child=child,
-                    asked_on=d["asked_on"],
-                    setting_harmful=d["setting_harmful"],
-                    csc_answer=d.get("csc_answer") or "",
-                    next_steps=d.get("next_steps") or "",
-                    request_key=key,
-                )
-            except IntegrityError:
-                # the same form sent twice at once: the other request recorded the check first
-                if (shown := already_recorded()) is None:
-                    raise
-                return shown
-            except ValidationError as exc:
-                if (shown := already_recorded()) is not None:
-                    return shown
-                apply_service_errors(form, exc)
-            except PermissionDenied as exc:
-                return _refused(request, actor, child.pseudonymous_id, str(exc))
-            else:
-                messages.success(request, MSG_RECORDED)
-                return redirect("children:early_warnings", pid=child.pseudonymous_id)
+        answer = post_once(
+            form,
+            refused=not_allowed_reason(actor, record) if not may_record else None if yot else MSG_YOT_ONLY,
+            refuse=lambda reason: _refused(request, actor, child.pseudonymous_id, reason),
+            already_recorded=already_recorded,
+            save=lambda d: yot_check_record(
+                actor=actor,
+                child=child,
+                asked_on=d["asked_on"],
+                setting_harmful=d["setting_harmful"],
+                csc_answer=d.get("csc_answer") or "",
+                next_steps=d.get("next_steps") or "",
+                request_key=key,
+            ),
+            done=lambda: recorded(request, MSG_RECORDED, "children:early_warnings", child),
+        )
+        if answer is not None:
+            return answer
     facts = trigger_facts([child])[child.pk]
     warnings = early_warnings(facts)
     drift = drift_for([child])[child.pk]

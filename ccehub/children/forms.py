@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError
+from django.http import HttpResponse
 
 from ccehub.agencies.models import Agency, AgencyKind
 from ccehub.children.models import EthnicityIC, Sex
@@ -128,3 +131,64 @@ def apply_service_errors(form: forms.Form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, messages)
     else:
         form.add_error(None, error.messages)
+
+
+def post_once(
+    form: forms.Form,
+    *,
+    refused: str | None,
+    refuse: Callable[[str], HttpResponse],
+    already_recorded: Callable[[], HttpResponse | None],
+    save: Callable[[dict[str, Any]], object],
+    done: Callable[[], HttpResponse],
+) -> HttpResponse | None:
+    """The POST of a child page that records one row under a one-time form token
+    (:mod:`ccehub.common.once`): the response to send, or ``None`` to show the form again with its
+    errors.
+
+    ``refused``: why the user may not record here (an audited 403 through ``refuse``), or ``None``.
+    The same form sent again, or at the same moment (the other request's row is found by its key
+    after a unique-key clash or a validation error), answers with ``already_recorded``'s page.
+    ``save`` records from the cleaned data; a ``PermissionDenied`` from it is refused too."""
+    if refused is not None:
+        return refuse(refused)
+    if (shown := already_recorded()) is not None:
+        return shown
+    if not form.is_valid():
+        return None
+    try:
+        save(form.cleaned_data)
+    except IntegrityError:
+        # the same form sent twice at once: the other request recorded it first
+        if (shown := already_recorded()) is None:
+            raise
+        return shown
+    except ValidationError as exc:
+        if (shown := already_recorded()) is not None:
+            return shown
+        apply_service_errors(form, exc)
+        return None
+    except PermissionDenied as exc:
+        return refuse(str(exc))
+    return done()
+
+
+#: Why a role that records on no child may not record here.
+MSG_ROLE = "Your role does not record on children's records"
+
+
+def not_allowed_reason(actor: Any, record: Any) -> str:
+    """Why ``actor`` may not record on the child read as ``record`` (its basis is read-only, or the
+    role records on no child)."""
+    from ccehub.children.services import read_only_message
+
+    return read_only_message(record.basis) if actor.can_write_cases else MSG_ROLE
+
+
+def recorded(request: Any, message: str, url_name: str, child: Any) -> HttpResponse:
+    """After recording: the success message, and back to the child's page ``url_name``."""
+    from django.contrib import messages
+    from django.shortcuts import redirect
+
+    messages.success(request, message)
+    return redirect(url_name, pid=child.pseudonymous_id)

@@ -14,16 +14,15 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from ccehub.children.forms import apply_service_errors
+from ccehub.children.forms import apply_service_errors, not_allowed_reason, post_once, recorded
 from ccehub.children.missing_forms import _date_field
 from ccehub.children.selectors import ChildNotFound, child_get, identity_sight
-from ccehub.children.services import may_record_on, read_only_message
+from ccehub.children.services import may_record_on
 from ccehub.common.once import new_token, posted_with_token, shown_if_recorded, submission_key
 from ccehub.common.views import refused_on_child
 from ccehub.common.web import actor_from_request, membership_required
@@ -42,7 +41,6 @@ MSG_OUTCOME = "Recorded: what became of the referral"
 MSG_ENDED = "Recorded: the service stopped working with the child"
 MSG_CORRECTED = "Taken back: the referral awaits an answer again"
 MSG_ALREADY_RECORDED = "That referral was already recorded: it is listed below (the form was sent twice)"
-MSG_ROLE = "Your role does not record on children's records"
 SECTIONS = ("profile", "safeguarding")
 
 
@@ -90,35 +88,23 @@ def service_referrals_page(request: HttpRequest, pid: str) -> HttpResponse:
         return shown_if_recorded(request, ServiceReferral, key, MSG_ALREADY_RECORDED, url)
 
     if request.method == "POST":
-        if not may_record:
-            reason = read_only_message(record.basis) if actor.can_write_cases else MSG_ROLE
-            return _refused(request, actor, child.pseudonymous_id, reason)
-        if (shown := already_recorded()) is not None:
-            return shown
-        if form.is_valid():
-            d = form.cleaned_data
-            try:
-                service_referral_record(
-                    actor=actor,
-                    child=child,
-                    service=d["service"],
-                    made_on=d["made_on"],
-                    reason=d["reason"],
-                    request_key=key,
-                )
-            except IntegrityError:
-                if (shown := already_recorded()) is None:
-                    raise
-                return shown
-            except ValidationError as exc:
-                if (shown := already_recorded()) is not None:
-                    return shown
-                apply_service_errors(form, exc)
-            except PermissionDenied as exc:
-                return _refused(request, actor, child.pseudonymous_id, str(exc))
-            else:
-                messages.success(request, MSG_RECORDED)
-                return redirect("children:services", pid=child.pseudonymous_id)
+        answer = post_once(
+            form,
+            refused=None if may_record else not_allowed_reason(actor, record),
+            refuse=lambda reason: _refused(request, actor, child.pseudonymous_id, reason),
+            already_recorded=already_recorded,
+            save=lambda d: service_referral_record(
+                actor=actor,
+                child=child,
+                service=d["service"],
+                made_on=d["made_on"],
+                reason=d["reason"],
+                request_key=key,
+            ),
+            done=lambda: recorded(request, MSG_RECORDED, "children:services", child),
+        )
+        if answer is not None:
+            return answer
     # R-54 reads the charges and court orders (a yes/no/not known, not the charges themselves)
     charges, orders = charge_and_order_facts(child)
     shown, working = referrals_shown(
@@ -166,7 +152,7 @@ def service_referral_page(request: HttpRequest, pid: str, referral_id: str) -> H
     if referral is None:
         return _not_found(request, "No such referral for this child")
     if not may_record_on(actor, record.basis):
-        reason = read_only_message(record.basis) if actor.can_write_cases else MSG_ROLE
+        reason = not_allowed_reason(actor, record)
         return _refused(request, actor, child.pseudonymous_id, reason)
     awaiting = referral.outcome == ServiceReferral.Outcome.AWAITING
     ending = referral.outcome == ServiceReferral.Outcome.ACCEPTED and referral.ended_on is None
@@ -224,7 +210,7 @@ def service_referral_correct_page(request: HttpRequest, pid: str, referral_id: s
     if referral is None:
         return _not_found(request, "No such referral for this child")
     if not may_record_on(actor, record.basis):
-        reason = read_only_message(record.basis) if actor.can_write_cases else MSG_ROLE
+        reason = not_allowed_reason(actor, record)
         return _refused(request, actor, child.pseudonymous_id, reason)
     if referral.outcome == ServiceReferral.Outcome.AWAITING:
         return redirect("children:services", pid=child.pseudonymous_id)
